@@ -1,0 +1,62 @@
+/**
+ * One error class with a stable code. Match on `error.code`, never on the message: messages may be
+ * reworded, codes never change. The table of every code is in docs/errors.md.
+ */
+
+/** Every failsmall error code starts with `FS_ERR_`. */
+export type ErrorCode = `FS_ERR_${string}`;
+
+const brand = Symbol.for('failsmall.error');
+
+/**
+ * The base of every error failsmall throws. `instanceof FailsmallError` works even across two copies
+ * of the package in one process (the check looks for a shared symbol, not the class identity).
+ *
+ * @example
+ * try { await policy.execute(call); }
+ * catch (error) { if (isFailsmallError(error, 'FS_ERR_BREAKER_OPEN')) serveFromCache(); }
+ */
+export class FailsmallError extends Error {
+  /** The stable code, e.g. `FS_ERR_INVALID_ARGUMENT`. */
+  readonly code: ErrorCode;
+  /** Extra facts for logs and handlers (the option name, the state, the retry delay …). */
+  readonly details: Readonly<Record<string, unknown>> | undefined;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.details = options?.details;
+  }
+
+  override get name(): string {
+    return 'FailsmallError';
+  }
+
+  get [brand](): true {
+    return true;
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[brand] === true;
+  }
+
+  /** The code and message, for logs. */
+  override toString(): string {
+    return `${this.name} [${this.code}]: ${this.message}`;
+  }
+}
+
+/** True when `error` is a failsmall error, and, if `code` is given, carries that code. */
+export function isFailsmallError(error: unknown, code?: ErrorCode): error is FailsmallError {
+  return error instanceof FailsmallError && (code === undefined || error.code === code);
+}
+
+/** Codes owned by core/. Each module documents its own in docs/errors.md. */
+export const CoreErrorCodes = {
+  /** An option or argument has the wrong type or range. */
+  INVALID_ARGUMENT: 'FS_ERR_INVALID_ARGUMENT',
+  /** An operation was cancelled through its AbortSignal, which carried no reason of its own. */
+  ABORTED: 'FS_ERR_ABORTED',
+  /** `VirtualClock.runAll()` fired more timers than its limit allows. */
+  CLOCK_RUNAWAY: 'FS_ERR_CLOCK_RUNAWAY',
+} as const satisfies Record<string, ErrorCode>;
