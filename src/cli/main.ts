@@ -3,17 +3,29 @@
  * The `failsmall` command. Each sub-command lives in its own file beside this one and is registered
  * here.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+/** The package's own package.json, found by walking up from this file (works from any build folder). */
+function packageVersion(): string {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file)) {
+      const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'failsmall' && pkg.version !== undefined) return pkg.version;
+    }
+    if (dirname(dir) === dir) return '0.0.0';
+  }
+}
 
 export function buildProgram(): Command {
   const program = new Command('failsmall')
     .description(
       'Fail small, recover predictably: resilience for Node services, proven on the us-east-1 outage of 2025-10-20.',
     )
-    .version(pkg.version, '-v, --version')
+    .version(packageVersion(), '-v, --version')
     .showHelpAfterError();
   return program;
 }
