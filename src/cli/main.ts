@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
+import { registerDns } from './dns.js';
 
 /** The package's own package.json, found by walking up from this file (works from any build folder). */
 function packageVersion(): string {
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
     )
     .version(packageVersion(), '-v, --version')
     .showHelpAfterError();
+  registerDns(program);
   return program;
 }
 

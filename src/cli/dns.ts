@@ -1,0 +1,14 @@
+/**
+ * `failsmall dns …`: the resolver's `lookup` and the fault DNS server's `serve` and `fault`
+ * sub-commands, each registered from its own file.
+ */
+import { Command } from 'commander';
+
+/** Adds the `dns` command group to `program` and returns it. */
+export function registerDns(program: Command): Command {
+  const dns = new Command('dns').description(
+    'Resolve names through failsmall, or serve a zone that can be made to lie',
+  );
+  program.addCommand(dns);
+  return dns;
+}
