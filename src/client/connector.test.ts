@@ -1,0 +1,127 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { VirtualClock, isFailsmallError } from '../core/index.js';
+import { AddressHealth } from './address-order.js';
+import { Connector, systemResolver, type ConnectorEvent } from './connector.js';
+import { StaticResolver, startHttpServer, type TestServer } from './fixtures.test.js';
+
+describe('Connector', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startHttpServer();
+  });
+  after(async () => {
+    await server.close();
+  });
+
+  it('connects to the next address when the first one refuses, and remembers the dead one', async () => {
+    const resolver = new StaticResolver({ 'db.lab.test': ['127.0.0.9', '127.0.0.1'] });
+    const clock = new VirtualClock(1_000);
+    const connector = new Connector({ resolver, clock, dependency: 'db' });
+    const events: ConnectorEvent[] = [];
+    connector.events.on((e) => events.push(e));
+
+    const first = await connector.connect({ hostname: 'db.lab.test', port: server.port });
+    first.socket.destroy();
+    assert.equal(first.address.address, '127.0.0.1');
+    assert.deepEqual(
+      first.attempts.map((a) => [a.address, a.outcome, a.code]),
+      [
+        ['127.0.0.9', 'failed', 'ECONNREFUSED'],
+        ['127.0.0.1', 'connected', undefined],
+      ],
+    );
+    // The dead address is tried last now: one attempt only.
+    const second = await connector.connect({ hostname: 'db.lab.test', port: server.port });
+    second.socket.destroy();
+    assert.deepEqual(
+      second.attempts.map((a) => a.address),
+      ['127.0.0.1'],
+    );
+    // After the penalty window (30 s by default) it is tried first again.
+    await clock.advance(30_000);
+    const third = await connector.connect({ hostname: 'db.lab.test', port: server.port });
+    third.socket.destroy();
+    assert.equal(third.attempts.length, 2);
+
+    assert.equal(events.length, 3);
+    assert.equal(events[0]!.type, 'connect');
+    assert.equal(events[0]!.dependency, 'db');
+    const snapshot = connector.snapshot();
+    assert.equal(snapshot.connects, 3);
+    assert.equal(snapshot.failovers, 2);
+    assert.equal(snapshot.attemptFailures, 2);
+    assert.deepEqual(snapshot.sources, { fresh: 3 });
+  });
+
+  it('fails with FS_ERR_CLIENT_CONNECT_FAILED (cause ECONNREFUSED) when no address accepts', async () => {
+    const resolver = new StaticResolver({ 'dead.lab.test': ['127.0.0.9', '127.0.0.10'] });
+    const connector = new Connector({ resolver });
+    const failed: ConnectorEvent[] = [];
+    connector.events.on((e) => failed.push(e));
+    await assert.rejects(connector.connect({ hostname: 'dead.lab.test', port: server.port }), (e) => {
+      assert.ok(isFailsmallError(e, 'FS_ERR_CLIENT_CONNECT_FAILED'));
+      assert.equal((e.cause as { code: string }).code, 'ECONNREFUSED');
+      return true;
+    });
+    assert.equal(failed[0]!.type, 'connect-failed');
+    assert.equal(connector.snapshot().connectFailures, 1);
+  });
+
+  it("passes the resolver's error through and connects to IP literals without resolving", async () => {
+    const resolver = new StaticResolver();
+    const connector = new Connector({ resolver });
+    await assert.rejects(connector.connect({ hostname: 'nowhere.lab.test', port: server.port }), { code: 'ENOTFOUND' });
+    const { socket, source } = await connector.connect({ hostname: '127.0.0.1', port: server.port });
+    socket.destroy();
+    assert.equal(source, 'literal');
+    assert.equal(resolver.queries, 1);
+  });
+
+  it('cancels through the signal', async () => {
+    const connector = new Connector({ resolver: new StaticResolver({ 'db.lab.test': ['127.0.0.1'] }) });
+    await assert.rejects(
+      connector.connect({ hostname: 'db.lab.test', port: server.port, signal: AbortSignal.abort(new Error('stop')) }),
+      /stop/,
+    );
+  });
+
+  it('shares what it learned through a shared AddressHealth', async () => {
+    const health = new AddressHealth();
+    const resolver = new StaticResolver({ 'db.lab.test': ['127.0.0.9', '127.0.0.1'] });
+    const a = new Connector({ resolver, health });
+    const b = new Connector({ resolver, health });
+    (await a.connect({ hostname: 'db.lab.test', port: server.port })).socket.destroy();
+    const viaB = await b.connect({ hostname: 'db.lab.test', port: server.port });
+    viaB.socket.destroy();
+    assert.equal(viaB.attempts.length, 1);
+    assert.equal(b.health, a.health);
+  });
+
+  it('resolves through the system resolver by default (localhost)', async () => {
+    const { addresses } = await systemResolver.resolve('localhost');
+    assert.ok(addresses.length > 0);
+    const connector = new Connector({ family: 4 });
+    const { socket, address } = await connector.connect({ hostname: 'localhost', port: server.port });
+    socket.destroy();
+    assert.equal(address.address, '127.0.0.1');
+  });
+
+  it('rejects bad options with FS_ERR_INVALID_ARGUMENT', () => {
+    const bad = [
+      { attemptDelay: -1 },
+      { connectTimeout: Number.NaN },
+      { family: 5 as 4 },
+      { resolver: {} as never },
+      { keepAliveInitialDelay: -5 },
+      { health: { penalty: -1 } },
+    ];
+    for (const options of bad) {
+      assert.throws(
+        () => new Connector(options),
+        (e) => isFailsmallError(e, 'FS_ERR_INVALID_ARGUMENT'),
+        JSON.stringify(options),
+      );
+    }
+  });
+});

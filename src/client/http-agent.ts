@@ -1,0 +1,129 @@
+/**
+ * `http.Agent` and `https.Agent` that connect through a failsmall {@link Connector}: the name resolves
+ * through a failsmall resolver (last-known-good) and every address of the set is tried, so they plug
+ * into `http.get`, got, axios, and the AWS SDK's `NodeHttpHandler`.
+ *
+ * Why not just `new http.Agent({ lookup: resolver.lookup })`: that works (and is the one-liner for a
+ * client that takes only a `lookup`), and Node 20's `autoSelectFamily` does try every address `lookup`
+ * returns, same family included. But it abandons an attempt after 250 ms whenever another address is
+ * left (a slow but live server loses to a dead one that happens to be listed later), forgets which
+ * addresses were dead by the next connection, and is off when `net.setDefaultAutoSelectFamily(false)`
+ * was called. The agents here race instead of abandoning (RFC 8305) and remember failed addresses.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import type { Duplex } from 'node:stream';
+import { Connector, type ConnectorOptions } from './connector.js';
+
+/** Options of {@link createHttpAgent} and {@link createHttpsAgent}. */
+export interface HttpAgentOptions extends ConnectorOptions {
+  /** A connector to share with other integrations of the same dependency; built from the other options when absent. */
+  readonly connector?: Connector;
+  /** Node agent options (`keepAlive`, `maxSockets`, `timeout`, and for https `ca`, `rejectUnauthorized` …). `keepAlive` defaults to true. */
+  readonly agent?: https.AgentOptions;
+}
+
+type ConnectCallback = (err: Error | null, stream: Duplex) => void;
+
+function connectThrough(
+  connector: Connector,
+  options: http.ClientRequestArgs,
+  callback: ConnectCallback | undefined,
+  wrap: (socket: Duplex) => Duplex,
+): undefined {
+  const hostname = options.host ?? options.hostname ?? 'localhost';
+  const port = Number(options.port) || (options.protocol === 'https:' ? 443 : 80);
+  connector
+    .connect({
+      hostname: hostname.startsWith('[') ? hostname.slice(1, -1) : hostname,
+      port,
+      ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }),
+    })
+    .then(
+      ({ socket }) => {
+        if (typeof options.timeout === 'number') socket.setTimeout(options.timeout);
+        let stream: Duplex;
+        try {
+          stream = wrap(socket);
+        } catch (error) {
+          socket.destroy();
+          callback?.(error as Error, undefined as unknown as Duplex);
+          return;
+        }
+        if (callback) callback(null, stream);
+        else stream.destroy();
+      },
+      (error: unknown) =>
+        callback?.(error instanceof Error ? error : new Error(String(error)), undefined as unknown as Duplex),
+    );
+  return undefined;
+}
+
+/** An `http.Agent` whose connections go through a failsmall {@link Connector}. */
+export class FailsmallHttpAgent extends http.Agent {
+  /** The connector every connection of this agent goes through. */
+  readonly connector: Connector;
+
+  constructor(options: HttpAgentOptions = {}) {
+    super({ keepAlive: true, ...options.agent });
+    this.connector = options.connector ?? new Connector(options);
+  }
+
+  // Node's agent accepts an asynchronous createConnection: return nothing and call back later.
+  override createConnection(options: http.ClientRequestArgs, callback?: ConnectCallback): Duplex {
+    return connectThrough(this.connector, options, callback, (socket) => socket) as unknown as Duplex;
+  }
+
+  /** Plain JSON for metrics: the connector's counters and failed addresses. */
+  snapshot(): Record<string, unknown> {
+    return this.connector.snapshot();
+  }
+}
+
+/** An `https.Agent` whose connections go through a failsmall {@link Connector}; TLS (SNI, certificate checks, session reuse) is Node's own, layered on the socket that connected. */
+export class FailsmallHttpsAgent extends https.Agent {
+  /** The connector every connection of this agent goes through. */
+  readonly connector: Connector;
+
+  constructor(options: HttpAgentOptions = {}) {
+    super({ keepAlive: true, ...options.agent });
+    this.connector = options.connector ?? new Connector(options);
+  }
+
+  override createConnection(options: https.RequestOptions, callback?: ConnectCallback): Duplex {
+    return connectThrough(this.connector, { ...options, protocol: 'https:' }, callback, (socket) => {
+      // https.Agent's own createConnection does session caching and SNI; `socket` makes tls.connect
+      // layer over the connected TCP socket instead of opening one.
+      const tls = super.createConnection({ ...options, socket } as https.RequestOptions);
+      if (!tls) throw new Error('https.Agent.createConnection returned no socket');
+      return tls;
+    }) as unknown as Duplex;
+  }
+
+  /** Plain JSON for metrics: the connector's counters and failed addresses. */
+  snapshot(): Record<string, unknown> {
+    return this.connector.snapshot();
+  }
+}
+
+/**
+ * Builds an `http.Agent` that resolves through failsmall and tries the whole address set.
+ *
+ * @example
+ * const agent = createHttpAgent({ resolver });
+ * http.get({ host: 'dynamodb.lab.test', port: 8000, path: '/', agent }, (res) => res.resume());
+ */
+export function createHttpAgent(options: HttpAgentOptions = {}): FailsmallHttpAgent {
+  return new FailsmallHttpAgent(options);
+}
+
+/**
+ * Builds an `https.Agent` that resolves through failsmall and tries the whole address set.
+ *
+ * @example
+ * const agent = createHttpsAgent({ resolver, agent: { ca } });
+ * https.get('https://api.example.test/', { agent }, (res) => res.resume());
+ */
+export function createHttpsAgent(options: HttpAgentOptions = {}): FailsmallHttpsAgent {
+  return new FailsmallHttpsAgent(options);
+}
