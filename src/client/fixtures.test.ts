@@ -2,9 +2,11 @@
  * Test fixtures of the client layer: loopback HTTP(S) servers and a static resolver. Loaded by tests
  * only (the file name keeps it out of the published package).
  */
+import dgram from 'node:dgram';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import dnsPacket from 'dns-packet';
 import type { Address } from './address-order.js';
 import type { AddressAnswer, AddressResolver } from './connector.js';
 
@@ -113,4 +115,147 @@ export function startHttpsServer(
   const server = https.createServer({ cert: testCert, key: testKey }, handler);
   track(server, hits);
   return listen(server, host, port, hits);
+}
+
+/** How the fixture table server answers: normally, with throttling errors, with 500s, or never. */
+export type TableMode = 'ok' | 'throttle' | 'error' | 'hang';
+
+/** A started {@link startTableServer}. */
+export interface TableServer extends TestServer {
+  /** Switch how it answers. */
+  mode: TableMode;
+  /** Requests received, by operation (`GetItem`, `PutItem`, …). */
+  readonly operations: Map<string, number>;
+  /** Every request received, whatever the answer. */
+  readonly requests: number;
+}
+
+/**
+ * A tiny server speaking enough of the DynamoDB JSON 1.0 protocol (`x-amz-json-1.0`) for GetItem and
+ * PutItem, with a switch to answer every request with a throttling error or a 500.
+ */
+export async function startTableServer(host = '127.0.0.1', port = 0): Promise<TableServer> {
+  const items = new Map<string, unknown>();
+  const operations = new Map<string, number>();
+  const state = { mode: 'ok' as TableMode, requests: 0 };
+  const handler: http.RequestListener = (req, res) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => (body += chunk));
+    req.on('end', () => {
+      state.requests++;
+      const target = String(req.headers['x-amz-target'] ?? '');
+      const operation = target.split('.')[1] ?? '';
+      operations.set(operation, (operations.get(operation) ?? 0) + 1);
+      const reply = (status: number, payload: unknown): void => {
+        res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0' });
+        res.end(JSON.stringify(payload));
+      };
+      if (state.mode === 'hang') return; // closed by the server's close()
+      if (state.mode === 'throttle') {
+        reply(400, {
+          __type: 'com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException',
+          message: 'The level of configured provisioned throughput for the table was exceeded.',
+        });
+        return;
+      }
+      if (state.mode === 'error') {
+        reply(500, { __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'Internal error' });
+        return;
+      }
+      let input: { TableName?: string; Key?: unknown; Item?: Record<string, unknown> };
+      try {
+        input = JSON.parse(body) as typeof input;
+      } catch {
+        reply(400, { __type: 'com.amazon.coral.service#SerializationException', message: 'bad JSON' });
+        return;
+      }
+      if (operation === 'GetItem') {
+        const item = items.get(`${input.TableName}/${JSON.stringify(input.Key)}`);
+        reply(200, item === undefined ? {} : { Item: item });
+      } else if (operation === 'PutItem') {
+        const item = input.Item ?? {};
+        // The key of the fixture's tables is always `pk`.
+        items.set(`${input.TableName}/${JSON.stringify({ pk: item.pk })}`, item);
+        reply(200, {});
+      } else {
+        reply(400, { __type: 'com.amazon.coral.service#UnknownOperationException', message: operation });
+      }
+    });
+  };
+  const server = await startHttpServer(handler, host, port);
+  return {
+    port: server.port,
+    address: server.address,
+    hits: server.hits,
+    close: () => server.close(),
+    operations,
+    get mode(): TableMode {
+      return state.mode;
+    },
+    set mode(mode: TableMode) {
+      state.mode = mode;
+    },
+    get requests(): number {
+      return state.requests;
+    },
+  };
+}
+
+/** A record of {@link startDnsServer}: an empty list means NOERROR with no answer; a missing name NXDOMAIN. */
+export interface DnsRecord {
+  addresses: string[];
+  ttl: number;
+}
+
+/** A started {@link startDnsServer}. */
+export interface DnsServer {
+  readonly port: number;
+  /** `127.0.0.1:port`, for a resolver's server list. */
+  readonly server: string;
+  /** The zone: change it at will (set `addresses: []` to empty a name, delete it for NXDOMAIN). */
+  readonly records: Map<string, DnsRecord>;
+  /** Queries received. */
+  readonly queries: () => number;
+  close(): Promise<void>;
+}
+
+/** A tiny authoritative DNS server (UDP, A and AAAA) on loopback, for tests. */
+export async function startDnsServer(records: Record<string, DnsRecord> = {}): Promise<DnsServer> {
+  const zone = new Map(Object.entries(records));
+  let queries = 0;
+  const socket = dgram.createSocket('udp4');
+  socket.on('message', (message, remote) => {
+    let query: dnsPacket.Packet;
+    try {
+      query = dnsPacket.decode(message);
+    } catch {
+      return;
+    }
+    queries++;
+    const question = query.questions?.[0];
+    if (question === undefined) return;
+    const record = zone.get(question.name.toLowerCase());
+    const family = question.type === 'AAAA' ? 6 : question.type === 'A' ? 4 : 0;
+    const answers: dnsPacket.Answer[] = (record?.addresses ?? [])
+      .filter((a) => (a.includes(':') ? 6 : 4) === family)
+      .map((data) => ({ type: family === 6 ? 'AAAA' : 'A', name: question.name, ttl: record!.ttl, class: 'IN', data }));
+    const response = dnsPacket.encode({
+      type: 'response',
+      id: query.id ?? 0,
+      flags: dnsPacket.AUTHORITATIVE_ANSWER | (record === undefined ? 3 : 0), // rcode 3: NXDOMAIN
+      questions: [question],
+      answers,
+    });
+    socket.send(response, remote.port, remote.address);
+  });
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));
+  const port = socket.address().port;
+  return {
+    port,
+    server: `127.0.0.1:${port}`,
+    records: zone,
+    queries: () => queries,
+    close: () => new Promise<void>((resolve) => socket.close(() => resolve())),
+  };
 }

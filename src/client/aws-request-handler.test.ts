@@ -1,0 +1,160 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { VirtualClock, isFailsmallError } from '../core/index.js';
+import { constantBackoff } from '../policy/backoff.js';
+import { rootContext } from '../policy/context.js';
+import { ratioBudget } from '../policy/ratio-budget.js';
+import { timeout } from '../policy/timeout.js';
+import type { Policy } from '../policy/types.js';
+import { awsRequestHandler, type FailsmallRequestHandler } from './aws-request-handler.js';
+import { awsRetryStrategy, type FailsmallRetryStrategy } from './aws-retry-strategy.js';
+import { StaticResolver, startTableServer, type TableServer } from './fixtures.test.js';
+
+// The SDK warns once per process about Node 20 support; the tests know.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const credentials = { accessKeyId: 'AKIDFAILSMALL', secretAccessKey: 'secret' };
+const get = (pk: string): GetItemCommand => new GetItemCommand({ TableName: 'leases', Key: { pk: { S: pk } } });
+const put = (pk: string): PutItemCommand =>
+  new PutItemCommand({ TableName: 'leases', Item: { pk: { S: pk }, owner: { S: 'host-1' } } });
+
+function dynamo(table: TableServer, requestHandler: FailsmallRequestHandler, retryStrategy?: FailsmallRetryStrategy) {
+  return new DynamoDBClient({
+    region: 'us-east-1',
+    endpoint: `http://dynamodb.lab.test:${table.port}`,
+    credentials,
+    requestHandler,
+    ...(retryStrategy === undefined ? {} : { retryStrategy }),
+  });
+}
+
+/** A pass-through policy that records what each attempt threw. */
+function recorder(): Policy & { seen: unknown[] } {
+  const seen: unknown[] = [];
+  return {
+    kind: 'recorder',
+    seen,
+    execute(fn, signal) {
+      return this.run(fn, rootContext(signal));
+    },
+    async run(fn, ctx) {
+      try {
+        return await fn(ctx);
+      } catch (error) {
+        seen.push(error);
+        throw error;
+      }
+    },
+  };
+}
+
+describe('awsRequestHandler with the real DynamoDBClient', () => {
+  let table: TableServer;
+  const resolver = new StaticResolver({ 'dynamodb.lab.test': ['127.0.0.9', '127.0.0.1'] });
+  before(async () => {
+    table = await startTableServer();
+  });
+  after(async () => {
+    await table.close();
+  });
+
+  it('PutItem and GetItem by name, the first address dead, the second serving', async () => {
+    table.mode = 'ok';
+    const requestHandler = awsRequestHandler({ resolver, dependency: 'dynamodb' });
+    const client = dynamo(table, requestHandler);
+    try {
+      await client.send(put('lease-1'));
+      const { Item } = await client.send(get('lease-1'));
+      assert.deepEqual(Item, { pk: { S: 'lease-1' }, owner: { S: 'host-1' } });
+      const snapshot = requestHandler.snapshot();
+      assert.equal(snapshot.requests, 2);
+      assert.equal(snapshot.amplification, 1);
+      const connector = snapshot.connector as Record<string, unknown>;
+      assert.equal(connector.failovers, 1);
+      assert.equal(connector.connects, 1, 'the second call reused the kept-alive connection');
+    } finally {
+      client.destroy();
+    }
+  });
+
+  it('throttled: the retry budget caps attempts at 1.1 per logical request (the SDK default would make 3)', async () => {
+    table.mode = 'throttle';
+    const before = table.requests;
+    const clock = new VirtualClock();
+    const requestHandler = awsRequestHandler({ resolver });
+    const retryStrategy = awsRetryStrategy({
+      budget: ratioBudget({ ratio: 0.1, minRetriesPerSecond: 0 }),
+      backoff: constantBackoff(0),
+      throttleBackoff: constantBackoff(0),
+      clock,
+    });
+    const client = dynamo(table, requestHandler, retryStrategy);
+    try {
+      const logical = 30;
+      let throttled = 0;
+      for (let i = 0; i < logical; i++) {
+        await client.send(get(`k${i}`)).catch((e: Error) => {
+          if (e.name === 'ProvisionedThroughputExceededException') throttled++;
+        });
+      }
+      assert.equal(throttled, logical);
+      const attempts = table.requests - before;
+      assert.ok(attempts <= logical * 1.1, `${attempts} attempts for ${logical} requests`);
+      assert.ok(attempts > logical, 'some retries did go out');
+      assert.ok((retryStrategy.snapshot().amplification as number) <= 1.1);
+      assert.ok((requestHandler.snapshot().amplification as number) <= 1.1);
+    } finally {
+      client.destroy();
+      table.mode = 'ok';
+    }
+  });
+
+  it('runs each attempt in the policy: 5xx responses count as failures, the SDK still gets them', async () => {
+    table.mode = 'error';
+    const policy = recorder();
+    const requestHandler = awsRequestHandler({ resolver, policy });
+    const retryStrategy = awsRetryStrategy({ backoff: constantBackoff(0), clock: new VirtualClock(), maxAttempts: 2 });
+    const client = dynamo(table, requestHandler, retryStrategy);
+    try {
+      await assert.rejects(client.send(get('x')), { name: 'InternalServerError' });
+      assert.equal(policy.seen.length, 2, 'both attempts failed inside the policy');
+      assert.equal(requestHandler.snapshot().failedResponses, 2);
+    } finally {
+      client.destroy();
+      table.mode = 'ok';
+    }
+  });
+
+  it('a per-attempt timeout aborts a hung request with FS_ERR_TIMEOUT, which the SDK retries', async () => {
+    table.mode = 'hang';
+    const requestHandler = awsRequestHandler({ resolver, policy: timeout(100) });
+    const retryStrategy = awsRetryStrategy({ backoff: constantBackoff(0), maxAttempts: 2 });
+    const client = dynamo(table, requestHandler, retryStrategy);
+    try {
+      await assert.rejects(client.send(get('x')), (e) => {
+        assert.ok(isFailsmallError(e, 'FS_ERR_TIMEOUT'));
+        assert.equal((e as { $metadata?: { attempts?: number } }).$metadata?.attempts, 2);
+        return true;
+      });
+      assert.equal(requestHandler.snapshot().attempts, 2);
+    } finally {
+      client.destroy();
+      table.mode = 'ok';
+    }
+  });
+
+  it('passes an SDK abort through', async () => {
+    table.mode = 'hang';
+    const requestHandler = awsRequestHandler({ resolver, policy: recorder() });
+    const client = dynamo(table, requestHandler, awsRetryStrategy());
+    try {
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(), 50);
+      await assert.rejects(client.send(get('x'), { abortSignal: controller.signal }), { name: 'AbortError' });
+    } finally {
+      client.destroy();
+      table.mode = 'ok';
+    }
+  });
+});

@@ -1,0 +1,211 @@
+/**
+ * An AWS SDK v3 `retryStrategy` (the SDK's `RetryStrategyV2`: `acquireInitialRetryToken`,
+ * `refreshRetryTokenForRetry`, `recordSuccess`) backed by a failsmall retry budget and jittered
+ * backoff, so that SDK retries cannot amplify a storm.
+ *
+ * The SDK's standard mode already has a token bucket (500 tokens, 5 per retry), but it is per client
+ * instance and lets a fleet of fresh clients retry at full rate for the first 100 failures each. A
+ * ratio budget ({@link ratioBudget}, the default) caps retries at a share of the real traffic whatever
+ * the number of callers: with `ratio: 0.1`, at most 1.1 attempts per logical request over the window.
+ * Delays are slept on failsmall's clock (so a scaled replay compresses them) and the SDK's own sleep is
+ * skipped.
+ *
+ * @see https://aws.amazon.com/builders-library/timeouts-retries-and-backoff-with-jitter/
+ * @see https://twitter.github.io/finagle/guide/Clients.html#retries
+ */
+import { isFailsmallError, mathRandom, systemClock, validate, type Clock, type Random } from '../core/index.js';
+import { fullJitter, type Backoff } from '../policy/backoff.js';
+import type { RetryBudget, RetryCause } from '../policy/budget.js';
+import { ratioBudget } from '../policy/ratio-budget.js';
+
+/** The SDK's classification of a failed attempt (`RetryErrorType` of `@smithy/types`). */
+export type AwsRetryErrorType = 'TRANSIENT' | 'THROTTLING' | 'SERVER_ERROR' | 'CLIENT_ERROR';
+
+/** What the SDK hands the strategy about a failed attempt (`RetryErrorInfo` of `@smithy/types`). */
+export interface AwsRetryErrorInfo {
+  readonly error?: unknown;
+  readonly errorType: AwsRetryErrorType;
+  /** From a `Retry-After` / `x-amz-retry-after` header. */
+  readonly retryAfterHint?: Date;
+}
+
+/** The token the SDK carries between attempts (`RetryToken` of `@smithy/types`). */
+export interface AwsRetryToken {
+  getRetryCount(): number;
+  getRetryDelay(): number;
+  $retryLog?: { acquisitionDelay?: number };
+}
+
+/** Options of {@link awsRetryStrategy}. */
+export interface AwsRetryStrategyOptions {
+  /**
+   * The retry budget shared by every call of the client (or of several clients of one dependency).
+   * Default `ratioBudget({ ratio: 0.1, minRetriesPerSecond: 1 })`: retries add at most 10 % to the
+   * traffic (1.1 attempts per request), plus one retry a second so that a quiet client can retry at all.
+   */
+  readonly budget?: RetryBudget;
+  /** The most attempts per logical request, first one included; default 3 (the SDK's default). */
+  readonly maxAttempts?: number;
+  /** The delay before a retry after an error; default full jitter, base 100 ms, cap 20 s (the SDK's schedule). */
+  readonly backoff?: Backoff;
+  /** The delay before a retry after throttling; default full jitter, base 500 ms, cap 20 s (the SDK's throttling base). */
+  readonly throttleBackoff?: Backoff;
+  /** Honour a server's retry-after hint (never beyond the backoff cap of 20 s); default true. */
+  readonly respectRetryAfter?: boolean;
+  /** Where time comes from (budget windows and backoff sleeps); default `systemClock`. */
+  readonly clock?: Clock;
+  /** The source of jitter; default `Math.random`. */
+  readonly random?: Random;
+  /**
+   * Decides whether a failed attempt may be retried and why; return undefined for no retry. The
+   * default follows the SDK (THROTTLING and TRANSIENT are retryable), adds failsmall's timeouts and
+   * connect failures, and refuses a retry when a breaker is open (`FS_ERR_BREAKER_OPEN`): the
+   * dependency was judged down, a retry would fail fast too.
+   */
+  readonly classify?: (info: AwsRetryErrorInfo) => RetryCause | undefined;
+}
+
+const RETRY_AFTER_CAP = 20_000; // 20 s: the SDK's MAXIMUM_RETRY_DELAY.
+
+class Token implements AwsRetryToken {
+  $retryLog: { acquisitionDelay?: number };
+  constructor(
+    readonly count: number,
+    readonly cause: RetryCause | undefined,
+    readonly delay: number,
+  ) {
+    this.$retryLog = { acquisitionDelay: delay };
+  }
+  getRetryCount(): number {
+    return this.count;
+  }
+  getRetryDelay(): number {
+    return 0; // the strategy already slept, on its own clock
+  }
+}
+
+function codeOf(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** The default classification: see {@link AwsRetryStrategyOptions.classify}. */
+export function defaultAwsRetryClassifier(info: AwsRetryErrorInfo): RetryCause | undefined {
+  const error = info.error;
+  if (isFailsmallError(error, 'FS_ERR_BREAKER_OPEN') || isFailsmallError(error, 'FS_ERR_BULKHEAD_FULL'))
+    return undefined;
+  if (isFailsmallError(error, 'FS_ERR_TIMEOUT') || isFailsmallError(error, 'FS_ERR_CLIENT_CONNECT_TIMEOUT')) {
+    return 'timeout';
+  }
+  if (info.errorType === 'THROTTLING') return 'throttle';
+  if (info.errorType === 'TRANSIENT') {
+    const name = (error as { name?: unknown } | undefined)?.name;
+    return name === 'TimeoutError' || codeOf(error) === 'ETIMEDOUT' ? 'timeout' : 'error';
+  }
+  return undefined;
+}
+
+/**
+ * An SDK `retryStrategy` drawing every retry from a failsmall {@link RetryBudget}. See the module comment.
+ * `snapshot()` reports requests, retries granted and refused (by reason) and the amplification.
+ */
+export class FailsmallRetryStrategy {
+  /** Reported by the SDK in its user agent (`cfg/retry-mode`). */
+  readonly mode = 'standard';
+  readonly budget: RetryBudget;
+  readonly maxAttempts: number;
+  readonly #backoff: Backoff;
+  readonly #throttleBackoff: Backoff;
+  readonly #respectRetryAfter: boolean;
+  readonly #clock: Clock;
+  readonly #random: Random;
+  readonly #classify: (info: AwsRetryErrorInfo) => RetryCause | undefined;
+  readonly #counters = {
+    requests: 0,
+    retries: 0,
+    successes: 0,
+    refusedNotRetryable: 0,
+    refusedMaxAttempts: 0,
+    refusedBudget: 0,
+  };
+
+  constructor(options: AwsRetryStrategyOptions = {}) {
+    if (typeof options !== 'object' || options === null) validate.invalid('options', 'an object', options);
+    this.budget = options.budget ?? ratioBudget({ ratio: 0.1, minRetriesPerSecond: 1 });
+    if (typeof this.budget.tryAcquire !== 'function') validate.invalid('budget', 'a RetryBudget', this.budget);
+    this.maxAttempts = validate.positiveInteger('maxAttempts', options.maxAttempts ?? 3);
+    this.#backoff = options.backoff ?? fullJitter({ base: 100, cap: 20_000 });
+    this.#throttleBackoff = options.throttleBackoff ?? fullJitter({ base: 500, cap: 20_000 });
+    this.#respectRetryAfter = options.respectRetryAfter ?? true;
+    this.#clock = options.clock ?? systemClock;
+    this.#random = options.random ?? mathRandom;
+    this.#classify =
+      options.classify === undefined ? defaultAwsRetryClassifier : validate.func('classify', options.classify);
+  }
+
+  /** Called by the SDK once per logical request: records it in the budget. */
+  acquireInitialRetryToken(_retryTokenScope: string): Promise<AwsRetryToken> {
+    this.#counters.requests++;
+    this.budget.recordRequest(this.#clock.now());
+    return Promise.resolve(new Token(0, undefined, 0));
+  }
+
+  /**
+   * Called by the SDK after a failed attempt: grants a retry (after sleeping the backoff on the
+   * strategy's clock) or rejects, which makes the SDK throw the attempt's error.
+   */
+  async refreshRetryTokenForRetry(token: AwsRetryToken, info: AwsRetryErrorInfo): Promise<AwsRetryToken> {
+    const count = token.getRetryCount();
+    const cause = this.#classify(info);
+    if (cause === undefined) {
+      this.#counters.refusedNotRetryable++;
+      throw new Error('failsmall: not retryable');
+    }
+    if (count + 1 >= this.maxAttempts) {
+      this.#counters.refusedMaxAttempts++;
+      throw new Error('failsmall: no attempts left');
+    }
+    if (!this.budget.tryAcquire(this.#clock.now(), cause)) {
+      this.#counters.refusedBudget++;
+      throw new Error('failsmall: retry budget exhausted');
+    }
+    this.#counters.retries++;
+    const previous = token instanceof Token ? token.delay : 0;
+    let delay = (cause === 'throttle' ? this.#throttleBackoff : this.#backoff).next(count + 1, previous, this.#random);
+    if (this.#respectRetryAfter && info.retryAfterHint instanceof Date) {
+      const hinted = info.retryAfterHint.getTime() - Date.now(); // the hint is wall-clock time from the server
+      if (Number.isFinite(hinted)) delay = Math.max(delay, Math.min(hinted, RETRY_AFTER_CAP));
+    }
+    if (delay > 0) await this.#clock.sleep(delay);
+    return new Token(count + 1, cause, delay);
+  }
+
+  /** Called by the SDK when a request succeeds (first attempt or retry). */
+  recordSuccess(token: AwsRetryToken): void {
+    this.#counters.successes++;
+    const retried = token.getRetryCount() > 0;
+    this.budget.recordSuccess(this.#clock.now(), retried, token instanceof Token ? token.cause : undefined);
+  }
+
+  /** Plain JSON for metrics. `amplification` is (requests + retries) / requests. */
+  snapshot(): Record<string, unknown> {
+    const { requests, retries } = this.#counters;
+    return {
+      ...this.#counters,
+      maxAttempts: this.maxAttempts,
+      amplification: requests === 0 ? 0 : (requests + retries) / requests,
+      budget: this.budget.snapshot(),
+    };
+  }
+}
+
+/**
+ * Builds an AWS SDK v3 `retryStrategy` backed by a failsmall retry budget.
+ *
+ * @example
+ * const retryStrategy = awsRetryStrategy({ budget: ratioBudget({ ratio: 0.1 }) });
+ * const client = new DynamoDBClient({ region: 'us-east-1', retryStrategy });
+ */
+export function awsRetryStrategy(options: AwsRetryStrategyOptions = {}): FailsmallRetryStrategy {
+  return new FailsmallRetryStrategy(options);
+}
