@@ -1,0 +1,201 @@
+/**
+ * Finite capacity for the lab's table service: at most `concurrency` requests in service at once, a
+ * bounded FIFO queue in front, a service time per request, and an immediate rejection beyond the
+ * queue. This is what makes overload real in the replay: a retry storm fills the queue, latency
+ * grows with it, and past it the service answers with throttling errors instead of work.
+ *
+ * The service time runs on a {@link Clock}, so tests drive it with a `VirtualClock`.
+ */
+import { FailsmallError, systemClock, validate } from '../core/index.js';
+import type { Cancel, Clock } from '../core/index.js';
+
+/** Options of {@link Capacity}. */
+export interface CapacityOptions {
+  /** Requests in service at once; default 32 (a small front-end node). */
+  readonly concurrency?: number;
+  /** Requests waiting beyond `concurrency`; default 128 (a few service times of backlog). */
+  readonly queue?: number;
+  /** Time each request spends in service, in milliseconds; default 2 ms. */
+  readonly serviceTimeMs?: number;
+  /** The clock the service time runs on; default {@link systemClock}. */
+  readonly clock?: Clock;
+}
+
+/** Counters of one {@link Capacity}, plain JSON. */
+export interface CapacitySnapshot {
+  readonly concurrency: number;
+  readonly queueLimit: number;
+  readonly serviceTimeMs: number;
+  /** Requests in service now. */
+  readonly inService: number;
+  /** Requests waiting now. */
+  readonly queued: number;
+  /** Requests admitted (served or being served), cumulative. */
+  readonly admitted: number;
+  /** Requests that finished their service time, cumulative. */
+  readonly completed: number;
+  /** Requests turned away because the queue was full, cumulative. */
+  readonly rejected: number;
+  /** Requests that left the queue before service (their caller gave up), cumulative. */
+  readonly abandoned: number;
+  /** Highest queue length seen. */
+  readonly peakQueued: number;
+}
+
+interface Waiter {
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+  done: boolean;
+}
+
+/**
+ * A gate with `concurrency` slots, a bounded queue and a service time.
+ *
+ * @example
+ * const gate = new Capacity({ concurrency: 4, queue: 8, serviceTimeMs: 5 });
+ * const admitted = await gate.serve(signal); // false: queue full, answer with a throttling error
+ */
+export class Capacity {
+  readonly concurrency: number;
+  readonly queueLimit: number;
+  readonly serviceTimeMs: number;
+  readonly #clock: Clock;
+  #inService = 0;
+  #queue: Waiter[] = [];
+  #admitted = 0;
+  #completed = 0;
+  #rejected = 0;
+  #abandoned = 0;
+  #peakQueued = 0;
+  #timers = new Map<Cancel, (error: unknown) => void>();
+  #closed = false;
+
+  constructor(options: CapacityOptions = {}) {
+    this.concurrency = validate.positiveInteger('concurrency', options.concurrency ?? 32);
+    this.queueLimit = validate.nonNegativeInteger('queue', options.queue ?? 128);
+    this.serviceTimeMs = validate.nonNegativeNumber('serviceTimeMs', options.serviceTimeMs ?? 2);
+    this.#clock = options.clock ?? systemClock;
+  }
+
+  /**
+   * Waits for a slot, spends the service time in it, and frees it. Resolves `true` when served,
+   * `false` at once when the queue is full (the caller answers with a throttling error). Rejects with
+   * the signal's reason when `signal` aborts while queued or in service.
+   */
+  async serve(signal?: AbortSignal): Promise<boolean> {
+    if (this.#closed) throw new FailsmallError('FS_ERR_LAB_CLOSED', 'The table service is closed');
+    if (this.#inService >= this.concurrency) {
+      if (this.#queue.length >= this.queueLimit) {
+        this.#rejected++;
+        return false;
+      }
+      await this.#wait(signal);
+    } else {
+      this.#inService++;
+    }
+    this.#admitted++;
+    try {
+      await this.#serviceTime(signal);
+      this.#completed++;
+    } finally {
+      this.#release();
+    }
+    return true;
+  }
+
+  #wait(signal: AbortSignal | undefined): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => {
+        if (waiter.done) return;
+        waiter.done = true;
+        this.#queue = this.#queue.filter((w) => w !== waiter);
+        this.#abandoned++;
+        reject(signal?.reason ?? new FailsmallError('FS_ERR_ABORTED', 'The request was abandoned'));
+      };
+      const waiter: Waiter = {
+        resolve: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        reject,
+        done: false,
+      };
+      this.#queue.push(waiter);
+      if (this.#queue.length > this.#peakQueued) this.#peakQueued = this.#queue.length;
+      if (signal?.aborted === true) onAbort();
+      else signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  #serviceTime(signal: AbortSignal | undefined): Promise<void> {
+    if (this.serviceTimeMs === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => {
+        cancel();
+        this.#timers.delete(cancel);
+        reject(signal?.reason ?? new FailsmallError('FS_ERR_ABORTED', 'The request was abandoned'));
+      };
+      const cancel = this.#clock.setTimer(() => {
+        this.#timers.delete(cancel);
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, this.serviceTimeMs);
+      this.#timers.set(cancel, (error) => {
+        signal?.removeEventListener('abort', onAbort);
+        reject(error);
+      });
+      if (signal?.aborted === true) onAbort();
+      else signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /** Hands the slot to the next waiter, or frees it. */
+  #release(): void {
+    for (;;) {
+      const next = this.#queue.shift();
+      if (next === undefined) {
+        this.#inService--;
+        return;
+      }
+      if (next.done) continue;
+      next.done = true;
+      next.resolve(); // the slot passes on: #inService is unchanged
+      return;
+    }
+  }
+
+  /** Rejects every waiter and cancels every service timer; later calls to {@link serve} throw. */
+  close(): void {
+    this.#closed = true;
+    const closed = new FailsmallError('FS_ERR_LAB_CLOSED', 'The table service is closed');
+    const timers = [...this.#timers];
+    this.#timers.clear();
+    for (const [cancel, reject] of timers) {
+      cancel();
+      reject(closed);
+    }
+    const waiting = this.#queue;
+    this.#queue = [];
+    for (const w of waiting) {
+      if (w.done) continue;
+      w.done = true;
+      w.reject(closed);
+    }
+  }
+
+  /** Plain JSON for metrics. */
+  snapshot(): CapacitySnapshot {
+    return {
+      concurrency: this.concurrency,
+      queueLimit: this.queueLimit,
+      serviceTimeMs: this.serviceTimeMs,
+      inService: this.#inService,
+      queued: this.#queue.length,
+      admitted: this.#admitted,
+      completed: this.#completed,
+      rejected: this.#rejected,
+      abandoned: this.#abandoned,
+      peakQueued: this.#peakQueued,
+    };
+  }
+}
