@@ -1,0 +1,185 @@
+/**
+ * Everything one dependency needs, built once and shared: a connector (resolution through failsmall,
+ * the whole address set tried, dead addresses remembered), a breaker and an attempt timeout, a retry
+ * budget, and from them the fetch dispatcher, the http(s) agents, the AWS SDK config and `execute`.
+ * Sharing matters: a breaker opened by `fetch` calls also protects AWS calls to the same dependency,
+ * and a retry budget caps the retries of every call site together. Thin on purpose: each piece is
+ * usable alone.
+ */
+import type https from 'node:https';
+import type { ConnectionOptions } from 'node:tls';
+import type { Agent } from 'undici';
+import { systemClock, validate, type Clock, type Random } from '../core/index.js';
+import { circuitBreaker } from '../policy/breaker.js';
+import type { RetryBudget } from '../policy/budget.js';
+import { pipeline } from '../policy/pipeline.js';
+import { ratioBudget } from '../policy/ratio-budget.js';
+import { retry } from '../policy/retry.js';
+import { timeout } from '../policy/timeout.js';
+import type { Policy, PolicyFn } from '../policy/types.js';
+import { awsClientConfig, type AwsClientConfig } from './aws-client-config.js';
+import type { AwsRequestHandlerOptions } from './aws-request-handler.js';
+import { Connector, type ConnectorOptions } from './connector.js';
+import { FailsmallHttpAgent, FailsmallHttpsAgent } from './http-agent.js';
+import { FailsmallUndiciAgent } from './undici-agent.js';
+
+/** Options of {@link dependency}. */
+export interface DependencyOptions extends Omit<ConnectorOptions, 'dependency'> {
+  /**
+   * The retry budget shared by `execute` and the AWS retry strategy; default
+   * `ratioBudget({ ratio: 0.1, minRetriesPerSecond: 1 })`: retries add at most 10 % to the traffic.
+   */
+  readonly budget?: RetryBudget;
+  /** The breaker shared by every integration; default `circuitBreaker()` (5 failures in a row, open 30 s); `false` for none. */
+  readonly breaker?: Policy | false;
+  /** The timeout of one attempt, in milliseconds; default 5 s (see `awsClientConfig`). Infinity for none. */
+  readonly attemptTimeout?: number;
+  /** Attempts per logical call, first included, for `execute` and the AWS strategy; default 3 (the AWS SDK's). */
+  readonly maxAttempts?: number;
+  /** The source of jitter; default `Math.random`. */
+  readonly random?: Random;
+  /** TLS options for the fetch dispatcher (`ca`, `rejectUnauthorized`, …). */
+  readonly tls?: ConnectionOptions;
+  /** Options of the http(s) agents (and the AWS handler's): `keepAlive`, `maxSockets`, `ca`, … */
+  readonly agent?: https.AgentOptions;
+  /** undici `Agent` options of the fetch dispatcher. */
+  readonly undici?: Omit<Agent.Options, 'connect'>;
+  /** `NodeHttpHandler` options of the AWS handler (`requestTimeout`, …). */
+  readonly http?: AwsRequestHandlerOptions['http'];
+}
+
+/** A dependency's integrations; see {@link dependency}. Integrations are built on first use. */
+export class Dependency {
+  /** The dependency's name, e.g. `dynamodb`. */
+  readonly name: string;
+  /** The connector every integration connects through. */
+  readonly connector: Connector;
+  /** The retry budget shared by every call site. */
+  readonly budget: RetryBudget;
+  /** The per-attempt policy (breaker, then timeout), shared by every integration; undefined when both are off. */
+  readonly attemptPolicy: Policy | undefined;
+  /** The policy of {@link execute}: retry (drawing from the budget) around the per-attempt policy. */
+  readonly policy: Policy;
+  readonly #options: DependencyOptions;
+  readonly #clock: Clock;
+  #dispatcher: FailsmallUndiciAgent | undefined;
+  #httpAgent: FailsmallHttpAgent | undefined;
+  #httpsAgent: FailsmallHttpsAgent | undefined;
+  #aws: AwsClientConfig | undefined;
+
+  constructor(name: string, options: DependencyOptions = {}) {
+    if (typeof name !== 'string' || name === '') validate.invalid('name', 'a non-empty string', name);
+    this.name = name;
+    this.#options = options;
+    this.#clock = options.clock ?? systemClock;
+    this.connector = new Connector({ ...options, dependency: name });
+    this.budget = options.budget ?? ratioBudget({ ratio: 0.1, minRetriesPerSecond: 1 });
+    const attemptTimeout = validate.duration('attemptTimeout', options.attemptTimeout ?? 5_000, true);
+    const pieces: Policy[] = [];
+    if (options.breaker !== false)
+      pieces.push(options.breaker ?? circuitBreaker({ clock: this.#clock, dependency: name }));
+    if (Number.isFinite(attemptTimeout)) pieces.push(timeout(attemptTimeout, { clock: this.#clock }));
+    this.attemptPolicy = pieces.length === 0 ? undefined : pipeline({ dependency: name }, ...pieces);
+    const retryPolicy = retry({
+      budget: this.budget,
+      clock: this.#clock,
+      dependency: name,
+      maxAttempts: options.maxAttempts ?? 3,
+      ...(options.random === undefined ? {} : { random: options.random }),
+    });
+    this.policy =
+      this.attemptPolicy === undefined
+        ? pipeline({ dependency: name }, retryPolicy)
+        : pipeline({ dependency: name }, retryPolicy, this.attemptPolicy);
+  }
+
+  /** The undici dispatcher for `fetch(url, { dispatcher })` or `setGlobalDispatcher`. */
+  get dispatcher(): FailsmallUndiciAgent {
+    this.#dispatcher ??= new FailsmallUndiciAgent({
+      connector: this.connector,
+      ...(this.#options.tls === undefined ? {} : { tls: this.#options.tls }),
+      ...(this.#options.undici === undefined ? {} : { agent: this.#options.undici }),
+    });
+    return this.#dispatcher;
+  }
+
+  /** An `http.Agent` for `http.get`, got, axios. */
+  get httpAgent(): FailsmallHttpAgent {
+    this.#httpAgent ??= new FailsmallHttpAgent({ connector: this.connector, ...this.#agentOptions() });
+    return this.#httpAgent;
+  }
+
+  /** An `https.Agent` for `https.get`, got, axios. */
+  get httpsAgent(): FailsmallHttpsAgent {
+    this.#httpsAgent ??= new FailsmallHttpsAgent({ connector: this.connector, ...this.#agentOptions() });
+    return this.#httpsAgent;
+  }
+
+  /** `{ requestHandler, retryStrategy }` for an AWS SDK v3 client, sharing this dependency's connector, policy and budget. */
+  get aws(): AwsClientConfig {
+    this.#aws ??= awsClientConfig({
+      connector: this.connector,
+      budget: this.budget,
+      dependency: this.name,
+      clock: this.#clock,
+      maxAttempts: this.#options.maxAttempts ?? 3,
+      ...(this.attemptPolicy === undefined
+        ? { breaker: false, attemptTimeout: Infinity }
+        : { policy: this.attemptPolicy }),
+      ...(this.#options.random === undefined ? {} : { random: this.#options.random }),
+      ...this.#agentOptions(),
+      ...(this.#options.http === undefined ? {} : { http: this.#options.http }),
+    });
+    return this.#aws;
+  }
+
+  /**
+   * Runs `fn` under the dependency's policy: retries drawn from the budget, each attempt under the
+   * breaker and the timeout. Pass `ctx.signal` on to the call so a timeout can abort it.
+   *
+   * @example
+   * const res = await db.execute(({ signal }) => fetch(url, { dispatcher: db.dispatcher, signal }));
+   */
+  execute<T>(fn: PolicyFn<T>, signal?: AbortSignal): Promise<T> {
+    return this.policy.execute(fn, signal);
+  }
+
+  /** Plain JSON for metrics: connector, policies, budget, and each integration built so far. */
+  snapshot(): Record<string, unknown> {
+    const policy = this.policy as Policy & { snapshot?: () => unknown };
+    return {
+      dependency: this.name,
+      connector: this.connector.snapshot(),
+      budget: this.budget.snapshot(),
+      policy: typeof policy.snapshot === 'function' ? policy.snapshot() : { kind: policy.kind },
+      ...(this.#aws === undefined
+        ? {}
+        : { aws: { handler: this.#aws.requestHandler.snapshot(), retry: this.#aws.retryStrategy.snapshot() } }),
+    };
+  }
+
+  /** Closes the dispatcher, the agents and the AWS handler (their sockets). */
+  async close(): Promise<void> {
+    this.#httpAgent?.destroy();
+    this.#httpsAgent?.destroy();
+    this.#aws?.requestHandler.destroy();
+    await this.#dispatcher?.close();
+  }
+
+  #agentOptions(): { agent?: https.AgentOptions } {
+    return this.#options.agent === undefined ? {} : { agent: this.#options.agent };
+  }
+}
+
+/**
+ * Composes resolution and policies for one dependency and exposes its integrations.
+ *
+ * @example
+ * const db = dependency('dynamodb', { resolver, budget: ratioBudget({ ratio: 0.1 }) });
+ * const client = new DynamoDBClient({ region: 'us-east-1', ...db.aws });
+ * const res = await fetch('http://dynamodb.lab.test:8000/', { dispatcher: db.dispatcher });
+ * console.log(db.snapshot());
+ */
+export function dependency(name: string, options: DependencyOptions = {}): Dependency {
+  return new Dependency(name, options);
+}

@@ -1,0 +1,47 @@
+// Integrations: fetch/undici dispatcher, http(s).Agent, AWS SDK v3 handler and retry strategy, and
+// the per-dependency bundle. Named exports only; types apart from values.
+
+// address order and connection racing
+export { AddressHealth, interleave } from './address-order.js';
+export type { Address, AddressHealthOptions } from './address-order.js';
+export { raceAddresses, connectTimedOut } from './happy-eyeballs.js';
+export type { AttemptRecord, RaceOptions, RaceResult } from './happy-eyeballs.js';
+export { Connector, systemResolver } from './connector.js';
+export type {
+  AddressAnswer,
+  AddressResolver,
+  Connected,
+  ConnectTarget,
+  ConnectorEvent,
+  ConnectorOptions,
+} from './connector.js';
+
+// fetch / undici
+export { FailsmallUndiciAgent, createUndiciAgent } from './undici-agent.js';
+export type { UndiciAgentOptions } from './undici-agent.js';
+
+// http(s).Agent
+export { FailsmallHttpAgent, FailsmallHttpsAgent, createHttpAgent, createHttpsAgent } from './http-agent.js';
+export type { HttpAgentOptions } from './http-agent.js';
+
+// AWS SDK v3
+export { FailsmallRequestHandler, awsRequestHandler } from './aws-request-handler.js';
+export type {
+  AwsHandlerOptions,
+  AwsHandlerOutput,
+  AwsHttpRequest,
+  AwsRequestHandlerOptions,
+} from './aws-request-handler.js';
+export { FailsmallRetryStrategy, awsRetryStrategy, defaultAwsRetryClassifier } from './aws-retry-strategy.js';
+export type {
+  AwsRetryErrorInfo,
+  AwsRetryErrorType,
+  AwsRetryStrategyOptions,
+  AwsRetryToken,
+} from './aws-retry-strategy.js';
+export { awsClientConfig } from './aws-client-config.js';
+export type { AwsClientConfig, AwsClientConfigOptions } from './aws-client-config.js';
+
+// one dependency, every integration
+export { Dependency, dependency } from './dependency.js';
+export type { DependencyOptions } from './dependency.js';
