@@ -1,0 +1,169 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { isFailsmallError } from '../core/index.js';
+import { defaultScenarioYaml } from './default-scenario.js';
+import {
+  defaultScenario,
+  effectiveTtlS,
+  formatDuration,
+  loadScenarioFile,
+  parseDuration,
+  parseScenario,
+  phaseAt,
+  phaseOf,
+  realDurationMs,
+  wireTtl,
+  withOverrides,
+} from './scenario.js';
+
+/** The repository root, found from this file in any build folder. */
+function repoRoot(): string {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'src'))) return dir;
+    if (dirname(dir) === dir) throw new Error('repository root not found');
+  }
+}
+
+const minimal = `
+name: short
+speed: 10
+region:
+  zone: example.test
+  endpoint: db.example.test
+  addresses: [127.0.0.2]
+  ttl: 20s
+  negative_ttl: 10s
+table:
+  concurrency: 2
+  queue: 4
+  service_time_ms: 1
+load:
+  rate: 10
+  timeout_ms: 500
+phases:
+  - { kind: steady, duration: 10s }
+  - { kind: race, duration: 5s }
+  - { kind: empty, duration: 20s }
+  - { kind: restore, duration: 10s }
+  - { kind: steady, duration: 5s }
+`;
+
+function rejects(text: string, field: string, line?: number): void {
+  assert.throws(
+    () => parseScenario(text, 'bad.yaml'),
+    (e) => {
+      assert.ok(isFailsmallError(e, 'FS_ERR_LAB_SCENARIO'), String(e));
+      assert.equal(e.details?.['field'], field, e.message);
+      if (line !== undefined) assert.equal(e.details?.['line'], line, e.message);
+      assert.ok(e.message.startsWith('bad.yaml:'), e.message);
+      if (field !== '(root)') assert.ok(e.message.includes(field), e.message);
+      return true;
+    },
+  );
+}
+
+describe('scenario', () => {
+  it('parses durations and formats them back', () => {
+    assert.equal(parseDuration('2h37m'), 9420);
+    assert.equal(parseDuration('15m'), 900);
+    assert.equal(parseDuration('90s'), 90);
+    assert.equal(parseDuration('1h 0m 0.5s'), 3600.5);
+    assert.equal(parseDuration(42), 42);
+    for (const bad of ['', 'soon', '5ms', '-1s', '1d', 'm']) assert.equal(parseDuration(bad), undefined, bad);
+    assert.equal(parseDuration(-1), undefined);
+    assert.equal(formatDuration(9420), '2h37m');
+    assert.equal(formatDuration(0), '0s');
+    assert.equal(formatDuration(61), '1m1s');
+  });
+
+  it('builds the timeline, defaults and compressed TTL', () => {
+    const s = parseScenario(minimal);
+    assert.deepEqual(
+      s.phases.map((p) => [p.kind, p.startS, p.endS]),
+      [
+        ['steady', 0, 10],
+        ['race', 10, 15],
+        ['empty', 15, 35],
+        ['restore', 35, 45],
+        ['steady', 45, 50],
+      ],
+    );
+    assert.equal(s.totalS, 50);
+    assert.equal(s.seed, 1);
+    assert.equal(s.table.name, 'orders');
+    assert.equal(s.load.readShare, 1);
+    assert.equal(wireTtl(s), 2);
+    assert.equal(effectiveTtlS(s), 20);
+    assert.equal(realDurationMs(s), 5000);
+    assert.equal(phaseOf(s, 'empty').startS, 15);
+    assert.equal(phaseAt(s, 14.9).kind, 'race');
+    assert.equal(phaseAt(s, 1e9).kind, 'steady');
+    assert.equal(wireTtl(withOverrides(s, { speed: 1000 })), 1, 'never below one second on the wire');
+  });
+
+  it('ships a default scenario that follows OUTAGE.md and runs 1-2 minutes', () => {
+    const s = defaultScenario();
+    const empty = phaseOf(s, 'empty');
+    const race = phaseOf(s, 'race');
+    const restore = phaseOf(s, 'restore');
+    assert.equal(race.durationS + empty.durationS, 2 * 3600 + 37 * 60, 'emptied 23:48, restored 02:25');
+    assert.equal(s.region.negativeTtlS, 15 * 60, 'cached empty answers expire at 02:40');
+    assert.equal(restore.durationS, 15 * 60);
+    const real = realDurationMs(s) / 1000;
+    assert.ok(real >= 60 && real <= 120, `${real} s`);
+    assert.equal(s.region.addresses.length, 3);
+  });
+
+  it('embeds exactly the shipped YAML file', () => {
+    const file = readFileSync(join(repoRoot(), 'src/lab/scenarios/2025-10-20.yaml'), 'utf8');
+    assert.equal(defaultScenarioYaml, file);
+    assert.deepEqual(loadScenarioFile(join(repoRoot(), 'src/lab/scenarios/2025-10-20.yaml')), defaultScenario());
+  });
+
+  it('rejects invalid files naming the field and its line', () => {
+    rejects(minimal.replace('speed: 10', 'speed: -1'), 'speed', 3);
+    rejects(
+      minimal.replace('  - { kind: empty, duration: 20s }', '  - { kind: empty, duration: soon }'),
+      'phases[2].duration',
+      20,
+    );
+    rejects(minimal.replace('addresses: [127.0.0.2]', 'addresses: [10.0.0.1]'), 'region.addresses[0]', 7);
+    rejects(minimal.replace('endpoint: db.example.test', 'endpoint: db.other.test'), 'region.endpoint', 6);
+    rejects(minimal.replace('  queue: 4\n', ''), 'table.queue', 11);
+    rejects(minimal.replace('  - { kind: race, duration: 5s }\n', ''), 'phases');
+    rejects(minimal.replace('kind: restore', 'kind: steady'), 'phases');
+    rejects(
+      minimal.replace('  - { kind: steady, duration: 5s }', '  - { kind: race, duration: 5s }'),
+      'phases[4].kind',
+      22,
+    );
+    rejects(minimal.replace('kind: steady, duration: 10s', 'kind: calm, duration: 10s'), 'phases[0].kind', 18);
+    rejects(minimal.replace('rate: 10', 'rate: 10\n  burst: 3'), 'load.burst', 16);
+    rejects(minimal.replace('  ttl: 20s', '  ttl: 20s\n  ttl: 30s'), '(root)', 9);
+    rejects('phases: [1, 2', '(root)');
+    rejects('- just a list', '(root)');
+  });
+
+  it('reports an unreadable file with the same code', () => {
+    assert.throws(
+      () => loadScenarioFile('/nonexistent/scenario.yaml'),
+      (e) => isFailsmallError(e, 'FS_ERR_LAB_SCENARIO'),
+    );
+  });
+
+  it('validates overrides', () => {
+    const s = parseScenario(minimal);
+    assert.equal(withOverrides(s, { speed: 50, seed: 7 }).speed, 50);
+    assert.throws(
+      () => withOverrides(s, { speed: 0 }),
+      (e) => isFailsmallError(e, 'FS_ERR_LAB_SCENARIO') && e.details?.['field'] === 'speed',
+    );
+    assert.throws(
+      () => withOverrides(s, { seed: -1 }),
+      (e) => isFailsmallError(e, 'FS_ERR_LAB_SCENARIO') && e.details?.['field'] === 'seed',
+    );
+  });
+});
