@@ -1,0 +1,346 @@
+/**
+ * The HTTP control API of the fault DNS server: JSON over HTTP on loopback by default. Its shape is a
+ * contract other modules build on (plan/ uses it as its DNS provider, lab/ to drive the outage):
+ *
+ * | method and path | body | answer |
+ * |---|---|---|
+ * | `GET /v1/zones` | | `{ zones: [{ name, version }] }` |
+ * | `GET /v1/zones/:zone` | | `{ name, version, records: RecordSet[] }` |
+ * | `POST /v1/zones/:zone/changes` | `{ expectedVersion?, changes, comment? }` | `{ version }`; 409 `FS_ERR_CHAOS_VERSION_CONFLICT` with `currentVersion` |
+ * | `GET /v1/faults` | | `{ faults: FaultRule[] }` |
+ * | `POST /v1/faults` | a fault rule | 201, the rule with its `id` |
+ * | `DELETE /v1/faults/:id` | | `{ removed: FaultRule }` |
+ * | `DELETE /v1/faults` | | `{ removed: n }` |
+ * | `GET /v1/metrics?top=N` | | counters, rates per name, series |
+ * | `DELETE /v1/metrics` | | resets the counters: `{ reset: true }` |
+ * | `GET /v1/log?limit=N&name=X` | | `{ entries: QueryLogEntry[] }` |
+ * | `GET /v1/audit?limit=N` | | `{ entries: AuditEntry[] }` |
+ * | `GET /v1/health` | | `{ ok: true }` |
+ *
+ * Errors are `{ "error": { "code": "FS_ERR_…", "message": "…" } }` with a 4xx/5xx status; the message
+ * names the offending field. When a token is set every request needs `Authorization: Bearer <token>`.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import http from 'node:http';
+import type { Clock } from '../core/clock.js';
+import { FailsmallError, isFailsmallError } from '../core/errors.js';
+import type { AuditEntry, AuditLog } from './audit-log.js';
+import type { DnsMetrics } from './dns-metrics.js';
+import type { FaultEngine, FaultRule } from './fault-rules.js';
+import type { QueryLog } from './query-log.js';
+import type { ZoneStore } from './zone-store.js';
+
+/** Options of {@link ControlApi.listen}. */
+export interface ControlApiOptions {
+  readonly store: ZoneStore;
+  readonly faults: FaultEngine;
+  readonly metrics: DnsMetrics;
+  readonly log: QueryLog;
+  readonly audit: AuditLog;
+  readonly clock: Clock;
+  /** Extra facts merged into `GET /v1/metrics` under `server`. */
+  readonly serverSnapshot?: () => Record<string, unknown>;
+  /** The address to bind, default `127.0.0.1`. */
+  readonly address?: string;
+  /** The port, default 0 (the OS picks). */
+  readonly port?: number;
+  /** When set, every request must carry `Authorization: Bearer <token>`. */
+  readonly token?: string;
+  /** Largest request body, in bytes; default 1 MiB (a batch of 1,000 changes fits). */
+  readonly maxBodyBytes?: number;
+}
+
+/** A fault rule as JSON: open window ends are `null`. */
+export type FaultRuleJson = Omit<FaultRule, 'from' | 'until'> & { from: number | null; until: number | null };
+
+/** A rule with infinite window ends written as `null` (JSON has no Infinity). */
+export function faultRuleToJson<T extends FaultRule>(rule: T): Omit<T, 'from' | 'until'> & FaultRuleJson {
+  return {
+    ...rule,
+    from: Number.isFinite(rule.from) ? rule.from : null,
+    until: Number.isFinite(rule.until) ? rule.until : null,
+  };
+}
+
+function auditToJson(entry: AuditEntry): unknown {
+  if (entry.kind === 'fault-add' || entry.kind === 'fault-remove')
+    return { ...entry, rule: faultRuleToJson(entry.rule) };
+  return entry;
+}
+
+const statusOf: Record<string, number> = {
+  FS_ERR_CHAOS_INVALID_REQUEST: 400,
+  FS_ERR_CHAOS_INVALID_CHANGE: 400,
+  FS_ERR_CHAOS_INVALID_FAULT: 400,
+  FS_ERR_INVALID_ARGUMENT: 400,
+  FS_ERR_CHAOS_UNAUTHORIZED: 401,
+  FS_ERR_CHAOS_NOT_FOUND: 404,
+  FS_ERR_CHAOS_ZONE_NOT_FOUND: 404,
+  FS_ERR_CHAOS_FAULT_NOT_FOUND: 404,
+  FS_ERR_CHAOS_METHOD_NOT_ALLOWED: 405,
+  FS_ERR_CHAOS_VERSION_CONFLICT: 409,
+  FS_ERR_CHAOS_FAULT_EXISTS: 409,
+  FS_ERR_CHAOS_TOO_MANY_FAULTS: 409,
+  FS_ERR_CHAOS_BODY_TOO_LARGE: 413,
+};
+
+/** A response: status and JSON body. */
+interface Reply {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+/**
+ * The control API server.
+ *
+ * @example
+ * const api = await ControlApi.listen({ store, faults, metrics, log, audit, clock });
+ * await fetch(`${api.url}/v1/zones`);
+ */
+export class ControlApi {
+  /** `http://address:port`, with IPv6 addresses in brackets. */
+  readonly url: string;
+  readonly port: number;
+  readonly #server: http.Server;
+
+  private constructor(server: http.Server, url: string, port: number) {
+    this.#server = server;
+    this.url = url;
+    this.port = port;
+  }
+
+  /** Starts the API. Throws `FS_ERR_CHAOS_LISTEN` when the port cannot be bound. */
+  static async listen(options: ControlApiOptions): Promise<ControlApi> {
+    const address = options.address ?? '127.0.0.1';
+    const handler = createHandler(options);
+    const server = http.createServer((req, res) => void handler(req, res));
+    server.keepAliveTimeout = 5_000;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen({ port: options.port ?? 0, host: address }, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+    } catch (error) {
+      throw new FailsmallError(
+        'FS_ERR_CHAOS_LISTEN',
+        `Cannot listen for the control API on ${address}:${options.port ?? 0}: ${(error as Error).message}`,
+        { cause: error, details: { address, port: options.port ?? 0 } },
+      );
+    }
+    const port = (server.address() as { port: number }).port;
+    const host = address.includes(':') ? `[${address}]` : address;
+    return new ControlApi(server, `http://${host}:${port}`, port);
+  }
+
+  /** Stops accepting requests and closes idle connections. */
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.#server.close(() => resolve());
+      this.#server.closeAllConnections();
+    });
+  }
+}
+
+function digest(s: string): Buffer {
+  return createHash('sha256').update(s).digest();
+}
+
+function createHandler(
+  options: ControlApiOptions,
+): (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void> {
+  const maxBody = options.maxBodyBytes ?? 1 << 20;
+  const tokenDigest = options.token === undefined ? undefined : digest(options.token);
+  return async (req, res) => {
+    let reply: Reply;
+    try {
+      if (tokenDigest !== undefined) {
+        const header = req.headers.authorization ?? '';
+        const given = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
+        if (!timingSafeEqual(digest(given), tokenDigest)) {
+          throw new FailsmallError(
+            'FS_ERR_CHAOS_UNAUTHORIZED',
+            'Missing or wrong token: send Authorization: Bearer <token>',
+          );
+        }
+      }
+      reply = await route(req, options, maxBody);
+    } catch (error) {
+      reply = errorReply(error);
+      if (reply.status === 413) res.setHeader('connection', 'close');
+    }
+    const body = JSON.stringify(reply.body);
+    res.writeHead(reply.status, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(body),
+      'cache-control': 'no-store',
+    });
+    res.end(body);
+  };
+}
+
+function errorReply(error: unknown): Reply {
+  if (isFailsmallError(error)) {
+    const extra: Record<string, unknown> = {};
+    if (error.code === 'FS_ERR_CHAOS_VERSION_CONFLICT') extra['currentVersion'] = error.details?.['currentVersion'];
+    if (error.details?.['issues'] !== undefined) extra['issues'] = error.details['issues'];
+    return {
+      status: statusOf[error.code] ?? 500,
+      body: { error: { code: error.code, message: error.message, ...extra } },
+    };
+  }
+  return {
+    status: 500,
+    body: { error: { code: 'FS_ERR_CHAOS_INTERNAL', message: `Internal error: ${String(error)}` } },
+  };
+}
+
+function notFound(path: string): never {
+  throw new FailsmallError('FS_ERR_CHAOS_NOT_FOUND', `No such endpoint: ${path}`);
+}
+
+function methodNotAllowed(method: string, path: string, allowed: string): never {
+  throw new FailsmallError(
+    'FS_ERR_CHAOS_METHOD_NOT_ALLOWED',
+    `${method} is not allowed on ${path} (allowed: ${allowed})`,
+  );
+}
+
+async function readJson(req: http.IncomingMessage, maxBody: number): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > maxBody) {
+      throw new FailsmallError('FS_ERR_CHAOS_BODY_TOO_LARGE', `The request body exceeds ${maxBody} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text.trim() === '') throw new FailsmallError('FS_ERR_CHAOS_INVALID_REQUEST', 'Expected a JSON body, got nothing');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new FailsmallError('FS_ERR_CHAOS_INVALID_REQUEST', `The body is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+function intParam(url: URL, name: string, fallback: number, max: number): number {
+  const raw = url.searchParams.get(name);
+  if (raw === null) return fallback;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < 1 || n > max) {
+    throw new FailsmallError(
+      'FS_ERR_CHAOS_INVALID_REQUEST',
+      `${name}: expected an integer 1..${max}, got ${JSON.stringify(raw)}`,
+    );
+  }
+  return n;
+}
+
+async function route(req: http.IncomingMessage, o: ControlApiOptions, maxBody: number): Promise<Reply> {
+  const url = new URL(req.url ?? '/', 'http://control');
+  const method = req.method ?? 'GET';
+  const parts = url.pathname.split('/').filter((p) => p !== '');
+  if (parts[0] !== 'v1') notFound(url.pathname);
+  const [, resource, id, sub, ...rest] = parts.map((p) => {
+    try {
+      return decodeURIComponent(p);
+    } catch {
+      return p;
+    }
+  });
+  if (rest.length > 0) notFound(url.pathname);
+  switch (resource) {
+    case 'health':
+      if (id !== undefined) notFound(url.pathname);
+      return { status: 200, body: { ok: true } };
+    case 'zones': {
+      if (id === undefined) {
+        if (method !== 'GET') methodNotAllowed(method, url.pathname, 'GET');
+        return { status: 200, body: { zones: o.store.list() } };
+      }
+      if (sub === undefined) {
+        if (method !== 'GET') methodNotAllowed(method, url.pathname, 'GET');
+        const zone = o.store.get(id);
+        if (zone === undefined) {
+          throw new FailsmallError('FS_ERR_CHAOS_ZONE_NOT_FOUND', `No zone named ${JSON.stringify(id)}`);
+        }
+        return { status: 200, body: zone };
+      }
+      if (sub !== 'changes') notFound(url.pathname);
+      if (method !== 'POST') methodNotAllowed(method, url.pathname, 'POST');
+      if (o.store.version(id) === undefined) {
+        throw new FailsmallError('FS_ERR_CHAOS_ZONE_NOT_FOUND', `No zone named ${JSON.stringify(id)}`);
+      }
+      const body = await readJson(req, maxBody);
+      return { status: 200, body: o.store.apply(id, body) };
+    }
+    case 'faults': {
+      if (sub !== undefined) notFound(url.pathname);
+      if (id === undefined) {
+        if (method === 'GET') return { status: 200, body: { faults: o.faults.list().map(faultRuleToJson) } };
+        if (method === 'POST') {
+          const body = await readJson(req, maxBody);
+          return { status: 201, body: faultRuleToJson(o.faults.add(body)) };
+        }
+        if (method === 'DELETE') return { status: 200, body: { removed: o.faults.clear() } };
+        methodNotAllowed(method, url.pathname, 'GET, POST, DELETE');
+      }
+      if (method === 'GET') {
+        const rule = o.faults.list().find((r) => r.id === id);
+        if (rule === undefined) faultNotFound(id);
+        return { status: 200, body: faultRuleToJson(rule) };
+      }
+      if (method !== 'DELETE') methodNotAllowed(method, url.pathname, 'GET, DELETE');
+      const removed = o.faults.remove(id);
+      if (removed === undefined) faultNotFound(id);
+      return { status: 200, body: { removed: faultRuleToJson(removed) } };
+    }
+    case 'metrics': {
+      if (id !== undefined) notFound(url.pathname);
+      if (method === 'DELETE') {
+        o.metrics.reset();
+        return { status: 200, body: { reset: true } };
+      }
+      if (method !== 'GET') methodNotAllowed(method, url.pathname, 'GET, DELETE');
+      const top = intParam(url, 'top', 100, 100_000);
+      return {
+        status: 200,
+        body: {
+          ...o.metrics.snapshot(o.clock.now(), top),
+          faults: o.faults.snapshot(),
+          zones: o.store.snapshot(),
+          server: o.serverSnapshot?.() ?? {},
+        },
+      };
+    }
+    case 'log': {
+      if (id !== undefined) notFound(url.pathname);
+      if (method === 'DELETE') {
+        o.log.clear();
+        return { status: 200, body: { cleared: true } };
+      }
+      if (method !== 'GET') methodNotAllowed(method, url.pathname, 'GET, DELETE');
+      const limit = intParam(url, 'limit', 100, o.log.capacity);
+      const name = url.searchParams.get('name') ?? undefined;
+      return { status: 200, body: { total: o.log.total, entries: o.log.entries(limit, name) } };
+    }
+    case 'audit': {
+      if (id !== undefined) notFound(url.pathname);
+      if (method !== 'GET') methodNotAllowed(method, url.pathname, 'GET');
+      const limit = intParam(url, 'limit', 100, o.audit.capacity);
+      return { status: 200, body: { entries: o.audit.entries(limit).map(auditToJson) } };
+    }
+    default:
+      notFound(url.pathname);
+  }
+}
+
+function faultNotFound(id: string): never {
+  throw new FailsmallError('FS_ERR_CHAOS_FAULT_NOT_FOUND', `No fault rule with id ${JSON.stringify(id)}`, {
+    details: { id },
+  });
+}

@@ -1,0 +1,369 @@
+/**
+ * The responder: turns one query datagram into one response (or none), with no sockets involved. It
+ * parses, asks the fault engine, resolves against the zone store, encodes, truncates to what the
+ * transport allows, and counts. The socket shell (dns-server.ts) only moves bytes.
+ *
+ * The hot path is a cache of encoded responses per (name, type, EDNS) built on the first query and
+ * dropped as a whole when any zone changes (`ZoneStore.generation`). A cached response is copied, and
+ * the copy gets the new query's id, RD bit and question bytes (so the client's case is echoed): no
+ * DNS encoding per query. Answers that change per query (weighted sets, faults) are assembled from
+ * records encoded once per record set.
+ *
+ * Safety: authoritative only. A name outside our zones gets REFUSED without the AA bit, RA is never
+ * set, a response over UDP never exceeds 512 bytes (no EDNS) or the smaller of the client's EDNS size
+ * and `maxUdpSize` (default 1232), and larger answers are truncated (TC) so the client retries over
+ * TCP. Responses are built only from bounded record sets, so an answer is never large for a small
+ * query beyond those caps.
+ */
+import type { Clock } from '../core/clock.js';
+import type { Random } from '../core/random.js';
+import type { DnsMetrics } from './dns-metrics.js';
+import { faultDelay, randomAddress, type FaultEngine, type FaultRule } from './fault-rules.js';
+import { droppedRcode, type QueryLog } from './query-log.js';
+import { isWeighted, weightedOrder } from './weighted.js';
+import type { Resolution, ZoneStore } from './zone-store.js';
+import type { RecordSet } from './zone-schema.js';
+import {
+  ParseStatus,
+  QueryParser,
+  Rcode,
+  assembleResponse,
+  encodeRecord,
+  encodedInOrder,
+  keyToName,
+  optRecord,
+  patchCached,
+  truncatedResponse,
+  typeName,
+  withTtl,
+  type ResponseParts,
+} from './wire.js';
+
+/** Options of {@link DnsResponder}. */
+export interface DnsResponderOptions {
+  readonly store: ZoneStore;
+  readonly faults: FaultEngine;
+  readonly metrics: DnsMetrics;
+  readonly log: QueryLog;
+  readonly clock: Clock;
+  readonly random: Random;
+  /**
+   * Largest UDP response to an EDNS query, in bytes; default 1232 (the DNS Flag Day 2020 size that
+   * avoids IP fragmentation). Without EDNS the limit is 512 (RFC 1035).
+   */
+  readonly maxUdpSize?: number;
+  /** Most cached responses before the cache is emptied; default 50,000 (bounds memory under random names). */
+  readonly cacheSize?: number;
+}
+
+/** One cached (name, type, EDNS) entry. */
+interface CacheEntry {
+  readonly name: string;
+  readonly type: string;
+  readonly resolution: Resolution;
+  readonly rcode: number;
+  /** The encoded response, when the answer is the same for every query (not weighted). */
+  readonly response: Buffer | undefined;
+  /** Its truncated form, built on first need. */
+  truncated: Buffer | undefined;
+}
+
+const rcodeOf = { NOERROR: Rcode.NOERROR, NXDOMAIN: Rcode.NXDOMAIN, REFUSED: Rcode.REFUSED } as const;
+const noRecords: readonly Buffer[] = [];
+const negativeSoa = new WeakMap<RecordSet, Buffer>();
+
+/** The synthetic name metrics and the log use for queries without a usable question. */
+export const malformedName = '(malformed)';
+/** The synthetic name for questions whose name no zone can hold (odd bytes in a label). */
+export const invalidName = '(invalid)';
+
+/**
+ * Answers DNS queries from a {@link ZoneStore}, through a {@link FaultEngine}.
+ *
+ * @example
+ * const responder = new DnsResponder({ store, faults, metrics, log, clock, random });
+ * const reply = responder.respond(query, 'udp', '127.0.0.1'); // undefined: send nothing
+ * const delay = responder.delayMs; // wait this long first (a delay fault)
+ */
+export class DnsResponder {
+  /** The delay, in ms, to apply before sending the reply of the last {@link respond} call. */
+  delayMs = 0;
+  readonly #store: ZoneStore;
+  readonly #faults: FaultEngine;
+  readonly #metrics: DnsMetrics;
+  readonly #log: QueryLog;
+  readonly #clock: Clock;
+  readonly #random: Random;
+  readonly #maxUdp: number;
+  readonly #cacheSize: number;
+  readonly #parser = new QueryParser();
+  readonly #opt: Buffer;
+  #cache = new Map<string, CacheEntry>();
+  #generation = -1;
+
+  constructor(options: DnsResponderOptions) {
+    this.#store = options.store;
+    this.#faults = options.faults;
+    this.#metrics = options.metrics;
+    this.#log = options.log;
+    this.#clock = options.clock;
+    this.#random = options.random;
+    this.#maxUdp = Math.max(512, Math.min(65_535, options.maxUdpSize ?? 1232));
+    this.#cacheSize = options.cacheSize ?? 50_000;
+    this.#opt = optRecord(this.#maxUdp);
+  }
+
+  /**
+   * The reply to one query, or undefined when none must be sent (a drop fault, or a datagram not worth
+   * answering). Sets {@link delayMs}. Never throws on any input.
+   */
+  respond(query: Buffer, transport: 'udp' | 'tcp', client: string): Buffer | undefined {
+    this.delayMs = 0;
+    const p = this.#parser;
+    const status = p.parse(query);
+    const now = this.#clock.now();
+    if (status !== ParseStatus.OK) return this.#malformed(query, status, transport, client, now);
+    const opt = p.edns ? this.#opt : undefined;
+    const limit = transport === 'tcp' ? 65_535 : p.edns ? Math.min(p.udpSize, this.#maxUdp) : 512;
+    if (!p.hostName || p.qclass !== 1) {
+      const name = p.hostName ? keyToName(p.key) : invalidName;
+      const out = assembleResponse(
+        query,
+        p.questionEnd,
+        { rcode: Rcode.REFUSED, authoritative: false, answers: noRecords, authority: noRecords },
+        opt,
+      );
+      return this.#done(out, limit, opt, now, name, Rcode.REFUSED, transport, client, undefined);
+    }
+    if (this.#generation !== this.#store.generation || this.#cache.size >= this.#cacheSize) {
+      this.#cache.clear();
+      this.#generation = this.#store.generation;
+    }
+    const key = p.key + (p.edns ? '\u0001' : '\u0000') + String.fromCharCode(p.qtype);
+    let entry = this.#cache.get(key);
+    if (entry === undefined) {
+      entry = this.#build(query, opt);
+      this.#cache.set(key, entry);
+    }
+    if (this.#faults.size > 0 && entry.resolution.zone !== undefined) {
+      const rule = this.#faults.decide({ name: entry.name, type: entry.type, transport }, now);
+      if (rule !== undefined) return this.#faulted(rule, entry, query, opt, limit, now, transport, client);
+    }
+    let out: Buffer;
+    if (entry.response !== undefined) {
+      let cached = entry.response;
+      if (cached.length > limit) cached = entry.truncated ??= truncatedResponse(cached, p.questionEnd, opt);
+      out = patchCached(cached, query, p.questionEnd);
+    } else {
+      out = assembleResponse(query, p.questionEnd, this.#parts(entry, undefined), opt);
+    }
+    return this.#done(out, limit, opt, now, entry.name, entry.rcode, transport, client, undefined);
+  }
+
+  /** Empties the response cache (it also empties itself on every zone change). */
+  clearCache(): void {
+    this.#cache.clear();
+  }
+
+  /** Plain JSON for metrics. */
+  snapshot(): { cachedResponses: number; maxUdpSize: number } {
+    return { cachedResponses: this.#cache.size, maxUdpSize: this.#maxUdp };
+  }
+
+  #build(query: Buffer, opt: Buffer | undefined): CacheEntry {
+    const p = this.#parser;
+    const name = keyToName(p.key);
+    const type = typeName(p.qtype);
+    const resolution = this.#store.resolve(name, type);
+    const rcode = rcodeOf[resolution.rcode];
+    let weighted = false;
+    for (const set of resolution.answers) if (isWeighted(set.records)) weighted = true;
+    const entry: CacheEntry = { name, type, resolution, rcode, response: undefined, truncated: undefined };
+    if (weighted) return entry;
+    const response = assembleResponse(query, p.questionEnd, this.#parts(entry, undefined), opt);
+    return { ...entry, response };
+  }
+
+  /** The records of a true answer; with `ttl`, every TTL replaced. */
+  #parts(entry: CacheEntry, ttl: number | undefined): ResponseParts {
+    const r = entry.resolution;
+    if (r.rcode === 'REFUSED') {
+      return { rcode: Rcode.REFUSED, authoritative: false, answers: noRecords, authority: noRecords };
+    }
+    let answers: Buffer[] = [];
+    for (const set of r.answers) {
+      const records = encodedInOrder(set, weightedOrder(set.records, this.#random));
+      if (ttl === undefined) answers = answers.concat(records);
+      else for (const rr of records) answers.push(withTtl(rr, set.name, ttl));
+    }
+    const authority = r.negative ? [this.#soa(r, ttl)] : noRecords;
+    return { rcode: entry.rcode, authoritative: true, answers, authority };
+  }
+
+  /** The SOA of a negative answer, with the negative TTL (RFC 2308) or the overriding `ttl`. */
+  #soa(r: Resolution, ttl: number | undefined): Buffer {
+    const soa = r.soa!;
+    let rr = negativeSoa.get(soa);
+    if (rr === undefined) {
+      rr = encodeRecord(soa.name, 'SOA', r.negativeTtl, soa.records[0]!.value);
+      negativeSoa.set(soa, rr);
+    }
+    return ttl === undefined ? rr : withTtl(rr, soa.name, ttl);
+  }
+
+  #faulted(
+    rule: FaultRule,
+    entry: CacheEntry,
+    query: Buffer,
+    opt: Buffer | undefined,
+    limit: number,
+    now: number,
+    transport: 'udp' | 'tcp',
+    client: string,
+  ): Buffer | undefined {
+    const p = this.#parser;
+    this.delayMs = faultDelay(rule, this.#random);
+    let parts: ResponseParts;
+    switch (rule.action) {
+      case 'drop':
+        this.delayMs = 0;
+        this.#metrics.record(now, entry.name, droppedRcode, transport, false, rule.id, rule.action);
+        this.#log.add(
+          now,
+          entry.name,
+          p.qtype,
+          droppedRcode,
+          client,
+          transport === 'tcp' ? 1 : 0,
+          rule.id,
+          rule.action,
+          false,
+          0,
+        );
+        return undefined;
+      case 'empty':
+        parts = {
+          rcode: Rcode.NOERROR,
+          authoritative: true,
+          answers: noRecords,
+          authority: [this.#soa(entry.resolution, rule.ttl)],
+        };
+        break;
+      case 'nxdomain':
+        parts = {
+          rcode: Rcode.NXDOMAIN,
+          authoritative: true,
+          answers: noRecords,
+          authority: [this.#soa(entry.resolution, rule.ttl)],
+        };
+        break;
+      case 'servfail':
+        parts = { rcode: Rcode.SERVFAIL, authoritative: false, answers: noRecords, authority: noRecords };
+        break;
+      case 'refused':
+        parts = { rcode: Rcode.REFUSED, authoritative: false, answers: noRecords, authority: noRecords };
+        break;
+      case 'truncate':
+        parts = this.#parts(entry, undefined);
+        if (transport === 'udp') {
+          const out = truncatedResponse(assembleResponse(query, p.questionEnd, parts, opt), p.questionEnd, opt);
+          return this.#done(out, limit, opt, now, entry.name, parts.rcode, transport, client, rule);
+        }
+        break;
+      case 'random-address':
+      case 'wrong-address': {
+        const family = entry.type === 'A' ? 4 : 6;
+        const address =
+          rule.action === 'wrong-address' ? rule.address! : randomAddress(family, this.#random, rule.cidr);
+        const rr = encodeRecord(entry.name, family === 4 ? 'A' : 'AAAA', rule.ttl ?? 60, address);
+        parts = { rcode: Rcode.NOERROR, authoritative: true, answers: [rr], authority: noRecords };
+        break;
+      }
+      case 'ttl':
+        parts = this.#parts(entry, rule.ttl);
+        break;
+      case 'delay':
+        parts = this.#parts(entry, undefined);
+        break;
+    }
+    const out = assembleResponse(query, p.questionEnd, parts, opt);
+    return this.#done(out, limit, opt, now, entry.name, parts.rcode, transport, client, rule);
+  }
+
+  /** Answers a datagram that did not parse as a query we serve. */
+  #malformed(query: Buffer, status: number, transport: 'udp' | 'tcp', client: string, now: number): Buffer | undefined {
+    const t = transport === 'tcp' ? 1 : 0;
+    if (status === ParseStatus.DROP) {
+      this.#metrics.record(now, malformedName, droppedRcode, transport, false, undefined, undefined);
+      this.#log.add(now, malformedName, 0, droppedRcode, client, t, undefined, undefined, false, 0);
+      return undefined;
+    }
+    const p = this.#parser;
+    let out: Buffer;
+    let rcode: number;
+    if (status === ParseStatus.BADVERS) {
+      // Extended rcode 16 = upper 8 bits 1 in the OPT, lower 4 bits 0 in the header (RFC 6891 §6.1.3).
+      rcode = Rcode.BADVERS;
+      out = assembleResponse(
+        query,
+        p.questionEnd,
+        { rcode: 0, authoritative: false, answers: noRecords, authority: noRecords },
+        optRecord(this.#maxUdp, 1),
+      );
+    } else {
+      rcode = status === ParseStatus.NOTIMP ? Rcode.NOTIMP : Rcode.FORMERR;
+      out = assembleResponse(
+        query,
+        12,
+        { rcode, authoritative: false, answers: noRecords, authority: noRecords },
+        undefined,
+      );
+    }
+    this.#metrics.record(now, malformedName, rcode, transport, false, undefined, undefined);
+    this.#log.add(now, malformedName, 0, rcode, client, t, undefined, undefined, false, out.length);
+    return out;
+  }
+
+  /** Truncates to the transport's limit, counts, logs. */
+  #done(
+    response: Buffer,
+    limit: number,
+    opt: Buffer | undefined,
+    now: number,
+    name: string,
+    rcode: number,
+    transport: 'udp' | 'tcp',
+    client: string,
+    rule: FaultRule | undefined,
+  ): Buffer {
+    let out = response;
+    const p = this.#parser;
+    if (out.length > limit) {
+      out =
+        transport === 'udp'
+          ? truncatedResponse(out, p.questionEnd, opt)
+          : assembleResponse(
+              out,
+              p.questionEnd,
+              { rcode: Rcode.SERVFAIL, authoritative: false, answers: noRecords, authority: noRecords },
+              opt,
+            ); // over 64 KiB even on TCP: cannot be sent at all
+      if (transport === 'tcp') rcode = Rcode.SERVFAIL;
+    }
+    const truncated = (out[2]! & 0x02) !== 0;
+    this.#metrics.record(now, name, rcode, transport, truncated, rule?.id, rule?.action);
+    this.#log.add(
+      now,
+      name,
+      p.qtype,
+      rcode,
+      client,
+      transport === 'tcp' ? 1 : 0,
+      rule?.id,
+      rule?.action,
+      truncated,
+      out.length,
+    );
+    return out;
+  }
+}
