@@ -1,0 +1,393 @@
+/**
+ * Adaptive client-side throttling, from the Google SRE book (chapter 21, "Handling Overload"). Each
+ * client counts, over a sliding window, the `requests` its application attempted and the `accepts`
+ * the backend actually accepted. While the backend is healthy the two are equal. When it starts
+ * refusing work (throttles, 503s), accepts fall behind, and once requests exceed `K · accepts` the
+ * client rejects new calls itself, before they cost the backend anything, with probability
+ *
+ * ```
+ * p = max(0, (requests − K · accepts) / (requests + 1))
+ * ```
+ *
+ * Locally rejected calls still count as requests, so p keeps rising while the backend keeps
+ * refusing, and falls as soon as it accepts again. A call that goes through is counted when its
+ * outcome is known, so a burst of calls in flight does not raise p by itself. p is always in [0, 1): a trickle of calls always
+ * goes through to notice the recovery.
+ *
+ * Recovery is gradual on purpose: because local rejections count as requests, once the backend
+ * accepts again p shrinks roughly as `p' = 2p − 1` (K = 2) per window, so the share of calls let
+ * through about doubles each window; a client that saw a long outage needs several windows to
+ * forget it. Pick the window for your traffic: the book's 2 minutes suits steady, busy clients.
+ *
+ * {@link AdaptiveThrottleState} is the decision as a pure state machine (time and randomness passed
+ * in); {@link AdaptiveThrottle} is the {@link Policy} shell around it.
+ *
+ * @see https://sre.google/sre-book/handling-overload/#eq2101
+ */
+import { abortReason, systemClock } from '../core/clock.js';
+import type { Clock } from '../core/clock.js';
+import { FailsmallError } from '../core/errors.js';
+import { Emitter, channel } from '../core/events.js';
+import { mathRandom } from '../core/random.js';
+import type { Random } from '../core/random.js';
+import { func, invalid, positiveInteger, positiveNumber } from '../core/validate.js';
+import { rootContext } from './context.js';
+import { isOverloadError } from './overload-error.js';
+import type { Outcome } from './overload-error.js';
+import type { Policy, PolicyContext, PolicyFn } from './types.js';
+
+/** Options of {@link AdaptiveThrottleState}. */
+export interface AdaptiveThrottleStateOptions {
+  /**
+   * The multiplier K: requests may reach K times the accepts before the client rejects locally.
+   * A number ≥ 1; default 2, the book's value ("K = 2"). Lower is more aggressive; 1 rejects as
+   * soon as one call is refused.
+   */
+  readonly k?: number;
+  /** The length of the sliding window, in milliseconds; default 2 minutes, the book's "two minutes of history". */
+  readonly window?: number;
+  /**
+   * How many buckets the window is cut into; default 120 (one bucket per second with the default
+   * window). More buckets forget old history more smoothly; each costs two numbers of memory.
+   */
+  readonly buckets?: number;
+}
+
+const DEFAULT_K = 2; // The SRE book: "K = 2".
+const DEFAULT_WINDOW = 120_000; // 2 min: the SRE book's window.
+const DEFAULT_BUCKETS = 120; // 1 s buckets with the default window.
+const MAX_BUCKETS = 1_000_000;
+
+/**
+ * The SRE book's client-side throttle as a pure state machine: counts of requests and accepts
+ * over a bucketed sliding window, and the rejection probability they imply. Every method takes
+ * `now` (milliseconds on any clock); nothing reads time or randomness by itself.
+ *
+ * @example
+ * const state = new AdaptiveThrottleState({ k: 2 });
+ * for (let i = 0; i < 10; i++) state.recordRequest(0); // ten requests, no accepts
+ * state.probability(0); // (10 − 2·0) / 11 ≈ 0.909
+ * @see https://sre.google/sre-book/handling-overload/#eq2101
+ */
+export class AdaptiveThrottleState {
+  /** The multiplier K. */
+  readonly k: number;
+  /** The window, in milliseconds. */
+  readonly window: number;
+  /** The number of buckets. */
+  readonly buckets: number;
+  /** The width of one bucket, in milliseconds. */
+  readonly bucketWidth: number;
+  readonly #requests: Float64Array;
+  readonly #accepts: Float64Array;
+  /** The absolute number (`floor(now / bucketWidth)`) of the newest bucket; NaN before the first call. */
+  #head = NaN;
+  #totalRequests = 0;
+  #totalAccepts = 0;
+
+  constructor(options: AdaptiveThrottleStateOptions = {}) {
+    if (typeof options !== 'object' || options === null) invalid('options', 'an object', options);
+    const k = options.k ?? DEFAULT_K;
+    if (typeof k !== 'number' || !Number.isFinite(k) || k < 1) invalid('k', 'a finite number >= 1', k);
+    this.k = k;
+    this.window = positiveNumber('window', options.window ?? DEFAULT_WINDOW);
+    const buckets = positiveInteger('buckets', options.buckets ?? DEFAULT_BUCKETS);
+    if (buckets > MAX_BUCKETS) invalid('buckets', `a positive integer <= ${MAX_BUCKETS}`, buckets);
+    this.buckets = buckets;
+    this.bucketWidth = this.window / buckets;
+    this.#requests = new Float64Array(buckets);
+    this.#accepts = new Float64Array(buckets);
+  }
+
+  /**
+   * Moves the window to `now`, clearing the buckets that fell out of it, and returns the index of
+   * the current bucket. Time that goes backwards counts into the newest bucket.
+   */
+  #roll(now: number): number {
+    const n = this.buckets;
+    const bucket = Math.floor(now / this.bucketWidth);
+    const head = this.#head;
+    // `!(<=)` is also true for the NaN head of the first call; a non-finite `now` never moves the window.
+    if (Number.isFinite(bucket) && !(bucket <= head)) {
+      const steps = bucket - head;
+      if (!(steps < n)) {
+        this.#requests.fill(0);
+        this.#accepts.fill(0);
+        this.#totalRequests = 0;
+        this.#totalAccepts = 0;
+      } else {
+        for (let i = 1; i <= steps; i++) {
+          const at = (((head + i) % n) + n) % n;
+          this.#totalRequests -= this.#requests[at]!;
+          this.#totalAccepts -= this.#accepts[at]!;
+          this.#requests[at] = 0;
+          this.#accepts[at] = 0;
+        }
+      }
+      this.#head = bucket;
+    }
+    const current = this.#head;
+    return Number.isFinite(current) ? ((current % n) + n) % n : 0;
+  }
+
+  /** `max(0, (requests − K · accepts) / (requests + 1))` for the given counts. */
+  static probabilityOf(requests: number, accepts: number, k: number): number {
+    const p = (requests - k * accepts) / (requests + 1);
+    return p > 0 ? p : 0;
+  }
+
+  /** The requests counted in the window at `now` (including locally rejected ones). */
+  requests(now: number): number {
+    this.#roll(now);
+    return this.#totalRequests;
+  }
+
+  /** The accepts counted in the window at `now`. */
+  accepts(now: number): number {
+    this.#roll(now);
+    return this.#totalAccepts;
+  }
+
+  /** The probability, in [0, 1), that a call made at `now` is rejected locally. */
+  probability(now: number): number {
+    this.#roll(now);
+    return AdaptiveThrottleState.probabilityOf(this.#totalRequests, this.#totalAccepts, this.k);
+  }
+
+  /** Counts one request at `now` (call it for every call the application attempts). */
+  recordRequest(now: number): void {
+    const at = this.#roll(now);
+    this.#requests[at]!++;
+    this.#totalRequests++;
+  }
+
+  /** Counts one call the backend accepted, at `now`. */
+  recordAccept(now: number): void {
+    const at = this.#roll(now);
+    this.#accepts[at]!++;
+    this.#totalAccepts++;
+  }
+
+  /** Counts a call that went to the backend, once its outcome is known: a request, and an accept if `accepted`. */
+  recordOutcome(now: number, accepted: boolean): void {
+    const at = this.#roll(now);
+    this.#requests[at]!++;
+    this.#totalRequests++;
+    if (accepted) {
+      this.#accepts[at]!++;
+      this.#totalAccepts++;
+    }
+  }
+
+  /**
+   * Decides a call at `now`: draws from `random` against the current probability (no draw at
+   * p = 0) and returns true when the call must be rejected locally, counting it as a request. A
+   * call let through is counted later, by {@link recordOutcome}, so calls in flight never raise p
+   * (counted at start, a cold burst of 100 concurrent first calls would see p = 99/100).
+   */
+  shouldReject(now: number, random: Random): boolean {
+    const at = this.#roll(now);
+    const p = AdaptiveThrottleState.probabilityOf(this.#totalRequests, this.#totalAccepts, this.k);
+    if (!(p > 0 && random.next() < p)) return false;
+    this.#requests[at]!++;
+    this.#totalRequests++;
+    return true;
+  }
+
+  /** Plain JSON for metrics: the counts and probability at `now`. */
+  snapshot(now: number): { k: number; window: number; requests: number; accepts: number; probability: number } {
+    this.#roll(now);
+    return {
+      k: this.k,
+      window: this.window,
+      requests: this.#totalRequests,
+      accepts: this.#totalAccepts,
+      probability: AdaptiveThrottleState.probabilityOf(this.#totalRequests, this.#totalAccepts, this.k),
+    };
+  }
+}
+
+/** Options of {@link adaptiveThrottle}. */
+export interface AdaptiveThrottleOptions extends AdaptiveThrottleStateOptions {
+  /**
+   * Decides whether the backend accepted a call. Default: every success, and every error that is
+   * not an overload error ({@link isOverloadError}: HTTP 429/503, AWS throttling errors). A normal
+   * application error (404, validation) IS an accept: the backend did the work.
+   */
+  readonly isAccepted?: (outcome: Outcome) => boolean;
+  /**
+   * Probability thresholds, ascending, each in [0, 1): an event fires whenever the probability
+   * crosses one, up or down. Default `[0, 0.25, 0.5, 0.75]` (0: throttling starts or stops).
+   */
+  readonly thresholds?: readonly number[];
+  /** The clock; default {@link systemClock}. */
+  readonly clock?: Clock;
+  /** The source of the rejection draws; default {@link mathRandom}. */
+  readonly random?: Random;
+}
+
+/** An event of {@link AdaptiveThrottle.events}. */
+export type AdaptiveThrottleEvent =
+  | {
+      /** The rejection probability crossed a threshold. */
+      readonly type: 'level';
+      /** How many thresholds the probability now exceeds (0: not throttling). */
+      readonly level: number;
+      readonly previousLevel: number;
+      /** The threshold crossed: the highest one now exceeded going up, the one fallen below going down. */
+      readonly threshold: number;
+      readonly probability: number;
+      readonly now: number;
+      readonly dependency: string | undefined;
+    }
+  | {
+      /** A call was rejected locally. */
+      readonly type: 'rejected';
+      readonly probability: number;
+      readonly now: number;
+      readonly dependency: string | undefined;
+    };
+
+const DEFAULT_THRESHOLDS: readonly number[] = Object.freeze([0, 0.25, 0.5, 0.75]);
+const throttleChannel = channel('policy', 'throttle');
+
+/**
+ * The adaptive throttle as a {@link Policy}. Build it with {@link adaptiveThrottle}; share one
+ * instance across every call site of one dependency.
+ */
+export class AdaptiveThrottle implements Policy {
+  readonly kind = 'throttle';
+  /** Level changes and local rejections. */
+  readonly events = new Emitter<AdaptiveThrottleEvent>();
+  /** The pure state machine underneath. */
+  readonly state: AdaptiveThrottleState;
+  readonly thresholds: readonly number[];
+  readonly #clock: Clock;
+  readonly #random: Random;
+  readonly #isAccepted: ((outcome: Outcome) => boolean) | undefined;
+  #level = 0;
+  #rejected = 0;
+
+  constructor(options: AdaptiveThrottleOptions = {}) {
+    this.state = new AdaptiveThrottleState(options);
+    this.#clock = options.clock ?? systemClock;
+    this.#random = options.random ?? mathRandom;
+    this.#isAccepted = options.isAccepted === undefined ? undefined : func('isAccepted', options.isAccepted);
+    this.thresholds = validThresholds(options.thresholds ?? DEFAULT_THRESHOLDS);
+  }
+
+  /** The current rejection probability, in [0, 1). */
+  get probability(): number {
+    return this.state.probability(this.#clock.now());
+  }
+
+  execute<T>(fn: PolicyFn<T>, signal?: AbortSignal): Promise<T> {
+    return this.run(fn, rootContext(signal));
+  }
+
+  async run<T>(fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
+    if (ctx.signal.aborted) throw abortReason(ctx.signal);
+    const now = this.#clock.now();
+    if (this.state.shouldReject(now, this.#random)) {
+      this.#rejected++;
+      const probability = this.state.probability(now);
+      if (this.events.hasListeners || throttleChannel.hasSubscribers) {
+        const event: AdaptiveThrottleEvent = { type: 'rejected', probability, now, dependency: ctx.dependency };
+        this.events.emit(event);
+        throttleChannel.publish(event);
+      }
+      this.#checkLevel(now, ctx.dependency);
+      throw new FailsmallError(
+        'FS_ERR_THROTTLED_LOCALLY',
+        `Rejected locally by adaptive throttling (rejection probability ${probability.toFixed(3)})`,
+        {
+          details: {
+            probability,
+            requests: this.state.requests(now),
+            accepts: this.state.accepts(now),
+            dependency: ctx.dependency,
+          },
+        },
+      );
+    }
+    let value: T;
+    try {
+      value = await fn(ctx);
+    } catch (error) {
+      this.#outcome(
+        this.#isAccepted === undefined ? !isOverloadError(error) : this.#isAccepted({ ok: false, error }),
+        ctx.dependency,
+      );
+      throw error;
+    }
+    this.#outcome(this.#isAccepted === undefined || this.#isAccepted({ ok: true, value }), ctx.dependency);
+    return value;
+  }
+
+  #outcome(accepted: boolean, dependency: string | undefined): void {
+    const now = this.#clock.now();
+    this.state.recordOutcome(now, accepted);
+    this.#checkLevel(now, dependency);
+  }
+
+  /** Emits a `level` event when the probability crossed a threshold since the last check. */
+  #checkLevel(now: number, dependency: string | undefined): void {
+    const probability = this.state.probability(now);
+    const thresholds = this.thresholds;
+    let level = 0;
+    while (level < thresholds.length && probability > thresholds[level]!) level++;
+    const previousLevel = this.#level;
+    if (level === previousLevel) return;
+    this.#level = level;
+    if (!this.events.hasListeners && !throttleChannel.hasSubscribers) return;
+    const threshold = level > previousLevel ? thresholds[level - 1]! : thresholds[level]!;
+    const event: AdaptiveThrottleEvent = {
+      type: 'level',
+      level,
+      previousLevel,
+      threshold,
+      probability,
+      now,
+      dependency,
+    };
+    this.events.emit(event);
+    throttleChannel.publish(event);
+  }
+
+  /** Plain JSON for metrics. */
+  snapshot(): Record<string, unknown> {
+    return { kind: this.kind, ...this.state.snapshot(this.#clock.now()), level: this.#level, rejected: this.#rejected };
+  }
+}
+
+function validThresholds(value: unknown): readonly number[] {
+  const expected = 'an ascending array of numbers in [0, 1)';
+  if (!Array.isArray(value)) invalid('thresholds', expected, value);
+  let previous = -Infinity;
+  for (const t of value as unknown[]) {
+    if (typeof t !== 'number' || !(t >= 0 && t < 1) || t <= previous) invalid('thresholds', expected, value);
+    previous = t;
+  }
+  return Object.freeze([...(value as number[])]);
+}
+
+/**
+ * Adaptive client-side throttling (Google SRE book): rejects calls locally, with
+ * `FS_ERR_THROTTLED_LOCALLY`, with probability `max(0, (requests − K·accepts) / (requests + 1))` over
+ * a sliding window, so a client stops spending a refusing backend's capacity on work it will refuse.
+ *
+ * @param options - K (default 2), window (default 2 min), buckets (default 120), the accept
+ *   classifier, event thresholds, clock and random.
+ * @example
+ * const throttle = adaptiveThrottle({ k: 2, window: 60_000 });
+ * try {
+ *   const item = await throttle.execute(() => table.get(key));
+ * } catch (error) {
+ *   if (isFailsmallError(error, 'FS_ERR_THROTTLED_LOCALLY')) return cached(key);
+ *   throw error;
+ * }
+ * @see https://sre.google/sre-book/handling-overload/#eq2101
+ */
+export function adaptiveThrottle(options?: AdaptiveThrottleOptions): AdaptiveThrottle {
+  return new AdaptiveThrottle(options);
+}
