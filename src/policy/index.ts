@@ -35,3 +35,51 @@ export type { BulkheadOptions, BulkheadRejectEvent, BulkheadSnapshot } from './b
 // composition
 export { Pipeline, pipeline } from './pipeline.js';
 export type { PipelineOptions } from './pipeline.js';
+
+// backoff
+export {
+  constantBackoff,
+  exponentialBackoff,
+  fullJitter,
+  equalJitter,
+  decorrelatedJitter,
+  defaultBackoff,
+} from './backoff.js';
+export type { Backoff, ExponentialOptions } from './backoff.js';
+
+// retry
+export { RetryPolicy, retry } from './retry.js';
+export type { RetryOptions, RetryEvent, GiveUpEvent, GiveUpReason, SuccessEvent } from './retry.js';
+export {
+  Verdict,
+  classifyError,
+  classifyHttpResult,
+  classifyStatus,
+  defaultClassifier,
+  httpClassifier,
+  neverSent,
+  NEVER_SENT_CODES,
+  NEVER_SENT_PREFIXES,
+  retryAfterOf,
+  headerOf,
+} from './classify.js';
+export type { Classifier, RetryVerdict } from './classify.js';
+export { parseRetryAfter, parseHttpDate } from './retry-after.js';
+
+// retry budgets
+export type { RetryBudget, RetryCause } from './budget.js';
+export { TokenBucketBudget, tokenBucketBudget, sdkRetries2026Costs } from './token-bucket-budget.js';
+export type { TokenBucketBudgetOptions } from './token-bucket-budget.js';
+export { RatioBudget, ratioBudget } from './ratio-budget.js';
+export type { RatioBudgetOptions } from './ratio-budget.js';
+export { GrpcThrottle, grpcThrottle } from './grpc-throttle.js';
+export type { GrpcThrottleOptions } from './grpc-throttle.js';
+
+// hedging
+export { HedgePolicy, hedge } from './hedge.js';
+export type { HedgeOptions, HedgePercentile, HedgeEvent, HedgeResultEvent } from './hedge.js';
+export { LatencyWindow } from './hedge-latency.js';
+
+// fallback
+export { FallbackPolicy, fallback } from './fallback.js';
+export type { FallbackOptions, FallbackSource, FallbackEvent } from './fallback.js';
