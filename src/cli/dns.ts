@@ -3,6 +3,8 @@
  * sub-commands, each registered from its own file.
  */
 import { Command } from 'commander';
+import { registerDnsServe } from './dns-serve.js';
+import { registerDnsFault } from './dns-fault.js';
 
 /** Adds the `dns` command group to `program` and returns it. */
 export function registerDns(program: Command): Command {
@@ -10,5 +12,7 @@ export function registerDns(program: Command): Command {
     'Resolve names through failsmall, or serve a zone that can be made to lie',
   );
   program.addCommand(dns);
+  registerDnsServe(dns);
+  registerDnsFault(dns);
   return dns;
 }
