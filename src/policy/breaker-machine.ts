@@ -149,7 +149,7 @@ export function createMachine(config: BreakerConfig, now: number): BreakerMachin
     bucketCalls: new Array<number>(buckets).fill(0),
     bucketFailures: new Array<number>(buckets).fill(0),
     bucketSlow: new Array<number>(buckets).fill(0),
-    bucket: Math.floor(now / (config.bucketWidth || 1)),
+    bucket: config.strategy === 'time' ? Math.floor(now / config.bucketWidth) : 0,
   };
 }
 
@@ -330,6 +330,18 @@ export function rates(
   return { calls: m.calls, failures: m.failures, slow: m.slow };
 }
 
+/** The closed-state window as saved: its shape depends on the strategy. */
+export type BreakerWindowJSON =
+  | { readonly strategy: 'consecutive'; readonly consecutive: number }
+  | { readonly strategy: 'count'; readonly ring: readonly number[]; readonly cursor: number }
+  | {
+      readonly strategy: 'time';
+      readonly bucketCalls: readonly number[];
+      readonly bucketFailures: readonly number[];
+      readonly bucketSlow: readonly number[];
+      readonly bucket: number;
+    };
+
 /** The serialised form of a breaker, from `CircuitBreaker.toJSON()`; feed it back as `state`. */
 export interface BreakerStateJSON {
   readonly version: 1;
@@ -340,16 +352,24 @@ export interface BreakerStateJSON {
   readonly openDelay: number;
   readonly halfOpenAt: number;
   readonly successes: number;
-  readonly window: {
-    readonly strategy: BreakerConfig['strategy'];
-    readonly consecutive: number;
-    readonly ring: readonly number[];
-    readonly cursor: number;
-    readonly bucketCalls: readonly number[];
-    readonly bucketFailures: readonly number[];
-    readonly bucketSlow: readonly number[];
-    readonly bucket: number;
-  };
+  readonly window: BreakerWindowJSON;
+}
+
+function windowToJSON(config: BreakerConfig, m: BreakerMachine): BreakerWindowJSON {
+  switch (config.strategy) {
+    case 'consecutive':
+      return { strategy: 'consecutive', consecutive: m.consecutive };
+    case 'count':
+      return { strategy: 'count', ring: [...m.ring], cursor: m.cursor };
+    case 'time':
+      return {
+        strategy: 'time',
+        bucketCalls: [...m.bucketCalls],
+        bucketFailures: [...m.bucketFailures],
+        bucketSlow: [...m.bucketSlow],
+        bucket: m.bucket,
+      };
+  }
 }
 
 /** Serialises the state. Probes in flight are not kept: after hydration none is in flight. */
@@ -363,16 +383,7 @@ export function machineToJSON(config: BreakerConfig, m: BreakerMachine): Breaker
     openDelay: m.openDelay,
     halfOpenAt: m.halfOpenAt,
     successes: m.successes,
-    window: {
-      strategy: config.strategy,
-      consecutive: m.consecutive,
-      ring: [...m.ring],
-      cursor: m.cursor,
-      bucketCalls: [...m.bucketCalls],
-      bucketFailures: [...m.bucketFailures],
-      bucketSlow: [...m.bucketSlow],
-      bucket: m.bucket,
-    },
+    window: windowToJSON(config, m),
   };
 }
 
@@ -401,7 +412,7 @@ export function machineFromJSON(config: BreakerConfig, json: unknown, now: numbe
   m.openDelay = j.openDelay;
   m.halfOpenAt = j.halfOpenAt;
   m.successes = m.state === 'half-open' ? Math.min(j.successes, config.successThreshold - 1) : 0;
-  const w = j.window as Partial<Record<keyof BreakerStateJSON['window'], unknown>> | undefined;
+  const w = j.window as Record<string, unknown> | undefined;
   if (m.state !== 'closed' || typeof w !== 'object' || w === null || w.strategy !== config.strategy) return m;
   if (config.strategy === 'consecutive') {
     if (isCount(w.consecutive)) m.consecutive = Math.min(w.consecutive, config.failures - 1);

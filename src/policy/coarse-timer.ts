@@ -219,10 +219,8 @@ export class CoarseTimer {
         try {
           entry.onTimeout();
         } catch (error) {
-          // One bad callback must not stop the others; surface it like an uncaught timer error.
-          queueMicrotask(() => {
-            throw error;
-          });
+          // One bad callback must not stop the others (nor the timer): report it as events.ts does.
+          process.emitWarning(`failsmall: a coarse timer callback threw: ${String(error)}`, 'FailsmallTimerWarning');
         }
       }
     }
