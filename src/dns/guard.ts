@@ -1,0 +1,207 @@
+/**
+ * The last-known-good guard: a pure state machine, one per name, that refuses to let an upstream
+ * take a name's addresses away in one step.
+ *
+ * On 2025-10-20 the DynamoDB endpoint's record was emptied while every server behind it stayed up;
+ * resolvers treated the authoritative empty answer as a successful refresh and clients threw away
+ * addresses that still worked. RFC 8767 serve-stale does not help (the upstream did answer). So:
+ *
+ * - **engage** when a name that has a last-known-good set answers NOERROR-empty or NXDOMAIN, or an
+ *   answer drops more than `maxDropShare` of the known addresses at once; the resolver keeps serving
+ *   the last-known-good set;
+ * - **release** when the upstream answers normally again (`recovered`), when `confirmations`
+ *   independent upstreams agree with the change (`confirmed`), or when the change has persisted for
+ *   `holdDown` and no independent upstream still sees the good set (`hold-down`).
+ *
+ * A name that never resolved has no last-known-good set: the guard never invents addresses for it.
+ * Functions take `now` and return a new state; nothing here reads a clock or does I/O.
+ */
+import { duration, nonNegativeInteger, ratio } from '../core/validate.js';
+import type { DnsAddress } from './types.js';
+
+/** What an upstream said about a name. */
+export type Observation =
+  { readonly kind: 'addresses'; readonly addresses: readonly DnsAddress[] } | { readonly kind: 'nxdomain' | 'empty' };
+
+/** Why the guard engaged: the answer was empty, NXDOMAIN, or dropped too many addresses. */
+export type GuardReason = 'empty' | 'nxdomain' | 'drop';
+
+/** Why the guard released. */
+export type ReleaseReason = 'recovered' | 'confirmed' | 'hold-down';
+
+/** Options of the guard. */
+export interface GuardConfig {
+  /**
+   * Engage when an answer drops more than this share of the last-known-good addresses at once, 0..1;
+   * default 0.5 (losing half the fleet in one answer is more often a bad plan than a real change).
+   */
+  readonly maxDropShare: number;
+  /**
+   * How long a change must persist before it is believed without independent confirmation, in
+   * milliseconds; default 300,000 (5 minutes). Infinity: only independent upstreams can confirm.
+   */
+  readonly holdDown: number;
+  /**
+   * How many independent upstreams must agree with a change to confirm it at once; default 1.
+   * 0: never ask them (hold-down only).
+   */
+  readonly confirmations: number;
+}
+
+/** The defaults of {@link GuardConfig}. */
+export const defaultGuardConfig: GuardConfig = { maxDropShare: 0.5, holdDown: 300_000, confirmations: 1 };
+
+/** Validates a partial config and fills in defaults. */
+export function guardConfig(options: Partial<GuardConfig> = {}): GuardConfig {
+  return {
+    maxDropShare: ratio('maxDropShare', options.maxDropShare ?? defaultGuardConfig.maxDropShare),
+    holdDown: duration('holdDown', options.holdDown ?? defaultGuardConfig.holdDown, true),
+    confirmations: nonNegativeInteger('confirmations', options.confirmations ?? defaultGuardConfig.confirmations),
+  };
+}
+
+/** The guard of one name. */
+export interface GuardState<O extends Observation = Observation> {
+  readonly engaged: boolean;
+  /** When it engaged, in clock ms (NaN when idle). */
+  readonly since: number;
+  /** Why it engaged (the latest suspicious observation's kind). */
+  readonly reason: GuardReason | undefined;
+  /** The latest suspicious observation from the primary upstreams: adopted when the guard releases. */
+  readonly pending: O | undefined;
+  /** Independent upstreams that agree with the change. */
+  readonly agreeing: readonly string[];
+  /** Independent upstreams that still see the last-known-good set. */
+  readonly vetoing: readonly string[];
+}
+
+/** The state of a guard that has not engaged. */
+export const idleGuard: GuardState<never> = Object.freeze({
+  engaged: false,
+  since: NaN,
+  reason: undefined,
+  pending: undefined,
+  agreeing: Object.freeze([]) as readonly string[],
+  vetoing: Object.freeze([]) as readonly string[],
+});
+
+/** An event for listeners: the guard engaged or released. */
+export type GuardEvent =
+  | { readonly type: 'guard-engaged'; readonly reason: GuardReason; readonly at: number }
+  | { readonly type: 'guard-released'; readonly reason: ReleaseReason; readonly at: number; readonly heldFor: number };
+
+/**
+ * What to do with an observation: `accept` it (adopt `adopt`: the observation, or the pending change
+ * confirmed by an independent upstream), or `hold` the last-known-good set.
+ */
+export type GuardDecision<O extends Observation = Observation> =
+  | { readonly action: 'accept'; readonly state: GuardState<O>; readonly adopt: O; readonly event?: GuardEvent }
+  | { readonly action: 'hold'; readonly state: GuardState<O>; readonly event?: GuardEvent };
+
+/**
+ * Why `observation` is a suspicious change from `lastKnownGood`, or undefined when it is not (or
+ * when there is no last-known-good set: a name that never resolved is never guarded).
+ */
+export function suspicion(
+  lastKnownGood: readonly DnsAddress[] | undefined,
+  observation: Observation,
+  maxDropShare: number,
+): GuardReason | undefined {
+  if (lastKnownGood === undefined || lastKnownGood.length === 0) return undefined;
+  if (observation.kind !== 'addresses') return observation.kind;
+  if (observation.addresses.length === 0) return 'empty';
+  let dropped = 0;
+  for (const known of lastKnownGood) {
+    if (!observation.addresses.some((a) => a.address === known.address)) dropped++;
+  }
+  return dropped / lastKnownGood.length > maxDropShare ? 'drop' : undefined;
+}
+
+function releasable(state: GuardState<Observation>, now: number, config: GuardConfig): ReleaseReason | undefined {
+  if (config.confirmations > 0 && state.agreeing.length >= config.confirmations) return 'confirmed';
+  if (now - state.since >= config.holdDown && state.vetoing.length === 0) return 'hold-down';
+  return undefined;
+}
+
+/**
+ * Feeds an answer of the primary upstreams to the guard.
+ *
+ * @param lastKnownGood - the name's last accepted addresses, if it ever resolved.
+ * @example
+ * const d = observe(idleGuard, [{ address: '10.0.0.1', family: 4 }], { kind: 'empty' }, 0, defaultGuardConfig);
+ * d.action; // 'hold': keep serving 10.0.0.1
+ */
+export function observe<O extends Observation>(
+  state: GuardState<O>,
+  lastKnownGood: readonly DnsAddress[] | undefined,
+  observation: O,
+  now: number,
+  config: GuardConfig,
+): GuardDecision<O> {
+  const reason = suspicion(lastKnownGood, observation, config.maxDropShare);
+  if (reason === undefined) {
+    if (!state.engaged) return { action: 'accept', state, adopt: observation };
+    return {
+      action: 'accept',
+      state: idleGuard,
+      adopt: observation,
+      event: { type: 'guard-released', reason: 'recovered', at: now, heldFor: now - state.since },
+    };
+  }
+  if (!state.engaged) {
+    const engaged: GuardState<O> = {
+      engaged: true,
+      since: now,
+      reason,
+      pending: observation,
+      agreeing: [],
+      vetoing: [],
+    };
+    const release = releasable(engaged, now, config);
+    // A zero hold-down without independent confirmation means the guard is off: accept at once.
+    if (release !== undefined) return { action: 'accept', state: idleGuard, adopt: observation };
+    return { action: 'hold', state: engaged, event: { type: 'guard-engaged', reason, at: now } };
+  }
+  const next: GuardState<O> = { ...state, reason, pending: observation };
+  const release = releasable(next, now, config);
+  if (release !== undefined) {
+    return {
+      action: 'accept',
+      state: idleGuard,
+      adopt: observation,
+      event: { type: 'guard-released', reason: release, at: now, heldFor: now - state.since },
+    };
+  }
+  return { action: 'hold', state: next };
+}
+
+/**
+ * Feeds the answer of an independent upstream ("second opinion") while the guard is engaged. It
+ * agrees with the change when it too looks suspicious against the last-known-good set, and vetoes
+ * the hold-down release when it still sees the good set. An error is neither (pass nothing).
+ */
+export function confirm<O extends Observation>(
+  state: GuardState<O>,
+  lastKnownGood: readonly DnsAddress[] | undefined,
+  upstream: string,
+  observation: Observation,
+  now: number,
+  config: GuardConfig,
+): GuardDecision<O> {
+  if (!state.engaged) return { action: 'hold', state };
+  const agrees = suspicion(lastKnownGood, observation, config.maxDropShare) !== undefined;
+  const agreeing = state.agreeing.filter((u) => u !== upstream);
+  const vetoing = state.vetoing.filter((u) => u !== upstream);
+  (agrees ? agreeing : vetoing).push(upstream);
+  const next: GuardState<O> = { ...state, agreeing, vetoing };
+  const release = releasable(next, now, config);
+  if (release !== undefined && next.pending !== undefined) {
+    return {
+      action: 'accept',
+      state: idleGuard,
+      adopt: next.pending,
+      event: { type: 'guard-released', reason: release, at: now, heldFor: now - state.since },
+    };
+  }
+  return { action: 'hold', state: next };
+}
