@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import type { Outcome } from './load.js';
+import { openInChromium, chromiumPath } from './browser.js';
+import { renderReport } from './report.js';
+import { parseScenario } from './scenario.js';
+import { buildTimeline, summarize } from './timeline.js';
+import type { Sample } from './timeline.js';
+
+const scenario = parseScenario(`
+name: report </script> test & "quotes"
+speed: 10
+region: { zone: example.test, endpoint: db.example.test, addresses: [127.0.0.2], ttl: 10s, negative_ttl: 10s }
+table: { concurrency: 1, queue: 1, service_time_ms: 1 }
+load: { rate: 10, timeout_ms: 100 }
+bucket: 5s
+phases:
+  - { kind: steady, duration: 20s, at: Oct 19 23:28 PDT }
+  - { kind: race, duration: 5s }
+  - { kind: empty, duration: 35s }
+  - { kind: restore, duration: 20s }
+  - { kind: steady, duration: 20s }
+`);
+
+function data(): Parameters<typeof renderReport>[0] {
+  const outcomes: Outcome[] = [];
+  for (let t = 0; t < 100; t++) {
+    const failing = t >= 25 && t < 70;
+    outcomes.push({
+      group: 'baseline',
+      index: t,
+      kind: 'read',
+      startS: t,
+      latencyMs: failing ? 2 : 8,
+      ok: !failing,
+      attempts: failing ? 3 : 1,
+      ...(failing ? { error: 'ENOTFOUND' } : {}),
+    });
+    outcomes.push({ group: 'failsmall', index: t, kind: 'read', startS: t, latencyMs: 7, ok: true, attempts: 1 });
+  }
+  const samples: Sample[] = Array.from({ length: 101 }, (_, s) => ({
+    atS: s,
+    dnsQueries: s * (s > 25 && s < 70 ? 30 : 5),
+    dnsByGroup: { baseline: s * 3, failsmall: s },
+    table: { requests: s * 10, rejected: 0, inService: 1, queued: 0 },
+    recordAddresses: s >= 24 && s < 60 ? 0 : 3,
+    safeRecordAddresses: 3,
+  }));
+  const input = { scenario, outcomes, samples, emptiedAtS: 24 };
+  return {
+    scenario,
+    timeline: buildTimeline(input),
+    summary: summarize(input),
+    emptyWindow: { fromS: 24, toS: 60 },
+    plans: { legacy: { record_emptied: true, stuck: true }, safe: { record_emptied: false } },
+    notes: ['baseline: the AWS SDK with cacheable-lookup'],
+    generatedAt: '2025-10-20T09:25:00Z',
+  };
+}
+
+describe('report', () => {
+  it('is one self-contained HTML file: chart.js inlined, no external resource, the compression stated', () => {
+    const html = renderReport(data());
+    assert.ok(html.startsWith('<!doctype html>'));
+    assert.ok(html.length > 150_000, 'chart.js is inlined');
+    assert.ok(!/<script[^>]+src=/i.test(html), 'no external script');
+    assert.ok(!/<link[^>]+href=/i.test(html), 'no external stylesheet');
+    assert.ok(!/https?:\/\/(?!www\.w3\.org|github\.com|www\.chartjs\.org)[^\s"')]+\.(js|css)/i.test(html));
+    assert.match(html, /Compressed 10×/);
+    assert.match(html, /report &lt;\/script&gt; test &amp; &quot;quotes&quot;/, 'the title is escaped');
+    assert.equal(html.split('</script>').length - 1, 3, 'exactly three script elements close');
+  });
+
+  it('renders every chart in headless Chromium without page errors', async (t) => {
+    const executable = chromiumPath();
+    if (executable === undefined) {
+      t.skip('chromium is not installed (/usr/bin/chromium); apt-get install -y chromium to run this test');
+      return;
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'failsmall-report-'));
+    try {
+      const file = join(dir, 'replay.html');
+      writeFileSync(file, renderReport(data()));
+      const result = await openInChromium(file, { executablePath: executable });
+      assert.deepEqual(result.pageErrors, []);
+      assert.deepEqual(result.externalRequests, []);
+      assert.equal(result.charts, 6);
+      assert.equal(result.canvases.length, 6);
+      for (const c of result.canvases) {
+        assert.ok(c.width > 100 && c.height > 100, `${c.id} has a size`);
+        assert.ok(c.painted > 500, `${c.id} has ${c.painted} painted pixels`);
+      }
+      assert.match(result.compression, /Compressed 10×/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('finds chromium only where it is', () => {
+    const path = chromiumPath();
+    assert.ok(path === undefined || existsSync(path));
+  });
+});
