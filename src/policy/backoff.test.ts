@@ -94,6 +94,11 @@ describe('backoff formulas (AWS "Exponential Backoff and Jitter")', () => {
     assert.ok(Number.isFinite(big.next(Number.MAX_SAFE_INTEGER, 0, fixed(0))));
   });
 
+  it('stays within bounds for subnormal windows (regression: t/2 rounding up)', () => {
+    const t = 5.4e-323;
+    assert.ok(equalJitter({ base: t, cap: t }).next(1, 0, fixed(0.9166666666666667)) <= t);
+  });
+
   it('clamps a faulty random source into [0, 1)', () => {
     for (const r of [NaN, -1, 1, 7, Infinity]) {
       for (const b of [fullJitter(), equalJitter(), decorrelatedJitter()]) assertSane(b, 5, 300, fixed(r), 20_000);

@@ -131,8 +131,9 @@ export function equalJitter(options?: ExponentialOptions): Backoff {
   return {
     kind: 'equal-jitter',
     next: (attempt, _previous, random) => {
-      const half = window(attempt, base, cap, maxExp) / 2;
-      return half + draw(random) * half;
+      const t = window(attempt, base, cap, maxExp);
+      const half = t / 2;
+      return Math.min(t, half + draw(random) * half); // min: halving an odd subnormal rounds up
     },
   };
 }

@@ -21,7 +21,12 @@ export interface RetryVerdict {
   readonly retryAfter?: number | undefined;
 }
 
-/** Shared verdicts, so that classifying allocates nothing unless a `Retry-After` is present. */
+/**
+ * Shared verdicts, so that classifying allocates nothing unless a `Retry-After` is present.
+ *
+ * @example
+ * const classify = { error: (e: unknown) => (e instanceof QuotaError ? Verdict.throttle : Verdict.fail) };
+ */
 export const Verdict = Object.freeze({
   /** Do not retry. */
   fail: Object.freeze<RetryVerdict>({ retry: false, cause: 'error' }),
@@ -33,7 +38,15 @@ export const Verdict = Object.freeze({
   throttle: Object.freeze<RetryVerdict>({ retry: true, cause: 'throttle' }),
 });
 
-/** Decides which errors and results are retried. */
+/**
+ * Decides which errors and results are retried.
+ *
+ * @example
+ * const classify: Classifier = {
+ *   error: classifyError,
+ *   result: (v, now) => classifyHttpResult(v, now) ?? ((v as Item).partial ? Verdict.error : undefined),
+ * };
+ */
 export interface Classifier {
   /** Classifies a thrown error; default {@link classifyError}. */
   readonly error?: (error: unknown, now: number) => RetryVerdict;
@@ -145,8 +158,11 @@ function asBag(value: unknown): Bag | undefined {
 }
 
 /**
- * The header `name` from a `Headers` instance, a plain object (any letter case) or an array of
- * raw header pairs; `undefined` if absent.
+ * The header `name` from a `Headers` instance or a plain object (any letter case); `undefined` if
+ * absent.
+ *
+ * @example
+ * headerOf({ 'Retry-After': '3' }, 'retry-after'); // '3'
  */
 export function headerOf(headers: unknown, name: string): unknown {
   const bag = asBag(headers);
@@ -170,6 +186,8 @@ export function headerOf(headers: unknown, name: string): unknown {
  * `details.retryAfter` (ms) on a failsmall error.
  *
  * @param now - epoch milliseconds, for HTTP-dates.
+ * @example
+ * retryAfterOf({ status: 503, headers: { 'retry-after': '2' } }, Date.now()); // 2000
  */
 export function retryAfterOf(source: unknown, now: number): number | undefined {
   const bag = asBag(source);
@@ -188,7 +206,14 @@ export function retryAfterOf(source: unknown, now: number): number | undefined {
   return undefined;
 }
 
-/** The verdict for an HTTP status code, or `undefined` for a status that is not retried. */
+/**
+ * The verdict for an HTTP status code, or `undefined` for a status that is not retried: 429 is a
+ * throttle, 408 a timeout, 500/502/503/504 transient errors.
+ *
+ * @example
+ * classifyStatus(429); // Verdict.throttle
+ * classifyStatus(404); // undefined
+ */
 export function classifyStatus(status: number): RetryVerdict | undefined {
   if (status === 429) return Verdict.throttle;
   if (status === 408) return Verdict.timeout;

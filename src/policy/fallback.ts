@@ -38,6 +38,10 @@ const diagnostics = channel('policy', 'fallback');
  * A {@link Policy} that replaces failures with a substitute of type `V`; build it with
  * {@link fallback}. Called directly, `execute` is typed `Promise<T | V>`; inside a pipeline it
  * is seen as a plain {@link Policy}.
+ *
+ * @example
+ * const policy = new FallbackPolicy({ value: [] as Item[] });
+ * const items = await policy.execute(() => listItems()); // [] when listItems() fails
  */
 export class FallbackPolicy<V> implements Policy {
   readonly kind = 'fallback';

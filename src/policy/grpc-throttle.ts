@@ -21,7 +21,13 @@ export interface GrpcThrottleOptions {
   readonly tokenRatio?: number;
 }
 
-/** A {@link RetryBudget} with gRPC's retry throttling; see {@link grpcThrottle}. */
+/**
+ * A {@link RetryBudget} with gRPC's retry throttling; see {@link grpcThrottle}.
+ *
+ * @example
+ * const throttle = new GrpcThrottle({ maxTokens: 10, tokenRatio: 0.1 });
+ * throttle.tryAcquire(); // true: 9 tokens > 5
+ */
 export class GrpcThrottle implements RetryBudget {
   readonly kind = 'grpc-throttle';
   readonly maxTokens: number;

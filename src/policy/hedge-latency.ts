@@ -5,7 +5,14 @@
  */
 import { invalid, positiveInteger } from '../core/validate.js';
 
-/** The latest `size` latencies and their `p`-quantile. */
+/**
+ * The latest `size` latencies and their `p`-quantile.
+ *
+ * @example
+ * const w = new LatencyWindow(0.95, 1000);
+ * w.record(12.5);
+ * w.value(); // 12.5
+ */
 export class LatencyWindow {
   readonly size: number;
   readonly p: number;

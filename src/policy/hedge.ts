@@ -89,12 +89,15 @@ class HedgeAttempt implements PolicyContext {
   readonly deadline: number;
   readonly dependency: string | undefined;
   readonly started: number;
+  /** The cause this attempt was charged to the budget under (hedges only). */
+  readonly cause: RetryCause | undefined;
   #controller: AbortController | undefined;
   #reason: unknown;
   #cancelled = false;
 
-  constructor(parent: PolicyContext, attempt: number, started: number) {
+  constructor(parent: PolicyContext, attempt: number, started: number, cause: RetryCause | undefined) {
     this.attempt = attempt;
+    this.cause = cause;
     this.deadline = parent.deadline;
     this.dependency = parent.dependency;
     this.started = started;
@@ -116,7 +119,13 @@ class HedgeAttempt implements PolicyContext {
   }
 }
 
-/** A {@link Policy} that hedges slow calls; build it with {@link hedge}. */
+/**
+ * A {@link Policy} that hedges slow calls; build it with {@link hedge}.
+ *
+ * @example
+ * const policy = new HedgePolicy({ delay: 50 });
+ * await policy.execute((ctx) => fetch(url, { signal: ctx.signal }));
+ */
 export class HedgePolicy implements Policy {
   readonly kind = 'hedge';
   /** When a hedge starts. */
@@ -234,8 +243,13 @@ export class HedgePolicy implements Policy {
       const failAll = (error: unknown, attempt: number): void => {
         finish();
         this.#failures++;
-        const lost = new FailsmallError('FS_ERR_HEDGE_LOST', 'The call ended; this hedged attempt is no longer needed');
-        for (const a of attempts) a.cancel(lost);
+        if (inFlight > 0) {
+          const lost = new FailsmallError(
+            'FS_ERR_HEDGE_LOST',
+            'The call ended; this hedged attempt is no longer needed',
+          );
+          for (const a of attempts) a.cancel(lost);
+        }
         report(attempt, false);
         reject(error);
       };
@@ -256,7 +270,7 @@ export class HedgePolicy implements Policy {
             if (diagnostics.hasSubscribers) diagnostics.publish({ type: 'hedge', ...event });
           }
         }
-        const attempt = new HedgeAttempt(ctx, n, now);
+        const attempt = new HedgeAttempt(ctx, n, now, cause);
         attempts.push(attempt);
         inFlight++;
         let result: T | PromiseLike<T>;
@@ -290,11 +304,14 @@ export class HedgePolicy implements Policy {
         const now = clock.now();
         this.#latencies?.record(now - attempt.started);
         if (attempt.attempt > 1) this.#hedgeWins++;
-        budget?.recordSuccess(now, attempt.attempt > 1);
-        const lost = new FailsmallError('FS_ERR_HEDGE_LOST', 'Another hedged attempt answered first', {
-          details: { winner: attempt.attempt },
-        });
-        for (const a of attempts) if (a !== attempt) a.cancel(lost);
+        budget?.recordSuccess(now, attempt.attempt > 1, attempt.cause);
+        // Only build the abort reason when someone lost (the common call has one attempt).
+        if (attempts.length > 1) {
+          const lost = new FailsmallError('FS_ERR_HEDGE_LOST', 'Another hedged attempt answered first', {
+            details: { winner: attempt.attempt },
+          });
+          for (const a of attempts) if (a !== attempt) a.cancel(lost);
+        }
         report(attempt.attempt, true);
         resolve(value);
       };

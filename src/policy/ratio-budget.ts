@@ -30,7 +30,14 @@ export interface RatioBudgetOptions {
 /** Tolerance for float sums such as 0.1 · 3. */
 const EPSILON = 1e-9;
 
-/** A {@link RetryBudget} capping retries at a ratio of requests; see {@link ratioBudget}. */
+/**
+ * A {@link RetryBudget} capping retries at a ratio of requests; see {@link ratioBudget}.
+ *
+ * @example
+ * const budget = new RatioBudget({ ratio: 0.2, minRetriesPerSecond: 0 });
+ * for (let i = 0; i < 10; i++) budget.recordRequest(now);
+ * budget.available(now); // 2
+ */
 export class RatioBudget implements RetryBudget {
   readonly kind = 'ratio';
   readonly ratio: number;

@@ -35,6 +35,8 @@ function utc(year: number, month: string, day: number, h: number, m: number, s: 
  * (RFC 9110 §5.6.7).
  *
  * @param now - the current time, epoch milliseconds.
+ * @example
+ * parseHttpDate('Sun, 06 Nov 1994 08:49:37 GMT', Date.now()); // 784111777000
  */
 export function parseHttpDate(value: string, now: number): number | undefined {
   let m = IMF.exec(value);

@@ -53,7 +53,10 @@ export interface RetryOptions {
   readonly neverSent?: (error: unknown) => boolean;
   /** A retry budget shared with other call sites of the same dependency; default none. */
   readonly budget?: RetryBudget;
-  /** Time source for delays, deadlines and budgets; default `systemClock`. */
+  /**
+   * Time source for delays, deadlines and budgets; default `systemClock`. An HTTP-date
+   * `Retry-After` is compared with `clock.now()`, so give a clock on epoch time to honour dates.
+   */
   readonly clock?: Clock;
   /** Jitter source; default `Math.random`. */
   readonly random?: Random;
@@ -146,7 +149,13 @@ function discardBody(value: unknown): void {
   }
 }
 
-/** A {@link Policy} that retries; build it with {@link retry}. */
+/**
+ * A {@link Policy} that retries; build it with {@link retry}.
+ *
+ * @example
+ * const policy = new RetryPolicy({ maxAttempts: 3 });
+ * await policy.execute((ctx) => call({ attempt: ctx.attempt }));
+ */
 export class RetryPolicy implements Policy {
   readonly kind = 'retry';
   /** Before each retry sleeps. */

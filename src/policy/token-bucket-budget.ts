@@ -38,7 +38,13 @@ export const sdkRetries2026Costs: TokenBucketBudgetOptions = Object.freeze({
   throttleCost: 5,
 });
 
-/** A {@link RetryBudget} with the AWS SDK's token-bucket semantics; see {@link tokenBucketBudget}. */
+/**
+ * A {@link RetryBudget} with the AWS SDK's token-bucket semantics; see {@link tokenBucketBudget}.
+ *
+ * @example
+ * const budget = new TokenBucketBudget({ initialTokens: 500 });
+ * budget.tryAcquire(Date.now(), 'timeout'); // true, 490 tokens left
+ */
 export class TokenBucketBudget implements RetryBudget {
   readonly kind = 'token-bucket';
   readonly maxTokens: number;
