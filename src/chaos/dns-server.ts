@@ -33,6 +33,18 @@ export interface DnsServerOptions {
   readonly udpReceiveBufferSize?: number;
 }
 
+/**
+ * The UDP socket's `lookup`: replies always go to `rinfo.address`, an IP literal, so it is handed back
+ * synchronously (the default `dns.lookup` defers every send by a tick).
+ */
+function literal(
+  address: string,
+  _family: unknown,
+  callback: (error: null, address: string, family: number) => void,
+): void {
+  callback(null, address, net.isIPv6(address) ? 6 : 4);
+}
+
 /** Largest bytes waiting to be written to one TCP client before it is cut off (a client that never reads). */
 const maxTcpBacklog = 1 << 20;
 
@@ -97,7 +109,7 @@ export class DnsServer {
     // With port 0, the OS picks a UDP port; TCP then binds the same number, retried if it is taken.
     let lastError: unknown;
     for (let attempt = 0; attempt < (wanted === 0 ? 20 : 1); attempt++) {
-      const udp = dgram.createSocket({ type: net.isIPv6(address) ? 'udp6' : 'udp4', recvBufferSize });
+      const udp = dgram.createSocket({ type: net.isIPv6(address) ? 'udp6' : 'udp4', recvBufferSize, lookup: literal });
       try {
         await new Promise<void>((resolve, reject) => {
           udp.once('error', reject);

@@ -98,7 +98,9 @@ export class DnsResponder {
   readonly #cacheSize: number;
   readonly #parser = new QueryParser();
   readonly #opt: Buffer;
-  #cache = new Map<string, CacheEntry>();
+  /** Wire name key → (qtype | EDNS << 16) → entry: two lookups, no key string built per query. */
+  #cache = new Map<string, Map<number, CacheEntry>>();
+  #cached = 0;
   #generation = -1;
 
   constructor(options: DnsResponderOptions) {
@@ -135,15 +137,19 @@ export class DnsResponder {
       );
       return this.#done(out, limit, opt, now, name, Rcode.REFUSED, transport, client, undefined);
     }
-    if (this.#generation !== this.#store.generation || this.#cache.size >= this.#cacheSize) {
+    if (this.#generation !== this.#store.generation || this.#cached >= this.#cacheSize) {
       this.#cache.clear();
+      this.#cached = 0;
       this.#generation = this.#store.generation;
     }
-    const key = p.key + (p.edns ? '\u0001' : '\u0000') + String.fromCharCode(p.qtype);
-    let entry = this.#cache.get(key);
+    let byType = this.#cache.get(p.key);
+    if (byType === undefined) this.#cache.set(p.key, (byType = new Map()));
+    const typeKey = p.edns ? p.qtype | 0x10000 : p.qtype;
+    let entry = byType.get(typeKey);
     if (entry === undefined) {
       entry = this.#build(query, opt);
-      this.#cache.set(key, entry);
+      byType.set(typeKey, entry);
+      this.#cached++;
     }
     if (this.#faults.size > 0 && entry.resolution.zone !== undefined) {
       const rule = this.#faults.decide({ name: entry.name, type: entry.type, transport }, now);
@@ -163,11 +169,12 @@ export class DnsResponder {
   /** Empties the response cache (it also empties itself on every zone change). */
   clearCache(): void {
     this.#cache.clear();
+    this.#cached = 0;
   }
 
   /** Plain JSON for metrics. */
   snapshot(): { cachedResponses: number; maxUdpSize: number } {
-    return { cachedResponses: this.#cache.size, maxUdpSize: this.#maxUdp };
+    return { cachedResponses: this.#cached, maxUdpSize: this.#maxUdp };
   }
 
   #build(query: Buffer, opt: Buffer | undefined): CacheEntry {

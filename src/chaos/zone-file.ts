@@ -51,7 +51,7 @@ export function parseZoneText(text: string, source = 'zone'): ZoneDefinition[] {
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
   const syntax = doc.errors[0];
   if (syntax !== undefined) {
-    const pos = syntax.linePos?.[0];
+    const pos = syntax.linePos?.[0] ?? lineCounter.linePos(syntax.pos[0]);
     const where = pos === undefined ? source : `${source}:${pos.line}:${pos.col}`;
     throw new FailsmallError('FS_ERR_CHAOS_ZONE_FILE', `${where}: ${syntax.message.split('\n')[0]}`, {
       details: { source, line: pos?.line, col: pos?.col },
