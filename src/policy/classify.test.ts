@@ -1,7 +1,15 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { FailsmallError } from '../core/errors.js';
-import { classifyError, classifyHttpResult, headerOf, neverSent, retryAfterOf, Verdict } from './classify.js';
+import {
+  classifyError,
+  classifyHttpResult,
+  headerOf,
+  neverSent,
+  retryAfterOf,
+  toVerdict,
+  Verdict,
+} from './classify.js';
 
 const now = Date.parse('2025-10-20T06:48:00Z');
 const sys = (code: string, syscall?: string): Error =>
@@ -157,5 +165,17 @@ describe('header helpers', () => {
     assert.equal(retryAfterOf({ response: { headers: { 'retry-after': '3' } } }, now), 3_000);
     assert.equal(retryAfterOf({ headers: { 'retry-after-ms': '250' } }, now), 250);
     assert.equal(retryAfterOf({ headers: { 'retry-after': 'later' } }, now), undefined);
+  });
+});
+
+describe('toVerdict', () => {
+  it('normalises booleans, verdicts and junk', () => {
+    assert.equal(toVerdict(true), Verdict.error);
+    assert.equal(toVerdict(false), Verdict.fail);
+    assert.equal(toVerdict(undefined), Verdict.fail);
+    assert.equal(toVerdict(Verdict.throttle), Verdict.throttle);
+    assert.deepEqual(toVerdict({ retry: true, cause: 'nonsense' }), { retry: true, cause: 'error' });
+    assert.equal(toVerdict({ retry: 'yes' }), Verdict.fail);
+    assert.equal(toVerdict(1), Verdict.fail);
   });
 });

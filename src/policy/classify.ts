@@ -39,6 +39,28 @@ export const Verdict = Object.freeze({
 });
 
 /**
+ * What a classifier may answer: a {@link RetryVerdict}, or a plain boolean (`true` is
+ * `Verdict.error`, `false` is `Verdict.fail`); for results, `undefined` also means success.
+ */
+export type VerdictLike = RetryVerdict | boolean | undefined;
+
+/**
+ * Normalises a classifier's answer: `true` → `Verdict.error`, `false`/`undefined`/`null` →
+ * `Verdict.fail`, a verdict object → itself (an unknown `cause` becomes `error`).
+ *
+ * @example
+ * toVerdict(true); // Verdict.error
+ */
+export function toVerdict(answer: unknown): RetryVerdict {
+  if (answer === true) return Verdict.error;
+  if (typeof answer === 'object' && answer !== null && (answer as RetryVerdict).retry === true) {
+    const v = answer as RetryVerdict;
+    return v.cause === 'error' || v.cause === 'timeout' || v.cause === 'throttle' ? v : { ...v, cause: 'error' };
+  }
+  return Verdict.fail;
+}
+
+/**
  * Decides which errors and results are retried.
  *
  * @example
@@ -49,12 +71,12 @@ export const Verdict = Object.freeze({
  */
 export interface Classifier {
   /** Classifies a thrown error; default {@link classifyError}. */
-  readonly error?: (error: unknown, now: number) => RetryVerdict;
+  readonly error?: (error: unknown, now: number) => RetryVerdict | boolean;
   /**
    * Classifies a returned value; `undefined` or a verdict with `retry: false` means success.
    * Default: none (every result is a success). See {@link classifyHttpResult}.
    */
-  readonly result?: (value: unknown, now: number) => RetryVerdict | undefined;
+  readonly result?: (value: unknown, now: number) => VerdictLike;
 }
 
 /** Error `code`s of transient network and DNS failures (Node, undici). */

@@ -25,6 +25,7 @@ import { Emitter, channel } from '../core/events.js';
 import { func, invalid, nonNegativeInteger, nonNegativeNumber } from '../core/validate.js';
 import type { RetryBudget, RetryCause } from './budget.js';
 import { classifyError } from './classify.js';
+import { toVerdict } from './classify.js';
 import type { RetryVerdict } from './classify.js';
 import { neverAborted, rootContext } from './context.js';
 import { LatencyWindow } from './hedge-latency.js';
@@ -53,7 +54,7 @@ export interface HedgeOptions {
   /** The retry budget hedges draw from; default none (only `maxHedges` limits them). */
   readonly budget?: RetryBudget;
   /** Which errors start the next hedge at once (retryable) or end the call (not); default {@link classifyError}. */
-  readonly classify?: (error: unknown, now: number) => RetryVerdict;
+  readonly classify?: (error: unknown, now: number) => RetryVerdict | boolean;
   /** Time source for delays and latencies; default `systemClock`. */
   readonly clock?: Clock;
   /** The dependency name for events and metrics, when the context carries none. */
@@ -140,7 +141,7 @@ export class HedgePolicy implements Policy {
   readonly #min: number;
   readonly #minSamples: number;
   readonly #budget: RetryBudget | undefined;
-  readonly #classify: (error: unknown, now: number) => RetryVerdict;
+  readonly #classify: (error: unknown, now: number) => RetryVerdict | boolean;
   readonly #clock: Clock;
 
   #calls = 0;
@@ -322,7 +323,7 @@ export class HedgePolicy implements Policy {
         if (attempt.attempt === 1) primaryError = error;
         let verdict: RetryVerdict;
         try {
-          verdict = this.#classify(error, clock.now());
+          verdict = toVerdict(this.#classify(error, clock.now()));
         } catch {
           verdict = { retry: false, cause: 'error' };
         }

@@ -62,8 +62,9 @@ export {
   NEVER_SENT_PREFIXES,
   retryAfterOf,
   headerOf,
+  toVerdict,
 } from './classify.js';
-export type { Classifier, RetryVerdict } from './classify.js';
+export type { Classifier, RetryVerdict, VerdictLike } from './classify.js';
 export { parseRetryAfter, parseHttpDate } from './retry-after.js';
 
 // retry budgets

@@ -190,6 +190,47 @@ describe('retry: results', () => {
   });
 });
 
+describe('retry: custom classifiers', () => {
+  it('accepts a plain function answering booleans or verdicts', async () => {
+    class Quota extends Error {}
+    const clock = new VirtualClock();
+    const policy = retry({
+      clock,
+      backoff: constantBackoff(1),
+      classify: (e) =>
+        e instanceof Quota ? { retry: true, cause: 'throttle', retryAfter: 50 } : e instanceof RangeError,
+    });
+    const events: RetryEvent[] = [];
+    policy.onRetry.on((e) => events.push(e));
+    const r = await drive(clock, policy.execute(failing([new RangeError('odd'), new Quota('q')]).fn));
+    assert.deepEqual(r, { ok: true, value: 'ok' });
+    assert.deepEqual(
+      events.map((e) => [e.cause, e.delay]),
+      [
+        ['error', 1],
+        ['throttle', 50],
+      ],
+    );
+    const { fn, seen } = failing([sysError('ECONNRESET')]);
+    await drive(clock, policy.execute(fn)); // false for anything else: not retried
+    assert.equal(seen.length, 1);
+  });
+
+  it('accepts a result classifier answering true', async () => {
+    const clock = new VirtualClock();
+    const policy = retry({ clock, backoff: constantBackoff(1), classify: { result: (v) => v === 'partial' } });
+    const values = ['partial', 'full'];
+    let i = 0;
+    assert.deepEqual(
+      await drive(
+        clock,
+        policy.execute(() => values[i++]),
+      ),
+      { ok: true, value: 'full' },
+    );
+  });
+});
+
 describe('retry: idempotency gate', () => {
   it('retries a non-idempotent call only when the error proves the request was never sent', async () => {
     const cases: [unknown, boolean][] = [
@@ -478,8 +519,8 @@ describe('retry: option validation', () => {
       message: 'Expected `backoff` to be a Backoff (an object with next()), got 100',
     });
     assert.throws(() => retry({ throttleBackoff: {} as never }), code);
-    assert.throws(() => retry({ classify: (() => 1) as never }), {
-      message: 'Expected `classify` to be an object, got a function',
+    assert.throws(() => retry({ classify: 5 as never }), {
+      message: 'Expected `classify` to be a Classifier or a function, got 5',
     });
     assert.throws(() => retry({ classify: { error: 1 as never } }), {
       message: 'Expected `classify.error` to be a function, got 1',

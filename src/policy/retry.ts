@@ -29,7 +29,8 @@ import { defaultBackoff } from './backoff.js';
 import type { Backoff } from './backoff.js';
 import type { RetryBudget, RetryCause } from './budget.js';
 import { classifyError, neverSent as defaultNeverSent } from './classify.js';
-import type { Classifier, RetryVerdict } from './classify.js';
+import { toVerdict } from './classify.js';
+import type { Classifier, RetryVerdict, VerdictLike } from './classify.js';
 import { neverAborted, rootContext } from './context.js';
 import type { Policy, PolicyContext, PolicyFn } from './types.js';
 
@@ -41,8 +42,12 @@ export interface RetryOptions {
   readonly backoff?: Backoff;
   /** The delay before a retry after a throttling error; default `backoff`. The AWS SDK uses a 500 ms base. */
   readonly throttleBackoff?: Backoff;
-  /** Which errors and results to retry; default {@link classifyError} on errors, results always succeed. */
-  readonly classify?: Classifier;
+  /**
+   * Which errors and results to retry: a {@link Classifier} `{ error?, result? }`, or a function
+   * of the error alone; answers are verdicts or booleans. Default {@link classifyError} on errors,
+   * and every result succeeds.
+   */
+  readonly classify?: Classifier | ((error: unknown, now: number) => RetryVerdict | boolean);
   /**
    * Whether the call may run twice; default true (as the AWS SDK and most retry libraries assume).
    * When false, an error is retried only if it proves the request was never sent ({@link neverSent}),
@@ -171,8 +176,8 @@ export class RetryPolicy implements Policy {
   readonly dependency: string | undefined;
   readonly #backoff: Backoff;
   readonly #throttleBackoff: Backoff;
-  readonly #classifyError: (error: unknown, now: number) => RetryVerdict;
-  readonly #classifyResult: ((value: unknown, now: number) => RetryVerdict | undefined) | undefined;
+  readonly #classifyError: (error: unknown, now: number) => RetryVerdict | boolean;
+  readonly #classifyResult: ((value: unknown, now: number) => VerdictLike) | undefined;
   readonly #neverSent: (error: unknown) => boolean;
   readonly #budget: RetryBudget | undefined;
   readonly #clock: Clock;
@@ -197,8 +202,11 @@ export class RetryPolicy implements Policy {
     this.maxAttempts = positiveInteger('maxAttempts', options.maxAttempts ?? 3); // 3: the AWS SDK default
     this.#backoff = backoffOption('backoff', options.backoff ?? defaultBackoff);
     this.#throttleBackoff = backoffOption('throttleBackoff', options.throttleBackoff ?? this.#backoff);
-    const classify = options.classify ?? {};
-    if (typeof classify !== 'object' || classify === null) invalid('classify', 'an object', classify);
+    const given = options.classify ?? {};
+    const classify: Classifier = typeof given === 'function' ? { error: given } : given;
+    if (typeof classify !== 'object' || classify === null) {
+      invalid('classify', 'a Classifier or a function', classify);
+    }
     this.#classifyError = classify.error === undefined ? classifyError : func('classify.error', classify.error);
     this.#classifyResult = classify.result === undefined ? undefined : func('classify.result', classify.result);
     const idempotent = options.idempotent ?? true;
@@ -244,8 +252,11 @@ export class RetryPolicy implements Policy {
       return this.#retry(fn, ctx, error, undefined, undefined);
     }
     if (this.#classifyResult !== undefined) {
-      const verdict = this.#classifyResult(value, this.#clock.now());
-      if (verdict !== undefined && verdict.retry) return this.#retry(fn, ctx, undefined, value, verdict);
+      const answer = this.#classifyResult(value, budget !== undefined ? start : this.#clock.now());
+      if (answer !== undefined && answer !== false) {
+        const verdict = toVerdict(answer);
+        if (verdict.retry) return this.#retry(fn, ctx, undefined, value, verdict);
+      }
     }
     this.#successes++;
     if (budget !== undefined) budget.recordSuccess(start, false);
@@ -272,7 +283,7 @@ export class RetryPolicy implements Policy {
         throw abortReason(signal);
       }
       const isResult = verdict !== undefined;
-      const v = verdict ?? this.#classifyError(error, now);
+      const v = verdict ?? toVerdict(this.#classifyError(error, now));
       let reason: GiveUpReason | undefined;
       let delay = 0;
       if (!v.retry) reason = 'not-retryable';
@@ -329,10 +340,13 @@ export class RetryPolicy implements Policy {
       }
       error = undefined;
       if (this.#classifyResult !== undefined) {
-        const rv = this.#classifyResult(value, clock.now());
-        if (rv !== undefined && rv.retry) {
-          verdict = rv;
-          continue;
+        const answer = this.#classifyResult(value, clock.now());
+        if (answer !== undefined && answer !== false) {
+          const rv = toVerdict(answer);
+          if (rv.retry) {
+            verdict = rv;
+            continue;
+          }
         }
       }
       this.#successes++;
