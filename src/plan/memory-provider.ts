@@ -79,6 +79,11 @@ export class MemoryDnsProvider implements DnsProvider {
     return { name: normal, version: zone.version, records: [...zone.sets.values()] };
   }
 
+  /** The version of a zone right now, synchronously; `undefined` when there is no such zone. */
+  versionOf(name: string): number | undefined {
+    return this.#zones.get(name)?.version ?? this.#zones.get(normalizeName(name) ?? name)?.version;
+  }
+
   /** The records of one zone right now, synchronously (for invariant checks). */
   peek(name: string): readonly ProviderRecordSet[] {
     return [...this.#zone(name).zone.sets.values()];

@@ -72,7 +72,7 @@ export class MemoryPlanStore implements PlanStore {
     this.#open();
     checkTarget(target);
     finiteNumber('at', meta.at);
-    const text = toJsonText('body', body);
+    const text = this.#copy ? toJsonText('body', body) : '';
     const state = this.#state(target);
     const generation = ++state.lastGeneration;
     const stored: StoredPlan = {

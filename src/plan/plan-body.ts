@@ -8,9 +8,11 @@ import { FailsmallError } from '../core/errors.js';
 import type { PlanBody, ProviderRecordSet, WeightedAddress } from './types.js';
 
 const labelPattern = /^[a-z0-9_-]{1,63}$/;
+const normalPattern = /^[a-z0-9_-]{1,63}(?:\.[a-z0-9_-]{1,63})*$/;
 
 /** Lower-case, no trailing dot; `undefined` when it is not a host-style name. */
 export function normalizeName(input: string): string | undefined {
+  if (input.length <= 253 && normalPattern.test(input)) return input; // already normal: the hot path
   let name = input.trim().toLowerCase();
   if (name.endsWith('.')) name = name.slice(0, -1);
   if (name === '' || name.length > 253) return undefined;
@@ -89,10 +91,17 @@ export function fenceValue(generation: number): string {
   return `generation=${generation}`;
 }
 
+/** Whether a provider's name (any case, trailing dot optional) is `name` (normalised). */
+function sameName(raw: string, name: string): boolean {
+  if (raw === name) return true;
+  const lower = raw.toLowerCase();
+  return lower === name || lower === `${name}.`;
+}
+
 /** Reads the generation from a zone's fence record; 0 when there is none. */
 export function readFence(records: readonly ProviderRecordSet[], body: Pick<PlanBody, 'name' | 'type'>): number {
   const name = fenceName(body);
-  const set = records.find((r) => r.type === 'TXT' && normalizeName(r.name) === name);
+  const set = records.find((r) => r.type === 'TXT' && sameName(r.name, name));
   const match = /^generation=(\d+)$/.exec(set?.records[0]?.value ?? '');
   return match === null ? 0 : Number(match[1]);
 }
@@ -102,7 +111,7 @@ export function readAddresses(
   records: readonly ProviderRecordSet[],
   body: Pick<PlanBody, 'name' | 'type'>,
 ): WeightedAddress[] | undefined {
-  const set = records.find((r) => r.type === body.type && normalizeName(r.name) === body.name);
+  const set = records.find((r) => r.type === body.type && sameName(r.name, body.name));
   if (set === undefined) return undefined;
   return set.records.map((r) => ({ address: r.value.toLowerCase(), weight: r.weight ?? 1 }));
 }

@@ -106,6 +106,9 @@ export interface WorldOptions {
   readonly onLine?: (line: RaceLine) => void;
 }
 
+/** The steps the interleaving shows (pickup and idle polls are left out). */
+const shownSteps = new Set(['apply', 'commit', 'cleanup', 'delete']);
+
 const describeAddresses = (records: readonly WeightedAddress[] | undefined): string =>
   records === undefined
     ? 'GONE (NXDOMAIN)'
@@ -164,7 +167,8 @@ export async function runWorld(options: WorldOptions): Promise<ScheduleOutcome> 
   planner.published.on((plan) => {
     shadow.set(plan.generation, plan.body.records);
     latestGeneration = plan.generation;
-    line(clock.now(), 'planner', `published generation ${plan.generation}: ${describeAddresses(plan.body.records)}`);
+    if (trace)
+      line(clock.now(), 'planner', `published generation ${plan.generation}: ${describeAddresses(plan.body.records)}`);
   });
   const enactorOptions = {
     mode,
@@ -205,7 +209,9 @@ export async function runWorld(options: WorldOptions): Promise<ScheduleOutcome> 
   let maxFence = 0;
   let lastVersion = -1;
   let stepNo = 0;
+  const memory = provider instanceof MemoryDnsProvider ? provider : undefined;
   const observe = async (at: number, step: number): Promise<void> => {
+    if (memory !== undefined && memory.versionOf(zone) === lastVersion) return;
     const snapshot = await provider.readZone(zone);
     if (snapshot.version === lastVersion) return;
     lastVersion = snapshot.version;
@@ -242,11 +248,21 @@ export async function runWorld(options: WorldOptions): Promise<ScheduleOutcome> 
     clock,
     policy: options.policy,
     maxSteps: options.maxSteps ?? 20_000,
-    afterStep: async (step: ScheduleStep) => {
+    ...(trace
+      ? {
+          beforeStep: (step: ScheduleStep) => {
+            if (step.action === 'crash')
+              line(step.at, step.actor, `CRASHED before ${step.label} (restarts from scratch)`);
+            else if (shownSteps.has(step.label)) {
+              const g = step.info.generation === undefined ? '' : ` (holding generation ${step.info.generation})`;
+              line(step.at, step.actor, `> ${step.label}${g}`);
+            }
+          },
+        }
+      : {}),
+    afterStep: (step: ScheduleStep) => {
       stepNo++;
-      if (trace && step.action === 'crash')
-        line(step.at, step.actor, `CRASHED at ${step.label} (restarts from scratch)`);
-      await observe(step.at, stepNo);
+      return observe(step.at, stepNo);
     },
   });
   scheduler.spawn('planner', async (gate) => {

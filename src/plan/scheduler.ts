@@ -43,7 +43,7 @@ export interface ScheduleDecision {
 /** Chooses the interleaving. */
 export interface SchedulePolicy {
   /**
-   * The next step among the parked actors (never empty), or `undefined` to hand over to the drain
+   * The next step among the parked actors (never empty, in slot order), or `undefined` to hand over to the drain
    * phase: round-robin, no crashes, until every actor has finished.
    */
   choose(now: number, parked: readonly ActorView[]): ScheduleDecision | undefined;
@@ -96,6 +96,8 @@ export interface SchedulerOptions {
   readonly policy: SchedulePolicy;
   /** Stop with `FS_ERR_PLAN_SCHEDULE_LIMIT` past this many steps, default 100,000 (a livelock guard). */
   readonly maxSteps?: number;
+  /** Called before every step runs (or a crash), synchronously: the place to trace the interleaving. */
+  readonly beforeStep?: (step: ScheduleStep) => void;
   /** Called after every step, awaited: the place to observe the world (invariant monitors). */
   readonly afterStep?: (step: ScheduleStep) => Promise<void> | void;
 }
@@ -113,6 +115,7 @@ export class Scheduler {
   readonly #policy: SchedulePolicy;
   readonly #maxSteps: number;
   readonly #afterStep: SchedulerOptions['afterStep'];
+  readonly #beforeStep: SchedulerOptions['beforeStep'];
   readonly #actors: Actor[] = [];
   readonly #errors: { actor: string; error: unknown }[] = [];
   #nextId = 1;
@@ -124,6 +127,7 @@ export class Scheduler {
     this.#policy = options.policy;
     this.#maxSteps = options.maxSteps ?? 100_000;
     this.#afterStep = options.afterStep;
+    this.#beforeStep = options.beforeStep;
   }
 
   /** Adds an actor; it starts running at once up to its first gate (when {@link run} starts). */
@@ -158,8 +162,7 @@ export class Scheduler {
         actor.info = info;
         actor.status = 'parked';
         actor.resume = resolve;
-        const view = { ...this.#view(actor), readyAt: 0 };
-        actor.readyAt = this.#clock.now() + Math.max(0, this.#policy.duration?.(this.#clock.now(), view) ?? 0);
+        actor.readyAt = this.#clock.now() + Math.max(0, this.#policy.duration?.(this.#clock.now(), actor) ?? 0);
         const notify = actor.onPark;
         actor.onPark = undefined;
         notify?.();
@@ -189,19 +192,6 @@ export class Scheduler {
     });
   }
 
-  #view(actor: Actor): ActorView {
-    return {
-      id: actor.id,
-      name: actor.name,
-      slot: actor.slot,
-      incarnation: actor.incarnation,
-      label: actor.label,
-      info: actor.info,
-      readyAt: actor.readyAt,
-      crashable: actor.crashable,
-    };
-  }
-
   /** Runs until every actor has finished. */
   async run(): Promise<ScheduleResult> {
     for (const actor of [...this.#actors]) await this.#start(actor);
@@ -218,10 +208,7 @@ export class Scheduler {
       }
       let decision: ScheduleDecision | undefined;
       if (!this.#draining) {
-        decision = this.#policy.choose(
-          this.#clock.now(),
-          parked.map((a) => this.#view(a)),
-        );
+        decision = this.#policy.choose(this.#clock.now(), parked);
         if (decision === undefined) this.#draining = true;
         else explored++;
       }
@@ -253,6 +240,7 @@ export class Scheduler {
         label: actor.label,
         info: actor.info,
       };
+      this.#beforeStep?.(step);
       if (action === 'crash') {
         crashes++;
         actor.status = 'crashed';
@@ -295,8 +283,7 @@ export function choicePolicy(
       if (i >= choices.length) return undefined;
       const n = choices[i++]!;
       const want = n % options.roles;
-      const sorted = [...parked].sort((a, b) => a.slot - b.slot);
-      const actor = sorted.find((a) => a.slot >= want) ?? sorted[0]!;
+      const actor = parked.find((a) => a.slot >= want) ?? parked[0]!;
       if (n >= crashAbove && actor.crashable && crashes < maxCrashes) {
         crashes++;
         return { actor: actor.id, action: 'crash' };
