@@ -7,7 +7,8 @@ import { isFailsmallError } from '../core/errors.js';
 import { seededRandom } from '../core/random.js';
 import type { Random } from '../core/random.js';
 import { AdaptiveThrottleState, adaptiveThrottle } from './adaptive-throttle.js';
-import type { AdaptiveThrottleEvent } from './adaptive-throttle.js';
+import type { ThrottleLevelEvent, ThrottleRejectEvent } from './adaptive-throttle.js';
+import { pipeline } from './pipeline.js';
 
 const fixed = (r: number): Random => ({ next: () => r });
 const throttled = (): never => {
@@ -239,7 +240,7 @@ describe('adaptiveThrottle policy', () => {
     assert.equal(throttle.snapshot().accepts, 2);
   });
 
-  it('emits level crossings up and down, rejections, and publishes on failsmall:policy:throttle', async () => {
+  it('fires onLevel up and down, onReject, and publishes both on failsmall:policy:throttle', async () => {
     const clock = new VirtualClock();
     const throttle = adaptiveThrottle({
       clock,
@@ -247,33 +248,69 @@ describe('adaptiveThrottle policy', () => {
       thresholds: [0, 0.5],
       window: 1_000,
       buckets: 1,
+      dependency: 'ddb',
     });
-    const events: AdaptiveThrottleEvent[] = [];
-    const published: unknown[] = [];
-    const onMessage = (message: unknown): void => void published.push(message);
+    const levels: ThrottleLevelEvent[] = [];
+    const rejects: ThrottleRejectEvent[] = [];
+    const published: { type: string }[] = [];
+    const onMessage = (message: unknown): void => void published.push(message as { type: string });
     diagnostics.subscribe('failsmall:policy:throttle', onMessage);
-    const sub = throttle.events.on((e) => events.push(e));
+    const subs = [throttle.onLevel.on((e) => levels.push(e)), throttle.onReject.on((e) => rejects.push(e))];
     try {
       for (let i = 0; i < 20; i++) await throttle.execute(throttled).catch(() => undefined);
-      const levels = events.filter((e) => e.type === 'level');
       assert.deepEqual(
-        levels.map((e) => [e.previousLevel, e.level, e.threshold]),
+        levels.map((e) => [e.previousLevel, e.level, e.threshold, e.dependency]),
         [
-          [0, 1, 0],
-          [1, 2, 0.5],
+          [0, 1, 0, 'ddb'],
+          [1, 2, 0.5, 'ddb'],
         ],
       );
-      assert.ok(events.some((e) => e.type === 'rejected'));
+      assert.ok(rejects.length > 0);
+      assert.equal(rejects[0]!.dependency, 'ddb');
       await clock.advance(1_000); // the single bucket expires
       await throttle.execute(() => 'ok');
-      const last = events.at(-1)!;
-      assert.equal(last.type, 'level');
-      assert.equal(last.type === 'level' && last.level, 0);
-      assert.equal(published.length, events.length);
+      assert.deepEqual(
+        levels.slice(2).map((e) => [e.previousLevel, e.level, e.threshold]),
+        [[2, 0, 0]],
+      );
+      assert.equal(published.filter((m) => m.type === 'level').length, levels.length);
+      assert.equal(published.filter((m) => m.type === 'rejected').length, rejects.length);
     } finally {
-      sub.dispose();
+      for (const sub of subs) sub.dispose();
       diagnostics.unsubscribe('failsmall:policy:throttle', onMessage);
     }
+  });
+
+  it('names the dependency in its error, and takes it from the context first', async () => {
+    const throttle = adaptiveThrottle({ clock: new VirtualClock(), random: fixed(0), dependency: 'ddb' });
+    await throttle.execute(throttled).catch(() => undefined); // p = 1/2 from now on
+    await assert.rejects(
+      throttle.execute(() => 'x'),
+      (error) => {
+        assert.ok(isFailsmallError(error, 'FS_ERR_THROTTLED_LOCALLY'));
+        assert.equal(error.details?.dependency, 'ddb');
+        assert.match(error.message, /for ddb/);
+        return true;
+      },
+    );
+    const ctx = { attempt: 1, deadline: Infinity, signal: new AbortController().signal, dependency: 'sts' };
+    await assert.rejects(
+      throttle.run(() => 'x', ctx),
+      (error) => isFailsmallError(error) && error.details?.dependency === 'sts',
+    );
+    assert.equal(throttle.snapshot().dependency, 'ddb');
+  });
+
+  it('composes in a pipeline', async () => {
+    const clock = new VirtualClock();
+    const throttle = adaptiveThrottle({ clock, random: fixed(0) });
+    const policy = pipeline({ dependency: 'ddb' }, throttle);
+    assert.equal(await policy.execute((ctx) => ctx.dependency), 'ddb');
+    for (let i = 0; i < 3; i++) await policy.execute(throttled).catch(() => undefined); // p = (4 − 2) / 5
+    await assert.rejects(
+      policy.execute(() => 'x'),
+      { code: 'FS_ERR_THROTTLED_LOCALLY' },
+    );
   });
 
   it('rejects with the signal reason when aborted before the call, without counting it', async () => {
@@ -301,6 +338,9 @@ describe('adaptiveThrottle policy', () => {
       [{ thresholds: [0.5, 0.2] }, 'Expected `thresholds` to be an ascending array of numbers in [0, 1), got an array'],
       [{ thresholds: [1] }, 'Expected `thresholds` to be an ascending array of numbers in [0, 1), got an array'],
       [{ thresholds: 0.5 }, 'Expected `thresholds` to be an ascending array of numbers in [0, 1), got 0.5'],
+      [{ clock: {} }, 'Expected `clock` to be a Clock, got object'],
+      [{ random: () => 0.5 }, 'Expected `random` to be a Random, got a function'],
+      [{ dependency: '' }, 'Expected `dependency` to be a non-empty string, got ""'],
     ];
     for (const [options, message] of cases) {
       assert.throws(() => adaptiveThrottle(options as never), { code: 'FS_ERR_INVALID_ARGUMENT', message });

@@ -24,16 +24,17 @@
  *
  * @see https://sre.google/sre-book/handling-overload/#eq2101
  */
-import { abortReason, systemClock } from '../core/clock.js';
+import { abortReason } from '../core/clock.js';
 import type { Clock } from '../core/clock.js';
-import { FailsmallError } from '../core/errors.js';
 import { Emitter, channel } from '../core/events.js';
-import { mathRandom } from '../core/random.js';
 import type { Random } from '../core/random.js';
 import { func, invalid, positiveInteger, positiveNumber } from '../core/validate.js';
+import { NO_CHAIN, callNext, kRunChain } from './chain.js';
 import { rootContext } from './context.js';
 import { isOverloadError } from './overload-error.js';
 import type { Outcome } from './overload-error.js';
+import { clockOption, dependencyOption, randomOption } from './policy-options.js';
+import { stacklessError } from './stackless-error.js';
 import type { Policy, PolicyContext, PolicyFn } from './types.js';
 
 /** Options of {@link AdaptiveThrottleState}. */
@@ -216,7 +217,7 @@ export interface AdaptiveThrottleOptions extends AdaptiveThrottleStateOptions {
    */
   readonly isAccepted?: (outcome: Outcome) => boolean;
   /**
-   * Probability thresholds, ascending, each in [0, 1): an event fires whenever the probability
+   * Probability thresholds, ascending, each in [0, 1): `onLevel` fires whenever the probability
    * crosses one, up or down. Default `[0, 0.25, 0.5, 0.75]` (0: throttling starts or stops).
    */
   readonly thresholds?: readonly number[];
@@ -224,29 +225,48 @@ export interface AdaptiveThrottleOptions extends AdaptiveThrottleStateOptions {
   readonly clock?: Clock;
   /** The source of the rejection draws; default {@link mathRandom}. */
   readonly random?: Random;
+  /** The dependency's name, for events and errors, when the context carries none. */
+  readonly dependency?: string;
 }
 
-/** An event of {@link AdaptiveThrottle.events}. */
-export type AdaptiveThrottleEvent =
-  | {
-      /** The rejection probability crossed a threshold. */
-      readonly type: 'level';
-      /** How many thresholds the probability now exceeds (0: not throttling). */
-      readonly level: number;
-      readonly previousLevel: number;
-      /** The threshold crossed: the highest one now exceeded going up, the one fallen below going down. */
-      readonly threshold: number;
-      readonly probability: number;
-      readonly now: number;
-      readonly dependency: string | undefined;
-    }
-  | {
-      /** A call was rejected locally. */
-      readonly type: 'rejected';
-      readonly probability: number;
-      readonly now: number;
-      readonly dependency: string | undefined;
-    };
+/** Emitted when the rejection probability crosses a threshold. */
+export interface ThrottleLevelEvent {
+  /** How many thresholds the probability now exceeds (0: not throttling). */
+  readonly level: number;
+  readonly previousLevel: number;
+  /** The threshold crossed: the highest one now exceeded going up, the lowest one fallen below going down. */
+  readonly threshold: number;
+  readonly probability: number;
+  /** In ms on the policy's clock. */
+  readonly now: number;
+  readonly dependency: string | undefined;
+}
+
+/** Emitted for each call rejected locally. */
+export interface ThrottleRejectEvent {
+  readonly probability: number;
+  readonly now: number;
+  readonly dependency: string | undefined;
+}
+
+/** Plain numbers for metrics: see {@link AdaptiveThrottle.snapshot}. */
+export interface AdaptiveThrottleSnapshot {
+  readonly kind: 'throttle';
+  readonly dependency: string | undefined;
+  readonly k: number;
+  /** In ms. */
+  readonly window: number;
+  /** Requests in the window, local rejections included. */
+  readonly requests: number;
+  /** Accepts in the window. */
+  readonly accepts: number;
+  /** The rejection probability now, in [0, 1). */
+  readonly probability: number;
+  /** How many thresholds the probability exceeded at the last call. */
+  readonly level: number;
+  /** Calls rejected locally since construction. */
+  readonly rejected: number;
+}
 
 const DEFAULT_THRESHOLDS: readonly number[] = Object.freeze([0, 0.25, 0.5, 0.75]);
 const throttleChannel = channel('policy', 'throttle');
@@ -257,23 +277,29 @@ const throttleChannel = channel('policy', 'throttle');
  */
 export class AdaptiveThrottle implements Policy {
   readonly kind = 'throttle';
-  /** Level changes and local rejections. */
-  readonly events = new Emitter<AdaptiveThrottleEvent>();
+  /** The rejection probability crossed a threshold (also on `failsmall:policy:throttle`). */
+  readonly onLevel = new Emitter<ThrottleLevelEvent>();
+  /** A call was rejected locally (also on `failsmall:policy:throttle`). */
+  readonly onReject = new Emitter<ThrottleRejectEvent>();
   /** The pure state machine underneath. */
   readonly state: AdaptiveThrottleState;
   readonly thresholds: readonly number[];
+  readonly dependency: string | undefined;
   readonly #clock: Clock;
   readonly #random: Random;
   readonly #isAccepted: ((outcome: Outcome) => boolean) | undefined;
+  readonly #root: PolicyContext;
   #level = 0;
   #rejected = 0;
 
   constructor(options: AdaptiveThrottleOptions = {}) {
     this.state = new AdaptiveThrottleState(options);
-    this.#clock = options.clock ?? systemClock;
-    this.#random = options.random ?? mathRandom;
+    this.#clock = clockOption(options.clock);
+    this.#random = randomOption(options.random);
     this.#isAccepted = options.isAccepted === undefined ? undefined : func('isAccepted', options.isAccepted);
     this.thresholds = validThresholds(options.thresholds ?? DEFAULT_THRESHOLDS);
+    this.dependency = dependencyOption(options.dependency);
+    this.#root = rootContext(undefined, this.dependency);
   }
 
   /** The current rejection probability, in [0, 1). */
@@ -282,56 +308,63 @@ export class AdaptiveThrottle implements Policy {
   }
 
   execute<T>(fn: PolicyFn<T>, signal?: AbortSignal): Promise<T> {
-    return this.run(fn, rootContext(signal));
+    if (signal === undefined) return this[kRunChain](NO_CHAIN, 0, fn, this.#root);
+    if (signal.aborted) return Promise.reject(abortReason(signal));
+    return this[kRunChain](NO_CHAIN, 0, fn, rootContext(signal, this.dependency));
   }
 
-  async run<T>(fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
-    if (ctx.signal.aborted) throw abortReason(ctx.signal);
+  run<T>(fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
+    return this[kRunChain](NO_CHAIN, 0, fn, ctx);
+  }
+
+  /** @internal The body of `run`, also called by a pipeline (see chain.ts). */
+  [kRunChain]<T>(chain: readonly Policy[], next: number, fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
     const now = this.#clock.now();
-    if (this.state.shouldReject(now, this.#random)) {
-      this.#rejected++;
-      const probability = this.state.probability(now);
-      if (this.events.hasListeners || throttleChannel.hasSubscribers) {
-        const event: AdaptiveThrottleEvent = { type: 'rejected', probability, now, dependency: ctx.dependency };
-        this.events.emit(event);
-        throttleChannel.publish(event);
-      }
-      this.#checkLevel(now, ctx.dependency);
-      throw new FailsmallError(
-        'FS_ERR_THROTTLED_LOCALLY',
-        `Rejected locally by adaptive throttling (rejection probability ${probability.toFixed(3)})`,
-        {
-          details: {
-            probability,
-            requests: this.state.requests(now),
-            accepts: this.state.accepts(now),
-            dependency: ctx.dependency,
-          },
-        },
-      );
-    }
+    if (this.state.shouldReject(now, this.#random)) return Promise.reject(this.#reject(now, ctx));
+    return this.#call(chain, next, fn, ctx);
+  }
+
+  async #call<T>(chain: readonly Policy[], next: number, fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
     let value: T;
     try {
-      value = await fn(ctx);
+      value = await callNext(chain, next, fn, ctx);
     } catch (error) {
       this.#outcome(
         this.#isAccepted === undefined ? !isOverloadError(error) : this.#isAccepted({ ok: false, error }),
-        ctx.dependency,
+        ctx,
       );
       throw error;
     }
-    this.#outcome(this.#isAccepted === undefined || this.#isAccepted({ ok: true, value }), ctx.dependency);
+    this.#outcome(this.#isAccepted === undefined || this.#isAccepted({ ok: true, value }), ctx);
     return value;
   }
 
-  #outcome(accepted: boolean, dependency: string | undefined): void {
+  #outcome(accepted: boolean, ctx: PolicyContext): void {
     const now = this.#clock.now();
     this.state.recordOutcome(now, accepted);
-    this.#checkLevel(now, dependency);
+    this.#checkLevel(now, ctx);
   }
 
-  /** Emits a `level` event when the probability crossed a threshold since the last check. */
-  #checkLevel(now: number, dependency: string | undefined): void {
+  #reject(now: number, ctx: PolicyContext): Error {
+    this.#rejected++;
+    const probability = this.state.probability(now);
+    const dependency = ctx.dependency ?? this.dependency;
+    if (this.onReject.hasListeners || throttleChannel.hasSubscribers) {
+      const event: ThrottleRejectEvent = { probability, now, dependency };
+      this.onReject.emit(event);
+      if (throttleChannel.hasSubscribers) throttleChannel.publish({ type: 'rejected', ...event });
+    }
+    this.#checkLevel(now, ctx);
+    const of = dependency === undefined ? '' : ` for ${dependency}`;
+    return stacklessError(
+      'FS_ERR_THROTTLED_LOCALLY',
+      `Rejected locally by adaptive throttling${of} (rejection probability ${probability.toFixed(3)})`,
+      { probability, requests: this.state.requests(now), accepts: this.state.accepts(now), dependency },
+    );
+  }
+
+  /** Fires `onLevel` when the probability crossed a threshold since the last check. */
+  #checkLevel(now: number, ctx: PolicyContext): void {
     const probability = this.state.probability(now);
     const thresholds = this.thresholds;
     let level = 0;
@@ -339,24 +372,23 @@ export class AdaptiveThrottle implements Policy {
     const previousLevel = this.#level;
     if (level === previousLevel) return;
     this.#level = level;
-    if (!this.events.hasListeners && !throttleChannel.hasSubscribers) return;
+    if (!this.onLevel.hasListeners && !throttleChannel.hasSubscribers) return;
     const threshold = level > previousLevel ? thresholds[level - 1]! : thresholds[level]!;
-    const event: AdaptiveThrottleEvent = {
-      type: 'level',
-      level,
-      previousLevel,
-      threshold,
-      probability,
-      now,
-      dependency,
-    };
-    this.events.emit(event);
-    throttleChannel.publish(event);
+    const dependency = ctx.dependency ?? this.dependency;
+    const event: ThrottleLevelEvent = { level, previousLevel, threshold, probability, now, dependency };
+    this.onLevel.emit(event);
+    if (throttleChannel.hasSubscribers) throttleChannel.publish({ type: 'level', ...event });
   }
 
   /** Plain JSON for metrics. */
-  snapshot(): Record<string, unknown> {
-    return { kind: this.kind, ...this.state.snapshot(this.#clock.now()), level: this.#level, rejected: this.#rejected };
+  snapshot(): AdaptiveThrottleSnapshot {
+    return {
+      kind: this.kind,
+      dependency: this.dependency,
+      ...this.state.snapshot(this.#clock.now()),
+      level: this.#level,
+      rejected: this.#rejected,
+    };
   }
 }
 

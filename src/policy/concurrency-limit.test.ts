@@ -89,7 +89,7 @@ describe('limit change events', () => {
     const events: LimitChange[] = [];
     const published: unknown[] = [];
     const onMessage = (m: unknown): void => void published.push(m);
-    const sub = limit.events.on((e) => events.push(e));
+    const sub = limit.onChange.on((e) => events.push(e));
     diagnostics.subscribe('failsmall:policy:limit', onMessage);
     try {
       limit.onSample({ now: 1, rtt: 5, inflight: 10, dropped: false }); // 11

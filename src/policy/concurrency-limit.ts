@@ -29,7 +29,7 @@ export interface LimitSample {
   readonly dropped: boolean;
 }
 
-/** Emitted by {@link Limit.events} when the limit changes. */
+/** Emitted by {@link Limit.onChange} when the limit changes. */
 export interface LimitChange {
   readonly type: 'limit';
   /** The algorithm: `aimd`, `gradient2`, `vegas`, `fixed`, `windowed(…)`. */
@@ -55,8 +55,8 @@ export interface Limit {
    * `FS_ERR_INVALID_ARGUMENT` for a malformed sample (NaN rtt, negative inflight …).
    */
   onSample(sample: LimitSample): number;
-  /** Limit changes. */
-  readonly events: Emitter<LimitChange>;
+  /** Limit changes (also published on `failsmall:policy:limit`). */
+  readonly onChange: Emitter<LimitChange>;
   /** Plain JSON for metrics. */
   snapshot(): Record<string, unknown>;
 }
@@ -119,12 +119,12 @@ export function checkSample(sample: LimitSample): void {
 
 /**
  * The base of the bounded limits: checks each sample, asks {@link update} for the next limit,
- * clamps it into [minLimit, maxLimit] and reports changes on {@link events} and the
+ * clamps it into [minLimit, maxLimit] and reports changes on {@link onChange} and the
  * `failsmall:policy:limit` diagnostics channel.
  */
 export abstract class BaseLimit implements Limit {
   abstract readonly kind: string;
-  readonly events = new Emitter<LimitChange>();
+  readonly onChange = new Emitter<LimitChange>();
   readonly minLimit: number;
   readonly maxLimit: number;
   #limit: number;
@@ -147,10 +147,10 @@ export abstract class BaseLimit implements Limit {
     const previous = this.#limit;
     if (next !== previous) {
       this.#limit = next;
-      if (this.events.hasListeners || limitChannel.hasSubscribers) {
+      if (this.onChange.hasListeners || limitChannel.hasSubscribers) {
         const event: LimitChange = { type: 'limit', kind: this.kind, limit: next, previous, now: sample.now };
-        this.events.emit(event);
-        limitChannel.publish(event);
+        this.onChange.emit(event);
+        if (limitChannel.hasSubscribers) limitChannel.publish(event);
       }
     }
     return next;

@@ -7,7 +7,8 @@ import { aimd } from './aimd-limit.js';
 import { fixedLimit } from './concurrency-limit.js';
 import type { LimitSample } from './concurrency-limit.js';
 import { concurrencyLimit } from './concurrency-limiter.js';
-import type { ConcurrencyLimiterEvent } from './concurrency-limiter.js';
+import type { LimitRejectEvent } from './concurrency-limiter.js';
+import { pipeline } from './pipeline.js';
 
 interface Deferred<T> {
   promise: Promise<T>;
@@ -100,12 +101,12 @@ describe('concurrencyLimit policy', () => {
     assert.equal(limit.limit, 9);
   });
 
-  it('reports rejections on its events and on failsmall:policy:limit', async () => {
+  it('reports rejections on onReject and on failsmall:policy:limit', async () => {
     const limiter = concurrencyLimit({ limit: fixedLimit(1), clock: new VirtualClock(5) });
-    const events: ConcurrencyLimiterEvent[] = [];
+    const events: LimitRejectEvent[] = [];
     const published: unknown[] = [];
     const onMessage = (m: unknown): void => void published.push(m);
-    limiter.events.on((e) => events.push(e));
+    limiter.onReject.on((e) => events.push(e));
     diagnostics.subscribe('failsmall:policy:limit', onMessage);
     try {
       const hold = deferred<void>();
@@ -118,8 +119,8 @@ describe('concurrencyLimit policy', () => {
           dependency: 'ddb',
         }),
       );
-      assert.deepEqual(events, [{ type: 'rejected', limit: 1, inflight: 1, now: 5, dependency: 'ddb' }]);
-      assert.deepEqual(published, events);
+      assert.deepEqual(events, [{ limit: 1, inflight: 1, now: 5, dependency: 'ddb' }]);
+      assert.deepEqual(published, [{ type: 'rejected', ...events[0] }]);
       hold.resolve();
       await first;
     } finally {
@@ -145,12 +146,32 @@ describe('concurrencyLimit policy', () => {
     assert.equal(await limiter.execute(() => 'free again'), 'free again');
   });
 
+  it("composes in a pipeline, and uses the pipeline's dependency name", async () => {
+    const limiter = concurrencyLimit({ limit: fixedLimit(1), clock: new VirtualClock(), dependency: 'fallback-name' });
+    const policy = pipeline({ dependency: 'ddb' }, limiter);
+    const hold = deferred<string>();
+    const first = policy.execute(() => hold.promise);
+    await assert.rejects(
+      policy.execute(() => 'x'),
+      (error) => {
+        assert.ok(isFailsmallError(error, 'FS_ERR_LIMIT_EXCEEDED'));
+        assert.equal(error.details?.dependency, 'ddb');
+        return true;
+      },
+    );
+    hold.resolve('done');
+    assert.equal(await first, 'done');
+    assert.equal(limiter.snapshot().dependency, 'fallback-name');
+  });
+
   it('validates its options with exact messages', () => {
     const cases: [unknown, string][] = [
       [undefined, 'Expected `options` to be an object, got undefined'],
       [{}, 'Expected `limit` to be a Limit (e.g. aimd()), got undefined'],
       [{ limit: 10 }, 'Expected `limit` to be a Limit (e.g. aimd()), got 10'],
       [{ limit: fixedLimit(1), classify: 'x' }, 'Expected `classify` to be a function, got "x"'],
+      [{ limit: fixedLimit(1), clock: Date }, 'Expected `clock` to be a Clock, got a function'],
+      [{ limit: fixedLimit(1), dependency: 7 }, 'Expected `dependency` to be a non-empty string, got 7'],
     ];
     for (const [options, message] of cases) {
       assert.throws(() => concurrencyLimit(options as never), { code: 'FS_ERR_INVALID_ARGUMENT', message });

@@ -7,16 +7,18 @@
  *
  * @see https://github.com/Netflix/concurrency-limits (`SimpleLimiter`)
  */
-import { abortReason, systemClock } from '../core/clock.js';
+import { abortReason } from '../core/clock.js';
 import type { Clock } from '../core/clock.js';
-import { FailsmallError } from '../core/errors.js';
 import { Emitter } from '../core/events.js';
 import { func, invalid } from '../core/validate.js';
+import { NO_CHAIN, callNext, kRunChain } from './chain.js';
 import { limitChannel } from './concurrency-limit.js';
 import type { Limit } from './concurrency-limit.js';
 import { rootContext } from './context.js';
 import { isOverloadError, isTimeoutError } from './overload-error.js';
 import type { Outcome } from './overload-error.js';
+import { clockOption, dependencyOption } from './policy-options.js';
+import { stacklessError } from './stackless-error.js';
 import type { Policy, PolicyContext, PolicyFn } from './types.js';
 
 /**
@@ -37,16 +39,31 @@ export interface ConcurrencyLimitOptions {
   readonly classify?: (outcome: Outcome) => LimitVerdict;
   /** The clock the RTT is measured on; default {@link systemClock}. */
   readonly clock?: Clock;
+  /** The dependency's name, for events and errors, when the context carries none. */
+  readonly dependency?: string;
 }
 
-/** An event of {@link ConcurrencyLimiter.events}. */
-export interface ConcurrencyLimiterEvent {
-  /** A call was rejected because the limit was reached. */
-  readonly type: 'rejected';
+/** Emitted when a call is rejected because the limit was reached. */
+export interface LimitRejectEvent {
   readonly limit: number;
   readonly inflight: number;
+  /** In ms on the limiter's clock. */
   readonly now: number;
   readonly dependency: string | undefined;
+}
+
+/** Plain numbers for metrics: see {@link ConcurrencyLimiter.snapshot}. */
+export interface ConcurrencyLimiterSnapshot {
+  readonly kind: 'limit';
+  readonly dependency: string | undefined;
+  /** Calls in flight now. */
+  readonly inflight: number;
+  /** Calls rejected with `FS_ERR_LIMIT_EXCEEDED` since construction. */
+  readonly rejected: number;
+  /** Calls classified as dropped since construction. */
+  readonly dropped: number;
+  /** The limit algorithm's own snapshot (`limit`, bounds, internals). */
+  readonly limit: Record<string, unknown>;
 }
 
 /** The default verdict for a failed call. */
@@ -57,12 +74,14 @@ function errorVerdict(error: unknown): LimitVerdict {
 /** The limiter {@link Policy}; build it with {@link concurrencyLimit}. */
 export class ConcurrencyLimiter implements Policy {
   readonly kind = 'limit';
-  /** Rejections (limit changes are on `limit.events`). */
-  readonly events = new Emitter<ConcurrencyLimiterEvent>();
+  /** A call was rejected (also on `failsmall:policy:limit`; limit changes are on `limit.onChange`). */
+  readonly onReject = new Emitter<LimitRejectEvent>();
   /** The limit algorithm. */
   readonly limit: Limit;
+  readonly dependency: string | undefined;
   readonly #clock: Clock;
   readonly #classify: ((outcome: Outcome) => LimitVerdict) | undefined;
+  readonly #root: PolicyContext;
   #inflight = 0;
   #rejected = 0;
   #dropped = 0;
@@ -74,8 +93,10 @@ export class ConcurrencyLimiter implements Policy {
       invalid('limit', 'a Limit (e.g. aimd())', limit);
     }
     this.limit = limit;
-    this.#clock = options.clock ?? systemClock;
+    this.#clock = clockOption(options.clock);
     this.#classify = options.classify === undefined ? undefined : func('classify', options.classify);
+    this.dependency = dependencyOption(options.dependency);
+    this.#root = rootContext(undefined, this.dependency);
   }
 
   /** The calls in flight now. */
@@ -84,18 +105,33 @@ export class ConcurrencyLimiter implements Policy {
   }
 
   execute<T>(fn: PolicyFn<T>, signal?: AbortSignal): Promise<T> {
-    return this.run(fn, rootContext(signal));
+    if (signal === undefined) return this[kRunChain](NO_CHAIN, 0, fn, this.#root);
+    if (signal.aborted) return Promise.reject(abortReason(signal));
+    return this[kRunChain](NO_CHAIN, 0, fn, rootContext(signal, this.dependency));
   }
 
-  async run<T>(fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
-    if (ctx.signal.aborted) throw abortReason(ctx.signal);
+  run<T>(fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
+    return this[kRunChain](NO_CHAIN, 0, fn, ctx);
+  }
+
+  /** @internal The body of `run`, also called by a pipeline (see chain.ts). */
+  [kRunChain]<T>(chain: readonly Policy[], next: number, fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
     const limit = this.limit.limit;
-    if (this.#inflight >= limit) throw this.#reject(limit, ctx);
-    const inflight = ++this.#inflight;
+    if (this.#inflight >= limit) return Promise.reject(this.#reject(limit, ctx));
+    return this.#call(chain, next, fn, ctx, ++this.#inflight);
+  }
+
+  async #call<T>(
+    chain: readonly Policy[],
+    next: number,
+    fn: PolicyFn<T>,
+    ctx: PolicyContext,
+    inflight: number,
+  ): Promise<T> {
     const start = this.#clock.now();
     let value: T;
     try {
-      value = await fn(ctx);
+      value = await callNext(chain, next, fn, ctx);
     } catch (error) {
       this.#inflight--;
       this.#sample(
@@ -121,31 +157,28 @@ export class ConcurrencyLimiter implements Policy {
     this.limit.onSample({ now, rtt, inflight, dropped });
   }
 
-  #reject(limit: number, ctx: PolicyContext): FailsmallError {
+  #reject(limit: number, ctx: PolicyContext): Error {
     this.#rejected++;
     const inflight = this.#inflight;
-    if (this.events.hasListeners || limitChannel.hasSubscribers) {
-      const event: ConcurrencyLimiterEvent = {
-        type: 'rejected',
-        limit,
-        inflight,
-        now: this.#clock.now(),
-        dependency: ctx.dependency,
-      };
-      this.events.emit(event);
-      limitChannel.publish(event);
+    const dependency = ctx.dependency ?? this.dependency;
+    if (this.onReject.hasListeners || limitChannel.hasSubscribers) {
+      const event: LimitRejectEvent = { limit, inflight, now: this.#clock.now(), dependency };
+      this.onReject.emit(event);
+      if (limitChannel.hasSubscribers) limitChannel.publish({ type: 'rejected', ...event });
     }
-    return new FailsmallError(
+    const of = dependency === undefined ? '' : ` for ${dependency}`;
+    return stacklessError(
       'FS_ERR_LIMIT_EXCEEDED',
-      `Concurrency limit reached: ${inflight} calls in flight, limit ${limit} (${this.limit.kind})`,
-      { details: { limit, inflight, algorithm: this.limit.kind, dependency: ctx.dependency } },
+      `Concurrency limit reached${of}: ${inflight} calls in flight, limit ${limit} (${this.limit.kind})`,
+      { limit, inflight, algorithm: this.limit.kind, dependency },
     );
   }
 
   /** Plain JSON for metrics. */
-  snapshot(): Record<string, unknown> {
+  snapshot(): ConcurrencyLimiterSnapshot {
     return {
       kind: this.kind,
+      dependency: this.dependency,
       inflight: this.#inflight,
       rejected: this.#rejected,
       dropped: this.#dropped,

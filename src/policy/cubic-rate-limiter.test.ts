@@ -6,7 +6,9 @@ import { VirtualClock } from '../core/clock.js';
 import { isFailsmallError } from '../core/errors.js';
 import { neverAborted } from './context.js';
 import { CubicRateState, cubicRateLimiter } from './cubic-rate-limiter.js';
-import type { CubicRateEvent } from './cubic-rate-limiter.js';
+import type { RateRejectEvent, RateThrottleEvent } from './cubic-rate-limiter.js';
+import { pipeline } from './pipeline.js';
+import { retry } from './retry.js';
 import type { PolicyContext } from './types.js';
 
 const throttleError = (): Error => Object.assign(new Error('slow down'), { name: 'ThrottlingException' });
@@ -228,16 +230,16 @@ describe('cubicRateLimiter policy', () => {
   it('engages on a throttle and then spaces calls at the fill rate, first come first served', async () => {
     const clock = new VirtualClock(1_000);
     const limiter = cubicRateLimiter({ clock });
-    const events: CubicRateEvent[] = [];
-    limiter.events.on((e) => events.push(e));
+    const events: RateThrottleEvent[] = [];
+    limiter.onThrottle.on((e) => events.push(e));
     await assert.rejects(
       limiter.execute(() => Promise.reject(throttleError())),
       { name: 'ThrottlingException' },
     );
     assert.equal(limiter.state.fillRate, 0.5); // nothing measured yet: the minimum
     assert.deepEqual(
-      events.map((e) => e.type === 'throttled' && e.engaged),
-      [true],
+      events.map((e) => [e.engaged, e.fillRate, e.previousFillRate]),
+      [[true, 0.5, 0.5]],
     );
     const sent: [number, number][] = [];
     const calls = [0, 1, 2].map((i) =>
@@ -261,14 +263,14 @@ describe('cubicRateLimiter policy', () => {
     const clock = new VirtualClock();
     const limiter = cubicRateLimiter({ clock });
     await limiter.execute(() => Promise.reject(throttleError())).catch(() => undefined);
-    const events: CubicRateEvent[] = [];
-    limiter.events.on((e) => events.push(e));
+    const events: RateRejectEvent[] = [];
+    limiter.onReject.on((e) => events.push(e));
     await assert.rejects(
       limiter.run(() => 'late', ctx(clock.now() + 1_000)),
       (error) => isFailsmallError(error, 'FS_ERR_RATE_LIMITED') && error.details?.wait === 2_000,
     );
     assert.equal(clock.pending, 0);
-    assert.equal(events[0]?.type, 'rejected');
+    assert.deepEqual(events, [{ wait: 2_000, fillRate: 0.5, now: 0, dependency: 'dynamodb' }]);
     // A deadline far enough away waits instead.
     const call = limiter.run(() => 'in time', ctx(clock.now() + 2_000));
     await clock.advance(2_000);
@@ -317,15 +319,39 @@ describe('cubicRateLimiter policy', () => {
       assert.equal(limiter.state.enabled, false); // the custom classifier says errors are not throttles
       await limiter.execute(() => ({ status: 429 }));
       assert.equal(limiter.state.enabled, true);
-      assert.equal((published[0] as CubicRateEvent).type, 'throttled');
-      assert.equal((published[0] as { dependency: unknown }).dependency, undefined);
+      assert.equal((published[0] as { type: string }).type, 'rate-throttled');
+      assert.equal((published[0] as RateThrottleEvent).dependency, undefined);
     } finally {
       diagnostics.unsubscribe('failsmall:policy:throttle', onMessage);
     }
   });
 
+  it('sits inside retry: each attempt takes a token, and FS_ERR_RATE_LIMITED carries a Retry-After hint', async () => {
+    const clock = new VirtualClock();
+    const limiter = cubicRateLimiter({ clock, dependency: 'ddb' });
+    const policy = pipeline(retry({ maxAttempts: 3, clock }), limiter);
+    let attempts = 0;
+    const call = policy.execute(() => {
+      attempts++;
+      if (attempts === 1) throw throttleError();
+      return 'ok';
+    });
+    await clock.advance(30_000);
+    assert.equal(await call, 'ok');
+    assert.equal(attempts, 2);
+    assert.equal(limiter.snapshot().waited, 1); // the retry waited for a token
+    assert.equal(limiter.snapshot().throttles, 1);
+    limiter.state.reserve(clock.now()); // two callers ahead of us hold the next tokens
+    limiter.state.reserve(clock.now());
+    const rejected = await limiter.run(() => 'x', ctx(clock.now() + 1)).catch((e: unknown) => e);
+    assert.ok(isFailsmallError(rejected, 'FS_ERR_RATE_LIMITED'));
+    assert.equal(rejected.details?.retryAfter, rejected.details?.wait);
+  });
+
   it('validates its options with exact messages', () => {
     const cases: [unknown, string][] = [
+      [{ clock: { now: () => 0 } }, 'Expected `clock` to be a Clock, got object'],
+      [{ dependency: '' }, 'Expected `dependency` to be a non-empty string, got ""'],
       [{ maxWait: -1 }, 'Expected `maxWait` to be a finite number >= 0, got -1'],
       [{ isThrottled: 1 }, 'Expected `isThrottled` to be a function, got 1'],
       [{ beta: 2 }, 'Expected `beta` to be a number between 0 and 1 (exclusive), got 2'],

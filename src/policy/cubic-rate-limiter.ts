@@ -26,14 +26,16 @@
  * @see https://github.com/boto/botocore/blob/develop/botocore/retries/adaptive.py
  * @see Ha, Rhee, Xu, "CUBIC: a new TCP-friendly high-speed TCP variant", SIGOPS 2008; RFC 9438
  */
-import { abortReason, systemClock } from '../core/clock.js';
+import { abortReason } from '../core/clock.js';
 import type { Clock } from '../core/clock.js';
-import { FailsmallError } from '../core/errors.js';
 import { Emitter, channel } from '../core/events.js';
 import { duration, func, invalid, positiveNumber } from '../core/validate.js';
+import { NO_CHAIN, callNext, kRunChain } from './chain.js';
 import { neverAborted, rootContext } from './context.js';
 import { isThrottlingError } from './overload-error.js';
 import type { Outcome } from './overload-error.js';
+import { clockOption, dependencyOption } from './policy-options.js';
+import { stacklessError } from './stackless-error.js';
 import type { Policy, PolicyContext, PolicyFn } from './types.js';
 
 /** Options of {@link CubicRateState}: the SDK's constants, all overridable. */
@@ -297,28 +299,57 @@ export interface CubicRateLimiterOptions extends CubicRateOptions {
   readonly maxWait?: number;
   /** The clock to measure and sleep on; default {@link systemClock}. */
   readonly clock?: Clock;
+  /** The dependency's name, for events and errors, when the context carries none. */
+  readonly dependency?: string;
 }
 
-/** An event of {@link CubicRateLimiter.events}. */
-export type CubicRateEvent =
-  | {
-      /** A throttling response cut the rate; `engaged` is true the first time (the bucket turns on). */
-      readonly type: 'throttled';
-      readonly engaged: boolean;
-      readonly fillRate: number;
-      readonly previousFillRate: number;
-      readonly measuredRate: number;
-      readonly now: number;
-      readonly dependency: string | undefined;
-    }
-  | {
-      /** A call was rejected because its wait for a token would pass its deadline or `maxWait`. */
-      readonly type: 'rejected';
-      readonly wait: number;
-      readonly fillRate: number;
-      readonly now: number;
-      readonly dependency: string | undefined;
-    };
+/** Emitted on every throttling response: the rate was cut. */
+export interface RateThrottleEvent {
+  /** True the first time: the token bucket turns on. */
+  readonly engaged: boolean;
+  /** Tokens per second, after and before the cut. */
+  readonly fillRate: number;
+  readonly previousFillRate: number;
+  /** Calls per second. */
+  readonly measuredRate: number;
+  /** In ms on the policy's clock. */
+  readonly now: number;
+  readonly dependency: string | undefined;
+}
+
+/** Emitted when a call is rejected because its wait for a token would pass its deadline or `maxWait`. */
+export interface RateRejectEvent {
+  /** The wait the call would have needed, in ms. */
+  readonly wait: number;
+  readonly fillRate: number;
+  readonly now: number;
+  readonly dependency: string | undefined;
+}
+
+/** Plain numbers for metrics: see {@link CubicRateLimiter.snapshot}. */
+export interface CubicRateLimiterSnapshot {
+  readonly kind: 'rate-limiter';
+  readonly dependency: string | undefined;
+  /** True once a throttle engaged the bucket. */
+  readonly enabled: boolean;
+  /** Tokens per second. */
+  readonly fillRate: number;
+  readonly maxCapacity: number;
+  /** Negative while waiting calls hold reservations. */
+  readonly tokens: number;
+  /** Calls per second. */
+  readonly measuredRate: number;
+  /** W_max, calls per second. */
+  readonly lastMaxRate: number;
+  /** CUBIC's K, in seconds. */
+  readonly timeWindow: number;
+  /** Throttling responses seen. */
+  readonly throttles: number;
+  /** Calls that waited for a token. */
+  readonly waited: number;
+  /** Calls rejected with `FS_ERR_RATE_LIMITED`. */
+  readonly rejected: number;
+}
 
 const throttleChannel = channel('policy', 'throttle');
 
@@ -328,36 +359,79 @@ const throttleChannel = channel('policy', 'throttle');
  */
 export class CubicRateLimiter implements Policy {
   readonly kind = 'rate-limiter';
-  /** Throttles and rejections. */
-  readonly events = new Emitter<CubicRateEvent>();
+  /** A throttling response cut the rate (also on `failsmall:policy:throttle`). */
+  readonly onThrottle = new Emitter<RateThrottleEvent>();
+  /** A call was rejected with `FS_ERR_RATE_LIMITED` (also on `failsmall:policy:throttle`). */
+  readonly onReject = new Emitter<RateRejectEvent>();
   /** The pure state machine underneath. */
   readonly state: CubicRateState;
   /** The longest wait for a token, in ms. */
   readonly maxWait: number;
+  readonly dependency: string | undefined;
   readonly #clock: Clock;
   readonly #isThrottled: ((outcome: Outcome) => boolean) | undefined;
+  readonly #root: PolicyContext;
   #rejected = 0;
   #throttles = 0;
   #waited = 0;
 
   constructor(options: CubicRateLimiterOptions = {}) {
     if (typeof options !== 'object' || options === null) invalid('options', 'an object', options);
-    this.#clock = options.clock ?? systemClock;
+    this.#clock = clockOption(options.clock);
     this.state = new CubicRateState(options, this.#clock.now());
     this.maxWait = duration('maxWait', options.maxWait ?? Infinity, true);
     this.#isThrottled = options.isThrottled === undefined ? undefined : func('isThrottled', options.isThrottled);
+    this.dependency = dependencyOption(options.dependency);
+    this.#root = rootContext(undefined, this.dependency);
   }
 
   execute<T>(fn: PolicyFn<T>, signal?: AbortSignal): Promise<T> {
-    return this.run(fn, rootContext(signal));
+    if (signal === undefined) return this[kRunChain](NO_CHAIN, 0, fn, this.#root);
+    if (signal.aborted) return Promise.reject(abortReason(signal));
+    return this[kRunChain](NO_CHAIN, 0, fn, rootContext(signal, this.dependency));
   }
 
-  async run<T>(fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
-    if (ctx.signal.aborted) throw abortReason(ctx.signal);
-    if (this.state.enabled) await this.#acquire(ctx);
+  run<T>(fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
+    return this[kRunChain](NO_CHAIN, 0, fn, ctx);
+  }
+
+  /** @internal The body of `run`, also called by a pipeline (see chain.ts). */
+  [kRunChain]<T>(chain: readonly Policy[], next: number, fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
+    if (!this.state.enabled) return this.#call(chain, next, fn, ctx);
+    const now = this.#clock.now();
+    const wait = this.state.reserve(now, Math.min(this.maxWait, ctx.deadline - now));
+    if (wait === 0) return this.#call(chain, next, fn, ctx);
+    if (wait < 0) return Promise.reject(this.#reject(now, ctx));
+    return this.#waitThenCall(wait, chain, next, fn, ctx);
+  }
+
+  async #waitThenCall<T>(
+    wait: number,
+    chain: readonly Policy[],
+    next: number,
+    fn: PolicyFn<T>,
+    ctx: PolicyContext,
+  ): Promise<T> {
+    this.#waited++;
+    const signal = ctx.signal;
+    if (signal.aborted) {
+      this.state.release(this.#clock.now());
+      throw abortReason(signal);
+    }
+    try {
+      // The shared never-aborting signal gets no listener: thousands of waiters would leak-warn on it.
+      await this.#clock.sleep(wait, signal === neverAborted ? undefined : signal);
+    } catch (error) {
+      this.state.release(this.#clock.now());
+      throw error;
+    }
+    return this.#call(chain, next, fn, ctx);
+  }
+
+  async #call<T>(chain: readonly Policy[], next: number, fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
     let value: T;
     try {
-      value = await fn(ctx);
+      value = await callNext(chain, next, fn, ctx);
     } catch (error) {
       this.#record(
         this.#isThrottled === undefined ? isThrottlingError(error) : this.#isThrottled({ ok: false, error }),
@@ -369,42 +443,23 @@ export class CubicRateLimiter implements Policy {
     return value;
   }
 
-  async #acquire(ctx: PolicyContext): Promise<void> {
-    const now = this.#clock.now();
-    const maxWait = Math.min(this.maxWait, ctx.deadline - now);
-    const wait = this.state.reserve(now, maxWait);
-    if (wait === 0) return;
-    if (wait < 0) {
-      this.#rejected++;
-      const needed = this.state.waitTime(now);
-      const fillRate = this.state.fillRate;
-      if (this.events.hasListeners || throttleChannel.hasSubscribers) {
-        const event: CubicRateEvent = { type: 'rejected', wait: needed, fillRate, now, dependency: ctx.dependency };
-        this.events.emit(event);
-        throttleChannel.publish(event);
-      }
-      throw new FailsmallError(
-        'FS_ERR_RATE_LIMITED',
-        `Rate limited: the next token is ${Math.ceil(needed)} ms away, past the call's deadline or maxWait`,
-        {
-          details: {
-            wait: needed,
-            fillRate,
-            deadline: ctx.deadline,
-            maxWait: this.maxWait,
-            dependency: ctx.dependency,
-          },
-        },
-      );
+  #reject(now: number, ctx: PolicyContext): Error {
+    this.#rejected++;
+    const wait = this.state.waitTime(now);
+    const fillRate = this.state.fillRate;
+    const dependency = ctx.dependency ?? this.dependency;
+    if (this.onReject.hasListeners || throttleChannel.hasSubscribers) {
+      const event: RateRejectEvent = { wait, fillRate, now, dependency };
+      this.onReject.emit(event);
+      if (throttleChannel.hasSubscribers) throttleChannel.publish({ type: 'rate-rejected', ...event });
     }
-    this.#waited++;
-    try {
-      // The shared never-aborting signal gets no listener: thousands of waiters would leak-warn on it.
-      await this.#clock.sleep(wait, ctx.signal === neverAborted ? undefined : ctx.signal);
-    } catch (error) {
-      this.state.release(this.#clock.now());
-      throw error;
-    }
+    const of = dependency === undefined ? '' : ` for ${dependency}`;
+    // `retryAfter` (ms) is the hint retry() honours: the token is that far away.
+    return stacklessError(
+      'FS_ERR_RATE_LIMITED',
+      `Rate limited${of}: the next token is ${Math.ceil(wait)} ms away, past the call's deadline or maxWait`,
+      { wait, retryAfter: wait, fillRate, deadline: ctx.deadline, maxWait: this.maxWait, dependency },
+    );
   }
 
   #record(throttled: boolean, ctx: PolicyContext): void {
@@ -414,25 +469,25 @@ export class CubicRateLimiter implements Policy {
     const fillRate = this.state.record(now, throttled);
     if (!throttled) return;
     this.#throttles++;
-    if (this.events.hasListeners || throttleChannel.hasSubscribers) {
-      const event: CubicRateEvent = {
-        type: 'throttled',
+    if (this.onThrottle.hasListeners || throttleChannel.hasSubscribers) {
+      const event: RateThrottleEvent = {
         engaged,
         fillRate,
         previousFillRate,
         measuredRate: this.state.measuredRate,
         now,
-        dependency: ctx.dependency,
+        dependency: ctx.dependency ?? this.dependency,
       };
-      this.events.emit(event);
-      throttleChannel.publish(event);
+      this.onThrottle.emit(event);
+      if (throttleChannel.hasSubscribers) throttleChannel.publish({ type: 'rate-throttled', ...event });
     }
   }
 
   /** Plain JSON for metrics. */
-  snapshot(): Record<string, unknown> {
+  snapshot(): CubicRateLimiterSnapshot {
     return {
       kind: this.kind,
+      dependency: this.dependency,
       ...this.state.snapshot(),
       throttles: this.#throttles,
       waited: this.#waited,

@@ -60,7 +60,7 @@ describe('vegas (Netflix VegasLimit)', () => {
       [{ threshold: NaN }, 'Expected `threshold` to be a finite number >= 0, got NaN'],
       [{ smoothing: 0 }, 'Expected `smoothing` to be a number in (0, 1], got 0'],
       [{ probeMultiplier: 0 }, 'Expected `probeMultiplier` to be a positive integer, got 0'],
-      [{ random: {} }, 'Expected `random` to be a Random (an object with next()), got object'],
+      [{ random: {} }, 'Expected `random` to be a Random, got object'],
       [
         { initialLimit: 2_000, maxLimit: 1_000 },
         'Expected `initialLimit` to be an integer in [minLimit, maxLimit] ([1, 1000]), got 2000',

@@ -16,11 +16,11 @@
  * @see https://github.com/Netflix/concurrency-limits/blob/main/concurrency-limits-core/src/main/java/com/netflix/concurrency/limits/limit/VegasLimit.java
  * @see Brakmo, Peterson, "TCP Vegas: end to end congestion avoidance on a global Internet", 1995
  */
-import { mathRandom } from '../core/random.js';
 import type { Random } from '../core/random.js';
 import { func, invalid, nonNegativeNumber, positiveInteger } from '../core/validate.js';
 import { BaseLimit, optionsObject, resolveBounds } from './concurrency-limit.js';
 import type { Limit, LimitBounds, LimitSample } from './concurrency-limit.js';
+import { randomOption } from './policy-options.js';
 
 /** A queue-size threshold: a fixed number of calls, or a function of the current integer limit. */
 export type VegasThreshold = number | ((limit: number) => number);
@@ -37,7 +37,7 @@ export interface VegasOptions extends LimitBounds {
   readonly smoothing?: number;
   /** Re-probe `rttNoLoad` every `probeMultiplier · limit` samples (jittered); default 30 (Netflix). */
   readonly probeMultiplier?: number;
-  /** Draws the probe jitter; default {@link mathRandom}. */
+  /** Draws the probe jitter; default `mathRandom`. */
   readonly random?: Random;
 }
 
@@ -94,10 +94,7 @@ class VegasLimit extends BaseLimit {
     }
     this.smoothing = smoothing;
     this.probeMultiplier = positiveInteger('probeMultiplier', options.probeMultiplier ?? DEFAULT_PROBE_MULTIPLIER);
-    this.#random = options.random ?? mathRandom;
-    if (typeof this.#random !== 'object' || this.#random === null || typeof this.#random.next !== 'function') {
-      invalid('random', 'a Random (an object with next())', options.random);
-    }
+    this.#random = randomOption(options.random);
     this.#probeJitter = this.#jitter();
   }
 

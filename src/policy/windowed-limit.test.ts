@@ -14,7 +14,7 @@ function spy(): Limit & { samples: LimitSample[] } {
     minLimit: 1,
     maxLimit: 100,
     samples,
-    events: new Emitter<LimitChange>(),
+    onChange: new Emitter<LimitChange>(),
     onSample(sample) {
       samples.push({ ...sample });
       return 10;
@@ -38,7 +38,7 @@ describe('windowedLimit (Netflix WindowedLimit)', () => {
     assert.deepEqual(inner.samples, [{ now: 1_001, rtt: 30, inflight: 9, dropped: true }]);
     assert.equal(limit.kind, 'windowed(spy)');
     assert.equal(limit.limit, 10);
-    assert.equal(limit.events, inner.events);
+    assert.equal(limit.onChange, inner.onChange);
   });
 
   it('discards windows with too few samples and ignores samples below minRtt', () => {

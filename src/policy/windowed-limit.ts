@@ -73,8 +73,8 @@ class WindowedLimit implements Limit {
     return this.#inner.maxLimit;
   }
 
-  get events(): Emitter<LimitChange> {
-    return this.#inner.events;
+  get onChange(): Emitter<LimitChange> {
+    return this.#inner.onChange;
   }
 
   onSample(sample: LimitSample): number {
