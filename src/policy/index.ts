@@ -84,3 +84,46 @@ export { LatencyWindow } from './hedge-latency.js';
 // fallback
 export { FallbackPolicy, fallback } from './fallback.js';
 export type { FallbackOptions, FallbackSource, FallbackEvent } from './fallback.js';
+
+// overload signals (shared by throttle, rate limiter and limits)
+export { isOverloadError, isThrottlingError, isTimeoutError } from './overload-error.js';
+export type { Outcome } from './overload-error.js';
+
+// adaptive client-side throttling (SRE book)
+export { AdaptiveThrottle, AdaptiveThrottleState, adaptiveThrottle } from './adaptive-throttle.js';
+export type {
+  AdaptiveThrottleOptions,
+  AdaptiveThrottleSnapshot,
+  AdaptiveThrottleStateOptions,
+  ThrottleLevelEvent,
+  ThrottleRejectEvent,
+} from './adaptive-throttle.js';
+
+// CUBIC rate limiter (AWS SDK adaptive mode)
+export { CubicRateLimiter, CubicRateState, cubicRateLimiter } from './cubic-rate-limiter.js';
+export type {
+  CubicRateLimiterOptions,
+  CubicRateLimiterSnapshot,
+  CubicRateOptions,
+  RateRejectEvent,
+  RateThrottleEvent,
+} from './cubic-rate-limiter.js';
+
+// adaptive concurrency limits
+export { BaseLimit, checkSample, fixedLimit, limitChannel, resolveBounds } from './concurrency-limit.js';
+export type { Limit, LimitBounds, LimitChange, LimitSample } from './concurrency-limit.js';
+export { aimd } from './aimd-limit.js';
+export type { AimdLimitOptions } from './aimd-limit.js';
+export { gradient2 } from './gradient2-limit.js';
+export type { Gradient2Options } from './gradient2-limit.js';
+export { log10Root, vegas } from './vegas-limit.js';
+export type { VegasOptions, VegasThreshold } from './vegas-limit.js';
+export { windowedLimit } from './windowed-limit.js';
+export type { WindowedLimitOptions } from './windowed-limit.js';
+export { ConcurrencyLimiter, concurrencyLimit } from './concurrency-limiter.js';
+export type {
+  ConcurrencyLimitOptions,
+  ConcurrencyLimiterSnapshot,
+  LimitRejectEvent,
+  LimitVerdict,
+} from './concurrency-limiter.js';
