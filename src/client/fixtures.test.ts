@@ -2,11 +2,9 @@
  * Test fixtures of the client layer: loopback HTTP(S) servers and a static resolver. Loaded by tests
  * only (the file name keeps it out of the published package).
  */
-import dgram from 'node:dgram';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import dnsPacket from 'dns-packet';
 import type { Address } from './address-order.js';
 import type { AddressAnswer, AddressResolver } from './connector.js';
 
@@ -199,63 +197,5 @@ export async function startTableServer(host = '127.0.0.1', port = 0): Promise<Ta
     get requests(): number {
       return state.requests;
     },
-  };
-}
-
-/** A record of {@link startDnsServer}: an empty list means NOERROR with no answer; a missing name NXDOMAIN. */
-export interface DnsRecord {
-  addresses: string[];
-  ttl: number;
-}
-
-/** A started {@link startDnsServer}. */
-export interface DnsServer {
-  readonly port: number;
-  /** `127.0.0.1:port`, for a resolver's server list. */
-  readonly server: string;
-  /** The zone: change it at will (set `addresses: []` to empty a name, delete it for NXDOMAIN). */
-  readonly records: Map<string, DnsRecord>;
-  /** Queries received. */
-  readonly queries: () => number;
-  close(): Promise<void>;
-}
-
-/** A tiny authoritative DNS server (UDP, A and AAAA) on loopback, for tests. */
-export async function startDnsServer(records: Record<string, DnsRecord> = {}): Promise<DnsServer> {
-  const zone = new Map(Object.entries(records));
-  let queries = 0;
-  const socket = dgram.createSocket('udp4');
-  socket.on('message', (message, remote) => {
-    let query: dnsPacket.Packet;
-    try {
-      query = dnsPacket.decode(message);
-    } catch {
-      return;
-    }
-    queries++;
-    const question = query.questions?.[0];
-    if (question === undefined) return;
-    const record = zone.get(question.name.toLowerCase());
-    const family = question.type === 'AAAA' ? 6 : question.type === 'A' ? 4 : 0;
-    const answers: dnsPacket.Answer[] = (record?.addresses ?? [])
-      .filter((a) => (a.includes(':') ? 6 : 4) === family)
-      .map((data) => ({ type: family === 6 ? 'AAAA' : 'A', name: question.name, ttl: record!.ttl, class: 'IN', data }));
-    const response = dnsPacket.encode({
-      type: 'response',
-      id: query.id ?? 0,
-      flags: dnsPacket.AUTHORITATIVE_ANSWER | (record === undefined ? 3 : 0), // rcode 3: NXDOMAIN
-      questions: [question],
-      answers,
-    });
-    socket.send(response, remote.port, remote.address);
-  });
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));
-  const port = socket.address().port;
-  return {
-    port,
-    server: `127.0.0.1:${port}`,
-    records: zone,
-    queries: () => queries,
-    close: () => new Promise<void>((resolve) => socket.close(() => resolve())),
   };
 }
