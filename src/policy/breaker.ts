@@ -43,6 +43,7 @@ import type {
   BreakerStateName,
   CallOutcome,
 } from './breaker-machine.js';
+import { NO_CHAIN, kRunChain, runChain } from './chain.js';
 import { rootContext } from './context.js';
 import { stacklessError } from './stackless-error.js';
 import type { Policy, PolicyContext, PolicyFn } from './types.js';
@@ -274,6 +275,7 @@ export class CircuitBreaker implements Policy {
   readonly onReset = new Emitter<BreakerResetEvent>();
   /** Half-open transitions, fired by the timer on time. */
   readonly onHalfOpen = new Emitter<BreakerHalfOpenEvent>();
+  readonly #root: PolicyContext;
   #cancelTimer: Cancel | undefined;
   #rejected = 0;
   readonly #onTimer = (): void => {
@@ -292,6 +294,7 @@ export class CircuitBreaker implements Policy {
     this.clock = options.clock ?? systemClock;
     this.#config = configure(options, options.random ?? mathRandom);
     this.dependency = options.dependency;
+    this.#root = rootContext(undefined, this.dependency);
     this.#isFailure = options.isFailure === undefined ? undefined : func('isFailure', options.isFailure);
     this.#isFailureResult =
       options.isFailureResult === undefined ? undefined : func('isFailureResult', options.isFailureResult);
@@ -314,11 +317,17 @@ export class CircuitBreaker implements Policy {
   }
 
   execute<T>(fn: PolicyFn<T>, signal?: AbortSignal): Promise<T> {
-    if (signal?.aborted) return Promise.reject(abortReason(signal));
-    return this.run(fn, rootContext(signal, this.dependency));
+    if (signal === undefined) return this[kRunChain](NO_CHAIN, 0, fn, this.#root);
+    if (signal.aborted) return Promise.reject(abortReason(signal));
+    return this[kRunChain](NO_CHAIN, 0, fn, rootContext(signal, this.dependency));
   }
 
   run<T>(fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
+    return this[kRunChain](NO_CHAIN, 0, fn, ctx);
+  }
+
+  /** @internal The body of `run`, also called by a pipeline (see chain.ts). */
+  [kRunChain]<T>(chain: readonly Policy[], next: number, fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
     const m = this.#m;
     if (m.state !== 'closed') {
       const now = this.clock.now();
@@ -330,14 +339,14 @@ export class CircuitBreaker implements Policy {
         return Promise.reject(this.#rejection(admission, ctx.dependency, now));
       }
     }
-    return this.#call(fn, ctx, m.gen);
+    return this.#call(chain, next, fn, ctx, m.gen);
   }
 
-  async #call<T>(fn: PolicyFn<T>, ctx: PolicyContext, gen: number): Promise<T> {
+  async #call<T>(chain: readonly Policy[], next: number, fn: PolicyFn<T>, ctx: PolicyContext, gen: number): Promise<T> {
     const start = this.#timed ? this.clock.now() : 0;
     let value: T;
     try {
-      value = await fn(ctx);
+      value = await (next === chain.length ? fn(ctx) : runChain(chain, next, fn, ctx));
     } catch (error) {
       this.#done(gen, start, this.#classify(error, ctx), ctx.dependency);
       throw error;

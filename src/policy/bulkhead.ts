@@ -12,6 +12,7 @@
 import { abortReason } from '../core/clock.js';
 import { Emitter, channel } from '../core/events.js';
 import { invalid, nonNegativeInteger, positiveInteger } from '../core/validate.js';
+import { NO_CHAIN, kRunChain, runChain } from './chain.js';
 import { rootContext } from './context.js';
 import { stacklessError } from './stackless-error.js';
 import type { Policy, PolicyContext, PolicyFn } from './types.js';
@@ -74,6 +75,7 @@ export class Bulkhead implements Policy {
   readonly maxConcurrent: number;
   readonly maxQueue: number;
   readonly dependency: string | undefined;
+  readonly #root: PolicyContext;
   #active = 0;
   #queued = 0;
   #rejected = 0;
@@ -87,6 +89,7 @@ export class Bulkhead implements Policy {
     this.maxConcurrent = positiveInteger('maxConcurrent', options.maxConcurrent);
     this.maxQueue = nonNegativeInteger('maxQueue', options.maxQueue ?? 0);
     this.dependency = options.dependency;
+    this.#root = rootContext(undefined, this.dependency);
   }
 
   /** Calls running now. */
@@ -100,36 +103,47 @@ export class Bulkhead implements Policy {
   }
 
   execute<T>(fn: PolicyFn<T>, signal?: AbortSignal): Promise<T> {
-    return this.run(fn, rootContext(signal, this.dependency));
+    return this[kRunChain](NO_CHAIN, 0, fn, signal === undefined ? this.#root : rootContext(signal, this.dependency));
   }
 
   run<T>(fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
+    return this[kRunChain](NO_CHAIN, 0, fn, ctx);
+  }
+
+  /** @internal The body of `run`, also called by a pipeline (see chain.ts). */
+  [kRunChain]<T>(chain: readonly Policy[], next: number, fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
     if (this.#active < this.maxConcurrent) {
       this.#active++;
-      return this.#call(fn, ctx);
+      return this.#call(chain, next, fn, ctx);
     }
     if (this.#queued >= this.maxQueue) return Promise.reject(this.#full(ctx.dependency));
     const signal = ctx.signal;
     if (signal.aborted) return Promise.reject(abortReason(signal));
-    return this.#wait(fn, ctx, signal);
+    return this.#wait(chain, next, fn, ctx, signal);
   }
 
-  async #call<T>(fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
+  async #call<T>(chain: readonly Policy[], next: number, fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
     try {
-      return await fn(ctx);
+      return await (next === chain.length ? fn(ctx) : runChain(chain, next, fn, ctx));
     } finally {
       this.#release();
     }
   }
 
-  async #wait<T>(fn: PolicyFn<T>, ctx: PolicyContext, signal: AbortSignal): Promise<T> {
+  async #wait<T>(
+    chain: readonly Policy[],
+    next: number,
+    fn: PolicyFn<T>,
+    ctx: PolicyContext,
+    signal: AbortSignal,
+  ): Promise<T> {
     await new Promise<void>((resolve, reject) => this.#enqueue(new Waiter(this, signal, resolve, reject)));
     // The slot was handed over to us (#active already counts it).
     if (signal.aborted) {
       this.#release();
       throw abortReason(signal);
     }
-    return this.#call(fn, ctx);
+    return this.#call(chain, next, fn, ctx);
   }
 
   #enqueue(waiter: Waiter): void {

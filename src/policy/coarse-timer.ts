@@ -101,6 +101,8 @@ export class CoarseTimer {
   #ticks: number[] = [];
   #head = 0;
   #pending = 0;
+  /** The bucket of the last `addAt` (cleared when its tick is processed). */
+  #recent: Bucket | null = null;
   /** The tick the clock timer is armed for, or -1. */
   #armedTick = -1;
   #cancelArmed: Cancel | undefined;
@@ -127,11 +129,16 @@ export class CoarseTimer {
     if (entry._bucket !== null) this.remove(entry);
     let tick = Math.ceil(dueAt / this.resolution);
     if (!(tick > this.#lastTick)) tick = this.#lastTick + 1; // also maps NaN to the next tick
-    let bucket = this.#buckets.get(tick);
-    if (bucket === undefined) {
-      bucket = { tick, head: null, tail: null };
-      this.#buckets.set(tick, bucket);
-      this.#insertTick(tick);
+    // The last bucket used is the likely one (same delay, same 10 ms): skip the Map lookup.
+    let bucket = this.#recent;
+    if (bucket === null || bucket.tick !== tick) {
+      bucket = this.#buckets.get(tick) ?? null;
+      if (bucket === null) {
+        bucket = { tick, head: null, tail: null };
+        this.#buckets.set(tick, bucket);
+        this.#insertTick(tick);
+      }
+      this.#recent = bucket;
     }
     entry._bucket = bucket;
     entry._next = null;
@@ -213,6 +220,7 @@ export class CoarseTimer {
       const bucket = this.#buckets.get(tick);
       if (bucket === undefined) continue;
       this.#buckets.delete(tick);
+      if (this.#recent === bucket) this.#recent = null;
       // Pop from the head each time so that a callback may cancel any other entry safely.
       for (let entry = bucket.head; entry !== null; entry = bucket.head) {
         this.remove(entry);
@@ -231,6 +239,7 @@ export class CoarseTimer {
       const bucket = this.#buckets.get(tick);
       if (bucket !== undefined && bucket.head !== null) break;
       this.#buckets.delete(tick);
+      if (this.#recent === bucket) this.#recent = null;
       this.#head++;
     }
     if (this.#head > 1024 && this.#head * 2 > ticks.length) {

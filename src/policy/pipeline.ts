@@ -14,6 +14,7 @@
  */
 import { abortReason } from '../core/clock.js';
 import { invalid } from '../core/validate.js';
+import { runChain } from './chain.js';
 import { rootContext } from './context.js';
 import type { Policy, PolicyContext, PolicyFn } from './types.js';
 
@@ -43,14 +44,6 @@ async function invoke<T>(fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
   return fn(ctx);
 }
 
-/** Runs `fn` through policies[i..]. */
-function runFrom<T>(policies: readonly Policy[], i: number, fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
-  const last = policies.length - 1;
-  if (i === last) return policies[i]!.run(fn, ctx);
-  if (i > last) return invoke(fn, ctx);
-  return policies[i]!.run((inner) => runFrom(policies, i + 1, fn, inner), ctx);
-}
-
 function isPolicy(value: unknown): value is Policy {
   return (
     typeof value === 'object' &&
@@ -69,6 +62,7 @@ export class Pipeline implements Policy {
   readonly policies: readonly Policy[];
   /** The dependency's name, or undefined. */
   readonly dependency: string | undefined;
+  readonly #root: PolicyContext;
 
   constructor(policies: readonly unknown[], dependency?: string) {
     if (dependency !== undefined && (typeof dependency !== 'string' || dependency === '')) {
@@ -82,6 +76,7 @@ export class Pipeline implements Policy {
     });
     this.policies = flat;
     this.dependency = dependency;
+    this.#root = rootContext(undefined, dependency);
   }
 
   /** The same pipeline, guarding the dependency `name`. */
@@ -90,14 +85,19 @@ export class Pipeline implements Policy {
   }
 
   execute<T>(fn: PolicyFn<T>, signal?: AbortSignal): Promise<T> {
-    if (signal?.aborted) return Promise.reject(abortReason(signal));
-    return runFrom(this.policies, 0, fn, rootContext(signal, this.dependency));
+    if (signal === undefined) return this.#start(fn, this.#root);
+    if (signal.aborted) return Promise.reject(abortReason(signal));
+    return this.#start(fn, rootContext(signal, this.dependency));
   }
 
   run<T>(fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
     const dependency = this.dependency;
     if (dependency !== undefined && ctx.dependency !== dependency) ctx = new NamedContext(ctx, dependency);
-    return runFrom(this.policies, 0, fn, ctx);
+    return this.#start(fn, ctx);
+  }
+
+  #start<T>(fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
+    return this.policies.length === 0 ? invoke(fn, ctx) : runChain(this.policies, 0, fn, ctx);
   }
 
   /** Each piece's snapshot, outermost first (pieces without one are listed by kind). */

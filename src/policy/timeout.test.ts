@@ -88,6 +88,21 @@ describe('timeout (cooperative)', () => {
     assert.equal(aborted, true);
   });
 
+  it('rethrows the timeout itself when fn wraps it as cause (node:timers AbortError)', async () => {
+    const clock = new VirtualClock();
+    const policy = timeout(50, { clock });
+    const call = policy.execute(async ({ signal }) => {
+      await untilAborted(signal).catch((reason: unknown) => {
+        throw new DOMException('The operation was aborted', { name: 'AbortError', cause: reason } as never);
+      });
+    });
+    let reason: unknown;
+    const outcome = assert.rejects(call, (e) => isTimeout(e) && (reason = e) !== undefined);
+    await clock.advance(60);
+    await outcome;
+    assert.equal((reason as Error).cause, undefined);
+  });
+
   it('turns another error thrown after the deadline into FS_ERR_TIMEOUT, keeping it as cause', async () => {
     const clock = new VirtualClock();
     const policy = timeout(50, { clock });

@@ -24,6 +24,7 @@ import { oneOf, positiveNumber } from '../core/validate.js';
 import { CoarseTimerEntry, coarseTimer } from './coarse-timer.js';
 import type { CoarseTimer } from './coarse-timer.js';
 import { neverAborted, rootContext } from './context.js';
+import { NO_CHAIN, callNext, kRunChain, runChain } from './chain.js';
 import type { Policy, PolicyContext, PolicyFn } from './types.js';
 
 /** How a timeout treats a function that does not stop at the deadline. */
@@ -64,26 +65,30 @@ export interface TimeoutSnapshot {
 
 const timeoutChannel = channel('policy', 'timeout');
 
-/** Calls `fn` and turns a synchronous throw into a rejection. */
-async function invoke<T>(fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
-  return fn(ctx);
+/** Calls the rest of the chain and turns a synchronous throw into a rejection. */
+async function invoke<T>(chain: readonly Policy[], next: number, fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
+  return callNext(chain, next, fn, ctx);
 }
+
+const rootWithoutSignal = rootContext(undefined);
+
+const FIRED = 1; // the timeout fired
+const DONE = 2; // settled (cooperative: fn settled; aggressive: the promise settled)
 
 /**
  * One call under a timeout: its derived context (with a lazy `signal`), its coarse-timer entry and
  * its state, all in one object. It is also the `abort` listener on the caller's signal
- * (`handleEvent`), so chaining costs no closure.
+ * (`handleEvent`), so chaining costs no closure. Fields are kept few: this is the one allocation
+ * per call besides the promise.
  */
 class TimeoutCall extends CoarseTimerEntry implements PolicyContext {
-  readonly attempt: number;
-  readonly dependency: string | undefined;
-  /** Settled (cooperative: `fn` settled; aggressive: the promise settled). */
-  done = false;
-  fired = false;
+  /** FIRED | DONE bits. */
+  flags = 0;
   error: FailsmallError | undefined = undefined;
   controller: AbortController | undefined = undefined;
   /** The caller's signal while this call listens to it. */
   listening: AbortSignal | undefined = undefined;
+  /** Aggressive only: the settlers of the promise handed to the caller. */
   resolve: ((value: unknown) => void) | undefined = undefined;
   reject: ((reason: unknown) => void) | undefined = undefined;
 
@@ -92,11 +97,21 @@ class TimeoutCall extends CoarseTimerEntry implements PolicyContext {
     readonly parent: PolicyContext,
     readonly deadline: number,
     readonly start: number,
-    readonly source: 'timeout' | 'deadline',
   ) {
     super();
-    this.attempt = parent.attempt;
-    this.dependency = parent.dependency;
+  }
+
+  get attempt(): number {
+    return this.parent.attempt;
+  }
+
+  get dependency(): string | undefined {
+    return this.parent.dependency;
+  }
+
+  /** `deadline` when the caller's deadline was tighter than this policy's own limit. */
+  get source(): 'timeout' | 'deadline' {
+    return this.deadline < this.start + this.policy.timeout ? 'deadline' : 'timeout';
   }
 
   /** Built on first read: aborted already if the timeout fired or the caller gave up. */
@@ -104,8 +119,8 @@ class TimeoutCall extends CoarseTimerEntry implements PolicyContext {
     let controller = this.controller;
     if (controller === undefined) {
       controller = this.controller = new AbortController();
-      if (this.fired) controller.abort(this.error);
-      else if (!this.done) {
+      if ((this.flags & FIRED) !== 0) controller.abort(this.error);
+      else if ((this.flags & DONE) === 0) {
         const parent = this.parent.signal;
         if (parent.aborted) controller.abort(abortReason(parent));
         else this.listen(parent);
@@ -130,8 +145,8 @@ class TimeoutCall extends CoarseTimerEntry implements PolicyContext {
   handleEvent(): void {
     const reason = abortReason(this.listening!);
     this.controller?.abort(reason);
-    if (this.reject !== undefined && !this.done) {
-      this.done = true;
+    if (this.reject !== undefined && (this.flags & DONE) === 0) {
+      this.flags |= DONE;
       this.policy.timer.remove(this);
       this.unlisten();
       this.reject(reason);
@@ -139,15 +154,15 @@ class TimeoutCall extends CoarseTimerEntry implements PolicyContext {
   }
 
   onTimeout(): void {
-    if (this.done) return;
-    this.fired = true;
+    if ((this.flags & DONE) !== 0) return;
+    this.flags |= FIRED;
     const policy = this.policy;
     const elapsed = policy.clock.now() - this.start;
     const error = (this.error = timeoutError(policy, this, elapsed));
     policy.noteTimeout(this, elapsed);
     this.controller?.abort(error);
     if (this.reject !== undefined) {
-      this.done = true;
+      this.flags |= DONE;
       this.unlisten();
       this.reject(error);
     }
@@ -155,15 +170,15 @@ class TimeoutCall extends CoarseTimerEntry implements PolicyContext {
 
   /** Cooperative: `fn` settled. */
   settle(): void {
-    this.done = true;
-    this.policy.timer.remove(this);
-    this.unlisten();
+    this.flags |= DONE;
+    if (this._bucket !== null) this.policy.timer.remove(this);
+    if (this.listening !== undefined) this.unlisten();
   }
 
   /** Aggressive: `fn` settled; forward unless the timeout or the caller got there first. */
   finish(ok: boolean, value: unknown): void {
-    if (this.done) return;
-    this.done = true;
+    if ((this.flags & DONE) !== 0) return;
+    this.flags |= DONE;
     this.policy.timer.remove(this);
     this.unlisten();
     if (ok) this.resolve!(value);
@@ -172,26 +187,32 @@ class TimeoutCall extends CoarseTimerEntry implements PolicyContext {
 }
 
 function timeoutError(policy: TimeoutPolicy, call: TimeoutCall, elapsed: number, cause?: unknown): FailsmallError {
+  const source = call.source;
   const message =
-    call.source === 'timeout'
+    source === 'timeout'
       ? `Timed out after ${policy.timeout} ms`
       : `The caller's deadline passed (after ${Math.round(elapsed)} ms)`;
   const details = {
     timeout: policy.timeout,
     elapsed,
-    source: call.source,
+    source,
     strategy: policy.strategy,
     dependency: call.dependency,
   };
   return new FailsmallError('FS_ERR_TIMEOUT', message, cause === undefined ? { details } : { cause, details });
 }
 
-async function cooperative<T>(fn: PolicyFn<T>, call: TimeoutCall): Promise<T> {
+async function cooperative<T>(chain: readonly Policy[], next: number, fn: PolicyFn<T>, call: TimeoutCall): Promise<T> {
   try {
-    return await fn(call);
+    return await (next === chain.length ? fn(call) : runChain(chain, next, fn, call));
   } catch (error) {
-    // The timeout fired: whatever `fn` threw because of it, the caller sees FS_ERR_TIMEOUT.
-    if (call.fired && error !== call.error) {
+    // The timeout fired: whatever `fn` threw because of it, the caller sees FS_ERR_TIMEOUT: the
+    // signal's own reason when fn threw it (or an AbortError wrapping it, as node:timers does),
+    // else a new one that keeps fn's error as its cause.
+    if ((call.flags & FIRED) !== 0 && error !== call.error) {
+      if (typeof error === 'object' && error !== null && (error as { cause?: unknown }).cause === call.error) {
+        throw call.error;
+      }
       throw timeoutError(call.policy, call, call.policy.clock.now() - call.start, error);
     }
     throw error;
@@ -200,9 +221,9 @@ async function cooperative<T>(fn: PolicyFn<T>, call: TimeoutCall): Promise<T> {
   }
 }
 
-async function pump<T>(fn: PolicyFn<T>, call: TimeoutCall): Promise<void> {
+async function pump<T>(chain: readonly Policy[], next: number, fn: PolicyFn<T>, call: TimeoutCall): Promise<void> {
   try {
-    call.finish(true, await fn(call));
+    call.finish(true, await callNext(chain, next, fn, call));
   } catch (error) {
     call.finish(false, error);
   }
@@ -222,6 +243,7 @@ export class TimeoutPolicy implements Policy {
   readonly timer: CoarseTimer;
   /** Every call that ran out of time. */
   readonly onTimeout = new Emitter<TimeoutEvent>();
+  readonly #cooperative: boolean;
   #calls = 0;
   #timeouts = 0;
 
@@ -230,44 +252,45 @@ export class TimeoutPolicy implements Policy {
     this.strategy = oneOf('strategy', options.strategy ?? 'cooperative', ['cooperative', 'aggressive']);
     this.clock = options.clock ?? options.timer?.clock ?? systemClock;
     this.timer = options.timer ?? coarseTimer(this.clock);
+    this.#cooperative = this.strategy === 'cooperative';
   }
 
   execute<T>(fn: PolicyFn<T>, signal?: AbortSignal): Promise<T> {
-    return this.run(fn, rootContext(signal));
+    return this[kRunChain](NO_CHAIN, 0, fn, signal === undefined ? rootWithoutSignal : rootContext(signal));
   }
 
   run<T>(fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
+    return this[kRunChain](NO_CHAIN, 0, fn, ctx);
+  }
+
+  /** @internal The body of `run`, also called by a pipeline (see chain.ts). */
+  [kRunChain]<T>(chain: readonly Policy[], next: number, fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
     this.#calls++;
     const now = this.clock.now();
-    let deadline = now + this.timeout;
-    let source: 'timeout' | 'deadline' = 'timeout';
-    if (ctx.deadline < deadline) {
-      deadline = ctx.deadline;
-      source = 'deadline';
-    }
-    if (deadline === Infinity) return invoke(fn, ctx);
-    const call = new TimeoutCall(this, ctx, deadline, now, source);
+    const deadline = Math.min(now + this.timeout, ctx.deadline);
+    if (deadline === Infinity) return invoke(chain, next, fn, ctx);
+    const call = new TimeoutCall(this, ctx, deadline, now);
     if (deadline <= now) {
       // Out of time before it starts: do not call fn at all.
-      call.fired = call.done = true;
+      call.flags = FIRED | DONE;
       call.error = timeoutError(this, call, 0);
       this.noteTimeout(call, 0);
       return Promise.reject(call.error);
     }
     this.timer.addAt(call, deadline);
-    if (this.strategy === 'cooperative') return cooperative(fn, call);
+    if (this.#cooperative) return cooperative(chain, next, fn, call);
     return new Promise<T>((resolve, reject) => {
       call.resolve = resolve as (value: unknown) => void;
       call.reject = reject;
       const parent = ctx.signal;
       if (parent.aborted) {
-        call.done = true;
+        call.flags |= DONE;
         this.timer.remove(call);
         reject(abortReason(parent));
         return;
       }
       call.listen(parent);
-      void pump(fn, call);
+      void pump(chain, next, fn, call);
     });
   }
 
