@@ -44,6 +44,10 @@ table:
   overload: throughput
   # Items written before the run; reads pick one of them.
   items: 1000
+  # Front ends recycle connections: a connection closes after its first response past this age
+  # (compressed like every duration; \`never\` keeps them forever). This is what makes clients resolve
+  # the name again; with eternal keep-alive connections nobody would notice the empty record.
+  connection_max_age: 1m
 
 load:
   # Open-loop Poisson arrivals, in logical requests per REAL second, the same arrivals for every

@@ -95,6 +95,12 @@ describe('scenario', () => {
     assert.equal(s.seed, 1);
     assert.equal(s.table.name, 'orders');
     assert.equal(s.load.readShare, 1);
+    assert.equal(s.table.connectionMaxAgeS, Infinity);
+    assert.equal(
+      parseScenario(minimal.replace('service_time_ms: 1', 'service_time_ms: 1\n  connection_max_age: 1m')).table
+        .connectionMaxAgeS,
+      60,
+    );
     assert.equal(wireTtl(s), 2);
     assert.equal(effectiveTtlS(s), 20);
     assert.equal(realDurationMs(s), 5000);
@@ -143,6 +149,11 @@ describe('scenario', () => {
     rejects(minimal.replace('kind: steady, duration: 10s', 'kind: calm, duration: 10s'), 'phases[0].kind', 18);
     rejects(minimal.replace('rate: 10', 'rate: 10\n  burst: 3'), 'load.burst', 16);
     rejects(minimal.replace('  ttl: 20s', '  ttl: 20s\n  ttl: 30s'), '(root)', 9);
+    rejects(
+      minimal.replace('service_time_ms: 1', 'service_time_ms: 1\n  connection_max_age: sometimes'),
+      'table.connection_max_age',
+      14,
+    );
     rejects('phases: [1, 2', '(root)');
     rejects('- just a list', '(root)');
   });

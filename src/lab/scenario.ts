@@ -78,6 +78,8 @@ export interface Scenario {
     readonly overload: 'throughput' | 'throttling' | 'unavailable';
     /** Items seeded before the run (keys `item-0` … `item-<n-1>`). */
     readonly items: number;
+    /** A connection is closed after its first response past this age, scenario seconds (Infinity: never). */
+    readonly connectionMaxAgeS: number;
   };
   readonly load: {
     /** Logical requests per real second, for each client group (the same arrivals for all groups). */
@@ -125,20 +127,17 @@ export function formatDuration(seconds: number): string {
   return parts.join('');
 }
 
-const duration = (what: string) =>
-  z
-    .union([z.string(), z.number()], { error: `expected ${what}: a duration like 2h37m, 15m or 90s` })
-    .transform((raw, ctx) => {
-      const seconds = parseDuration(raw);
-      if (seconds === undefined) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `expected ${what}: a duration like 2h37m, 15m or 90s, got ${JSON.stringify(raw)}`,
-        });
-        return z.NEVER;
-      }
-      return seconds;
-    });
+const duration = (what: string, never = false) => {
+  const expected = `expected ${what}: a duration like 2h37m, 15m or 90s${never ? ', or never' : ''}`;
+  return z.union([z.string(), z.number()], { error: expected }).transform((raw, ctx) => {
+    const seconds = never && raw === 'never' ? Infinity : parseDuration(raw);
+    if (seconds === undefined) {
+      ctx.addIssue({ code: 'custom', message: `${expected}, got ${JSON.stringify(raw)}` });
+      return z.NEVER;
+    }
+    return seconds;
+  });
+};
 
 const hostname = z
   .string({ error: 'expected a domain name' })
@@ -205,6 +204,7 @@ export const scenarioFileSchema = z
         })
         .default('throughput'),
       items: int(1, 1_000_000, 'an item count').default(1000),
+      connection_max_age: duration('the connection age', true).default(Infinity),
     }),
     load: z.strictObject({
       rate: z
@@ -306,6 +306,7 @@ function build(file: z.output<typeof scenarioFileSchema>): Scenario {
       serviceTimeMs: file.table.service_time_ms,
       overload: file.table.overload,
       items: file.table.items,
+      connectionMaxAgeS: file.table.connection_max_age,
     },
     load: {
       rate: file.load.rate,

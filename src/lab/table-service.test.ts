@@ -158,6 +158,21 @@ describe('table service', () => {
     await hog;
   });
 
+  it('recycles connections past their maximum age, so clients resolve and connect again', async () => {
+    const table = await startTableService({ addresses: ['127.0.0.2'], maxConnectionAgeMs: 0 });
+    const keep = await startTableService({ addresses: ['127.0.0.3'] });
+    services.push(table, keep);
+    const a = client(table.endpoint());
+    const b = client(keep.endpoint());
+    clients.push(a, b);
+    for (let i = 0; i < 3; i++) {
+      await a.send(new GetItemCommand({ TableName: 'orders', Key: { id: { S: String(i) } } }));
+      await b.send(new GetItemCommand({ TableName: 'orders', Key: { id: { S: String(i) } } }));
+    }
+    assert.equal(table.snapshot().nodes[0]!.connections, 3);
+    assert.equal(keep.snapshot().nodes[0]!.connections, 1);
+  });
+
   it('rejects bad options with the option named, and closes idempotently', async () => {
     await assert.rejects(
       startTableService({ addresses: ['10.0.0.1'] }),

@@ -60,6 +60,13 @@ export interface TableServiceOptions {
   readonly tables?: Readonly<Record<string, readonly string[]>>;
   /** The clock the service time runs on; default {@link systemClock}. */
   readonly clock?: Clock;
+  /**
+   * Close a connection after its first response past this age, in milliseconds (`Connection: close`),
+   * as front ends that recycle connections do; default Infinity (keep-alive connections live on). This
+   * is what makes clients resolve the name again: with connections that live forever, a client never
+   * notices that DNS lies.
+   */
+  readonly maxConnectionAgeMs?: number;
   /** Most logical requests whose attempts are remembered at once; default 1,000,000 (older ones are forgotten). */
   readonly maxTrackedRequests?: number;
 }
@@ -202,6 +209,8 @@ export async function startTableService(options: TableServiceOptions = {}): Prom
   ]);
   const maxTracked = validate.positiveInteger('maxTrackedRequests', options.maxTrackedRequests ?? 1_000_000);
   const clock = options.clock ?? systemClock;
+  const maxConnectionAgeMs = validate.duration('maxConnectionAgeMs', options.maxConnectionAgeMs ?? Infinity, true);
+  const connectionBorn = new WeakMap<object, number>();
   const capacityOptions = {
     ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
     ...(options.queue === undefined ? {} : { queue: options.queue }),
@@ -235,7 +244,10 @@ export async function startTableService(options: TableServiceOptions = {}): Prom
       requests: 0,
       connections: 0,
     };
-    node.server.on('connection', () => node.connections++);
+    node.server.on('connection', (socket) => {
+      node.connections++;
+      connectionBorn.set(socket, clock.now());
+    });
     node.server.on('request', (req, res) => void handle(node, req, res));
     node.server.on('clientError', (_error, socket) => socket.destroy());
     return node;
@@ -254,6 +266,8 @@ export async function startTableService(options: TableServiceOptions = {}): Prom
       'content-length': buffer.length,
       'x-amzn-requestid': randomUUID(),
     };
+    const born = res.socket === null ? undefined : connectionBorn.get(res.socket);
+    if (born !== undefined && clock.now() - born >= maxConnectionAgeMs) headers['connection'] = 'close';
     // DynamoDB sends a CRC32 of the body; Node >= 20.15 computes it natively.
     const crc32 = (zlib as unknown as { crc32?: (data: Buffer) => number }).crc32;
     if (crc32 !== undefined) headers['x-amz-crc32'] = String(crc32(buffer));
