@@ -64,5 +64,5 @@ export type { QueryLogEntry } from './query-log.js';
 export { AuditLog, describeAuditEntry, describeRule } from './audit-log.js';
 export type { AuditEntry } from './audit-log.js';
 export { QueryParser, ParseStatus, Rcode, rcodeNames, typeNumbers, typeName } from './wire.js';
-export { probe, probeRaw, probeQuery } from './probe.js';
-export type { ProbeOptions } from './probe.js';
+export { probe, probeRaw, probeQuery, decodeReply } from './probe.js';
+export type { ProbeOptions, DecodedReply } from './probe.js';

@@ -8,6 +8,36 @@ import net from 'node:net';
 import dnsPacket from 'dns-packet';
 import { FailsmallError } from '../core/errors.js';
 
+/** A decoded reply, as dns-packet decodes it (typed loosely: only the fields probes look at). */
+export interface DecodedReply {
+  readonly id: number;
+  readonly type: 'query' | 'response';
+  readonly rcode: string;
+  readonly flag_aa: boolean;
+  readonly flag_tc: boolean;
+  readonly flag_rd: boolean;
+  readonly flag_ra: boolean;
+  readonly questions: { name: string; type: string; class: string }[];
+  readonly answers: { name: string; type: string; ttl: number; data: unknown }[];
+  readonly authorities: { name: string; type: string; ttl: number; data: unknown }[];
+  readonly additionals: { name: string; type: string; [field: string]: unknown }[];
+  /** The reply's size in bytes. */
+  readonly size: number;
+}
+
+/** Decodes a reply with dns-packet into a {@link DecodedReply}; throws on malformed bytes. */
+export function decodeReply(raw: Buffer): DecodedReply {
+  const packet = dnsPacket.decode(raw) as unknown as Omit<DecodedReply, 'size'>;
+  return {
+    ...packet,
+    questions: packet.questions ?? [],
+    answers: packet.answers ?? [],
+    authorities: packet.authorities ?? [],
+    additionals: packet.additionals ?? [],
+    size: raw.length,
+  };
+}
+
 /** Options of {@link probe}. */
 export interface ProbeOptions {
   /** The query type, default `A`. */
@@ -117,7 +147,7 @@ export async function probe(
   port: number,
   name: string,
   options: ProbeOptions = {},
-): Promise<dnsPacket.DecodedPacket & { size: number }> {
+): Promise<DecodedReply> {
   const raw = await probeRaw(host, port, probeQuery(name, options), options.transport ?? 'udp', options.timeoutMs);
-  return Object.assign(dnsPacket.decode(raw), { size: raw.length });
+  return decodeReply(raw);
 }

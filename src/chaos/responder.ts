@@ -28,8 +28,9 @@ import {
   QueryParser,
   Rcode,
   assembleResponse,
+  answerInOrder,
+  answerRecords,
   encodeRecord,
-  encodedInOrder,
   keyToName,
   optRecord,
   patchCached,
@@ -70,7 +71,8 @@ interface CacheEntry {
 
 const rcodeOf = { NOERROR: Rcode.NOERROR, NXDOMAIN: Rcode.NXDOMAIN, REFUSED: Rcode.REFUSED } as const;
 const noRecords: readonly Buffer[] = [];
-const negativeSoa = new WeakMap<RecordSet, Buffer>();
+/** Each zone SOA as served in negative answers (TTL = the negative TTL), so its encodings are cached. */
+const negativeSoa = new WeakMap<RecordSet, RecordSet>();
 
 /** The synthetic name metrics and the log use for queries without a usable question. */
 export const malformedName = '(malformed)';
@@ -199,23 +201,25 @@ export class DnsResponder {
     }
     let answers: Buffer[] = [];
     for (const set of r.answers) {
-      const records = encodedInOrder(set, weightedOrder(set.records, this.#random));
+      const records = answerInOrder(set, entry.name, weightedOrder(set.records, this.#random));
       if (ttl === undefined) answers = answers.concat(records);
-      else for (const rr of records) answers.push(withTtl(rr, set.name, ttl));
+      else for (const rr of records) answers.push(withTtl(rr, ttl));
     }
-    const authority = r.negative ? [this.#soa(r, ttl)] : noRecords;
+    const authority = r.negative ? [this.#soa(entry, ttl)] : noRecords;
     return { rcode: entry.rcode, authoritative: true, answers, authority };
   }
 
-  /** The SOA of a negative answer, with the negative TTL (RFC 2308) or the overriding `ttl`. */
-  #soa(r: Resolution, ttl: number | undefined): Buffer {
+  /**
+   * The SOA of a negative answer, with the negative TTL (RFC 2308) or the overriding `ttl`; its owner
+   * (the apex) points into the question when the question lies in the same zone.
+   */
+  #soa(entry: CacheEntry, ttl: number | undefined): Buffer {
+    const r = entry.resolution;
     const soa = r.soa!;
-    let rr = negativeSoa.get(soa);
-    if (rr === undefined) {
-      rr = encodeRecord(soa.name, 'SOA', r.negativeTtl, soa.records[0]!.value);
-      negativeSoa.set(soa, rr);
-    }
-    return ttl === undefined ? rr : withTtl(rr, soa.name, ttl);
+    const negative: RecordSet = negativeSoa.get(soa) ?? { ...soa, ttl: r.negativeTtl, records: [soa.records[0]!] };
+    negativeSoa.set(soa, negative);
+    const rr = answerRecords(negative, entry.name)[0]!;
+    return ttl === undefined ? rr : withTtl(rr, ttl);
   }
 
   #faulted(
@@ -253,7 +257,7 @@ export class DnsResponder {
           rcode: Rcode.NOERROR,
           authoritative: true,
           answers: noRecords,
-          authority: [this.#soa(entry.resolution, rule.ttl)],
+          authority: [this.#soa(entry, rule.ttl)],
         };
         break;
       case 'nxdomain':
@@ -261,7 +265,7 @@ export class DnsResponder {
           rcode: Rcode.NXDOMAIN,
           authoritative: true,
           answers: noRecords,
-          authority: [this.#soa(entry.resolution, rule.ttl)],
+          authority: [this.#soa(entry, rule.ttl)],
         };
         break;
       case 'servfail':

@@ -299,11 +299,6 @@ export function encodeRecord(name: string, type: RecordType, ttl: number, value:
   return packetAnswer.encode(rr);
 }
 
-/** The offset of the TTL field inside an encoded record owned by `name`. */
-export function ttlOffset(name: string): number {
-  return (name === '' ? 1 : name.length + 2) + 4;
-}
-
 const encodedSets = new WeakMap<RecordSet, Buffer[]>();
 
 /**
@@ -319,17 +314,67 @@ export function encodedRecords(set: RecordSet): Buffer[] {
   return encoded;
 }
 
-/** The encoded records of `set` for the given order of values (a weighted answer). */
-export function encodedInOrder(set: RecordSet, order: readonly RecordValue[]): Buffer[] {
-  const all = encodedRecords(set);
+const pointed = new WeakMap<RecordSet, Map<number, Buffer[]>>();
+
+/**
+ * The offset, inside a response, of `owner` written as part of the question name `qname` (which
+ * always starts at byte 12), or -1 when `owner` is not `qname` or one of its suffixes. In wire form a
+ * suffix of `a.b.c` starts `qname.length - owner.length` bytes in: each dot is a length byte.
+ */
+export function questionOffset(qname: string, owner: string): number {
+  if (owner === qname) return 12;
+  if (owner === '' || !qname.endsWith(owner) || qname.charCodeAt(qname.length - owner.length - 1) !== 46) return -1;
+  return 12 + qname.length - owner.length;
+}
+
+/**
+ * The encoded records of a record set as they appear in an answer to `qname`: when the owner name is
+ * the question name or a suffix of it, it is written as a 2-byte compression pointer into the
+ * question (RFC 1035 §4.1.4), which roughly halves an A record. Cached per set and offset.
+ */
+export function answerRecords(set: RecordSet, qname: string): Buffer[] {
+  const offset = questionOffset(qname, set.name);
+  const plain = encodedRecords(set);
+  if (offset < 0 || offset > 0x3fff) return plain;
+  let byOffset = pointed.get(set);
+  if (byOffset === undefined) pointed.set(set, (byOffset = new Map()));
+  let records = byOffset.get(offset);
+  if (records === undefined) {
+    const nameLength = set.name === '' ? 1 : set.name.length + 2;
+    records = plain.map((rr) => {
+      const out = Buffer.allocUnsafe(rr.length - nameLength + 2);
+      out[0] = 0xc0 | (offset >> 8);
+      out[1] = offset & 0xff;
+      rr.copy(out, 2, nameLength);
+      return out;
+    });
+    if (byOffset.size < 64) byOffset.set(offset, records);
+  }
+  return records;
+}
+
+/** The records `answerRecords(set, qname)` in the given order of values (a weighted answer). */
+export function answerInOrder(set: RecordSet, qname: string, order: readonly RecordValue[]): Buffer[] {
+  const all = answerRecords(set, qname);
   if (order === set.records) return all;
   return order.map((v) => all[set.records.indexOf(v)]!);
 }
 
+/** The length of the owner name at the start of an encoded record (a pointer counts 2). */
+function ownerLength(record: Buffer): number {
+  let off = 0;
+  for (;;) {
+    const l = record[off]!;
+    if (l === 0) return off + 1;
+    if ((l & 0xc0) === 0xc0) return off + 2;
+    off += 1 + l;
+  }
+}
+
 /** A copy of an encoded record with its TTL replaced. */
-export function withTtl(record: Buffer, name: string, ttl: number): Buffer {
+export function withTtl(record: Buffer, ttl: number): Buffer {
   const copy = Buffer.from(record);
-  copy.writeUInt32BE(ttl >>> 0, ttlOffset(name));
+  copy.writeUInt32BE(ttl >>> 0, ownerLength(record) + 4);
   return copy;
 }
 
