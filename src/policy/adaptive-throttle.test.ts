@@ -88,8 +88,36 @@ describe('AdaptiveThrottleState (SRE book formula)', () => {
     assert.equal(state.probability(0), 0.25);
   });
 
+  it('with countRejected: false counts only calls that reached the backend, and recovers in a few calls', () => {
+    const random = seededRandom(5);
+    const run = (countRejected: boolean): { sent: number; callsToRecover: number } => {
+      const state = new AdaptiveThrottleState({ window: 120_000, countRejected });
+      let sent = 0;
+      let t = 0;
+      for (; t < 600_000; t += 100) {
+        // 10 min of outage at 10 calls/s
+        if (!state.shouldReject(t, random)) {
+          sent++;
+          state.recordOutcome(t, false);
+        }
+      }
+      let calls = 0;
+      for (; state.probability(t) > 0; t += 100, calls++) {
+        if (!state.shouldReject(t, random)) state.recordOutcome(t, true);
+      }
+      return { sent, callsToRecover: calls };
+    };
+    const book = run(true);
+    const sentOnly = run(false);
+    assert.ok(book.sent < 30, `book: ${JSON.stringify(book)}`); // about ln(n) per window
+    assert.ok(book.callsToRecover > 2_000, `book: ${JSON.stringify(book)}`); // several windows
+    assert.ok(sentOnly.sent > 100 && sentOnly.sent < 400, `sent only: ${JSON.stringify(sentOnly)}`); // about √(2n) per window
+    assert.ok(sentOnly.callsToRecover < 500, `sent only: ${JSON.stringify(sentOnly)}`);
+  });
+
   it('validates its options with exact messages', () => {
     const cases: [unknown, string][] = [
+      [{ countRejected: 'no' }, 'Expected `countRejected` to be a boolean, got "no"'],
       [{ k: 0.5 }, 'Expected `k` to be a finite number >= 1, got 0.5'],
       [{ k: NaN }, 'Expected `k` to be a finite number >= 1, got NaN'],
       [{ k: '2' }, 'Expected `k` to be a finite number >= 1, got "2"'],

@@ -17,7 +17,8 @@
  * Recovery is gradual on purpose: because local rejections count as requests, once the backend
  * accepts again p shrinks roughly as `p' = 2p − 1` (K = 2) per window, so the share of calls let
  * through about doubles each window; a client that saw a long outage needs several windows to
- * forget it. Pick the window for your traffic: the book's 2 minutes suits steady, busy clients.
+ * forget it. Pick the window for your traffic (the book's 2 minutes suits steady, busy clients),
+ * or set `countRejected: false` to count only calls that reached the backend.
  *
  * {@link AdaptiveThrottleState} is the decision as a pure state machine (time and randomness passed
  * in); {@link AdaptiveThrottle} is the {@link Policy} shell around it.
@@ -52,6 +53,13 @@ export interface AdaptiveThrottleStateOptions {
    * window). More buckets forget old history more smoothly; each costs two numbers of memory.
    */
   readonly buckets?: number;
+  /**
+   * Whether locally rejected calls count as requests; default true, as in the book. With false only
+   * calls that reached the backend count: during an outage the backend then sees about √(2n)
+   * calls per window of n instead of about ln n, but p falls to 0 within a few accepted calls once
+   * it recovers, instead of over several windows.
+   */
+  readonly countRejected?: boolean;
 }
 
 const DEFAULT_K = 2; // The SRE book: "K = 2".
@@ -77,6 +85,8 @@ export class AdaptiveThrottleState {
   readonly window: number;
   /** The number of buckets. */
   readonly buckets: number;
+  /** Whether local rejections count as requests. */
+  readonly countRejected: boolean;
   /** The width of one bucket, in milliseconds. */
   readonly bucketWidth: number;
   readonly #requests: Float64Array;
@@ -96,6 +106,9 @@ export class AdaptiveThrottleState {
     if (buckets > MAX_BUCKETS) invalid('buckets', `a positive integer <= ${MAX_BUCKETS}`, buckets);
     this.buckets = buckets;
     this.bucketWidth = this.window / buckets;
+    const countRejected = options.countRejected ?? true;
+    if (typeof countRejected !== 'boolean') invalid('countRejected', 'a boolean', countRejected);
+    this.countRejected = countRejected;
     this.#requests = new Float64Array(buckets);
     this.#accepts = new Float64Array(buckets);
   }
@@ -182,7 +195,8 @@ export class AdaptiveThrottleState {
 
   /**
    * Decides a call at `now`: draws from `random` against the current probability (no draw at
-   * p = 0) and returns true when the call must be rejected locally, counting it as a request. A
+   * p = 0) and returns true when the call must be rejected locally, counting it as a request
+   * (unless `countRejected` is false). A
    * call let through is counted later, by {@link recordOutcome}, so calls in flight never raise p
    * (counted at start, a cold burst of 100 concurrent first calls would see p = 99/100).
    */
@@ -190,8 +204,10 @@ export class AdaptiveThrottleState {
     const at = this.#roll(now);
     const p = AdaptiveThrottleState.probabilityOf(this.#totalRequests, this.#totalAccepts, this.k);
     if (!(p > 0 && random.next() < p)) return false;
-    this.#requests[at]!++;
-    this.#totalRequests++;
+    if (this.countRejected) {
+      this.#requests[at]!++;
+      this.#totalRequests++;
+    }
     return true;
   }
 
