@@ -1,0 +1,23 @@
+export { SqlitePlanStore } from './sqlite-store.js';
+export type { SqlitePlanStoreOptions } from './sqlite-store.js';
+export { PostgresPlanStore } from './postgres-store.js';
+export type { PostgresPlanStoreOptions } from './postgres-store.js';
+export { openPlanStore } from './open.js';
+export { postgresFromEnv, POSTGRES_SKIP_REASON } from './pg-env.js';
+export { registerStoreContract } from './contract.js';
+export type { StoreFactory } from './contract.js';
+export { StoreErrorCodes } from '../core/store.js';
+export type {
+  PlanStore,
+  StoredPlan,
+  ActivePointer,
+  ActiveCondition,
+  SetActiveResult,
+  JournalEntry,
+  JournalInput,
+  JournalQuery,
+  JournalDecision,
+  PlanQuery,
+  PlanDeletion,
+  Json,
+} from '../core/store.js';

@@ -1,0 +1,352 @@
+/**
+ * The {@link PlanStore} for a fleet: PostgreSQL (pg), for enactors on several hosts. Every operation
+ * is a single SQL statement (or one transaction), so it is atomic without locks held across calls:
+ * the generation counter is a row updated in the same statement that inserts the plan, and the
+ * active pointer's compare-and-set is a conditional `INSERT … ON CONFLICT … WHERE`.
+ */
+import pg from 'pg';
+import { FailsmallError, isFailsmallError } from '../core/errors.js';
+import {
+  checkActiveWrite,
+  checkJournalInput,
+  checkTarget,
+  JOURNAL_DECISIONS,
+  toJsonText,
+  type ActiveCondition,
+  type ActivePointer,
+  type Json,
+  type JournalEntry,
+  type JournalInput,
+  type JournalQuery,
+  type PlanDeletion,
+  type PlanQuery,
+  type PlanStore,
+  type SetActiveResult,
+  type StoredPlan,
+} from '../core/store.js';
+import { finiteNumber, nonNegativeInteger, oneOf, positiveInteger } from '../core/validate.js';
+
+/** Options of {@link PostgresPlanStore.open}. */
+export interface PostgresPlanStoreOptions {
+  /** `postgres://user:pass@host:port/db`; default from the `PG*` environment variables, as `pg` does. */
+  readonly connectionString?: string;
+  /** Use this pool instead of creating one (it is not ended by `close()`). */
+  readonly pool?: pg.Pool;
+  /** The schema holding the tables (created if missing), default `public`. Letters, digits, `_`. */
+  readonly schema?: string;
+  /** Connections in the pool, default 4: enactors make one call at a time. */
+  readonly max?: number;
+}
+
+interface PlanRow {
+  target: string;
+  generation: string;
+  created_at: number;
+  created_by: string;
+  body: Json;
+}
+interface ActiveRow {
+  target: string;
+  generation: string;
+  updated_at: number;
+  updated_by: string;
+}
+interface JournalRow {
+  seq: string;
+  target: string;
+  generation: string;
+  actor: string;
+  decision: string;
+  reason: string;
+  at: number;
+  details: Json;
+}
+
+const toPlan = (row: PlanRow): StoredPlan => ({
+  target: row.target,
+  generation: Number(row.generation),
+  createdAt: Number(row.created_at),
+  createdBy: row.created_by,
+  body: row.body,
+});
+const toActive = (row: ActiveRow | undefined): ActivePointer | undefined =>
+  row === undefined
+    ? undefined
+    : {
+        target: row.target,
+        generation: Number(row.generation),
+        updatedAt: Number(row.updated_at),
+        updatedBy: row.updated_by,
+      };
+const toEntry = (row: JournalRow): JournalEntry => ({
+  seq: Number(row.seq),
+  target: row.target,
+  generation: Number(row.generation),
+  actor: row.actor,
+  decision: row.decision as JournalEntry['decision'],
+  reason: row.reason,
+  at: Number(row.at),
+  details: row.details,
+});
+
+/**
+ * Plans, active pointers and the journal in PostgreSQL.
+ *
+ * @example
+ * const store = await PostgresPlanStore.open({ connectionString: process.env.DATABASE_URL });
+ * const enactor = new Enactor({ name: `enactor-${hostname()}`, store, provider, targets });
+ */
+export class PostgresPlanStore implements PlanStore {
+  readonly kind = 'postgres';
+  readonly schema: string;
+  readonly #pool: pg.Pool;
+  readonly #ownsPool: boolean;
+  readonly #t: { seq: string; plans: string; active: string; journal: string };
+  #closed = false;
+
+  private constructor(pool: pg.Pool, ownsPool: boolean, schema: string) {
+    this.#pool = pool;
+    this.#ownsPool = ownsPool;
+    this.schema = schema;
+    const q = `"${schema}"`;
+    this.#t = {
+      seq: `${q}.failsmall_plan_seq`,
+      plans: `${q}.failsmall_plans`,
+      active: `${q}.failsmall_active`,
+      journal: `${q}.failsmall_journal`,
+    };
+  }
+
+  /** Connects, creates the schema and tables if missing, and returns the store. */
+  static async open(options: PostgresPlanStoreOptions = {}): Promise<PostgresPlanStore> {
+    const schema = options.schema ?? 'public';
+    if (typeof schema !== 'string' || !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+      throw new FailsmallError(
+        'FS_ERR_INVALID_ARGUMENT',
+        `Expected \`schema\` to be a lower-case SQL identifier, got ${JSON.stringify(schema)}`,
+        {
+          details: { option: 'schema' },
+        },
+      );
+    }
+    const max = positiveInteger('max', options.max ?? 4);
+    const pool =
+      options.pool ??
+      new pg.Pool({
+        ...(options.connectionString === undefined ? {} : { connectionString: options.connectionString }),
+        max,
+      });
+    if (options.pool === undefined) pool.on('error', () => undefined); // an idle client died: the next query reconnects
+    const store = new PostgresPlanStore(pool, options.pool === undefined, schema);
+    try {
+      await store.#migrate();
+    } catch (error) {
+      if (options.pool === undefined) await pool.end().catch(() => undefined);
+      throw error;
+    }
+    return store;
+  }
+
+  async #migrate(): Promise<void> {
+    const t = this.#t;
+    await this.#transaction(async (client) => {
+      // Two enactors starting at once must not race on CREATE TABLE.
+      await client.query(`SELECT pg_advisory_xact_lock(hashtext('failsmall-store-migrate'))`);
+      await client.query(`CREATE SCHEMA IF NOT EXISTS "${this.schema}"`);
+      await client.query(`CREATE TABLE IF NOT EXISTS ${t.seq} (target TEXT PRIMARY KEY, last BIGINT NOT NULL)`);
+      await client.query(`CREATE TABLE IF NOT EXISTS ${t.plans} (
+        target TEXT NOT NULL, generation BIGINT NOT NULL, created_at DOUBLE PRECISION NOT NULL,
+        created_by TEXT NOT NULL, body JSONB NOT NULL, PRIMARY KEY (target, generation))`);
+      await client.query(`CREATE TABLE IF NOT EXISTS ${t.active} (
+        target TEXT PRIMARY KEY, generation BIGINT NOT NULL, updated_at DOUBLE PRECISION NOT NULL, updated_by TEXT NOT NULL)`);
+      await client.query(`CREATE TABLE IF NOT EXISTS ${t.journal} (
+        seq BIGSERIAL PRIMARY KEY, target TEXT NOT NULL, generation BIGINT NOT NULL, actor TEXT NOT NULL,
+        decision TEXT NOT NULL, reason TEXT NOT NULL, at DOUBLE PRECISION NOT NULL, details JSONB NOT NULL)`);
+      await client.query(`CREATE INDEX IF NOT EXISTS failsmall_journal_target ON ${t.journal} (target, seq)`);
+    });
+  }
+
+  #open(): void {
+    if (this.#closed) throw new FailsmallError('FS_ERR_STORE_CLOSED', 'The plan store is closed');
+  }
+
+  async #query<R extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<R[]> {
+    this.#open();
+    try {
+      return (await this.#pool.query<R>(text, values)).rows;
+    } catch (error) {
+      throw new FailsmallError('FS_ERR_STORE_BACKEND', `PostgreSQL: ${String(error)}`, { cause: error });
+    }
+  }
+
+  async #transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    this.#open();
+    let client: pg.PoolClient;
+    try {
+      client = await this.#pool.connect();
+    } catch (error) {
+      throw new FailsmallError('FS_ERR_STORE_BACKEND', `PostgreSQL: ${String(error)}`, { cause: error });
+    }
+    try {
+      await client.query('BEGIN');
+      const result = await fn(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      if (isFailsmallError(error)) throw error;
+      throw new FailsmallError('FS_ERR_STORE_BACKEND', `PostgreSQL: ${String(error)}`, { cause: error });
+    } finally {
+      client.release();
+    }
+  }
+
+  async createPlan<B extends Json>(target: string, body: B, meta: { at: number; by: string }): Promise<StoredPlan<B>> {
+    checkTarget(target);
+    finiteNumber('at', meta.at);
+    const text = toJsonText('body', body);
+    const by = String(meta.by);
+    const t = this.#t;
+    // One statement: the counter's row lock orders concurrent creators; a generation is never reused.
+    const rows = await this.#query<{ generation: string }>(
+      `WITH seq AS (
+         INSERT INTO ${t.seq} (target, last) VALUES ($1, 1)
+         ON CONFLICT (target) DO UPDATE SET last = ${t.seq}.last + 1 RETURNING last)
+       INSERT INTO ${t.plans} (target, generation, created_at, created_by, body)
+       SELECT $1, last, $2, $3, $4::jsonb FROM seq RETURNING generation`,
+      [target, meta.at, by, text],
+    );
+    return {
+      target,
+      generation: Number(rows[0]!.generation),
+      createdAt: meta.at,
+      createdBy: by,
+      body: JSON.parse(text) as B,
+    };
+  }
+
+  async getPlan(target: string, generation: number): Promise<StoredPlan | undefined> {
+    checkTarget(target);
+    positiveInteger('generation', generation);
+    const rows = await this.#query<PlanRow>(`SELECT * FROM ${this.#t.plans} WHERE target = $1 AND generation = $2`, [
+      target,
+      generation,
+    ]);
+    return rows[0] === undefined ? undefined : toPlan(rows[0]);
+  }
+
+  async latestPlan(target: string): Promise<StoredPlan | undefined> {
+    checkTarget(target);
+    const rows = await this.#query<PlanRow>(
+      `SELECT * FROM ${this.#t.plans} WHERE target = $1 ORDER BY generation DESC LIMIT 1`,
+      [target],
+    );
+    return rows[0] === undefined ? undefined : toPlan(rows[0]);
+  }
+
+  async listPlans(target: string, query: PlanQuery = {}): Promise<StoredPlan[]> {
+    checkTarget(target);
+    const below = query.below === undefined ? Number.MAX_SAFE_INTEGER : finiteNumber('below', query.below);
+    const above = query.above === undefined ? -1 : finiteNumber('above', query.above);
+    const rows = await this.#query<PlanRow>(
+      `SELECT * FROM ${this.#t.plans} WHERE target = $1 AND generation < $2 AND generation > $3 ORDER BY generation`,
+      [target, below, above],
+    );
+    return rows.map(toPlan);
+  }
+
+  async deletePlans(target: string, which: PlanDeletion): Promise<number[]> {
+    checkTarget(target);
+    finiteNumber('below', which.below);
+    const except = [...(which.except ?? [])].map((g) => finiteNumber('except', g));
+    const rows = await this.#query<{ generation: string }>(
+      `DELETE FROM ${this.#t.plans} WHERE target = $1 AND generation < $2 AND NOT (generation = ANY($3::float8[]))
+       RETURNING generation`,
+      [target, which.below, except],
+    );
+    return rows.map((r) => Number(r.generation)).sort((a, b) => a - b);
+  }
+
+  async getActive(target: string): Promise<ActivePointer | undefined> {
+    checkTarget(target);
+    const rows = await this.#query<ActiveRow>(`SELECT * FROM ${this.#t.active} WHERE target = $1`, [target]);
+    return toActive(rows[0]);
+  }
+
+  async setActive(
+    target: string,
+    next: { generation: number; at: number; by: string },
+    condition?: ActiveCondition,
+  ): Promise<SetActiveResult> {
+    checkTarget(target);
+    checkActiveWrite(next);
+    const a = this.#t.active;
+    const values: unknown[] = [target, next.generation, next.at, next.by];
+    const upsert = `INSERT INTO ${a} (target, generation, updated_at, updated_by) VALUES ($1, $2, $3, $4)`;
+    const set =
+      'DO UPDATE SET generation = EXCLUDED.generation, updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by';
+    let sql: string;
+    if (condition === undefined) sql = `${upsert} ON CONFLICT (target) ${set} RETURNING *`;
+    else if ('onlyForward' in condition) {
+      sql = `${upsert} ON CONFLICT (target) ${set} WHERE ${a}.generation < EXCLUDED.generation RETURNING *`;
+    } else if (condition.expectedGeneration === null) sql = `${upsert} ON CONFLICT (target) DO NOTHING RETURNING *`;
+    else {
+      sql = `UPDATE ${a} SET generation = $2, updated_at = $3, updated_by = $4 WHERE target = $1 AND generation = $5 RETURNING *`;
+      values.push(condition.expectedGeneration);
+    }
+    const written = await this.#query<ActiveRow>(sql, values);
+    if (written[0] !== undefined) return { ok: true, current: toActive(written[0]) };
+    return { ok: false, current: await this.getActive(target) };
+  }
+
+  async appendJournal(entry: JournalInput): Promise<JournalEntry> {
+    checkJournalInput(entry);
+    const details = entry.details === undefined ? null : entry.details;
+    const text = toJsonText('details', details);
+    const rows = await this.#query<{ seq: string }>(
+      `INSERT INTO ${this.#t.journal} (target, generation, actor, decision, reason, at, details)
+       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb) RETURNING seq`,
+      [entry.target, entry.generation, entry.actor, entry.decision, entry.reason, entry.at, text],
+    );
+    return { ...entry, details: JSON.parse(text) as Json, seq: Number(rows[0]!.seq) };
+  }
+
+  async readJournal(query: JournalQuery = {}): Promise<JournalEntry[]> {
+    const values: unknown[] = [query.afterSeq === undefined ? 0 : nonNegativeInteger('afterSeq', query.afterSeq)];
+    const where = ['seq > $1'];
+    if (query.target !== undefined) {
+      values.push(checkTarget(query.target));
+      where.push(`target = $${values.length}`);
+    }
+    if (query.decision !== undefined) {
+      values.push(oneOf('decision', query.decision, JOURNAL_DECISIONS));
+      where.push(`decision = $${values.length}`);
+    }
+    let limit = '';
+    if (query.limit !== undefined) {
+      values.push(nonNegativeInteger('limit', query.limit));
+      limit = ` LIMIT $${values.length}`;
+    }
+    const order = query.newestFirst === true ? 'DESC' : 'ASC';
+    const rows = await this.#query<JournalRow>(
+      `SELECT * FROM ${this.#t.journal} WHERE ${where.join(' AND ')} ORDER BY seq ${order}${limit}`,
+      values,
+    );
+    return rows.map(toEntry);
+  }
+
+  snapshot(): Record<string, unknown> {
+    return {
+      kind: this.kind,
+      schema: this.schema,
+      closed: this.#closed,
+      pool: { total: this.#pool.totalCount, idle: this.#pool.idleCount, waiting: this.#pool.waitingCount },
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#ownsPool) await this.#pool.end();
+  }
+}

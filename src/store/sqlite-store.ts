@@ -1,0 +1,352 @@
+/**
+ * The default durable {@link PlanStore}: an embedded SQLite database (better-sqlite3) in WAL mode, so
+ * several enactor processes on one host can share one file. Every operation is one immediate
+ * transaction, hence atomic across processes.
+ */
+import Database from 'better-sqlite3';
+import { FailsmallError, isFailsmallError } from '../core/errors.js';
+import {
+  checkActiveWrite,
+  checkJournalInput,
+  checkTarget,
+  JOURNAL_DECISIONS,
+  toJsonText,
+  type ActiveCondition,
+  type ActivePointer,
+  type Json,
+  type JournalEntry,
+  type JournalInput,
+  type JournalQuery,
+  type PlanDeletion,
+  type PlanQuery,
+  type PlanStore,
+  type SetActiveResult,
+  type StoredPlan,
+} from '../core/store.js';
+import { finiteNumber, nonNegativeInteger, nonNegativeNumber, oneOf, positiveInteger } from '../core/validate.js';
+
+/** Options of {@link SqlitePlanStore}. */
+export interface SqlitePlanStoreOptions {
+  /** The database file (created if missing), or `:memory:`. */
+  readonly path: string;
+  /**
+   * How long a write waits for another process's lock, in milliseconds; default 5 s: longer than any
+   * single statement here, shorter than an enactor's round.
+   */
+  readonly busyTimeoutMs?: number;
+}
+
+interface PlanRow {
+  target: string;
+  generation: number;
+  created_at: number;
+  created_by: string;
+  body: string;
+}
+interface ActiveRow {
+  target: string;
+  generation: number;
+  updated_at: number;
+  updated_by: string;
+}
+interface JournalRow {
+  seq: number;
+  target: string;
+  generation: number;
+  actor: string;
+  decision: string;
+  reason: string;
+  at: number;
+  details: string;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS failsmall_plan_seq (target TEXT PRIMARY KEY, last INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS failsmall_plans (
+  target TEXT NOT NULL, generation INTEGER NOT NULL, created_at REAL NOT NULL, created_by TEXT NOT NULL,
+  body TEXT NOT NULL, PRIMARY KEY (target, generation)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS failsmall_active (
+  target TEXT PRIMARY KEY, generation INTEGER NOT NULL, updated_at REAL NOT NULL, updated_by TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS failsmall_journal (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT, target TEXT NOT NULL, generation INTEGER NOT NULL, actor TEXT NOT NULL,
+  decision TEXT NOT NULL, reason TEXT NOT NULL, at REAL NOT NULL, details TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS failsmall_journal_target ON failsmall_journal (target, seq);
+`;
+
+function parse(text: string, what: string): Json {
+  try {
+    return JSON.parse(text) as Json;
+  } catch (cause) {
+    throw new FailsmallError('FS_ERR_STORE_CORRUPT', `A stored ${what} is not JSON`, { cause });
+  }
+}
+
+const toPlan = (row: PlanRow): StoredPlan => ({
+  target: row.target,
+  generation: row.generation,
+  createdAt: row.created_at,
+  createdBy: row.created_by,
+  body: parse(row.body, 'plan body'),
+});
+const toActive = (row: ActiveRow | undefined): ActivePointer | undefined =>
+  row === undefined
+    ? undefined
+    : { target: row.target, generation: row.generation, updatedAt: row.updated_at, updatedBy: row.updated_by };
+const toEntry = (row: JournalRow): JournalEntry => ({
+  seq: row.seq,
+  target: row.target,
+  generation: row.generation,
+  actor: row.actor,
+  decision: row.decision as JournalEntry['decision'],
+  reason: row.reason,
+  at: row.at,
+  details: parse(row.details, 'journal entry'),
+});
+
+/**
+ * Plans, active pointers and the journal in one SQLite file.
+ *
+ * @example
+ * const store = new SqlitePlanStore({ path: '/var/lib/failsmall/plans.db' });
+ * const enactor = new Enactor({ name: 'enactor-az1', store, provider, targets });
+ * @see https://www.sqlite.org/wal.html
+ */
+export class SqlitePlanStore implements PlanStore {
+  readonly kind = 'sqlite';
+  readonly path: string;
+  readonly #db: Database.Database;
+  #closed = false;
+
+  constructor(options: SqlitePlanStoreOptions) {
+    if (typeof options?.path !== 'string' || options.path === '') {
+      throw new FailsmallError(
+        'FS_ERR_INVALID_ARGUMENT',
+        `Expected \`path\` to be a file path, got ${JSON.stringify(options?.path)}`,
+        {
+          details: { option: 'path' },
+        },
+      );
+    }
+    const busy = nonNegativeNumber('busyTimeoutMs', options.busyTimeoutMs ?? 5_000);
+    this.path = options.path;
+    try {
+      this.#db = new Database(options.path, { timeout: busy });
+      this.#db.pragma('journal_mode = WAL');
+      this.#db.pragma('synchronous = NORMAL');
+      this.#db.exec(SCHEMA);
+    } catch (cause) {
+      throw new FailsmallError(
+        'FS_ERR_STORE_BACKEND',
+        `Cannot open the SQLite store at ${options.path}: ${String(cause)}`,
+        {
+          cause,
+        },
+      );
+    }
+  }
+
+  /** Runs `fn` in one immediate transaction, mapping driver errors to `FS_ERR_STORE_BACKEND`. */
+  #tx<T>(fn: () => T): T {
+    if (this.#closed) throw new FailsmallError('FS_ERR_STORE_CLOSED', 'The plan store is closed');
+    try {
+      return this.#db.transaction(fn).immediate();
+    } catch (error) {
+      if (isFailsmallError(error)) throw error;
+      throw new FailsmallError('FS_ERR_STORE_BACKEND', `SQLite: ${String(error)}`, { cause: error });
+    }
+  }
+
+  async createPlan<B extends Json>(target: string, body: B, meta: { at: number; by: string }): Promise<StoredPlan<B>> {
+    checkTarget(target);
+    finiteNumber('at', meta.at);
+    const text = toJsonText('body', body);
+    const by = String(meta.by);
+    const generation = this.#tx(() => {
+      const row = this.#db
+        .prepare(
+          `INSERT INTO failsmall_plan_seq (target, last) VALUES (?, 1)
+           ON CONFLICT (target) DO UPDATE SET last = last + 1 RETURNING last`,
+        )
+        .get(target) as { last: number };
+      this.#db
+        .prepare(
+          'INSERT INTO failsmall_plans (target, generation, created_at, created_by, body) VALUES (?, ?, ?, ?, ?)',
+        )
+        .run(target, row.last, meta.at, by, text);
+      return row.last;
+    });
+    return { target, generation, createdAt: meta.at, createdBy: by, body: JSON.parse(text) as B };
+  }
+
+  async getPlan(target: string, generation: number): Promise<StoredPlan | undefined> {
+    checkTarget(target);
+    positiveInteger('generation', generation);
+    const row = this.#tx(
+      () =>
+        this.#db
+          .prepare('SELECT * FROM failsmall_plans WHERE target = ? AND generation = ?')
+          .get(target, generation) as PlanRow | undefined,
+    );
+    return row === undefined ? undefined : toPlan(row);
+  }
+
+  async latestPlan(target: string): Promise<StoredPlan | undefined> {
+    checkTarget(target);
+    const row = this.#tx(
+      () =>
+        this.#db
+          .prepare('SELECT * FROM failsmall_plans WHERE target = ? ORDER BY generation DESC LIMIT 1')
+          .get(target) as PlanRow | undefined,
+    );
+    return row === undefined ? undefined : toPlan(row);
+  }
+
+  async listPlans(target: string, query: PlanQuery = {}): Promise<StoredPlan[]> {
+    checkTarget(target);
+    const below = query.below === undefined ? Number.MAX_SAFE_INTEGER : finiteNumber('below', query.below);
+    const above = query.above === undefined ? -1 : finiteNumber('above', query.above);
+    const rows = this.#tx(
+      () =>
+        this.#db
+          .prepare(
+            'SELECT * FROM failsmall_plans WHERE target = ? AND generation < ? AND generation > ? ORDER BY generation',
+          )
+          .all(target, below, above) as PlanRow[],
+    );
+    return rows.map(toPlan);
+  }
+
+  async deletePlans(target: string, which: PlanDeletion): Promise<number[]> {
+    checkTarget(target);
+    finiteNumber('below', which.below);
+    const except = JSON.stringify([...(which.except ?? [])].map((g) => finiteNumber('except', g)));
+    const rows = this.#tx(
+      () =>
+        this.#db
+          .prepare(
+            `DELETE FROM failsmall_plans WHERE target = ? AND generation < ?
+             AND generation NOT IN (SELECT value FROM json_each(?)) RETURNING generation`,
+          )
+          .all(target, which.below, except) as { generation: number }[],
+    );
+    return rows.map((r) => r.generation).sort((a, b) => a - b);
+  }
+
+  async getActive(target: string): Promise<ActivePointer | undefined> {
+    checkTarget(target);
+    return toActive(
+      this.#tx(
+        () => this.#db.prepare('SELECT * FROM failsmall_active WHERE target = ?').get(target) as ActiveRow | undefined,
+      ),
+    );
+  }
+
+  async setActive(
+    target: string,
+    next: { generation: number; at: number; by: string },
+    condition?: ActiveCondition,
+  ): Promise<SetActiveResult> {
+    checkTarget(target);
+    checkActiveWrite(next);
+    const args = [target, next.generation, next.at, next.by];
+    return this.#tx(() => {
+      let changes: number;
+      if (condition === undefined) {
+        changes = this.#db
+          .prepare(
+            `INSERT INTO failsmall_active (target, generation, updated_at, updated_by) VALUES (?, ?, ?, ?)
+             ON CONFLICT (target) DO UPDATE SET generation = excluded.generation, updated_at = excluded.updated_at,
+             updated_by = excluded.updated_by`,
+          )
+          .run(...args).changes;
+      } else if ('onlyForward' in condition) {
+        changes = this.#db
+          .prepare(
+            `INSERT INTO failsmall_active (target, generation, updated_at, updated_by) VALUES (?, ?, ?, ?)
+             ON CONFLICT (target) DO UPDATE SET generation = excluded.generation, updated_at = excluded.updated_at,
+             updated_by = excluded.updated_by WHERE excluded.generation > failsmall_active.generation`,
+          )
+          .run(...args).changes;
+      } else if (condition.expectedGeneration === null) {
+        changes = this.#db
+          .prepare(
+            `INSERT INTO failsmall_active (target, generation, updated_at, updated_by) VALUES (?, ?, ?, ?)
+             ON CONFLICT (target) DO NOTHING`,
+          )
+          .run(...args).changes;
+      } else {
+        changes = this.#db
+          .prepare(
+            `UPDATE failsmall_active SET generation = ?, updated_at = ?, updated_by = ? WHERE target = ? AND generation = ?`,
+          )
+          .run(next.generation, next.at, next.by, target, condition.expectedGeneration).changes;
+      }
+      const current = toActive(
+        this.#db.prepare('SELECT * FROM failsmall_active WHERE target = ?').get(target) as ActiveRow | undefined,
+      );
+      return { ok: changes > 0, current };
+    });
+  }
+
+  async appendJournal(entry: JournalInput): Promise<JournalEntry> {
+    checkJournalInput(entry);
+    const details = entry.details === undefined ? null : entry.details;
+    const text = toJsonText('details', details);
+    const seq = this.#tx(
+      () =>
+        this.#db
+          .prepare(
+            `INSERT INTO failsmall_journal (target, generation, actor, decision, reason, at, details)
+             VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
+          )
+          .get(entry.target, entry.generation, entry.actor, entry.decision, entry.reason, entry.at, text) as {
+          seq: number;
+        },
+    ).seq;
+    return { ...entry, details: JSON.parse(text) as Json, seq };
+  }
+
+  async readJournal(query: JournalQuery = {}): Promise<JournalEntry[]> {
+    const where: string[] = ['seq > ?'];
+    const args: (string | number)[] = [
+      query.afterSeq === undefined ? 0 : nonNegativeInteger('afterSeq', query.afterSeq),
+    ];
+    if (query.target !== undefined) {
+      where.push('target = ?');
+      args.push(checkTarget(query.target));
+    }
+    if (query.decision !== undefined) {
+      where.push('decision = ?');
+      args.push(oneOf('decision', query.decision, JOURNAL_DECISIONS));
+    }
+    const limit = query.limit === undefined ? -1 : nonNegativeInteger('limit', query.limit);
+    const order = query.newestFirst === true ? 'DESC' : 'ASC';
+    const rows = this.#tx(
+      () =>
+        this.#db
+          .prepare(`SELECT * FROM failsmall_journal WHERE ${where.join(' AND ')} ORDER BY seq ${order} LIMIT ?`)
+          .all(...args, limit) as JournalRow[],
+    );
+    return rows.map(toEntry);
+  }
+
+  snapshot(): Record<string, unknown> {
+    if (this.#closed) return { kind: this.kind, path: this.path, closed: true };
+    const count = (table: string): number =>
+      (this.#db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+    return {
+      kind: this.kind,
+      path: this.path,
+      closed: false,
+      plans: count('failsmall_plans'),
+      targets: count('failsmall_plan_seq'),
+      journal: count('failsmall_journal'),
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#db.close();
+  }
+}
