@@ -7,8 +7,9 @@
  * addresses that still worked. RFC 8767 serve-stale does not help (the upstream did answer). So:
  *
  * - **engage** when a name that has a last-known-good set answers NOERROR-empty or NXDOMAIN, or an
- *   answer drops more than `maxDropShare` of the known addresses at once; the resolver keeps serving
- *   the last-known-good set;
+ *   answer holds more than `maxDropShare` fewer addresses than the known set (4 → 1 with the default
+ *   0.5; a rotation to other addresses of the same number is a normal change); the resolver keeps
+ *   serving the last-known-good set;
  * - **release** when the upstream answers normally again (`recovered`), when `confirmations`
  *   independent upstreams agree with the change (`confirmed`), or when the change has persisted for
  *   `holdDown` and no independent upstream still sees the good set (`hold-down`).
@@ -100,7 +101,8 @@ export type GuardDecision<O extends Observation = Observation> =
 
 /**
  * Why `observation` is a suspicious change from `lastKnownGood`, or undefined when it is not (or
- * when there is no last-known-good set: a name that never resolved is never guarded).
+ * when there is no last-known-good set: a name that never resolved is never guarded). A drop is
+ * counted: the answer holds more than `maxDropShare` fewer addresses than the last-known-good set.
  */
 export function suspicion(
   lastKnownGood: readonly DnsAddress[] | undefined,
@@ -110,10 +112,9 @@ export function suspicion(
   if (lastKnownGood === undefined || lastKnownGood.length === 0) return undefined;
   if (observation.kind !== 'addresses') return observation.kind;
   if (observation.addresses.length === 0) return 'empty';
-  let dropped = 0;
-  for (const known of lastKnownGood) {
-    if (!observation.addresses.some((a) => a.address === known.address)) dropped++;
-  }
+  // Counted, not matched: a name whose addresses rotate (S3, load balancers answering a different
+  // subset each time) changes its addresses, not their number, and is not suspicious.
+  const dropped = lastKnownGood.length - observation.addresses.length;
   return dropped / lastKnownGood.length > maxDropShare ? 'drop' : undefined;
 }
 

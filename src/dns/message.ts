@@ -115,6 +115,10 @@ function readName(buf: Buffer, offset: number): { name: string; next: number } {
 function formatIPv6(buf: Buffer, offset: number): string {
   const groups: number[] = [];
   for (let i = 0; i < 8; i++) groups.push(buf.readUInt16BE(offset + i * 2));
+  // IPv4-mapped addresses keep the dotted quad (RFC 5952 §5).
+  if (groups[5] === 0xffff && groups.slice(0, 5).every((g) => g === 0)) {
+    return `::ffff:${buf[offset + 12]}.${buf[offset + 13]}.${buf[offset + 14]}.${buf[offset + 15]}`;
+  }
   // The longest run of two or more zero groups becomes "::" (the first such run on a tie).
   let bestStart = -1;
   let bestLength = 1;
