@@ -93,6 +93,8 @@ export class AdaptiveThrottleState {
   readonly #accepts: Float64Array;
   /** The absolute number (`floor(now / bucketWidth)`) of the newest bucket; NaN before the first call. */
   #head = NaN;
+  /** `#head` modulo the number of buckets: where the newest bucket lives in the arrays. */
+  #headIndex = 0;
   #totalRequests = 0;
   #totalAccepts = 0;
 
@@ -118,30 +120,32 @@ export class AdaptiveThrottleState {
    * the current bucket. Time that goes backwards counts into the newest bucket.
    */
   #roll(now: number): number {
-    const n = this.buckets;
     const bucket = Math.floor(now / this.bucketWidth);
     const head = this.#head;
-    // `!(<=)` is also true for the NaN head of the first call; a non-finite `now` never moves the window.
-    if (Number.isFinite(bucket) && !(bucket <= head)) {
-      const steps = bucket - head;
-      if (!(steps < n)) {
-        this.#requests.fill(0);
-        this.#accepts.fill(0);
-        this.#totalRequests = 0;
-        this.#totalAccepts = 0;
-      } else {
-        for (let i = 1; i <= steps; i++) {
-          const at = (((head + i) % n) + n) % n;
-          this.#totalRequests -= this.#requests[at]!;
-          this.#totalAccepts -= this.#accepts[at]!;
-          this.#requests[at] = 0;
-          this.#accepts[at] = 0;
-        }
+    if (bucket === head) return this.#headIndex; // the common case: still in the newest bucket
+    // Non-finite time, or time that went backwards: count into the newest bucket.
+    if (!Number.isFinite(bucket) || bucket < head) return this.#headIndex;
+    // Here `bucket` is newer than the head, or the head is the NaN before the first call.
+    const n = this.buckets;
+    const steps = bucket - head;
+    if (!(steps < n)) {
+      this.#requests.fill(0);
+      this.#accepts.fill(0);
+      this.#totalRequests = 0;
+      this.#totalAccepts = 0;
+    } else {
+      let at = this.#headIndex;
+      for (let i = 0; i < steps; i++) {
+        at = at + 1 === n ? 0 : at + 1;
+        this.#totalRequests -= this.#requests[at]!;
+        this.#totalAccepts -= this.#accepts[at]!;
+        this.#requests[at] = 0;
+        this.#accepts[at] = 0;
       }
-      this.#head = bucket;
     }
-    const current = this.#head;
-    return Number.isFinite(current) ? ((current % n) + n) % n : 0;
+    this.#head = bucket;
+    this.#headIndex = ((bucket % n) + n) % n;
+    return this.#headIndex;
   }
 
   /** `max(0, (requests − K · accepts) / (requests + 1))` for the given counts. */
@@ -182,8 +186,11 @@ export class AdaptiveThrottleState {
     this.#totalAccepts++;
   }
 
-  /** Counts a call that went to the backend, once its outcome is known: a request, and an accept if `accepted`. */
-  recordOutcome(now: number, accepted: boolean): void {
+  /**
+   * Counts a call that went to the backend, once its outcome is known: a request, and an accept
+   * if `accepted`. Returns the rejection probability that follows.
+   */
+  recordOutcome(now: number, accepted: boolean): number {
     const at = this.#roll(now);
     this.#requests[at]!++;
     this.#totalRequests++;
@@ -191,6 +198,7 @@ export class AdaptiveThrottleState {
       this.#accepts[at]!++;
       this.#totalAccepts++;
     }
+    return AdaptiveThrottleState.probabilityOf(this.#totalRequests, this.#totalAccepts, this.k);
   }
 
   /**
@@ -337,28 +345,35 @@ export class AdaptiveThrottle implements Policy {
   [kRunChain]<T>(chain: readonly Policy[], next: number, fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
     const now = this.#clock.now();
     if (this.state.shouldReject(now, this.#random)) return Promise.reject(this.#reject(now, ctx));
-    return this.#call(chain, next, fn, ctx);
+    return this.#call(chain, next, fn, ctx, now);
   }
 
-  async #call<T>(chain: readonly Policy[], next: number, fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
+  // The outcome is counted at the call's start time: one clock read per call, and a bucket off by
+  // at most the call's duration (a call that outlives its bucket counts into the newest one).
+  async #call<T>(
+    chain: readonly Policy[],
+    next: number,
+    fn: PolicyFn<T>,
+    ctx: PolicyContext,
+    start: number,
+  ): Promise<T> {
     let value: T;
     try {
       value = await callNext(chain, next, fn, ctx);
     } catch (error) {
       this.#outcome(
+        start,
         this.#isAccepted === undefined ? !isOverloadError(error) : this.#isAccepted({ ok: false, error }),
         ctx,
       );
       throw error;
     }
-    this.#outcome(this.#isAccepted === undefined || this.#isAccepted({ ok: true, value }), ctx);
+    this.#outcome(start, this.#isAccepted === undefined || this.#isAccepted({ ok: true, value }), ctx);
     return value;
   }
 
-  #outcome(accepted: boolean, ctx: PolicyContext): void {
-    const now = this.#clock.now();
-    this.state.recordOutcome(now, accepted);
-    this.#checkLevel(now, ctx);
+  #outcome(now: number, accepted: boolean, ctx: PolicyContext): void {
+    this.#checkLevel(this.state.recordOutcome(now, accepted), now, ctx);
   }
 
   #reject(now: number, ctx: PolicyContext): Error {
@@ -370,7 +385,7 @@ export class AdaptiveThrottle implements Policy {
       this.onReject.emit(event);
       if (throttleChannel.hasSubscribers) throttleChannel.publish({ type: 'rejected', ...event });
     }
-    this.#checkLevel(now, ctx);
+    this.#checkLevel(probability, now, ctx);
     const of = dependency === undefined ? '' : ` for ${dependency}`;
     return stacklessError(
       'FS_ERR_THROTTLED_LOCALLY',
@@ -380,8 +395,7 @@ export class AdaptiveThrottle implements Policy {
   }
 
   /** Fires `onLevel` when the probability crossed a threshold since the last check. */
-  #checkLevel(now: number, ctx: PolicyContext): void {
-    const probability = this.state.probability(now);
+  #checkLevel(probability: number, now: number, ctx: PolicyContext): void {
     const thresholds = this.thresholds;
     let level = 0;
     while (level < thresholds.length && probability > thresholds[level]!) level++;
