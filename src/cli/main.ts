@@ -8,6 +8,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { registerDns } from './dns.js';
+import { registerPlan } from './plan.js';
+import { registerReplay } from './replay.js';
 
 /** The package's own package.json, found by walking up from this file (works from any build folder). */
 function packageVersion(): string {
@@ -29,6 +31,8 @@ export function buildProgram(): Command {
     .version(packageVersion(), '-v, --version')
     .showHelpAfterError();
   registerDns(program);
+  registerPlan(program);
+  registerReplay(program);
   return program;
 }
 

@@ -82,7 +82,7 @@ describe('Enactor, safe mode', () => {
       changes: [
         {
           action: 'UPSERT',
-          recordSet: { name: '_fence-a.api.example.com', type: 'TXT', ttl: 30, records: [{ value: 'generation=9' }] },
+          recordSet: { name: '_fence-a-api.example.com', type: 'TXT', ttl: 30, records: [{ value: 'generation=9' }] },
         },
       ],
     });

@@ -29,7 +29,10 @@ describe('checkPlanBody', () => {
       ['192.0.2.10', '192.0.2.11'],
     );
     assert.equal(targetOf(checked), 'api.example.com/A');
-    assert.equal(fenceName(checked), '_fence-a.api.example.com');
+    assert.equal(fenceName(checked), '_fence-a-api.example.com', 'a sibling, so a deleted name is NXDOMAIN');
+    assert.equal(fenceName({ zone: 'example.com', name: 'example.com', type: 'AAAA' }), '_fence-aaaa.example.com');
+    const long = fenceName({ name: `${'x'.repeat(63)}.example.com`, type: 'A' });
+    assert.ok(long.split('.')[0]!.length <= 63 && long.endsWith('.example.com'));
   });
 
   it('rejects bad bodies with FS_ERR_PLAN_INVALID', () => {
@@ -117,13 +120,13 @@ describe('guard (velocity control)', () => {
     assert.equal(readFence([], key), 0);
     assert.equal(
       readFence(
-        [{ name: '_FENCE-A.api.example.com.', type: 'TXT', ttl: 1, records: [{ value: 'generation=7' }] }],
+        [{ name: '_FENCE-A-api.example.com.', type: 'TXT', ttl: 1, records: [{ value: 'generation=7' }] }],
         key,
       ),
       7,
     );
     assert.equal(
-      readFence([{ name: '_fence-a.api.example.com', type: 'TXT', ttl: 1, records: [{ value: 'junk' }] }], key),
+      readFence([{ name: '_fence-a-api.example.com', type: 'TXT', ttl: 1, records: [{ value: 'junk' }] }], key),
       0,
     );
   });

@@ -80,10 +80,22 @@ export function targetOf(body: Pick<PlanBody, 'name' | 'type'>): string {
 
 /**
  * The name of the TXT record that carries the generation applied to a target, written in the same
- * atomic batch as the records: `_fence-a.api.example.com`.
+ * atomic batch as the records. It is a sibling of the endpoint, not a child
+ * (`_fence-a-dynamodb.us-east-1.example.com` beside `dynamodb.us-east-1.example.com`), so that a
+ * deleted endpoint really answers NXDOMAIN (a name with a child exists, RFC 8020). `zone` is the
+ * apex: an endpoint at the apex keeps its fence as a child.
  */
-export function fenceName(body: Pick<PlanBody, 'name' | 'type'>): string {
-  return `_fence-${body.type.toLowerCase()}.${body.name}`;
+export function fenceName(body: Pick<PlanBody, 'name' | 'type'> & { readonly zone?: string }): string {
+  const prefix = `_fence-${body.type.toLowerCase()}`;
+  const dot = body.name.indexOf('.');
+  if (dot < 0 || body.name === body.zone) return `${prefix}.${body.name}`;
+  let label = `${prefix}-${body.name.slice(0, dot)}`;
+  if (label.length > 63) {
+    let hash = 0;
+    for (const ch of label) hash = (Math.imul(hash, 31) + ch.charCodeAt(0)) >>> 0;
+    label = `${label.slice(0, 54)}-${hash.toString(16).padStart(8, '0')}`;
+  }
+  return `${label}${body.name.slice(dot)}`;
 }
 
 /** The fence value for a generation: `generation=42`. */
@@ -99,7 +111,10 @@ function sameName(raw: string, name: string): boolean {
 }
 
 /** Reads the generation from a zone's fence record; 0 when there is none. */
-export function readFence(records: readonly ProviderRecordSet[], body: Pick<PlanBody, 'name' | 'type'>): number {
+export function readFence(
+  records: readonly ProviderRecordSet[],
+  body: Pick<PlanBody, 'name' | 'type'> & { readonly zone?: string },
+): number {
   const name = fenceName(body);
   const set = records.find((r) => r.type === 'TXT' && sameName(r.name, name));
   const match = /^generation=(\d+)$/.exec(set?.records[0]?.value ?? '');

@@ -98,6 +98,8 @@ export interface WorldOptions {
   readonly removal?: 'noerror' | 'nxdomain';
   /** Enactors may be crashed (and restarted) by the policy, default false. */
   readonly crashable?: boolean;
+  /** What the stuck probe publishes at the end (forced past the guards), default `initial`. */
+  readonly probeRecords?: readonly WeightedAddress[];
   /** Record the interleaving and decisions, default false (the explorer runs without). */
   readonly trace?: boolean;
   /** Stop with `FS_ERR_PLAN_SCHEDULE_LIMIT` past this many steps, default 20,000. */
@@ -107,7 +109,12 @@ export interface WorldOptions {
 }
 
 /** The steps the interleaving shows (pickup and idle polls are left out). */
-const shownSteps = new Set(['apply', 'commit', 'cleanup', 'delete']);
+const shownSteps = new Map([
+  ['apply', 'apply: write the plan to DNS'],
+  ['commit', 'commit: set the active pointer'],
+  ['cleanup', 'clean-up: scan for old plans'],
+  ['delete', 'clean-up: delete old plans'],
+]);
 
 const describeAddresses = (records: readonly WeightedAddress[] | undefined): string =>
   records === undefined
@@ -150,7 +157,7 @@ export async function runWorld(options: WorldOptions): Promise<ScheduleOutcome> 
   const bodyOf = (records: readonly WeightedAddress[], force = false): PlanBody =>
     force ? { zone, name, type: 'A', ttl, records, force: true } : { zone, name, type: 'A', ttl, records };
   const target = targetOf({ name, type: 'A' });
-  const key = { name, type: 'A' as const };
+  const key = { zone, name, type: 'A' as const };
 
   const lines: RaceLine[] = [];
   const decisions: JournalInput[] = [];
@@ -168,7 +175,11 @@ export async function runWorld(options: WorldOptions): Promise<ScheduleOutcome> 
     shadow.set(plan.generation, plan.body.records);
     latestGeneration = plan.generation;
     if (trace)
-      line(clock.now(), 'planner', `published generation ${plan.generation}: ${describeAddresses(plan.body.records)}`);
+      line(
+        clock.now(),
+        'planner',
+        `published generation ${plan.generation}${plan.body.force === true ? ' (forced)' : ''}: ${describeAddresses(plan.body.records)}`,
+      );
   });
   const enactorOptions = {
     mode,
@@ -255,7 +266,7 @@ export async function runWorld(options: WorldOptions): Promise<ScheduleOutcome> 
               line(step.at, step.actor, `CRASHED before ${step.label} (restarts from scratch)`);
             else if (shownSteps.has(step.label)) {
               const g = step.info.generation === undefined ? '' : ` (holding generation ${step.info.generation})`;
-              line(step.at, step.actor, `> ${step.label}${g}`);
+              line(step.at, step.actor, `> ${shownSteps.get(step.label)!}${g}`);
             }
           },
         }
@@ -301,7 +312,7 @@ export async function runWorld(options: WorldOptions): Promise<ScheduleOutcome> 
   }
 
   // The stuck probe: can a fresh plan (the initial capacity, forced past the guards) still be applied?
-  const probe = await planner.publish(bodyOf(options.initial, true));
+  const probe = await planner.publish(bodyOf(options.probeRecords ?? options.initial, true));
   const prober = watch(new Enactor({ ...enactorOptions, name: 'probe' }));
   const probeOutcome = await prober.enactTarget(target).then(
     (o) => o.reason,
@@ -534,6 +545,7 @@ export async function runRace(options: RaceOptions): Promise<ScheduleOutcome & {
     ...(options.name === undefined ? {} : { name: options.name }),
     initial,
     plans,
+    probeRecords: plans.at(-1) ?? initial,
     keep: options.keep ?? 2,
     ...(options.removal === undefined ? {} : { removal: options.removal }),
     policy,
