@@ -9,7 +9,6 @@ import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { registerDns } from './dns.js';
 import { registerPlan } from './plan.js';
-import { registerReplay } from './replay.js';
 
 /** The package's own package.json, found by walking up from this file (works from any build folder). */
 function packageVersion(): string {
@@ -32,7 +31,6 @@ export function buildProgram(): Command {
     .showHelpAfterError();
   registerDns(program);
   registerPlan(program);
-  registerReplay(program);
   return program;
 }
 
