@@ -69,7 +69,8 @@ export class DnsServer {
   #udpQueries = 0;
   #tcpQueries = 0;
   #tcpConnections = 0;
-  #errors = 0;
+  #internalErrors = 0;
+  #socketErrors = 0;
 
   private constructor(
     udp: dgram.Socket,
@@ -150,9 +151,9 @@ export class DnsServer {
 
   #start(idleMs: number): void {
     this.#udp.on('message', (msg, rinfo) => this.#onDatagram(msg, rinfo));
-    this.#udp.on('error', () => void this.#errors++);
+    this.#udp.on('error', () => void this.#socketErrors++);
     this.#tcp?.on('connection', (socket) => this.#onConnection(socket, idleMs));
-    this.#tcp?.on('error', () => void this.#errors++);
+    this.#tcp?.on('error', () => void this.#socketErrors++);
   }
 
   #onDatagram(msg: Buffer, rinfo: dgram.RemoteInfo): void {
@@ -161,7 +162,7 @@ export class DnsServer {
     try {
       reply = this.#responder.respond(msg, 'udp', rinfo.address);
     } catch {
-      this.#errors++; // the responder never throws by design; counted so tests can assert it
+      this.#internalErrors++; // the responder never throws by design; counted so tests can assert it
       return;
     }
     if (reply === undefined) return;
@@ -182,7 +183,7 @@ export class DnsServer {
     this.#sockets.add(socket);
     socket.setTimeout(idleMs);
     socket.on('timeout', () => socket.destroy());
-    socket.on('error', () => void this.#errors++);
+    socket.on('error', () => void this.#socketErrors++);
     socket.on('close', () => this.#sockets.delete(socket));
     const client = socket.remoteAddress ?? '';
     let buffered: Buffer | undefined;
@@ -209,7 +210,7 @@ export class DnsServer {
     try {
       reply = this.#responder.respond(msg, 'tcp', client);
     } catch {
-      this.#errors++;
+      this.#internalErrors++;
       return;
     }
     if (reply === undefined) return;
@@ -246,7 +247,11 @@ export class DnsServer {
     ]);
   }
 
-  /** Plain JSON for metrics: messages received, connections, pending delayed replies, socket errors. */
+  /**
+   * Plain JSON for metrics: messages received, connections, pending delayed replies, socket errors
+   * (resets by clients and the like) and internal errors (a message the responder failed on: always 0
+   * unless there is a bug).
+   */
   snapshot(): Record<string, number> {
     return {
       udpMessages: this.#udpQueries,
@@ -254,7 +259,8 @@ export class DnsServer {
       tcpConnectionsAccepted: this.#tcpConnections,
       tcpConnectionsOpen: this.#sockets.size,
       delayedReplies: this.#timers.size,
-      errors: this.#errors,
+      socketErrors: this.#socketErrors,
+      internalErrors: this.#internalErrors,
     };
   }
 }

@@ -419,10 +419,10 @@ export class FaultEngine {
     if (this.#rules.length >= this.#maxRules) {
       throw new FailsmallError('FS_ERR_CHAOS_TOO_MANY_FAULTS', `At most ${this.#maxRules} fault rules at once`);
     }
-    let id: string;
-    do id = `f${this.#nextId++}`;
-    while (this.#rules.some((r) => r.id === id));
-    const rule = parseFaultRule(input, id, this.#clock.now());
+    let n = this.#nextId;
+    while (this.#rules.some((r) => r.id === `f${n}`)) n++;
+    const rule = parseFaultRule(input, `f${n}`, this.#clock.now());
+    if (rule.id === `f${n}`) this.#nextId = n + 1; // ids are spent only by rules that were added
     if (this.#rules.some((r) => r.id === rule.id)) {
       throw new FailsmallError('FS_ERR_CHAOS_FAULT_EXISTS', `A fault rule with id ${JSON.stringify(rule.id)} exists`, {
         details: { id: rule.id },

@@ -95,7 +95,7 @@ export class QueryLog {
     this.#total++;
   }
 
-  /** How many queries were ever logged (including those overwritten). */
+  /** How many queries were logged since creation or the last {@link clear} (including those overwritten). */
   get total(): number {
     return this.#total;
   }
@@ -128,6 +128,7 @@ export class QueryLog {
   clear(): void {
     this.#next = 0;
     this.#count = 0;
+    this.#total = 0;
     this.#name.fill(undefined);
     this.#client.fill(undefined);
     this.#fault.fill(undefined);
