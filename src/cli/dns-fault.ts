@@ -48,7 +48,9 @@ async function call(opts: ApiOptions, method: string, path: string, body?: unkno
   try {
     res = await fetch(url, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
   } catch (error) {
-    throw new Error(`cannot reach the control API at ${url}: ${String((error as Error).cause ?? error)}`);
+    throw new Error(`cannot reach the control API at ${url}: ${String((error as Error).cause ?? error)}`, {
+      cause: error,
+    });
   }
   const json = (await res.json().catch(() => ({}))) as { error?: { code?: string; message?: string } };
   if (!res.ok) throw new Error(`${json.error?.code ?? `HTTP ${res.status}`}: ${json.error?.message ?? res.statusText}`);
