@@ -7,3 +7,18 @@ export type { ErrorCode } from './errors.js';
 export { Emitter, channel } from './events.js';
 export type { Disposable, Listener } from './events.js';
 export * as validate from './validate.js';
+export { StoreErrorCodes, JOURNAL_DECISIONS } from './store.js';
+export type {
+  PlanStore,
+  StoredPlan,
+  ActivePointer,
+  ActiveCondition,
+  SetActiveResult,
+  JournalEntry,
+  JournalInput,
+  JournalQuery,
+  JournalDecision,
+  PlanQuery,
+  PlanDeletion,
+  Json,
+} from './store.js';
