@@ -10,6 +10,7 @@
  *
  * @see https://www.usenix.org/conference/nsdi-06/open-versus-closed-cautionary-tale (Schroeder et al., open versus closed)
  */
+import { setMaxListeners } from 'node:events';
 import { abortReason, exponential, FailsmallError, systemClock, validate } from '../core/index.js';
 import type { Clock, Random } from '../core/index.js';
 
@@ -128,6 +129,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const inFlight = new Map<string, number>(groups.map(([name]) => [name, 0]));
   const pending = new Set<Promise<void>>();
   const stop = new AbortController();
+  // Every outstanding request listens on it: up to maxInFlight per group.
+  setMaxListeners(maxInFlight * groups.length + 16, stop.signal);
   const onStop = (): void => stop.abort(abortReason(signal!));
   signal?.addEventListener('abort', onStop, { once: true });
 

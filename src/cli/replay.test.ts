@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+/** A few real seconds (speed set from the command line). */
+const shortScenarioYaml = `
+name: short replay
+speed: 240
+seed: 7
+region: { zone: amazonaws.com, endpoint: dynamodb.us-east-1.amazonaws.com, addresses: [127.0.0.2, 127.0.0.3], ttl: 4m, negative_ttl: 4m }
+table: { concurrency: 4, queue: 16, service_time_ms: 2, connection_max_age: 1m, items: 100 }
+load: { rate: 30, timeout_ms: 2000 }
+bucket: 1m
+phases:
+  - { kind: steady, duration: 4m }
+  - { kind: race, duration: 1m }
+  - { kind: empty, duration: 8m }
+  - { kind: restore, duration: 4m }
+  - { kind: steady, duration: 3m }
+`;
+
+const main = fileURLToPath(new URL('./main.js', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'failsmall-replay-cli-'));
+
+function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [main, ...args],
+      { timeout: 60_000, env: { ...process.env, NO_COLOR: '1' } },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+describe('failsmall replay (CLI)', () => {
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('prints one JSON object with the summary and writes the HTML report', async () => {
+    const scenario = join(dir, 'short.yaml');
+    const report = join(dir, 'replay.html');
+    writeFileSync(scenario, shortScenarioYaml);
+    const { code, stdout, stderr } = await run([
+      'replay',
+      '--scenario',
+      scenario,
+      '--speed',
+      '300',
+      '--json',
+      '--report',
+      report,
+    ]);
+    assert.equal(code, 0, stderr);
+    const lines = stdout.trim().split('\n');
+    assert.equal(lines.length, 1, 'exactly one line of JSON');
+    const summary = JSON.parse(lines[0]!) as {
+      scenario: { speed: number };
+      groups: Record<
+        'baseline' | 'failsmall',
+        { success_during_empty: number; peak_amplification: number; recovery_s: number | null }
+      >;
+      safe_plan: { record_emptied: boolean };
+    };
+    assert.equal(summary.scenario.speed, 300);
+    for (const g of ['baseline', 'failsmall'] as const) {
+      const s = summary.groups[g];
+      assert.ok(s.success_during_empty >= 0 && s.success_during_empty <= 1);
+      assert.equal(typeof s.peak_amplification, 'number');
+      assert.ok(s.recovery_s === null || typeof s.recovery_s === 'number');
+    }
+    assert.equal(summary.safe_plan.record_emptied, false);
+    const html = readFileSync(report, 'utf8');
+    assert.match(html, /Compressed 300×/);
+  });
+
+  it('names the wrong field of an invalid scenario and exits 1', async () => {
+    const scenario = join(dir, 'bad.yaml');
+    writeFileSync(scenario, shortScenarioYaml.replace('rate: 30', 'rate: -3'));
+    const { code, stderr, stdout } = await run(['replay', '--scenario', scenario]);
+    assert.equal(code, 1);
+    assert.equal(stdout, '');
+    assert.match(stderr, /FS_ERR_LAB_SCENARIO: .*bad\.yaml:\d+:\d+: load\.rate: expected a rate > 0/);
+  });
+
+  it('rejects a bad --speed', async () => {
+    const { code, stderr } = await run(['replay', '--speed', 'fast']);
+    assert.equal(code, 1);
+    assert.match(stderr, /--speed: expected a number/);
+  });
+});

@@ -1,0 +1,150 @@
+import assert from 'node:assert/strict';
+import dgram from 'node:dgram';
+import net from 'node:net';
+import { describe, it } from 'node:test';
+import { isFailsmallError } from '../core/index.js';
+import { formatProgress, formatSummary } from './format.js';
+import type { Region } from './region.js';
+import { runReplay } from './replay.js';
+import type { ReplayProgress } from './replay.js';
+import { parseScenario } from './scenario.js';
+
+/** A replay of a few real seconds: 20 scenario minutes at 240x = 5 s. */
+const shortScenarioYaml = `
+name: short replay
+speed: 240
+seed: 7
+region: { zone: amazonaws.com, endpoint: dynamodb.us-east-1.amazonaws.com, addresses: [127.0.0.2, 127.0.0.3], ttl: 4m, negative_ttl: 4m }
+table: { concurrency: 4, queue: 16, service_time_ms: 2, connection_max_age: 1m, items: 100 }
+load: { rate: 40, timeout_ms: 2000, read_share: 0.9 }
+bucket: 1m
+phases:
+  - { kind: steady, duration: 4m }
+  - { kind: race, duration: 1m }
+  - { kind: empty, duration: 8m }
+  - { kind: restore, duration: 4m }
+  - { kind: steady, duration: 3m }
+`;
+
+/** True when nothing accepts TCP connections on host:port any more. */
+function tcpClosed(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    socket.setTimeout(1_000);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(true));
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(true);
+    });
+  });
+}
+
+/** True when the UDP port can be bound again (its server released it). */
+function udpFree(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = dgram.createSocket('udp4');
+    socket.once('error', () => resolve(false));
+    socket.bind(port, host, () => socket.close(() => resolve(true)));
+  });
+}
+
+async function assertStopped(region: Region): Promise<void> {
+  for (const address of region.table.addresses)
+    assert.ok(await tcpClosed(address, region.table.port), `table ${address} closed`);
+  const api = new URL(region.dns.apiUrl);
+  assert.ok(await tcpClosed(api.hostname, Number(api.port)), 'DNS control API closed');
+  assert.ok(await tcpClosed(region.dns.dnsAddress, region.dns.dnsPort), 'DNS over TCP closed');
+  assert.ok(await udpFree(region.dns.dnsAddress, region.dns.dnsPort), 'DNS over UDP closed');
+}
+
+describe('replay', () => {
+  it('shows the qualitative outcome: baseline fails while the record is empty, failsmall does not, safe mode never empties', async () => {
+    let region: Region | undefined;
+    const progress: ReplayProgress[] = [];
+    const events: string[] = [];
+    const { summary, report } = await runReplay({
+      scenario: parseScenario(shortScenarioYaml),
+      onRegion: (r) => (region = r),
+      onProgress: (p) => progress.push(p),
+      onEvent: (line) => events.push(line),
+    });
+    const { baseline, failsmall } = summary.groups;
+    assert.ok(summary.legacy_plan.record_emptied, 'the legacy race empties the record');
+    assert.equal(summary.safe_plan.record_emptied, false, 'the safe race never empties it');
+    assert.ok(baseline.requests_during_empty > 50);
+    assert.ok(
+      baseline.read_success_during_empty < 0.5,
+      `baseline reads during empty: ${baseline.read_success_during_empty}`,
+    );
+    assert.ok(
+      failsmall.read_success_during_empty >= 0.99,
+      `failsmall reads during empty: ${failsmall.read_success_during_empty}`,
+    );
+    assert.ok(failsmall.peak_amplification <= 1.1, `failsmall amplification ${failsmall.peak_amplification}`);
+    assert.ok(
+      baseline.recovery_s !== null && baseline.recovery_s > 0,
+      'the baseline waits for cached empty answers to expire',
+    );
+    assert.equal(summary.aborted, false);
+    // the report's data and the text renderings hold together
+    assert.equal(report.timeline.groups['baseline']!.requests.length, report.timeline.t.length);
+    assert.ok(report.timeline.recordAddresses.includes(0));
+    assert.match(formatSummary(summary), /baseline\s+failsmall/);
+    assert.ok(progress.length > 10);
+    assert.match(formatProgress(progress[progress.length - 1]!), /%\]/);
+    assert.ok(events.some((e) => /legacy mode\): record EMPTIED/.test(e)));
+    assert.ok(region);
+    await assertStopped(region);
+  });
+
+  it('stops every server when aborted midway, and reports what ran', async () => {
+    let region: Region | undefined;
+    const controller = new AbortController();
+    const { summary } = await runReplay({
+      scenario: parseScenario(shortScenarioYaml),
+      signal: controller.signal,
+      onRegion: (r) => {
+        region = r;
+        setTimeout(() => controller.abort(), 1_500);
+      },
+    });
+    assert.equal(summary.aborted, true);
+    assert.ok(summary.real_elapsed_s < 4);
+    assert.ok(region);
+    await assertStopped(region);
+  });
+
+  it('stops every server when the run fails', async () => {
+    let region: Region | undefined;
+    await assert.rejects(
+      runReplay({
+        scenario: parseScenario(shortScenarioYaml),
+        onRegion: (r) => {
+          region = r;
+          throw new Error('boom');
+        },
+      }),
+      /boom/,
+    );
+    assert.ok(region);
+    await assertStopped(region);
+  });
+
+  it('refuses a scenario whose addresses are already taken, with a stable code', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.9', resolve));
+    try {
+      const port = (blocker.address() as net.AddressInfo).port;
+      const { startTableService } = await import('./table-service.js');
+      await assert.rejects(startTableService({ addresses: ['127.0.0.9'], port }), (e) =>
+        isFailsmallError(e, 'FS_ERR_LAB_LISTEN'),
+      );
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+  });
+});

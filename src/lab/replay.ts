@@ -1,0 +1,409 @@
+/**
+ * The replay of 2025-10-20, composed: the region on loopback ({@link startRegion}), the planner and
+ * three enactors racing in legacy mode on the endpoint's record (plan's `runRace`) and in safe mode on
+ * a twin record, the manual restore, the resolvers' cached empty answers until they expire, and the
+ * two client groups ({@link baselineGroup}, {@link failsmallGroup}) under the same open-loop load.
+ * Returns the summary (the JSON the CLI prints) and the data of the HTML report.
+ *
+ * Everything started is stopped at the end, on failure and on abort too.
+ */
+import { FailsmallError, ScaledClock, seededRandom, systemClock } from '../core/index.js';
+import type { Cancel } from '../core/index.js';
+import { HttpDnsProvider, runRace } from '../plan/index.js';
+import type { RaceOptions } from '../plan/index.js';
+import { baselineGroup, failsmallGroup, groupNames } from './groups.js';
+import type { ClientGroup, GroupName } from './groups.js';
+import { runLoad } from './load.js';
+import type { Outcome } from './load.js';
+import { startRegion } from './region.js';
+import type { Region } from './region.js';
+import type { PlanOutcome, ReportData } from './report.js';
+import { effectiveTtlS, formatDuration, phaseAt, phaseOf, realDurationMs, wireTtl } from './scenario.js';
+import type { Phase, Scenario } from './scenario.js';
+import { buildTimeline, emptyWindow, summarize } from './timeline.js';
+import type { GroupSummary, Sample } from './timeline.js';
+
+/** Options of {@link runReplay}. */
+export interface ReplayOptions {
+  readonly scenario: Scenario;
+  /** Stops the replay early; everything is still closed and what was measured is summarised. */
+  readonly signal?: AbortSignal;
+  /** Called about every {@link sampleIntervalMs} with the state of the run. */
+  readonly onProgress?: (progress: ReplayProgress) => void;
+  /** Called with a line for each event of the timeline (phase changes, the race, the restore). */
+  readonly onEvent?: (line: string) => void;
+  /** Called once the region is up (tests use it to check that everything stops at the end). */
+  readonly onRegion?: (region: Region) => void;
+  /** How often the region's counters are read, real milliseconds; default 100. */
+  readonly sampleIntervalMs?: number;
+  /**
+   * How long failsmall's resolver holds the last-known-good set without an independent upstream
+   * confirming the change, scenario seconds; default 6 h (longer than any repair the operator plans
+   * for; the 2025-10-20 record stayed empty 2 h 37 min).
+   */
+  readonly holdDownS?: number;
+}
+
+/** The state of a run, for a progress display. */
+export interface ReplayProgress {
+  /** Scenario seconds since the start. */
+  readonly atS: number;
+  readonly totalS: number;
+  readonly phase: Phase;
+  /** Share of requests that succeeded among those settled in the last real second, per group. */
+  readonly success: Readonly<Record<string, number | null>>;
+  /** Addresses in the endpoint's record set. */
+  readonly recordAddresses: number;
+}
+
+/** What the replay reports as JSON (snake_case, stable keys). */
+export interface ReplaySummary {
+  readonly scenario: {
+    readonly name: string;
+    readonly speed: number;
+    readonly seed: number;
+    readonly total_s: number;
+    readonly real_s: number;
+    readonly ttl_s: number;
+    readonly ttl_wire_s: number;
+    readonly effective_ttl_s: number;
+    readonly negative_ttl_s: number;
+    readonly rate_per_s: number;
+    readonly compression: string;
+  };
+  /** The window in which the endpoint's record was empty, scenario seconds. */
+  readonly empty_window: { readonly from_s: number; readonly to_s: number; readonly duration_s: number };
+  readonly groups: Readonly<Record<GroupName, GroupSummary & { readonly dns_queries: number }>>;
+  readonly legacy_plan: PlanOutcome & { readonly emptied_at_s: number | null };
+  readonly safe_plan: PlanOutcome;
+  /** The issue's targets, each with the value measured and whether it was met. */
+  readonly targets: Readonly<
+    Record<string, { readonly value: number | boolean | null; readonly target: string; readonly met: boolean }>
+  >;
+  readonly region: { readonly dns_queries: number; readonly table_requests: number; readonly table_rejected: number };
+  /** True when the run was stopped before its end. */
+  readonly aborted: boolean;
+  readonly real_elapsed_s: number;
+}
+
+/** What {@link runReplay} returns. */
+export interface ReplayResult {
+  readonly summary: ReplaySummary;
+  readonly report: ReportData;
+}
+
+interface MetricsJson {
+  queries?: number;
+}
+
+async function dnsMetrics(apiUrl: string): Promise<number | undefined> {
+  try {
+    const response = await fetch(`${apiUrl}/v1/metrics`, { signal: AbortSignal.timeout(2_000) });
+    if (!response.ok) return undefined;
+    const json = (await response.json()) as MetricsJson;
+    return typeof json.queries === 'number' ? json.queries : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function planOutcome(race: Awaited<ReturnType<typeof runRace>> | undefined, emptiedSeen: boolean): PlanOutcome {
+  if (race === undefined) return { record_emptied: emptiedSeen };
+  return {
+    record_emptied: race.emptied || emptiedSeen,
+    stuck: race.stuck,
+    final_addresses: (race.final.addresses ?? []).map((a) => a.address),
+  };
+}
+
+/**
+ * Runs the replay of `scenario`.
+ *
+ * @example
+ * const { summary, report } = await runReplay({ scenario: defaultScenario() });
+ * console.log(summary.groups.failsmall.success_during_empty); // 1
+ * writeFileSync('replay.html', renderReport(report));
+ */
+export async function runReplay(options: ReplayOptions): Promise<ReplayResult> {
+  const { scenario } = options;
+  const sampleIntervalMs = options.sampleIntervalMs ?? 100;
+  const holdDownS = options.holdDownS ?? 6 * 3600;
+  const event = options.onEvent ?? (() => undefined);
+  const startedReal = systemClock.now();
+  const scenarioClock = new ScaledClock({ speed: scenario.speed, start: 0 });
+  const nowS = (): number => scenarioClock.now() / 1000;
+  const stop = new AbortController();
+  const onAbort = (): void => stop.abort(options.signal?.reason);
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  if (options.signal?.aborted === true) onAbort();
+
+  const timers: Cancel[] = [];
+  const tasks: Promise<unknown>[] = [];
+  let region: Region | undefined;
+  const groups: ClientGroup[] = [];
+  const samples: Sample[] = [];
+  let sampler: Cancel | undefined;
+  let legacyRace: Awaited<ReturnType<typeof runRace>> | undefined;
+  let safeRace: Awaited<ReturnType<typeof runRace>> | undefined;
+  let restoredAtS: number | undefined;
+  let outcomes: Outcome[] | undefined;
+
+  try {
+    region = await startRegion(scenario, { scenarioClock, random: seededRandom(scenario.seed + 1) });
+    const r = region;
+    options.onRegion?.(r);
+    const groupOptions = {
+      endpointUrl: r.endpointUrl,
+      dnsServer: r.dns.dnsServer,
+      tableName: scenario.table.name,
+      table: r.table,
+      random: seededRandom(scenario.seed + 2),
+      holdDownMs: (holdDownS / scenario.speed) * 1000,
+    };
+    groups.push(await baselineGroup(groupOptions), await failsmallGroup(groupOptions));
+    event(
+      `region up: ${r.endpoint} -> ${scenario.region.addresses.join(', ')} (port ${r.table.port}), DNS ${r.dns.dnsServer}, TTL ${formatDuration(scenario.region.ttlS)} = ${r.ttl} s on the wire`,
+    );
+
+    // The timeline's actions, on the scenario clock.
+    const race = phaseOf(scenario, 'race');
+    const restore = phaseOf(scenario, 'restore');
+    for (const phase of scenario.phases) {
+      timers.push(
+        scenarioClock.setTimer(
+          () =>
+            event(
+              `${formatDuration(phase.startS).padStart(7)}  ${phase.kind}${phase.at === undefined ? '' : ` (${phase.at})`}${phase.note === undefined ? '' : `: ${phase.note}`}`,
+            ),
+          phase.startS * 1000,
+        ),
+      );
+    }
+    const provider = new HttpDnsProvider({ apiUrl: r.dns.apiUrl });
+    const raceOptions = (mode: 'legacy' | 'safe', name: string): RaceOptions & { ttl: number } => ({
+      mode,
+      seed: scenario.seed,
+      provider,
+      zone: scenario.region.zone,
+      name,
+      addresses: scenario.region.addresses,
+      removal: scenario.region.emptyAnswer === 'nxdomain' ? 'nxdomain' : 'noerror',
+      ttl: wireTtl(scenario), // honoured when plan's runRace takes a TTL; the default otherwise
+    });
+    timers.push(
+      scenarioClock.setTimer(() => {
+        tasks.push(
+          (async () => {
+            try {
+              legacyRace = await runRace(raceOptions('legacy', r.endpoint));
+              event(
+                `         the race (legacy mode): record ${legacyRace.emptied ? 'EMPTIED' : 'kept'}${legacyRace.stuck ? ', enactors stuck' : ''}`,
+              );
+              safeRace = await runRace(raceOptions('safe', r.twin));
+              event(
+                `         the race (safe mode, twin record): record ${safeRace.emptied ? 'EMPTIED' : 'never emptied'}`,
+              );
+            } catch (error) {
+              event(`         the race failed: ${String(error)}`);
+            }
+          })(),
+        );
+      }, race.startS * 1000),
+    );
+    timers.push(
+      scenarioClock.setTimer(() => {
+        tasks.push(
+          (async () => {
+            try {
+              await r.restore();
+              restoredAtS = nowS();
+              // Resolvers keep the cached empty answer until it expires: the lab serves it that long.
+              r.dns.addFault({
+                id: 'cached-empty-answer',
+                name: r.endpoint,
+                type: 'A',
+                action: scenario.region.emptyAnswer === 'nxdomain' ? 'nxdomain' : 'empty',
+                durationMs: (scenario.region.negativeTtlS / scenario.speed) * 1000,
+                comment: 'recursive resolvers still hold the cached empty answer',
+              });
+              event(
+                `         record restored by hand; cached empty answers live ${formatDuration(scenario.region.negativeTtlS)} more`,
+              );
+            } catch (error) {
+              event(`         the restore failed: ${String(error)}`);
+            }
+          })(),
+        );
+      }, restore.startS * 1000),
+    );
+
+    // Sampling the region, and the progress display.
+    const recent: Outcome[] = [];
+    const sample = async (): Promise<void> => {
+      const dnsQueries = await dnsMetrics(r.dns.apiUrl);
+      const table = r.table.snapshot();
+      const atS = nowS();
+      const sum = (f: (n: (typeof table.nodes)[number]) => number): number => table.nodes.reduce((x, n) => x + f(n), 0);
+      samples.push({
+        atS,
+        dnsQueries: dnsQueries ?? samples[samples.length - 1]?.dnsQueries ?? 0,
+        dnsByGroup: Object.fromEntries(groups.map((g) => [g.name, g.dnsQueries()])),
+        table: {
+          requests: sum((n) => n.requests),
+          rejected: sum((n) => n.rejected),
+          inService: sum((n) => n.inService),
+          queued: sum((n) => n.queued),
+        },
+        recordAddresses: r.addresses(r.endpoint),
+        safeRecordAddresses: r.addresses(r.twin),
+      });
+      if (options.onProgress !== undefined) {
+        const horizon = systemClock.now() - 1_000;
+        while (recent.length > 0 && (recent[0] as Outcome & { settledAt: number }).settledAt < horizon) recent.shift();
+        const success: Record<string, number | null> = {};
+        for (const g of groupNames) {
+          const mine = recent.filter((o) => o.group === g);
+          success[g] = mine.length === 0 ? null : mine.filter((o) => o.ok).length / mine.length;
+        }
+        options.onProgress({
+          atS,
+          totalS: scenario.totalS,
+          phase: phaseAt(scenario, atS),
+          success,
+          recordAddresses: r.addresses(r.endpoint),
+        });
+      }
+    };
+    let sampling = Promise.resolve();
+    const tick = (): void => {
+      sampling = sampling.then(sample).catch(() => undefined);
+      sampler = systemClock.setTimer(tick, sampleIntervalMs);
+    };
+    tick();
+
+    const load = await runLoad({
+      rate: scenario.load.rate,
+      durationMs: realDurationMs(scenario),
+      maxRequests: scenario.load.maxRequests,
+      timeoutMs: scenario.load.timeoutMs,
+      random: seededRandom(scenario.seed),
+      readShare: scenario.load.readShare,
+      keys: scenario.table.items,
+      groups: Object.fromEntries(groups.map((g) => [g.name, g.run])),
+      scenarioClock,
+      signal: stop.signal,
+      onOutcome: (o) => {
+        if (options.onProgress !== undefined) recent.push(Object.assign({ settledAt: systemClock.now() }, o));
+      },
+    });
+    outcomes = load.outcomes;
+    sampler?.();
+    sampler = undefined;
+    await sampling;
+    await sample();
+    await Promise.allSettled(tasks);
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+    sampler?.();
+    for (const cancel of timers) cancel();
+    await Promise.allSettled(tasks);
+    await Promise.allSettled(groups.map((g) => g.close()));
+    await region?.close();
+  }
+  if (region === undefined) throw new FailsmallError('FS_ERR_LAB_START', 'The replayed region did not start');
+
+  const emptiedAt = region.emptiedAt(region.endpoint);
+  const input = {
+    scenario,
+    outcomes: outcomes ?? [],
+    samples,
+    groups: [...groupNames],
+    ...(emptiedAt === undefined ? {} : { emptiedAtS: emptiedAt / 1000 }),
+    ...(restoredAtS === undefined ? {} : { restoredAtS }),
+  };
+  const window = emptyWindow(input);
+  const timeline = buildTimeline(input);
+  const summaries = summarize(input);
+  const last = samples[samples.length - 1];
+  const dnsByGroup = last?.dnsByGroup ?? {};
+  const groupsJson = Object.fromEntries(
+    groupNames.map((g) => [g, { ...summaries[g]!, dns_queries: dnsByGroup[g] ?? 0 }]),
+  ) as Record<GroupName, GroupSummary & { dns_queries: number }>;
+  const legacy = {
+    ...planOutcome(legacyRace, emptiedAt !== undefined),
+    emptied_at_s: emptiedAt === undefined ? null : Math.round(emptiedAt / 100) / 10,
+  };
+  const safe = planOutcome(safeRace, region.emptiedAt(region.twin) !== undefined);
+  const f = groupsJson.failsmall;
+  const ttl = effectiveTtlS(scenario);
+  const targets = {
+    failsmall_success_during_empty: {
+      value: f.success_during_empty,
+      target: '>= 0.999',
+      met: f.requests_during_empty > 0 && f.success_during_empty >= 0.999,
+    },
+    failsmall_peak_amplification: { value: f.peak_amplification, target: '<= 1.1', met: f.peak_amplification <= 1.1 },
+    failsmall_recovery_s: {
+      value: f.recovery_s,
+      target: `<= ${ttl} (one compressed TTL)`,
+      met: f.recovery_s !== null && f.recovery_s <= ttl,
+    },
+    safe_plan_record_never_emptied: {
+      value: !safe.record_emptied,
+      target: 'true',
+      met: safeRace !== undefined && !safe.record_emptied,
+    },
+  };
+  const realS = realDurationMs(scenario) / 1000;
+  const compression = `${scenario.speed}x: ${formatDuration(scenario.totalS)} of the outage in ${realS.toFixed(0)} real seconds; TTL ${formatDuration(scenario.region.ttlS)} = ${wireTtl(scenario)} s on the wire`;
+  const summary: ReplaySummary = {
+    scenario: {
+      name: scenario.name,
+      speed: scenario.speed,
+      seed: scenario.seed,
+      total_s: scenario.totalS,
+      real_s: Math.round(realS * 10) / 10,
+      ttl_s: scenario.region.ttlS,
+      ttl_wire_s: wireTtl(scenario),
+      effective_ttl_s: ttl,
+      negative_ttl_s: scenario.region.negativeTtlS,
+      rate_per_s: scenario.load.rate,
+      compression,
+    },
+    empty_window: {
+      from_s: round1(window.fromS),
+      to_s: round1(window.toS),
+      duration_s: round1(window.toS - window.fromS),
+    },
+    groups: groupsJson,
+    legacy_plan: legacy,
+    safe_plan: safe,
+    targets,
+    region: {
+      dns_queries: last?.dnsQueries ?? 0,
+      table_requests: last?.table.requests ?? 0,
+      table_rejected: last?.table.rejected ?? 0,
+    },
+    aborted: stop.signal.aborted,
+    real_elapsed_s: round1((systemClock.now() - startedReal) / 1000),
+  };
+  const report: ReportData = {
+    scenario,
+    timeline,
+    summary: summaries,
+    emptyWindow: window,
+    plans: { legacy, safe },
+    notes: [
+      "baseline: @aws-sdk/client-dynamodb with its defaults (standard retry mode, 3 attempts), NodeHttpHandler, an http.Agent resolving through cacheable-lookup pointed at the region's DNS server.",
+      `failsmall: the same client with failsmall's request handler and retry strategy: a Resolver holding the last-known-good addresses (hold-down ${formatDuration(holdDownS)} of scenario time), every address tried, a breaker and a timeout per attempt, retries from a 10 % retry budget.`,
+      `The empty window is measured from the moment the zone lost its last address to the manual restore; after the restore, resolvers keep the cached empty answer ${formatDuration(scenario.region.negativeTtlS)} (the lab serves it that long).`,
+      ...(stop.signal.aborted ? ['The run was stopped before its end.'] : []),
+    ],
+    generatedAt: new Date().toISOString(),
+  };
+  return { summary, report };
+}
+
+function round1(x: number): number {
+  return Math.round(x * 10) / 10;
+}
