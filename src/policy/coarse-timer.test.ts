@@ -177,6 +177,26 @@ describe('CoarseTimer', () => {
     assert.deepEqual(e.firedAt, [50]);
   });
 
+  it('keeps working when the wall clock steps backwards', async () => {
+    const base = new VirtualClock(100_000);
+    let offset = 0;
+    const clock: Clock = {
+      now: () => base.now() + offset,
+      setTimer: (fn, ms) => base.setTimer(fn, ms),
+      sleep: (ms, signal) => base.sleep(ms, signal),
+    };
+    const timer = new CoarseTimer({ clock });
+    const first = new Entry(clock);
+    timer.add(first, 10);
+    await base.advance(10);
+    assert.equal(first.firedAt.length, 1);
+    offset = -60_000; // NTP steps the clock back a minute
+    const second = new Entry(clock);
+    timer.add(second, 50);
+    await base.advance(50);
+    assert.deepEqual(second.firedAt, [40_060], 'fires 50 ms later, not a minute late');
+  });
+
   it('is shared per clock', () => {
     const clock = new VirtualClock();
     assert.equal(coarseTimer(clock), coarseTimer(clock));

@@ -128,7 +128,13 @@ export class CoarseTimer {
   addAt(entry: CoarseTimerEntry, dueAt: number): void {
     if (entry._bucket !== null) this.remove(entry);
     let tick = Math.ceil(dueAt / this.resolution);
-    if (!(tick > this.#lastTick)) tick = this.#lastTick + 1; // also maps NaN to the next tick
+    if (!(tick > this.#lastTick)) {
+      // Due now or in the past, or the clock stepped backwards (a wall clock corrected by NTP):
+      // then forget the ticks processed "in the future" so that this entry is not held back.
+      const current = Math.floor(this.clock.now() / this.resolution);
+      if (current < this.#lastTick) this.#lastTick = current - 1;
+      if (!(tick > this.#lastTick)) tick = this.#lastTick + 1; // also maps NaN to the next tick
+    }
     // The last bucket used is the likely one (same delay, same 10 ms): skip the Map lookup.
     let bucket = this.#recent;
     if (bucket === null || bucket.tick !== tick) {
