@@ -1,3 +1,4 @@
+export { ChaosErrorCodes } from './error-codes.js';
 export { startFaultDnsServer, isLoopback } from './fault-dns-server.js';
 export type { FaultDnsServer, FaultDnsServerOptions } from './fault-dns-server.js';
 export { ZoneStore } from './zone-store.js';

@@ -12,13 +12,23 @@
 import type { Command } from 'commander';
 import { faultActions } from '../chaos/fault-rules.js';
 
-/** Parses a duration: `250`, `250ms`, `30s`, `5m`, `1h` → milliseconds. */
+/** Parses a duration: `250`, `250ms`, `30s`, `5m`, `1h`, `2h37m` → milliseconds. */
 export function parseDuration(value: string, option: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
-  if (match === null)
-    throw new Error(`${option}: expected a duration such as 500ms, 30s or 5m, got ${JSON.stringify(value)}`);
-  const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[(match[2] ?? 'ms') as 'ms' | 's' | 'm' | 'h'];
-  return Number(match[1]) * unit;
+  const text = value.trim();
+  if (/^\d+(\.\d+)?$/.test(text)) return Number(text);
+  const units: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
+  let total = 0;
+  let rest = text;
+  while (rest !== '') {
+    const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)/.exec(rest);
+    if (match === null) {
+      throw new Error(`${option}: expected a duration such as 500ms, 30s, 5m or 2h37m, got ${JSON.stringify(value)}`);
+    }
+    total += Number(match[1]) * units[match[2]!]!;
+    rest = rest.slice(match[0].length);
+  }
+  if (text === '') throw new Error(`${option}: expected a duration such as 500ms, 30s, 5m or 2h37m, got ""`);
+  return total;
 }
 
 function parseNumber(value: string, option: string): number {

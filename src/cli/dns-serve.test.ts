@@ -140,6 +140,8 @@ describe('failsmall dns serve / dns fault', () => {
     assert.equal(parseDuration('250', '--delay'), 250);
     assert.equal(parseDuration('1.5s', '--delay'), 1500);
     assert.equal(parseDuration('5m', '--for'), 300_000);
+    assert.equal(parseDuration('2h37m', '--for'), 9_420_000);
+    assert.throws(() => parseDuration('', '--for'), /--for: expected a duration/);
     assert.throws(() => parseDuration('soon', '--for'), /--for: expected a duration/);
   });
 });
