@@ -5,6 +5,7 @@
 import { Command } from 'commander';
 import { registerDnsServe } from './dns-serve.js';
 import { registerDnsFault } from './dns-fault.js';
+import { registerDnsLookup } from './dns-lookup.js';
 
 /** Adds the `dns` command group to `program` and returns it. */
 export function registerDns(program: Command): Command {
@@ -14,5 +15,6 @@ export function registerDns(program: Command): Command {
   program.addCommand(dns);
   registerDnsServe(dns);
   registerDnsFault(dns);
+  registerDnsLookup(dns);
   return dns;
 }
