@@ -31,7 +31,16 @@ export type {
   ScheduleStep,
   SchedulerOptions,
 } from './scheduler.js';
-export { runRace, runSchedule, runWorld, planContents, ROLES, CRASH_ABOVE, CHOICE_MAX } from './race.js';
+export {
+  runRace,
+  runSchedule,
+  runWorld,
+  planContents,
+  describeDecision,
+  ROLES,
+  CRASH_ABOVE,
+  CHOICE_MAX,
+} from './race.js';
 export type {
   RaceLine,
   RaceOptions,

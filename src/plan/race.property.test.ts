@@ -1,84 +1,66 @@
 /**
  * The proof: model-based property tests over interleavings of the planner, three enactors (with
  * delays, crashes and restarts) and clean-up, explored by fast-check through the deterministic
- * scheduler. Legacy mode must find the empty record set; safe mode must hold every invariant over
- * SAFE_RUNS (100,000) explored schedules. `npm run bench -- plan-race` explores and prints too.
+ * scheduler (see race.test.worker.ts, which runs the exploration in a worker thread, away from the
+ * test runner's overhead). Legacy mode must find the empty record set and the stuck state; safe mode
+ * must hold every invariant over SAFE_RUNS (100,000) explored schedules. `npm run bench -- plan-race`
+ * explores and prints too.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import fc from 'fast-check';
-import { CHOICE_MAX, runSchedule, type ScheduleOutcome } from './race.js';
+import { Worker } from 'node:worker_threads';
+import { runSchedule } from './race.js';
+import type { ExploreRequest, ExploreResult } from './race.test.worker.js';
 
-/** Schedules explored in safe mode by `npm test`. */
+/** Schedules explored in safe mode by `npm test` (FAILSMALL_PLAN_RUNS overrides, for quick local runs). */
 const SAFE_RUNS = Number(process.env.FAILSMALL_PLAN_RUNS ?? 100_000);
 
-const schedule = fc.record({
-  choices: fc.array(fc.nat({ max: CHOICE_MAX }), { maxLength: 90 }),
-  seed: fc.nat({ max: 1_000_000 }),
-});
+function explore(request: ExploreRequest): Promise<ExploreResult> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./race.test.worker.js', import.meta.url), { workerData: request });
+    worker.once('message', (result: ExploreResult) => {
+      resolve(result);
+      void worker.terminate();
+    });
+    worker.once('error', reject);
+    worker.once('exit', (code) => code !== 0 && reject(new Error(`the explorer exited with ${code}`)));
+  });
+}
 
 /** Prints a counterexample as the interleaving it replays. */
-async function explain(mode: 'legacy' | 'safe', choices: number[], seed: number): Promise<ScheduleOutcome> {
-  const outcome = await runSchedule({ mode, choices, seed, trace: true });
-  console.log(`  shrunk schedule (${choices.length} choices, seed ${seed}): [${choices.join(', ')}]`);
+async function explain(mode: 'legacy' | 'safe', example: { choices: number[]; seed: number }): Promise<void> {
+  const outcome = await runSchedule({ mode, ...example, badPlans: mode === 'safe', trace: true });
+  console.log(`  shrunk schedule: choices [${example.choices.join(', ')}], seed ${example.seed}`);
   for (const l of outcome.lines) console.log(`    t=${String(l.at).padStart(4)} ${l.actor.padEnd(12)} ${l.text}`);
-  return outcome;
 }
 
 describe('plan race, explored (fast-check)', () => {
   it('legacy mode: finds a schedule that empties the record set, and one that leaves it stuck', async () => {
-    const found = await fc.check(
-      fc.asyncProperty(
-        schedule,
-        async ({ choices, seed }) => !(await runSchedule({ mode: 'legacy', choices, seed })).emptied,
-      ),
-      { numRuns: 20_000, seed: 20251020 },
+    const [emptied, stuck] = await Promise.all([
+      explore({ mode: 'legacy', runs: 20_000, seed: 20251020, property: 'emptied' }),
+      explore({ mode: 'legacy', runs: 20_000, seed: 20251020, property: 'stuck' }),
+    ]);
+    assert.equal(emptied.failed, true, 'legacy mode never emptied the record set');
+    console.log(
+      `legacy: emptied record set found after ${emptied.numRuns} schedules, shrunk ${emptied.numShrinks} times`,
     );
-    assert.equal(found.failed, true, 'legacy mode never emptied the record set');
-    const [{ choices, seed }] = found.counterexample!;
-    console.log(`legacy: emptied record set found after ${found.numRuns} schedules, shrunk ${found.numShrinks} times`);
-    const outcome = await explain('legacy', choices, seed);
-    assert.equal(outcome.emptied, true);
-
-    const stuck = await fc.check(
-      fc.asyncProperty(
-        schedule,
-        async ({ choices, seed }) => !(await runSchedule({ mode: 'legacy', choices, seed })).stuck,
-      ),
-      { numRuns: 20_000, seed: 20251020 },
-    );
+    await explain('legacy', emptied.counterexample!);
+    assert.equal((await runSchedule({ mode: 'legacy', ...emptied.counterexample! })).emptied, true, 'replays');
     assert.equal(stuck.failed, true, 'legacy mode never got stuck');
-    console.log(`legacy: stuck state found after ${stuck.numRuns} schedules`);
-    const [c] = stuck.counterexample!;
-    assert.equal((await runSchedule({ mode: 'legacy', ...c })).stuck, true);
+    console.log(
+      `legacy: stuck state found after ${stuck.numRuns} schedules: [${stuck.counterexample!.choices.join(', ')}]`,
+    );
+    assert.equal((await runSchedule({ mode: 'legacy', ...stuck.counterexample! })).stuck, true, 'replays');
   });
 
   it(`safe mode: ${SAFE_RUNS.toLocaleString('en')} schedules, never empty, never older, never stuck`, async () => {
-    let explored = 0;
-    let steps = 0;
-    let crashes = 0;
-    const started = performance.now();
-    const result = await fc.check(
-      fc.asyncProperty(schedule, async ({ choices, seed }) => {
-        const outcome = await runSchedule({ mode: 'safe', choices, seed, badPlans: true });
-        explored++;
-        steps += outcome.steps;
-        crashes += outcome.crashes;
-        return outcome.violations.length === 0;
-      }),
-      { numRuns: SAFE_RUNS, seed: 42 },
-    );
-    const seconds = (performance.now() - started) / 1000;
+    const result = await explore({ mode: 'safe', runs: SAFE_RUNS, seed: 42, property: 'all' });
     console.log(
-      `safe: ${explored.toLocaleString('en')} schedules explored (${steps.toLocaleString('en')} steps, ` +
-        `${crashes.toLocaleString('en')} crashes) in ${seconds.toFixed(1)} s, no violation: ${!result.failed}`,
+      `safe: ${result.explored.toLocaleString('en')} schedules explored (${result.steps.toLocaleString('en')} steps, ` +
+        `${result.crashes.toLocaleString('en')} crashes) in ${result.seconds.toFixed(1)} s, violations: ${result.failed ? 'FOUND' : 'none'}`,
     );
-    if (result.failed) {
-      const [{ choices, seed }] = result.counterexample!;
-      const outcome = await explain('safe', choices, seed);
-      assert.deepEqual(outcome.violations, []);
-    }
+    if (result.failed) await explain('safe', result.counterexample!);
     assert.equal(result.failed, false);
-    assert.ok(explored >= SAFE_RUNS);
+    assert.ok(result.explored >= SAFE_RUNS);
   });
 });
