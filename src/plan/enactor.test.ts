@@ -266,3 +266,33 @@ describe('Enactor, legacy mode (2025-10-20)', () => {
     assert.equal((await w.make('e2').runOnce())[0]!.reason, 'not-newer');
   });
 });
+
+describe('Enactor, several targets', () => {
+  it('enacts each target with its own generations and fence (A and AAAA of one name)', async () => {
+    const w = world();
+    await w.publish(set(10, 20));
+    await w.planner.publish({
+      zone: 'example.com',
+      name: 'api.example.com',
+      type: 'AAAA',
+      ttl: 30,
+      records: [{ address: '2001:db8::1', weight: 5 }],
+    });
+    await w.publish(set(10, 30));
+    const e = w.make('e1', { targets: [TARGET, 'api.example.com/AAAA'] });
+    const outcomes = await e.runOnce();
+    assert.deepEqual(
+      outcomes.map((o) => [o.target, o.generation, o.outcome]),
+      [
+        [TARGET, 2, 'applied'],
+        ['api.example.com/AAAA', 1, 'applied'],
+      ],
+    );
+    const zone = await w.provider.readZone('example.com');
+    assert.equal(readFence(zone.records, KEY), 2);
+    assert.equal(readFence(zone.records, { name: 'api.example.com', type: 'AAAA' }), 1);
+    assert.deepEqual(readAddresses(zone.records, { name: 'api.example.com', type: 'AAAA' }), [
+      { address: '2001:db8::1', weight: 5 },
+    ]);
+  });
+});
