@@ -1,0 +1,172 @@
+/**
+ * `npm run bench -- dns`: the failsmall resolver beside cacheable-lookup and node's c-ares resolver,
+ * in one process, against one DNS server on loopback (the dns module's test server).
+ *
+ * 1. Cached lookups: `resolver.lookup` vs `cacheableLookup.lookup` (pointed at the same server
+ *    through a `dns.promises.Resolver` with `setServers`), both called through their callback API,
+ *    in batches (issue 100 lookups, wait for the 100 callbacks): ns per lookup, median of rounds.
+ * 2. Uncached lookups: failsmall's wire client vs `dns.Resolver.resolve4` (c-ares), one at a time,
+ *    each for a new name (a wildcard record), interleaved rounds: ns per lookup, median of rounds.
+ * 3. The empty window: the record is emptied (NOERROR with no answer), then deleted (NXDOMAIN); after
+ *    the TTL has run out, so both must ask the server, the same number of lookups is made through
+ *    each, and the ones answered with an address are counted.
+ *
+ * Prints a table and, last, one JSON line. Real time (it is a benchmark, not a test), bounded in
+ * count and time; short TTLs (1 s) so the empty window needs only a few seconds.
+ */
+import dns from 'node:dns';
+import CacheableLookup from 'cacheable-lookup';
+import { Resolver, WireClient, startTestDnsServer } from '../dns/index.js';
+import { median, printTable } from './harness.js';
+
+type Lookup = (
+  hostname: string,
+  options: dns.LookupOptions,
+  callback: (error: unknown, address?: unknown) => void,
+) => void;
+
+const NAME = 'api.bench.test';
+/** The name emptied in part 3 (its own, so no cached copy from part 1 outlives its TTL). */
+const EMPTIED = 'db.bench.test';
+const TTL = 1; // seconds
+
+/** ns per call of a callback API: `batch` calls issued back to back, then their callbacks awaited. */
+async function cachedNs(lookup: Lookup, options: dns.LookupOptions, budgetMs: number, batch = 100): Promise<number> {
+  const runBatch = (): Promise<void> =>
+    new Promise((resolve, reject) => {
+      let left = batch;
+      const done = (error: unknown): void => {
+        if (error) reject(error as Error);
+        else if (--left === 0) resolve();
+      };
+      for (let i = 0; i < batch; i++) lookup(NAME, options, done);
+    });
+  for (let i = 0; i < 200; i++) await runBatch(); // warm up (JIT)
+  const rounds: number[] = [];
+  const until = Date.now() + budgetMs;
+  while (rounds.length < 5 || (Date.now() < until && rounds.length < 50)) {
+    const batches = 100;
+    const start = process.hrtime.bigint();
+    for (let b = 0; b < batches; b++) await runBatch();
+    rounds.push(Number(process.hrtime.bigint() - start) / (batches * batch));
+  }
+  return median(rounds);
+}
+
+let unique = 0;
+/** ns per uncached lookup, one at a time, each for a new name. */
+async function uncachedNs(resolve4: (name: string) => Promise<unknown>, count: number): Promise<number> {
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < count; i++) await resolve4(`u${unique++}.wild.bench.test`);
+  return Number(process.hrtime.bigint() - start) / count;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+const server = await startTestDnsServer({
+  zone: {
+    [NAME]: { A: ['10.0.0.1', '10.0.0.2'], ttl: 3_600 },
+    [EMPTIED]: { A: ['10.0.0.3', '10.0.0.4'], ttl: TTL },
+    '*.wild.bench.test': { A: ['10.0.0.9'], ttl: 60 },
+  },
+});
+// Hold-down longer than the bench, no second opinion: the guard keeps the set for the whole window.
+const resolver = new Resolver({ upstreams: [server.server], guard: { confirmations: 0 } });
+const cares = new dns.promises.Resolver({ timeout: 2_000, tries: 1 });
+cares.setServers([server.server]);
+// fallbackDuration 0: never fall back to the OS resolver (no network outside loopback).
+const cacheable = new CacheableLookup({ resolver: cares, fallbackDuration: 0 });
+const wire = new WireClient({ server: server.server });
+const caresUncached = new dns.promises.Resolver({ timeout: 2_000, tries: 1 });
+caresUncached.setServers([server.server]);
+
+try {
+  // --- 1. cached ------------------------------------------------------------------------------
+  // A long TTL for this part, so that no lookup is a miss.
+  const failsmallLookup = resolver.lookup as unknown as Lookup;
+  const cacheableLookup = cacheable.lookup.bind(cacheable) as unknown as Lookup;
+  await new Promise((resolve) => failsmallLookup(NAME, { family: 4 }, resolve));
+  await new Promise((resolve) => cacheableLookup(NAME, { family: 4 }, resolve));
+  const failsmallCached = await cachedNs(failsmallLookup, { family: 4 }, 1_500);
+  const cacheableCached = await cachedNs(cacheableLookup, { family: 4 }, 1_500);
+  const failsmallCachedAll = await cachedNs(failsmallLookup, { all: true }, 1_000);
+  const cacheableCachedAll = await cachedNs(cacheableLookup, { all: true }, 1_000);
+
+  // --- 2. uncached ----------------------------------------------------------------------------
+  await uncachedNs((n) => wire.resolve(n, 4), 300);
+  await uncachedNs((n) => caresUncached.resolve4(n), 300);
+  const wireRounds: number[] = [];
+  const caresRounds: number[] = [];
+  for (let round = 0; round < 7; round++) {
+    wireRounds.push(await uncachedNs((n) => wire.resolve(n, 4), 500));
+    caresRounds.push(await uncachedNs((n) => caresUncached.resolve4(n), 500));
+  }
+  const failsmallUncached = median(wireRounds);
+  const caresUncachedNs = median(caresRounds);
+  const resolverMiss = await uncachedNs((n) => resolver.resolve(n, { family: 4 }), 500);
+
+  // --- 3. the empty window --------------------------------------------------------------------
+  // Both resolvers learn the record, with its short TTL.
+  await new Promise((resolve) => failsmallLookup(EMPTIED, { family: 4 }, resolve));
+  await new Promise((resolve) => cacheableLookup(EMPTIED, { family: 4 }, resolve));
+  const perPhase = 100;
+  let failsmallAnswered = 0;
+  let cacheableAnswered = 0;
+  const answered = (lookup: Lookup): Promise<boolean> =>
+    new Promise((resolve) =>
+      lookup(EMPTIED, { family: 4 }, (error, address) => resolve(!error && typeof address === 'string')),
+    );
+  for (const phase of ['empty', 'nxdomain'] as const) {
+    if (phase === 'empty') server.behave(EMPTIED, 'empty');
+    else {
+      server.behave(EMPTIED, 'answer');
+      server.delete(EMPTIED);
+    }
+    await sleep(TTL * 1_000 + 100); // every cached copy has expired: both must ask the server
+    for (let i = 0; i < perPhase; i++) {
+      if (await answered(failsmallLookup)) failsmallAnswered++;
+      if (await answered(cacheableLookup)) cacheableAnswered++;
+      await sleep(10); // spread over ~1 s, across TTL boundaries
+    }
+  }
+  const lookupsDuringEmpty = perPhase * 2;
+  const snap = resolver.snapshot();
+
+  const us = (ns: number): string => `${(ns / 1000).toFixed(1)} µs`;
+  printTable('dns: cached lookup (callback API, batches of 100)', [
+    ['failsmall lookup {family: 4}', `${failsmallCached.toFixed(0)} ns`],
+    ['cacheable-lookup {family: 4}', `${cacheableCached.toFixed(0)} ns`],
+    ['failsmall lookup {all: true}', `${failsmallCachedAll.toFixed(0)} ns`],
+    ['cacheable-lookup {all: true}', `${cacheableCachedAll.toFixed(0)} ns`],
+    ['speed-up (family 4)', `${(cacheableCached / failsmallCached).toFixed(1)}x`],
+  ]);
+  printTable('dns: uncached lookup (one at a time, a new name each)', [
+    ['failsmall wire client', us(failsmallUncached)],
+    ['node dns.Resolver (c-ares)', us(caresUncachedNs)],
+    ['failsmall Resolver (cache miss)', us(resolverMiss)],
+  ]);
+  printTable(`dns: lookups answered with an address while the record is empty/NXDOMAIN (${lookupsDuringEmpty})`, [
+    ['failsmall', `${failsmallAnswered} (last-known-good served ${String(snap.lastKnownGoodServed)})`],
+    ['cacheable-lookup', String(cacheableAnswered)],
+  ]);
+  console.log(
+    JSON.stringify({
+      bench: 'dns',
+      failsmall_cached_ns: Math.round(failsmallCached),
+      cacheable_lookup_cached_ns: Math.round(cacheableCached),
+      failsmall_cached_all_ns: Math.round(failsmallCachedAll),
+      cacheable_lookup_cached_all_ns: Math.round(cacheableCachedAll),
+      cached_speedup: Math.round((cacheableCached / failsmallCached) * 10) / 10,
+      failsmall_uncached_ns: Math.round(failsmallUncached),
+      cares_uncached_ns: Math.round(caresUncachedNs),
+      failsmall_resolver_miss_ns: Math.round(resolverMiss),
+      failsmall_answered_during_empty: failsmallAnswered,
+      cacheable_lookup_answered_during_empty: cacheableAnswered,
+      lookups_during_empty: lookupsDuringEmpty,
+    }),
+  );
+} finally {
+  wire.close();
+  await resolver.close();
+  await server.close();
+}
