@@ -38,8 +38,8 @@ export interface ReplayOptions {
   readonly sampleIntervalMs?: number;
   /**
    * How long failsmall's resolver holds the last-known-good set without an independent upstream
-   * confirming the change, scenario seconds; default 6 h (longer than any repair the operator plans
-   * for; the 2025-10-20 record stayed empty 2 h 37 min).
+   * confirming the change, scenario seconds; default the scenario's `failsmall.hold_down` (6 h unless
+   * the file says otherwise: longer than any repair you plan for; the record stayed empty 2 h 37 min).
    */
   readonly holdDownS?: number;
 }
@@ -127,7 +127,7 @@ function planOutcome(race: Awaited<ReturnType<typeof runRace>> | undefined, empt
 export async function runReplay(options: ReplayOptions): Promise<ReplayResult> {
   const { scenario } = options;
   const sampleIntervalMs = options.sampleIntervalMs ?? 100;
-  const holdDownS = options.holdDownS ?? 6 * 3600;
+  const holdDownS = options.holdDownS ?? scenario.failsmall.holdDownS;
   const event = options.onEvent ?? (() => undefined);
   const startedReal = systemClock.now();
   const scenarioClock = new ScaledClock({ speed: scenario.speed, start: 0 });
@@ -158,7 +158,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayResult> {
       tableName: scenario.table.name,
       table: r.table,
       random: seededRandom(scenario.seed + 2),
-      holdDownMs: (holdDownS / scenario.speed) * 1000,
+      holdDownMs: Number.isFinite(holdDownS) ? (holdDownS / scenario.speed) * 1000 : Infinity,
     };
     groups.push(await baselineGroup(groupOptions), await failsmallGroup(groupOptions));
     event(
@@ -395,7 +395,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayResult> {
     plans: { legacy, safe },
     notes: [
       "baseline: @aws-sdk/client-dynamodb with its defaults (standard retry mode, 3 attempts), NodeHttpHandler, an http.Agent resolving through cacheable-lookup pointed at the region's DNS server.",
-      `failsmall: the same client with failsmall's request handler and retry strategy: a Resolver holding the last-known-good addresses (hold-down ${formatDuration(holdDownS)} of scenario time), every address tried, a breaker and a timeout per attempt, retries from a 10 % retry budget.`,
+      `failsmall: the same client with failsmall's request handler and retry strategy: a Resolver holding the last-known-good addresses (hold-down ${Number.isFinite(holdDownS) ? `${formatDuration(holdDownS)} of scenario time` : 'until the name answers again'}), every address tried, a breaker and a timeout per attempt, retries from a 10 % retry budget.`,
       `The empty window is measured from the moment the zone lost its last address to the manual restore; after the restore, resolvers keep the cached empty answer ${formatDuration(scenario.region.negativeTtlS)} (the lab serves it that long).`,
       ...(stop.signal.aborted ? ['The run was stopped before its end.'] : []),
     ],

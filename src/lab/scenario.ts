@@ -94,6 +94,14 @@ export interface Scenario {
   readonly phases: readonly Phase[];
   /** Width of a timeline bucket, scenario seconds. */
   readonly bucketS: number;
+  /** The failsmall group's settings. */
+  readonly failsmall: {
+    /**
+     * How long its resolver keeps the last-known-good addresses of a name that answers empty, without
+     * an independent upstream confirming the change, scenario seconds.
+     */
+    readonly holdDownS: number;
+  };
   /** Length of the whole run, scenario seconds. */
   readonly totalS: number;
 }
@@ -227,6 +235,9 @@ export const scenarioFileSchema = z
       .min(1, 'expected at least one phase')
       .max(100, 'expected at most 100 phases'),
     bucket: duration('the bucket width').optional(),
+    failsmall: z
+      .strictObject({ hold_down: duration('the hold-down', true).default(6 * 3600) })
+      .default({ hold_down: 6 * 3600 }),
   })
   .superRefine((s, ctx) => {
     if (s.region.endpoint !== s.region.zone && !s.region.endpoint.endsWith(`.${s.region.zone}`)) {
@@ -316,6 +327,7 @@ function build(file: z.output<typeof scenarioFileSchema>): Scenario {
     },
     phases,
     bucketS,
+    failsmall: { holdDownS: file.failsmall.hold_down },
     totalS: t,
   };
 }
