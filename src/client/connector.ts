@@ -6,7 +6,7 @@
  */
 import dns from 'node:dns';
 import net from 'node:net';
-import { Emitter, channel, systemClock, validate, type Clock } from '../core/index.js';
+import { Emitter, abortReason, channel, systemClock, validate, type Clock } from '../core/index.js';
 import { AddressHealth, type Address, type AddressHealthOptions } from './address-order.js';
 import { errorCode, raceAddresses, type AttemptRecord } from './happy-eyeballs.js';
 
@@ -126,6 +126,28 @@ export type ConnectorEvent =
 
 const connectChannel = channel('client', 'connect');
 
+/** Settles with `promise`, or rejects with the signal's reason as soon as it aborts. */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    promise.catch(() => {});
+    return Promise.reject(abortReason(signal));
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(abortReason(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
 /**
  * Resolves, orders and races: see the module comment. One connector per dependency (or per process)
  * is enough; it holds only the failed-address memory and counters.
@@ -175,10 +197,12 @@ export class Connector {
   ): Promise<{ addresses: readonly Address[]; source: string | undefined }> {
     const ip = net.isIP(hostname);
     if (ip !== 0) return { addresses: [{ address: hostname, family: ip === 6 ? 6 : 4 }], source: 'literal' };
-    const answer = await this.#resolver.resolve(
-      hostname,
-      signal === undefined ? { family: this.#family } : { family: this.#family, signal },
-    );
+    if (signal === undefined) {
+      const answer = await this.#resolver.resolve(hostname, { family: this.#family });
+      return { addresses: answer.addresses, source: answer.source };
+    }
+    // The resolver gets the signal too, but one that ignores it must not hold the caller.
+    const answer = await abortable(this.#resolver.resolve(hostname, { family: this.#family, signal }), signal);
     return { addresses: answer.addresses, source: answer.source };
   }
 

@@ -84,6 +84,63 @@ describe('createHttpAgent / createHttpsAgent', () => {
     }
   });
 
+  it('respects maxSockets although connections are made asynchronously', async () => {
+    const slow = await startHttpServer((_req, res) => setTimeout(() => res.end('slow'), 20));
+    const agent = createHttpAgent({ resolver, agent: { keepAlive: true, maxSockets: 2 } });
+    try {
+      const sockets = new Set<unknown>();
+      const bodies = await Promise.all(
+        Array.from(
+          { length: 10 },
+          () =>
+            new Promise<string>((resolve, reject) => {
+              const req = http.get(`http://api.lab.test:${slow.port}/`, { agent }, (res) => {
+                let body = '';
+                res.setEncoding('utf8');
+                res.on('data', (chunk: string) => (body += chunk));
+                res.on('end', () => resolve(body));
+              });
+              req.on('socket', (socket) => sockets.add(socket));
+              req.on('error', reject);
+            }),
+        ),
+      );
+      assert.deepEqual(new Set(bodies), new Set(['slow']));
+      assert.equal(sockets.size, 2, 'two connections served the ten requests');
+      assert.equal(agent.snapshot().connects, 2);
+    } finally {
+      agent.destroy();
+      await slow.close();
+    }
+  });
+
+  it('fails every queued request when no address accepts, and is not left stuck', async () => {
+    const agent = createHttpAgent({ resolver, agent: { keepAlive: true, maxSockets: 1 } });
+    try {
+      const results = await Promise.allSettled(
+        Array.from({ length: 3 }, () => get(http, `http://dead.lab.test:${server.port}/`, { agent })),
+      );
+      for (const r of results) {
+        assert.equal(r.status, 'rejected');
+        assert.ok(isFailsmallError((r as PromiseRejectedResult).reason, 'FS_ERR_CLIENT_CONNECT_FAILED'));
+      }
+      assert.deepEqual({ ...agent.sockets }, {});
+      // The pool recovered: a request to a live name goes through.
+      assert.equal((await get(http, `http://api.lab.test:${server.port}/`, { agent })).status, 200);
+    } finally {
+      agent.destroy();
+    }
+  });
+
+  it('agent.destroy() cancels a connect in progress', async () => {
+    const hanging = { resolve: () => new Promise<never>(() => {}) };
+    const agent = createHttpAgent({ resolver: hanging });
+    const request = get(http, `http://api.lab.test:${server.port}/`, { agent });
+    await new Promise((resolve) => setImmediate(resolve));
+    agent.destroy();
+    await assert.rejects(request, (e) => isFailsmallError(e, 'FS_ERR_ABORTED'));
+  });
+
   it('documents Node 20: a plain agent with a lookup returning every address tries the same-family ones too (autoSelectFamily)', async () => {
     // What `lookup: resolver.lookup` gives got, axios and http.Agent without failsmall's agents.
     const lookup = ((_host: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) => {
