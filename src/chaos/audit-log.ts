@@ -40,10 +40,16 @@ export class AuditLog {
     this.capacity = positiveInteger('capacity', capacity);
   }
 
+  /** Appends an entry (dropping the oldest past `capacity`) and emits it. */
   add(entry: AuditEntry): void {
     this.#entries.push(entry);
     if (this.#entries.length > this.capacity) this.#entries.splice(0, this.#entries.length - this.capacity);
     this.events.emit(entry);
+  }
+
+  /** Plain JSON for metrics. */
+  snapshot(): { capacity: number; kept: number } {
+    return { capacity: this.capacity, kept: this.#entries.length };
   }
 
   /** The last `limit` entries, oldest first. */

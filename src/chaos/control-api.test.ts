@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import diagnostics from 'node:diagnostics_channel';
 import { after, before, describe, it } from 'node:test';
 import { VirtualClock } from '../core/clock.js';
 import { seededRandom } from '../core/random.js';
@@ -128,6 +129,22 @@ describe('control API', () => {
     );
   });
 
+  it('publishes every change on failsmall:chaos:change', async () => {
+    const seen: { kind: string }[] = [];
+    const listener = (message: unknown): void => void seen.push(message as { kind: string });
+    diagnostics.subscribe('failsmall:chaos:change', listener);
+    try {
+      await call('POST', '/v1/faults', { id: 'watched', name: 'x.example.org', action: 'drop' });
+      await call('DELETE', '/v1/faults/watched');
+    } finally {
+      diagnostics.unsubscribe('failsmall:chaos:change', listener);
+    }
+    assert.deepEqual(
+      seen.map((e) => e.kind),
+      ['fault-add', 'fault-remove'],
+    );
+  });
+
   it('rejects bad requests naming the field', async () => {
     const path = '/v1/zones/amazonaws.com/changes';
     await fails('POST', path, '{"changes": [', 400, 'FS_ERR_CHAOS_INVALID_REQUEST', /not valid JSON/);
@@ -204,7 +221,16 @@ describe('control API', () => {
     const audit = (await call('GET', '/v1/audit')).json as { entries: { kind: string }[] };
     assert.deepEqual(
       audit.entries.map((e) => e.kind).filter((k) => k.startsWith('fault')),
-      ['fault-add', 'fault-add', 'fault-remove', 'fault-clear', 'fault-add', 'fault-clear'],
+      [
+        'fault-add',
+        'fault-remove',
+        'fault-add',
+        'fault-add',
+        'fault-remove',
+        'fault-clear',
+        'fault-add',
+        'fault-clear',
+      ],
     );
   });
 

@@ -42,7 +42,7 @@ function literal(
   _family: unknown,
   callback: (error: null, address: string, family: number) => void,
 ): void {
-  callback(null, address, net.isIPv6(address) ? 6 : 4);
+  callback(null, address, address.includes(':') ? 6 : 4); // cheaper than net.isIPv6's regular expression
 }
 
 /** Largest bytes waiting to be written to one TCP client before it is cut off (a client that never reads). */

@@ -7,7 +7,7 @@
 import { isIP } from 'node:net';
 import { systemClock, type Clock } from '../core/clock.js';
 import { FailsmallError } from '../core/errors.js';
-import type { Emitter } from '../core/events.js';
+import { channel, type Emitter } from '../core/events.js';
 import { mathRandom, type Random } from '../core/random.js';
 import { AuditLog, type AuditEntry } from './audit-log.js';
 import { ControlApi } from './control-api.js';
@@ -151,6 +151,11 @@ export async function startFaultDnsServer(options: FaultDnsServerOptions = {}): 
   );
   const log = new QueryLog(options.logCapacity ?? 10_000);
   const audit = new AuditLog();
+  // Every change also goes to node:diagnostics_channel `failsmall:chaos:change` (free when nobody listens).
+  const changes = channel('chaos', 'change');
+  audit.events.on((entry) => {
+    if (changes.hasSubscribers) changes.publish(entry);
+  });
   store.events.on((e) => audit.add({ at: clock.now(), kind: 'zone-change', ...e }));
   faults.events.on((e) => {
     if (e.change === 'clear') audit.add({ at: e.at, kind: 'fault-clear', removed: e.rules.map((r) => r.id) });

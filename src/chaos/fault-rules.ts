@@ -217,6 +217,9 @@ export const faultRuleSchema = z
 /**
  * Validates a rule input and normalises it into a {@link FaultRule}. Pure: `now` fixes a relative
  * window (`durationMs`) and `createdAt`. Throws `FS_ERR_CHAOS_INVALID_FAULT` naming the field.
+ *
+ * @example
+ * parseFaultRule({ name: 'sts.*', action: 'delay', delayMs: 2000, durationMs: 60_000 }, 'f1', clock.now());
  */
 export function parseFaultRule(input: unknown, id: string, now: number): FaultRule {
   const parsed = faultRuleSchema.safeParse(input);
@@ -274,6 +277,10 @@ export function ruleMatches(rule: FaultRule, query: FaultQuery, now: number): bo
  * The rule that decides this query's fate, or undefined for the true answer: the first rule (in order)
  * that matches and fires. A rule with probability 1 fires without a draw; one with probability p in
  * (0, 1) fires when `random.next() < p`; 0 never fires. Pure given `random`.
+ *
+ * @example
+ * const rules = [parseFaultRule({ name: 'dynamodb.*', type: 'A', action: 'empty', probability: 0.5 }, 'f1', 0)];
+ * decideFault(rules, { name: 'dynamodb.us-east-1.amazonaws.com', type: 'A', transport: 'udp' }, 0, seededRandom(1));
  */
 export function decideFault(
   rules: readonly FaultRule[],

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import diagnostics from 'node:diagnostics_channel';
 import { describe, it } from 'node:test';
 import dnsPacket from 'dns-packet';
 import fc from 'fast-check';
@@ -231,6 +232,30 @@ describe('DnsResponder', () => {
     assert.equal(slow.ask('api.example.com')!.rcode, 'SERVFAIL');
     assert.ok(slow.responder.delayMs >= 1000 && slow.responder.delayMs < 1100);
     assert.equal(responder.delayMs, 0);
+  });
+
+  it('publishes each fault decision on failsmall:chaos:fault', () => {
+    const { ask } = setup([{ id: 'lie', name: 'api.*', type: 'A', action: 'empty' }]);
+    const seen: unknown[] = [];
+    const listener = (message: unknown): void => void seen.push(message);
+    diagnostics.subscribe('failsmall:chaos:fault', listener);
+    try {
+      ask('api.example.com');
+      ask('api.example.com', { type: 'AAAA' });
+    } finally {
+      diagnostics.unsubscribe('failsmall:chaos:fault', listener);
+    }
+    assert.deepEqual(seen, [
+      {
+        at: 10_000,
+        name: 'api.example.com',
+        type: 'A',
+        transport: 'udp',
+        client: '127.0.0.1',
+        rule: 'lie',
+        action: 'empty',
+      },
+    ]);
   });
 
   it('opens a fault window on the server clock', async () => {

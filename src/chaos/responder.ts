@@ -16,6 +16,7 @@
  * query beyond those caps.
  */
 import type { Clock } from '../core/clock.js';
+import { channel } from '../core/events.js';
 import type { Random } from '../core/random.js';
 import type { DnsMetrics } from './dns-metrics.js';
 import { faultDelay, randomAddress, type FaultEngine, type FaultRule } from './fault-rules.js';
@@ -68,6 +69,9 @@ interface CacheEntry {
   /** Its truncated form, built on first need. */
   truncated: Buffer | undefined;
 }
+
+/** node:diagnostics_channel `failsmall:chaos:fault`: one message per query a fault rule decided. */
+const faultChannel = channel('chaos', 'fault');
 
 const rcodeOf = { NOERROR: Rcode.NOERROR, NXDOMAIN: Rcode.NXDOMAIN, REFUSED: Rcode.REFUSED } as const;
 const noRecords: readonly Buffer[] = [];
@@ -234,6 +238,17 @@ export class DnsResponder {
   ): Buffer | undefined {
     const p = this.#parser;
     this.delayMs = faultDelay(rule, this.#random);
+    if (faultChannel.hasSubscribers) {
+      faultChannel.publish({
+        at: now,
+        name: entry.name,
+        type: entry.type,
+        transport,
+        client,
+        rule: rule.id,
+        action: rule.action,
+      });
+    }
     let parts: ResponseParts;
     switch (rule.action) {
       case 'drop':
