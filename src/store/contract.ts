@@ -1,6 +1,7 @@
 /**
  * The one contract test suite every {@link PlanStore} passes: memory, SQLite and PostgreSQL register it
- * with their own factory. Exported so that a user's own store (DynamoDB, etcd …) can run it too.
+ * with their own factory (contract.test.ts). It imports `node:test`, so it is kept out of the
+ * `failsmall/store` entry point; a new backend registers it the same way in its own test file.
  */
 import assert from 'node:assert/strict';
 import { after, describe, it as test } from 'node:test';

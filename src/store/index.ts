@@ -4,8 +4,6 @@ export { PostgresPlanStore } from './postgres-store.js';
 export type { PostgresPlanStoreOptions } from './postgres-store.js';
 export { openPlanStore } from './open.js';
 export { postgresFromEnv, POSTGRES_SKIP_REASON } from './pg-env.js';
-export { registerStoreContract } from './contract.js';
-export type { StoreFactory } from './contract.js';
 export { StoreErrorCodes } from '../core/store.js';
 export type {
   PlanStore,
