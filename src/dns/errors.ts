@@ -31,6 +31,8 @@ export const DnsErrorCodes = {
   CLOSED: 'FS_ERR_DNS_CLOSED',
   /** The snapshot file could not be read or written (reported as an event, never thrown). */
   SNAPSHOT: 'FS_ERR_DNS_SNAPSHOT',
+  /** The label for an error that is not a failsmall error (a custom upstream threw a plain Error); never thrown. */
+  UNKNOWN: 'FS_ERR_DNS_UNKNOWN',
 } as const satisfies Record<string, ErrorCode>;
 
 /** One of {@link DnsErrorCodes}. */
