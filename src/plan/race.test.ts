@@ -32,6 +32,24 @@ describe('runRace (the scripted race of 2025-10-20)', () => {
     }
   });
 
+  it('takes the endpoint, addresses and TTL it is given', async () => {
+    const p = new MemoryDnsProvider({ zones: [{ name: 'amazonaws.example' }] });
+    const result = await runRace({
+      mode: 'safe',
+      provider: p,
+      zone: 'amazonaws.example',
+      name: 'dynamodb.us-east-1.amazonaws.example',
+      addresses: ['127.0.0.10', '127.0.0.11'],
+      ttl: 1,
+    });
+    assert.deepEqual(
+      result.final.addresses?.map((a) => a.address),
+      ['127.0.0.10', '127.0.0.11'],
+    );
+    const set = p.peek('amazonaws.example').find((r) => r.type === 'A');
+    assert.equal(set?.ttl, 1);
+  });
+
   it('is deterministic for a seed', async () => {
     const a = await runRace({ mode: 'legacy', seed: 7, provider: provider() });
     const b = await runRace({ mode: 'legacy', seed: 7, provider: provider() });

@@ -472,6 +472,8 @@ export interface RaceOptions {
   readonly zone?: string;
   /** Default `dynamodb.us-east-1.<zone>`. */
   readonly name?: string;
+  /** TTL of the records in seconds, default 5. */
+  readonly ttl?: number;
   /** The endpoint's load balancers, default `192.0.2.10`, `.11`, `.12`. */
   readonly addresses?: readonly string[];
   /** Plans after generation 1, default 7 (generations 2..8). */
@@ -543,6 +545,7 @@ export async function runRace(options: RaceOptions): Promise<ScheduleOutcome & {
     clock,
     ...(options.zone === undefined ? {} : { zone: options.zone }),
     ...(options.name === undefined ? {} : { name: options.name }),
+    ...(options.ttl === undefined ? {} : { ttl: options.ttl }),
     initial,
     plans,
     probeRecords: plans.at(-1) ?? initial,
