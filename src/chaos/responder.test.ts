@@ -117,6 +117,30 @@ describe('DnsResponder', () => {
     assert.equal((tcp.answers[0]!.data as Buffer[]).map((b) => b.toString()).join(''), 'x'.repeat(1500));
   });
 
+  it('answers SERVFAIL over TCP when an answer cannot fit in 64 KiB', () => {
+    const { ask, store } = setup();
+    store.apply('example.com', {
+      changes: [
+        {
+          action: 'UPSERT',
+          recordSet: {
+            name: 'vast.example.com',
+            type: 'TXT',
+            ttl: 60,
+            records: Array.from({ length: 20 }, (_, i) => ({ value: `${i}`.padEnd(4000, 'v') })),
+          },
+        },
+      ],
+    });
+    for (let i = 0; i < 2; i++) {
+      const tcp = ask('vast.example.com', { type: 'TXT' }, 'tcp')!;
+      assert.equal(tcp.rcode, 'SERVFAIL');
+      assert.equal(tcp.flag_tc, false);
+      const udp = ask('vast.example.com', { type: 'TXT', edns: 1232 })!;
+      assert.equal(udp.flag_tc, true);
+    }
+  });
+
   it('answers malformed queries with FORMERR, other opcodes with NOTIMP, EDNS v1 with BADVERS, and ignores responses', () => {
     const { responder, log } = setup();
     const two = dnsPacket.encode({

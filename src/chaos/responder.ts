@@ -164,7 +164,10 @@ export class DnsResponder {
     let out: Buffer;
     if (entry.response !== undefined) {
       let cached = entry.response;
-      if (cached.length > limit) cached = entry.truncated ??= truncatedResponse(cached, p.questionEnd, opt);
+      // Over UDP a large answer goes out truncated (cached too); over TCP #done turns one over 64 KiB into SERVFAIL.
+      if (cached.length > limit && transport === 'udp') {
+        cached = entry.truncated ??= truncatedResponse(cached, p.questionEnd, opt);
+      }
       out = patchCached(cached, query, p.questionEnd);
     } else {
       out = assembleResponse(query, p.questionEnd, this.#parts(entry, undefined), opt);
