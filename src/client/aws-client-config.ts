@@ -3,7 +3,7 @@
  * client's config. Resolution through failsmall (last-known-good), the whole address set tried, each
  * attempt under a breaker and a timeout, and SDK retries drawn from a retry budget.
  */
-import { systemClock } from '../core/index.js';
+import { systemClock, validate, type Clock } from '../core/index.js';
 import { circuitBreaker } from '../policy/breaker.js';
 import { pipeline } from '../policy/pipeline.js';
 import { timeout } from '../policy/timeout.js';
@@ -14,11 +14,10 @@ import {
   type FailsmallRequestHandler,
 } from './aws-request-handler.js';
 import { awsRetryStrategy, type AwsRetryStrategyOptions, type FailsmallRetryStrategy } from './aws-retry-strategy.js';
-import { validate } from '../core/index.js';
 
 /** Options of {@link awsClientConfig}: those of the request handler and of the retry strategy, plus the per-attempt policy pieces. */
 export interface AwsClientConfigOptions
-  extends Omit<AwsRequestHandlerOptions, 'policy'>, Omit<AwsRetryStrategyOptions, 'clock'> {
+  extends Omit<AwsRequestHandlerOptions, 'policy' | 'clock'>, Omit<AwsRetryStrategyOptions, 'clock'> {
   /**
    * The breaker each attempt goes through; default a `circuitBreaker()` (5 failures in a row open it
    * for 30 s) named after `dependency`; `false` for none.
@@ -32,6 +31,17 @@ export interface AwsClientConfigOptions
   readonly attemptTimeout?: number;
   /** Replaces the breaker and timeout: the whole per-attempt policy (no retry inside: the SDK retries). */
   readonly policy?: Policy;
+  /**
+   * The clock of the breaker, the attempt timeout and the retry strategy (backoff sleeps, budget
+   * windows); default `systemClock`. A scaled replay passes its scenario clock here.
+   */
+  readonly clock?: Clock;
+  /**
+   * The clock of the connector (attempt delay, connect timeout, address penalties); default
+   * `systemClock`, also in a scaled replay: sockets connect in real time, and a connect timeout of
+   * 10 scenario seconds would be a few real milliseconds at high speed.
+   */
+  readonly connectClock?: Clock;
 }
 
 /** What {@link awsClientConfig} returns: spread it into an SDK client's configuration. */
@@ -70,7 +80,11 @@ export function awsClientConfig(options: AwsClientConfigOptions = {}): AwsClient
           : pipeline({ dependency: options.dependency }, ...pieces);
     }
   }
-  const requestHandler = awsRequestHandler({ ...options, ...(policy === undefined ? {} : { policy }) });
+  const requestHandler = awsRequestHandler({
+    ...options,
+    clock: options.connectClock ?? systemClock,
+    ...(policy === undefined ? {} : { policy }),
+  });
   const retryStrategy = awsRetryStrategy({ ...options, clock });
   return { requestHandler, retryStrategy };
 }

@@ -24,7 +24,11 @@ import { FailsmallHttpAgent, FailsmallHttpsAgent } from './http-agent.js';
 import { FailsmallUndiciAgent } from './undici-agent.js';
 
 /** Options of {@link dependency}. */
-export interface DependencyOptions extends Omit<ConnectorOptions, 'dependency'> {
+export interface DependencyOptions extends Omit<ConnectorOptions, 'dependency' | 'clock'> {
+  /** The clock of the policies (breaker, timeout, retry, budget windows); default `systemClock`. */
+  readonly clock?: Clock;
+  /** The clock of the connector (attempt delay, connect timeout, address penalties); default `systemClock`, also in a scaled replay (sockets connect in real time). */
+  readonly connectClock?: Clock;
   /**
    * The retry budget shared by `execute` and the AWS retry strategy; default
    * `ratioBudget({ ratio: 0.1, minRetriesPerSecond: 1 })`: retries add at most 10 % to the traffic.
@@ -72,7 +76,7 @@ export class Dependency {
     this.name = name;
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
-    this.connector = new Connector({ ...options, dependency: name });
+    this.connector = new Connector({ ...options, clock: options.connectClock ?? systemClock, dependency: name });
     this.budget = options.budget ?? ratioBudget({ ratio: 0.1, minRetriesPerSecond: 1 });
     const attemptTimeout = validate.duration('attemptTimeout', options.attemptTimeout ?? 5_000, true);
     const pieces: Policy[] = [];
