@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import diagnostics from 'node:diagnostics_channel';
 import { describe, it } from 'node:test';
 import { VirtualClock } from '../core/clock.js';
 import { FailsmallError, isFailsmallError } from '../core/errors.js';
@@ -174,6 +175,25 @@ describe('Enactor, safe mode', () => {
     assert.deepEqual(rolled[0]?.details, { from: 2, to: 1 });
     const explicit = await e.rollback(TARGET, { to: 2 });
     assert.deepEqual(explicit.plan.body.records, set(40, 41, 42));
+  });
+
+  it('publishes decisions and escalations on diagnostics channels', async () => {
+    const w = world();
+    const seen: string[] = [];
+    const onDecision = (m: unknown): void => void seen.push(`decision:${(m as { decision: string }).decision}`);
+    const onEscalation = (m: unknown): void => void seen.push(`escalation:${(m as { reason: string }).reason}`);
+    diagnostics.subscribe('failsmall:plan:decision', onDecision);
+    diagnostics.subscribe('failsmall:plan:escalation', onEscalation);
+    try {
+      await w.publish(set(10, 10));
+      await w.make('e1').runOnce();
+      await w.publish([]);
+      await w.make('e1').runOnce();
+    } finally {
+      diagnostics.unsubscribe('failsmall:plan:decision', onDecision);
+      diagnostics.unsubscribe('failsmall:plan:escalation', onEscalation);
+    }
+    assert.deepEqual(seen, ['decision:applied', 'decision:refused', 'escalation:guard-empty', 'decision:escalated']);
   });
 
   it('run() loops on its clock until aborted', async () => {
