@@ -65,6 +65,8 @@ export class DnsServer {
   readonly #clock: Clock;
   readonly #sockets = new Set<net.Socket>();
   readonly #timers = new Set<Cancel>();
+  /** Delayed replies still owed per TCP connection. */
+  readonly #owed = new WeakMap<net.Socket, number>();
   #closed = false;
   #udpQueries = 0;
   #tcpQueries = 0;
@@ -182,7 +184,11 @@ export class DnsServer {
     this.#tcpConnections++;
     this.#sockets.add(socket);
     socket.setTimeout(idleMs);
-    socket.on('timeout', () => socket.destroy());
+    // Idle means no traffic and no reply owed (RFC 7766 §6.2.3): a delay fault longer than the idle
+    // timeout must not cost the client its answer.
+    socket.on('timeout', () => {
+      if ((this.#owed.get(socket) ?? 0) === 0) socket.destroy();
+    });
     socket.on('error', () => void this.#socketErrors++);
     socket.on('close', () => this.#sockets.delete(socket));
     const client = socket.remoteAddress ?? '';
@@ -227,8 +233,12 @@ export class DnsServer {
       write();
       return;
     }
+    this.#owed.set(socket, (this.#owed.get(socket) ?? 0) + 1);
     const cancel = this.#clock.setTimer(() => {
       this.#timers.delete(cancel);
+      const owed = (this.#owed.get(socket) ?? 1) - 1;
+      if (owed === 0) this.#owed.delete(socket);
+      else this.#owed.set(socket, owed);
       if (!this.#closed) write();
     }, delay);
     this.#timers.add(cancel);

@@ -272,6 +272,16 @@ describe('DNS over TCP', () => {
     }
   });
 
+  it('keeps a connection open past the idle timeout while a delayed reply is owed', async () => {
+    const added = server.addFault({ name: ddb, action: 'delay', delayMs: 600, transport: 'tcp' });
+    try {
+      const reply = decodeReply((await exchange(frame(probeQuery(ddb, { id: 9 })), 1))[0]!);
+      assert.equal(reply.answers.length, 2);
+    } finally {
+      server.faults.remove(added.id);
+    }
+  });
+
   it('closes idle connections, connections over the cap, and an empty frame', async () => {
     const waitClose = (socket: net.Socket): Promise<number> => {
       const start = performance.now();
