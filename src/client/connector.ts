@@ -244,8 +244,7 @@ export class Connector {
         attempts: result.attempts,
         ms: this.#clock.now() - started,
       };
-      this.events.emit(event);
-      if (connectChannel.hasSubscribers) connectChannel.publish(event);
+      this.#publish(event);
       return { socket: result.value, address: result.address, attempts: result.attempts, source };
     } catch (error) {
       const details = (error as { details?: { attempts?: AttemptRecord[] } }).details;
@@ -261,8 +260,7 @@ export class Connector {
         attempts,
         ms: this.#clock.now() - started,
       };
-      this.events.emit(event);
-      if (connectChannel.hasSubscribers) connectChannel.publish(event);
+      this.#publish(event);
       throw error;
     }
   }
@@ -275,6 +273,11 @@ export class Connector {
       sources: { ...this.#sources },
       health: this.health.snapshot(this.#clock.now()),
     };
+  }
+
+  #publish(event: ConnectorEvent): void {
+    if (this.events.hasListeners) this.events.emit(event);
+    if (connectChannel.hasSubscribers) connectChannel.publish(event);
   }
 
   #learn(attempts: readonly AttemptRecord[], port: number): void {
