@@ -4,7 +4,8 @@
  *
  * 1. Cached lookups: `resolver.lookup` vs `cacheableLookup.lookup` (pointed at the same server
  *    through a `dns.promises.Resolver` with `setServers`), both called through their callback API,
- *    in batches (issue 100 lookups, wait for the 100 callbacks): ns per lookup, median of rounds.
+ *    in batches (issue 100 lookups, wait for the 100 callbacks): ns per lookup, median of rounds;
+ *    also one awaited lookup at a time (includes a promise per call on both sides).
  * 2. Uncached lookups: failsmall's wire client vs `dns.Resolver.resolve4` (c-ares), one at a time,
  *    each for a new name (a wildcard record), interleaved rounds: ns per lookup, median of rounds.
  * 3. The empty window: the record is emptied (NOERROR with no answer), then deleted (NXDOMAIN); after
@@ -53,6 +54,19 @@ async function cachedNs(lookup: Lookup, options: dns.LookupOptions, budgetMs: nu
   return median(rounds);
 }
 
+/** ns per call of a callback API, one awaited call at a time (a connect at a time). */
+async function cachedSequentialNs(lookup: Lookup, options: dns.LookupOptions, calls = 50_000): Promise<number> {
+  const one = (): Promise<unknown> => new Promise((resolve) => lookup(NAME, options, resolve));
+  for (let i = 0; i < 10_000; i++) await one();
+  const rounds: number[] = [];
+  for (let r = 0; r < 5; r++) {
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < calls; i++) await one();
+    rounds.push(Number(process.hrtime.bigint() - start) / calls);
+  }
+  return median(rounds);
+}
+
 let unique = 0;
 /** ns per uncached lookup, one at a time, each for a new name. */
 async function uncachedNs(resolve4: (name: string) => Promise<unknown>, count: number): Promise<number> {
@@ -89,6 +103,8 @@ try {
   await new Promise((resolve) => cacheableLookup(NAME, { family: 4 }, resolve));
   const failsmallCached = await cachedNs(failsmallLookup, { family: 4 }, 1_500);
   const cacheableCached = await cachedNs(cacheableLookup, { family: 4 }, 1_500);
+  const failsmallCachedSeq = await cachedSequentialNs(failsmallLookup, { family: 4 });
+  const cacheableCachedSeq = await cachedSequentialNs(cacheableLookup, { family: 4 }, 10_000);
   const failsmallCachedAll = await cachedNs(failsmallLookup, { all: true }, 1_000);
   const cacheableCachedAll = await cachedNs(cacheableLookup, { all: true }, 1_000);
 
@@ -139,6 +155,8 @@ try {
     ['failsmall lookup {all: true}', `${failsmallCachedAll.toFixed(0)} ns`],
     ['cacheable-lookup {all: true}', `${cacheableCachedAll.toFixed(0)} ns`],
     ['speed-up (family 4)', `${(cacheableCached / failsmallCached).toFixed(1)}x`],
+    ['failsmall, one awaited at a time', `${failsmallCachedSeq.toFixed(0)} ns`],
+    ['cacheable-lookup, one awaited at a time', `${cacheableCachedSeq.toFixed(0)} ns`],
   ]);
   printTable('dns: uncached lookup (one at a time, a new name each)', [
     ['failsmall wire client', us(failsmallUncached)],
@@ -157,6 +175,8 @@ try {
       failsmall_cached_all_ns: Math.round(failsmallCachedAll),
       cacheable_lookup_cached_all_ns: Math.round(cacheableCachedAll),
       cached_speedup: Math.round((cacheableCached / failsmallCached) * 10) / 10,
+      failsmall_cached_sequential_ns: Math.round(failsmallCachedSeq),
+      cacheable_lookup_cached_sequential_ns: Math.round(cacheableCachedSeq),
       failsmall_uncached_ns: Math.round(failsmallUncached),
       cares_uncached_ns: Math.round(caresUncachedNs),
       failsmall_resolver_miss_ns: Math.round(resolverMiss),
