@@ -29,16 +29,16 @@ describe('interleave', () => {
 describe('AddressHealth', () => {
   it('moves a failed address to the back for the penalty window, then forgives it', () => {
     const health = new AddressHealth({ penalty: 30_000 });
-    const set = [v4('127.0.0.9'), v4('127.0.0.1'), v4('127.0.0.2')];
-    health.recordFailure('127.0.0.9', 80, 1_000);
+    const set = [v4('127.0.0.201'), v4('127.0.0.1'), v4('127.0.0.2')];
+    health.recordFailure('127.0.0.201', 80, 1_000);
     assert.deepEqual(
       health.order(set, 80, 1_000).map((a) => a.address),
-      ['127.0.0.1', '127.0.0.2', '127.0.0.9'],
+      ['127.0.0.1', '127.0.0.2', '127.0.0.201'],
     );
     // Another port of the same address is another endpoint.
-    assert.equal(health.order(set, 443, 1_000)[0]!.address, '127.0.0.9');
-    assert.equal(health.isPenalised('127.0.0.9', 80, 30_999), true);
-    assert.equal(health.order(set, 80, 31_000)[0]!.address, '127.0.0.9');
+    assert.equal(health.order(set, 443, 1_000)[0]!.address, '127.0.0.201');
+    assert.equal(health.isPenalised('127.0.0.201', 80, 30_999), true);
+    assert.equal(health.order(set, 80, 31_000)[0]!.address, '127.0.0.201');
     assert.deepEqual(health.snapshot(31_000), { penalised: [] });
   });
 

@@ -66,8 +66,8 @@ interface Failure {
  *
  * @example
  * const health = new AddressHealth({ penalty: 30_000 });
- * health.recordFailure('127.0.0.9', 80, clock.now());
- * health.order(addresses, 80, clock.now()); // 127.0.0.9 last for 30 s
+ * health.recordFailure('127.0.0.201', 80, clock.now());
+ * health.order(addresses, 80, clock.now()); // 127.0.0.201 last for 30 s
  */
 export class AddressHealth {
   readonly #penalty: number;

@@ -51,7 +51,7 @@ function recorder(): Policy & { seen: unknown[] } {
 
 describe('awsRequestHandler with the real DynamoDBClient', () => {
   let table: TableServer;
-  const resolver = new StaticResolver({ 'dynamodb.lab.test': ['127.0.0.9', '127.0.0.1'] });
+  const resolver = new StaticResolver({ 'dynamodb.lab.test': ['127.0.0.201', '127.0.0.1'] });
   before(async () => {
     table = await startTableServer();
   });

@@ -15,7 +15,7 @@ describe('Connector', () => {
   });
 
   it('connects to the next address when the first one refuses, and remembers the dead one', async () => {
-    const resolver = new StaticResolver({ 'db.lab.test': ['127.0.0.9', '127.0.0.1'] });
+    const resolver = new StaticResolver({ 'db.lab.test': ['127.0.0.201', '127.0.0.1'] });
     const clock = new VirtualClock(1_000);
     const connector = new Connector({ resolver, clock, dependency: 'db' });
     const events: ConnectorEvent[] = [];
@@ -27,7 +27,7 @@ describe('Connector', () => {
     assert.deepEqual(
       first.attempts.map((a) => [a.address, a.outcome, a.code]),
       [
-        ['127.0.0.9', 'failed', 'ECONNREFUSED'],
+        ['127.0.0.201', 'failed', 'ECONNREFUSED'],
         ['127.0.0.1', 'connected', undefined],
       ],
     );
@@ -55,7 +55,7 @@ describe('Connector', () => {
   });
 
   it('fails with FS_ERR_CLIENT_CONNECT_FAILED (cause ECONNREFUSED) when no address accepts', async () => {
-    const resolver = new StaticResolver({ 'dead.lab.test': ['127.0.0.9', '127.0.0.10'] });
+    const resolver = new StaticResolver({ 'dead.lab.test': ['127.0.0.201', '127.0.0.202'] });
     const connector = new Connector({ resolver });
     const failed: ConnectorEvent[] = [];
     connector.events.on((e) => failed.push(e));
@@ -88,7 +88,7 @@ describe('Connector', () => {
 
   it('shares what it learned through a shared AddressHealth', async () => {
     const health = new AddressHealth();
-    const resolver = new StaticResolver({ 'db.lab.test': ['127.0.0.9', '127.0.0.1'] });
+    const resolver = new StaticResolver({ 'db.lab.test': ['127.0.0.201', '127.0.0.1'] });
     const a = new Connector({ resolver, health });
     const b = new Connector({ resolver, health });
     (await a.connect({ hostname: 'db.lab.test', port: server.port })).socket.destroy();

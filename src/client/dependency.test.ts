@@ -11,7 +11,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 describe('dependency', () => {
   let table: TableServer;
-  const resolver = new StaticResolver({ 'dynamodb.lab.test': ['127.0.0.9', '127.0.0.1'] });
+  const resolver = new StaticResolver({ 'dynamodb.lab.test': ['127.0.0.201', '127.0.0.1'] });
   before(async () => {
     table = await startTableServer();
   });

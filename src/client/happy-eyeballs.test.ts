@@ -30,16 +30,16 @@ describe('raceAddresses', () => {
   it('moves to the next address at once when one is refused', async () => {
     const clock = new VirtualClock();
     const f = fakes(clock);
-    const race = raceAddresses([v4('127.0.0.9'), v4('127.0.0.1')], f.attempt, {
+    const race = raceAddresses([v4('127.0.0.201'), v4('127.0.0.1')], f.attempt, {
       clock,
       attemptDelay: 250,
       timeout: 10_000,
     });
     await clock.advance(0);
-    f.pending.get('127.0.0.9')!.reject(refused('127.0.0.9'));
+    f.pending.get('127.0.0.201')!.reject(refused('127.0.0.201'));
     await clock.advance(0);
     assert.deepEqual(f.started, [
-      { address: '127.0.0.9', at: 0 },
+      { address: '127.0.0.201', at: 0 },
       { address: '127.0.0.1', at: 0 },
     ]);
     f.pending.get('127.0.0.1')!.resolve('socket-1');
@@ -49,7 +49,7 @@ describe('raceAddresses', () => {
     assert.deepEqual(
       result.attempts.map((a) => [a.address, a.outcome, a.code]),
       [
-        ['127.0.0.9', 'failed', 'ECONNREFUSED'],
+        ['127.0.0.201', 'failed', 'ECONNREFUSED'],
         ['127.0.0.1', 'connected', undefined],
       ],
     );

@@ -29,8 +29,8 @@ describe('createHttpAgent / createHttpsAgent', () => {
   let server: TestServer;
   let tlsServer: TestServer;
   const resolver = new StaticResolver({
-    'api.lab.test': ['127.0.0.9', '127.0.0.1'],
-    'dead.lab.test': ['127.0.0.9', '127.0.0.10'],
+    'api.lab.test': ['127.0.0.201', '127.0.0.1'],
+    'dead.lab.test': ['127.0.0.201', '127.0.0.202'],
     'wrong-name.example': ['127.0.0.1'],
   });
   before(async () => {
@@ -145,7 +145,7 @@ describe('createHttpAgent / createHttpsAgent', () => {
     // What `lookup: resolver.lookup` gives got, axios and http.Agent without failsmall's agents.
     const lookup = ((_host: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) => {
       const all = [
-        { address: '127.0.0.9', family: 4 },
+        { address: '127.0.0.201', family: 4 },
         { address: '127.0.0.1', family: 4 },
       ];
       if (options.all === true) callback(null, all);

@@ -9,8 +9,8 @@ describe('createUndiciAgent', () => {
   let server: TestServer;
   let tlsServer: TestServer;
   const resolver = new StaticResolver({
-    'api.lab.test': ['127.0.0.9', '127.0.0.1'],
-    'dead.lab.test': ['127.0.0.9', '127.0.0.10'],
+    'api.lab.test': ['127.0.0.201', '127.0.0.1'],
+    'dead.lab.test': ['127.0.0.201', '127.0.0.202'],
     'wrong-name.example': ['127.0.0.1'],
   });
   before(async () => {
