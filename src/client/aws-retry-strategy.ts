@@ -42,6 +42,8 @@ export interface AwsRetryStrategyOptions {
    * The retry budget shared by every call of the client (or of several clients of one dependency).
    * Default `ratioBudget({ ratio: 0.1, minRetriesPerSecond: 1 })`: retries add at most 10 % to the
    * traffic (1.1 attempts per request), plus one retry a second so that a quiet client can retry at all.
+   * Under a scaled clock that reserve counts scenario seconds (at speed 360, 360 retries per real
+   * second): pass a budget with `minRetriesPerSecond: 0` there to keep the cap at `1 + ratio`.
    */
   readonly budget?: RetryBudget;
   /** The most attempts per logical request, first one included; default 3 (the SDK's default). */
