@@ -480,6 +480,22 @@ describe('Resolver', () => {
     assert.equal(server.count('b.lru.test'), before + 1);
   });
 
+  it('stops waiting when the caller aborts, while the shared query goes on', async () => {
+    fresh();
+    server.set('abort.test', { A: ['10.8.0.1'], ttl: 30 });
+    server.behave('abort.test', 'drop');
+    const resolver = make();
+    const controller = new AbortController();
+    const first = resolver.resolve('abort.test', { family: 4, signal: controller.signal });
+    const second = resolver.resolve('abort.test', { family: 4 });
+    await waitFor(() => server.count('abort.test') >= 1);
+    controller.abort(new Error('client gone'));
+    await assert.rejects(first, /client gone/);
+    server.behave('abort.test', 'answer');
+    await clock.advance(1_000); // the retransmission gets the answer
+    assert.equal((await second).source, 'fresh');
+  });
+
   it('rejects after close, and validates options', async () => {
     fresh();
     const resolver = make();

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import dns from 'node:dns';
+import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { VirtualClock } from '../core/clock.js';
@@ -151,6 +152,60 @@ describe('WireClient', () => {
       assert.equal(c.snapshot().tcpFallbacks, 1);
     } finally {
       server.behave('api.test', 'answer');
+    }
+  });
+
+  it('takes a large answer over TCP (200 records, far past the 1232-byte UDP size)', async () => {
+    const c = client();
+    const many = Array.from({ length: 200 }, (_, i) => `10.1.${i >> 8}.${i & 255}`);
+    server.set('many.test', { A: many, ttl: 60 });
+    server.behave('many.test', 'truncate');
+    try {
+      const r = await c.resolve('many.test', 4);
+      assert.equal(r.kind === 'addresses' && r.addresses.length, 200);
+      const cares = new dns.promises.Resolver();
+      cares.setServers([server.server]);
+      assert.equal((await cares.resolve4('many.test')).length, 200);
+    } finally {
+      server.behave('many.test', 'answer');
+    }
+  });
+
+  it('fails with FS_ERR_DNS_MALFORMED or FS_ERR_DNS_NETWORK when the TCP answer is bad or cut', async () => {
+    // A TCP server whose answer announces 65535 bytes and then closes: the connection ends early.
+    const udp = dgram.createSocket('udp4');
+    await new Promise<void>((resolve) => udp.bind(0, '127.0.0.1', () => resolve()));
+    const port = udp.address().port;
+    const tcp = net.createServer((socket) => {
+      socket.once('data', (data: Buffer) => {
+        const header = Buffer.alloc(14);
+        header.writeUInt16BE(65_535, 0);
+        data.copy(header, 2, 2, 4); // the query's ID
+        socket.end(header);
+      });
+    });
+    await new Promise<void>((resolve) => tcp.listen(port, '127.0.0.1', () => resolve()));
+    // Over UDP, every answer is truncated (the TC bit), so the client must use TCP.
+    udp.on('message', (msg, rinfo) => {
+      const reply = Buffer.from(msg);
+      reply.writeUInt16BE(0x8200 | 0x0100, 2); // QR, TC, RD
+      udp.send(reply, rinfo.port, rinfo.address);
+    });
+    try {
+      const c = client({ server: `127.0.0.1:${port}` });
+      await assert.rejects(c.resolve('cut.test', 4), (e) => isFailsmallError(e, 'FS_ERR_DNS_NETWORK'));
+      tcp.removeAllListeners('connection');
+      tcp.on('connection', (socket) => {
+        socket.once('data', () => {
+          const junk = Buffer.alloc(30, 0xee);
+          junk.writeUInt16BE(28, 0);
+          socket.end(junk);
+        });
+      });
+      await assert.rejects(c.resolve('junk.test', 4), (e) => isFailsmallError(e, 'FS_ERR_DNS_MALFORMED'));
+    } finally {
+      udp.close();
+      await new Promise<void>((resolve) => tcp.close(() => resolve()));
     }
   });
 
