@@ -237,6 +237,36 @@ describe('Resolver cache properties', () => {
     );
   });
 
+  it('drops invalid addresses from a custom upstream, and treats an answer without any as empty', async () => {
+    const upstream = new ScriptUpstream();
+    upstream.answers.set('odd.test', {
+      kind: 'addresses',
+      addresses: [
+        { address: 'not-an-ip', family: 4 },
+        { address: 'fd00::1', family: 4 },
+        { address: '10.0.0.1', family: 4 },
+      ],
+      ttl: 60,
+      source: 'fresh',
+      upstream: 'script',
+    });
+    upstream.answers.set('none.test', {
+      kind: 'addresses',
+      addresses: [],
+      ttl: 60,
+      source: 'fresh',
+      upstream: 'script',
+    });
+    const resolver = new Resolver({ upstreams: [upstream], clock: new VirtualClock() });
+    assert.deepEqual((await resolver.resolve('odd.test', { family: 4 })).addresses, [
+      { address: '10.0.0.1', family: 4 },
+    ]);
+    await assert.rejects(resolver.resolve('none.test', { family: 4 }), (e) =>
+      isFailsmallError(e, 'FS_ERR_DNS_NO_DATA'),
+    );
+    await resolver.close();
+  });
+
   it('errors for a name that only ever failed', async () => {
     const upstream = new ScriptUpstream();
     upstream.answers.set('x.test', 'fail');

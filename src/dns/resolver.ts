@@ -394,7 +394,7 @@ export class Resolver {
     const order = request.order ?? defaultOrder();
     // The hot path: a live entry under the name as given. No promise, no allocation.
     const entry = this.#cache.get(family, hostname);
-    if (entry !== undefined && entry.data !== undefined && (hints & dns.V4MAPPED) === 0) {
+    if (entry !== undefined && entry.data !== undefined && (hints & dns.V4MAPPED) === 0 && !this.#closed) {
       const now = this.#clock.now();
       if (now < entry.expiresAt) {
         this.#counters.queries++;
@@ -605,7 +605,8 @@ export class Resolver {
   }
 
   /** Runs an upstream answer through the guard and updates the entry. */
-  #apply(entry: CacheEntry, result: UpstreamResult, now: number): Outcome {
+  #apply(entry: CacheEntry, raw: UpstreamResult, now: number): Outcome {
+    const result = sanitize(raw, entry.family);
     if (this.#guard === undefined || (result.kind === 'addresses' && result.source === 'hosts')) {
       return this.#adopt(entry, result, now);
     }
@@ -641,7 +642,8 @@ export class Resolver {
       entry.negative = undefined;
       entry.expiresAt = now + ttl * 1000;
       entry.refreshAt = refreshTime(now, ttl, this.#random, this.#ttl);
-      if (changed || this.#snapshotFile !== undefined) this.#scheduleSnapshot(changed);
+      // Written when the set changes (not on every refresh of the same set).
+      if (changed) this.#scheduleSnapshot(true);
       return { set, source: result.source };
     }
     const hadLkg = entry.lastKnownGood !== undefined;
@@ -809,6 +811,24 @@ export class Resolver {
     });
     return this.#snapshotWriting;
   }
+}
+
+/**
+ * Keeps only valid addresses of the family asked for (a custom upstream may return anything); an
+ * answer left without any is an empty answer.
+ */
+function sanitize(result: UpstreamResult, family: DnsFamily): UpstreamResult {
+  if (result.kind !== 'addresses') return result;
+  let clean = true;
+  for (const a of result.addresses) {
+    if (net.isIP(a.address) !== a.family || (family !== 0 && a.family !== family)) clean = false;
+  }
+  if (clean && result.addresses.length > 0) return result;
+  const addresses = result.addresses.filter(
+    (a) => net.isIP(a.address) === a.family && (family === 0 || a.family === family),
+  );
+  if (addresses.length === 0) return { kind: 'empty', ttl: 0, upstream: result.upstream };
+  return { ...result, addresses };
 }
 
 function parseFamilyOption(value: unknown): DnsFamily {
