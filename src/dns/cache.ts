@@ -245,7 +245,12 @@ export const defaultTtlPolicy: TtlPolicy = {
   refreshAheadTo: 0.1,
 };
 
-/** Validates a partial policy and fills in defaults. */
+/**
+ * Validates a partial policy and fills in defaults.
+ *
+ * @example
+ * ttlPolicy({ minTtl: 5 }); // { minTtl: 5, maxTtl: 3600, maxNegativeTtl: 10, … }
+ */
 export function ttlPolicy(options: Partial<TtlPolicy> = {}): TtlPolicy {
   const policy = { ...defaultTtlPolicy, ...stripUndefined(options) };
   nonNegativeNumber('minTtl', policy.minTtl);
@@ -262,13 +267,23 @@ function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-/** A positive TTL after floor and cap, in seconds. */
+/**
+ * A positive TTL after floor and cap, in seconds.
+ *
+ * @example
+ * positiveTtl(0, defaultTtlPolicy); // 1
+ */
 export function positiveTtl(ttl: number, policy: TtlPolicy): number {
   const t = Number.isFinite(ttl) && ttl > 0 ? ttl : 0;
   return Math.min(policy.maxTtl, Math.max(policy.minTtl, t));
 }
 
-/** A negative TTL after the cap, in seconds (no floor beyond 0). */
+/**
+ * A negative TTL after the cap, in seconds (no floor beyond 0).
+ *
+ * @example
+ * negativeTtl(900, defaultTtlPolicy); // 10
+ */
 export function negativeTtl(ttl: number, policy: TtlPolicy): number {
   const t = Number.isFinite(ttl) && ttl > 0 ? ttl : 0;
   return Math.min(policy.maxNegativeTtl, t);
@@ -277,6 +292,9 @@ export function negativeTtl(ttl: number, policy: TtlPolicy): number {
 /**
  * When a cache hit should start a background refresh: a uniformly jittered point in the last
  * `refreshAheadFrom`–`refreshAheadTo` share of the TTL, in clock ms.
+ *
+ * @example
+ * refreshTime(0, 100, seededRandom(1), defaultTtlPolicy); // between 80,000 and 90,000
  */
 export function refreshTime(receivedAt: number, ttlSeconds: number, random: Random, policy: TtlPolicy): number {
   const share = policy.refreshAheadTo + random.next() * (policy.refreshAheadFrom - policy.refreshAheadTo);

@@ -47,7 +47,12 @@ const LOOKUP_CODES: Record<string, readonly [string, number]> = {
   FS_ERR_DNS_CLOSED: ['EAI_CANCELED', -3003],
 };
 
-/** Builds a dns error. */
+/**
+ * Builds a dns error.
+ *
+ * @example
+ * throw dnsError('FS_ERR_DNS_TIMEOUT', 'no answer within 2000 ms', { server: '10.0.0.2:53' });
+ */
 export function dnsError(
   code: DnsErrorCode,
   message: string,
@@ -72,7 +77,12 @@ export interface LookupError extends Error {
   details: { code: string } & Record<string, unknown>;
 }
 
-/** Converts any error into a {@link LookupError} for `hostname`. */
+/**
+ * Converts any error into a {@link LookupError} for `hostname`.
+ *
+ * @example
+ * callback(toLookupError(dnsError('FS_ERR_DNS_NOT_FOUND', 'no such name'), 'x.test')); // err.code 'ENOTFOUND'
+ */
 export function toLookupError(error: unknown, hostname: string): LookupError {
   const fsCode = error instanceof FailsmallError ? error.code : 'FS_ERR_DNS_UNKNOWN';
   // Temporary failures (SERVFAIL, REFUSED, timeouts, network) are EAI_AGAIN, as getaddrinfo reports them.

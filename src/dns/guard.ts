@@ -52,7 +52,12 @@ export interface GuardConfig {
 /** The defaults of {@link GuardConfig}. */
 export const defaultGuardConfig: GuardConfig = { maxDropShare: 0.5, holdDown: 300_000, confirmations: 1 };
 
-/** Validates a partial config and fills in defaults. */
+/**
+ * Validates a partial config and fills in defaults.
+ *
+ * @example
+ * guardConfig({ holdDown: 60_000 }); // { maxDropShare: 0.5, holdDown: 60000, confirmations: 1 }
+ */
 export function guardConfig(options: Partial<GuardConfig> = {}): GuardConfig {
   return {
     maxDropShare: ratio('maxDropShare', options.maxDropShare ?? defaultGuardConfig.maxDropShare),
@@ -103,6 +108,10 @@ export type GuardDecision<O extends Observation = Observation> =
  * Why `observation` is a suspicious change from `lastKnownGood`, or undefined when it is not (or
  * when there is no last-known-good set: a name that never resolved is never guarded). A drop is
  * counted: the answer holds more than `maxDropShare` fewer addresses than the last-known-good set.
+ *
+ * @example
+ * suspicion([a, b, c, d], { kind: 'addresses', addresses: [a] }, 0.5); // 'drop'
+ * suspicion(undefined, { kind: 'nxdomain' }, 0.5); // undefined: never resolved, never guarded
  */
 export function suspicion(
   lastKnownGood: readonly DnsAddress[] | undefined,
@@ -180,6 +189,11 @@ export function observe<O extends Observation>(
  * Feeds the answer of an independent upstream ("second opinion") while the guard is engaged. It
  * agrees with the change when it too looks suspicious against the last-known-good set, and vetoes
  * the hold-down release when it still sees the good set. An error is neither (pass nothing).
+ *
+ * @example
+ * const held = observe(idleGuard, lkg, { kind: 'empty' }, now, config);
+ * const d = confirm(held.state, lkg, '192.0.2.53:53', { kind: 'empty' }, now, config);
+ * d.action; // 'accept' with the default confirmations: 1
  */
 export function confirm<O extends Observation>(
   state: GuardState<O>,

@@ -40,7 +40,12 @@ export const defaultServeStaleConfig: ServeStaleConfig = {
   maxStale: 86_400_000,
 };
 
-/** Validates a partial config and fills in defaults. */
+/**
+ * Validates a partial config and fills in defaults.
+ *
+ * @example
+ * serveStaleConfig({ maxStale: 3 * 86_400_000 }); // RFC 8767's upper suggestion: 3 days
+ */
 export function serveStaleConfig(options: Partial<ServeStaleConfig> = {}): ServeStaleConfig {
   return {
     enabled: options.enabled ?? defaultServeStaleConfig.enabled,
@@ -58,7 +63,12 @@ export function serveStaleConfig(options: Partial<ServeStaleConfig> = {}): Serve
   };
 }
 
-/** Whether data that expired at `expiresAt` may still be served at `now`. */
+/**
+ * Whether data that expired at `expiresAt` may still be served at `now`.
+ *
+ * @example
+ * withinMaxStale(expiresAt, clock.now(), defaultServeStaleConfig); // true for a day after expiry
+ */
 export function withinMaxStale(expiresAt: number, now: number, config: ServeStaleConfig): boolean {
   return config.enabled && now - expiresAt <= config.maxStale;
 }
@@ -66,6 +76,9 @@ export function withinMaxStale(expiresAt: number, now: number, config: ServeStal
 /**
  * Whether a refresh failed recently enough (within the failure recheck timer) that a stale answer
  * should be given at once, without asking upstream again.
+ *
+ * @example
+ * inFailureRecheck(failedAt, failedAt + 10_000, defaultServeStaleConfig); // true: do not ask again yet
  */
 export function inFailureRecheck(lastFailureAt: number, now: number, config: ServeStaleConfig): boolean {
   return config.enabled && now - lastFailureAt < config.failureRecheck;

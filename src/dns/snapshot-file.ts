@@ -49,7 +49,12 @@ export interface SnapshotLimits {
   readonly now: number;
 }
 
-/** Serialises records to the snapshot format. */
+/**
+ * Serialises records to the snapshot format.
+ *
+ * @example
+ * await writeSnapshotFile(file, encodeSnapshot(records, Date.now()));
+ */
 export function encodeSnapshot(records: readonly SnapshotRecord[], savedAt: number): string {
   return JSON.stringify({ format: FORMAT, version: VERSION, savedAt, entries: records });
 }
@@ -77,6 +82,9 @@ function validRecord(value: unknown, maxAddresses: number, now: number): Snapsho
 /**
  * Reads a snapshot file synchronously (once, at start-up) and never throws: every problem is
  * reported in `problem` and the file or entry ignored.
+ *
+ * @example
+ * const { records, problem } = readSnapshotFile('/var/lib/app/dns.json', { now: Date.now() });
  */
 export function readSnapshotFile(file: string, limits: SnapshotLimits): SnapshotRead {
   const maxBytes = limits.maxBytes ?? 8 * 1024 * 1024;
@@ -134,7 +142,12 @@ export function readSnapshotFile(file: string, limits: SnapshotLimits): Snapshot
 
 let tmpCounter = 0;
 
-/** Writes `text` to `file` atomically: a temporary file beside it, then a rename over it. */
+/**
+ * Writes `text` to `file` atomically: a temporary file beside it, synced, then a rename over it.
+ *
+ * @example
+ * await writeSnapshotFile('/var/lib/app/dns.json', encodeSnapshot(records, Date.now()));
+ */
 export async function writeSnapshotFile(file: string, text: string): Promise<void> {
   const tmp = `${file}.${process.pid}.${++tmpCounter}.tmp`;
   try {

@@ -161,6 +161,10 @@ export interface ServerUpstreamOptions extends WireClientOptions {
  * Combines the A and the AAAA answers of one name (family 0): addresses of either family win; two
  * negative answers give NXDOMAIN if either says so, else empty; an error of one family with a
  * negative answer of the other is an error (the name might have addresses in the failed family).
+ *
+ * @example
+ * const [v4, v6] = await Promise.allSettled([client.resolve(name, 4), client.resolve(name, 6)]);
+ * const result = mergeFamilies(v4, v6, client.name);
  */
 export function mergeFamilies(
   v4: PromiseSettledResult<UpstreamResult>,
@@ -423,7 +427,12 @@ export type UpstreamSpec =
   | ({ readonly system: true } & SystemUpstreamOptions)
   | Upstream;
 
-/** Builds an {@link Upstream} from a spec; `defaults` fill in the wire client's options. */
+/**
+ * Builds an {@link Upstream} from a spec; `defaults` fill in the wire client's options.
+ *
+ * @example
+ * createUpstream({ server: '192.0.2.53:53', independent: true }, { timeout: 1_000 });
+ */
 export function createUpstream(
   spec: UpstreamSpec,
   defaults: Partial<ServerUpstreamOptions> & { clock?: Clock } = {},
