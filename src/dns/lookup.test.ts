@@ -3,6 +3,7 @@ import dns from 'node:dns';
 import http from 'node:http';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
 import type { LookupError } from './errors.js';
 import { Resolver } from './resolver.js';
 import { startTestDnsServer, type TestDnsServer } from './test-server.js';
@@ -192,6 +193,13 @@ describe('resolver.lookup (drop-in for dns.lookup)', () => {
     } finally {
       await new Promise<void>((resolve) => web.close(() => resolve()));
     }
+  });
+
+  it('promisifies like dns.lookup', async () => {
+    const lookup = promisify(resolver.lookup);
+    assert.deepEqual(await lookup('v4.test'), { address: '127.0.0.3', family: 4 });
+    assert.deepEqual(await lookup('v4.test', { all: true }), [{ address: '127.0.0.3', family: 4 }]);
+    await assert.rejects(lookup('missing.test'), { code: 'ENOTFOUND' });
   });
 
   it('delivers the callback asynchronously, even on a cache hit', async () => {

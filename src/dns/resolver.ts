@@ -14,6 +14,7 @@
  */
 import dns from 'node:dns';
 import net from 'node:net';
+import { promisify } from 'node:util';
 import { abortReason, systemClock, type Cancel, type Clock } from '../core/clock.js';
 import { FailsmallError } from '../core/errors.js';
 import { Emitter, channel } from '../core/events.js';
@@ -254,7 +255,18 @@ export class Resolver {
     this.#snapshotFile = options.snapshotFile;
     this.#snapshotDebounce = duration('snapshotDebounce', options.snapshotDebounce ?? 1_000);
     if (this.#snapshotFile !== undefined) this.#loadSnapshot(this.#snapshotFile);
-    this.lookup = this.#lookup.bind(this) as unknown as typeof dns.lookup;
+    const lookup = this.#lookup.bind(this);
+    // As dns.lookup: util.promisify(resolver.lookup) resolves with { address, family } (or the array with `all`).
+    Object.defineProperty(lookup, promisify.custom, {
+      value: (hostname: string, options?: unknown): Promise<unknown> =>
+        new Promise((resolve, reject) => {
+          lookup(hostname, options ?? {}, (error, address, family) => {
+            if (error) reject(error);
+            else resolve(Array.isArray(address) ? address : { address, family });
+          });
+        }),
+    });
+    this.lookup = lookup as unknown as typeof dns.lookup;
   }
 
   /**
