@@ -17,6 +17,11 @@ async function waitFor(condition: () => boolean, ms = 2_000): Promise<void> {
   }
 }
 
+/** How many answers `upstream` gave `resolver` (its per-upstream counter). */
+function answers(resolver: Resolver, upstream: string): number {
+  return (resolver.snapshot().upstreams as Record<string, { answers: number }>)[upstream]?.answers ?? 0;
+}
+
 function lookupAsync(
   resolver: Resolver,
   hostname: string,
@@ -157,7 +162,8 @@ describe('Resolver', () => {
     );
     await waitFor(() => server.count('ahead.test') === before + 1);
     await waitFor(() => (resolver.snapshot().refreshAhead as number) === 1);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await waitFor(() => answers(resolver, server.server) === 2);
+    await new Promise((resolve) => setImmediate(resolve)); // the answer is applied after the counter
     const after = await resolver.resolve('ahead.test', { family: 4 });
     assert.deepEqual(
       after.addresses.map((a) => a.address),
@@ -217,8 +223,8 @@ describe('Resolver', () => {
     server.behave('slow.test', 'answer');
     server.set('slow.test', { A: ['10.0.0.7'], ttl: 10 });
     await clock.advance(700); // retransmit at 2.5 s
-    await waitFor(() => server.count('slow.test') === before + 2);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await waitFor(() => answers(resolver, server.server) === 2);
+    await new Promise((resolve) => setImmediate(resolve));
     const next = await resolver.resolve('slow.test', { family: 4 });
     assert.equal(next.source, 'cache');
     assert.deepEqual(
@@ -360,8 +366,8 @@ describe('Resolver', () => {
     await clock.advance(5_000);
     server.behave('conf.test', 'empty');
     assert.equal((await resolver.resolve('conf.test', { family: 4 })).source, 'last-known-good');
-    await waitFor(() => independent.count('conf.test') === 1);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await waitFor(() => answers(resolver, independent.server) === 1);
+    await new Promise((resolve) => setImmediate(resolve));
     // The independent upstream still sees the address: a veto, even after the hold-down.
     await clock.advance(65_000);
     assert.equal((await resolver.resolve('conf.test', { family: 4 })).source, 'last-known-good');
