@@ -37,7 +37,9 @@ export function formatSummary(summary: ReplaySummary): string {
   lines.push(`${s.name}`);
   lines.push(`compressed ${s.compression}; seed ${s.seed}; ${s.rate_per_s} requests/s per group`);
   lines.push(
-    `the record was empty from ${formatDuration(summary.empty_window.from_s)} to ${formatDuration(summary.empty_window.to_s)} (${formatDuration(summary.empty_window.duration_s)} of scenario time)`,
+    summary.legacy_plan.emptied_at_s === null
+      ? `the record was never seen empty during the run (the empty window below is the scenario's: ${formatDuration(summary.empty_window.from_s)} to ${formatDuration(summary.empty_window.to_s)})`
+      : `the record was empty from ${formatDuration(summary.empty_window.from_s)} to ${formatDuration(summary.empty_window.to_s)} (${formatDuration(summary.empty_window.duration_s)} of scenario time)`,
   );
   lines.push('');
   lines.push(

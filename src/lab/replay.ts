@@ -180,7 +180,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayResult> {
       );
     }
     const provider = new HttpDnsProvider({ apiUrl: r.dns.apiUrl });
-    const raceOptions = (mode: 'legacy' | 'safe', name: string): RaceOptions & { ttl: number } => ({
+    const raceOptions = (mode: 'legacy' | 'safe', name: string): RaceOptions => ({
       mode,
       seed: scenario.seed,
       provider,
@@ -188,7 +188,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayResult> {
       name,
       addresses: scenario.region.addresses,
       removal: scenario.region.emptyAnswer === 'nxdomain' ? 'nxdomain' : 'noerror',
-      ttl: wireTtl(scenario), // honoured when plan's runRace takes a TTL; the default otherwise
+      ttl: wireTtl(scenario), // the plans write the scenario's compressed TTL
     });
     timers.push(
       scenarioClock.setTimer(() => {
