@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import diagnostics from 'node:diagnostics_channel';
 import dns from 'node:dns';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { VirtualClock } from '../core/clock.js';
@@ -332,6 +333,9 @@ describe('Resolver', () => {
     const resolver = make({ guard: { confirmations: 0 } });
     const events: DnsEvent[] = [];
     resolver.events.on((e) => events.push(e));
+    const published: unknown[] = [];
+    const onGuard = (message: unknown): void => void published.push(message);
+    diagnostics.subscribe('failsmall:dns:guard', onGuard);
     await resolver.resolve('flap.test', { family: 4 });
     await clock.advance(5_000);
     server.behave('flap.test', 'empty');
@@ -349,6 +353,8 @@ describe('Resolver', () => {
         ['guard-released', 'recovered'],
       ],
     );
+    diagnostics.unsubscribe('failsmall:dns:guard', onGuard);
+    assert.equal(published.length, 2, 'also published on the failsmall:dns:guard diagnostics channel');
   });
 
   it('releases when an independent upstream confirms the change, and holds past the hold-down when one vetoes it', async () => {
