@@ -1,9 +1,9 @@
 /**
  * The replay's client groups: the same `@aws-sdk/client-dynamodb` client, configured two ways.
  *
- * - **baseline**: the SDK's defaults (standard retry mode, 3 attempts, its retry quota) on the SDK's
- *   own `NodeHttpHandler`, with an `http.Agent` resolving through cacheable-lookup pointed at the
- *   region's DNS server: the best setup Node users have today.
+ * - **baseline**: the SDK's defaults (standard retry mode and its retry quota; 4 attempts for
+ *   DynamoDB in this SDK version) on the SDK's own `NodeHttpHandler`, with an `http.Agent` resolving
+ *   through cacheable-lookup pointed at the region's DNS server: the best setup Node users have today.
  * - **failsmall**: the same client with failsmall's request handler and retry strategy
  *   (`dependency('dynamodb').aws`): a failsmall `Resolver` with the last-known-good guard, the whole
  *   address set tried, a breaker and a timeout per attempt, retries drawn from a retry budget.

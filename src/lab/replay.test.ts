@@ -9,7 +9,11 @@ import { runReplay } from './replay.js';
 import type { ReplayProgress } from './replay.js';
 import { parseScenario } from './scenario.js';
 
-/** A replay of a few real seconds: 20 scenario minutes at 240x = 5 s. */
+/**
+ * A replay of a few real seconds: 25 scenario minutes at 240x = 6.25 s. The record's TTL is 1 s on
+ * the wire and connections live 0.25 s, so the baseline keeps its addresses at most 1.25 s of the 4 s
+ * empty window: its reads fail for most of it, whatever the timing of the machine.
+ */
 const shortScenarioYaml = `
 name: short replay
 speed: 240
@@ -19,11 +23,11 @@ table: { concurrency: 4, queue: 16, service_time_ms: 2, connection_max_age: 1m, 
 load: { rate: 40, timeout_ms: 2000, read_share: 0.9 }
 bucket: 1m
 phases:
-  - { kind: steady, duration: 4m }
+  - { kind: steady, duration: 2m }
   - { kind: race, duration: 1m }
-  - { kind: empty, duration: 8m }
+  - { kind: empty, duration: 16m }
   - { kind: restore, duration: 4m }
-  - { kind: steady, duration: 3m }
+  - { kind: steady, duration: 2m }
 `;
 
 /** True when nothing accepts TCP connections on host:port any more. */
@@ -75,7 +79,7 @@ describe('replay', () => {
     const { baseline, failsmall } = summary.groups;
     assert.ok(summary.legacy_plan.record_emptied, 'the legacy race empties the record');
     assert.equal(summary.safe_plan.record_emptied, false, 'the safe race never empties it');
-    assert.ok(baseline.requests_during_empty > 50);
+    assert.ok(baseline.requests_during_empty > 100);
     assert.ok(
       baseline.read_success_during_empty < 0.5,
       `baseline reads during empty: ${baseline.read_success_during_empty}`,

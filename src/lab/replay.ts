@@ -394,7 +394,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayResult> {
     emptyWindow: window,
     plans: { legacy, safe },
     notes: [
-      "baseline: @aws-sdk/client-dynamodb with its defaults (standard retry mode, 3 attempts), NodeHttpHandler, an http.Agent resolving through cacheable-lookup pointed at the region's DNS server.",
+      "baseline: @aws-sdk/client-dynamodb with its defaults (standard retry mode and its retry quota; 4 attempts for DynamoDB in this SDK version), NodeHttpHandler, an http.Agent resolving through cacheable-lookup pointed at the region's DNS server.",
       `failsmall: the same client with failsmall's request handler and retry strategy: a Resolver holding the last-known-good addresses (hold-down ${Number.isFinite(holdDownS) ? `${formatDuration(holdDownS)} of scenario time` : 'until the name answers again'}), every address tried, a breaker and a timeout per attempt, retries from a 10 % retry budget.`,
       `The empty window is measured from the moment the zone lost its last address to the manual restore; after the restore, resolvers keep the cached empty answer ${formatDuration(scenario.region.negativeTtlS)} (the lab serves it that long).`,
       ...(stop.signal.aborted ? ['The run was stopped before its end.'] : []),
