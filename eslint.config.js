@@ -12,6 +12,13 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'separate-type-imports' }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // cli/ and bench/ sit on top and may import every layer; below them, nothing imports lab/ or cli/.
+    files: ['**/*.ts'],
+    ignores: ['src/cli/**', 'src/bench/**', 'src/lab/**'],
+    rules: {
       'no-restricted-imports': [
         'error',
         { patterns: [{ group: ['../lab/*', '../cli/*'], message: 'Imports flow downward only (see DESIGN.md).' }] },

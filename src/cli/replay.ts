@@ -13,7 +13,6 @@ import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { isFailsmallError } from '../core/index.js';
 // cli/ sits above lab/ (DESIGN.md); the shared lint pattern against '../lab/*' targets the layers below.
-// eslint-disable-next-line no-restricted-imports
 import {
   defaultScenario,
   formatProgress,

@@ -1,0 +1,83 @@
+/**
+ * The architecture rule of DESIGN.md, checked on every source file: a module imports only from its
+ * own layer or the layers below it, and the light layers take no runtime dependency.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+/** Bottom to top. `bench` and `cli` sit on top of everything. */
+const LAYERS = [
+  'core',
+  'policy',
+  'dns',
+  'health',
+  'plan',
+  'admit',
+  'store',
+  'client',
+  'chaos',
+  'sim',
+  'status',
+  'drill',
+  'lab',
+  'cli',
+  'bench',
+];
+/** Runtime packages each light layer may import (node: built-ins are always allowed). */
+const LIGHT: Record<string, readonly string[]> = {
+  core: [],
+  policy: [],
+  dns: ['dns-packet'],
+  health: [],
+  plan: [],
+  admit: [],
+};
+
+const src = fileURLToPath(new URL('../src/', import.meta.url));
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory()
+      ? sourceFiles(join(dir, entry.name))
+      : entry.name.endsWith('.ts')
+        ? [join(dir, entry.name)]
+        : [],
+  );
+}
+
+function imports(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  const found: string[] = [];
+  for (const m of text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]/g)) found.push(m[1]!);
+  for (const m of text.matchAll(/import\(\s*['"]([^'"]+)['"]\s*\)/g)) found.push(m[1]!);
+  return found;
+}
+
+describe('layers', { skip: existsSync(src) ? false : 'the sources are not beside the build' }, () => {
+  it('imports flow downward only, and light layers take no runtime dependency', () => {
+    const problems: string[] = [];
+    for (const file of sourceFiles(src)) {
+      const rel = relative(src, file);
+      const layer = rel.includes(sep) ? rel.split(sep)[0]! : undefined;
+      if (layer === undefined) continue;
+      const level = LAYERS.indexOf(layer);
+      assert.ok(level >= 0, `${rel}: folder "${layer}" is not a known layer`);
+      const isTest = /\.test(\.worker)?\.ts$/.test(file);
+      for (const spec of imports(file)) {
+        if (spec.startsWith('.')) {
+          const target = relative(src, join(file, '..', spec)).split(sep)[0]!;
+          const targetLevel = LAYERS.indexOf(target);
+          if (targetLevel > level) problems.push(`${rel} imports ${spec} (layer ${target} is above ${layer})`);
+        } else if (!spec.startsWith('node:') && !isTest && LIGHT[layer] !== undefined) {
+          const pkg = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!;
+          if (!LIGHT[layer].includes(pkg))
+            problems.push(`${rel} imports the package ${pkg}: ${layer}/ takes no runtime dependency`);
+        }
+      }
+    }
+    assert.deepEqual(problems, []);
+  });
+});
