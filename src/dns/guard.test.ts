@@ -1,7 +1,21 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { confirm, guardConfig, idleGuard, observe, suspicion, type GuardState, type Observation } from './guard.js';
+import {
+  confirm,
+  defaultGuardConfig,
+  evidenceFresh,
+  guardConfig,
+  idleGuard,
+  observe,
+  reachable,
+  releaseDue,
+  suspicion,
+  unreachable,
+  type GuardDecision,
+  type GuardState,
+  type Observation,
+} from './guard.js';
 import type { DnsAddress } from './types.js';
 
 const addrs = (...list: string[]): DnsAddress[] => list.map((address) => ({ address, family: 4 }));
@@ -95,5 +109,162 @@ describe('guard', () => {
         return true;
       }),
     );
+  });
+
+  describe('reachability evidence', () => {
+    const cfg = guardConfig({ holdDown: 300_000, reachableWithin: 60_000, maxHold: 3_600_000, confirmations: 0 });
+
+    it('has defaults that outlast the 2 h 37 min of 2025-10-20', () => {
+      assert.equal(defaultGuardConfig.holdWhileReachable, true);
+      assert.equal(defaultGuardConfig.reachableWithin, 300_000);
+      assert.equal(defaultGuardConfig.maxHold, 86_400_000);
+      assert.ok(defaultGuardConfig.maxHold > (2 * 60 + 37) * 60_000);
+      assert.equal(guardConfig({ holdDown: Infinity }).maxHold, Infinity, 'an infinite hold-down is not capped');
+      assert.equal(guardConfig({ holdDown: 48 * 3_600_000 }).maxHold, 48 * 3_600_000);
+    });
+
+    it('keeps the set past the hold-down while an address answers, releases once the evidence is stale', () => {
+      let state: GuardState = observe(idleGuard, lkg, EMPTY, 0, cfg).state;
+      for (let t = 30_000; t <= 900_000; t += 30_000) {
+        state = reachable(state, lkg, '10.0.0.2', t);
+        const d: GuardDecision = observe(state, lkg, EMPTY, t + 1, cfg);
+        assert.equal(d.action, 'hold', `held at ${t}`);
+        state = d.state;
+        assert.equal(evidenceFresh(state, t + 1, cfg), true);
+      }
+      assert.equal(releaseDue(state, 959_999, cfg), undefined);
+      const released = observe(state, lkg, EMPTY, 960_000, cfg);
+      assert.equal(released.action, 'accept');
+      assert.equal(released.event?.type === 'guard-released' && released.event.reason, 'hold-down');
+    });
+
+    it('failures of every address void the evidence at once; of some, not', () => {
+      let state: GuardState = observe(idleGuard, lkg, EMPTY, 0, cfg).state;
+      state = reachable(state, lkg, '10.0.0.1', 299_000);
+      state = unreachable(state, lkg, '10.0.0.1', 300_000);
+      state = unreachable(state, lkg, '10.0.0.2', 300_000);
+      state = unreachable(state, lkg, '10.0.0.3', 300_000);
+      assert.equal(observe(state, lkg, EMPTY, 300_001, cfg).action, 'hold', 'one address not yet failed');
+      assert.equal(unreachable(state, lkg, '10.0.0.3', 300_000), state, 'a repeated failure changes nothing');
+      state = unreachable(state, lkg, '10.0.0.4', 300_000);
+      assert.equal(state.reachableAt, -Infinity);
+      assert.equal(releaseDue(state, 300_001, cfg), 'hold-down');
+      assert.equal(observe(state, lkg, EMPTY, 300_001, cfg).action, 'accept');
+    });
+
+    it('ignores reports when idle, for other addresses, and when disabled', () => {
+      assert.equal(reachable(idleGuard, lkg, '10.0.0.1', 5), idleGuard, 'idle: the same object');
+      assert.equal(unreachable(idleGuard, lkg, '10.0.0.1', 5), idleGuard);
+      const held = observe(idleGuard, lkg, EMPTY, 0, cfg).state;
+      assert.equal(reachable(held, lkg, '192.0.2.1', 5), held, 'not in the set');
+      const off = guardConfig({ holdDown: 300_000, confirmations: 0, holdWhileReachable: false });
+      const evidence = reachable(observe(idleGuard, lkg, EMPTY, 0, off).state, lkg, '10.0.0.1', 299_999);
+      assert.equal(observe(evidence, lkg, EMPTY, 300_000, off).action, 'accept');
+    });
+
+    it('releases at maxHold whatever the evidence or vetoes, and keeps confirmed and recovered', () => {
+      const one = guardConfig({ holdDown: 300_000, reachableWithin: 60_000, maxHold: 3_600_000, confirmations: 1 });
+      let state: GuardState = observe(idleGuard, lkg, EMPTY, 0, one).state;
+      state = confirm(state, lkg, 'b', answer('10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4'), 1, one).state;
+      state = reachable(state, lkg, '10.0.0.1', 3_599_999);
+      assert.equal(observe(state, lkg, EMPTY, 3_599_999, one).action, 'hold');
+      const capped = observe(state, lkg, EMPTY, 3_600_000, one);
+      assert.equal(capped.event?.type === 'guard-released' && capped.event.reason, 'max-hold');
+      const fresh = reachable(observe(idleGuard, lkg, EMPTY, 0, one).state, lkg, '10.0.0.1', 10);
+      const agreed = confirm(fresh, lkg, 'b', EMPTY, 20, one);
+      assert.equal(
+        agreed.event?.type === 'guard-released' && agreed.event.reason,
+        'confirmed',
+        'evidence does not block confirmation',
+      );
+      const back = observe(fresh, lkg, answer('10.0.0.1', '10.0.0.2', '10.0.0.3'), 30, one);
+      assert.equal(back.event?.type === 'guard-released' && back.event.reason, 'recovered');
+    });
+
+    it('validates the new options', () => {
+      assert.throws(() => guardConfig({ reachableWithin: -1 }), { code: 'FS_ERR_INVALID_ARGUMENT' });
+      assert.throws(() => guardConfig({ maxHold: -1 }), { code: 'FS_ERR_INVALID_ARGUMENT' });
+      assert.throws(() => guardConfig({ holdDown: 60_000, maxHold: 1_000 }), { code: 'FS_ERR_INVALID_ARGUMENT' });
+      assert.throws(() => guardConfig({ holdWhileReachable: 'yes' as unknown as boolean }), {
+        code: 'FS_ERR_INVALID_ARGUMENT',
+      });
+    });
+
+    // A random walk of observations and reports over a set of 4 and a name that never resolved.
+    const step = fc.oneof(
+      fc.record({ kind: fc.constant('observe' as const), obs: fc.constantFrom(EMPTY, NX, answer('10.0.0.1')) }),
+      fc.record({ kind: fc.constant('up' as const), address: fc.constantFrom('10.0.0.1', '10.0.0.4', '10.9.9.9') }),
+      fc.record({
+        kind: fc.constant('down' as const),
+        address: fc.constantFrom('10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4'),
+      }),
+    );
+    const walk = fc.array(fc.tuple(step, fc.nat(120_000)), { maxLength: 60 });
+
+    it('never releases on the hold-down while the evidence is fresh (property)', () => {
+      fc.assert(
+        fc.property(walk, (steps) => {
+          let state: GuardState = observe(idleGuard, lkg, EMPTY, 0, cfg).state;
+          let now = 0;
+          for (const [s, gap] of steps) {
+            now += gap;
+            if (s.kind === 'up') state = reachable(state, lkg, s.address, now);
+            else if (s.kind === 'down') state = unreachable(state, lkg, s.address, now);
+            else {
+              const fresh = evidenceFresh(state, now, cfg);
+              const d: GuardDecision = observe(state, lkg, s.obs, now, cfg);
+              const reason = d.event?.type === 'guard-released' ? d.event.reason : undefined;
+              if (fresh && reason === 'hold-down') return false;
+              if (d.action === 'accept') state = observe(idleGuard, lkg, EMPTY, now, cfg).state;
+              else state = d.state;
+            }
+          }
+          return true;
+        }),
+      );
+    });
+
+    it('always releases by maxHold (property)', () => {
+      fc.assert(
+        fc.property(walk, fc.nat(10_000), (steps, late) => {
+          let state: GuardState = observe(idleGuard, lkg, EMPTY, 0, cfg).state;
+          let now = 0;
+          for (const [s, gap] of steps) {
+            now += gap;
+            if (now >= cfg.maxHold) break;
+            if (s.kind === 'up') state = reachable(state, lkg, s.address, now);
+            else if (s.kind === 'down') state = unreachable(state, lkg, s.address, now);
+            else {
+              const d: GuardDecision = observe(state, lkg, EMPTY, now, cfg); // the change persists
+              if (d.action === 'accept') return true; // released earlier: fine
+              state = d.state;
+            }
+          }
+          // Whatever happened, a suspicious answer at maxHold is believed.
+          state = reachable(state, lkg, '10.0.0.1', cfg.maxHold + late);
+          return observe(state, lkg, NX, cfg.maxHold + late, cfg).action === 'accept';
+        }),
+      );
+    });
+
+    it('never invents addresses for a name that never resolved (property)', () => {
+      fc.assert(
+        fc.property(walk, (steps) => {
+          let state: GuardState = idleGuard;
+          let now = 0;
+          for (const [s, gap] of steps) {
+            now += gap;
+            if (s.kind === 'up') state = reachable(state, undefined, s.address, now);
+            else if (s.kind === 'down') state = unreachable(state, undefined, s.address, now);
+            else {
+              const d: GuardDecision = observe(state, undefined, s.obs, now, cfg);
+              if (d.action !== 'accept' || d.adopt !== s.obs || d.state.engaged) return false;
+              state = d.state;
+            }
+          }
+          return state === idleGuard;
+        }),
+      );
+    });
   });
 });

@@ -11,13 +11,21 @@
  *   0.5; a rotation to other addresses of the same number is a normal change); the resolver keeps
  *   serving the last-known-good set;
  * - **release** when the upstream answers normally again (`recovered`), when `confirmations`
- *   independent upstreams agree with the change (`confirmed`), or when the change has persisted for
- *   `holdDown` and no independent upstream still sees the good set (`hold-down`).
+ *   independent upstreams agree with the change (`confirmed`), when the change has persisted for
+ *   `holdDown`, no independent upstream still sees the good set and no last-known-good address was
+ *   reported reachable within `reachableWithin` (`hold-down`), or, whatever the evidence, when the
+ *   change has persisted for `maxHold` (`max-hold`).
+ *
+ * Reachability is the evidence that matters most: on the day the servers were up and the map was
+ * wrong. While the guard holds, the client reports each connect to a last-known-good address
+ * ({@link reachable}, {@link unreachable}); a recent success keeps the set past the hold-down, and
+ * failures of every address of the set void that evidence at once, so a change that is real (the
+ * servers did go away) is believed as soon as the hold-down allows.
  *
  * A name that never resolved has no last-known-good set: the guard never invents addresses for it.
  * Functions take `now` and return a new state; nothing here reads a clock or does I/O.
  */
-import { duration, nonNegativeInteger, ratio } from '../core/validate.js';
+import { duration, invalid, nonNegativeInteger, ratio } from '../core/validate.js';
 import type { DnsAddress } from './types.js';
 
 /** What an upstream said about a name. */
@@ -28,7 +36,7 @@ export type Observation =
 export type GuardReason = 'empty' | 'nxdomain' | 'drop';
 
 /** Why the guard released. */
-export type ReleaseReason = 'recovered' | 'confirmed' | 'hold-down';
+export type ReleaseReason = 'recovered' | 'confirmed' | 'hold-down' | 'max-hold';
 
 /** Options of the guard. */
 export interface GuardConfig {
@@ -47,22 +55,57 @@ export interface GuardConfig {
    * 0: never ask them (hold-down only).
    */
   readonly confirmations: number;
+  /**
+   * Keep holding past the hold-down while a last-known-good address was reported reachable within
+   * `reachableWithin`; default true (the servers answering is the best reason to doubt the map).
+   */
+  readonly holdWhileReachable: boolean;
+  /**
+   * How long a report that a last-known-good address accepted a connection counts as evidence, in
+   * milliseconds; default 300,000 (5 minutes, as long as an unconfirmed change is doubted). It only
+   * matters while nobody connects: failed connects to every address of the set void the evidence at
+   * once, so a long window does not delay believing a change whose servers really went away. It must
+   * outlast the gap between two connects of a client that keeps its connections alive.
+   */
+  readonly reachableWithin: number;
+  /**
+   * After how long a change is believed whatever the evidence (reachable addresses, vetoing
+   * upstreams), in milliseconds; default 86,400,000 (24 hours: the record stayed empty 2 h 37 min on
+   * 2025-10-20; an address that still answers a day after its name stopped pointing at it is more
+   * likely someone else's), or `holdDown` when that is longer. Infinity: never.
+   */
+  readonly maxHold: number;
 }
 
 /** The defaults of {@link GuardConfig}. */
-export const defaultGuardConfig: GuardConfig = { maxDropShare: 0.5, holdDown: 300_000, confirmations: 1 };
+export const defaultGuardConfig: GuardConfig = {
+  maxDropShare: 0.5,
+  holdDown: 300_000,
+  confirmations: 1,
+  holdWhileReachable: true,
+  reachableWithin: 300_000,
+  maxHold: 86_400_000,
+};
 
 /**
  * Validates a partial config and fills in defaults.
  *
  * @example
- * guardConfig({ holdDown: 60_000 }); // { maxDropShare: 0.5, holdDown: 60000, confirmations: 1 }
+ * guardConfig({ holdDown: 60_000 }); // { maxDropShare: 0.5, holdDown: 60000, confirmations: 1, holdWhileReachable: true, … }
  */
 export function guardConfig(options: Partial<GuardConfig> = {}): GuardConfig {
+  const holdDown = duration('holdDown', options.holdDown ?? defaultGuardConfig.holdDown, true);
+  const holdWhileReachable = options.holdWhileReachable ?? defaultGuardConfig.holdWhileReachable;
+  if (typeof holdWhileReachable !== 'boolean') invalid('holdWhileReachable', 'a boolean', holdWhileReachable);
+  const maxHold = duration('maxHold', options.maxHold ?? Math.max(defaultGuardConfig.maxHold, holdDown), true);
+  if (maxHold < holdDown) invalid('maxHold', `a duration >= holdDown (${holdDown} ms)`, maxHold);
   return {
     maxDropShare: ratio('maxDropShare', options.maxDropShare ?? defaultGuardConfig.maxDropShare),
-    holdDown: duration('holdDown', options.holdDown ?? defaultGuardConfig.holdDown, true),
+    holdDown,
     confirmations: nonNegativeInteger('confirmations', options.confirmations ?? defaultGuardConfig.confirmations),
+    holdWhileReachable,
+    reachableWithin: duration('reachableWithin', options.reachableWithin ?? defaultGuardConfig.reachableWithin, true),
+    maxHold,
   };
 }
 
@@ -79,6 +122,10 @@ export interface GuardState<O extends Observation = Observation> {
   readonly agreeing: readonly string[];
   /** Independent upstreams that still see the last-known-good set. */
   readonly vetoing: readonly string[];
+  /** When a last-known-good address was last reported reachable while engaged, in clock ms (-Infinity: never, or voided). */
+  readonly reachableAt: number;
+  /** Last-known-good addresses reported unreachable since {@link reachableAt}; all of them voids the evidence. */
+  readonly unreachable: readonly string[];
 }
 
 /** The state of a guard that has not engaged. */
@@ -89,6 +136,8 @@ export const idleGuard: GuardState<never> = Object.freeze({
   pending: undefined,
   agreeing: Object.freeze([]) as readonly string[],
   vetoing: Object.freeze([]) as readonly string[],
+  reachableAt: -Infinity,
+  unreachable: Object.freeze([]) as readonly string[],
 });
 
 /** An event for listeners: the guard engaged or released. */
@@ -127,9 +176,44 @@ export function suspicion(
   return dropped / lastKnownGood.length > maxDropShare ? 'drop' : undefined;
 }
 
+/**
+ * Whether a last-known-good address was reported reachable within `reachableWithin` of `now` (and
+ * not every address of the set failed since).
+ *
+ * @example
+ * evidenceFresh(reachable(held, lkg, '10.0.0.1', 1_000), 2_000, defaultGuardConfig); // true
+ */
+export function evidenceFresh(state: GuardState<Observation>, now: number, config: GuardConfig): boolean {
+  return state.engaged && now - state.reachableAt < config.reachableWithin;
+}
+
+/**
+ * Why an engaged guard would release if asked at `now` (undefined: it holds). The resolver asks it
+ * after a report voids the evidence, to recheck the name at once instead of at the next expiry.
+ *
+ * @example
+ * releaseDue(held, held.since + 300_000, defaultGuardConfig); // 'hold-down' without evidence or veto
+ */
+export function releaseDue(
+  state: GuardState<Observation>,
+  now: number,
+  config: GuardConfig,
+): ReleaseReason | undefined {
+  if (!state.engaged) return undefined;
+  return releasable(state, now, config);
+}
+
 function releasable(state: GuardState<Observation>, now: number, config: GuardConfig): ReleaseReason | undefined {
   if (config.confirmations > 0 && state.agreeing.length >= config.confirmations) return 'confirmed';
-  if (now - state.since >= config.holdDown && state.vetoing.length === 0) return 'hold-down';
+  const held = now - state.since;
+  if (held >= config.maxHold) return 'max-hold';
+  if (
+    held >= config.holdDown &&
+    state.vetoing.length === 0 &&
+    !(config.holdWhileReachable && now - state.reachableAt < config.reachableWithin)
+  ) {
+    return 'hold-down';
+  }
   return undefined;
 }
 
@@ -166,6 +250,8 @@ export function observe<O extends Observation>(
       pending: observation,
       agreeing: [],
       vetoing: [],
+      reachableAt: -Infinity,
+      unreachable: [],
     };
     const release = releasable(engaged, now, config);
     // A zero hold-down without independent confirmation means the guard is off: accept at once.
@@ -219,4 +305,56 @@ export function confirm<O extends Observation>(
     };
   }
   return { action: 'hold', state: next };
+}
+
+function holds(lastKnownGood: readonly DnsAddress[] | undefined, address: string): boolean {
+  if (lastKnownGood === undefined) return false;
+  for (const a of lastKnownGood) if (a.address === address) return true;
+  return false;
+}
+
+/**
+ * Reports that `address` accepted a connection at `now`. While the guard is engaged and the address
+ * is one of the last-known-good set, this is evidence that the set still works: with
+ * `holdWhileReachable` the hold-down does not release while the evidence is younger than
+ * `reachableWithin`. Otherwise (idle guard, another address) the state is returned unchanged, the
+ * same object, without allocating.
+ *
+ * @example
+ * let state = observe(idleGuard, lkg, { kind: 'empty' }, 0, config).state;
+ * state = reachable(state, lkg, '10.0.0.1', 299_000);
+ * observe(state, lkg, { kind: 'empty' }, 300_000, config).action; // 'hold': the server still answers
+ */
+export function reachable<O extends Observation>(
+  state: GuardState<O>,
+  lastKnownGood: readonly DnsAddress[] | undefined,
+  address: string,
+  now: number,
+): GuardState<O> {
+  if (!state.engaged || !holds(lastKnownGood, address)) return state;
+  if (state.reachableAt === now && state.unreachable.length === 0) return state;
+  return { ...state, reachableAt: Math.max(state.reachableAt, now), unreachable: [] };
+}
+
+/**
+ * Reports that a connection to `address` failed at `now`. Once every address of the last-known-good
+ * set has failed since the last success, the evidence is void: the hold-down releases as if nobody
+ * had ever connected. Otherwise (idle guard, another address, some address still unproven) the
+ * state only records the failure.
+ *
+ * @example
+ * state = unreachable(state, lkg, '10.0.0.1', 301_000); // lkg = [10.0.0.1]: evidence void
+ * observe(state, lkg, { kind: 'empty' }, 301_000, config).action; // 'accept': the change is believed
+ */
+export function unreachable<O extends Observation>(
+  state: GuardState<O>,
+  lastKnownGood: readonly DnsAddress[] | undefined,
+  address: string,
+  now: number,
+): GuardState<O> {
+  if (!state.engaged || !holds(lastKnownGood, address) || state.unreachable.includes(address)) return state;
+  if (state.reachableAt > now) return state; // a success reported for a later moment wins
+  const failed = [...state.unreachable, address];
+  const all = lastKnownGood!.every((a) => failed.includes(a.address));
+  return { ...state, unreachable: failed, reachableAt: all ? -Infinity : state.reachableAt };
 }

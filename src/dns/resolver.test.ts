@@ -290,7 +290,9 @@ describe('Resolver', () => {
       assert.ok(engaged !== undefined && engaged.type === 'guard-engaged');
       assert.equal(engaged.reason, change);
       assert.equal(engaged.hostname, name);
-      assert.deepEqual(resolver.guarded(), [{ hostname: name, family: 4, reason: change, since: clock.now() }]);
+      assert.deepEqual(resolver.guarded(), [
+        { hostname: name, family: 4, reason: change, since: clock.now(), reachableAt: null },
+      ]);
       // lookup serves it too, from the cache, as a plain address.
       assert.deepEqual(await lookupAsync(resolver, name, { family: 4 }), { address: '10.0.1.1', family: 4 });
       // Every recheck during the hold-down still serves the last-known-good set.
@@ -309,6 +311,79 @@ describe('Resolver', () => {
       assert.ok((resolver.snapshot().lastKnownGoodServed as number) >= 15);
     });
   }
+
+  it('keeps the set past the hold-down while connects report it reachable; believes the change once they fail', async () => {
+    fresh();
+    const name = 'evidence.test';
+    server.set(name, { A: ['10.0.5.1', '10.0.5.2'], ttl: 20 });
+    const resolver = make({ guard: { confirmations: 0 } });
+    const events: DnsEvent[] = [];
+    resolver.events.on((e) => events.push(e));
+    await resolver.resolve(name, { family: 4 });
+    resolver.reportReachable(name, '10.0.5.1'); // not engaged: a no-op
+    assert.equal(resolver.guarded().length, 0);
+    await clock.advance(20_000);
+    server.behave(name, 'empty');
+    assert.equal((await resolver.resolve(name, { family: 4 })).source, 'last-known-good');
+    // An hour of scenario time, a connect every 20 s, each a success: the set is kept past the 5 min.
+    for (let t = 0; t < 180; t++) {
+      resolver.reportReachable(name.toUpperCase() + '.', '10.0.5.2'); // any spelling of the name
+      resolver.reportReachable(name, '192.0.2.77'); // not one of the set: ignored
+      await clock.advance(20_000);
+      assert.equal((await resolver.resolve(name, { family: 4 })).source, 'last-known-good', `at ${t}`);
+    }
+    assert.deepEqual(
+      events.filter((e) => e.type === 'guard-evidence').map((e) => e.type === 'guard-evidence' && e.reachable),
+      [true],
+      'one event when the evidence appears, not one per report',
+    );
+    assert.equal(resolver.guarded()[0]?.reachableAt, clock.now() - 20_000);
+    assert.equal(resolver.snapshot().guardsHeldByEvidence, 1);
+    // The servers go away: both addresses fail. The hold-down has long passed: the next resolution asks
+    // the name again at once and believes it.
+    resolver.reportUnreachable(name, '10.0.5.1');
+    assert.equal(resolver.snapshot().guardsHeldByEvidence, 1, 'one of two failed: still evidence');
+    resolver.reportUnreachable(name, '10.0.5.2');
+    assert.equal(resolver.snapshot().guardsHeldByEvidence, 0);
+    await assert.rejects(resolver.resolve(name, { family: 4 }), (e) => isFailsmallError(e, 'FS_ERR_DNS_NO_DATA'));
+    const released = events.find((e) => e.type === 'guard-released');
+    assert.equal(released?.type === 'guard-released' && released.reason, 'hold-down');
+    assert.equal(events.filter((e) => e.type === 'guard-evidence').length, 2);
+    const counters = resolver.snapshot();
+    assert.equal(counters.reachableReports, 361);
+    assert.equal(counters.unreachableReports, 2);
+  });
+
+  it('believes the change after maxHold even while the set answers', async () => {
+    fresh();
+    const name = 'maxhold.test';
+    server.set(name, { A: ['10.0.6.1'], ttl: 30 });
+    const resolver = make({ guard: { confirmations: 0, maxHold: 600_000 } });
+    await resolver.resolve(name, { family: 4 });
+    await clock.advance(30_000);
+    server.behave(name, 'nxdomain');
+    assert.equal((await resolver.resolve(name, { family: 4 })).source, 'last-known-good');
+    for (let t = 0; t < 19; t++) {
+      resolver.reportReachable(name, '10.0.6.1');
+      await clock.advance(30_000);
+      assert.equal((await resolver.resolve(name, { family: 4 })).source, 'last-known-good');
+    }
+    resolver.reportReachable(name, '10.0.6.1');
+    await clock.advance(30_000); // 600 s
+    await assert.rejects(resolver.resolve(name, { family: 4 }), (e) => isFailsmallError(e, 'FS_ERR_DNS_NOT_FOUND'));
+  });
+
+  it('takes reports for unknown names, bad input and with the guard off without complaint', () => {
+    const resolver = make();
+    resolver.reportReachable('never-seen.test', '10.0.0.1');
+    resolver.reportUnreachable('Bad Name!', '10.0.0.1');
+    resolver.reportReachable(42 as unknown as string, undefined as unknown as string);
+    const off = make({ guard: false });
+    off.reportReachable('never-seen.test', '10.0.0.1');
+    assert.equal(resolver.snapshot().reachableReports, 2);
+    assert.throws(() => make({ guard: { reachableWithin: -5 } }), { code: 'FS_ERR_INVALID_ARGUMENT' });
+    assert.throws(() => make({ guard: { holdDown: 60_000, maxHold: 1 } }), { code: 'FS_ERR_INVALID_ARGUMENT' });
+  });
 
   it('holds when an answer drops more than half the addresses, accepts a smaller drop', async () => {
     fresh();

@@ -32,7 +32,18 @@ import {
   type TtlPolicy,
 } from './cache.js';
 import { dnsError, toLookupError } from './errors.js';
-import { confirm, guardConfig, observe, type GuardConfig, type GuardReason, type ReleaseReason } from './guard.js';
+import {
+  confirm,
+  evidenceFresh,
+  guardConfig,
+  observe,
+  reachable,
+  releaseDue,
+  unreachable,
+  type GuardConfig,
+  type GuardReason,
+  type ReleaseReason,
+} from './guard.js';
 import { normalizeHostname } from './hostname.js';
 import {
   argumentError,
@@ -106,6 +117,20 @@ export type DnsEvent =
       readonly at: number;
     }
   | {
+      /**
+       * The reachability evidence of an engaged guard changed: a last-known-good address accepted a
+       * connection when there was no fresh evidence (`reachable: true`), or every address of the
+       * set failed since the last success (`reachable: false`: the evidence is void). Not emitted
+       * for every report.
+       */
+      readonly type: 'guard-evidence';
+      readonly hostname: string;
+      readonly family: DnsFamily;
+      readonly reachable: boolean;
+      readonly address: string;
+      readonly at: number;
+    }
+  | {
       readonly type: 'stale-served';
       readonly hostname: string;
       readonly family: DnsFamily;
@@ -150,6 +175,10 @@ export interface ResolverCounters {
   lastKnownGoodServed: number;
   guardEngagements: number;
   guardReleases: number;
+  /** Calls of {@link Resolver.reportReachable} (every successful connect of a reporting client). */
+  reachableReports: number;
+  /** Calls of {@link Resolver.reportUnreachable}. */
+  unreachableReports: number;
 }
 
 /** What the resolver serves: a set, its source and TTL. */
@@ -215,6 +244,8 @@ export class Resolver {
     lastKnownGoodServed: 0,
     guardEngagements: 0,
     guardReleases: 0,
+    reachableReports: 0,
+    unreachableReports: 0,
   };
   /** Reused by `lookup` to parse options without allocating. */
   readonly #request: LookupRequest = { family: 0, all: false, hints: 0, order: undefined };
@@ -311,12 +342,106 @@ export class Resolver {
     };
   }
 
+  /**
+   * Reports that a connection to `address` of `hostname` succeeded: evidence that the name's
+   * last-known-good set still works. While the guard holds that set, the hold-down does not release
+   * as long as such a report is younger than `guard.reachableWithin` (5 min by default); after
+   * `guard.maxHold` (24 h) the change is believed anyway. A no-op for a name whose guard is not
+   * engaged: O(1), a few map lookups and no allocation, cheap enough for every connect. failsmall's
+   * `Connector` calls it by itself.
+   *
+   * @param now - when it happened, in this resolver's clock ms; default its clock's now. Leave it out
+   * when the caller runs on another clock (the replay's resolver runs on scenario time).
+   * @example
+   * const socket = net.connect({ host: address, port }, () => resolver.reportReachable('api.example.com', address));
+   */
+  reportReachable(hostname: string, address: string, now?: number): void {
+    this.#counters.reachableReports++;
+    this.#report(hostname, address, true, now);
+  }
+
+  /**
+   * Reports that a connection to `address` of `hostname` failed (refused, reset, timed out). Once
+   * every address of the held last-known-good set has failed since the last success, the evidence is
+   * void and the hold-down applies as if nobody had connected: when it has already passed, the name
+   * is asked again on the next resolution and the change believed. A no-op when the guard is not
+   * engaged; as cheap as {@link reportReachable}.
+   *
+   * @example
+   * socket.on('error', () => resolver.reportUnreachable('api.example.com', address));
+   */
+  reportUnreachable(hostname: string, address: string, now?: number): void {
+    this.#counters.unreachableReports++;
+    this.#report(hostname, address, false, now);
+  }
+
+  #report(hostname: string, address: string, ok: boolean, now: number | undefined): void {
+    if (this.#guard === undefined || typeof hostname !== 'string' || typeof address !== 'string') return;
+    let found = this.#reportTo(0, hostname, address, ok, now);
+    found = this.#reportTo(4, hostname, address, ok, now) || found;
+    found = this.#reportTo(6, hostname, address, ok, now) || found;
+    if (found || hostname.length === 0) return;
+    // Not cached under the name as given: try its normal form (lower case, no final dot).
+    let name: string;
+    try {
+      name = normalizeHostname(hostname);
+    } catch {
+      return;
+    }
+    if (name === hostname) return;
+    this.#reportTo(0, name, address, ok, now);
+    this.#reportTo(4, name, address, ok, now);
+    this.#reportTo(6, name, address, ok, now);
+  }
+
+  /** Feeds a report to the guard of (family, name); false when there is no such entry. */
+  #reportTo(family: DnsFamily, name: string, address: string, ok: boolean, at: number | undefined): boolean {
+    const entry = this.#cache.peek(family, name);
+    if (entry === undefined) return false;
+    const guard = this.#guard;
+    if (!entry.guard.engaged || guard === undefined) return true;
+    const now = at ?? this.#clock.now();
+    const before = entry.guard;
+    const lkg = entry.lastKnownGood?.addresses;
+    if (ok) {
+      const wasFresh = evidenceFresh(before, now, guard);
+      entry.guard = reachable(before, lkg, address, now);
+      if (!wasFresh && entry.guard !== before) this.#evidenceEvent(entry, true, address, now);
+      return true;
+    }
+    entry.guard = unreachable(before, lkg, address, now);
+    if (entry.guard !== before && before.reachableAt !== -Infinity && entry.guard.reachableAt === -Infinity) {
+      this.#evidenceEvent(entry, false, address, now);
+    }
+    // Every address failed and the hold would release now: recheck the name on the next resolution.
+    if (entry.guard !== before && releaseDue(entry.guard, now, guard) !== undefined) {
+      entry.expiresAt = Math.min(entry.expiresAt, now);
+    }
+    return true;
+  }
+
+  #evidenceEvent(entry: CacheEntry, ok: boolean, address: string, now: number): void {
+    const event: DnsEvent = {
+      type: 'guard-evidence',
+      hostname: entry.name,
+      family: entry.family,
+      reachable: ok,
+      address,
+      at: now,
+    };
+    if (guardChannel.hasSubscribers) guardChannel.publish(event);
+    if (this.events.hasListeners) this.events.emit(event);
+  }
+
   /** Counters, cache size, guards engaged and per-upstream counters, as plain JSON. */
   snapshot(): Record<string, unknown> {
     let guardsEngaged = 0;
+    let guardsHeldByEvidence = 0;
     let negativeEntries = 0;
+    const now = this.#clock.now();
     for (const entry of this.#cache.entries()) {
       if (entry.guard.engaged) guardsEngaged++;
+      if (this.#guard !== undefined && evidenceFresh(entry.guard, now, this.#guard)) guardsHeldByEvidence++;
       if (entry.negative !== undefined) negativeEntries++;
     }
     const wire: Record<string, unknown> = {};
@@ -329,18 +454,35 @@ export class Resolver {
       negativeEntries,
       evictions: this.#cache.evictions,
       guardsEngaged,
+      guardsHeldByEvidence,
       upstreams: this.#upstreams.snapshot(),
       wire,
       closed: this.#closed,
     };
   }
 
-  /** The entries whose guard currently holds a last-known-good set back, for status pages. */
-  guarded(): { hostname: string; family: DnsFamily; reason: GuardReason | undefined; since: number }[] {
+  /**
+   * The entries whose guard currently holds a last-known-good set back, for status pages;
+   * `reachableAt` is the last report that an address of the set accepted a connection (clock ms,
+   * null when none or voided).
+   */
+  guarded(): {
+    hostname: string;
+    family: DnsFamily;
+    reason: GuardReason | undefined;
+    since: number;
+    reachableAt: number | null;
+  }[] {
     const list = [];
     for (const entry of this.#cache.entries()) {
       if (entry.guard.engaged)
-        list.push({ hostname: entry.name, family: entry.family, reason: entry.guard.reason, since: entry.guard.since });
+        list.push({
+          hostname: entry.name,
+          family: entry.family,
+          reason: entry.guard.reason,
+          since: entry.guard.since,
+          reachableAt: entry.guard.reachableAt === -Infinity ? null : entry.guard.reachableAt,
+        });
     }
     return list;
   }
