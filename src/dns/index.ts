@@ -36,7 +36,18 @@ export {
   refreshTime,
 } from './cache.js';
 export type { AddressOrder, DnsCacheOptions, TtlPolicy } from './cache.js';
-export { observe, confirm, suspicion, idleGuard, guardConfig, defaultGuardConfig } from './guard.js';
+export {
+  observe,
+  confirm,
+  suspicion,
+  idleGuard,
+  guardConfig,
+  defaultGuardConfig,
+  reachable,
+  unreachable,
+  evidenceFresh,
+  releaseDue,
+} from './guard.js';
 export type {
   GuardConfig,
   GuardDecision,
