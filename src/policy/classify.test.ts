@@ -10,6 +10,7 @@ import {
   toVerdict,
   Verdict,
 } from './classify.js';
+import { isThrottlingError, THROTTLING_ERROR_NAMES } from './overload-error.js';
 
 const now = Date.parse('2025-10-20T06:48:00Z');
 const sys = (code: string, syscall?: string): Error =>
@@ -55,6 +56,15 @@ describe('classifyError', () => {
     );
     assert.equal(classifyError(aws('ResourceNotFoundException', { $fault: 'client' }), now), Verdict.fail);
     assert.equal(classifyError(aws('TimeoutError', {}), now), Verdict.timeout);
+  });
+
+  it('agrees with isThrottlingError on every AWS throttling name (one shared list)', () => {
+    assert.equal(THROTTLING_ERROR_NAMES.size, 14);
+    for (const name of THROTTLING_ERROR_NAMES) {
+      const error = Object.assign(new Error(name), { name });
+      assert.equal(classifyError(error, now), Verdict.throttle, name);
+      assert.ok(isThrottlingError(error), name);
+    }
   });
 
   it('classifies HTTP statuses and reads Retry-After', () => {

@@ -9,6 +9,7 @@
  */
 import { isFailsmallError } from '../core/errors.js';
 import type { RetryCause } from './budget.js';
+import { THROTTLING_ERROR_NAMES } from './overload-error.js';
 import { parseRetryAfter } from './retry-after.js';
 
 /** The answer of a {@link Classifier}. */
@@ -110,24 +111,6 @@ const TIMEOUT_CODES = new Set([
   'UND_ERR_HEADERS_TIMEOUT',
   'UND_ERR_BODY_TIMEOUT',
   'UND_ERR_RESPONSE_TIMEOUT',
-]);
-
-/** Error names of AWS SDK v3 throttling errors (the SDK's `THROTTLING_ERROR_CODES`). */
-const THROTTLING_NAMES = new Set([
-  'BandwidthLimitExceeded',
-  'EC2ThrottledException',
-  'LimitExceededException',
-  'PriorRequestNotComplete',
-  'ProvisionedThroughputExceededException',
-  'RequestLimitExceeded',
-  'RequestThrottled',
-  'RequestThrottledException',
-  'SlowDown',
-  'ThrottledException',
-  'Throttling',
-  'ThrottlingException',
-  'TooManyRequestsException',
-  'TransactionInProgressException',
 ]);
 
 /** Error names of AWS SDK v3 transient errors, and the platform's timeout errors. */
@@ -269,7 +252,7 @@ function classifyOne(error: Bag, now: number): RetryVerdict | undefined {
   if (retryable !== undefined) {
     return withRetryAfter(retryable.throttling === true ? Verdict.throttle : Verdict.error, error, now);
   }
-  if (THROTTLING_NAMES.has(name)) return withRetryAfter(Verdict.throttle, error, now);
+  if (THROTTLING_ERROR_NAMES.has(name)) return withRetryAfter(Verdict.throttle, error, now);
   if (TIMEOUT_NAMES.has(name)) return Verdict.timeout;
   if (TRANSIENT_NAMES.has(name)) return withRetryAfter(Verdict.error, error, now);
   const status =

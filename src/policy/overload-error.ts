@@ -19,8 +19,12 @@
 export type Outcome<T = unknown> =
   { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: unknown };
 
-/** Error names (AWS `error.name` / botocore `Error.Code`) that mean "slow down". */
-const THROTTLING_NAMES: ReadonlySet<string> = new Set([
+/**
+ * Error names (AWS `error.name` / botocore `Error.Code`) that mean "slow down": the AWS SDK v3's
+ * `THROTTLING_ERROR_CODES`. The one copy of the list: `classifyError` (classify.ts) reads it
+ * too, so retries and the overload signal agree on what a throttle is.
+ */
+export const THROTTLING_ERROR_NAMES: ReadonlySet<string> = new Set([
   'BandwidthLimitExceeded',
   'EC2ThrottledException',
   'LimitExceededException',
@@ -84,8 +88,8 @@ function throttling(e: ErrorShape): boolean {
   return (
     e.$retryable?.throttling === true ||
     httpStatus(e) === 429 ||
-    (typeof e.name === 'string' && THROTTLING_NAMES.has(e.name)) ||
-    (typeof e.code === 'string' && THROTTLING_NAMES.has(e.code))
+    (typeof e.name === 'string' && THROTTLING_ERROR_NAMES.has(e.name)) ||
+    (typeof e.code === 'string' && THROTTLING_ERROR_NAMES.has(e.code))
   );
 }
 
