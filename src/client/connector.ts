@@ -6,7 +6,8 @@
  */
 import dns from 'node:dns';
 import net from 'node:net';
-import { Emitter, abortReason, channel, systemClock, validate, type Clock } from '../core/index.js';
+import { raceAbort } from '../core/abort.js';
+import { Emitter, channel, systemClock, validate, type Clock } from '../core/index.js';
 import { AddressHealth, type Address, type AddressHealthOptions } from './address-order.js';
 import { errorCode, raceAddresses, type AttemptRecord } from './happy-eyeballs.js';
 
@@ -26,6 +27,14 @@ export interface AddressAnswer {
  */
 export interface AddressResolver {
   resolve(hostname: string, options?: { family?: 0 | 4 | 6; signal?: AbortSignal }): Promise<AddressAnswer>;
+  /**
+   * Optional: told after each connect that an address of `hostname` accepted a connection. A
+   * failsmall `Resolver` uses it as evidence that a held last-known-good set still works. Found by
+   * feature: the connector calls it when the resolver has it (and `reportUnreachable`).
+   */
+  reportReachable?(hostname: string, address: string): void;
+  /** Optional: told that a connection to an address of `hostname` failed or timed out. */
+  reportUnreachable?(hostname: string, address: string): void;
 }
 
 /**
@@ -126,26 +135,18 @@ export type ConnectorEvent =
 
 const connectChannel = channel('client', 'connect');
 
-/** Settles with `promise`, or rejects with the signal's reason as soon as it aborts. */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) {
-    promise.catch(() => {});
-    return Promise.reject(abortReason(signal));
+/** Calls a resolver's report method; a custom one that throws must not fail (or leak) the connect. */
+function report(
+  reporter: Required<Pick<AddressResolver, 'reportReachable' | 'reportUnreachable'>>,
+  method: 'reportReachable' | 'reportUnreachable',
+  hostname: string,
+  address: string,
+): void {
+  try {
+    reporter[method](hostname, address);
+  } catch {
+    // ignored: the report is advice
   }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(abortReason(signal));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }
 
 /**
@@ -162,6 +163,8 @@ export class Connector {
   /** The failed-address memory (shared when passed in). */
   readonly health: AddressHealth;
   readonly #resolver: AddressResolver;
+  /** The resolver again when it takes connect reports, else undefined. */
+  readonly #reporter: Required<Pick<AddressResolver, 'reportReachable' | 'reportUnreachable'>> | undefined;
   readonly #clock: Clock;
   readonly #attemptDelay: number;
   readonly #connectTimeout: number;
@@ -178,6 +181,12 @@ export class Connector {
       validate.invalid('resolver', 'an object with a resolve() method', resolver);
     }
     this.#resolver = resolver;
+    // Reported without a time: the resolver stamps them on its own clock (it may run on scenario
+    // time while connects happen in real time).
+    this.#reporter =
+      typeof resolver.reportReachable === 'function' && typeof resolver.reportUnreachable === 'function'
+        ? (resolver as Required<Pick<AddressResolver, 'reportReachable' | 'reportUnreachable'>>)
+        : undefined;
     this.#clock = options.clock ?? systemClock;
     this.#attemptDelay = validate.duration('attemptDelay', options.attemptDelay ?? 250, true);
     this.#connectTimeout = validate.duration('connectTimeout', options.connectTimeout ?? 10_000, true);
@@ -202,7 +211,7 @@ export class Connector {
       return { addresses: answer.addresses, source: answer.source };
     }
     // The resolver gets the signal too, but one that ignores it must not hold the caller.
-    const answer = await abortable(this.#resolver.resolve(hostname, { family: this.#family, signal }), signal);
+    const answer = await raceAbort(this.#resolver.resolve(hostname, { family: this.#family, signal }), signal);
     return { addresses: answer.addresses, source: answer.source };
   }
 
@@ -231,7 +240,7 @@ export class Connector {
           target: `${hostname}:${port}`,
         },
       );
-      this.#learn(result.attempts, port);
+      this.#learn(result.attempts, port, source === 'literal' ? undefined : hostname);
       this.#counters.connects++;
       if (result.attempts[0]?.outcome !== 'connected') this.#counters.failovers++;
       const event: ConnectorEvent = {
@@ -249,7 +258,7 @@ export class Connector {
     } catch (error) {
       const details = (error as { details?: { attempts?: AttemptRecord[] } }).details;
       const attempts = details?.attempts ?? [];
-      this.#learn(attempts, port);
+      this.#learn(attempts, port, source === 'literal' ? undefined : hostname);
       this.#counters.connectFailures++;
       const event: ConnectorEvent = {
         type: 'connect-failed',
@@ -280,14 +289,19 @@ export class Connector {
     if (connectChannel.hasSubscribers) connectChannel.publish(event);
   }
 
-  #learn(attempts: readonly AttemptRecord[], port: number): void {
+  /** Records each attempt in the address memory and, for a name, reports it to the resolver. */
+  #learn(attempts: readonly AttemptRecord[], port: number, hostname: string | undefined): void {
     const now = this.#clock.now();
+    const reporter = hostname === undefined ? undefined : this.#reporter;
     for (const a of attempts) {
       this.#counters.attempts++;
-      if (a.outcome === 'connected') this.health.recordSuccess(a.address, port);
-      else if (a.outcome === 'failed' || a.outcome === 'timeout') {
+      if (a.outcome === 'connected') {
+        this.health.recordSuccess(a.address, port);
+        if (reporter !== undefined) report(reporter, 'reportReachable', hostname!, a.address);
+      } else if (a.outcome === 'failed' || a.outcome === 'timeout') {
         this.#counters.attemptFailures++;
         this.health.recordFailure(a.address, port, now);
+        if (reporter !== undefined) report(reporter, 'reportUnreachable', hostname!, a.address);
       }
     }
   }
