@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { VirtualClock, isFailsmallError } from '../core/index.js';
+import { Resolver, startTestDnsServer, type DnsEvent } from '../dns/index.js';
 import { AddressHealth } from './address-order.js';
 import { Connector, systemResolver, type ConnectorEvent } from './connector.js';
 import { StaticResolver, startHttpServer, type TestServer } from './fixtures.test.js';
@@ -105,6 +106,75 @@ describe('Connector', () => {
     const { socket, address } = await connector.connect({ hostname: 'localhost', port: server.port });
     socket.destroy();
     assert.equal(address.address, '127.0.0.1');
+  });
+
+  it('reports connects to a failsmall resolver: the held set outlives the hold-down while it answers', async () => {
+    const name = 'evidence.lab.test';
+    const app = await startHttpServer();
+    const dns = await startTestDnsServer({ zone: { [name]: { A: ['127.0.0.1'], ttl: 5 } } });
+    // The resolver decides on virtual time; the connects are real (the connector's clock is the system's).
+    const clock = new VirtualClock();
+    const resolver = new Resolver({ upstreams: [dns.server], clock, guard: { confirmations: 0 } });
+    const events: DnsEvent[] = [];
+    resolver.events.on((e) => events.push(e));
+    const connector = new Connector({ resolver });
+    const connect = async (): Promise<string | undefined> => {
+      const c = await connector.connect({ hostname: name, port: app.port });
+      c.socket.destroy();
+      return c.source;
+    };
+    try {
+      assert.equal(await connect(), 'fresh');
+      dns.behave(name, 'empty');
+      await clock.advance(6_000);
+      assert.equal(await connect(), 'last-known-good');
+      // 20 minutes of resolver time, four times the 5 min hold-down, a connect every 30 s.
+      for (let i = 0; i < 40; i++) {
+        await clock.advance(30_000);
+        assert.equal(await connect(), 'last-known-good', `connect ${i}`);
+      }
+      assert.ok(!events.some((e) => e.type === 'guard-released'), 'still held');
+      assert.ok((resolver.snapshot().reachableReports as number) >= 42);
+      assert.equal(resolver.snapshot().guardsHeldByEvidence, 1);
+      // The server at the held address goes away: the connect fails, and that voids the evidence.
+      await app.close();
+      await assert.rejects(connector.connect({ hostname: name, port: app.port }), (e) =>
+        isFailsmallError(e, 'FS_ERR_CLIENT_CONNECT_FAILED'),
+      );
+      assert.equal(resolver.snapshot().unreachableReports, 1);
+      // The hold-down passed long ago: the next connect asks the name again and believes it (empty).
+      await assert.rejects(connector.connect({ hostname: name, port: app.port }), (e) =>
+        isFailsmallError(e, 'FS_ERR_DNS_NO_DATA'),
+      );
+      const released = events.find((e) => e.type === 'guard-released');
+      assert.equal(released?.type === 'guard-released' && released.reason, 'hold-down');
+      assert.deepEqual(
+        events.filter((e) => e.type === 'guard-evidence').map((e) => e.type === 'guard-evidence' && e.reachable),
+        [true, false],
+      );
+    } finally {
+      await resolver.close();
+      await dns.close();
+      await app.close();
+    }
+  });
+
+  it('reports nothing for IP literals, and survives a resolver whose report throws', async () => {
+    const calls: string[] = [];
+    const resolver = {
+      resolve: () => Promise.resolve({ addresses: [{ address: '127.0.0.1', family: 4 as const }] }),
+      reportReachable: (host: string, address: string): void => {
+        calls.push(`${host} ${address}`);
+        throw new Error('boom');
+      },
+      reportUnreachable: (): void => undefined,
+    };
+    const connector = new Connector({ resolver });
+    const byName = await connector.connect({ hostname: 'any.lab.test', port: server.port });
+    byName.socket.destroy();
+    const literal = await connector.connect({ hostname: '127.0.0.1', port: server.port });
+    literal.socket.destroy();
+    assert.deepEqual(calls, ['any.lab.test 127.0.0.1']);
   });
 
   it('rejects bad options with FS_ERR_INVALID_ARGUMENT', () => {
