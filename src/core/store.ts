@@ -220,3 +220,41 @@ export function toJsonText(name: string, value: unknown): string {
   if (text === undefined) invalid(name, 'plain JSON', value);
   return text;
 }
+
+/**
+ * Checks a {@link PlanQuery} (each bound a finite number when given); returns its bounds,
+ * `undefined` where not given, for the store to fill in the default its backend can compare with.
+ */
+export function checkPlanQuery(query: PlanQuery): { below: number | undefined; above: number | undefined } {
+  return {
+    below: query.below === undefined ? undefined : finiteNumber('below', query.below),
+    above: query.above === undefined ? undefined : finiteNumber('above', query.above),
+  };
+}
+
+/** Checks a {@link PlanDeletion}: `below` and every kept generation a finite number. */
+export function checkPlanDeletion(which: PlanDeletion): { below: number; except: number[] } {
+  const below = finiteNumber('below', which.below);
+  return { below, except: [...(which.except ?? [])].map((g) => finiteNumber('except', g)) };
+}
+
+/** A {@link JournalQuery} checked, with its defaults: after sequence 0, oldest first, no limit. */
+export interface CheckedJournalQuery {
+  readonly afterSeq: number;
+  readonly target: string | undefined;
+  readonly decision: JournalDecision | undefined;
+  /** At most this many entries; `undefined`: all. */
+  readonly limit: number | undefined;
+  readonly newestFirst: boolean;
+}
+
+/** Checks a {@link JournalQuery} and fills in its defaults. Throws `FS_ERR_INVALID_ARGUMENT`. */
+export function checkJournalQuery(query: JournalQuery): CheckedJournalQuery {
+  return {
+    afterSeq: query.afterSeq === undefined ? 0 : nonNegativeInteger('afterSeq', query.afterSeq),
+    target: query.target === undefined ? undefined : checkTarget(query.target),
+    decision: query.decision === undefined ? undefined : oneOf('decision', query.decision, JOURNAL_DECISIONS),
+    limit: query.limit === undefined ? undefined : nonNegativeInteger('limit', query.limit),
+    newestFirst: query.newestFirst === true,
+  };
+}

@@ -6,8 +6,10 @@ import { FailsmallError } from '../core/errors.js';
 import {
   checkActiveWrite,
   checkJournalInput,
+  checkJournalQuery,
+  checkPlanDeletion,
+  checkPlanQuery,
   checkTarget,
-  JOURNAL_DECISIONS,
   toJsonText,
   type ActiveCondition,
   type ActivePointer,
@@ -21,7 +23,7 @@ import {
   type SetActiveResult,
   type StoredPlan,
 } from '../core/store.js';
-import { finiteNumber, nonNegativeInteger, oneOf, positiveInteger } from '../core/validate.js';
+import { finiteNumber, positiveInteger } from '../core/validate.js';
 
 interface TargetState {
   lastGeneration: number;
@@ -107,8 +109,9 @@ export class MemoryPlanStore implements PlanStore {
   async listPlans(target: string, query: PlanQuery = {}): Promise<StoredPlan[]> {
     this.#open();
     checkTarget(target);
-    const below = query.below === undefined ? Infinity : finiteNumber('below', query.below);
-    const above = query.above === undefined ? -Infinity : finiteNumber('above', query.above);
+    const bounds = checkPlanQuery(query);
+    const below = bounds.below ?? Infinity;
+    const above = bounds.above ?? -Infinity;
     const plans = [...(this.#targets.get(target)?.plans.values() ?? [])]
       .filter((p) => p.generation < below && p.generation > above)
       .sort((a, b) => a.generation - b.generation);
@@ -118,13 +121,13 @@ export class MemoryPlanStore implements PlanStore {
   async deletePlans(target: string, which: PlanDeletion): Promise<number[]> {
     this.#open();
     checkTarget(target);
-    finiteNumber('below', which.below);
-    const except = new Set(which.except ?? []);
+    const checked = checkPlanDeletion(which);
+    const except = new Set(checked.except);
     const state = this.#targets.get(target);
     if (state === undefined) return [];
     const deleted: number[] = [];
     for (const generation of state.plans.keys()) {
-      if (generation < which.below && !except.has(generation)) deleted.push(generation);
+      if (generation < checked.below && !except.has(generation)) deleted.push(generation);
     }
     for (const generation of deleted) state.plans.delete(generation);
     return deleted.sort((a, b) => a - b);
@@ -169,15 +172,12 @@ export class MemoryPlanStore implements PlanStore {
 
   async readJournal(query: JournalQuery = {}): Promise<JournalEntry[]> {
     this.#open();
-    const after = query.afterSeq === undefined ? 0 : nonNegativeInteger('afterSeq', query.afterSeq);
-    const limit = query.limit === undefined ? Infinity : nonNegativeInteger('limit', query.limit);
-    if (query.target !== undefined) checkTarget(query.target);
-    if (query.decision !== undefined) oneOf('decision', query.decision, JOURNAL_DECISIONS);
+    const { afterSeq: after, target, decision, newestFirst, limit: max } = checkJournalQuery(query);
+    const limit = max ?? Infinity;
     const match = (entry: JournalEntry): boolean =>
-      (query.target === undefined || entry.target === query.target) &&
-      (query.decision === undefined || entry.decision === query.decision);
+      (target === undefined || entry.target === target) && (decision === undefined || entry.decision === decision);
     const out: JournalEntry[] = [];
-    if (query.newestFirst === true) {
+    if (newestFirst) {
       for (let i = this.#journal.length - 1; i >= after && out.length < limit; i--) {
         if (match(this.#journal[i]!)) out.push(this.#journal[i]!);
       }

@@ -9,8 +9,10 @@ import { FailsmallError, isFailsmallError } from '../core/errors.js';
 import {
   checkActiveWrite,
   checkJournalInput,
+  checkJournalQuery,
+  checkPlanDeletion,
+  checkPlanQuery,
   checkTarget,
-  JOURNAL_DECISIONS,
   toJsonText,
   type ActiveCondition,
   type ActivePointer,
@@ -24,7 +26,8 @@ import {
   type SetActiveResult,
   type StoredPlan,
 } from '../core/store.js';
-import { finiteNumber, nonNegativeInteger, oneOf, positiveInteger } from '../core/validate.js';
+import { finiteNumber, positiveInteger } from '../core/validate.js';
+import { activeFromRow, entryFromRow, planFromRow, type ActiveRow, type JournalRow, type PlanRow } from './rows.js';
 
 /** Options of {@link PostgresPlanStore.open}. */
 export interface PostgresPlanStoreOptions {
@@ -38,56 +41,9 @@ export interface PostgresPlanStoreOptions {
   readonly max?: number;
 }
 
-interface PlanRow {
-  target: string;
-  generation: string;
-  created_at: number;
-  created_by: string;
-  body: Json;
-}
-interface ActiveRow {
-  target: string;
-  generation: string;
-  updated_at: number;
-  updated_by: string;
-}
-interface JournalRow {
-  seq: string;
-  target: string;
-  generation: string;
-  actor: string;
-  decision: string;
-  reason: string;
-  at: number;
-  details: Json;
-}
-
-const toPlan = (row: PlanRow): StoredPlan => ({
-  target: row.target,
-  generation: Number(row.generation),
-  createdAt: Number(row.created_at),
-  createdBy: row.created_by,
-  body: row.body,
-});
-const toActive = (row: ActiveRow | undefined): ActivePointer | undefined =>
-  row === undefined
-    ? undefined
-    : {
-        target: row.target,
-        generation: Number(row.generation),
-        updatedAt: Number(row.updated_at),
-        updatedBy: row.updated_by,
-      };
-const toEntry = (row: JournalRow): JournalEntry => ({
-  seq: Number(row.seq),
-  target: row.target,
-  generation: Number(row.generation),
-  actor: row.actor,
-  decision: row.decision as JournalEntry['decision'],
-  reason: row.reason,
-  at: Number(row.at),
-  details: row.details,
-});
+const keep = (json: Json): Json => json; // JSONB arrives parsed
+const toPlan = (row: PlanRow<Json>): StoredPlan => planFromRow(row, keep);
+const toEntry = (row: JournalRow<Json>): JournalEntry => entryFromRow(row, keep);
 
 /**
  * Plans, active pointers and the journal in PostgreSQL.
@@ -228,16 +184,16 @@ export class PostgresPlanStore implements PlanStore {
   async getPlan(target: string, generation: number): Promise<StoredPlan | undefined> {
     checkTarget(target);
     positiveInteger('generation', generation);
-    const rows = await this.#query<PlanRow>(`SELECT * FROM ${this.#t.plans} WHERE target = $1 AND generation = $2`, [
-      target,
-      generation,
-    ]);
+    const rows = await this.#query<PlanRow<Json>>(
+      `SELECT * FROM ${this.#t.plans} WHERE target = $1 AND generation = $2`,
+      [target, generation],
+    );
     return rows[0] === undefined ? undefined : toPlan(rows[0]);
   }
 
   async latestPlan(target: string): Promise<StoredPlan | undefined> {
     checkTarget(target);
-    const rows = await this.#query<PlanRow>(
+    const rows = await this.#query<PlanRow<Json>>(
       `SELECT * FROM ${this.#t.plans} WHERE target = $1 ORDER BY generation DESC LIMIT 1`,
       [target],
     );
@@ -246,9 +202,10 @@ export class PostgresPlanStore implements PlanStore {
 
   async listPlans(target: string, query: PlanQuery = {}): Promise<StoredPlan[]> {
     checkTarget(target);
-    const below = query.below === undefined ? Number.MAX_SAFE_INTEGER : finiteNumber('below', query.below);
-    const above = query.above === undefined ? -1 : finiteNumber('above', query.above);
-    const rows = await this.#query<PlanRow>(
+    const bounds = checkPlanQuery(query);
+    const below = bounds.below ?? Number.MAX_SAFE_INTEGER;
+    const above = bounds.above ?? -1;
+    const rows = await this.#query<PlanRow<Json>>(
       `SELECT * FROM ${this.#t.plans} WHERE target = $1 AND generation < $2 AND generation > $3 ORDER BY generation`,
       [target, below, above],
     );
@@ -257,12 +214,11 @@ export class PostgresPlanStore implements PlanStore {
 
   async deletePlans(target: string, which: PlanDeletion): Promise<number[]> {
     checkTarget(target);
-    finiteNumber('below', which.below);
-    const except = [...(which.except ?? [])].map((g) => finiteNumber('except', g));
+    const { below, except } = checkPlanDeletion(which);
     const rows = await this.#query<{ generation: string }>(
       `DELETE FROM ${this.#t.plans} WHERE target = $1 AND generation < $2 AND NOT (generation = ANY($3::float8[]))
        RETURNING generation`,
-      [target, which.below, except],
+      [target, below, except],
     );
     return rows.map((r) => Number(r.generation)).sort((a, b) => a - b);
   }
@@ -270,7 +226,7 @@ export class PostgresPlanStore implements PlanStore {
   async getActive(target: string): Promise<ActivePointer | undefined> {
     checkTarget(target);
     const rows = await this.#query<ActiveRow>(`SELECT * FROM ${this.#t.active} WHERE target = $1`, [target]);
-    return toActive(rows[0]);
+    return activeFromRow(rows[0]);
   }
 
   async setActive(
@@ -295,7 +251,7 @@ export class PostgresPlanStore implements PlanStore {
       values.push(condition.expectedGeneration);
     }
     const written = await this.#query<ActiveRow>(sql, values);
-    if (written[0] !== undefined) return { ok: true, current: toActive(written[0]) };
+    if (written[0] !== undefined) return { ok: true, current: activeFromRow(written[0]) };
     return { ok: false, current: await this.getActive(target) };
   }
 
@@ -312,23 +268,24 @@ export class PostgresPlanStore implements PlanStore {
   }
 
   async readJournal(query: JournalQuery = {}): Promise<JournalEntry[]> {
-    const values: unknown[] = [query.afterSeq === undefined ? 0 : nonNegativeInteger('afterSeq', query.afterSeq)];
+    const q = checkJournalQuery(query);
+    const values: unknown[] = [q.afterSeq];
     const where = ['seq > $1'];
-    if (query.target !== undefined) {
-      values.push(checkTarget(query.target));
+    if (q.target !== undefined) {
+      values.push(q.target);
       where.push(`target = $${values.length}`);
     }
-    if (query.decision !== undefined) {
-      values.push(oneOf('decision', query.decision, JOURNAL_DECISIONS));
+    if (q.decision !== undefined) {
+      values.push(q.decision);
       where.push(`decision = $${values.length}`);
     }
     let limit = '';
-    if (query.limit !== undefined) {
-      values.push(nonNegativeInteger('limit', query.limit));
+    if (q.limit !== undefined) {
+      values.push(q.limit);
       limit = ` LIMIT $${values.length}`;
     }
-    const order = query.newestFirst === true ? 'DESC' : 'ASC';
-    const rows = await this.#query<JournalRow>(
+    const order = q.newestFirst ? 'DESC' : 'ASC';
+    const rows = await this.#query<JournalRow<Json>>(
       `SELECT * FROM ${this.#t.journal} WHERE ${where.join(' AND ')} ORDER BY seq ${order}${limit}`,
       values,
     );

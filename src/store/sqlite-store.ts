@@ -8,8 +8,10 @@ import { FailsmallError, isFailsmallError } from '../core/errors.js';
 import {
   checkActiveWrite,
   checkJournalInput,
+  checkJournalQuery,
+  checkPlanDeletion,
+  checkPlanQuery,
   checkTarget,
-  JOURNAL_DECISIONS,
   toJsonText,
   type ActiveCondition,
   type ActivePointer,
@@ -23,7 +25,8 @@ import {
   type SetActiveResult,
   type StoredPlan,
 } from '../core/store.js';
-import { finiteNumber, nonNegativeInteger, nonNegativeNumber, oneOf, positiveInteger } from '../core/validate.js';
+import { finiteNumber, nonNegativeNumber, positiveInteger } from '../core/validate.js';
+import { activeFromRow, entryFromRow, planFromRow, type ActiveRow, type JournalRow, type PlanRow } from './rows.js';
 
 /** Options of {@link SqlitePlanStore}. */
 export interface SqlitePlanStoreOptions {
@@ -34,30 +37,6 @@ export interface SqlitePlanStoreOptions {
    * single statement here, shorter than an enactor's round.
    */
   readonly busyTimeoutMs?: number;
-}
-
-interface PlanRow {
-  target: string;
-  generation: number;
-  created_at: number;
-  created_by: string;
-  body: string;
-}
-interface ActiveRow {
-  target: string;
-  generation: number;
-  updated_at: number;
-  updated_by: string;
-}
-interface JournalRow {
-  seq: number;
-  target: string;
-  generation: number;
-  actor: string;
-  decision: string;
-  reason: string;
-  at: number;
-  details: string;
 }
 
 const SCHEMA = `
@@ -81,27 +60,9 @@ function parse(text: string, what: string): Json {
   }
 }
 
-const toPlan = (row: PlanRow): StoredPlan => ({
-  target: row.target,
-  generation: row.generation,
-  createdAt: row.created_at,
-  createdBy: row.created_by,
-  body: parse(row.body, 'plan body'),
-});
-const toActive = (row: ActiveRow | undefined): ActivePointer | undefined =>
-  row === undefined
-    ? undefined
-    : { target: row.target, generation: row.generation, updatedAt: row.updated_at, updatedBy: row.updated_by };
-const toEntry = (row: JournalRow): JournalEntry => ({
-  seq: row.seq,
-  target: row.target,
-  generation: row.generation,
-  actor: row.actor,
-  decision: row.decision as JournalEntry['decision'],
-  reason: row.reason,
-  at: row.at,
-  details: parse(row.details, 'journal entry'),
-});
+const toPlan = (row: PlanRow<string>): StoredPlan => planFromRow(row, (body) => parse(body, 'plan body'));
+const toEntry = (row: JournalRow<string>): JournalEntry =>
+  entryFromRow(row, (details) => parse(details, 'journal entry'));
 
 /**
  * Plans, active pointers and the journal in one SQLite file.
@@ -185,7 +146,7 @@ export class SqlitePlanStore implements PlanStore {
       () =>
         this.#db
           .prepare('SELECT * FROM failsmall_plans WHERE target = ? AND generation = ?')
-          .get(target, generation) as PlanRow | undefined,
+          .get(target, generation) as PlanRow<string> | undefined,
     );
     return row === undefined ? undefined : toPlan(row);
   }
@@ -196,30 +157,30 @@ export class SqlitePlanStore implements PlanStore {
       () =>
         this.#db
           .prepare('SELECT * FROM failsmall_plans WHERE target = ? ORDER BY generation DESC LIMIT 1')
-          .get(target) as PlanRow | undefined,
+          .get(target) as PlanRow<string> | undefined,
     );
     return row === undefined ? undefined : toPlan(row);
   }
 
   async listPlans(target: string, query: PlanQuery = {}): Promise<StoredPlan[]> {
     checkTarget(target);
-    const below = query.below === undefined ? Number.MAX_SAFE_INTEGER : finiteNumber('below', query.below);
-    const above = query.above === undefined ? -1 : finiteNumber('above', query.above);
+    const bounds = checkPlanQuery(query);
+    const below = bounds.below ?? Number.MAX_SAFE_INTEGER;
+    const above = bounds.above ?? -1;
     const rows = this.#tx(
       () =>
         this.#db
           .prepare(
             'SELECT * FROM failsmall_plans WHERE target = ? AND generation < ? AND generation > ? ORDER BY generation',
           )
-          .all(target, below, above) as PlanRow[],
+          .all(target, below, above) as PlanRow<string>[],
     );
     return rows.map(toPlan);
   }
 
   async deletePlans(target: string, which: PlanDeletion): Promise<number[]> {
     checkTarget(target);
-    finiteNumber('below', which.below);
-    const except = JSON.stringify([...(which.except ?? [])].map((g) => finiteNumber('except', g)));
+    const { below, except } = checkPlanDeletion(which);
     const rows = this.#tx(
       () =>
         this.#db
@@ -227,14 +188,14 @@ export class SqlitePlanStore implements PlanStore {
             `DELETE FROM failsmall_plans WHERE target = ? AND generation < ?
              AND generation NOT IN (SELECT value FROM json_each(?)) RETURNING generation`,
           )
-          .all(target, which.below, except) as { generation: number }[],
+          .all(target, below, JSON.stringify(except)) as { generation: number }[],
     );
     return rows.map((r) => r.generation).sort((a, b) => a - b);
   }
 
   async getActive(target: string): Promise<ActivePointer | undefined> {
     checkTarget(target);
-    return toActive(
+    return activeFromRow(
       this.#tx(
         () => this.#db.prepare('SELECT * FROM failsmall_active WHERE target = ?').get(target) as ActiveRow | undefined,
       ),
@@ -281,7 +242,7 @@ export class SqlitePlanStore implements PlanStore {
           )
           .run(next.generation, next.at, next.by, target, condition.expectedGeneration).changes;
       }
-      const current = toActive(
+      const current = activeFromRow(
         this.#db.prepare('SELECT * FROM failsmall_active WHERE target = ?').get(target) as ActiveRow | undefined,
       );
       return { ok: changes > 0, current };
@@ -307,25 +268,24 @@ export class SqlitePlanStore implements PlanStore {
   }
 
   async readJournal(query: JournalQuery = {}): Promise<JournalEntry[]> {
+    const q = checkJournalQuery(query);
     const where: string[] = ['seq > ?'];
-    const args: (string | number)[] = [
-      query.afterSeq === undefined ? 0 : nonNegativeInteger('afterSeq', query.afterSeq),
-    ];
-    if (query.target !== undefined) {
+    const args: (string | number)[] = [q.afterSeq];
+    if (q.target !== undefined) {
       where.push('target = ?');
-      args.push(checkTarget(query.target));
+      args.push(q.target);
     }
-    if (query.decision !== undefined) {
+    if (q.decision !== undefined) {
       where.push('decision = ?');
-      args.push(oneOf('decision', query.decision, JOURNAL_DECISIONS));
+      args.push(q.decision);
     }
-    const limit = query.limit === undefined ? -1 : nonNegativeInteger('limit', query.limit);
-    const order = query.newestFirst === true ? 'DESC' : 'ASC';
+    const limit = q.limit ?? -1;
+    const order = q.newestFirst ? 'DESC' : 'ASC';
     const rows = this.#tx(
       () =>
         this.#db
           .prepare(`SELECT * FROM failsmall_journal WHERE ${where.join(' AND ')} ORDER BY seq ${order} LIMIT ?`)
-          .all(...args, limit) as JournalRow[],
+          .all(...args, limit) as JournalRow<string>[],
     );
     return rows.map(toEntry);
   }
