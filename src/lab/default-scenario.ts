@@ -60,12 +60,12 @@ load:
   # A bound on the run: most logical requests per group.
   max_requests: 20000
 
-# The failsmall group. hold_down: how long its resolver keeps serving the last known good addresses
-# of a name that answers empty, unless an independent upstream confirms the change (\`never\` to hold
-# until the name answers again). 6h is longer than any repair you plan for; with 5m (the resolver's
-# default) failsmall gives the addresses up five minutes into the empty window.
-failsmall:
-  hold_down: 6h
+# The failsmall group runs on the resolver's defaults, compressed like every duration: it keeps
+# serving the last known good addresses of a name that answers empty while connects to them succeed,
+# believes the change 5m after they stop answering (the hold-down), and after 24h whatever happens.
+# To try another hold-down (\`never\`: until the name answers again), uncomment:
+# failsmall:
+#   hold_down: 5m
 
 # Width of one point of the timelines (scenario time). Default: the run divided into about 120.
 bucket: 2m

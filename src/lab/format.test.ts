@@ -53,6 +53,15 @@ function summary(emptiedAt: number | null): ReplaySummary {
       other: { value: null, target: 'x', met: false },
     },
     region: { dns_queries: 6, table_requests: 200, table_rejected: 0 },
+    failsmall_guard: {
+      hold_down_ms: 2_500,
+      reachable_within_ms: 2_500,
+      max_hold_ms: 720_000,
+      engagements: 1,
+      releases: { recovered: 1 },
+      reachable_reports: 40,
+      unreachable_reports: 0,
+    },
     aborted: emptiedAt === null,
     real_elapsed_s: 5,
   };

@@ -14,14 +14,17 @@
  *
  * Both groups run on real time, like any client: their retries, backoff and timeouts are not
  * compressed. What is compressed is scenario-scale: the DNS TTLs on the wire, the connection age, and
- * the failsmall resolver's hold-down (given in scenario time, divided by the speed).
+ * the failsmall resolver's guard timers (its defaults, in scenario time, divided by the speed): the
+ * hold-down, the window in which a successful connect counts as evidence, and the cap. The evidence
+ * itself is real: every connect of the failsmall group is reported to its resolver, which stamps it
+ * on its own clock.
  */
 import http from 'node:http';
 import { promises as dnsPromises } from 'node:dns';
 import { dependency } from '../client/index.js';
 import { FailsmallError, validate } from '../core/index.js';
 import type { Random } from '../core/index.js';
-import { Resolver } from '../dns/index.js';
+import { Resolver, defaultGuardConfig } from '../dns/index.js';
 import type * as DynamoSdk from '@aws-sdk/client-dynamodb';
 import type * as SmithyHttp from '@smithy/node-http-handler';
 import type * as CacheableLookupModule from 'cacheable-lookup';
@@ -61,9 +64,29 @@ export interface GroupOptions {
   readonly random: Random;
   /**
    * How long failsmall's resolver keeps serving the last-known-good addresses of a name that answers
-   * empty, before it believes the change without an independent upstream, in real milliseconds.
+   * empty once connects to them stop succeeding, before it believes the change without an
+   * independent upstream, in real milliseconds; default the resolver's 5 minutes divided by `speed`.
    */
-  readonly holdDownMs: number;
+  readonly holdDownMs?: number;
+  /**
+   * Scenario seconds per real second: the failsmall resolver's guard timers (hold-down, reachability
+   * window, 24 h cap) are its defaults divided by this; default 1 (real time).
+   */
+  readonly speed?: number;
+}
+
+/** The failsmall resolver's guard settings: its defaults, compressed by `speed`, in real milliseconds. */
+export function compressedGuard(
+  speed: number,
+  holdDownMs?: number,
+): { holdDown: number; reachableWithin: number; maxHold: number } {
+  validate.positiveNumber('speed', speed);
+  const holdDown = validate.duration('holdDownMs', holdDownMs ?? defaultGuardConfig.holdDown / speed, true);
+  return {
+    holdDown,
+    reachableWithin: defaultGuardConfig.reachableWithin / speed,
+    maxHold: Math.max(defaultGuardConfig.maxHold / speed, holdDown),
+  };
 }
 
 const credentials = { accessKeyId: 'failsmall-lab', secretAccessKey: 'failsmall-lab' };
@@ -164,18 +187,26 @@ export async function baselineGroup(options: GroupOptions): Promise<ClientGroup>
 /** Builds the failsmall group: the same SDK client with failsmall's handler and retry strategy. */
 export async function failsmallGroup(options: GroupOptions): Promise<ClientGroup> {
   process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
-  const holdDown = validate.duration('holdDownMs', options.holdDownMs, true);
+  const guard = compressedGuard(options.speed ?? 1, options.holdDownMs);
   const sdk = await load<DynamoModule>('@aws-sdk/client-dynamodb');
-  const resolver = new Resolver({ upstreams: [options.dnsServer], guard: { holdDown }, random: options.random });
+  // The resolver runs on real time (TTLs on the wire are real seconds); its connector reports every
+  // connect to it (Connector finds reportReachable by feature), the evidence that keeps the set.
+  const resolver = new Resolver({ upstreams: [options.dnsServer], guard, random: options.random });
   const db = dependency('dynamodb', { resolver, random: options.random });
   const client = new sdk.DynamoDBClient({ region: 'us-east-1', endpoint: options.endpointUrl, credentials, ...db.aws });
   const upstreamQueries = (): number => Number(resolver.snapshot()['upstreamQueries'] ?? 0);
+  // Why the guard released, by reason: the replay shows that the hold-down never fired while the
+  // servers answered.
+  const releases: Record<string, number> = {};
+  resolver.events.on((e) => {
+    if (e.type === 'guard-released') releases[e.reason] = (releases[e.reason] ?? 0) + 1;
+  });
   let closed = false;
   return {
     name: 'failsmall',
     run: requestFunction('failsmall', client, sdk, options),
     dnsQueries: upstreamQueries,
-    snapshot: () => ({ resolver: resolver.snapshot(), dependency: db.snapshot() }),
+    snapshot: () => ({ resolver: resolver.snapshot(), guard, releases: { ...releases }, dependency: db.snapshot() }),
     async close() {
       if (closed) return;
       closed = true;

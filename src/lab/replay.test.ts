@@ -88,6 +88,12 @@ describe('replay', () => {
       failsmall.read_success_during_empty >= 0.99,
       `failsmall reads during empty: ${failsmall.read_success_during_empty}`,
     );
+    // The empty window (16 min) outlasts the resolver's 5 min hold-down: the reported connects kept the set.
+    const guard = summary.failsmall_guard;
+    assert.ok(guard.engagements >= 1, JSON.stringify(guard));
+    assert.ok(guard.reachable_reports > 0, JSON.stringify(guard));
+    assert.equal(guard.releases['hold-down'] ?? 0, 0, JSON.stringify(guard));
+    assert.equal(guard.hold_down_ms, 1_250, 'the default 5 min at 240x');
     // The 1.1 target is for the default run; a short run on a busy test machine gets a loose bound.
     assert.ok(failsmall.peak_amplification <= 1.5, `failsmall amplification ${failsmall.peak_amplification}`);
     assert.ok(

@@ -37,9 +37,10 @@ export interface ReplayOptions {
   /** How often the region's counters are read, real milliseconds; default 100. */
   readonly sampleIntervalMs?: number;
   /**
-   * How long failsmall's resolver holds the last-known-good set without an independent upstream
-   * confirming the change, scenario seconds; default the scenario's `failsmall.hold_down` (6 h unless
-   * the file says otherwise: longer than any repair you plan for; the record stayed empty 2 h 37 min).
+   * How long failsmall's resolver holds the last-known-good set once connects to it stop succeeding
+   * (without an independent upstream confirming the change), scenario seconds; default the
+   * scenario's `failsmall.hold_down`, itself by default the resolver's own 5 minutes. While the held
+   * addresses accept connections the resolver keeps them past the hold-down (up to 24 h).
    */
   readonly holdDownS?: number;
 }
@@ -81,6 +82,19 @@ export interface ReplaySummary {
     Record<string, { readonly value: number | boolean | null; readonly target: string; readonly met: boolean }>
   >;
   readonly region: { readonly dns_queries: number; readonly table_requests: number; readonly table_rejected: number };
+  /**
+   * The failsmall resolver's guard: its settings (real milliseconds, the defaults compressed by the
+   * speed), how often it engaged, why it released, and the connects reported to it.
+   */
+  readonly failsmall_guard: {
+    readonly hold_down_ms: number | null;
+    readonly reachable_within_ms: number | null;
+    readonly max_hold_ms: number | null;
+    readonly engagements: number;
+    readonly releases: Readonly<Record<string, number>>;
+    readonly reachable_reports: number;
+    readonly unreachable_reports: number;
+  };
   /** True when the run was stopped before its end. */
   readonly aborted: boolean;
   readonly real_elapsed_s: number;
@@ -158,6 +172,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayResult> {
       tableName: scenario.table.name,
       table: r.table,
       random: seededRandom(scenario.seed + 2),
+      speed: scenario.speed,
       holdDownMs: Number.isFinite(holdDownS) ? (holdDownS / scenario.speed) * 1000 : Infinity,
     };
     groups.push(await baselineGroup(groupOptions), await failsmallGroup(groupOptions));
@@ -384,6 +399,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayResult> {
       table_requests: last?.table.requests ?? 0,
       table_rejected: last?.table.rejected ?? 0,
     },
+    failsmall_guard: guardSummary(groups.find((g) => g.name === 'failsmall')?.snapshot()),
     aborted: stop.signal.aborted,
     real_elapsed_s: round1((systemClock.now() - startedReal) / 1000),
   };
@@ -395,13 +411,29 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayResult> {
     plans: { legacy, safe },
     notes: [
       "baseline: @aws-sdk/client-dynamodb with its defaults (standard retry mode and its retry quota; 4 attempts for DynamoDB in this SDK version), NodeHttpHandler, an http.Agent resolving through cacheable-lookup pointed at the region's DNS server.",
-      `failsmall: the same client with failsmall's request handler and retry strategy: a Resolver holding the last-known-good addresses (hold-down ${Number.isFinite(holdDownS) ? `${formatDuration(holdDownS)} of scenario time` : 'until the name answers again'}), every address tried, a breaker and a timeout per attempt, retries from a 10 % retry budget.`,
+      `failsmall: the same client with failsmall's request handler and retry strategy: a Resolver holding the last-known-good addresses while connects to them succeed (hold-down once they stop: ${Number.isFinite(holdDownS) ? `${formatDuration(holdDownS)} of scenario time` : 'until the name answers again'}), every address tried, a breaker and a timeout per attempt, retries from a 10 % retry budget.`,
       `The empty window is measured from the moment the zone lost its last address to the manual restore; after the restore, resolvers keep the cached empty answer ${formatDuration(scenario.region.negativeTtlS)} (the lab serves it that long).`,
       ...(stop.signal.aborted ? ['The run was stopped before its end.'] : []),
     ],
     generatedAt: new Date().toISOString(),
   };
   return { summary, report };
+}
+
+function guardSummary(snapshot: Record<string, unknown> | undefined): ReplaySummary['failsmall_guard'] {
+  const resolver = (snapshot?.['resolver'] ?? {}) as Record<string, unknown>;
+  const guard = (snapshot?.['guard'] ?? {}) as Record<string, unknown>;
+  const ms = (x: unknown): number | null => (typeof x === 'number' && Number.isFinite(x) ? Math.round(x) : null);
+  const n = (x: unknown): number => (typeof x === 'number' ? x : 0);
+  return {
+    hold_down_ms: ms(guard['holdDown']),
+    reachable_within_ms: ms(guard['reachableWithin']),
+    max_hold_ms: ms(guard['maxHold']),
+    engagements: n(resolver['guardEngagements']),
+    releases: (snapshot?.['releases'] ?? {}) as Record<string, number>,
+    reachable_reports: n(resolver['reachableReports']),
+    unreachable_reports: n(resolver['unreachableReports']),
+  };
 }
 
 function round1(x: number): number {

@@ -96,7 +96,7 @@ describe('scenario', () => {
     assert.equal(s.table.name, 'orders');
     assert.equal(s.load.readShare, 1);
     assert.equal(s.table.connectionMaxAgeS, Infinity);
-    assert.equal(s.failsmall.holdDownS, 6 * 3600);
+    assert.equal(s.failsmall.holdDownS, 300, "the resolver's own hold-down");
     assert.equal(parseScenario(`${minimal}failsmall: { hold_down: never }\n`).failsmall.holdDownS, Infinity);
     assert.equal(
       parseScenario(minimal.replace('service_time_ms: 1', 'service_time_ms: 1\n  connection_max_age: 1m')).table

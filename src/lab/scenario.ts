@@ -15,6 +15,7 @@ import { isIP } from 'node:net';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { FailsmallError } from '../core/index.js';
+import { defaultGuardConfig } from '../dns/index.js';
 import { defaultScenarioName, defaultScenarioYaml } from './default-scenario.js';
 
 /** The kinds of phase, in the order the outage went through them. */
@@ -97,8 +98,10 @@ export interface Scenario {
   /** The failsmall group's settings. */
   readonly failsmall: {
     /**
-     * How long its resolver keeps the last-known-good addresses of a name that answers empty, without
-     * an independent upstream confirming the change, scenario seconds.
+     * How long its resolver keeps the last-known-good addresses of a name that answers empty once
+     * connects to them stop succeeding (and no independent upstream confirms the change), scenario
+     * seconds; default the resolver's own hold-down, 300 (5 minutes). Its reachability window and
+     * its 24 h cap are the resolver's defaults too, compressed like every duration.
      */
     readonly holdDownS: number;
   };
@@ -146,6 +149,9 @@ const duration = (what: string, never = false) => {
     return seconds;
   });
 };
+
+/** The failsmall resolver's own hold-down, scenario seconds. */
+const defaultHoldDownS = defaultGuardConfig.holdDown / 1000;
 
 const hostname = z
   .string({ error: 'expected a domain name' })
@@ -236,8 +242,8 @@ export const scenarioFileSchema = z
       .max(100, 'expected at most 100 phases'),
     bucket: duration('the bucket width').optional(),
     failsmall: z
-      .strictObject({ hold_down: duration('the hold-down', true).default(6 * 3600) })
-      .default({ hold_down: 6 * 3600 }),
+      .strictObject({ hold_down: duration('the hold-down', true).default(defaultHoldDownS) })
+      .default({ hold_down: defaultHoldDownS }),
   })
   .superRefine((s, ctx) => {
     if (s.region.endpoint !== s.region.zone && !s.region.endpoint.endsWith(`.${s.region.zone}`)) {
