@@ -105,6 +105,7 @@ describe('fallback', () => {
     });
     assert.throws(() => fallback({ value: 1 }, { when: 1 as never }), code);
     assert.throws(() => fallback({ value: 1 }, { dependency: 1 as never }), code);
+    assert.throws(() => fallback({ value: 1 }, { dependency: '' }), code);
   });
 
   it('rejects a non-function fn with FS_ERR_INVALID_ARGUMENT', async () => {

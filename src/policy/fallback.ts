@@ -11,6 +11,7 @@ import { abortReason } from '../core/clock.js';
 import { Emitter, channel } from '../core/events.js';
 import { func, invalid } from '../core/validate.js';
 import { rootContext } from './context.js';
+import { dependencyOption } from './policy-options.js';
 import type { Policy, PolicyContext, PolicyFn } from './types.js';
 
 /** What to answer instead: a fixed `value`, or `fn(error, ctx)` (may be async). */
@@ -65,10 +66,7 @@ export class FallbackPolicy<V> implements Policy {
     this.#hasValue = hasValue;
     if (typeof options !== 'object' || options === null) invalid('options', 'an object', options);
     this.#when = options.when === undefined ? undefined : func('when', options.when);
-    if (options.dependency !== undefined && typeof options.dependency !== 'string') {
-      invalid('dependency', 'a string', options.dependency);
-    }
-    this.dependency = options.dependency;
+    this.dependency = dependencyOption(options.dependency);
   }
 
   execute<T>(fn: PolicyFn<T>, signal?: AbortSignal): Promise<T | V>;

@@ -238,6 +238,13 @@ describe('hedge: options', () => {
     assert.throws(() => hedge({ delay: 1, budget: {} as never }), code);
     assert.throws(() => hedge({ delay: 1, classify: 3 as never }), code);
     assert.throws(() => hedge({ delay: 1, clock: {} as never }), code);
+    // The shared checks of policy-options.ts: a budget it would call, null clock, empty dependency.
+    assert.throws(() => hedge({ delay: 1, budget: { tryAcquire: () => true } as never }), {
+      ...code,
+      message: 'Expected `budget` to be a RetryBudget, got object',
+    });
+    assert.throws(() => hedge({ delay: 1, clock: null as never }), code);
+    assert.throws(() => hedge({ delay: 1, dependency: '' }), code);
     assert.throws(() => hedge(undefined as never), code);
   });
 

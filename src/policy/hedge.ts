@@ -18,7 +18,7 @@
  * @see https://research.google/pubs/the-tail-at-scale/
  * @see https://github.com/grpc/proposal/blob/master/A6-client-retries.md#hedging-policy
  */
-import { abortReason, systemClock } from '../core/clock.js';
+import { abortReason } from '../core/clock.js';
 import type { Cancel, Clock } from '../core/clock.js';
 import { FailsmallError } from '../core/errors.js';
 import { Emitter, channel } from '../core/events.js';
@@ -29,6 +29,7 @@ import { toVerdict } from './classify.js';
 import type { RetryVerdict } from './classify.js';
 import { neverAborted, rootContext } from './context.js';
 import { LatencyWindow } from './hedge-latency.js';
+import { budgetOption, clockOption, dependencyOption } from './policy-options.js';
 import type { Policy, PolicyContext, PolicyFn } from './types.js';
 
 /** Percentile-based hedge delay. */
@@ -167,22 +168,10 @@ export class HedgePolicy implements Policy {
       this.#minSamples = 0;
     }
     this.maxHedges = nonNegativeInteger('maxHedges', options.maxHedges ?? 1); // 1: at most twice the load
-    if (options.budget !== undefined) {
-      const b = options.budget;
-      if (typeof b !== 'object' || b === null || typeof b.tryAcquire !== 'function') {
-        invalid('budget', 'a RetryBudget', b);
-      }
-    }
-    this.#budget = options.budget;
+    this.#budget = options.budget === undefined ? undefined : budgetOption(options.budget);
     this.#classify = options.classify === undefined ? classifyError : func('classify', options.classify);
-    this.#clock = options.clock ?? systemClock;
-    if (typeof this.#clock !== 'object' || typeof this.#clock.setTimer !== 'function') {
-      invalid('clock', 'a Clock', this.#clock);
-    }
-    if (options.dependency !== undefined && typeof options.dependency !== 'string') {
-      invalid('dependency', 'a string', options.dependency);
-    }
-    this.dependency = options.dependency;
+    this.#clock = clockOption(options.clock);
+    this.dependency = dependencyOption(options.dependency);
   }
 
   /** The hedge delay a call starting now would use, in ms (Infinity: no hedge on delay). */

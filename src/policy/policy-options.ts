@@ -1,12 +1,14 @@
 /**
- * Checks of the collaborators the throttle, rate-limiter and limiter policies take: a clock, a
- * random source and a dependency name, each with its default and an exact error message.
+ * Checks of the collaborators the policies take: a clock, a random source, a dependency name and a
+ * retry budget, each with its default and an exact error message. One copy, so every policy accepts
+ * and rejects the same values.
  */
 import { systemClock } from '../core/clock.js';
 import type { Clock } from '../core/clock.js';
 import { mathRandom } from '../core/random.js';
 import type { Random } from '../core/random.js';
 import { invalid } from '../core/validate.js';
+import type { RetryBudget } from './budget.js';
 
 /** A {@link Clock} (anything with `now`, `setTimer` and `sleep`); default {@link systemClock}. */
 export function clockOption(value: unknown): Clock {
@@ -38,4 +40,19 @@ export function dependencyOption(value: unknown): string | undefined {
   if (value !== undefined && (typeof value !== 'string' || value === ''))
     invalid('dependency', 'a non-empty string', value);
   return value as string | undefined;
+}
+
+/** A {@link RetryBudget} (anything with `tryAcquire`, `recordRequest` and `recordSuccess`). */
+export function budgetOption(value: unknown): RetryBudget {
+  const b = value as RetryBudget;
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    typeof b.tryAcquire !== 'function' ||
+    typeof b.recordRequest !== 'function' ||
+    typeof b.recordSuccess !== 'function'
+  ) {
+    invalid('budget', 'a RetryBudget', value);
+  }
+  return b;
 }

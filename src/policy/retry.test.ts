@@ -538,6 +538,10 @@ describe('retry: option validation', () => {
       message: 'Expected `maxRetryAfter` to be a finite number >= 0, got -1',
     });
     assert.throws(() => retry({ dependency: 3 as never }), code);
+    // The shared checks of policy-options.ts: null is an error, not a crash; no empty dependency.
+    assert.throws(() => retry({ clock: null as never }), code);
+    assert.throws(() => retry({ random: null as never }), code);
+    assert.throws(() => retry({ dependency: '' }), code);
     assert.throws(() => retry('x' as never), code);
   });
 

@@ -19,10 +19,9 @@
  *
  * @see https://aws.amazon.com/builders-library/timeouts-retries-and-backoff-with-jitter/
  */
-import { abortReason, systemClock } from '../core/clock.js';
+import { abortReason } from '../core/clock.js';
 import type { Clock } from '../core/clock.js';
 import { Emitter, channel } from '../core/events.js';
-import { mathRandom } from '../core/random.js';
 import type { Random } from '../core/random.js';
 import { func, invalid, nonNegativeNumber, positiveInteger } from '../core/validate.js';
 import { defaultBackoff } from './backoff.js';
@@ -32,6 +31,7 @@ import { classifyError, neverSent as defaultNeverSent } from './classify.js';
 import { toVerdict } from './classify.js';
 import type { Classifier, RetryVerdict, VerdictLike } from './classify.js';
 import { neverAborted, rootContext } from './context.js';
+import { budgetOption, clockOption, dependencyOption, randomOption } from './policy-options.js';
 import type { Policy, PolicyContext, PolicyFn } from './types.js';
 
 /** Options of {@link retry}. */
@@ -213,21 +213,11 @@ export class RetryPolicy implements Policy {
     if (typeof idempotent !== 'boolean') invalid('idempotent', 'a boolean', idempotent);
     this.idempotent = idempotent;
     this.#neverSent = options.neverSent === undefined ? defaultNeverSent : func('neverSent', options.neverSent);
-    if (options.budget !== undefined) budgetOption(options.budget);
-    this.#budget = options.budget;
-    this.#clock = options.clock ?? systemClock;
-    if (typeof this.#clock !== 'object' || typeof this.#clock.now !== 'function') {
-      invalid('clock', 'a Clock', this.#clock);
-    }
-    this.#random = options.random ?? mathRandom;
-    if (typeof this.#random !== 'object' || typeof this.#random.next !== 'function') {
-      invalid('random', 'a Random', this.#random);
-    }
+    this.#budget = options.budget === undefined ? undefined : budgetOption(options.budget);
+    this.#clock = clockOption(options.clock);
+    this.#random = randomOption(options.random);
     this.maxRetryAfter = nonNegativeNumber('maxRetryAfter', options.maxRetryAfter ?? 20_000); // 20 s: the SDK's cap
-    if (options.dependency !== undefined && typeof options.dependency !== 'string') {
-      invalid('dependency', 'a string', options.dependency);
-    }
-    this.dependency = options.dependency;
+    this.dependency = dependencyOption(options.dependency);
     this.#discard = options.discardResult === undefined ? discardBody : func('discardResult', options.discardResult);
     this.#root = rootContext(undefined, this.dependency);
   }
@@ -409,20 +399,6 @@ function backoffOption(name: string, value: unknown): Backoff {
     invalid(name, 'a Backoff (an object with next())', value);
   }
   return value as Backoff;
-}
-
-function budgetOption(value: unknown): RetryBudget {
-  const b = value as RetryBudget;
-  if (
-    typeof value !== 'object' ||
-    value === null ||
-    typeof b.tryAcquire !== 'function' ||
-    typeof b.recordRequest !== 'function' ||
-    typeof b.recordSuccess !== 'function'
-  ) {
-    invalid('budget', 'a RetryBudget', value);
-  }
-  return b;
 }
 
 /**
