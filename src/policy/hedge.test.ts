@@ -3,27 +3,11 @@ import assert from 'node:assert/strict';
 import { VirtualClock } from '../core/clock.js';
 import { FailsmallError } from '../core/errors.js';
 import { rootContext } from './context.js';
+import { drive } from './fixtures.test.js';
 import { hedge } from './hedge.js';
 import type { HedgeEvent } from './hedge.js';
 import { tokenBucketBudget } from './token-bucket-budget.js';
 import type { PolicyContext } from './types.js';
-
-type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
-
-async function drive<T>(clock: VirtualClock, promise: Promise<T>, maxSteps = 1_000): Promise<Settled<T>> {
-  let result: Settled<T> | undefined;
-  promise.then(
-    (value) => (result = { ok: true, value }),
-    (error: unknown) => (result = { ok: false, error }),
-  );
-  for (let i = 0; i < maxSteps && result === undefined; i++) {
-    await clock.advance(0);
-    const due = clock.nextDue();
-    if (result === undefined && due !== undefined) await clock.advance(due - clock.now());
-  }
-  assert.ok(result !== undefined, 'the promise did not settle');
-  return result;
-}
 
 interface Step {
   readonly after: number;

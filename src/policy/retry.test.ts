@@ -8,29 +8,12 @@ import { seededRandom } from '../core/random.js';
 import { constantBackoff, exponentialBackoff } from './backoff.js';
 import { httpClassifier, neverSent } from './classify.js';
 import { rootContext } from './context.js';
+import { drive } from './fixtures.test.js';
 import { ratioBudget } from './ratio-budget.js';
 import { retry } from './retry.js';
 import type { GiveUpEvent, RetryEvent } from './retry.js';
 import { tokenBucketBudget } from './token-bucket-budget.js';
 import type { PolicyContext } from './types.js';
-
-type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
-
-/** Runs the virtual clock until `promise` settles (bounded), and returns how it settled. */
-async function drive<T>(clock: VirtualClock, promise: Promise<T>, maxSteps = 10_000): Promise<Settled<T>> {
-  let result: Settled<T> | undefined;
-  promise.then(
-    (value) => (result = { ok: true, value }),
-    (error: unknown) => (result = { ok: false, error }),
-  );
-  for (let i = 0; i < maxSteps && result === undefined; i++) {
-    await clock.advance(0);
-    const due = clock.nextDue();
-    if (result === undefined && due !== undefined) await clock.advance(due - clock.now());
-  }
-  assert.ok(result !== undefined, 'the promise did not settle');
-  return result;
-}
 
 function sysError(code: string, syscall?: string): Error {
   return Object.assign(new Error(code), { code, ...(syscall === undefined ? {} : { syscall }) });
