@@ -138,14 +138,7 @@ export class VirtualClock implements Clock {
     nonNegativeNumber('ms', ms);
     const target = this.#now + ms;
     await flushMicrotasks();
-    for (;;) {
-      const next = this.#timers[0];
-      if (next === undefined || next.at > target) break;
-      this.#timers.shift();
-      this.#now = next.at;
-      next.fn();
-      await flushMicrotasks();
-    }
+    while (this.#fireNext(target)) await flushMicrotasks();
     this.#now = target;
   }
 
@@ -156,14 +149,18 @@ export class VirtualClock implements Clock {
   tick(ms: number): void {
     nonNegativeNumber('ms', ms);
     const target = this.#now + ms;
-    for (;;) {
-      const next = this.#timers[0];
-      if (next === undefined || next.at > target) break;
-      this.#timers.shift();
-      this.#now = next.at;
-      next.fn();
-    }
+    while (this.#fireNext(target));
     this.#now = target;
+  }
+
+  /** Fires the earliest timer if it is due at or before `target`, moving time to it; false if none is. */
+  #fireNext(target: number): boolean {
+    const next = this.#timers[0];
+    if (next === undefined || next.at > target) return false;
+    this.#timers.shift();
+    this.#now = next.at;
+    next.fn();
+    return true;
   }
 
   /**
