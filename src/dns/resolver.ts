@@ -15,7 +15,8 @@
 import dns from 'node:dns';
 import net from 'node:net';
 import { promisify } from 'node:util';
-import { abortReason, systemClock, type Cancel, type Clock } from '../core/clock.js';
+import { raceAbort } from '../core/abort.js';
+import { systemClock, type Cancel, type Clock } from '../core/clock.js';
 import { FailsmallError } from '../core/errors.js';
 import { Emitter, channel } from '../core/events.js';
 import { mathRandom, type Random } from '../core/random.js';
@@ -689,7 +690,7 @@ export class Resolver {
     if (entry.inflight !== undefined) this.#counters.coalesced++;
     const refresh = this.#refresh(entry);
     if (stale === undefined) {
-      const outcome = await withSignal(refresh, signal);
+      const outcome = await raceAbort(refresh, signal);
       if ('error' in outcome) throw outcome.error;
       return this.#servedOf(entry, outcome, this.#clock.now());
     }
@@ -1000,26 +1001,6 @@ function remaining(expiresAt: number, now: number): number {
   return Math.max(0, Math.ceil((expiresAt - now) / 1000));
 }
 
-/** Waits for `promise`, or rejects when `signal` aborts. */
-function withSignal<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return promise;
-  if (signal.aborted) return Promise.reject(abortReason(signal));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(abortReason(signal));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
-}
-
 type Raced = { kind: 'done'; outcome: Outcome } | { kind: 'failed'; error: unknown } | { kind: 'timer' };
 
 /** Waits for `refresh` at most `ms` (on `clock`); never rejects except on abort. */
@@ -1029,7 +1010,7 @@ function raceTimer(
   clock: Clock,
   signal: AbortSignal | undefined,
 ): Promise<Raced> {
-  return withSignal(
+  return raceAbort(
     new Promise<Raced>((resolve) => {
       const cancel = ms === Infinity ? undefined : clock.setTimer(() => resolve({ kind: 'timer' }), ms);
       refresh.then(
