@@ -10,7 +10,13 @@ import {
   toVerdict,
   Verdict,
 } from './classify.js';
-import { isThrottlingError, THROTTLING_ERROR_NAMES } from './overload-error.js';
+import {
+  isThrottlingError,
+  isTimeoutError,
+  THROTTLING_ERROR_NAMES,
+  TIMEOUT_ERROR_CODES,
+  TIMEOUT_ERROR_NAMES,
+} from './overload-error.js';
 
 const now = Date.parse('2025-10-20T06:48:00Z');
 const sys = (code: string, syscall?: string): Error =>
@@ -64,6 +70,18 @@ describe('classifyError', () => {
       const error = Object.assign(new Error(name), { name });
       assert.equal(classifyError(error, now), Verdict.throttle, name);
       assert.ok(isThrottlingError(error), name);
+    }
+  });
+
+  it('agrees with isTimeoutError on every timeout name and code (shared lists)', () => {
+    for (const name of TIMEOUT_ERROR_NAMES) {
+      const error = Object.assign(new Error(name), { name });
+      assert.equal(classifyError(error, now), Verdict.timeout, name);
+      assert.ok(isTimeoutError(error), name);
+    }
+    for (const code of TIMEOUT_ERROR_CODES) {
+      assert.equal(classifyError(sys(code), now), Verdict.timeout, code);
+      assert.ok(isTimeoutError(sys(code)), code);
     }
   });
 

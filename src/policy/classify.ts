@@ -9,7 +9,7 @@
  */
 import { isFailsmallError } from '../core/errors.js';
 import type { RetryCause } from './budget.js';
-import { THROTTLING_ERROR_NAMES } from './overload-error.js';
+import { THROTTLING_ERROR_NAMES, TIMEOUT_ERROR_CODES, TIMEOUT_ERROR_NAMES } from './overload-error.js';
 import { parseRetryAfter } from './retry-after.js';
 
 /** The answer of a {@link Classifier}. */
@@ -102,19 +102,7 @@ const TRANSIENT_CODES = new Set([
   'UND_ERR_CONNECT',
 ]);
 
-/** Error `code`s that mean the attempt ran out of time. */
-const TIMEOUT_CODES = new Set([
-  'ETIMEDOUT',
-  'ESOCKETTIMEDOUT',
-  'ETIMEOUT',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT',
-  'UND_ERR_RESPONSE_TIMEOUT',
-]);
-
-/** Error names of AWS SDK v3 transient errors, and the platform's timeout errors. */
-const TIMEOUT_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException']);
+/** Error names of AWS SDK v3 transient errors. */
 const TRANSIENT_NAMES = new Set(['InternalError', 'ServiceUnavailable', 'ServiceUnavailableException']);
 
 /** Errors that are bugs in the caller, not transient faults (unless a cause says otherwise). */
@@ -244,7 +232,7 @@ function classifyOne(error: Bag, now: number): RetryVerdict | undefined {
   }
   if (name === 'AbortError') return Verdict.fail; // the caller (or an outer policy) gave up
   if (typeof code === 'string') {
-    if (TIMEOUT_CODES.has(code)) return Verdict.timeout;
+    if (TIMEOUT_ERROR_CODES.has(code)) return Verdict.timeout;
     if (TRANSIENT_CODES.has(code)) return Verdict.error;
   }
   // AWS SDK v3 service errors: `$retryable`, the error name, then the HTTP status.
@@ -253,7 +241,7 @@ function classifyOne(error: Bag, now: number): RetryVerdict | undefined {
     return withRetryAfter(retryable.throttling === true ? Verdict.throttle : Verdict.error, error, now);
   }
   if (THROTTLING_ERROR_NAMES.has(name)) return withRetryAfter(Verdict.throttle, error, now);
-  if (TIMEOUT_NAMES.has(name)) return Verdict.timeout;
+  if (TIMEOUT_ERROR_NAMES.has(name)) return Verdict.timeout;
   if (TRANSIENT_NAMES.has(name)) return withRetryAfter(Verdict.error, error, now);
   const status =
     asBag(error.$metadata)?.httpStatusCode ??

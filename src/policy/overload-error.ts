@@ -44,16 +44,26 @@ export const THROTTLING_ERROR_NAMES: ReadonlySet<string> = new Set([
 /** Error names that mean "overloaded / unavailable" without being a throttle. */
 const OVERLOAD_NAMES: ReadonlySet<string> = new Set(['ServiceUnavailable', 'ServiceUnavailableException']);
 
-/** Error names and codes that mean "the call timed out". */
-const TIMEOUT_NAMES: ReadonlySet<string> = new Set([
+/** Error names that mean "the call timed out" (the platform's, the AWS SDK's); classify.ts reads it too. */
+export const TIMEOUT_ERROR_NAMES: ReadonlySet<string> = new Set([
   'TimeoutError',
   'RequestTimeout',
   'RequestTimeoutException',
+]);
+
+/** Error `code`s that mean "the call timed out" (Node, c-ares, undici); classify.ts reads it too. */
+export const TIMEOUT_ERROR_CODES: ReadonlySet<string> = new Set([
   'ETIMEDOUT',
+  'ESOCKETTIMEDOUT',
+  'ETIMEOUT',
   'UND_ERR_CONNECT_TIMEOUT',
   'UND_ERR_HEADERS_TIMEOUT',
   'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_RESPONSE_TIMEOUT',
 ]);
+
+/** Either list: an error's `name` or `code` may carry either kind. */
+const TIMEOUT_NAMES: ReadonlySet<string> = new Set([...TIMEOUT_ERROR_NAMES, ...TIMEOUT_ERROR_CODES]);
 
 /** How deep `cause` chains are followed: a wrapped error (e.g. retries exhausted) keeps its signal. */
 const MAX_CAUSE_DEPTH = 5;
