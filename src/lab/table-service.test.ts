@@ -145,7 +145,8 @@ describe('table service', () => {
     clients.push(c);
     // A request that holds the only slot; it fails when the service closes.
     const hog = c.send(new GetItemCommand({ TableName: 'orders', Key: { id: { S: 'hog' } } })).catch(() => undefined);
-    await new Promise((r) => setTimeout(r, 50));
+    // Wait until the hog really holds the slot (bounded: the test runner's timeout), not a fixed guess.
+    while (table.snapshot().nodes.every((n) => n.inService === 0)) await new Promise((r) => setImmediate(r));
     const command = new GetItemCommand({ TableName: 'orders', Key: { id: { S: 'x' } } });
     const tag = tagCommand(command, 'baseline', 'req-1');
     await assert.rejects(c.send(command), (e) => (e as { $metadata: { attempts: number } }).$metadata.attempts === 3);
