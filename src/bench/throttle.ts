@@ -4,11 +4,11 @@
  * cost of their pure state machines alone. No competitor: cockatiel and opossum have none of them.
  */
 import { seededRandom } from '../core/random.js';
-import { AdaptiveThrottleState, adaptiveThrottle } from '../policy/adaptive-throttle.js';
-import { aimd } from '../policy/aimd-limit.js';
-import { concurrencyLimit } from '../policy/concurrency-limiter.js';
-import { CubicRateState, cubicRateLimiter } from '../policy/cubic-rate-limiter.js';
-import { gradient2 } from '../policy/gradient2-limit.js';
+import { AdaptiveThrottleState, adaptiveThrottle } from '../policy/throttle/adaptive.js';
+import { aimd } from '../policy/limit/aimd.js';
+import { concurrencyLimit } from '../policy/limit/limiter.js';
+import { CubicRateState, cubicRateLimiter } from '../policy/throttle/cubic.js';
+import { gradient2 } from '../policy/limit/gradient2.js';
 import { nsPerCall, nsPerSyncCall, printTable } from './harness.js';
 
 const call = async (): Promise<number> => 1;

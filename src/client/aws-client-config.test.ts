@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { VirtualClock, isFailsmallError } from '../core/index.js';
-import { constantBackoff } from '../policy/backoff.js';
-import { circuitBreaker } from '../policy/breaker.js';
+import { constantBackoff } from '../policy/retry/backoff.js';
+import { circuitBreaker } from '../policy/breaker/breaker.js';
 import { awsClientConfig } from './aws-client-config.js';
-import { StaticResolver, startTableServer, type TableServer } from './fixtures.test.js';
+import { StaticResolver, startTableServer, type TableServer } from '../test-support/client.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 

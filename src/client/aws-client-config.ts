@@ -4,10 +4,10 @@
  * attempt under a breaker and a timeout, and SDK retries drawn from a retry budget.
  */
 import { systemClock, validate, type Clock } from '../core/index.js';
-import { circuitBreaker } from '../policy/breaker.js';
-import { pipeline } from '../policy/pipeline.js';
-import { timeout } from '../policy/timeout.js';
-import type { Policy } from '../policy/types.js';
+import { circuitBreaker } from '../policy/breaker/breaker.js';
+import { pipeline } from '../policy/core/pipeline.js';
+import { timeout } from '../policy/timeout/timeout.js';
+import type { Policy } from '../policy/core/types.js';
 import {
   awsRequestHandler,
   type AwsRequestHandlerOptions,

@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { VirtualClock, isFailsmallError } from '../core/index.js';
-import { constantBackoff } from '../policy/backoff.js';
-import { rootContext } from '../policy/context.js';
-import { ratioBudget } from '../policy/ratio-budget.js';
-import { timeout } from '../policy/timeout.js';
-import type { Policy } from '../policy/types.js';
+import { constantBackoff } from '../policy/retry/backoff.js';
+import { rootContext } from '../policy/core/context.js';
+import { ratioBudget } from '../policy/budget/ratio.js';
+import { timeout } from '../policy/timeout/timeout.js';
+import type { Policy } from '../policy/core/types.js';
 import { awsRequestHandler, type FailsmallRequestHandler } from './aws-request-handler.js';
 import { awsRetryStrategy, type FailsmallRetryStrategy } from './aws-retry-strategy.js';
-import { StaticResolver, startTableServer, type TableServer } from './fixtures.test.js';
+import { StaticResolver, startTableServer, type TableServer } from '../test-support/client.js';
 
 // The SDK warns once per process about Node 20 support; the tests know.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';

@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import type https from 'node:https';
 import type { NodeHttpHandler, NodeHttpHandlerOptions } from '@smithy/node-http-handler';
 import { FailsmallError, isFailsmallError } from '../core/index.js';
-import type { Policy } from '../policy/types.js';
+import type { Policy } from '../policy/core/types.js';
 import { Connector, type ConnectorOptions } from './connector.js';
 import { FailsmallHttpAgent, FailsmallHttpsAgent } from './http-agent.js';
 

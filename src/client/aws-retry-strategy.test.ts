@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { VirtualClock, FailsmallError, isFailsmallError, seededRandom } from '../core/index.js';
-import { constantBackoff } from '../policy/backoff.js';
-import { ratioBudget } from '../policy/ratio-budget.js';
-import { tokenBucketBudget } from '../policy/token-bucket-budget.js';
+import { constantBackoff } from '../policy/retry/backoff.js';
+import { ratioBudget } from '../policy/budget/ratio.js';
+import { tokenBucketBudget } from '../policy/budget/token-bucket.js';
 import { awsRetryStrategy, defaultAwsRetryClassifier, type AwsRetryErrorInfo } from './aws-retry-strategy.js';
 
 const transient: AwsRetryErrorInfo = {

@@ -14,9 +14,9 @@
  * @see https://twitter.github.io/finagle/guide/Clients.html#retries
  */
 import { isFailsmallError, mathRandom, systemClock, validate, type Clock, type Random } from '../core/index.js';
-import { fullJitter, type Backoff } from '../policy/backoff.js';
-import type { RetryBudget, RetryCause } from '../policy/budget.js';
-import { ratioBudget } from '../policy/ratio-budget.js';
+import { fullJitter, type Backoff } from '../policy/retry/backoff.js';
+import type { RetryBudget, RetryCause } from '../policy/budget/budget.js';
+import { ratioBudget } from '../policy/budget/ratio.js';
 
 /** The SDK's classification of a failed attempt (`RetryErrorType` of `@smithy/types`). */
 export type AwsRetryErrorType = 'TRANSIENT' | 'THROTTLING' | 'SERVER_ERROR' | 'CLIENT_ERROR';

@@ -4,7 +4,7 @@ import { VirtualClock, isFailsmallError } from '../core/index.js';
 import { Resolver, startTestDnsServer, type DnsEvent } from '../dns/index.js';
 import { AddressHealth } from './address-order.js';
 import { Connector, systemResolver, type ConnectorEvent } from './connector.js';
-import { StaticResolver, startHttpServer, type TestServer } from './fixtures.test.js';
+import { StaticResolver, startHttpServer, type TestServer } from '../test-support/client.js';
 
 describe('Connector', () => {
   let server: TestServer;

@@ -3,9 +3,9 @@ import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { VirtualClock, isFailsmallError } from '../core/index.js';
-import { circuitBreaker } from '../policy/breaker.js';
+import { circuitBreaker } from '../policy/breaker/breaker.js';
 import { dependency } from './dependency.js';
-import { StaticResolver, startTableServer, type TableServer } from './fixtures.test.js';
+import { StaticResolver, startTableServer, type TableServer } from '../test-support/client.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 

@@ -4,7 +4,13 @@ import https from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { isFailsmallError } from '../core/index.js';
-import { StaticResolver, startHttpServer, startHttpsServer, testCert, type TestServer } from './fixtures.test.js';
+import {
+  StaticResolver,
+  startHttpServer,
+  startHttpsServer,
+  testCert,
+  type TestServer,
+} from '../test-support/client.js';
 import { createHttpAgent, createHttpsAgent } from './http-agent.js';
 
 /** GETs `url` with `options`; resolves with the status and body, rejects with the request's error. */

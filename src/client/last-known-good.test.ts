@@ -11,9 +11,9 @@ import { after, before, describe, it } from 'node:test';
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { VirtualClock, isFailsmallError } from '../core/index.js';
 import { Resolver, startTestDnsServer, type TestDnsServer } from '../dns/index.js';
-import { constantBackoff } from '../policy/backoff.js';
+import { constantBackoff } from '../policy/retry/backoff.js';
 import { awsClientConfig } from './aws-client-config.js';
-import { startTableServer, type TableServer } from './fixtures.test.js';
+import { startTableServer, type TableServer } from '../test-support/client.js';
 import { createHttpAgent } from './http-agent.js';
 import { createUndiciAgent } from './undici-agent.js';
 

@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { getGlobalDispatcher, request, setGlobalDispatcher } from 'undici';
 import { isFailsmallError } from '../core/index.js';
-import { StaticResolver, startHttpServer, startHttpsServer, testCert, type TestServer } from './fixtures.test.js';
+import {
+  StaticResolver,
+  startHttpServer,
+  startHttpsServer,
+  testCert,
+  type TestServer,
+} from '../test-support/client.js';
 import { createUndiciAgent } from './undici-agent.js';
 
 describe('createUndiciAgent', () => {

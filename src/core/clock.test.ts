@@ -102,7 +102,10 @@ describe('systemClock', () => {
     const before = Date.now();
     assert.ok(systemClock.now() >= before);
     let fired = false;
+    // An unref'd timer alone does not keep the process alive: hold it open with a ref'd one meanwhile.
+    const keepAlive = setTimeout(() => undefined, 10_000);
     await new Promise<void>((resolve) => systemClock.setTimer(() => resolve(void (fired = true)), 0, { unref: true }));
+    clearTimeout(keepAlive);
     assert.equal(fired, true);
   });
 });

@@ -7,6 +7,7 @@ export type { ErrorCode } from './errors.js';
 export { Emitter, channel } from './events.js';
 export type { Disposable, Listener } from './events.js';
 export * as validate from './validate.js';
+export { importPeer, MISSING_PEER } from './optional-peer.js';
 export { StoreErrorCodes, JOURNAL_DECISIONS } from './store.js';
 export type {
   PlanStore,

@@ -2,12 +2,12 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { FailsmallError, isFailsmallError } from '../core/errors.js';
 import { VirtualClock } from '../core/clock.js';
-import { constantBackoff } from './backoff.js';
-import { circuitBreaker } from './breaker.js';
+import { constantBackoff } from './retry/backoff.js';
+import { circuitBreaker } from './breaker/breaker.js';
 import { fallback } from './fallback.js';
-import { pipeline } from './pipeline.js';
-import { retry } from './retry.js';
-import type { Policy } from './types.js';
+import { pipeline } from './core/pipeline.js';
+import { retry } from './retry/retry.js';
+import type { Policy } from './core/types.js';
 
 const open = (): FailsmallError => new FailsmallError('FS_ERR_BREAKER_OPEN', 'open');
 

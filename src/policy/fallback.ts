@@ -10,9 +10,9 @@
 import { abortReason } from '../core/clock.js';
 import { Emitter, channel } from '../core/events.js';
 import { func, invalid } from '../core/validate.js';
-import { rootContext } from './context.js';
-import { dependencyOption } from './policy-options.js';
-import type { Policy, PolicyContext, PolicyFn } from './types.js';
+import { rootContext } from './core/context.js';
+import { dependencyOption } from './core/options.js';
+import type { Policy, PolicyContext, PolicyFn } from './core/types.js';
 
 /** What to answer instead: a fixed `value`, or `fn(error, ctx)` (may be async). */
 export type FallbackSource<V> =

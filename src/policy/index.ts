@@ -1,17 +1,17 @@
 // Resilience policies. Named exports only; types apart from values.
 
 // shared plumbing
-export { rootContext, neverAborted } from './context.js';
-export type { Policy, PolicyContext, PolicyFn } from './types.js';
-export { CoarseTimer, CoarseTimerEntry, coarseTimer } from './coarse-timer.js';
-export type { CoarseTimerOptions, CoarseTimerSnapshot } from './coarse-timer.js';
+export { rootContext, neverAborted } from './core/context.js';
+export type { Policy, PolicyContext, PolicyFn } from './core/types.js';
+export { CoarseTimer, CoarseTimerEntry, coarseTimer } from './timeout/coarse-timer.js';
+export type { CoarseTimerOptions, CoarseTimerSnapshot } from './timeout/coarse-timer.js';
 
 // timeout
-export { TimeoutPolicy, timeout } from './timeout.js';
-export type { TimeoutEvent, TimeoutOptions, TimeoutSnapshot, TimeoutStrategy } from './timeout.js';
+export { TimeoutPolicy, timeout } from './timeout/timeout.js';
+export type { TimeoutEvent, TimeoutOptions, TimeoutSnapshot, TimeoutStrategy } from './timeout/timeout.js';
 
 // circuit breaker
-export { CircuitBreaker, circuitBreaker } from './breaker.js';
+export { CircuitBreaker, circuitBreaker } from './breaker/breaker.js';
 export type {
   BreakerBreakEvent,
   BreakerHalfOpenEvent,
@@ -24,17 +24,17 @@ export type {
   CountWindowStrategy,
   SlowCallOptions,
   TimeWindowStrategy,
-} from './breaker.js';
-export * as breakerMachine from './breaker-machine.js';
-export type { BreakerReason, BreakerStateJSON, BreakerStateName } from './breaker-machine.js';
+} from './breaker/breaker.js';
+export * as breakerMachine from './breaker/state.js';
+export type { BreakerReason, BreakerStateJSON, BreakerStateName } from './breaker/state.js';
 
 // bulkhead
-export { Bulkhead, bulkhead } from './bulkhead.js';
-export type { BulkheadOptions, BulkheadRejectEvent, BulkheadSnapshot } from './bulkhead.js';
+export { Bulkhead, bulkhead } from './limit/bulkhead.js';
+export type { BulkheadOptions, BulkheadRejectEvent, BulkheadSnapshot } from './limit/bulkhead.js';
 
 // composition
-export { Pipeline, pipeline } from './pipeline.js';
-export type { PipelineOptions } from './pipeline.js';
+export { Pipeline, pipeline } from './core/pipeline.js';
+export type { PipelineOptions } from './core/pipeline.js';
 
 // backoff
 export {
@@ -44,12 +44,12 @@ export {
   equalJitter,
   decorrelatedJitter,
   defaultBackoff,
-} from './backoff.js';
-export type { Backoff, ExponentialOptions } from './backoff.js';
+} from './retry/backoff.js';
+export type { Backoff, ExponentialOptions } from './retry/backoff.js';
 
 // retry
-export { RetryPolicy, retry } from './retry.js';
-export type { RetryOptions, RetryEvent, GiveUpEvent, GiveUpReason, SuccessEvent } from './retry.js';
+export { RetryPolicy, retry } from './retry/retry.js';
+export type { RetryOptions, RetryEvent, GiveUpEvent, GiveUpReason, SuccessEvent } from './retry/retry.js';
 export {
   Verdict,
   classifyError,
@@ -63,67 +63,67 @@ export {
   retryAfterOf,
   headerOf,
   toVerdict,
-} from './classify.js';
-export type { Classifier, RetryVerdict, VerdictLike } from './classify.js';
-export { parseRetryAfter, parseHttpDate } from './retry-after.js';
+} from './errors/classify.js';
+export type { Classifier, RetryVerdict, VerdictLike } from './errors/classify.js';
+export { parseRetryAfter, parseHttpDate } from './errors/retry-after.js';
 
 // retry budgets
-export type { RetryBudget, RetryCause } from './budget.js';
-export { TokenBucketBudget, tokenBucketBudget, sdkRetries2026Costs } from './token-bucket-budget.js';
-export type { TokenBucketBudgetOptions } from './token-bucket-budget.js';
-export { RatioBudget, ratioBudget } from './ratio-budget.js';
-export type { RatioBudgetOptions } from './ratio-budget.js';
-export { GrpcThrottle, grpcThrottle } from './grpc-throttle.js';
-export type { GrpcThrottleOptions } from './grpc-throttle.js';
+export type { RetryBudget, RetryCause } from './budget/budget.js';
+export { TokenBucketBudget, tokenBucketBudget, sdkRetries2026Costs } from './budget/token-bucket.js';
+export type { TokenBucketBudgetOptions } from './budget/token-bucket.js';
+export { RatioBudget, ratioBudget } from './budget/ratio.js';
+export type { RatioBudgetOptions } from './budget/ratio.js';
+export { GrpcThrottle, grpcThrottle } from './budget/grpc.js';
+export type { GrpcThrottleOptions } from './budget/grpc.js';
 
 // hedging
-export { HedgePolicy, hedge } from './hedge.js';
-export type { HedgeOptions, HedgePercentile, HedgeEvent, HedgeResultEvent } from './hedge.js';
-export { LatencyWindow } from './hedge-latency.js';
+export { HedgePolicy, hedge } from './hedge/hedge.js';
+export type { HedgeOptions, HedgePercentile, HedgeEvent, HedgeResultEvent } from './hedge/hedge.js';
+export { LatencyWindow } from './hedge/latency-window.js';
 
 // fallback
 export { FallbackPolicy, fallback } from './fallback.js';
 export type { FallbackOptions, FallbackSource, FallbackEvent } from './fallback.js';
 
 // overload signals (shared by throttle, rate limiter and limits)
-export { isOverloadError, isThrottlingError, isTimeoutError } from './overload-error.js';
-export type { Outcome } from './overload-error.js';
+export { isOverloadError, isThrottlingError, isTimeoutError } from './errors/overload.js';
+export type { Outcome } from './errors/overload.js';
 
 // adaptive client-side throttling (SRE book)
-export { AdaptiveThrottle, AdaptiveThrottleState, adaptiveThrottle } from './adaptive-throttle.js';
+export { AdaptiveThrottle, AdaptiveThrottleState, adaptiveThrottle } from './throttle/adaptive.js';
 export type {
   AdaptiveThrottleOptions,
   AdaptiveThrottleSnapshot,
   AdaptiveThrottleStateOptions,
   ThrottleLevelEvent,
   ThrottleRejectEvent,
-} from './adaptive-throttle.js';
+} from './throttle/adaptive.js';
 
 // CUBIC rate limiter (AWS SDK adaptive mode)
-export { CubicRateLimiter, CubicRateState, cubicRateLimiter } from './cubic-rate-limiter.js';
+export { CubicRateLimiter, CubicRateState, cubicRateLimiter } from './throttle/cubic.js';
 export type {
   CubicRateLimiterOptions,
   CubicRateLimiterSnapshot,
   CubicRateOptions,
   RateRejectEvent,
   RateThrottleEvent,
-} from './cubic-rate-limiter.js';
+} from './throttle/cubic.js';
 
 // adaptive concurrency limits
-export { BaseLimit, checkSample, fixedLimit, limitChannel, resolveBounds } from './concurrency-limit.js';
-export type { Limit, LimitBounds, LimitChange, LimitSample } from './concurrency-limit.js';
-export { aimd } from './aimd-limit.js';
-export type { AimdLimitOptions } from './aimd-limit.js';
-export { gradient2 } from './gradient2-limit.js';
-export type { Gradient2Options } from './gradient2-limit.js';
-export { log10Root, vegas } from './vegas-limit.js';
-export type { VegasOptions, VegasThreshold } from './vegas-limit.js';
-export { windowedLimit } from './windowed-limit.js';
-export type { WindowedLimitOptions } from './windowed-limit.js';
-export { ConcurrencyLimiter, concurrencyLimit } from './concurrency-limiter.js';
+export { BaseLimit, checkSample, fixedLimit, limitChannel, resolveBounds } from './limit/limit.js';
+export type { Limit, LimitBounds, LimitChange, LimitSample } from './limit/limit.js';
+export { aimd } from './limit/aimd.js';
+export type { AimdLimitOptions } from './limit/aimd.js';
+export { gradient2 } from './limit/gradient2.js';
+export type { Gradient2Options } from './limit/gradient2.js';
+export { log10Root, vegas } from './limit/vegas.js';
+export type { VegasOptions, VegasThreshold } from './limit/vegas.js';
+export { windowedLimit } from './limit/windowed.js';
+export type { WindowedLimitOptions } from './limit/windowed.js';
+export { ConcurrencyLimiter, concurrencyLimit } from './limit/limiter.js';
 export type {
   ConcurrencyLimitOptions,
   ConcurrencyLimiterSnapshot,
   LimitRejectEvent,
   LimitVerdict,
-} from './concurrency-limiter.js';
+} from './limit/limiter.js';

@@ -1,0 +1,527 @@
+/**
+ * Circuit breaker: stops calling a dependency that keeps failing, so that a broken dependency costs
+ * a fast local rejection instead of a slow remote failure, and gets room to recover. After
+ * `halfOpenAfter` the breaker lets a few probe calls through; if they succeed it closes.
+ *
+ * This file is the thin shell around the pure state machine in breaker-machine.ts: it reads the
+ * clock, arms ONE timer per opening (so open → half-open happens on time even when no call arrives,
+ * and `onHalfOpen` fires then), classifies outcomes and emits events. The hot path (closed state,
+ * a success) reads the clock only when the strategy needs it and allocates nothing but the promise.
+ *
+ * @see Michael Nygard, "Release It!" (2nd ed., 2018), ch. 5 "Circuit Breaker"
+ * @see https://learn.microsoft.com/azure/architecture/patterns/circuit-breaker
+ */
+import { abortReason, systemClock } from '../../core/clock.js';
+import type { Cancel, Clock } from '../../core/clock.js';
+import type { FailsmallError } from '../../core/errors.js';
+import { Emitter, channel } from '../../core/events.js';
+import type { Disposable } from '../../core/events.js';
+import { mathRandom } from '../../core/random.js';
+import type { Random } from '../../core/random.js';
+import { func, invalid, nonNegativeNumber, oneOf, positiveInteger, positiveNumber } from '../../core/validate.js';
+import type { Backoff } from '../retry/backoff.js';
+import {
+  Admit,
+  Outcome,
+  acquire,
+  createMachine,
+  isolate,
+  machineFromJSON,
+  machineToJSON,
+  rates,
+  record,
+  release,
+  reset,
+  tick,
+} from './state.js';
+import type {
+  Admission,
+  BreakerConfig,
+  BreakerMachine,
+  BreakerReason,
+  BreakerStateJSON,
+  BreakerStateName,
+  CallOutcome,
+} from './state.js';
+import { NO_CHAIN, kRunChain, runChain } from '../core/fast-path.js';
+import { rootContext } from '../core/context.js';
+import { stacklessError } from '../core/stackless-error.js';
+import type { Policy, PolicyContext, PolicyFn } from '../core/types.js';
+
+/** Open after `failures` failures in a row (default 5). Cheapest: no clock read on success. */
+export interface ConsecutiveStrategy {
+  readonly kind: 'consecutive';
+  /** Failures in a row that open the breaker; default 5 (cockatiel's and opossum's usual value). */
+  readonly failures?: number;
+}
+
+/** Open when the failure rate over the last `size` calls reaches `failureRate`. */
+export interface CountWindowStrategy {
+  readonly kind: 'count';
+  /** Calls in the window; default 100 (resilience4j). */
+  readonly size?: number;
+  /** Failure rate in (0, 1] that opens; default 0.5. */
+  readonly failureRate?: number;
+  /** Calls the window must hold before a rate counts; default `size` (a half-empty window is noise). */
+  readonly minimumCalls?: number;
+}
+
+/** Open when the failure rate over the last `duration` ms reaches `failureRate` (a bucketed sliding window). */
+export interface TimeWindowStrategy {
+  readonly kind: 'time';
+  /** The window, in milliseconds; default 60 s (resilience4j). */
+  readonly duration?: number;
+  /** Buckets the window slides by; default 10 (the window forgets in steps of duration / buckets). */
+  readonly buckets?: number;
+  /** Failure rate in (0, 1] that opens; default 0.5. */
+  readonly failureRate?: number;
+  /** Calls the window must hold before a rate counts (the minimum throughput); default 10. */
+  readonly minimumCalls?: number;
+}
+
+/** When the breaker opens. */
+export type BreakerStrategy = ConsecutiveStrategy | CountWindowStrategy | TimeWindowStrategy;
+
+/** Slow-call detection (count and time windows only): a slow dependency is a failing one. */
+export interface SlowCallOptions {
+  /** A call longer than this many milliseconds is slow. */
+  readonly duration: number;
+  /** Slow-call rate in (0, 1] that opens the breaker; default 0.5 (the same bar as failures). */
+  readonly rate?: number;
+}
+
+/** Options of {@link circuitBreaker}. */
+export interface BreakerOptions {
+  /** When to open; default `{ kind: 'consecutive', failures: 5 }`. */
+  readonly strategy?: BreakerStrategy;
+  /** Count slow calls too (count and time windows only). Off by default. */
+  readonly slowCall?: SlowCallOptions;
+  /**
+   * How long to stay open before probing, in milliseconds, or a {@link Backoff} fed the number of
+   * openings since the breaker last closed (so a dependency that stays down is probed less often).
+   * Default 30 s: long enough for a failing service to shed its backlog, short enough to notice
+   * recovery within a minute.
+   */
+  readonly halfOpenAfter?: number | Backoff;
+  /** Half-open: probe calls allowed at once; default 1. */
+  readonly probes?: number;
+  /** Half-open: probe successes needed to close; default 1. */
+  readonly successThreshold?: number;
+  /**
+   * Which errors count as failures; default all. An error it rejects counts as a success (the
+   * dependency answered, e.g. a 404). A call whose caller's signal aborted counts as neither.
+   */
+  readonly isFailure?: (error: unknown) => boolean;
+  /** Which results count as failures (e.g. an HTTP 503 response); default none. */
+  readonly isFailureResult?: (value: unknown) => boolean;
+  /** The dependency's name, for events and errors (a pipeline's name is used when absent). */
+  readonly dependency?: string;
+  /** Where time and the half-open timer come from; default {@link systemClock}. */
+  readonly clock?: Clock;
+  /** Jitter for a `halfOpenAfter` backoff; default `Math.random`. */
+  readonly random?: Random;
+  /** A state saved with `toJSON()`, to survive a restart. Invalid input throws `FS_ERR_INVALID_ARGUMENT`. */
+  readonly state?: BreakerStateJSON;
+}
+
+/** Every transition. */
+export interface BreakerStateChange {
+  readonly from: BreakerStateName;
+  readonly to: BreakerStateName;
+  readonly reason: BreakerReason;
+  readonly dependency: string | undefined;
+  /** Clock time of the transition, in ms. */
+  readonly at: number;
+}
+
+/** The breaker opened (or was isolated). */
+export interface BreakerBreakEvent {
+  readonly reason: BreakerReason;
+  /** Openings since it was last closed (0 for an isolation). */
+  readonly opens: number;
+  /** Milliseconds until a probe is allowed; Infinity while isolated. */
+  readonly retryAfter: number;
+  readonly dependency: string | undefined;
+}
+
+/** The breaker closed. */
+export interface BreakerResetEvent {
+  readonly reason: BreakerReason;
+  readonly dependency: string | undefined;
+}
+
+/** The breaker went half-open: the next calls are probes. */
+export interface BreakerHalfOpenEvent {
+  readonly dependency: string | undefined;
+}
+
+/** Plain numbers for metrics: see {@link CircuitBreaker.snapshot}. */
+export interface BreakerSnapshot {
+  readonly kind: 'breaker';
+  readonly dependency: string | undefined;
+  readonly state: BreakerStateName;
+  readonly reason: BreakerReason;
+  /** Clock time the current state began, ms. */
+  readonly since: number;
+  /** Openings since last closed. */
+  readonly opens: number;
+  /** Milliseconds until a probe is allowed (0 unless open; Infinity while isolated). */
+  readonly retryAfter: number;
+  /** Probes in flight (half-open). */
+  readonly probes: number;
+  /** Closed: calls, failures and slow calls in the window (consecutive: failures in a row). */
+  readonly calls: number;
+  readonly failures: number;
+  readonly slow: number;
+  /** Calls rejected since construction. */
+  readonly rejected: number;
+  /** isolate() handles held. */
+  readonly isolations: number;
+}
+
+const breakerChannel = channel('policy', 'breaker');
+
+const DEFAULT_HALF_OPEN_AFTER = 30_000; // 30 s: see BreakerOptions.halfOpenAfter.
+
+function rate(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !(value > 0 && value <= 1)) invalid(name, 'a number > 0 and <= 1', value);
+  return value;
+}
+
+function isBackoff(value: unknown): value is Backoff {
+  return typeof value === 'object' && value !== null && typeof (value as Backoff).next === 'function';
+}
+
+/** Validates options into the machine's configuration. */
+function configure(options: BreakerOptions, random: Random): BreakerConfig {
+  const strategy = options.strategy ?? { kind: 'consecutive' };
+  if (typeof strategy !== 'object' || strategy === null) invalid('strategy', 'an object', strategy);
+  const kind = oneOf('strategy.kind', strategy.kind, ['consecutive', 'count', 'time']);
+  let failures = 5; // see ConsecutiveStrategy.failures
+  let size = 0;
+  let failureRate = 1;
+  let minimumCalls = 1;
+  let buckets = 1;
+  let bucketWidth = 1;
+  if (strategy.kind === 'consecutive') {
+    failures = positiveInteger('strategy.failures', strategy.failures ?? 5);
+  } else if (strategy.kind === 'count') {
+    size = positiveInteger('strategy.size', strategy.size ?? 100);
+    failureRate = rate('strategy.failureRate', strategy.failureRate ?? 0.5);
+    minimumCalls = positiveInteger('strategy.minimumCalls', strategy.minimumCalls ?? size);
+    if (minimumCalls > size) invalid('strategy.minimumCalls', `an integer <= strategy.size (${size})`, minimumCalls);
+  } else {
+    const duration = positiveNumber('strategy.duration', strategy.duration ?? 60_000);
+    buckets = positiveInteger('strategy.buckets', strategy.buckets ?? 10);
+    bucketWidth = duration / buckets;
+    failureRate = rate('strategy.failureRate', strategy.failureRate ?? 0.5);
+    minimumCalls = positiveInteger('strategy.minimumCalls', strategy.minimumCalls ?? 10);
+  }
+  let slowCallDuration = Infinity;
+  let slowCallRate = Infinity;
+  if (options.slowCall !== undefined) {
+    if (typeof options.slowCall !== 'object' || options.slowCall === null) {
+      invalid('slowCall', 'an object', options.slowCall);
+    }
+    if (kind === 'consecutive') invalid('strategy.kind', '"count" or "time" when `slowCall` is set', kind);
+    slowCallDuration = nonNegativeNumber('slowCall.duration', options.slowCall.duration);
+    slowCallRate = rate('slowCall.rate', options.slowCall.rate ?? 0.5);
+  }
+  const after = options.halfOpenAfter ?? DEFAULT_HALF_OPEN_AFTER;
+  let halfOpenAfter: Backoff;
+  if (isBackoff(after)) halfOpenAfter = after;
+  else {
+    if (typeof after !== 'number') invalid('halfOpenAfter', 'a duration in ms or a Backoff', after);
+    const ms = nonNegativeNumber('halfOpenAfter', after);
+    halfOpenAfter = { kind: 'constant', next: () => ms };
+  }
+  return {
+    strategy: kind,
+    failures,
+    size,
+    failureRate,
+    minimumCalls,
+    buckets,
+    bucketWidth,
+    slowCallDuration,
+    slowCallRate,
+    halfOpenAfter,
+    random,
+    probes: positiveInteger('probes', options.probes ?? 1),
+    successThreshold: positiveInteger('successThreshold', options.successThreshold ?? 1),
+  };
+}
+
+/**
+ * A circuit breaker. Build it with {@link circuitBreaker}.
+ */
+export class CircuitBreaker implements Policy {
+  readonly kind = 'breaker';
+  readonly clock: Clock;
+  readonly dependency: string | undefined;
+  readonly #config: BreakerConfig;
+  readonly #m: BreakerMachine;
+  /** Read the clock around each call (slow-call detection needs the duration). */
+  readonly #timed: boolean;
+  /** A success in the closed state needs no clock (consecutive strategy, no slow calls). */
+  readonly #cheapSuccess: boolean;
+  readonly #isFailure: ((error: unknown) => boolean) | undefined;
+  readonly #isFailureResult: ((value: unknown) => boolean) | undefined;
+  /** Every transition: `{ from, to, reason }`. */
+  readonly onStateChange = new Emitter<BreakerStateChange>();
+  /** Openings and isolations. */
+  readonly onBreak = new Emitter<BreakerBreakEvent>();
+  /** Closings (probes succeeded, released, reset). */
+  readonly onReset = new Emitter<BreakerResetEvent>();
+  /** Half-open transitions, fired by the timer on time. */
+  readonly onHalfOpen = new Emitter<BreakerHalfOpenEvent>();
+  readonly #root: PolicyContext;
+  #cancelTimer: Cancel | undefined;
+  #rejected = 0;
+  readonly #onTimer = (): void => {
+    this.#cancelTimer = undefined;
+    const m = this.#m;
+    const now = this.clock.now();
+    const from = m.state;
+    const gen = m.gen;
+    tick(m, now);
+    if (m.gen !== gen) this.#transitioned(from, now, undefined);
+    else if (m.state === 'open') this.#arm(now); // the timer fired early
+  };
+
+  constructor(options: BreakerOptions = {}) {
+    if (typeof options !== 'object' || options === null) invalid('options', 'an object', options);
+    this.clock = options.clock ?? systemClock;
+    this.#config = configure(options, options.random ?? mathRandom);
+    this.dependency = options.dependency;
+    this.#root = rootContext(undefined, this.dependency);
+    this.#isFailure = options.isFailure === undefined ? undefined : func('isFailure', options.isFailure);
+    this.#isFailureResult =
+      options.isFailureResult === undefined ? undefined : func('isFailureResult', options.isFailureResult);
+    this.#timed = this.#config.slowCallDuration !== Infinity;
+    this.#cheapSuccess = this.#config.strategy === 'consecutive' && !this.#timed;
+    const now = this.clock.now();
+    if (options.state === undefined) this.#m = createMachine(this.#config, now);
+    else {
+      const m = machineFromJSON(this.#config, options.state, now);
+      if (m === undefined) invalid('state', 'a breaker state from toJSON()', options.state);
+      this.#m = m;
+      tick(m, now);
+      if (m.state === 'open') this.#arm(now);
+    }
+  }
+
+  /** The current state. */
+  get state(): BreakerStateName {
+    return this.#m.state;
+  }
+
+  execute<T>(fn: PolicyFn<T>, signal?: AbortSignal): Promise<T> {
+    if (signal === undefined) return this[kRunChain](NO_CHAIN, 0, fn, this.#root);
+    if (signal.aborted) return Promise.reject(abortReason(signal));
+    return this[kRunChain](NO_CHAIN, 0, fn, rootContext(signal, this.dependency));
+  }
+
+  run<T>(fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
+    return this[kRunChain](NO_CHAIN, 0, fn, ctx);
+  }
+
+  /** @internal The body of `run`, also called by a pipeline (see chain.ts). */
+  [kRunChain]<T>(chain: readonly Policy[], next: number, fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
+    const m = this.#m;
+    if (m.state !== 'closed') {
+      const now = this.clock.now();
+      const from = m.state;
+      const gen = m.gen;
+      const admission = acquire(this.#config, m, now);
+      if (m.gen !== gen) this.#transitioned(from, now, ctx.dependency);
+      if (admission === Admit.REJECT_OPEN || admission === Admit.REJECT_ISOLATED) {
+        return Promise.reject(this.#rejection(admission, ctx.dependency, now));
+      }
+    }
+    return this.#call(chain, next, fn, ctx, m.gen);
+  }
+
+  async #call<T>(chain: readonly Policy[], next: number, fn: PolicyFn<T>, ctx: PolicyContext, gen: number): Promise<T> {
+    const start = this.#timed ? this.clock.now() : 0;
+    let value: T;
+    try {
+      value = await (next === chain.length ? fn(ctx) : runChain(chain, next, fn, ctx));
+    } catch (error) {
+      this.#done(gen, start, this.#classify(error, ctx), ctx.dependency);
+      throw error;
+    }
+    const isFailureResult = this.#isFailureResult;
+    this.#done(
+      gen,
+      start,
+      isFailureResult !== undefined && isFailureResult(value) ? Outcome.FAILURE : Outcome.SUCCESS,
+      ctx.dependency,
+    );
+    return value;
+  }
+
+  #classify(error: unknown, ctx: PolicyContext): CallOutcome {
+    if (ctx.signal.aborted) return Outcome.IGNORED; // the caller gave up: not the dependency's fault
+    const isFailure = this.#isFailure;
+    if (isFailure === undefined) return Outcome.FAILURE;
+    try {
+      return isFailure(error) ? Outcome.FAILURE : Outcome.SUCCESS;
+    } catch {
+      return Outcome.FAILURE;
+    }
+  }
+
+  #done(gen: number, start: number, outcome: CallOutcome, dependency: string | undefined): void {
+    const m = this.#m;
+    if (gen !== m.gen) return; // the breaker moved on while the call ran
+    if (this.#cheapSuccess && outcome === Outcome.SUCCESS && m.state === 'closed') {
+      m.consecutive = 0;
+      return;
+    }
+    const now = this.clock.now();
+    const from = m.state;
+    record(this.#config, m, now, gen, outcome, this.#timed ? now - start : 0);
+    if (m.gen !== gen) this.#transitioned(from, now, dependency);
+  }
+
+  /** Runs a manual step (isolate, release, reset). */
+  #step(now: number, step: (m: BreakerMachine, now: number) => void): void {
+    const m = this.#m;
+    const from = m.state;
+    const gen = m.gen;
+    step(m, now);
+    if (m.gen !== gen) this.#transitioned(from, now, undefined);
+  }
+
+  /** After a transition: re-arms or cancels the half-open timer and tells listeners. */
+  #transitioned(from: BreakerStateName, now: number, dependency: string | undefined): void {
+    if (this.#m.state === 'open') this.#arm(now);
+    else if (this.#cancelTimer !== undefined) {
+      this.#cancelTimer();
+      this.#cancelTimer = undefined;
+    }
+    this.#emit(from, now, dependency ?? this.dependency);
+  }
+
+  #arm(now: number): void {
+    this.#cancelTimer?.();
+    this.#cancelTimer = this.clock.setTimer(this.#onTimer, this.#m.halfOpenAt - now, { unref: true });
+  }
+
+  #emit(from: BreakerStateName, now: number, dependency: string | undefined): void {
+    const m = this.#m;
+    const to = m.state;
+    const reason = m.reason;
+    if (this.onStateChange.hasListeners || breakerChannel.hasSubscribers) {
+      const event: BreakerStateChange = { from, to, reason, dependency, at: now };
+      this.onStateChange.emit(event);
+      if (breakerChannel.hasSubscribers) breakerChannel.publish(event);
+    }
+    if (to === 'open' || to === 'isolated') {
+      if (this.onBreak.hasListeners) {
+        const retryAfter = to === 'open' ? m.halfOpenAt - now : Infinity;
+        this.onBreak.emit({ reason, opens: m.opens, retryAfter, dependency });
+      }
+    } else if (to === 'closed') {
+      if (this.onReset.hasListeners) this.onReset.emit({ reason, dependency });
+    } else if (this.onHalfOpen.hasListeners) this.onHalfOpen.emit({ dependency });
+  }
+
+  #retryAfter(now: number): number {
+    const m = this.#m;
+    if (m.state === 'isolated') return Infinity;
+    return m.state === 'open' ? Math.max(0, m.halfOpenAt - now) : 0;
+  }
+
+  #rejection(admission: Admission, ctxDependency: string | undefined, now: number): FailsmallError {
+    this.#rejected++;
+    const dependency = ctxDependency ?? this.dependency;
+    const state = this.#m.state;
+    const of = dependency === undefined ? '' : ` for ${dependency}`;
+    if (admission === Admit.REJECT_ISOLATED) {
+      return stacklessError('FS_ERR_BREAKER_ISOLATED', `The circuit breaker${of} is isolated`, { state, dependency });
+    }
+    const retryAfter = this.#retryAfter(now);
+    const message =
+      state === 'open'
+        ? `The circuit breaker${of} is open; retry after ${Math.ceil(retryAfter)} ms`
+        : `The circuit breaker${of} is half-open and every probe slot is taken`;
+    return stacklessError('FS_ERR_BREAKER_OPEN', message, { state, retryAfter, dependency });
+  }
+
+  /**
+   * Holds the breaker open by hand (an operator's kill switch): every call rejects with
+   * `FS_ERR_BREAKER_ISOLATED` until every handle is released, then the breaker closes.
+   *
+   * @example
+   * const handle = breaker.isolate();
+   * // … maintenance …
+   * handle.dispose();
+   */
+  isolate(): Disposable {
+    let held = true;
+    const now = this.clock.now();
+    this.#step(now, isolate);
+    const gen = this.#m.gen;
+    return {
+      dispose: () => {
+        if (!held) return;
+        held = false;
+        // A reset() since then already dropped this isolation.
+        if (this.#m.state !== 'isolated' || this.#m.gen !== gen) return;
+        this.#step(this.clock.now(), release);
+      },
+    };
+  }
+
+  /** Closes the breaker, empties its window and drops every isolation. */
+  reset(): void {
+    const now = this.clock.now();
+    this.#step(now, reset);
+  }
+
+  /** The state to save and hand back as `state` after a restart (plain JSON). */
+  toJSON(): BreakerStateJSON {
+    return machineToJSON(this.#config, this.#m);
+  }
+
+  /** Plain numbers for metrics. */
+  snapshot(): BreakerSnapshot {
+    const m = this.#m;
+    const now = this.clock.now();
+    const window = rates(this.#config, m, now);
+    const consecutive = this.#config.strategy === 'consecutive';
+    return {
+      kind: 'breaker',
+      dependency: this.dependency,
+      state: m.state,
+      reason: m.reason,
+      since: m.since,
+      opens: m.opens,
+      retryAfter: this.#retryAfter(now),
+      probes: m.inFlight,
+      calls: window.calls,
+      failures: consecutive ? m.consecutive : window.failures,
+      slow: window.slow,
+      rejected: this.#rejected,
+      isolations: m.isolations,
+    };
+  }
+}
+
+/**
+ * A circuit breaker policy.
+ *
+ * @example
+ * const breaker = circuitBreaker({
+ *   strategy: { kind: 'count', size: 50, failureRate: 0.5, minimumCalls: 20 },
+ *   slowCall: { duration: 2_000, rate: 0.8 },
+ *   halfOpenAfter: 10_000,
+ * });
+ * breaker.onBreak.on(({ reason, retryAfter }) => log.warn({ reason, retryAfter }, 'dynamodb breaker open'));
+ * await breaker.execute(() => ddb.send(cmd)); // rejects FS_ERR_BREAKER_OPEN while open
+ */
+export function circuitBreaker(options?: BreakerOptions): CircuitBreaker {
+  return new CircuitBreaker(options);
+}

@@ -1,0 +1,451 @@
+/**
+ * The circuit breaker's state machine, with no clock and no I/O: every function takes the state,
+ * `now` and an input, and updates the state object in place (a plain, JSON-able record, so that
+ * millions of simulated clients cost no allocation per call). {@link CircuitBreaker} is the thin shell
+ * that reads the clock, arms the open → half-open timer and emits events; the simulator drives these
+ * functions directly.
+ *
+ * ```
+ *            failures cross the threshold                now ≥ halfOpenAt (timer or next call)
+ *   closed ────────────────────────────────▶ open ────────────────────────────────▶ half-open
+ *     ▲                                       ▲                                        │
+ *     │            a probe fails or is slow   └────────────────────────────────────────┤
+ *     └──────────────────────────────────────── `successThreshold` probes succeed ◀────┘
+ *   isolate() from any state → isolated; the last release() → closed; reset() → closed.
+ * ```
+ * Every transition bumps `gen`. A call remembers the `gen` it was admitted under, and its outcome is
+ * ignored if the breaker moved on meanwhile (a slow call admitted while closed cannot re-open a
+ * breaker that has since been reset; a probe admitted before a reset cannot close a new half-open).
+ *
+ * @see Michael Nygard, "Release It!" (2nd ed., 2018), ch. 5 "Circuit Breaker"
+ * @see https://resilience4j.readme.io/docs/circuitbreaker (count and time windows, slow calls)
+ */
+import type { Random } from '../../core/random.js';
+import type { Backoff } from '../retry/backoff.js';
+
+/** The four states. `isolated` is held open by hand until released. */
+export type BreakerStateName = 'closed' | 'open' | 'half-open' | 'isolated';
+
+/** Why the breaker last changed state. */
+export type BreakerReason =
+  | 'initial'
+  | 'consecutive-failures'
+  | 'failure-rate'
+  | 'slow-call-rate'
+  | 'probe-failed'
+  | 'probe-slow'
+  | 'half-open-after'
+  | 'probes-succeeded'
+  | 'isolated'
+  | 'released'
+  | 'reset';
+
+/** The normalised configuration the machine reads (see `BreakerOptions` in breaker.ts for meanings). */
+export interface BreakerConfig {
+  readonly strategy: 'consecutive' | 'count' | 'time';
+  /** consecutive: failures in a row that open the breaker. */
+  readonly failures: number;
+  /** count: calls in the window. */
+  readonly size: number;
+  /** count/time: failure rate in (0, 1] that opens the breaker. */
+  readonly failureRate: number;
+  /** count/time: calls the window must hold before a rate is judged. */
+  readonly minimumCalls: number;
+  /** time: number of buckets, and the width of one in ms (window = buckets × width). */
+  readonly buckets: number;
+  readonly bucketWidth: number;
+  /** A call longer than this (ms) is slow; Infinity disables slow-call detection. */
+  readonly slowCallDuration: number;
+  /** Slow-call rate in (0, 1] that opens the breaker. */
+  readonly slowCallRate: number;
+  /** How long to stay open, per opening (`opens` = openings since the last close, 1-based). */
+  readonly halfOpenAfter: Backoff;
+  readonly random: Random;
+  /** Half-open: probes allowed at once, and probe successes needed to close. */
+  readonly probes: number;
+  readonly successThreshold: number;
+}
+
+/**
+ * The state, mutated in place by the functions below. Plain data: `structuredClone` copies it,
+ * {@link machineToJSON} serialises it.
+ */
+export interface BreakerMachine {
+  state: BreakerStateName;
+  /** Bumped on every transition. */
+  gen: number;
+  reason: BreakerReason;
+  /** When the current state began, clock ms. */
+  since: number;
+  /** Openings since the breaker was last closed (drives the half-open backoff). */
+  opens: number;
+  /** The last open duration, ms (the `previous` handed to the backoff). */
+  openDelay: number;
+  /** open: when a probe becomes allowed, clock ms. */
+  halfOpenAt: number;
+  /** half-open: probes in flight, and successes so far. */
+  inFlight: number;
+  successes: number;
+  /** isolate() handles held. */
+  isolations: number;
+  /** closed: failures in a row (consecutive strategy). */
+  consecutive: number;
+  /** closed, count/time: calls, failures and slow calls in the window. */
+  calls: number;
+  failures: number;
+  slow: number;
+  /** count: outcomes of the last `size` calls (bit 0 failure, bit 1 slow; -1 empty), and the next slot. */
+  ring: number[];
+  cursor: number;
+  /** time: per-bucket calls, failures, slow calls; `bucket` is the absolute index of the newest. */
+  bucketCalls: number[];
+  bucketFailures: number[];
+  bucketSlow: number[];
+  bucket: number;
+}
+
+/** What {@link acquire} decided. */
+export const Admit = {
+  /** Closed: go ahead. */
+  CALL: 0,
+  /** Half-open: go ahead as a probe. */
+  PROBE: 1,
+  /** Open (or half-open with every probe slot taken): reject. */
+  REJECT_OPEN: 2,
+  /** Isolated by hand: reject. */
+  REJECT_ISOLATED: 3,
+} as const;
+export type Admission = (typeof Admit)[keyof typeof Admit];
+
+/** How a call ended, as far as the breaker is concerned. */
+export const Outcome = {
+  SUCCESS: 0,
+  FAILURE: 1,
+  /** Neither (the caller cancelled): frees a probe slot, counts for nothing. */
+  IGNORED: 2,
+} as const;
+export type CallOutcome = (typeof Outcome)[keyof typeof Outcome];
+
+/** A fresh closed machine for `config` at time `now`. */
+export function createMachine(config: BreakerConfig, now: number): BreakerMachine {
+  const buckets = config.strategy === 'time' ? config.buckets : 0;
+  return {
+    state: 'closed',
+    gen: 0,
+    reason: 'initial',
+    since: now,
+    opens: 0,
+    openDelay: 0,
+    halfOpenAt: 0,
+    inFlight: 0,
+    successes: 0,
+    isolations: 0,
+    consecutive: 0,
+    calls: 0,
+    failures: 0,
+    slow: 0,
+    ring: new Array<number>(config.strategy === 'count' ? config.size : 0).fill(-1),
+    cursor: 0,
+    bucketCalls: new Array<number>(buckets).fill(0),
+    bucketFailures: new Array<number>(buckets).fill(0),
+    bucketSlow: new Array<number>(buckets).fill(0),
+    bucket: config.strategy === 'time' ? Math.floor(now / config.bucketWidth) : 0,
+  };
+}
+
+/** Empties the closed-state window. */
+function clearWindow(m: BreakerMachine): void {
+  m.consecutive = m.calls = m.failures = m.slow = m.cursor = 0;
+  m.ring.fill(-1);
+  m.bucketCalls.fill(0);
+  m.bucketFailures.fill(0);
+  m.bucketSlow.fill(0);
+}
+
+function enter(m: BreakerMachine, state: BreakerStateName, reason: BreakerReason, now: number): void {
+  m.state = state;
+  m.reason = reason;
+  m.since = now;
+  m.gen++;
+  m.inFlight = 0;
+  m.successes = 0;
+}
+
+function open(config: BreakerConfig, m: BreakerMachine, reason: BreakerReason, now: number): void {
+  enter(m, 'open', reason, now);
+  m.opens++;
+  let delay = config.halfOpenAfter.next(m.opens, m.openDelay, config.random);
+  if (!(delay >= 0 && delay < Infinity)) delay = 0; // a faulty backoff must not wedge the breaker open
+  m.openDelay = delay;
+  m.halfOpenAt = now + delay;
+}
+
+function close(m: BreakerMachine, reason: BreakerReason, now: number): void {
+  enter(m, 'closed', reason, now);
+  m.opens = 0;
+  m.openDelay = 0;
+  clearWindow(m);
+}
+
+/**
+ * Moves an open breaker to half-open once `now` reaches `halfOpenAt`. The shell calls it from its
+ * timer; {@link acquire} calls it too, so a late timer never delays recovery.
+ */
+export function tick(m: BreakerMachine, now: number): void {
+  if (m.state === 'open' && now >= m.halfOpenAt) enter(m, 'half-open', 'half-open-after', now);
+}
+
+/** May a call go out now? A probe admission takes a half-open slot until {@link record} frees it. */
+export function acquire(config: BreakerConfig, m: BreakerMachine, now: number): Admission {
+  if (m.state === 'closed') return Admit.CALL;
+  if (m.state === 'isolated') return Admit.REJECT_ISOLATED;
+  tick(m, now);
+  if (m.state === 'open' || m.inFlight >= config.probes) return Admit.REJECT_OPEN;
+  m.inFlight++;
+  return Admit.PROBE;
+}
+
+/** Moves the time window forward to the bucket holding `now`, expiring older buckets. */
+function roll(config: BreakerConfig, m: BreakerMachine, now: number): void {
+  const index = Math.floor(now / config.bucketWidth);
+  const steps = index - m.bucket;
+  if (!(steps > 0)) return; // same bucket (or time went backwards: keep counting in the newest)
+  const n = config.buckets;
+  if (steps >= n) {
+    m.bucketCalls.fill(0);
+    m.bucketFailures.fill(0);
+    m.bucketSlow.fill(0);
+    m.calls = m.failures = m.slow = 0;
+  } else {
+    for (let i = 1; i <= steps; i++) {
+      const slot = (m.bucket + i) % n;
+      m.calls -= m.bucketCalls[slot]!;
+      m.failures -= m.bucketFailures[slot]!;
+      m.slow -= m.bucketSlow[slot]!;
+      m.bucketCalls[slot] = m.bucketFailures[slot] = m.bucketSlow[slot] = 0;
+    }
+  }
+  m.bucket = index;
+}
+
+/** Judges the window after a call: opens the breaker when a rate crosses its threshold. */
+function judge(config: BreakerConfig, m: BreakerMachine, now: number): void {
+  if (m.calls < config.minimumCalls) return;
+  if (m.failures >= config.failureRate * m.calls) open(config, m, 'failure-rate', now);
+  else if (m.slow >= config.slowCallRate * m.calls) open(config, m, 'slow-call-rate', now);
+}
+
+/**
+ * Records how a call admitted under generation `gen` ended, `duration` ms after it started (pass 0
+ * when slow-call detection is off). Outcomes from an older generation are ignored.
+ */
+export function record(
+  config: BreakerConfig,
+  m: BreakerMachine,
+  now: number,
+  gen: number,
+  outcome: CallOutcome,
+  duration: number,
+): void {
+  if (gen !== m.gen || outcome === Outcome.IGNORED) {
+    if (gen === m.gen && m.state === 'half-open') m.inFlight--;
+    return;
+  }
+  const slow = duration > config.slowCallDuration;
+  if (m.state === 'half-open') {
+    m.inFlight--;
+    if (outcome === Outcome.FAILURE) open(config, m, 'probe-failed', now);
+    else if (slow) open(config, m, 'probe-slow', now);
+    else if (++m.successes >= config.successThreshold) close(m, 'probes-succeeded', now);
+    return;
+  }
+  if (m.state !== 'closed') return;
+  const failed = outcome === Outcome.FAILURE;
+  switch (config.strategy) {
+    case 'consecutive':
+      if (!failed) m.consecutive = 0;
+      else if (++m.consecutive >= config.failures) open(config, m, 'consecutive-failures', now);
+      return;
+    case 'count': {
+      const bits = (failed ? 1 : 0) | (slow ? 2 : 0);
+      const old = m.ring[m.cursor]!;
+      if (old >= 0) {
+        m.calls--;
+        m.failures -= old & 1;
+        m.slow -= old >> 1;
+      }
+      m.ring[m.cursor] = bits;
+      m.cursor = m.cursor + 1 === config.size ? 0 : m.cursor + 1;
+      m.calls++;
+      if (failed) m.failures++;
+      if (slow) m.slow++;
+      judge(config, m, now);
+      return;
+    }
+    case 'time': {
+      roll(config, m, now);
+      const slot = m.bucket % config.buckets;
+      m.bucketCalls[slot]!++;
+      m.calls++;
+      if (failed) {
+        m.bucketFailures[slot]!++;
+        m.failures++;
+      }
+      if (slow) {
+        m.bucketSlow[slot]!++;
+        m.slow++;
+      }
+      judge(config, m, now);
+      return;
+    }
+  }
+}
+
+/** Takes one isolation handle: the breaker rejects every call until all handles are released. */
+export function isolate(m: BreakerMachine, now: number): void {
+  m.isolations++;
+  if (m.state !== 'isolated') enter(m, 'isolated', 'isolated', now);
+}
+
+/** Releases one isolation handle; the last one closes the breaker. */
+export function release(m: BreakerMachine, now: number): void {
+  if (m.isolations === 0) return;
+  if (--m.isolations === 0 && m.state === 'isolated') close(m, 'released', now);
+}
+
+/** Closes the breaker and empties its window, dropping any isolation. */
+export function reset(m: BreakerMachine, now: number): void {
+  m.isolations = 0;
+  if (m.state === 'closed') clearWindow(m);
+  else close(m, 'reset', now);
+}
+
+/** The rates the window currently shows (0 when it holds no call). */
+export function rates(
+  config: BreakerConfig,
+  m: BreakerMachine,
+  now: number,
+): { calls: number; failures: number; slow: number } {
+  if (config.strategy === 'time' && m.state === 'closed') roll(config, m, now);
+  return { calls: m.calls, failures: m.failures, slow: m.slow };
+}
+
+/** The closed-state window as saved: its shape depends on the strategy. */
+export type BreakerWindowJSON =
+  | { readonly strategy: 'consecutive'; readonly consecutive: number }
+  | { readonly strategy: 'count'; readonly ring: readonly number[]; readonly cursor: number }
+  | {
+      readonly strategy: 'time';
+      readonly bucketCalls: readonly number[];
+      readonly bucketFailures: readonly number[];
+      readonly bucketSlow: readonly number[];
+      readonly bucket: number;
+    };
+
+/** The serialised form of a breaker, from `CircuitBreaker.toJSON()`; feed it back as `state`. */
+export interface BreakerStateJSON {
+  readonly version: 1;
+  readonly state: BreakerStateName;
+  readonly reason: BreakerReason;
+  readonly since: number;
+  readonly opens: number;
+  readonly openDelay: number;
+  readonly halfOpenAt: number;
+  readonly successes: number;
+  readonly window: BreakerWindowJSON;
+}
+
+function windowToJSON(config: BreakerConfig, m: BreakerMachine): BreakerWindowJSON {
+  switch (config.strategy) {
+    case 'consecutive':
+      return { strategy: 'consecutive', consecutive: m.consecutive };
+    case 'count':
+      return { strategy: 'count', ring: [...m.ring], cursor: m.cursor };
+    case 'time':
+      return {
+        strategy: 'time',
+        bucketCalls: [...m.bucketCalls],
+        bucketFailures: [...m.bucketFailures],
+        bucketSlow: [...m.bucketSlow],
+        bucket: m.bucket,
+      };
+  }
+}
+
+/** Serialises the state. Probes in flight are not kept: after hydration none is in flight. */
+export function machineToJSON(config: BreakerConfig, m: BreakerMachine): BreakerStateJSON {
+  return {
+    version: 1,
+    state: m.state,
+    reason: m.reason,
+    since: m.since,
+    opens: m.opens,
+    openDelay: m.openDelay,
+    halfOpenAt: m.halfOpenAt,
+    successes: m.successes,
+    window: windowToJSON(config, m),
+  };
+}
+
+const STATES: readonly string[] = ['closed', 'open', 'half-open', 'isolated'];
+const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+const isTime = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isCounts = (v: unknown, length: number, max: number): v is number[] =>
+  Array.isArray(v) && v.length === length && v.every((x) => isCount(x) && x <= max);
+
+/**
+ * Rebuilds a machine from {@link machineToJSON} output. Returns `undefined` when `json` is not a
+ * breaker state. The window is kept only if it was recorded under the same strategy and sizes;
+ * otherwise it starts empty. A hydrated `isolated` breaker holds no handle: only `reset()` closes it.
+ */
+export function machineFromJSON(config: BreakerConfig, json: unknown, now: number): BreakerMachine | undefined {
+  if (typeof json !== 'object' || json === null) return undefined;
+  const j = json as Partial<Record<keyof BreakerStateJSON, unknown>>;
+  if (j.version !== 1 || typeof j.state !== 'string' || !STATES.includes(j.state)) return undefined;
+  if (!isTime(j.since) || !isCount(j.opens) || !isTime(j.halfOpenAt) || !isCount(j.successes)) return undefined;
+  if (!(typeof j.openDelay === 'number' && j.openDelay >= 0 && j.openDelay < Infinity)) return undefined;
+  const m = createMachine(config, now);
+  m.state = j.state as BreakerStateName;
+  m.reason = typeof j.reason === 'string' ? (j.reason as BreakerReason) : 'initial';
+  m.since = j.since;
+  m.opens = j.opens;
+  m.openDelay = j.openDelay;
+  m.halfOpenAt = j.halfOpenAt;
+  m.successes = m.state === 'half-open' ? Math.min(j.successes, config.successThreshold - 1) : 0;
+  const w = j.window as Record<string, unknown> | undefined;
+  if (m.state !== 'closed' || typeof w !== 'object' || w === null || w.strategy !== config.strategy) return m;
+  if (config.strategy === 'consecutive') {
+    if (isCount(w.consecutive)) m.consecutive = Math.min(w.consecutive, config.failures - 1);
+  } else if (config.strategy === 'count') {
+    const ring = w.ring;
+    if (Array.isArray(ring) && ring.length === config.size && ring.every((x) => x === -1 || (isCount(x) && x <= 3))) {
+      if (isCount(w.cursor) && w.cursor < config.size) {
+        m.ring = [...(ring as number[])];
+        m.cursor = w.cursor;
+        for (const bits of m.ring) {
+          if (bits < 0) continue;
+          m.calls++;
+          m.failures += bits & 1;
+          m.slow += bits >> 1;
+        }
+      }
+    }
+  } else if (
+    isCounts(w.bucketCalls, config.buckets, Number.MAX_SAFE_INTEGER) &&
+    isCounts(w.bucketFailures, config.buckets, Number.MAX_SAFE_INTEGER) &&
+    isCounts(w.bucketSlow, config.buckets, Number.MAX_SAFE_INTEGER) &&
+    isTime(w.bucket)
+  ) {
+    m.bucketCalls = [...w.bucketCalls];
+    m.bucketFailures = [...w.bucketFailures];
+    m.bucketSlow = [...w.bucketSlow];
+    m.bucket = w.bucket;
+    for (let i = 0; i < config.buckets; i++) {
+      m.calls += m.bucketCalls[i]!;
+      m.failures += m.bucketFailures[i]!;
+      m.slow += m.bucketSlow[i]!;
+    }
+    roll(config, m, now);
+  }
+  return m;
+}

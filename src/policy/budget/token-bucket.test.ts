@@ -1,0 +1,117 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { sdkRetries2026Costs, tokenBucketBudget } from './token-bucket.js';
+import type { RetryCause } from './budget.js';
+
+describe('tokenBucketBudget (AWS SDK v3 standard mode)', () => {
+  it('starts with 500 tokens; a retry costs 5, a timeout retry 10', () => {
+    const b = tokenBucketBudget();
+    assert.equal(b.kind, 'token-bucket');
+    assert.equal(b.tokens, 500);
+    assert.equal(b.tryAcquire(0), true);
+    assert.equal(b.tokens, 495);
+    assert.equal(b.tryAcquire(0, 'timeout'), true);
+    assert.equal(b.tokens, 485);
+    assert.equal(b.tryAcquire(0, 'throttle'), true);
+    assert.equal(b.tokens, 480);
+  });
+
+  it('allows exactly 100 retries against a dead dependency, then none', () => {
+    const b = tokenBucketBudget();
+    let granted = 0;
+    for (let i = 0; i < 1_000; i++) if (b.tryAcquire(i)) granted++;
+    assert.equal(granted, 100);
+    assert.equal(b.tokens, 0);
+    assert.deepEqual(
+      { granted: b.snapshot().granted, denied: b.snapshot().denied, tokens: b.snapshot().tokens },
+      { granted: 100, denied: 900, tokens: 0 },
+    );
+  });
+
+  it('refunds a successful retry its cost and a first-attempt success 1 token, up to the maximum', () => {
+    const b = tokenBucketBudget();
+    b.tryAcquire(0, 'timeout');
+    b.recordSuccess(0, true, 'timeout');
+    assert.equal(b.tokens, 500);
+    b.tryAcquire(0);
+    b.tryAcquire(0);
+    b.recordSuccess(0, true); // cause omitted: the ordinary retry cost
+    assert.equal(b.tokens, 495);
+    b.recordSuccess(0, false);
+    assert.equal(b.tokens, 496);
+    for (let i = 0; i < 10; i++) b.recordSuccess(0, false);
+    assert.equal(b.tokens, 500);
+  });
+
+  it('denies a retry costing more than what is left (capacity >= cost, as the SDK checks)', () => {
+    const b = tokenBucketBudget({ initialTokens: 12 });
+    assert.equal(b.tryAcquire(0, 'timeout'), true); // 2 left
+    assert.equal(b.tryAcquire(0), false);
+    b.recordSuccess(0, false);
+    b.recordSuccess(0, false);
+    b.recordSuccess(0, false); // 5
+    assert.equal(b.tryAcquire(0, 'timeout'), false);
+    assert.equal(b.tryAcquire(0), true);
+  });
+
+  it('offers the costs of the SDK "retries 2026" behaviour', () => {
+    const b = tokenBucketBudget({ ...sdkRetries2026Costs });
+    b.tryAcquire(0);
+    assert.equal(b.tokens, 486);
+    b.tryAcquire(0, 'throttle');
+    assert.equal(b.tokens, 481);
+  });
+
+  it('validates its options', () => {
+    const code = { code: 'FS_ERR_INVALID_ARGUMENT' };
+    assert.throws(() => tokenBucketBudget({ initialTokens: 0 }), {
+      ...code,
+      message: 'Expected `initialTokens` to be a finite number > 0, got 0',
+    });
+    assert.throws(() => tokenBucketBudget({ retryCost: -5 }), code);
+    assert.throws(() => tokenBucketBudget({ timeoutCost: NaN }), code);
+    assert.throws(() => tokenBucketBudget({ throttleCost: Infinity }), code);
+    assert.throws(() => tokenBucketBudget({ successIncrement: -1 }), {
+      message: 'Expected `successIncrement` to be a finite number >= 0, got -1',
+    });
+    assert.throws(() => tokenBucketBudget(null as never), { message: 'Expected `options` to be an object, got null' });
+  });
+
+  it('property: retries never exceed the budget (tokens stay in [0, max]; spent <= initial + refunds)', () => {
+    const cause = fc.constantFrom<RetryCause | undefined>(undefined, 'error', 'timeout', 'throttle');
+    const op = fc.oneof(
+      fc.record({ type: fc.constant('request' as const) }),
+      fc.record({ type: fc.constant('acquire' as const), cause }),
+      fc.record({ type: fc.constant('success' as const), wasRetry: fc.boolean(), cause }),
+    );
+    const config = fc.record({
+      initialTokens: fc.integer({ min: 1, max: 600 }),
+      retryCost: fc.integer({ min: 1, max: 20 }),
+      timeoutCost: fc.integer({ min: 1, max: 20 }),
+    });
+    fc.assert(
+      fc.property(config, fc.array(op, { maxLength: 400 }), (options, ops) => {
+        const b = tokenBucketBudget(options);
+        const costOf = (c: RetryCause | undefined): number =>
+          c === 'timeout' ? options.timeoutCost : options.retryCost;
+        let spent = 0;
+        let refunds = 0;
+        ops.forEach((o, now) => {
+          const before = b.tokens;
+          if (o.type === 'request') b.recordRequest();
+          else if (o.type === 'acquire') {
+            const ok = b.tryAcquire(now, o.cause);
+            assert.equal(ok, before >= costOf(o.cause), 'grants exactly when the tokens cover the cost');
+            if (ok) spent += costOf(o.cause);
+          } else {
+            b.recordSuccess(now, o.wasRetry, o.cause);
+            refunds += b.tokens - before;
+          }
+          assert.ok(b.tokens >= 0 && b.tokens <= options.initialTokens);
+          assert.ok(spent <= options.initialTokens + refunds, 'never spends more than it was given');
+        });
+      }),
+    );
+  });
+});

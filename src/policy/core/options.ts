@@ -1,0 +1,58 @@
+/**
+ * Checks of the collaborators the policies take: a clock, a random source, a dependency name and a
+ * retry budget, each with its default and an exact error message. One copy, so every policy accepts
+ * and rejects the same values.
+ */
+import { systemClock } from '../../core/clock.js';
+import type { Clock } from '../../core/clock.js';
+import { mathRandom } from '../../core/random.js';
+import type { Random } from '../../core/random.js';
+import { invalid } from '../../core/validate.js';
+import type { RetryBudget } from '../budget/budget.js';
+
+/** A {@link Clock} (anything with `now`, `setTimer` and `sleep`); default {@link systemClock}. */
+export function clockOption(value: unknown): Clock {
+  if (value === undefined) return systemClock;
+  const clock = value as Clock;
+  if (
+    typeof clock !== 'object' ||
+    clock === null ||
+    typeof clock.now !== 'function' ||
+    typeof clock.sleep !== 'function' ||
+    typeof clock.setTimer !== 'function'
+  ) {
+    invalid('clock', 'a Clock', value);
+  }
+  return clock;
+}
+
+/** A {@link Random} (anything with `next`); default {@link mathRandom}. */
+export function randomOption(value: unknown): Random {
+  if (value === undefined) return mathRandom;
+  if (typeof value !== 'object' || value === null || typeof (value as Random).next !== 'function') {
+    invalid('random', 'a Random', value);
+  }
+  return value as Random;
+}
+
+/** A dependency name: a non-empty string, or undefined. */
+export function dependencyOption(value: unknown): string | undefined {
+  if (value !== undefined && (typeof value !== 'string' || value === ''))
+    invalid('dependency', 'a non-empty string', value);
+  return value as string | undefined;
+}
+
+/** A {@link RetryBudget} (anything with `tryAcquire`, `recordRequest` and `recordSuccess`). */
+export function budgetOption(value: unknown): RetryBudget {
+  const b = value as RetryBudget;
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    typeof b.tryAcquire !== 'function' ||
+    typeof b.recordRequest !== 'function' ||
+    typeof b.recordSuccess !== 'function'
+  ) {
+    invalid('budget', 'a RetryBudget', value);
+  }
+  return b;
+}

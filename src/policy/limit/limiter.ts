@@ -1,0 +1,202 @@
+/**
+ * The client-side limiter: a {@link Policy} that lets at most `limit.limit` calls be in flight and
+ * rejects the rest at once with `FS_ERR_LIMIT_EXCEEDED` (no queue: a queue in front of an
+ * overloaded dependency only adds latency). Every finished call becomes a {@link LimitSample}, so an
+ * adaptive {@link Limit} ({@link aimd}, {@link gradient2}, {@link vegas}) learns how much
+ * concurrency the dependency takes right now.
+ *
+ * @see https://github.com/Netflix/concurrency-limits (`SimpleLimiter`)
+ */
+import { abortReason } from '../../core/clock.js';
+import type { Clock } from '../../core/clock.js';
+import { Emitter } from '../../core/events.js';
+import { func, invalid } from '../../core/validate.js';
+import { NO_CHAIN, callNext, kRunChain } from '../core/fast-path.js';
+import { limitChannel } from './limit.js';
+import type { Limit } from './limit.js';
+import { rootContext } from '../core/context.js';
+import { isOverloadError, isTimeoutError } from '../errors/overload.js';
+import type { Outcome } from '../errors/overload.js';
+import { clockOption, dependencyOption } from '../core/options.js';
+import { stacklessError } from '../core/stackless-error.js';
+import type { Policy, PolicyContext, PolicyFn } from '../core/types.js';
+
+/**
+ * How a finished call feeds the limit: `success` (a normal sample), `dropped` (timed out or
+ * refused for overload: the limit backs off) or `ignore` (no sample: the RTT says nothing).
+ */
+export type LimitVerdict = 'success' | 'dropped' | 'ignore';
+
+/** Options of {@link concurrencyLimit}. */
+export interface ConcurrencyLimitOptions {
+  /** The limit algorithm, e.g. `aimd()`; required. Share one Limit per dependency. */
+  readonly limit: Limit;
+  /**
+   * Classifies a finished call. Default: a success is `success`; a timeout or overload error
+   * ({@link isTimeoutError}, {@link isOverloadError}) is `dropped`; any other error is `ignore`
+   * (as Netflix's limiters do: a failed call's RTT is not a capacity measurement).
+   */
+  readonly classify?: (outcome: Outcome) => LimitVerdict;
+  /** The clock the RTT is measured on; default {@link systemClock}. */
+  readonly clock?: Clock;
+  /** The dependency's name, for events and errors, when the context carries none. */
+  readonly dependency?: string;
+}
+
+/** Emitted when a call is rejected because the limit was reached. */
+export interface LimitRejectEvent {
+  readonly limit: number;
+  readonly inflight: number;
+  /** In ms on the limiter's clock. */
+  readonly now: number;
+  readonly dependency: string | undefined;
+}
+
+/** Plain numbers for metrics: see {@link ConcurrencyLimiter.snapshot}. */
+export interface ConcurrencyLimiterSnapshot {
+  readonly kind: 'limit';
+  readonly dependency: string | undefined;
+  /** Calls in flight now. */
+  readonly inflight: number;
+  /** Calls rejected with `FS_ERR_LIMIT_EXCEEDED` since construction. */
+  readonly rejected: number;
+  /** Calls classified as dropped since construction. */
+  readonly dropped: number;
+  /** The limit algorithm's own snapshot (`limit`, bounds, internals). */
+  readonly limit: Record<string, unknown>;
+}
+
+/** The default verdict for a failed call. */
+function errorVerdict(error: unknown): LimitVerdict {
+  return isTimeoutError(error) || isOverloadError(error) ? 'dropped' : 'ignore';
+}
+
+/** The limiter {@link Policy}; build it with {@link concurrencyLimit}. */
+export class ConcurrencyLimiter implements Policy {
+  readonly kind = 'limit';
+  /** A call was rejected (also on `failsmall:policy:limit`; limit changes are on `limit.onChange`). */
+  readonly onReject = new Emitter<LimitRejectEvent>();
+  /** The limit algorithm. */
+  readonly limit: Limit;
+  readonly dependency: string | undefined;
+  readonly #clock: Clock;
+  readonly #classify: ((outcome: Outcome) => LimitVerdict) | undefined;
+  readonly #root: PolicyContext;
+  #inflight = 0;
+  #rejected = 0;
+  #dropped = 0;
+
+  constructor(options: ConcurrencyLimitOptions) {
+    if (typeof options !== 'object' || options === null) invalid('options', 'an object', options);
+    const limit = options.limit;
+    if (typeof limit !== 'object' || limit === null || typeof limit.onSample !== 'function') {
+      invalid('limit', 'a Limit (e.g. aimd())', limit);
+    }
+    this.limit = limit;
+    this.#clock = clockOption(options.clock);
+    this.#classify = options.classify === undefined ? undefined : func('classify', options.classify);
+    this.dependency = dependencyOption(options.dependency);
+    this.#root = rootContext(undefined, this.dependency);
+  }
+
+  /** The calls in flight now. */
+  get inflight(): number {
+    return this.#inflight;
+  }
+
+  execute<T>(fn: PolicyFn<T>, signal?: AbortSignal): Promise<T> {
+    if (signal === undefined) return this[kRunChain](NO_CHAIN, 0, fn, this.#root);
+    if (signal.aborted) return Promise.reject(abortReason(signal));
+    return this[kRunChain](NO_CHAIN, 0, fn, rootContext(signal, this.dependency));
+  }
+
+  run<T>(fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
+    return this[kRunChain](NO_CHAIN, 0, fn, ctx);
+  }
+
+  /** @internal The body of `run`, also called by a pipeline (see chain.ts). */
+  [kRunChain]<T>(chain: readonly Policy[], next: number, fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
+    const limit = this.limit.limit;
+    if (this.#inflight >= limit) return Promise.reject(this.#reject(limit, ctx));
+    return this.#call(chain, next, fn, ctx, ++this.#inflight);
+  }
+
+  async #call<T>(
+    chain: readonly Policy[],
+    next: number,
+    fn: PolicyFn<T>,
+    ctx: PolicyContext,
+    inflight: number,
+  ): Promise<T> {
+    const start = this.#clock.now();
+    let value: T;
+    try {
+      value = await callNext(chain, next, fn, ctx);
+    } catch (error) {
+      this.#inflight--;
+      this.#sample(
+        start,
+        inflight,
+        this.#classify === undefined ? errorVerdict(error) : this.#classify({ ok: false, error }),
+      );
+      throw error;
+    }
+    this.#inflight--;
+    this.#sample(start, inflight, this.#classify === undefined ? 'success' : this.#classify({ ok: true, value }));
+    return value;
+  }
+
+  #sample(start: number, inflight: number, verdict: LimitVerdict): void {
+    if (verdict === 'ignore') return;
+    const dropped = verdict === 'dropped';
+    if (dropped) this.#dropped++;
+    const now = this.#clock.now();
+    const rtt = now - start;
+    // A clock that stepped backwards gives no usable RTT.
+    if (!(rtt >= 0)) return;
+    this.limit.onSample({ now, rtt, inflight, dropped });
+  }
+
+  #reject(limit: number, ctx: PolicyContext): Error {
+    this.#rejected++;
+    const inflight = this.#inflight;
+    const dependency = ctx.dependency ?? this.dependency;
+    if (this.onReject.hasListeners || limitChannel.hasSubscribers) {
+      const event: LimitRejectEvent = { limit, inflight, now: this.#clock.now(), dependency };
+      this.onReject.emit(event);
+      if (limitChannel.hasSubscribers) limitChannel.publish({ type: 'rejected', ...event });
+    }
+    const of = dependency === undefined ? '' : ` for ${dependency}`;
+    return stacklessError(
+      'FS_ERR_LIMIT_EXCEEDED',
+      `Concurrency limit reached${of}: ${inflight} calls in flight, limit ${limit} (${this.limit.kind})`,
+      { limit, inflight, algorithm: this.limit.kind, dependency },
+    );
+  }
+
+  /** Plain JSON for metrics. */
+  snapshot(): ConcurrencyLimiterSnapshot {
+    return {
+      kind: this.kind,
+      dependency: this.dependency,
+      inflight: this.#inflight,
+      rejected: this.#rejected,
+      dropped: this.#dropped,
+      limit: this.limit.snapshot(),
+    };
+  }
+}
+
+/**
+ * A client-side adaptive concurrency limiter: at most `limit.limit` calls in flight, the rest
+ * rejected at once with `FS_ERR_LIMIT_EXCEEDED`; every finished call adjusts the limit.
+ *
+ * @example
+ * const limiter = concurrencyLimit({ limit: aimd({ initialLimit: 10, maxLimit: 100 }) });
+ * const item = await limiter.execute(() => table.get(key));
+ * limiter.snapshot(); // { inflight, rejected, limit: { kind: 'aimd', limit: 11, … } }
+ * @see https://github.com/Netflix/concurrency-limits
+ */
+export function concurrencyLimit(options: ConcurrencyLimitOptions): ConcurrencyLimiter {
+  return new ConcurrencyLimiter(options);
+}

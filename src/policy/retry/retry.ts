@@ -1,0 +1,422 @@
+/**
+ * Retry with backoff, a classifier, an idempotency gate, `Retry-After`, the caller's deadline and
+ * an optional shared retry budget.
+ *
+ * The order of checks after a failed attempt is the contract:
+ * 1. the caller aborted → reject with the signal's reason;
+ * 2. the classifier says "not retryable" → give up;
+ * 3. the call is not idempotent and the error does not prove the request was never sent → give up;
+ * 4. `maxAttempts` reached → give up;
+ * 5. the delay (backoff, raised to the server's `Retry-After` capped by `maxRetryAfter`) would
+ *    end past the caller's deadline → give up (never sleep past it);
+ * 6. the budget refuses → give up (checked last, so a refused retry costs no token);
+ * 7. sleep (cancelled at once by the signal), then try again.
+ * Giving up rethrows the last error unchanged, or returns the last result when results were
+ * being retried (the caller sees the final 503 response).
+ *
+ * The success path (first attempt succeeds) allocates nothing beyond the async frame: no closure,
+ * no AbortController, no timer, no event object unless someone listens.
+ *
+ * @see https://aws.amazon.com/builders-library/timeouts-retries-and-backoff-with-jitter/
+ */
+import { abortReason } from '../../core/clock.js';
+import type { Clock } from '../../core/clock.js';
+import { Emitter, channel } from '../../core/events.js';
+import type { Random } from '../../core/random.js';
+import { func, invalid, nonNegativeNumber, positiveInteger } from '../../core/validate.js';
+import { defaultBackoff } from './backoff.js';
+import type { Backoff } from './backoff.js';
+import type { RetryBudget, RetryCause } from '../budget/budget.js';
+import { classifyError, neverSent as defaultNeverSent } from '../errors/classify.js';
+import { toVerdict } from '../errors/classify.js';
+import type { Classifier, RetryVerdict, VerdictLike } from '../errors/classify.js';
+import { neverAborted, rootContext } from '../core/context.js';
+import { budgetOption, clockOption, dependencyOption, randomOption } from '../core/options.js';
+import type { Policy, PolicyContext, PolicyFn } from '../core/types.js';
+
+/** Options of {@link retry}. */
+export interface RetryOptions {
+  /** Attempts in all, the first included, an integer ≥ 1; default 3 (the AWS SDK's default). */
+  readonly maxAttempts?: number;
+  /** The delay before each retry; default full jitter, base 100 ms, cap 20 s (AWS SDK standard mode). */
+  readonly backoff?: Backoff;
+  /** The delay before a retry after a throttling error; default `backoff`. The AWS SDK uses a 500 ms base. */
+  readonly throttleBackoff?: Backoff;
+  /**
+   * Which errors and results to retry: a {@link Classifier} `{ error?, result? }`, or a function
+   * of the error alone; answers are verdicts or booleans. Default {@link classifyError} on errors,
+   * and every result succeeds.
+   */
+  readonly classify?: Classifier | ((error: unknown, now: number) => RetryVerdict | boolean);
+  /**
+   * Whether the call may run twice; default true (as the AWS SDK and most retry libraries assume).
+   * When false, an error is retried only if it proves the request was never sent ({@link neverSent}),
+   * and a retryable result (which proves it was) is never retried.
+   */
+  readonly idempotent?: boolean;
+  /** The never-sent predicate of the idempotency gate; default {@link neverSent}. */
+  readonly neverSent?: (error: unknown) => boolean;
+  /** A retry budget shared with other call sites of the same dependency; default none. */
+  readonly budget?: RetryBudget;
+  /**
+   * Time source for delays, deadlines and budgets; default `systemClock`. An HTTP-date
+   * `Retry-After` is compared with `clock.now()`, so give a clock on epoch time to honour dates.
+   */
+  readonly clock?: Clock;
+  /** Jitter source; default `Math.random`. */
+  readonly random?: Random;
+  /**
+   * The longest `Retry-After` honoured, in ms; default 20 s (the AWS SDK's longest backoff). A
+   * longer hint is cut to this: the retry goes out after 20 s (unless the deadline forbids it).
+   */
+  readonly maxRetryAfter?: number;
+  /** The dependency name for events and metrics, when the context carries none. */
+  readonly dependency?: string;
+  /**
+   * Releases a retryable result that is dropped for a retry (e.g. an HTTP response whose body would
+   * hold a socket). Default: cancels `value.body` (web stream) or dumps it (undici), ignoring errors.
+   */
+  readonly discardResult?: (value: unknown) => void;
+}
+
+/** Why a retry policy stopped retrying. */
+export type GiveUpReason = 'not-retryable' | 'not-idempotent' | 'attempts' | 'deadline' | 'budget';
+
+/** Emitted before each retry sleeps. */
+export interface RetryEvent {
+  /** The attempt about to be made: 2 for the first retry. */
+  readonly attempt: number;
+  /** The sleep before it, in ms. */
+  readonly delay: number;
+  /** The error of the failed attempt; `undefined` when a result was retried. */
+  readonly error: unknown;
+  /** The retried result, when a result (not an error) was retried. */
+  readonly result?: unknown;
+  /** Why it is retried. */
+  readonly cause: RetryCause;
+  /** The server's `Retry-After`, in ms, when it sent one. */
+  readonly retryAfter: number | undefined;
+  readonly dependency: string | undefined;
+}
+
+/** Emitted when the policy stops and hands back the last error or result. */
+export interface GiveUpEvent {
+  /** The attempt that failed last. */
+  readonly attempt: number;
+  readonly reason: GiveUpReason;
+  /** The last error; `undefined` when the last outcome was a retryable result. */
+  readonly error: unknown;
+  readonly result?: unknown;
+  readonly dependency: string | undefined;
+}
+
+/** Emitted when a call succeeds. */
+export interface SuccessEvent {
+  /** The attempt that succeeded: 1 when no retry was needed. */
+  readonly attempt: number;
+  readonly dependency: string | undefined;
+}
+
+const diagnostics = channel('policy', 'retry');
+
+/**
+ * The context of attempt ≥ 2: the attempt number changes, everything else is read through from
+ * the caller's context when asked (its signal may be built lazily).
+ */
+class AttemptContext implements PolicyContext {
+  readonly #parent: PolicyContext;
+  readonly attempt: number;
+  constructor(parent: PolicyContext, attempt: number) {
+    this.#parent = parent;
+    this.attempt = attempt;
+  }
+  get deadline(): number {
+    return this.#parent.deadline;
+  }
+  get signal(): AbortSignal {
+    return this.#parent.signal;
+  }
+  get dependency(): string | undefined {
+    return this.#parent.dependency;
+  }
+}
+
+/** Default of `discardResult`: free an HTTP body so its socket returns to the pool. */
+function discardBody(value: unknown): void {
+  const body = typeof value === 'object' && value !== null ? (value as { body?: unknown }).body : undefined;
+  if (typeof body !== 'object' || body === null) return;
+  const b = body as { cancel?: () => Promise<unknown>; dump?: () => Promise<unknown>; locked?: boolean };
+  try {
+    if (typeof b.cancel === 'function' && b.locked !== true) void b.cancel().catch(() => undefined);
+    else if (typeof b.dump === 'function') void b.dump().catch(() => undefined);
+  } catch {
+    // best effort
+  }
+}
+
+/**
+ * A {@link Policy} that retries; build it with {@link retry}.
+ *
+ * @example
+ * const policy = new RetryPolicy({ maxAttempts: 3 });
+ * await policy.execute((ctx) => call({ attempt: ctx.attempt }));
+ */
+export class RetryPolicy implements Policy {
+  readonly kind = 'retry';
+  /** Before each retry sleeps. */
+  readonly onRetry = new Emitter<RetryEvent>();
+  /** When the policy stops retrying and hands back the last error or result. */
+  readonly onGiveUp = new Emitter<GiveUpEvent>();
+  /** When a call succeeds. */
+  readonly onSuccess = new Emitter<SuccessEvent>();
+
+  readonly maxAttempts: number;
+  readonly maxRetryAfter: number;
+  readonly idempotent: boolean;
+  readonly dependency: string | undefined;
+  readonly #backoff: Backoff;
+  readonly #throttleBackoff: Backoff;
+  readonly #classifyError: (error: unknown, now: number) => RetryVerdict | boolean;
+  readonly #classifyResult: ((value: unknown, now: number) => VerdictLike) | undefined;
+  readonly #neverSent: (error: unknown) => boolean;
+  readonly #budget: RetryBudget | undefined;
+  readonly #clock: Clock;
+  readonly #random: Random;
+  readonly #discard: (value: unknown) => void;
+  readonly #root: PolicyContext;
+
+  #calls = 0;
+  #successes = 0;
+  #retries = 0;
+  #giveUps: Record<GiveUpReason, number> = {
+    'not-retryable': 0,
+    'not-idempotent': 0,
+    attempts: 0,
+    deadline: 0,
+    budget: 0,
+  };
+  #aborted = 0;
+
+  constructor(options: RetryOptions = {}) {
+    if (typeof options !== 'object' || options === null) invalid('options', 'an object', options);
+    this.maxAttempts = positiveInteger('maxAttempts', options.maxAttempts ?? 3); // 3: the AWS SDK default
+    this.#backoff = backoffOption('backoff', options.backoff ?? defaultBackoff);
+    this.#throttleBackoff = backoffOption('throttleBackoff', options.throttleBackoff ?? this.#backoff);
+    const given = options.classify ?? {};
+    const classify: Classifier = typeof given === 'function' ? { error: given } : given;
+    if (typeof classify !== 'object' || classify === null) {
+      invalid('classify', 'a Classifier or a function', classify);
+    }
+    this.#classifyError = classify.error === undefined ? classifyError : func('classify.error', classify.error);
+    this.#classifyResult = classify.result === undefined ? undefined : func('classify.result', classify.result);
+    const idempotent = options.idempotent ?? true;
+    if (typeof idempotent !== 'boolean') invalid('idempotent', 'a boolean', idempotent);
+    this.idempotent = idempotent;
+    this.#neverSent = options.neverSent === undefined ? defaultNeverSent : func('neverSent', options.neverSent);
+    this.#budget = options.budget === undefined ? undefined : budgetOption(options.budget);
+    this.#clock = clockOption(options.clock);
+    this.#random = randomOption(options.random);
+    this.maxRetryAfter = nonNegativeNumber('maxRetryAfter', options.maxRetryAfter ?? 20_000); // 20 s: the SDK's cap
+    this.dependency = dependencyOption(options.dependency);
+    this.#discard = options.discardResult === undefined ? discardBody : func('discardResult', options.discardResult);
+    this.#root = rootContext(undefined, this.dependency);
+  }
+
+  execute<T>(fn: PolicyFn<T>, signal?: AbortSignal): Promise<T> {
+    if (signal === undefined) return this.run(fn, this.#root);
+    if (signal.aborted) return Promise.reject(abortReason(signal));
+    return this.run(fn, rootContext(signal, this.dependency));
+  }
+
+  async run<T>(fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
+    if (typeof fn !== 'function') invalid('fn', 'a function', fn);
+    this.#calls++;
+    const budget = this.#budget;
+    // One clock read serves the whole fast path (Date.now() is not free at this scale).
+    const start = budget !== undefined ? this.#clock.now() : 0;
+    if (budget !== undefined) budget.recordRequest(start);
+    let value: T;
+    try {
+      value = await fn(ctx.attempt === 1 ? ctx : new AttemptContext(ctx, 1));
+    } catch (error) {
+      return this.#retry(fn, ctx, error, undefined, undefined);
+    }
+    if (this.#classifyResult !== undefined) {
+      const answer = this.#classifyResult(value, budget !== undefined ? start : this.#clock.now());
+      if (answer !== undefined && answer !== false) {
+        const verdict = toVerdict(answer);
+        if (verdict.retry) return this.#retry(fn, ctx, undefined, value, verdict);
+      }
+    }
+    this.#successes++;
+    if (budget !== undefined) budget.recordSuccess(start, false);
+    if (this.onSuccess.hasListeners || diagnostics.hasSubscribers) this.#succeeded(1, ctx);
+    return value;
+  }
+
+  /** The slow path: attempt 1 failed (error) or returned a retryable result (verdict set). */
+  async #retry<T>(
+    fn: PolicyFn<T>,
+    ctx: PolicyContext,
+    error: unknown,
+    value: T | undefined,
+    verdict: RetryVerdict | undefined,
+  ): Promise<T> {
+    const clock = this.#clock;
+    let attempt = 1;
+    let previousDelay = 0;
+    for (;;) {
+      const now = clock.now();
+      const signal = ctx.signal;
+      if (signal.aborted) {
+        this.#aborted++;
+        throw abortReason(signal);
+      }
+      const isResult = verdict !== undefined;
+      const v = verdict ?? toVerdict(this.#classifyError(error, now));
+      let reason: GiveUpReason | undefined;
+      let delay = 0;
+      if (!v.retry) reason = 'not-retryable';
+      else if (!this.idempotent && (isResult || !this.#neverSent(error))) reason = 'not-idempotent';
+      else if (attempt >= this.maxAttempts) reason = 'attempts';
+      else {
+        delay = (v.cause === 'throttle' ? this.#throttleBackoff : this.#backoff).next(
+          attempt,
+          previousDelay,
+          this.#random,
+        );
+        if (!(delay >= 0 && delay < Infinity)) delay = 0; // a user-supplied backoff misbehaved
+        if (v.retryAfter !== undefined && v.retryAfter >= 0) {
+          delay = Math.max(delay, Math.min(v.retryAfter, this.maxRetryAfter));
+        }
+        if (now + delay >= ctx.deadline) reason = 'deadline';
+        else if (this.#budget !== undefined && !this.#budget.tryAcquire(now, v.cause)) reason = 'budget';
+      }
+      if (reason !== undefined) return this.#giveUp(reason, attempt, ctx, error, value, isResult);
+
+      this.#retries++;
+      if (this.onRetry.hasListeners || diagnostics.hasSubscribers) {
+        const event: RetryEvent = {
+          attempt: attempt + 1,
+          delay,
+          error,
+          cause: v.cause,
+          retryAfter: v.retryAfter,
+          dependency: ctx.dependency ?? this.dependency,
+          ...(isResult ? { result: value } : {}),
+        };
+        this.onRetry.emit(event);
+        if (diagnostics.hasSubscribers) diagnostics.publish({ type: 'retry', ...event });
+      }
+      if (isResult) this.#discard(value);
+      if (delay > 0) {
+        try {
+          await clock.sleep(delay, signal === neverAborted ? undefined : signal);
+        } catch (reasonForAbort) {
+          this.#aborted++;
+          throw reasonForAbort;
+        }
+      }
+      attempt++;
+      previousDelay = delay;
+      const cause = v.cause;
+      verdict = undefined;
+      try {
+        value = await fn(new AttemptContext(ctx, attempt));
+      } catch (e) {
+        error = e;
+        value = undefined;
+        continue;
+      }
+      error = undefined;
+      if (this.#classifyResult !== undefined) {
+        const answer = this.#classifyResult(value, clock.now());
+        if (answer !== undefined && answer !== false) {
+          const rv = toVerdict(answer);
+          if (rv.retry) {
+            verdict = rv;
+            continue;
+          }
+        }
+      }
+      this.#successes++;
+      if (this.#budget !== undefined) this.#budget.recordSuccess(clock.now(), true, cause);
+      if (this.onSuccess.hasListeners || diagnostics.hasSubscribers) this.#succeeded(attempt, ctx);
+      return value;
+    }
+  }
+
+  #giveUp<T>(
+    reason: GiveUpReason,
+    attempt: number,
+    ctx: PolicyContext,
+    error: unknown,
+    value: T | undefined,
+    isResult: boolean,
+  ): T {
+    this.#giveUps[reason]++;
+    if (this.onGiveUp.hasListeners || diagnostics.hasSubscribers) {
+      const event: GiveUpEvent = {
+        attempt,
+        reason,
+        error,
+        dependency: ctx.dependency ?? this.dependency,
+        ...(isResult ? { result: value } : {}),
+      };
+      this.onGiveUp.emit(event);
+      if (diagnostics.hasSubscribers) diagnostics.publish({ type: 'give-up', ...event });
+    }
+    if (isResult) return value as T;
+    throw error;
+  }
+
+  #succeeded(attempt: number, ctx: PolicyContext): void {
+    const event: SuccessEvent = { attempt, dependency: ctx.dependency ?? this.dependency };
+    this.onSuccess.emit(event);
+    if (diagnostics.hasSubscribers) diagnostics.publish({ type: 'success', ...event });
+  }
+
+  /** Counters and settings as plain JSON, for metrics. */
+  snapshot(): Record<string, unknown> {
+    return {
+      kind: this.kind,
+      dependency: this.dependency ?? null,
+      maxAttempts: this.maxAttempts,
+      backoff: this.#backoff.kind,
+      idempotent: this.idempotent,
+      calls: this.#calls,
+      successes: this.#successes,
+      retries: this.#retries,
+      aborted: this.#aborted,
+      giveUps: { ...this.#giveUps },
+      budget: this.#budget?.snapshot() ?? null,
+    };
+  }
+}
+
+function backoffOption(name: string, value: unknown): Backoff {
+  if (typeof value !== 'object' || value === null || typeof (value as Backoff).next !== 'function') {
+    invalid(name, 'a Backoff (an object with next())', value);
+  }
+  return value as Backoff;
+}
+
+/**
+ * Builds a retry policy. See the module comment for the order of checks; the defaults match the
+ * AWS SDK v3 standard mode (3 attempts, full jitter 100 ms … 20 s) without its token bucket, which
+ * you add with `budget: tokenBucketBudget()`.
+ *
+ * @example
+ * const policy = retry({
+ *   maxAttempts: 4,
+ *   backoff: fullJitter({ base: 100, cap: 5_000 }),
+ *   budget: ratioBudget({ ratio: 0.1 }),
+ *   dependency: 'dynamodb',
+ * });
+ * policy.onRetry.on((e) => console.log(`retry ${e.attempt} in ${e.delay} ms`, e.error));
+ * const item = await policy.execute((ctx) => getItem(key, { signal: ctx.signal }), request.signal);
+ * @see https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/
+ */
+export function retry(options?: RetryOptions): RetryPolicy {
+  return new RetryPolicy(options);
+}

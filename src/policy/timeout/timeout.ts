@@ -1,0 +1,339 @@
+/**
+ * Timeout: bounds how long one attempt may take, and never lets an attempt outlive the caller's own
+ * deadline (`ctx.deadline`): the tighter of the two wins. Two strategies, as in cockatiel and Polly:
+ *
+ * - `cooperative` (default): at the deadline the context's `signal` aborts with an `FS_ERR_TIMEOUT`
+ *   error and the policy waits for `fn` to settle. `fn` should honour the signal (pass it to `fetch`,
+ *   the AWS SDK, a socket); the call then rejects with `FS_ERR_TIMEOUT`.
+ * - `aggressive`: at the deadline the call rejects at once with `FS_ERR_TIMEOUT` even if `fn` ignores
+ *   the signal (which aborts too); whatever `fn` later returns is dropped. It also rejects at once
+ *   when the caller's signal aborts.
+ *
+ * The hot path allocates one object per call (the derived context, which is also its timer entry),
+ * files it in the shared {@link CoarseTimer} (no `setTimeout` per call) and builds an
+ * `AbortController` only if `fn` reads `ctx.signal`. Timeouts therefore fire up to the timer's
+ * resolution (10 ms by default) late, never early.
+ *
+ * @see https://aws.amazon.com/builders-library/timeouts-retries-and-backoff-with-jitter/
+ */
+import { abortReason, systemClock } from '../../core/clock.js';
+import type { Clock } from '../../core/clock.js';
+import { FailsmallError } from '../../core/errors.js';
+import { Emitter, channel } from '../../core/events.js';
+import { oneOf, positiveNumber } from '../../core/validate.js';
+import { CoarseTimerEntry, coarseTimer } from './coarse-timer.js';
+import type { CoarseTimer } from './coarse-timer.js';
+import { neverAborted, rootContext } from '../core/context.js';
+import { NO_CHAIN, callNext, kRunChain, runChain } from '../core/fast-path.js';
+import type { Policy, PolicyContext, PolicyFn } from '../core/types.js';
+
+/** How a timeout treats a function that does not stop at the deadline. */
+export type TimeoutStrategy = 'cooperative' | 'aggressive';
+
+/** Options of {@link timeout}. */
+export interface TimeoutOptions {
+  /** `cooperative` (default: abort the signal and wait for `fn`) or `aggressive` (reject at once). */
+  readonly strategy?: TimeoutStrategy;
+  /** Where time comes from; default {@link systemClock}. */
+  readonly clock?: Clock;
+  /** The coarse timer to file deadlines in; default the one shared for `clock` (10 ms resolution). */
+  readonly timer?: CoarseTimer;
+}
+
+/** Emitted when a call runs out of time. */
+export interface TimeoutEvent {
+  /** The policy's timeout, in milliseconds (Infinity when only the caller's deadline applied). */
+  readonly timeout: number;
+  /** Milliseconds from the start of the call to the moment the timeout fired. */
+  readonly elapsed: number;
+  /** `timeout` when this policy's own limit fired, `deadline` when the caller's tighter deadline did. */
+  readonly source: 'timeout' | 'deadline';
+  readonly strategy: TimeoutStrategy;
+  readonly dependency: string | undefined;
+}
+
+/** Plain numbers for metrics: see {@link TimeoutPolicy.snapshot}. */
+export interface TimeoutSnapshot {
+  readonly kind: 'timeout';
+  readonly timeout: number;
+  readonly strategy: TimeoutStrategy;
+  /** Calls started. */
+  readonly calls: number;
+  /** Calls that ran out of time. */
+  readonly timeouts: number;
+}
+
+const timeoutChannel = channel('policy', 'timeout');
+
+/** Calls the rest of the chain and turns a synchronous throw into a rejection. */
+async function invoke<T>(chain: readonly Policy[], next: number, fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
+  return callNext(chain, next, fn, ctx);
+}
+
+const rootWithoutSignal = rootContext(undefined);
+
+const FIRED = 1; // the timeout fired
+const DONE = 2; // settled (cooperative: fn settled; aggressive: the promise settled)
+
+/**
+ * One call under a timeout: its derived context (with a lazy `signal`), its coarse-timer entry and
+ * its state, all in one object. It is also the `abort` listener on the caller's signal
+ * (`handleEvent`), so chaining costs no closure. Fields are kept few: this is the one allocation
+ * per call besides the promise.
+ */
+class TimeoutCall extends CoarseTimerEntry implements PolicyContext {
+  /** FIRED | DONE bits. */
+  flags = 0;
+  error: FailsmallError | undefined = undefined;
+  controller: AbortController | undefined = undefined;
+  /** The caller's signal while this call listens to it. */
+  listening: AbortSignal | undefined = undefined;
+  /** Aggressive only: the settlers of the promise handed to the caller. */
+  resolve: ((value: unknown) => void) | undefined = undefined;
+  reject: ((reason: unknown) => void) | undefined = undefined;
+
+  constructor(
+    readonly policy: TimeoutPolicy,
+    readonly parent: PolicyContext,
+    readonly deadline: number,
+    readonly start: number,
+  ) {
+    super();
+  }
+
+  get attempt(): number {
+    return this.parent.attempt;
+  }
+
+  get dependency(): string | undefined {
+    return this.parent.dependency;
+  }
+
+  /** `deadline` when the caller's deadline was tighter than this policy's own limit. */
+  get source(): 'timeout' | 'deadline' {
+    return this.deadline < this.start + this.policy.timeout ? 'deadline' : 'timeout';
+  }
+
+  /** Built on first read: aborted already if the timeout fired or the caller gave up. */
+  get signal(): AbortSignal {
+    let controller = this.controller;
+    if (controller === undefined) {
+      controller = this.controller = new AbortController();
+      if ((this.flags & FIRED) !== 0) controller.abort(this.error);
+      else if ((this.flags & DONE) === 0) {
+        const parent = this.parent.signal;
+        if (parent.aborted) controller.abort(abortReason(parent));
+        else this.listen(parent);
+      }
+    }
+    return controller.signal;
+  }
+
+  listen(parent: AbortSignal): void {
+    if (parent === neverAborted || this.listening !== undefined) return;
+    this.listening = parent;
+    parent.addEventListener('abort', this);
+  }
+
+  unlisten(): void {
+    if (this.listening === undefined) return;
+    this.listening.removeEventListener('abort', this);
+    this.listening = undefined;
+  }
+
+  /** The caller's signal aborted. */
+  handleEvent(): void {
+    const reason = abortReason(this.listening!);
+    this.controller?.abort(reason);
+    if (this.reject !== undefined && (this.flags & DONE) === 0) {
+      this.flags |= DONE;
+      this.policy.timer.remove(this);
+      this.unlisten();
+      this.reject(reason);
+    }
+  }
+
+  onTimeout(): void {
+    if ((this.flags & DONE) !== 0) return;
+    this.flags |= FIRED;
+    const policy = this.policy;
+    const elapsed = policy.clock.now() - this.start;
+    const error = (this.error = timeoutError(policy, this, elapsed));
+    policy.noteTimeout(this, elapsed);
+    this.controller?.abort(error);
+    if (this.reject !== undefined) {
+      this.flags |= DONE;
+      this.unlisten();
+      this.reject(error);
+    }
+  }
+
+  /** Cooperative: `fn` settled. */
+  settle(): void {
+    this.flags |= DONE;
+    if (this._bucket !== null) this.policy.timer.remove(this);
+    if (this.listening !== undefined) this.unlisten();
+  }
+
+  /** Aggressive: `fn` settled; forward unless the timeout or the caller got there first. */
+  finish(ok: boolean, value: unknown): void {
+    if ((this.flags & DONE) !== 0) return;
+    this.flags |= DONE;
+    this.policy.timer.remove(this);
+    this.unlisten();
+    if (ok) this.resolve!(value);
+    else this.reject!(value);
+  }
+}
+
+function timeoutError(policy: TimeoutPolicy, call: TimeoutCall, elapsed: number, cause?: unknown): FailsmallError {
+  const source = call.source;
+  const message =
+    source === 'timeout'
+      ? `Timed out after ${policy.timeout} ms`
+      : `The caller's deadline passed (after ${Math.round(elapsed)} ms)`;
+  const details = {
+    timeout: policy.timeout,
+    elapsed,
+    source,
+    strategy: policy.strategy,
+    dependency: call.dependency,
+  };
+  return new FailsmallError('FS_ERR_TIMEOUT', message, cause === undefined ? { details } : { cause, details });
+}
+
+async function cooperative<T>(chain: readonly Policy[], next: number, fn: PolicyFn<T>, call: TimeoutCall): Promise<T> {
+  try {
+    return await (next === chain.length ? fn(call) : runChain(chain, next, fn, call));
+  } catch (error) {
+    // The timeout fired: whatever `fn` threw because of it, the caller sees FS_ERR_TIMEOUT: the
+    // signal's own reason when fn threw it (or an AbortError wrapping it, as node:timers does),
+    // else a new one that keeps fn's error as its cause.
+    if ((call.flags & FIRED) !== 0 && error !== call.error) {
+      if (typeof error === 'object' && error !== null && (error as { cause?: unknown }).cause === call.error) {
+        throw call.error;
+      }
+      throw timeoutError(call.policy, call, call.policy.clock.now() - call.start, error);
+    }
+    throw error;
+  } finally {
+    call.settle();
+  }
+}
+
+async function pump<T>(chain: readonly Policy[], next: number, fn: PolicyFn<T>, call: TimeoutCall): Promise<void> {
+  try {
+    call.finish(true, await callNext(chain, next, fn, call));
+  } catch (error) {
+    call.finish(false, error);
+  }
+}
+
+/**
+ * Limits each call to `timeout` ms and to the caller's deadline, whichever is tighter. Build it
+ * with {@link timeout}.
+ */
+export class TimeoutPolicy implements Policy {
+  readonly kind = 'timeout';
+  /** The limit per call, in milliseconds (Infinity: only the caller's deadline applies). */
+  readonly timeout: number;
+  readonly strategy: TimeoutStrategy;
+  readonly clock: Clock;
+  /** @internal */
+  readonly timer: CoarseTimer;
+  /** Every call that ran out of time. */
+  readonly onTimeout = new Emitter<TimeoutEvent>();
+  readonly #cooperative: boolean;
+  #calls = 0;
+  #timeouts = 0;
+
+  constructor(ms: number, options: TimeoutOptions = {}) {
+    this.timeout = ms === Infinity ? ms : positiveNumber('ms', ms);
+    this.strategy = oneOf('strategy', options.strategy ?? 'cooperative', ['cooperative', 'aggressive']);
+    this.clock = options.clock ?? options.timer?.clock ?? systemClock;
+    this.timer = options.timer ?? coarseTimer(this.clock);
+    this.#cooperative = this.strategy === 'cooperative';
+  }
+
+  execute<T>(fn: PolicyFn<T>, signal?: AbortSignal): Promise<T> {
+    return this[kRunChain](NO_CHAIN, 0, fn, signal === undefined ? rootWithoutSignal : rootContext(signal));
+  }
+
+  run<T>(fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
+    return this[kRunChain](NO_CHAIN, 0, fn, ctx);
+  }
+
+  /** @internal The body of `run`, also called by a pipeline (see chain.ts). */
+  [kRunChain]<T>(chain: readonly Policy[], next: number, fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
+    this.#calls++;
+    const now = this.clock.now();
+    const deadline = Math.min(now + this.timeout, ctx.deadline);
+    if (deadline === Infinity) return invoke(chain, next, fn, ctx);
+    const call = new TimeoutCall(this, ctx, deadline, now);
+    if (deadline <= now) {
+      // Out of time before it starts: do not call fn at all.
+      call.flags = FIRED | DONE;
+      call.error = timeoutError(this, call, 0);
+      this.noteTimeout(call, 0);
+      return Promise.reject(call.error);
+    }
+    this.timer.addAt(call, deadline);
+    if (this.#cooperative) return cooperative(chain, next, fn, call);
+    return new Promise<T>((resolve, reject) => {
+      call.resolve = resolve as (value: unknown) => void;
+      call.reject = reject;
+      const parent = ctx.signal;
+      if (parent.aborted) {
+        call.flags |= DONE;
+        this.timer.remove(call);
+        reject(abortReason(parent));
+        return;
+      }
+      call.listen(parent);
+      void pump(chain, next, fn, call);
+    });
+  }
+
+  /** @internal Counts a timeout and tells listeners. */
+  noteTimeout(call: TimeoutCall, elapsed: number): void {
+    this.#timeouts++;
+    const listeners = this.onTimeout.hasListeners;
+    if (!listeners && !timeoutChannel.hasSubscribers) return;
+    const event: TimeoutEvent = {
+      timeout: this.timeout,
+      elapsed,
+      source: call.source,
+      strategy: this.strategy,
+      dependency: call.dependency,
+    };
+    if (listeners) this.onTimeout.emit(event);
+    if (timeoutChannel.hasSubscribers) timeoutChannel.publish(event);
+  }
+
+  /** Plain numbers for metrics. */
+  snapshot(): TimeoutSnapshot {
+    return {
+      kind: 'timeout',
+      timeout: this.timeout,
+      strategy: this.strategy,
+      calls: this.#calls,
+      timeouts: this.#timeouts,
+    };
+  }
+}
+
+/**
+ * A policy that gives each call at most `ms` milliseconds, and never more than the caller's
+ * deadline.
+ *
+ * @param ms - the limit per call in milliseconds (> 0, or Infinity to apply only the caller's
+ *   deadline). No default: a timeout must be chosen for the dependency it guards.
+ * @example
+ * const perAttempt = timeout(2_000); // cooperative: ctx.signal aborts at 2 s
+ * const res = await perAttempt.execute(({ signal }) => fetch(url, { signal }));
+ *
+ * const hard = timeout(500, { strategy: 'aggressive' }); // rejects at 500 ms even if fn ignores it
+ */
+export function timeout(ms: number, options?: TimeoutOptions): TimeoutPolicy {
+  return new TimeoutPolicy(ms, options);
+}
