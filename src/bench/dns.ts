@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- dns`: the failsmall resolver beside cacheable-lookup and node's c-ares resolver,
- * in one process, against one DNS server on loopback (the dns module's test server).
+ * in one process, against one DNS server on loopback (the chaos lab's fault DNS server, through the test-support relay).
  *
  * 1. Cached lookups: `resolver.lookup` vs `cacheableLookup.lookup` (pointed at the same server
  *    through a `dns.promises.Resolver` with `setServers`), both called through their callback API,
@@ -17,7 +17,8 @@
  */
 import dns from 'node:dns';
 import CacheableLookup from 'cacheable-lookup';
-import { Resolver, WireClient, startTestDnsServer } from '../dns/index.js';
+import { Resolver, WireClient } from '../dns/index.js';
+import { startDnsFixture } from '../test-support/dns-server.js';
 import { median, printTable } from './harness.js';
 
 type Lookup = (
@@ -77,7 +78,7 @@ async function uncachedNs(resolve4: (name: string) => Promise<unknown>, count: n
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-const server = await startTestDnsServer({
+const server = await startDnsFixture({
   zone: {
     [NAME]: { A: ['10.0.0.1', '10.0.0.2'], ttl: 3_600 },
     [EMPTIED]: { A: ['10.0.0.3', '10.0.0.4'], ttl: TTL },

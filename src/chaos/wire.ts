@@ -12,87 +12,25 @@
  * @see RFC 1035 (messages), RFC 6891 (EDNS(0)), RFC 2308 (negative answers), RFC 7766 (TCP framing)
  */
 import dnsPacket from 'dns-packet';
+import { DnsType, Rcode as DnsRcode, rcodeNames, typeName } from '../dns/wire/constants.js';
 import type { RecordSet, RecordType, RecordValue } from './zone-schema.js';
 import { parseSoa } from './zone-schema.js';
 
-/** Response codes by number (RFC 1035 §4.1.1, RFC 6895). */
-export const rcodeNames = [
-  'NOERROR',
-  'FORMERR',
-  'SERVFAIL',
-  'NXDOMAIN',
-  'NOTIMP',
-  'REFUSED',
-  'YXDOMAIN',
-  'YXRRSET',
-  'NXRRSET',
-  'NOTAUTH',
-  'NOTZONE',
-  'RCODE11',
-  'RCODE12',
-  'RCODE13',
-  'RCODE14',
-  'RCODE15',
-  'BADVERS',
-] as const;
+// The wire constants are dns/wire/constants.ts's (one table for the client and the server).
+export { rcodeNames, typeName };
 
-/** Response codes used by the server. */
-export const Rcode = {
-  NOERROR: 0,
-  FORMERR: 1,
-  SERVFAIL: 2,
-  NXDOMAIN: 3,
-  NOTIMP: 4,
-  REFUSED: 5,
-  /** Extended (EDNS) rcode 16: the query's EDNS version is not 0. */
-  BADVERS: 16,
-} as const;
+/** Response codes used by the server (dns/wire/constants.ts's table). */
+export const Rcode = DnsRcode;
 
 /** Query type numbers of the served record types, and back. */
 export const typeNumbers: Readonly<Record<RecordType | 'ANY', number>> = {
-  A: 1,
-  NS: 2,
-  CNAME: 5,
-  SOA: 6,
-  TXT: 16,
-  AAAA: 28,
-  ANY: 255,
-};
-
-/** The name of a query type number (`TYPE65` style for unknown types, RFC 3597). */
-export function typeName(type: number): string {
-  switch (type) {
-    case 1:
-      return 'A';
-    case 2:
-      return 'NS';
-    case 5:
-      return 'CNAME';
-    case 6:
-      return 'SOA';
-    case 16:
-      return 'TXT';
-    case 28:
-      return 'AAAA';
-    case 255:
-      return 'ANY';
-    default:
-      return unknownTypeNames[type] ?? `TYPE${type}`;
-  }
-}
-const unknownTypeNames: Record<number, string> = {
-  12: 'PTR',
-  15: 'MX',
-  33: 'SRV',
-  41: 'OPT',
-  43: 'DS',
-  48: 'DNSKEY',
-  46: 'RRSIG',
-  65: 'HTTPS',
-  64: 'SVCB',
-  257: 'CAA',
-  252: 'AXFR',
-  251: 'IXFR',
+  A: DnsType.A,
+  NS: DnsType.NS,
+  CNAME: DnsType.CNAME,
+  SOA: DnsType.SOA,
+  TXT: DnsType.TXT,
+  AAAA: DnsType.AAAA,
+  ANY: DnsType.ANY,
 };
 
 /** What to do with a datagram, as decided by {@link QueryParser.parse}. */

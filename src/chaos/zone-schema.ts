@@ -8,6 +8,7 @@
  */
 import { isIPv4, isIPv6 } from 'node:net';
 import { z } from 'zod';
+import { hostnameOrUndefined } from '../dns/hostname.js';
 
 /** The record types the fault DNS server serves. */
 export const recordTypes = ['A', 'AAAA', 'CNAME', 'NS', 'SOA', 'TXT'] as const;
@@ -74,21 +75,17 @@ export const maxTxtBytes = 4000;
 /** Most changes in one batch (Route 53 allows 1,000). */
 export const maxChangesPerBatch = 1000;
 
-const labelPattern = /^[a-z0-9_-]{1,63}$/;
-
 /**
  * Normalises a domain name: lower-case, no trailing dot. Returns `undefined` when it is not a valid
- * host-style name (labels of 1–63 letters, digits, `-` or `_`, at most 253 characters).
+ * host name by the resolver's rule (`dns/hostname.ts`: RFC 1123 labels of 1–63 letters, digits, `-`
+ * or `_`, not starting or ending with `-`, at most 253 characters), so the fault server serves no
+ * name the resolver refuses. The root (`''` or `'.'`) is explicitly `''`: it is a valid zone apex
+ * here, where it is no host name.
  */
 export function normalizeName(input: string): string | undefined {
-  let name = input.trim().toLowerCase();
-  if (name.endsWith('.')) name = name.slice(0, -1);
-  if (name === '') return '';
-  if (name.length > 253) return undefined;
-  for (const label of name.split('.')) {
-    if (!labelPattern.test(label)) return undefined;
-  }
-  return name;
+  const name = input.trim();
+  if (name === '' || name === '.') return '';
+  return hostnameOrUndefined(name);
 }
 
 /** True when `name` equals `zone` or lies below it (both normalised). */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { startTestDnsServer, type TestDnsServer } from '../dns/index.js';
+import { startDnsFixture, type DnsFixture } from '../test-support/dns-server.js';
 
 const main = fileURLToPath(new URL('./main.js', import.meta.url));
 
@@ -15,9 +15,9 @@ function run(args: string[]): Promise<{ code: number; stdout: string; stderr: st
 }
 
 describe('failsmall dns lookup', () => {
-  let server: TestDnsServer;
+  let server: DnsFixture;
   before(async () => {
-    server = await startTestDnsServer({ zone: { 'api.test': { A: ['10.0.0.1'], AAAA: ['fd00::1'], ttl: 42 } } });
+    server = await startDnsFixture({ zone: { 'api.test': { A: ['10.0.0.1'], AAAA: ['fd00::1'], ttl: 42 } } });
   });
   after(async () => {
     await server.close();

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { VirtualClock, isFailsmallError } from '../core/index.js';
-import { Resolver, startTestDnsServer, type DnsEvent } from '../dns/index.js';
+import { Resolver, type DnsEvent } from '../dns/index.js';
+import { startDnsFixture } from '../test-support/dns-server.js';
 import { AddressHealth } from './address-order.js';
 import { Connector, systemResolver, type ConnectorEvent } from './connector.js';
 import { StaticResolver, startHttpServer, type TestServer } from '../test-support/client.js';
@@ -111,7 +112,7 @@ describe('Connector', () => {
   it('reports connects to a failsmall resolver: the held set outlives the hold-down while it answers', async () => {
     const name = 'evidence.lab.test';
     const app = await startHttpServer();
-    const dns = await startTestDnsServer({ zone: { [name]: { A: ['127.0.0.1'], ttl: 5 } } });
+    const dns = await startDnsFixture({ zone: { [name]: { A: ['127.0.0.1'], ttl: 5 } } });
     // The resolver decides on virtual time; the connects are real (the connector's clock is the system's).
     const clock = new VirtualClock();
     const resolver = new Resolver({ upstreams: [dns.server], clock, guard: { confirmations: 0 } });

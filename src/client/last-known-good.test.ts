@@ -10,7 +10,8 @@ import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { VirtualClock, isFailsmallError } from '../core/index.js';
-import { Resolver, startTestDnsServer, type TestDnsServer } from '../dns/index.js';
+import { Resolver } from '../dns/index.js';
+import { startDnsFixture, type DnsFixture } from '../test-support/dns-server.js';
 import { constantBackoff } from '../policy/retry/backoff.js';
 import { awsClientConfig } from './aws-client-config.js';
 import { startTableServer, type TableServer } from '../test-support/client.js';
@@ -23,10 +24,10 @@ const NAME = 'dynamodb.lab.test';
 
 describe('last-known-good through every integration', () => {
   let table: TableServer;
-  let dns: TestDnsServer;
+  let dns: DnsFixture;
   before(async () => {
     table = await startTableServer();
-    dns = await startTestDnsServer({ zone: { [NAME]: { A: ['127.0.0.201', '127.0.0.1'], ttl: 1 } } });
+    dns = await startDnsFixture({ zone: { [NAME]: { A: ['127.0.0.201', '127.0.0.1'], ttl: 1 } } });
   });
   after(async () => {
     await table.close();

@@ -1,7 +1,7 @@
 /**
  * Waiting on a promise that cannot itself be cancelled, on behalf of a caller who can give up.
  */
-import { abortReason } from './clock.js';
+import { abortReason, type Clock } from './clock.js';
 
 /**
  * Settles with `promise`, or rejects with the signal's reason (`FS_ERR_ABORTED` when it has none)
@@ -36,4 +36,45 @@ export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefine
       },
     );
   });
+}
+
+/** How {@link raceTimer} ended: `promise` fulfilled, rejected, or the timer fired first. */
+export type TimerRace<T> =
+  | { readonly kind: 'done'; readonly value: T }
+  | { readonly kind: 'failed'; readonly error: unknown }
+  | { readonly kind: 'timer' };
+
+/**
+ * Waits for `promise` at most `ms` on `clock`, and says how it ended; never rejects except when
+ * `signal` aborts (as {@link raceAbort}). The timer is cancelled once `promise` settles; `ms` of
+ * `Infinity` sets none. As with `raceAbort`, the work behind `promise` goes on.
+ *
+ * @param ms - the longest wait, in milliseconds of `clock`.
+ * @example
+ * // Serve-stale: wait for the upstream at most the client response timer (1.8 s).
+ * const raced = await raceTimer(refresh, 1_800, clock, signal);
+ * if (raced.kind === 'timer') return staleAnswer;
+ */
+export function raceTimer<T>(
+  promise: Promise<T>,
+  ms: number,
+  clock: Clock,
+  signal?: AbortSignal,
+): Promise<TimerRace<T>> {
+  return raceAbort(
+    new Promise<TimerRace<T>>((resolve) => {
+      const cancel = ms === Infinity ? undefined : clock.setTimer(() => resolve({ kind: 'timer' }), ms);
+      promise.then(
+        (value) => {
+          cancel?.();
+          resolve({ kind: 'done', value });
+        },
+        (error: unknown) => {
+          cancel?.();
+          resolve({ kind: 'failed', error });
+        },
+      );
+    }),
+    signal,
+  );
 }

@@ -6,7 +6,7 @@ import { isFailsmallError } from '../core/errors.js';
 import { seededRandom } from '../core/random.js';
 import { dnsError } from './errors.js';
 import { AddressSet, DnsCache, negativeTtl, positiveTtl, refreshTime, ttlPolicy } from './cache.js';
-import { Resolver } from './resolver.js';
+import { Resolver } from './resolver/resolver.js';
 import type { DnsFamily, Upstream, UpstreamResult } from './types.js';
 
 describe('DnsCache', () => {

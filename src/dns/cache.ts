@@ -8,7 +8,7 @@
  * so concurrent callers share one upstream query.
  */
 import type { Random } from '../core/random.js';
-import { nonNegativeNumber, positiveInteger, ratio } from '../core/validate.js';
+import { invalid, nonNegativeNumber, positiveInteger, ratio } from '../core/validate.js';
 import { idleGuard, type GuardState } from './guard.js';
 import type { DnsAddress, DnsFamily, UpstreamNegative, UpstreamResult } from './types.js';
 
@@ -258,8 +258,10 @@ export function ttlPolicy(options: Partial<TtlPolicy> = {}): TtlPolicy {
   nonNegativeNumber('maxNegativeTtl', policy.maxNegativeTtl);
   ratio('refreshAheadFrom', policy.refreshAheadFrom);
   ratio('refreshAheadTo', policy.refreshAheadTo);
-  if (policy.maxTtl < policy.minTtl) nonNegativeNumber('maxTtl (>= minTtl)', -1);
-  if (policy.refreshAheadTo > policy.refreshAheadFrom) ratio('refreshAheadTo (<= refreshAheadFrom)', 2);
+  if (policy.maxTtl < policy.minTtl) invalid('maxTtl', `a number >= minTtl (${policy.minTtl})`, policy.maxTtl);
+  if (policy.refreshAheadTo > policy.refreshAheadFrom) {
+    invalid('refreshAheadTo', `a ratio <= refreshAheadFrom (${policy.refreshAheadFrom})`, policy.refreshAheadTo);
+  }
   return policy;
 }
 

@@ -29,8 +29,8 @@ export const DnsErrorCodes = {
   CNAME_CHAIN: 'FS_ERR_DNS_CNAME_CHAIN',
   /** The resolver was closed while the lookup waited. */
   CLOSED: 'FS_ERR_DNS_CLOSED',
-  /** The snapshot file could not be read or written (reported as an event, never thrown). */
-  SNAPSHOT: 'FS_ERR_DNS_SNAPSHOT',
+  /** The last-known-good file could not be read or written (reported as an event, never thrown). */
+  LKG_FILE: 'FS_ERR_DNS_LKG_FILE',
   /** The label for an error that is not a failsmall error (a custom upstream threw a plain Error); never thrown. */
   UNKNOWN: 'FS_ERR_DNS_UNKNOWN',
 } as const satisfies Record<string, ErrorCode>;

@@ -51,6 +51,23 @@ export function hostnameProblem(name: string): string | undefined {
 }
 
 /**
+ * The canonical form of `hostname` (lower case, no trailing dot), or `undefined` when it is not a
+ * valid host name: {@link normalizeHostname} for callers that report the problem their own way. The
+ * root (`''` or `'.'`) is not a host name: callers for which it means something (a zone apex) say so
+ * before calling.
+ *
+ * @example
+ * hostnameOrUndefined('Api.Example.com.'); // 'api.example.com'
+ * hostnameOrUndefined('-bad.example'); // undefined (RFC 1123: a label does not start with a hyphen)
+ */
+export function hostnameOrUndefined(hostname: string): string | undefined {
+  if (typeof hostname !== 'string') return undefined;
+  let name = hostname.toLowerCase();
+  if (name.length > 1 && name.charCodeAt(name.length - 1) === 0x2e) name = name.slice(0, -1);
+  return hostnameProblem(name) === undefined ? name : undefined;
+}
+
+/**
  * The canonical form of `hostname` (lower case, no trailing dot). Throws `FS_ERR_DNS_INVALID_HOSTNAME`
  * when it is not a valid host name.
  *

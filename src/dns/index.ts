@@ -2,8 +2,9 @@
  * `failsmall/dns`: a resolver that keeps last-known-good addresses when DNS answers empty, serves
  * stale answers when upstreams fail (RFC 8767), and plugs into anything that takes a `lookup`.
  */
-export { Resolver } from './resolver.js';
-export type { ResolverOptions, DnsEvent, ResolverCounters } from './resolver.js';
+export { Resolver } from './resolver/resolver.js';
+export type { ResolverOptions } from './resolver/options.js';
+export type { DnsEvent, ResolverCounters, ResolverSnapshot } from './resolver/events.js';
 export type {
   DnsAddress,
   DnsAnswer,
@@ -59,19 +60,10 @@ export type {
 } from './guard.js';
 export { serveStaleConfig, defaultServeStaleConfig, withinMaxStale, inFailureRecheck } from './serve-stale.js';
 export type { ServeStaleConfig } from './serve-stale.js';
-export { readSnapshotFile, writeSnapshotFile, encodeSnapshot } from './snapshot-file.js';
-export type { SnapshotRecord, SnapshotRead, SnapshotLimits } from './snapshot-file.js';
+export { readLkgFile, writeLkgFile, encodeLkg, lkgLimits, defaultLkgLimits } from './lkg-file.js';
+export type { LkgRecord, LkgRead, LkgLimits, LkgEncoded } from './lkg-file.js';
 export { normalizeHostname, hostnameProblem, MAX_NAME_LENGTH, MAX_LABEL_LENGTH } from './hostname.js';
 export { DnsErrorCodes, toLookupError } from './errors.js';
 export type { DnsErrorCode, LookupError } from './errors.js';
 export { parseServer, formatServer } from './server-address.js';
 export type { ServerAddress } from './server-address.js';
-export { startTestDnsServer } from './test-server.js';
-export type {
-  TestDnsServer,
-  TestDnsServerOptions,
-  TestRecord,
-  TestBehavior,
-  TestBehaviorOptions,
-  TestQuery,
-} from './test-server.js';

@@ -4,7 +4,8 @@ import { describe, it } from 'node:test';
 import dnsPacket from 'dns-packet';
 import type { Answer } from 'dns-packet';
 import fc from 'fast-check';
-import { MalformedMessage, TYPE, encodeQuery, parseResponse } from './message.js';
+import { MalformedMessage, encodeQuery, parseResponse } from './message.js';
+import { DnsType as TYPE } from './wire/constants.js';
 
 function response(answers: Answer[], extra: { authorities?: Answer[]; flags?: number } = {}): Buffer {
   return dnsPacket.encode({

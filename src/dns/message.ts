@@ -10,14 +10,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc2308 (negative caching TTL)
  */
 import dnsPacket from 'dns-packet';
-
-/** Record type numbers used here. */
-export const TYPE = { A: 1, CNAME: 5, SOA: 6, AAAA: 28, OPT: 41 } as const;
-/** The Internet class. */
-export const CLASS_IN = 1;
-
-/** Response codes by number (RFC 1035 §4.1.1, RFC 6895). */
-const RCODES = ['NOERROR', 'FORMERR', 'SERVFAIL', 'NXDOMAIN', 'NOTIMP', 'REFUSED'] as const;
+import { DnsClass, DnsFlag, DnsType, OPCODE_SHIFT, rcodeName } from './wire/constants.js';
 
 /** One answer record the resolver cares about. */
 export interface ParsedRecord {
@@ -57,7 +50,7 @@ export function encodeQuery(id: number, name: string, type: number, udpPayloadSi
   const nameLength = name.length === 0 ? 1 : name.length + 2;
   const buf = Buffer.allocUnsafe(12 + nameLength + 4 + (edns ? 11 : 0));
   buf.writeUInt16BE(id, 0);
-  buf.writeUInt16BE(0x0100, 2); // RD
+  buf.writeUInt16BE(DnsFlag.RD, 2);
   buf.writeUInt16BE(1, 4); // QDCOUNT
   buf.writeUInt32BE(0, 6); // ANCOUNT, NSCOUNT
   buf.writeUInt16BE(edns ? 1 : 0, 10); // ARCOUNT
@@ -72,11 +65,11 @@ export function encodeQuery(id: number, name: string, type: number, udpPayloadSi
   }
   buf[offset++] = 0;
   buf.writeUInt16BE(type, offset);
-  buf.writeUInt16BE(CLASS_IN, offset + 2);
+  buf.writeUInt16BE(DnsClass.IN, offset + 2);
   offset += 4;
   if (edns) {
     buf[offset] = 0; // root owner name
-    buf.writeUInt16BE(TYPE.OPT, offset + 1);
+    buf.writeUInt16BE(DnsType.OPT, offset + 1);
     buf.writeUInt16BE(udpPayloadSize, offset + 3); // CLASS carries the payload size
     buf.writeUInt32BE(0, offset + 5); // extended rcode, version 0, flags (DO off)
     buf.writeUInt16BE(0, offset + 9); // RDLENGTH
@@ -157,7 +150,7 @@ export function parseResponse(buf: Buffer): ParsedResponse {
   const ancount = buf.readUInt16BE(6);
   const nscount = buf.readUInt16BE(8);
   const arcount = buf.readUInt16BE(10);
-  const rcodeNumber = flags & 0xf;
+  const rcodeNumber = flags & DnsFlag.RCODE;
   let offset = 12;
   let question: ParsedResponse['question'];
   for (let i = 0; i < qdcount; i++) {
@@ -169,7 +162,7 @@ export function parseResponse(buf: Buffer): ParsedResponse {
   const answers: ParsedRecord[] = [];
   let negativeTtl: number | undefined;
   const total = ancount + nscount + arcount;
-  const truncated = (flags & 0x0200) !== 0;
+  const truncated = (flags & DnsFlag.TC) !== 0;
   try {
     parseRecords();
   } catch (error) {
@@ -178,10 +171,10 @@ export function parseResponse(buf: Buffer): ParsedResponse {
   }
   return {
     id,
-    isResponse: (flags & 0x8000) !== 0,
-    opcode: (flags >> 11) & 0xf,
+    isResponse: (flags & DnsFlag.QR) !== 0,
+    opcode: (flags & DnsFlag.OPCODE) >> OPCODE_SHIFT,
     truncated,
-    rcode: RCODES[rcodeNumber] ?? `RCODE${rcodeNumber}`,
+    rcode: rcodeName(rcodeNumber),
     question,
     answers,
     negativeTtl,
@@ -201,19 +194,19 @@ export function parseResponse(buf: Buffer): ParsedResponse {
       offset = rdata + rdlength;
       if (section === 'answer') {
         let data: string | undefined;
-        if (type === TYPE.A) {
+        if (type === DnsType.A) {
           if (rdlength !== 4) throw new MalformedMessage(`an A record has ${rdlength} bytes of data, not 4`);
           data = `${buf[rdata]}.${buf[rdata + 1]}.${buf[rdata + 2]}.${buf[rdata + 3]}`;
-        } else if (type === TYPE.AAAA) {
+        } else if (type === DnsType.AAAA) {
           if (rdlength !== 16) throw new MalformedMessage(`an AAAA record has ${rdlength} bytes of data, not 16`);
           data = formatIPv6(buf, rdata);
-        } else if (type === TYPE.CNAME) {
+        } else if (type === DnsType.CNAME) {
           const target = readName(buf, rdata);
           if (target.next > offset) throw new MalformedMessage('a CNAME target runs past its record');
           data = target.name;
         }
         answers.push({ name, type, class: klass, ttl, data });
-      } else if (section === 'authority' && type === TYPE.SOA && negativeTtl === undefined) {
+      } else if (section === 'authority' && type === DnsType.SOA && negativeTtl === undefined) {
         const mname = readName(buf, rdata);
         const rname = readName(buf, mname.next);
         if (rname.next + 20 !== offset) throw new MalformedMessage('an SOA record has the wrong length');

@@ -7,7 +7,7 @@ import { after, describe, it } from 'node:test';
 import { VirtualClock } from '../core/clock.js';
 import { FailsmallError, isFailsmallError } from '../core/errors.js';
 import { dnsError } from './errors.js';
-import { Resolver } from './resolver.js';
+import { Resolver } from './resolver/resolver.js';
 import type { DnsFamily, Upstream, UpstreamResult } from './types.js';
 import { ServerUpstream, SystemUpstream, UpstreamSet, createUpstream, mergeFamilies, parseHosts } from './upstream.js';
 

@@ -448,3 +448,25 @@ export function createUpstream(
   if ('server' in spec) return new ServerUpstream({ ...defaults, ...spec });
   return invalid('upstreams[]', '"system", "ip:port", or an upstream', spec);
 }
+
+/**
+ * Keeps only valid addresses of the family asked for (a custom upstream may return anything); an
+ * answer left without any is an empty answer.
+ *
+ * @example
+ * sanitize({ kind: 'addresses', addresses: [{ address: 'x', family: 4 }], ttl: 5, source: 'fresh', upstream: 'u' }, 4);
+ * // { kind: 'empty', ttl: 0, upstream: 'u' }
+ */
+export function sanitize(result: UpstreamResult, family: DnsFamily): UpstreamResult {
+  if (result.kind !== 'addresses') return result;
+  let clean = true;
+  for (const a of result.addresses) {
+    if (net.isIP(a.address) !== a.family || (family !== 0 && a.family !== family)) clean = false;
+  }
+  if (clean && result.addresses.length > 0) return result;
+  const addresses = result.addresses.filter(
+    (a) => net.isIP(a.address) === a.family && (family === 0 || a.family === family),
+  );
+  if (addresses.length === 0) return { kind: 'empty', ttl: 0, upstream: result.upstream };
+  return { ...result, addresses };
+}

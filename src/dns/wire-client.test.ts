@@ -6,20 +6,13 @@ import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { VirtualClock } from '../core/clock.js';
 import { isFailsmallError } from '../core/errors.js';
-import { startTestDnsServer, type TestDnsServer } from './test-server.js';
+import { startDnsFixture, type DnsFixture } from '../test-support/dns-server.js';
 import { WireClient } from './wire-client.js';
+import { waitFor } from '../test-support/wait.js';
 
 /** Polls `condition` on real time (for real socket I/O to happen), at most `ms`. */
-async function waitFor(condition: () => boolean, ms = 2_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-}
-
 describe('WireClient', () => {
-  let server: TestDnsServer;
+  let server: DnsFixture;
   const clients: WireClient[] = [];
   const client = (options: Partial<ConstructorParameters<typeof WireClient>[0]> = {}): WireClient => {
     const c = new WireClient({ server: server.server, ...options });
@@ -28,7 +21,7 @@ describe('WireClient', () => {
   };
 
   before(async () => {
-    server = await startTestDnsServer({
+    server = await startDnsFixture({
       zone: {
         'api.test': { A: ['10.0.0.1', '10.0.0.2'], AAAA: ['fd00::1'], ttl: 60 },
         'www.test': { CNAME: 'edge.test', ttl: 30 },
@@ -77,13 +70,34 @@ describe('WireClient', () => {
     assert.equal(www.kind, 'addresses');
     assert.equal(www.ttl, 30); // min(30, 45, 60)
     const before = server.count('far.example');
+    server.behave('out.test', 'no-chase'); // the target lies in another zone the server does not chase into
     const out = await c.resolve('out.test', 4);
+    server.behave('out.test', 'answer');
     assert.deepEqual(out.kind === 'addresses' && out.addresses, [{ address: '10.9.9.9', family: 4 }]);
     assert.equal(out.ttl, 20);
     assert.equal(server.count('far.example'), before + 1, 'the out-of-zone target was asked separately');
     const cares = new dns.promises.Resolver();
     cares.setServers([server.server]);
     assert.deepEqual(await cares.resolve4('www.test'), ['10.0.0.1', '10.0.0.2']);
+  });
+
+  it('ends a CNAME chain at its first negative answer: an AAAA lookup of a CNAME to an IPv4-only name', async () => {
+    server.set('alias.test', { CNAME: 'lb.test', ttl: 30 });
+    server.set('lb.test', { A: ['10.0.0.8'], ttl: 30 });
+    for (const chase of [true, false]) {
+      if (!chase) server.behave('alias.test', 'no-chase');
+      const before = server.count();
+      const r = await client().resolve('alias.test', 6);
+      assert.equal(r.kind, 'empty');
+      // One query when the server followed the CNAME (its SOA says the target has no AAAA); when it did
+      // not, the target is asked once, and its empty answer ends the chain.
+      assert.equal(
+        server.count() - before,
+        chase ? 1 : 2,
+        `queries sent (server ${chase ? 'chases' : 'does not chase'})`,
+      );
+    }
+    server.behave('alias.test', 'answer');
   });
 
   it('rejects a CNAME loop and an over-long chain with FS_ERR_DNS_CNAME_CHAIN', async () => {
@@ -155,17 +169,17 @@ describe('WireClient', () => {
     }
   });
 
-  it('takes a large answer over TCP (200 records, far past the 1232-byte UDP size)', async () => {
+  it('takes a large answer over TCP (100 records, past the 1232-byte UDP size)', async () => {
     const c = client();
-    const many = Array.from({ length: 200 }, (_, i) => `10.1.${i >> 8}.${i & 255}`);
+    const many = Array.from({ length: 100 }, (_, i) => `10.1.${i >> 8}.${i & 255}`);
     server.set('many.test', { A: many, ttl: 60 });
     server.behave('many.test', 'truncate');
     try {
       const r = await c.resolve('many.test', 4);
-      assert.equal(r.kind === 'addresses' && r.addresses.length, 200);
+      assert.equal(r.kind === 'addresses' && r.addresses.length, 100);
       const cares = new dns.promises.Resolver();
       cares.setServers([server.server]);
-      assert.equal((await cares.resolve4('many.test')).length, 200);
+      assert.equal((await cares.resolve4('many.test')).length, 100);
     } finally {
       server.behave('many.test', 'answer');
     }

@@ -28,7 +28,8 @@ import { systemClock, abortReason, type Cancel, type Clock } from '../core/clock
 import type { FailsmallError } from '../core/errors.js';
 import { duration, positiveInteger } from '../core/validate.js';
 import { dnsError } from './errors.js';
-import { CLASS_IN, TYPE, encodeQuery, parseResponse, type ParsedResponse } from './message.js';
+import { encodeQuery, parseResponse, type ParsedResponse } from './message.js';
+import { DnsClass, DnsType } from './wire/constants.js';
 import { formatServer, parseServer, type ServerAddress } from './server-address.js';
 import type { DnsAddress, UpstreamResult } from './types.js';
 
@@ -100,7 +101,7 @@ function problemWith(packet: ParsedResponse, name: string, type: number): string
   if (q === undefined) return 'question section does not hold exactly one question';
   if (q.name !== name) return 'question name differs';
   if (q.type !== type) return 'question type differs';
-  if (q.class !== CLASS_IN) return 'question class differs';
+  if (q.class !== DnsClass.IN) return 'question class differs';
   return undefined;
 }
 
@@ -248,13 +249,14 @@ export class WireClient {
    * socket errors reject with `FS_ERR_DNS_*` codes.
    */
   async resolve(name: string, family: 4 | 6, signal?: AbortSignal): Promise<UpstreamResult> {
-    const type = family === 4 ? TYPE.A : TYPE.AAAA;
+    const type = family === 4 ? DnsType.A : DnsType.AAAA;
     const rrType = family === 4 ? 'A' : 'AAAA';
     let current = name;
     let ttl = Infinity;
     const seen = new Set<string>([name]);
     for (let hop = 0; ; hop++) {
-      const packet = await this.query(current, type, signal);
+      const asked = current;
+      const packet = await this.query(asked, type, signal);
       const rcode = packet.rcode;
       if (rcode !== 'NOERROR' && rcode !== 'NXDOMAIN') throw this.#rcodeError(rcode, current, rrType);
       const answers = packet.answers;
@@ -265,8 +267,8 @@ export class WireClient {
       while (moved) {
         moved = false;
         for (const record of answers) {
-          if (record.name !== current || record.class !== CLASS_IN || record.data === undefined) continue;
-          if (record.type === TYPE.CNAME && addresses.length === 0) {
+          if (record.name !== current || record.class !== DnsClass.IN || record.data === undefined) continue;
+          if (record.type === DnsType.CNAME && addresses.length === 0) {
             const target = record.data;
             if (seen.has(target)) throw this.#chainError(name, 'loops', [...seen, target]);
             seen.add(target);
@@ -294,8 +296,13 @@ export class WireClient {
       }
       const negativeTtl = Math.min(ttl, packet.negativeTtl ?? NEGATIVE_TTL_WITHOUT_SOA);
       if (rcode === 'NXDOMAIN') return { kind: 'nxdomain', ttl: negativeTtl, upstream: this.name };
-      // The chain ends in a CNAME whose target this response did not cover: ask for the target.
-      if (current !== name && !answers.some((r) => r.name === current) && hop < this.#maxCnameDepth) continue;
+      // The chain moved, inside this response, to a target it did not cover (no records for it and no
+      // SOA saying it has none): ask for the target. Otherwise this is the chain's first negative
+      // answer, and the answer: asking again for a name just answered is what made one AAAA lookup of
+      // a CNAME to an IPv4-only name send 9 queries.
+      const uncovered =
+        current !== asked && packet.negativeTtl === undefined && !answers.some((r) => r.name === current);
+      if (uncovered && hop < this.#maxCnameDepth) continue;
       return { kind: 'empty', ttl: negativeTtl, upstream: this.name };
     }
   }

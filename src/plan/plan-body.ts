@@ -5,18 +5,16 @@
  */
 import { isIPv4, isIPv6 } from 'node:net';
 import { FailsmallError } from '../core/errors.js';
+import { hostnameOrUndefined } from '../dns/hostname.js';
 import type { PlanBody, ProviderRecordSet, WeightedAddress } from './types.js';
 
-const labelPattern = /^[a-z0-9_-]{1,63}$/;
-const normalPattern = /^[a-z0-9_-]{1,63}(?:\.[a-z0-9_-]{1,63})*$/;
-
-/** Lower-case, no trailing dot; `undefined` when it is not a host-style name. */
+/**
+ * Lower-case, no trailing dot; `undefined` when it is not a host name. The resolver's rule
+ * (`dns/hostname.ts`, RFC 1123), so a plan never publishes a name the resolver refuses; the root
+ * (`''`, `'.'`) is not a name a plan targets.
+ */
 export function normalizeName(input: string): string | undefined {
-  if (input.length <= 253 && normalPattern.test(input)) return input; // already normal: the hot path
-  let name = input.trim().toLowerCase();
-  if (name.endsWith('.')) name = name.slice(0, -1);
-  if (name === '' || name.length > 253) return undefined;
-  return name.split('.').every((label) => labelPattern.test(label)) ? name : undefined;
+  return hostnameOrUndefined(input.trim());
 }
 
 function bad(message: string, body: unknown): never {

@@ -4,9 +4,9 @@ import http from 'node:http';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import type { LookupError } from './errors.js';
+import type { LookupError } from '../errors.js';
 import { Resolver } from './resolver.js';
-import { startTestDnsServer, type TestDnsServer } from './test-server.js';
+import { startDnsFixture, type DnsFixture } from '../../test-support/dns-server.js';
 
 type Result = { error: NodeJS.ErrnoException | null; address: unknown; family: unknown };
 
@@ -20,11 +20,11 @@ function call(lookup: typeof dns.lookup, hostname: string, options?: unknown): P
 }
 
 describe('resolver.lookup (drop-in for dns.lookup)', () => {
-  let server: TestDnsServer;
+  let server: DnsFixture;
   let resolver: Resolver;
 
   before(async () => {
-    server = await startTestDnsServer({
+    server = await startDnsFixture({
       zone: {
         'dual.test': { A: ['127.0.0.1', '127.0.0.2'], AAAA: ['::1'], ttl: 300 },
         'v4.test': { A: ['127.0.0.3'], ttl: 300 },

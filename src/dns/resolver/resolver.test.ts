@@ -2,25 +2,20 @@ import assert from 'node:assert/strict';
 import diagnostics from 'node:diagnostics_channel';
 import dns from 'node:dns';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { VirtualClock } from '../core/clock.js';
-import { isFailsmallError } from '../core/errors.js';
-import { seededRandom } from '../core/random.js';
-import type { LookupError } from './errors.js';
-import { Resolver, type DnsEvent, type ResolverOptions } from './resolver.js';
-import { startTestDnsServer, type TestDnsServer } from './test-server.js';
+import { VirtualClock } from '../../core/clock.js';
+import { isFailsmallError } from '../../core/errors.js';
+import { seededRandom } from '../../core/random.js';
+import type { LookupError } from '../errors.js';
+import type { DnsEvent } from './events.js';
+import type { ResolverOptions } from './options.js';
+import { Resolver } from './resolver.js';
+import { startDnsFixture, type DnsFixture } from '../../test-support/dns-server.js';
+import { waitFor } from '../../test-support/wait.js';
 
 /** Lets real socket I/O happen (polling on real time, bounded). */
-async function waitFor(condition: () => boolean, ms = 2_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-}
-
 /** How many answers `upstream` gave `resolver` (its per-upstream counter). */
 function answers(resolver: Resolver, upstream: string): number {
-  return (resolver.snapshot().upstreams as Record<string, { answers: number }>)[upstream]?.answers ?? 0;
+  return resolver.snapshot().upstreams[upstream]?.answers ?? 0;
 }
 
 function lookupAsync(
@@ -36,8 +31,8 @@ function lookupAsync(
 }
 
 describe('Resolver', () => {
-  let server: TestDnsServer;
-  let independent: TestDnsServer;
+  let server: DnsFixture;
+  let independent: DnsFixture;
   const resolvers: Resolver[] = [];
   let clock: VirtualClock;
   const make = (options: ResolverOptions = {}): Resolver => {
@@ -47,8 +42,8 @@ describe('Resolver', () => {
   };
 
   before(async () => {
-    server = await startTestDnsServer();
-    independent = await startTestDnsServer();
+    server = await startDnsFixture();
+    independent = await startDnsFixture();
   });
   afterEach(async () => {
     for (const r of resolvers.splice(0)) await r.close();
@@ -141,7 +136,7 @@ describe('Resolver', () => {
     assert.equal(server.count('busy.test'), before + 1);
     const snap = resolver.snapshot();
     assert.equal(snap.upstreamQueries, 1);
-    assert.ok((snap.coalesced as number) >= 98);
+    assert.ok(snap.coalesced >= 98);
   });
 
   it('refreshes ahead, in the background, when a hit arrives in the last 10-20 % of the TTL', async () => {
@@ -162,7 +157,7 @@ describe('Resolver', () => {
       ['10.0.0.1'],
     );
     await waitFor(() => server.count('ahead.test') === before + 1);
-    await waitFor(() => (resolver.snapshot().refreshAhead as number) === 1);
+    await waitFor(() => resolver.snapshot().refreshAhead === 1);
     await waitFor(() => answers(resolver, server.server) === 2);
     await new Promise((resolve) => setImmediate(resolve)); // the answer is applied after the counter
     const after = await resolver.resolve('ahead.test', { family: 4 });
@@ -308,7 +303,7 @@ describe('Resolver', () => {
       assert.ok(released !== undefined && released.type === 'guard-released');
       assert.equal(released.reason, 'hold-down');
       assert.equal(released.heldFor, 300_000);
-      assert.ok((resolver.snapshot().lastKnownGoodServed as number) >= 15);
+      assert.ok(resolver.snapshot().lastKnownGoodServed >= 15);
     });
   }
 
@@ -510,7 +505,7 @@ describe('Resolver', () => {
 
   it('hedges to the secondary after the hedge delay when the primary is silent', async () => {
     fresh();
-    const primary = await startTestDnsServer({ zone: { 'hedge.test': { A: ['10.5.0.1'] } } });
+    const primary = await startDnsFixture({ zone: { 'hedge.test': { A: ['10.5.0.1'] } } });
     try {
       server.set('hedge.test', { A: ['10.5.0.1'], ttl: 30 });
       primary.behave('hedge.test', 'drop');
@@ -523,7 +518,7 @@ describe('Resolver', () => {
       await pending;
       assert.equal(got.answer?.source, 'fresh');
       assert.equal(server.count('hedge.test'), 1);
-      const upstreams = resolver.snapshot().upstreams as Record<string, { errors: number }>;
+      const upstreams = resolver.snapshot().upstreams;
       assert.equal(upstreams[primary.server]?.errors, 0, 'a cancelled hedge is not an error');
     } finally {
       await primary.close();
@@ -532,7 +527,7 @@ describe('Resolver', () => {
 
   it('asks every upstream at once in parallel mode, and reports each failure', async () => {
     fresh();
-    const other = await startTestDnsServer({ zone: { 'par.test': { A: ['10.6.0.1'] } } });
+    const other = await startDnsFixture({ zone: { 'par.test': { A: ['10.6.0.1'] } } });
     try {
       server.set('par.test', { A: ['10.6.0.1'] });
       server.behave('par.test', 'servfail');
@@ -595,5 +590,22 @@ describe('Resolver', () => {
     assert.throws(() => new Resolver({ serveStale: { clientResponseTimer: -1 } }), { code: 'FS_ERR_INVALID_ARGUMENT' });
     assert.throws(() => new Resolver({ strategy: 'random' as 'hedge' }), { code: 'FS_ERR_INVALID_ARGUMENT' });
     await assert.rejects(make().resolve('a.test', { family: 5 as 4 }), { code: 'FS_ERR_INVALID_ARGUMENT' });
+  });
+
+  it('reports invalid options with the values as given, and refuses unknown or wrong-typed ones', () => {
+    const invalid = (options: unknown, message: string): void =>
+      assert.throws(() => new Resolver(options as ResolverOptions), { code: 'FS_ERR_INVALID_ARGUMENT', message });
+    invalid({ minTtl: 10, maxTtl: 1 }, 'Expected `maxTtl` to be a number >= minTtl (10), got 1');
+    invalid({ lkgFile: 42 }, 'Expected `lkgFile` to be a file path (a non-empty string), got 42');
+    invalid({ lkgFile: '' }, 'Expected `lkgFile` to be a file path (a non-empty string), got ""');
+    invalid(
+      { snapshotFile: '/tmp/x' },
+      'Expected `snapshotFile` to be a known option of Resolver (renamed `lkgFile`), got "/tmp/x"',
+    );
+    invalid({ maxTTL: 5 }, 'Expected `maxTTL` to be a known option of Resolver, got 5');
+    invalid({ guard: 'yes' }, 'Expected `guard` to be a boolean or an options object, got "yes"');
+    invalid({ clock: null }, 'Expected `clock` to be a Clock, got null');
+    invalid({ lkgLimits: { maxAddresses: 0 } }, 'Expected `lkgLimits.maxAddresses` to be a positive integer, got 0');
+    invalid({ lkgLimits: { maxFiles: 1 } }, 'Expected `maxFiles` to be a known option of lkgLimits, got 1');
   });
 });
