@@ -3,9 +3,12 @@
  * in one process, against one DNS server on loopback (the chaos lab's fault DNS server, through the test-support relay).
  *
  * 1. Cached lookups: `resolver.lookup` vs `cacheableLookup.lookup` (pointed at the same server
- *    through a `dns.promises.Resolver` with `setServers`), both called through their callback API,
- *    in batches (issue 100 lookups, wait for the 100 callbacks): ns per lookup, median of rounds;
- *    also one awaited lookup at a time (includes a promise per call on both sides).
+ *    through a `dns.promises.Resolver` with `setServers`) and vs the floor of any cached lookup, a
+ *    bare `Map` hit calling back in a microtask; all called through their callback API, in batches
+ *    (issue 100 lookups, wait for the 100 callbacks): ns per lookup, median of rounds; and one
+ *    awaited lookup at a time (includes a promise per call on every side). `cached_vs_map` is
+ *    failsmall ÷ the Map hit and `cached_speedup` cacheable-lookup ÷ failsmall, each the less
+ *    favourable of the two ways of calling (the `_batch` and `_sequential` fields give both).
  * 2. Uncached lookups: failsmall's wire client vs `dns.Resolver.resolve4` (c-ares), one at a time,
  *    each for a new name (a wildcard record), interleaved rounds: ns per lookup, median of rounds.
  * 3. The empty window: the record is emptied (NOERROR with no answer), then deleted (NXDOMAIN); after
@@ -24,7 +27,7 @@ import { median, printTable } from './harness.js';
 type Lookup = (
   hostname: string,
   options: dns.LookupOptions,
-  callback: (error: unknown, address?: unknown) => void,
+  callback: (error: unknown, address?: unknown, family?: number) => void,
 ) => void;
 
 const NAME = 'api.bench.test';
@@ -76,6 +79,16 @@ async function uncachedNs(resolve4: (name: string) => Promise<unknown>, count: n
   return Number(process.hrtime.bigint() - start) / count;
 }
 
+/** The floor: a `Map` hit that calls back in a microtask, as a cached `lookup` must. */
+function mapLookup(): Lookup {
+  const map = new Map([[NAME, { address: '10.0.0.1', family: 4 }]]);
+  return (hostname, _options, callback) => {
+    const hit = map.get(hostname);
+    if (hit === undefined) queueMicrotask(() => callback(new Error('miss')));
+    else queueMicrotask(() => callback(null, hit.address, hit.family));
+  };
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 const server = await startDnsFixture({
@@ -102,9 +115,23 @@ try {
   const cacheableLookup = cacheable.lookup.bind(cacheable) as unknown as Lookup;
   await new Promise((resolve) => failsmallLookup(NAME, { family: 4 }, resolve));
   await new Promise((resolve) => cacheableLookup(NAME, { family: 4 }, resolve));
-  const failsmallCached = await cachedNs(failsmallLookup, { family: 4 }, 1_500);
+  const bareMap = mapLookup();
+  // Interleaved rounds, so that a slower phase of the machine weighs on every side alike.
+  const mapRounds: number[] = [];
+  const failsmallRounds: number[] = [];
+  const mapSeqRounds: number[] = [];
+  const failsmallSeqRounds: number[] = [];
+  for (let round = 0; round < 3; round++) {
+    mapRounds.push(await cachedNs(bareMap, { family: 4 }, 500));
+    failsmallRounds.push(await cachedNs(failsmallLookup, { family: 4 }, 500));
+    mapSeqRounds.push(await cachedSequentialNs(bareMap, { family: 4 }));
+    failsmallSeqRounds.push(await cachedSequentialNs(failsmallLookup, { family: 4 }));
+  }
+  const mapCached = median(mapRounds);
+  const failsmallCached = median(failsmallRounds);
+  const mapCachedSeq = median(mapSeqRounds);
+  const failsmallCachedSeq = median(failsmallSeqRounds);
   const cacheableCached = await cachedNs(cacheableLookup, { family: 4 }, 1_500);
-  const failsmallCachedSeq = await cachedSequentialNs(failsmallLookup, { family: 4 });
   const cacheableCachedSeq = await cachedSequentialNs(cacheableLookup, { family: 4 }, 10_000);
   const failsmallCachedAll = await cachedNs(failsmallLookup, { all: true }, 1_000);
   const cacheableCachedAll = await cachedNs(cacheableLookup, { all: true }, 1_000);
@@ -150,14 +177,24 @@ try {
   const snap = resolver.snapshot();
 
   const us = (ns: number): string => `${(ns / 1000).toFixed(1)} µs`;
+  const ratio = (a: number, b: number): number => Math.round((a / b) * 100) / 100;
+  const vsMapBatch = ratio(failsmallCached, mapCached);
+  const vsMapSeq = ratio(failsmallCachedSeq, mapCachedSeq);
+  const speedupBatch = ratio(cacheableCached, failsmallCached);
+  const speedupSeq = ratio(cacheableCachedSeq, failsmallCachedSeq);
   printTable('dns: cached lookup (callback API, batches of 100)', [
+    ['bare Map hit + microtask callback', `${mapCached.toFixed(0)} ns`],
     ['failsmall lookup {family: 4}', `${failsmallCached.toFixed(0)} ns`],
     ['cacheable-lookup {family: 4}', `${cacheableCached.toFixed(0)} ns`],
     ['failsmall lookup {all: true}', `${failsmallCachedAll.toFixed(0)} ns`],
     ['cacheable-lookup {all: true}', `${cacheableCachedAll.toFixed(0)} ns`],
-    ['speed-up (family 4)', `${(cacheableCached / failsmallCached).toFixed(1)}x`],
+    ['failsmall ÷ Map hit (family 4)', `${vsMapBatch}x`],
+    ['speed-up vs cacheable-lookup (family 4)', `${speedupBatch}x`],
+    ['bare Map hit, one awaited at a time', `${mapCachedSeq.toFixed(0)} ns`],
     ['failsmall, one awaited at a time', `${failsmallCachedSeq.toFixed(0)} ns`],
     ['cacheable-lookup, one awaited at a time', `${cacheableCachedSeq.toFixed(0)} ns`],
+    ['failsmall ÷ Map hit, one at a time', `${vsMapSeq}x`],
+    ['speed-up vs cacheable-lookup, one at a time', `${speedupSeq}x`],
   ]);
   printTable('dns: uncached lookup (one at a time, a new name each)', [
     ['failsmall wire client', us(failsmallUncached)],
@@ -171,11 +208,18 @@ try {
   console.log(
     JSON.stringify({
       bench: 'dns',
+      cached_vs_map: Math.max(vsMapBatch, vsMapSeq),
+      cached_speedup: Math.min(speedupBatch, speedupSeq),
+      cached_vs_map_batch: vsMapBatch,
+      cached_vs_map_sequential: vsMapSeq,
+      cached_speedup_batch: speedupBatch,
+      cached_speedup_sequential: speedupSeq,
+      map_cached_ns: Math.round(mapCached),
+      map_cached_sequential_ns: Math.round(mapCachedSeq),
       failsmall_cached_ns: Math.round(failsmallCached),
       cacheable_lookup_cached_ns: Math.round(cacheableCached),
       failsmall_cached_all_ns: Math.round(failsmallCachedAll),
       cacheable_lookup_cached_all_ns: Math.round(cacheableCachedAll),
-      cached_speedup: Math.round((cacheableCached / failsmallCached) * 10) / 10,
       failsmall_cached_sequential_ns: Math.round(failsmallCachedSeq),
       cacheable_lookup_cached_sequential_ns: Math.round(cacheableCachedSeq),
       failsmall_uncached_ns: Math.round(failsmallUncached),

@@ -178,7 +178,8 @@ export function createLookup(core: LookupCore): typeof dns.lookup {
       );
     }
     const { family, all, hints } = request;
-    const order = request.order ?? defaultOrder();
+    // A set of one family looks the same in every order: no need to ask for the process default.
+    const order = request.order ?? (family === 0 ? defaultOrder() : 'verbatim');
     // The hot path: a live entry under the name as given. No promise, no allocation but the callback's.
     if ((hints & dns.V4MAPPED) === 0) {
       const set = core.peekLive(family, hostname);
