@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- dns`: the failsmall resolver beside cacheable-lookup and node's c-ares resolver,
- * in one process, against one DNS server on loopback (the chaos lab's fault DNS server, through the test-support relay).
+ * in one process, against one DNS server on loopback (the chaos lab's fault DNS server).
  *
  * 1. Cached lookups: `resolver.lookup` vs `cacheableLookup.lookup` (pointed at the same server
  *    through a `dns.promises.Resolver` with `setServers`) and vs the floor of any cached lookup, a
@@ -20,8 +20,8 @@
  */
 import dns from 'node:dns';
 import CacheableLookup from 'cacheable-lookup';
+import { startFaultDnsServer } from '../chaos/index.js';
 import { Resolver, WireClient } from '../dns/index.js';
-import { startDnsFixture } from '../test-support/dns-server.js';
 import { median, printTable } from './harness.js';
 
 type Lookup = (
@@ -91,22 +91,34 @@ function mapLookup(): Lookup {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-const server = await startDnsFixture({
-  zone: {
-    [NAME]: { A: ['10.0.0.1', '10.0.0.2'], ttl: 3_600 },
-    [EMPTIED]: { A: ['10.0.0.3', '10.0.0.4'], ttl: TTL },
-    '*.wild.bench.test': { A: ['10.0.0.9'], ttl: 60 },
-  },
+const emptied = {
+  name: EMPTIED,
+  type: 'A',
+  ttl: TTL,
+  records: [{ value: '10.0.0.3' }, { value: '10.0.0.4' }],
+} as const;
+const server = await startFaultDnsServer({
+  zones: [
+    {
+      name: 'bench.test',
+      records: [
+        { name: NAME, type: 'A', ttl: 3_600, records: [{ value: '10.0.0.1' }, { value: '10.0.0.2' }] },
+        emptied,
+      ],
+    },
+  ],
 });
+// Every name below wild.bench.test answers (a fault rule: the zone itself has no wildcards).
+server.addFault({ name: '*.wild.bench.test', type: 'A', action: 'wrong-address', address: '10.0.0.9', ttl: 60 });
 // Hold-down longer than the bench, no second opinion: the guard keeps the set for the whole window.
-const resolver = new Resolver({ upstreams: [server.server], guard: { confirmations: 0 } });
+const resolver = new Resolver({ upstreams: [server.dnsServer], guard: { confirmations: 0 } });
 const cares = new dns.promises.Resolver({ timeout: 2_000, tries: 1 });
-cares.setServers([server.server]);
+cares.setServers([server.dnsServer]);
 // fallbackDuration 0: never fall back to the OS resolver (no network outside loopback).
 const cacheable = new CacheableLookup({ resolver: cares, fallbackDuration: 0 });
-const wire = new WireClient({ server: server.server });
+const wire = new WireClient({ server: server.dnsServer });
 const caresUncached = new dns.promises.Resolver({ timeout: 2_000, tries: 1 });
-caresUncached.setServers([server.server]);
+caresUncached.setServers([server.dnsServer]);
 
 try {
   // --- 1. cached ------------------------------------------------------------------------------
@@ -161,10 +173,10 @@ try {
       lookup(EMPTIED, { family: 4 }, (error, address) => resolve(!error && typeof address === 'string')),
     );
   for (const phase of ['empty', 'nxdomain'] as const) {
-    if (phase === 'empty') server.behave(EMPTIED, 'empty');
+    if (phase === 'empty') server.addFault({ id: 'empty', name: EMPTIED, action: 'empty' });
     else {
-      server.behave(EMPTIED, 'answer');
-      server.delete(EMPTIED);
+      server.faults.remove('empty');
+      server.applyChanges('bench.test', { changes: [{ action: 'DELETE', recordSet: emptied }] });
     }
     await sleep(TTL * 1_000 + 100); // every cached copy has expired: both must ask the server
     for (let i = 0; i < perPhase; i++) {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { isFailsmallError } from '../core/errors.js';
-import { hostnameProblem, normalizeHostname } from './hostname.js';
+import { hostnameOrUndefined, hostnameProblem, normalizeHostname } from './hostname.js';
 
 describe('normalizeHostname', () => {
   it('lower-cases and drops the trailing dot', () => {
@@ -54,6 +54,23 @@ describe('normalizeHostname', () => {
         } catch (error) {
           return isFailsmallError(error, 'FS_ERR_DNS_INVALID_HOSTNAME');
         }
+      }),
+      { numRuns: 1_000 },
+    );
+  });
+});
+
+describe('hostnameOrUndefined', () => {
+  it('agrees with normalizeHostname on any input (property)', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 80 }), (name) => {
+        let thrown: string | undefined;
+        try {
+          thrown = normalizeHostname(name);
+        } catch {
+          thrown = undefined;
+        }
+        return hostnameOrUndefined(name) === thrown;
       }),
       { numRuns: 1_000 },
     );

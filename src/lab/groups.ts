@@ -194,7 +194,7 @@ export async function failsmallGroup(options: GroupOptions): Promise<ClientGroup
   const resolver = new Resolver({ upstreams: [options.dnsServer], guard, random: options.random });
   const db = dependency('dynamodb', { resolver, random: options.random });
   const client = new sdk.DynamoDBClient({ region: 'us-east-1', endpoint: options.endpointUrl, credentials, ...db.aws });
-  const upstreamQueries = (): number => Number(resolver.snapshot()['upstreamQueries'] ?? 0);
+  const upstreamQueries = (): number => resolver.snapshot().upstreamQueries;
   // Why the guard released, by reason: the replay shows that the hold-down never fired while the
   // servers answered.
   const releases: Record<string, number> = {};
