@@ -5,7 +5,7 @@
  */
 import { isIPv4, isIPv6 } from 'node:net';
 import { FailsmallError } from '../core/errors.js';
-import type { PlanBody, ProviderRecordSet, WeightedAddress } from './types.js';
+import type { PlanBody, ProviderChange, ProviderRecordSet, WeightedAddress } from './types.js';
 
 const labelPattern = /^[a-z0-9_-]{1,63}$/;
 const normalPattern = /^[a-z0-9_-]{1,63}(?:\.[a-z0-9_-]{1,63})*$/;
@@ -139,6 +139,20 @@ export function toRecordSet(body: PlanBody): ProviderRecordSet {
     ttl: body.ttl,
     records: body.records.map((r) => ({ value: r.address, weight: r.weight })),
   };
+}
+
+/**
+ * The batch that writes a plan: its record set and, in the same atomic batch, the fence record that
+ * carries its generation ({@link fenceName}, {@link fenceValue}).
+ */
+export function planChanges(body: PlanBody, generation: number): ProviderChange[] {
+  return [
+    { action: 'UPSERT', recordSet: toRecordSet(body) },
+    {
+      action: 'UPSERT',
+      recordSet: { name: fenceName(body), type: 'TXT', ttl: body.ttl, records: [{ value: fenceValue(generation) }] },
+    },
+  ];
 }
 
 /** Capacity: the sum of weights. A set with every weight 0 serves nothing in a weighted answer. */
