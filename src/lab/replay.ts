@@ -10,6 +10,7 @@
 import { FailsmallError, ScaledClock, seededRandom, systemClock } from '../core/index.js';
 import type { Cancel } from '../core/index.js';
 import { HttpDnsProvider } from '../plan/index.js';
+import { loadReplayPeers } from './peers.js';
 import { runRace, type RaceOptions } from './race/race.js';
 import { baselineGroup, failsmallGroup, groupNames } from './groups.js';
 import type { ClientGroup, GroupName } from './groups.js';
@@ -163,6 +164,8 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayResult> {
   let outcomes: Outcome[] | undefined;
 
   try {
+    // Every optional package first, all at once: a missing one fails before anything starts.
+    await loadReplayPeers();
     region = await startRegion(scenario, { scenarioClock, random: seededRandom(scenario.seed + 1) });
     const r = region;
     options.onRegion?.(r);
@@ -175,7 +178,8 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayResult> {
       speed: scenario.speed,
       holdDownMs: Number.isFinite(holdDownS) ? (holdDownS / scenario.speed) * 1000 : Infinity,
     };
-    groups.push(await baselineGroup(groupOptions), await failsmallGroup(groupOptions));
+    groups.push(await baselineGroup(groupOptions)); // one at a time: a group that fails leaves the other closable
+    groups.push(await failsmallGroup(groupOptions));
     event(
       `region up: ${r.endpoint} -> ${scenario.region.addresses.join(', ')} (port ${r.table.port}), DNS ${r.dns.dnsServer}, TTL ${formatDuration(scenario.region.ttlS)} = ${r.ttl} s on the wire`,
     );
