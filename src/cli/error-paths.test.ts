@@ -72,6 +72,27 @@ async function silentServer(): Promise<{ server: Server; port: number; close: ()
   return { server, port, close };
 }
 
+/** Every optional peer of failsmall: none is needed by the help or by a race on the memory store. */
+const OPTIONAL_PEERS = [
+  'better-sqlite3',
+  'pg',
+  '@aws-sdk/client-dynamodb',
+  '@smithy/node-http-handler',
+  'cacheable-lookup',
+  'chart.js',
+];
+
+describe('CLI without optional peers', () => {
+  it('prints its help and runs plan race on the memory store with none of them installed', async () => {
+    const help = await cli(['--help'], OPTIONAL_PEERS);
+    assert.equal(help.code, 0, help.stderr);
+    assert.match(help.stdout, /plan/);
+    const race = await cli(['plan', 'race', '--mode', 'safe', '--json'], OPTIONAL_PEERS);
+    assert.equal(race.code, 0, race.stderr);
+    assert.equal((JSON.parse(race.stdout) as { stuck: boolean }).stuck, false);
+  });
+});
+
 describe('CLI error paths: every command exits by itself when a dependency fails', () => {
   it('plan race: a SQLite file that cannot be opened', async () => {
     const r = await cli(['plan', 'race', '--mode', 'safe', '--store', 'sqlite:/nonexistent/dir/x.db']);

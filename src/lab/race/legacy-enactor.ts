@@ -18,7 +18,7 @@ import { systemClock, type Clock } from '../../core/clock.js';
 import { FailsmallError, isFailsmallError } from '../../core/errors.js';
 import { Emitter } from '../../core/events.js';
 import { invalid, nonNegativeInteger, oneOf, positiveInteger } from '../../core/validate.js';
-import type { EnactorEvent, EnactOutcome, Gate } from '../../plan/enactor.js';
+import type { EnactorEvent, EnactorOptions, EnactOutcome, Gate } from '../../plan/enactor.js';
 import { planChanges, toRecordSet } from '../../plan/plan-body.js';
 import type { Json, JournalDecision, JournalInput, PlanStore } from '../../plan/store.js';
 import type { DnsProvider, Plan } from '../../plan/types.js';
@@ -26,28 +26,20 @@ import type { DnsProvider, Plan } from '../../plan/types.js';
 /** Code of the stuck state: the active pointer names a plan that clean-up deleted. */
 export const ACTIVE_MISSING = 'FS_ERR_LAB_ACTIVE_MISSING';
 
-/** Options of {@link LegacyEnactor}. */
-export interface LegacyEnactorOptions {
-  /** Its name in the journal, e.g. `enactor-az1`. */
-  readonly name: string;
-  readonly store: PlanStore;
-  readonly provider: DnsProvider;
-  /** The targets it enacts (`<name>/<type>`, see `targetOf`). */
-  readonly targets: readonly string[];
-  /** Default {@link systemClock}. */
-  readonly clock?: Clock;
-  /** K: clean-up deletes plans more than `keep` generations older than the one just applied, default 10. */
-  readonly keep?: number;
-  /** Attempts per plan when the provider fails, default 3 (AWS: "retries the endpoint"). */
-  readonly maxAttempts?: number;
+/**
+ * Options of {@link LegacyEnactor}: those of the safe enactor it has (`keep` counts from the plan just
+ * applied, not from the active one), and how its clean-up removes the active plan's records.
+ */
+export interface LegacyEnactorOptions extends Pick<
+  EnactorOptions,
+  'name' | 'store' | 'provider' | 'targets' | 'clock' | 'keep' | 'maxAttempts' | 'gate'
+> {
   /**
    * How clean-up removes the records of the active plan it deletes: `noerror` writes an empty record
    * set (NOERROR, no answer), `nxdomain` deletes it. Default `noerror`. Write-ups of 2025-10-20
    * disagree which resolvers saw.
    */
   readonly removal?: 'noerror' | 'nxdomain';
-  /** The scheduler's preemption point, default none. */
-  readonly gate?: Gate;
 }
 
 /**
