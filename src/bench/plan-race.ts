@@ -7,7 +7,7 @@
  */
 import fc from 'fast-check';
 import { printTable } from './harness.js';
-import { CHOICE_MAX, runSchedule } from '../plan/race.js';
+import { CHOICE_MAX, runSchedule } from '../lab/race/schedule.js';
 
 const runs = Number(process.argv[3] ?? 100_000);
 const schedule = fc.record({

@@ -41,6 +41,7 @@ function parseNumber(value: string, option: string): number {
 interface ApiOptions {
   api?: string;
   token?: string;
+  timeout?: string;
 }
 
 function apiBase(opts: ApiOptions): string {
@@ -54,15 +55,27 @@ async function call(opts: ApiOptions, method: string, path: string, body?: unkno
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (token !== undefined && token !== '') headers['authorization'] = `Bearer ${token}`;
   const url = `${apiBase(opts)}${path}`;
+  const timeoutMs = parseNumber(opts.timeout ?? '10000', '--timeout');
+  if (!(timeoutMs > 0)) throw new Error(`--timeout: expected a positive number of milliseconds, got ${opts.timeout}`);
+  // An API that accepts the connection and never answers must not hold the command forever.
+  const signal = AbortSignal.timeout(timeoutMs);
   let res: Response;
+  let json: { error?: { code?: string; message?: string } };
   try {
-    res = await fetch(url, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-  } catch (error) {
-    throw new Error(`cannot reach the control API at ${url}: ${String((error as Error).cause ?? error)}`, {
-      cause: error,
+    res = await fetch(url, {
+      method,
+      headers,
+      signal,
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
+    json = (await res.json().catch((error: unknown) => {
+      if (signal.aborted) throw error;
+      return {};
+    })) as typeof json;
+  } catch (error) {
+    const why = signal.aborted ? `no answer within ${timeoutMs} ms` : String((error as Error).cause ?? error);
+    throw new Error(`cannot reach the control API at ${url}: ${why}`, { cause: error });
   }
-  const json = (await res.json().catch(() => ({}))) as { error?: { code?: string; message?: string } };
   if (!res.ok) throw new Error(`${json.error?.code ?? `HTTP ${res.status}`}: ${json.error?.message ?? res.statusText}`);
   return json;
 }
@@ -111,7 +124,8 @@ export function registerDnsFault(dns: Command): void {
   const common = (c: Command): Command =>
     c
       .option('--api <url>', 'control API (default $FAILSMALL_DNS_API or http://127.0.0.1:8053)')
-      .option('--token <token>', 'API token (default $FAILSMALL_DNS_TOKEN)');
+      .option('--token <token>', 'API token (default $FAILSMALL_DNS_TOKEN)')
+      .option('--timeout <ms>', 'give up on the control API after this many milliseconds', '10000');
 
   common(
     fault

@@ -8,12 +8,15 @@ import { Command, InvalidArgumentError } from 'commander';
 import { startFaultDnsServer } from '../chaos/index.js';
 import { isFailsmallError } from '../core/errors.js';
 import { seededRandom } from '../core/random.js';
-import { HttpDnsProvider, runRace, type EnactMode, type RaceLine } from '../plan/index.js';
+import { runRace } from '../lab/race/race.js';
+import type { RaceLine } from '../lab/race/trace.js';
+import type { RaceMode } from '../lab/race/world.js';
+import { HttpDnsProvider } from '../plan/http-provider.js';
 import { openPlanStore } from '../store/index.js';
 
 /** What `--json` prints: one object. */
 export interface RaceReport {
-  readonly mode: EnactMode;
+  readonly mode: RaceMode;
   readonly seed: number;
   readonly endpoint: string;
   /** What the DNS server answers for the endpoint at the end, sorted. */
@@ -49,7 +52,7 @@ async function askDns(server: string, name: string): Promise<{ rcode: string; ad
 
 /** Runs the race against a fault DNS server on loopback and reports it. */
 export async function raceOnLoopback(options: {
-  mode: EnactMode;
+  mode: RaceMode;
   seed: number;
   store?: string;
   removal?: 'noerror' | 'nxdomain';
@@ -57,12 +60,14 @@ export async function raceOnLoopback(options: {
 }): Promise<RaceReport> {
   const zone = 'example.com';
   const endpoint = `dynamodb.us-east-1.${zone}`;
-  const server = await startFaultDnsServer({
-    zones: [{ name: zone, records: [] }],
-    random: seededRandom(options.seed),
-  });
+  // The store first: a store that cannot open leaves nothing else started.
   const store = await openPlanStore(options.store ?? 'memory');
+  let server: Awaited<ReturnType<typeof startFaultDnsServer>> | undefined;
   try {
+    server = await startFaultDnsServer({
+      zones: [{ name: zone, records: [] }],
+      random: seededRandom(options.seed),
+    });
     const result = await runRace({
       mode: options.mode,
       seed: options.seed,
@@ -89,8 +94,7 @@ export async function raceOnLoopback(options: {
       interleaving: result.lines.map((l) => ({ at_ms: l.at, actor: l.actor, text: l.text })),
     };
   } finally {
-    await store.close();
-    await server.close();
+    await Promise.allSettled([store.close(), server?.close()]);
   }
 }
 
@@ -115,7 +119,7 @@ export function registerPlan(program: Command): Command {
     .option('--store <spec>', 'memory, sqlite:<file> or a postgres:// URL', 'memory')
     .option('--nxdomain', 'legacy clean-up deletes the name (NXDOMAIN) instead of leaving it empty')
     .option('--json', 'print one JSON object instead of the interleaving')
-    .action(async (opts: { mode: EnactMode; seed: number; store: string; nxdomain?: boolean; json?: boolean }) => {
+    .action(async (opts: { mode: RaceMode; seed: number; store: string; nxdomain?: boolean; json?: boolean }) => {
       try {
         const print = (l: RaceLine): void => {
           process.stdout.write(`${(l.at / 1000).toFixed(3).padStart(7)} s  ${l.actor.padEnd(10)} ${l.text}\n`);

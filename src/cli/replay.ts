@@ -17,6 +17,7 @@ import {
   defaultScenario,
   formatProgress,
   formatSummary,
+  loadReplayPeers,
   loadScenarioFile,
   renderReport,
   runReplay,
@@ -71,6 +72,8 @@ export function registerReplay(program: Command): Command {
           ...(speed === undefined ? {} : { speed }),
           ...(seed === undefined ? {} : { seed }),
         });
+        // Every optional package the run needs, checked at once, before anything starts.
+        await loadReplayPeers({ report: opts.report !== undefined });
         if (opts.json !== true) {
           process.stderr.write(
             `replaying "${scenario.name}" at ${scenario.speed}x (${Math.round(scenario.totalS / scenario.speed)} s); Ctrl-C stops it\n`,

@@ -8,18 +8,3 @@ export { Emitter, channel } from './events.js';
 export type { Disposable, Listener } from './events.js';
 export * as validate from './validate.js';
 export { importPeer, MISSING_PEER } from './optional-peer.js';
-export { StoreErrorCodes, JOURNAL_DECISIONS } from './store.js';
-export type {
-  PlanStore,
-  StoredPlan,
-  ActivePointer,
-  ActiveCondition,
-  SetActiveResult,
-  JournalEntry,
-  JournalInput,
-  JournalQuery,
-  JournalDecision,
-  PlanQuery,
-  PlanDeletion,
-  Json,
-} from './store.js';

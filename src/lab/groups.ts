@@ -8,9 +8,10 @@
  *   (`dependency('dynamodb').aws`): a failsmall `Resolver` with the last-known-good guard, the whole
  *   address set tried, a breaker and a timeout per attempt, retries drawn from a retry budget.
  *
- * The AWS SDK, `@smithy/node-http-handler` and cacheable-lookup are devDependencies of failsmall: they
- * are loaded here with dynamic `import()` and nowhere else in the package's runtime code, so a user
- * of `failsmall/lab` without them gets a clear error (`FS_ERR_LAB_PEER_MISSING`), and nobody else pays.
+ * The AWS SDK, `@smithy/node-http-handler` and cacheable-lookup are optional peers of failsmall: they
+ * are loaded on first use by `loadReplayPeers` (peers.ts) and nowhere else in the package's runtime
+ * code, so a user of `failsmall/lab` without them gets one clear error naming every missing package
+ * (`FS_ERR_MISSING_PEER`), and nobody else pays.
  *
  * Both groups run on real time, like any client: their retries, backoff and timeouts are not
  * compressed. What is compressed is scenario-scale: the DNS TTLs on the wire, the connection age, and
@@ -22,14 +23,13 @@
 import http from 'node:http';
 import { promises as dnsPromises } from 'node:dns';
 import { dependency } from '../client/index.js';
-import { FailsmallError, validate } from '../core/index.js';
+import { validate } from '../core/index.js';
 import type { Random } from '../core/index.js';
 import { Resolver, defaultGuardConfig } from '../dns/index.js';
 import type * as DynamoSdk from '@aws-sdk/client-dynamodb';
-import type * as SmithyHttp from '@smithy/node-http-handler';
-import type * as CacheableLookupModule from 'cacheable-lookup';
 import type { GroupFunction, RequestContext } from './load.js';
 import { tagCommand } from './sdk-tag.js';
+import { loadReplayPeers } from './peers.js';
 import type { TableService } from './table-service.js';
 
 /** The names of the groups, in display order. */
@@ -91,19 +91,7 @@ export function compressedGuard(
 
 const credentials = { accessKeyId: 'failsmall-lab', secretAccessKey: 'failsmall-lab' };
 
-async function load<T>(name: string): Promise<T> {
-  try {
-    return (await import(name)) as T;
-  } catch (error) {
-    throw new FailsmallError(
-      'FS_ERR_LAB_PEER_MISSING',
-      `The replay needs ${name} (a devDependency of failsmall): run \`npm install\` in the failsmall checkout, or \`npm install ${name}\``,
-      { cause: error, details: { package: name } },
-    );
-  }
-}
-
-// Type-only imports above are erased at build time: the modules themselves load through `load()`.
+// Type-only imports above are erased at build time: the modules themselves load through `loadReplayPeers()`.
 type DynamoModule = typeof DynamoSdk;
 type DynamoClient = InstanceType<DynamoModule['DynamoDBClient']>;
 
@@ -135,9 +123,8 @@ function requestFunction(
 /** Builds the baseline group: the SDK's defaults, resolving through cacheable-lookup. */
 export async function baselineGroup(options: GroupOptions): Promise<ClientGroup> {
   process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
-  const sdk = await load<DynamoModule>('@aws-sdk/client-dynamodb');
-  const { NodeHttpHandler } = await load<typeof SmithyHttp>('@smithy/node-http-handler');
-  const { default: CacheableLookup } = await load<typeof CacheableLookupModule>('cacheable-lookup');
+  const { sdk, smithy, CacheableLookup } = await loadReplayPeers();
+  const { NodeHttpHandler } = smithy;
   const resolver = new dnsPromises.Resolver({ timeout: 2_000, tries: 1 });
   resolver.setServers([options.dnsServer]);
   let queries = 0;
@@ -188,7 +175,7 @@ export async function baselineGroup(options: GroupOptions): Promise<ClientGroup>
 export async function failsmallGroup(options: GroupOptions): Promise<ClientGroup> {
   process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
   const guard = compressedGuard(options.speed ?? 1, options.holdDownMs);
-  const sdk = await load<DynamoModule>('@aws-sdk/client-dynamodb');
+  const { sdk } = await loadReplayPeers();
   // The resolver runs on real time (TTLs on the wire are real seconds); its connector reports every
   // connect to it (Connector finds reportReachable by feature), the evidence that keeps the set.
   const resolver = new Resolver({ upstreams: [options.dnsServer], guard, random: options.random });

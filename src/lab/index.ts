@@ -1,8 +1,10 @@
 /**
  * `failsmall/lab`: the replayed region of 2025-10-20 and its pieces: the table service (DynamoDB JSON
  * 1.0 subset on several loopback addresses), the scenario format, the open-loop load generator, the
- * timelines and summary, the HTML report, and `runReplay` that composes them. The replay's client
- * groups load the AWS SDK and cacheable-lookup (devDependencies) with dynamic imports.
+ * timelines and summary, the HTML report, the race model of the day's DNS enactors (the 2025-10-20
+ * `LegacyEnactor` beside the fenced one), and `runReplay` that composes them. The replay's client
+ * groups load the AWS SDK, @smithy/node-http-handler and cacheable-lookup (optional peers) on first
+ * use, with chart.js for the report (`loadReplayPeers`: one error naming every missing package).
  */
 export { Capacity } from './capacity.js';
 export type { CapacityOptions, CapacitySnapshot } from './capacity.js';
@@ -55,3 +57,19 @@ export type { ClientGroup, GroupName, GroupOptions } from './groups.js';
 export { runReplay } from './replay.js';
 export type { ReplayOptions, ReplayProgress, ReplayResult, ReplaySummary } from './replay.js';
 export { formatProgress, formatSummary } from './format.js';
+export { LegacyEnactor, ACTIVE_MISSING } from './race/legacy-enactor.js';
+export type { LegacyEnactorOptions } from './race/legacy-enactor.js';
+export { runWorld } from './race/world.js';
+export type { RaceMode, ScheduleOutcome, WorldOptions } from './race/world.js';
+export { InvariantMonitor } from './race/monitor.js';
+export type { MonitoredEndpoint, Violation } from './race/monitor.js';
+export { probeStuck } from './race/stuck-probe.js';
+export type { StuckProbeResult } from './race/stuck-probe.js';
+export { describeAddresses, describeDecision, RaceTrace } from './race/trace.js';
+export type { RaceLine } from './race/trace.js';
+export { runSchedule, planContents, ROLES, CRASH_ABOVE, CHOICE_MAX } from './race/schedule.js';
+export type { ScheduleOptions } from './race/schedule.js';
+export { runRace } from './race/race.js';
+export type { RaceOptions, RaceTiming } from './race/race.js';
+export { loadReplayPeers, GROUP_PEERS, REPORT_PEER } from './peers.js';
+export type { GroupPeers } from './peers.js';

@@ -1,6 +1,6 @@
 /**
  * The replay of 2025-10-20, composed: the region on loopback ({@link startRegion}), the planner and
- * three enactors racing in legacy mode on the endpoint's record (plan's `runRace`) and in safe mode on
+ * three enactors racing in legacy mode on the endpoint's record (the lab's `runRace`) and in safe mode on
  * a twin record, the manual restore, the resolvers' cached empty answers until they expire, and the
  * two client groups ({@link baselineGroup}, {@link failsmallGroup}) under the same open-loop load.
  * Returns the summary (the JSON the CLI prints) and the data of the HTML report.
@@ -9,8 +9,9 @@
  */
 import { FailsmallError, ScaledClock, seededRandom, systemClock } from '../core/index.js';
 import type { Cancel } from '../core/index.js';
-import { HttpDnsProvider, runRace } from '../plan/index.js';
-import type { RaceOptions } from '../plan/index.js';
+import { HttpDnsProvider } from '../plan/index.js';
+import { loadReplayPeers } from './peers.js';
+import { runRace, type RaceOptions } from './race/race.js';
 import { baselineGroup, failsmallGroup, groupNames } from './groups.js';
 import type { ClientGroup, GroupName } from './groups.js';
 import { runLoad } from './load.js';
@@ -163,6 +164,8 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayResult> {
   let outcomes: Outcome[] | undefined;
 
   try {
+    // Every optional package first, all at once: a missing one fails before anything starts.
+    await loadReplayPeers();
     region = await startRegion(scenario, { scenarioClock, random: seededRandom(scenario.seed + 1) });
     const r = region;
     options.onRegion?.(r);
@@ -175,7 +178,8 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayResult> {
       speed: scenario.speed,
       holdDownMs: Number.isFinite(holdDownS) ? (holdDownS / scenario.speed) * 1000 : Infinity,
     };
-    groups.push(await baselineGroup(groupOptions), await failsmallGroup(groupOptions));
+    groups.push(await baselineGroup(groupOptions)); // one at a time: a group that fails leaves the other closable
+    groups.push(await failsmallGroup(groupOptions));
     event(
       `region up: ${r.endpoint} -> ${scenario.region.addresses.join(', ')} (port ${r.table.port}), DNS ${r.dns.dnsServer}, TTL ${formatDuration(scenario.region.ttlS)} = ${r.ttl} s on the wire`,
     );

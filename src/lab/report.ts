@@ -7,7 +7,7 @@
  * @see https://www.chartjs.org/docs/latest/
  */
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { resolveChartJs } from './peers.js';
 import { dirname, join } from 'node:path';
 import { FailsmallError } from '../core/index.js';
 import { effectiveTtlS, formatDuration, realDurationMs, wireTtl } from './scenario.js';
@@ -44,7 +44,7 @@ let chartJsSource: string | undefined;
 export function chartJs(): string {
   if (chartJsSource !== undefined) return chartJsSource;
   try {
-    const main = createRequire(import.meta.url).resolve('chart.js'); // …/chart.js/dist/chart.cjs
+    const main = resolveChartJs(); // …/chart.js/dist/chart.cjs
     chartJsSource = readFileSync(join(dirname(main), 'chart.umd.js'), 'utf8');
   } catch (error) {
     throw new FailsmallError(

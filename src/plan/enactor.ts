@@ -3,30 +3,22 @@
  * then cleans up old plans. Several enactors run side by side, fully independent (one per
  * Availability Zone in the system this reproduces).
  *
- * Two modes share the code path so the difference is exactly the fences:
- *
- * - `legacy` reproduces the DNS Enactor of 2025-10-20: a one-time freshness check when it picks a plan
- *   up, an unconditional write at apply time (however long ago that check was), then a clean-up that
- *   deletes every plan more than `keep` generations older than the one it just applied, the active
- *   one included, together with the records of the active one. Apply replaces the current plan, so it
- *   reads that plan first: once clean-up has deleted it, every later apply fails
- *   (`FS_ERR_PLAN_ACTIVE_MISSING`), the stuck state that needed manual repair.
- * - `safe` fences every write: the provider holds the applied generation in a TXT record written in the
- *   same atomic batch as the records, and a write is a compare-and-set on the zone's version that
- *   happens only if the plan is newer than that generation at that moment. A lagging enactor sees a
- *   newer plan or a newer fence and drops its work. Guards refuse a plan that empties the record set
- *   or removes more than `maxRemovedShare` of the capacity at once unless it is forced, and escalate.
- *   Clean-up never deletes the active plan, the `keep` plans before it, nor the last known-good one.
+ * Every write is fenced: the provider holds the applied generation in a TXT record written in the
+ * same atomic batch as the records, and a write is a compare-and-set on the zone's version that happens
+ * only if the plan is newer than that generation at that moment. A lagging enactor sees a newer plan or
+ * a newer fence and drops its work. Guards refuse a plan that empties the record set or removes more
+ * than `maxRemovedShare` of the capacity at once unless it is forced, and escalate. Clean-up never
+ * deletes the active plan, the `keep` plans before it, nor the last known-good one.
  *
  * Every decision is journaled in the store: who, which generation, what, why.
  */
 import { systemClock, type Clock } from '../core/clock.js';
 import { FailsmallError, isFailsmallError } from '../core/errors.js';
 import { channel, Emitter } from '../core/events.js';
-import type { Json, JournalDecision, JournalInput, PlanStore } from '../core/store.js';
-import { nonNegativeInteger, oneOf, positiveInteger, ratio } from '../core/validate.js';
-import { checkPlanBody, fenceName, fenceValue, guard, readAddresses, readFence, toRecordSet } from './plan-body.js';
-import type { DnsProvider, EnactMode, Plan, PlanBody, ProviderChange, ZoneSnapshot } from './types.js';
+import type { Json, JournalDecision, JournalInput, PlanStore } from './store.js';
+import { invalid, nonNegativeInteger, positiveInteger, ratio } from '../core/validate.js';
+import { checkPlanBody, guard, planChanges, readAddresses, readFence } from './plan-body.js';
+import type { DnsProvider, Plan, PlanBody, ZoneSnapshot } from './types.js';
 
 /**
  * A preemption point: awaited before every effect (a read or write of the store or the provider). In
@@ -45,8 +37,6 @@ export interface GateInfo {
 export interface EnactorOptions {
   /** Its name in the journal, e.g. `enactor-az1`. */
   readonly name: string;
-  /** `legacy` (the 2025-10-20 behaviour) or `safe` (fenced), default `safe`. */
-  readonly mode?: EnactMode;
   readonly store: PlanStore;
   readonly provider: DnsProvider;
   /** The targets it enacts (`<name>/<type>`, see `targetOf`). */
@@ -54,8 +44,8 @@ export interface EnactorOptions {
   /** Default {@link systemClock}. */
   readonly clock?: Clock;
   /**
-   * K: clean-up deletes plans more than `keep` generations older than the active one (safe) or than
-   * the one just applied (legacy). Default 10: enough history to roll back several steps.
+   * K: clean-up deletes plans more than `keep` generations older than the active one (never the active
+   * one nor the last known-good one). Default 10: enough history to roll back several steps.
    */
   readonly keep?: number;
   /**
@@ -65,12 +55,6 @@ export interface EnactorOptions {
   readonly maxRemovedShare?: number;
   /** Attempts per plan when the provider conflicts or fails, default 3 (AWS: "retries the endpoint"). */
   readonly maxAttempts?: number;
-  /**
-   * How legacy clean-up removes the records of the active plan it deletes: `noerror` writes an empty
-   * record set (NOERROR, no answer), `nxdomain` deletes it. Default `noerror`. Write-ups of 2025-10-20
-   * disagree which resolvers saw.
-   */
-  readonly removal?: 'noerror' | 'nxdomain';
   /** The scheduler's preemption point, default none. */
   readonly gate?: Gate;
 }
@@ -98,11 +82,23 @@ export type EnactorEvent =
       readonly at: number;
     };
 
+const OPTION_KEYS = new Set([
+  'name',
+  'store',
+  'provider',
+  'targets',
+  'clock',
+  'keep',
+  'maxRemovedShare',
+  'maxAttempts',
+  'gate',
+]);
+
 const decisionChannel = channel('plan', 'decision');
 const escalationChannel = channel('plan', 'escalation');
 
 /**
- * Applies plans to a provider, in `legacy` or `safe` mode (see the file comment).
+ * Applies plans to a provider, fenced and guarded (see the file comment).
  *
  * @example
  * const enactor = new Enactor({ name: 'enactor-az1', store, provider, targets: ['api.example.com/A'] });
@@ -113,7 +109,6 @@ const escalationChannel = channel('plan', 'escalation');
  */
 export class Enactor {
   readonly name: string;
-  readonly mode: EnactMode;
   /** Decisions and escalations. */
   readonly events = new Emitter<EnactorEvent>();
   readonly #store: PlanStore;
@@ -123,7 +118,6 @@ export class Enactor {
   readonly #keep: number;
   readonly #maxRemovedShare: number;
   readonly #maxAttempts: number;
-  readonly #removal: 'noerror' | 'nxdomain';
   readonly #gate: Gate | undefined;
   /** Per target, the newest generation this enactor has dealt with. */
   readonly #seen = new Map<string, number>();
@@ -136,6 +130,10 @@ export class Enactor {
   };
 
   constructor(options: EnactorOptions) {
+    for (const key of Object.keys(options ?? {})) {
+      if (!OPTION_KEYS.has(key))
+        invalid(key, 'absent: Enactor has no such option', (options as unknown as Record<string, unknown>)[key]);
+    }
     if (typeof options.name !== 'string' || options.name === '') {
       throw new FailsmallError(
         'FS_ERR_INVALID_ARGUMENT',
@@ -146,7 +144,6 @@ export class Enactor {
       );
     }
     this.name = options.name;
-    this.mode = oneOf('mode', options.mode ?? 'safe', ['legacy', 'safe']);
     this.#store = options.store;
     this.#provider = options.provider;
     if (!Array.isArray(options.targets)) {
@@ -159,7 +156,6 @@ export class Enactor {
     this.#keep = nonNegativeInteger('keep', options.keep ?? 10);
     this.#maxRemovedShare = ratio('maxRemovedShare', options.maxRemovedShare ?? 0.5);
     this.#maxAttempts = positiveInteger('maxAttempts', options.maxAttempts ?? 3);
-    this.#removal = oneOf('removal', options.removal ?? 'noerror', ['noerror', 'nxdomain']);
     this.#gate = options.gate;
   }
 
@@ -196,97 +192,16 @@ export class Enactor {
       return this.#count({ target, generation: 0, outcome: 'idle', reason: 'nothing-new' });
     }
     this.#seen.set(target, plan.generation);
-    return this.mode === 'legacy' ? this.#enactLegacy(plan) : this.apply(plan);
+    return this.apply(plan);
   }
-
-  // ---------------------------------------------------------------- legacy: the 2025-10-20 enactor
-
-  async #enactLegacy(plan: Plan): Promise<EnactOutcome> {
-    const { target, generation } = plan;
-    // The one-time freshness check, made when the plan is picked up and never again.
-    const active = await this.#store.getActive(target);
-    if (active !== undefined && generation <= active.generation) {
-      await this.#journal(target, generation, 'dropped', 'not-newer', { active: active.generation });
-      return this.#count({ target, generation, outcome: 'dropped', reason: 'not-newer' });
-    }
-    for (let attempt = 1; ; attempt++) {
-      await this.#gate?.('apply', { target, generation });
-      try {
-        await this.#legacyWrite(plan);
-        break;
-      } catch (error) {
-        const reason = isFailsmallError(error, 'FS_ERR_PLAN_ACTIVE_MISSING') ? 'active-plan-missing' : 'provider-error';
-        if (attempt >= this.#maxAttempts) {
-          await this.#journal(target, generation, 'failed', reason, { attempts: attempt, error: String(error) });
-          return this.#count({ target, generation, outcome: 'failed', reason });
-        }
-      }
-    }
-    await this.#gate?.('commit', { target, generation });
-    await this.#store.setActive(target, { generation, at: this.#clock.now(), by: this.name });
-    await this.#journal(target, generation, 'applied', 'legacy-unfenced');
-    await this.#cleanupLegacy(target, generation);
-    return this.#count({ target, generation, outcome: 'applied', reason: 'ok' });
-  }
-
-  /** Replaces the current plan with `plan`: reads the current one (it must exist), writes unconditionally. */
-  async #legacyWrite(plan: Plan): Promise<void> {
-    const active = await this.#store.getActive(plan.target);
-    if (active !== undefined && (await this.#store.getPlan(plan.target, active.generation)) === undefined) {
-      throw new FailsmallError(
-        'FS_ERR_PLAN_ACTIVE_MISSING',
-        `The active plan ${active.generation} of ${plan.target} no longer exists: cannot replace it`,
-        { details: { target: plan.target, active: active.generation } },
-      );
-    }
-    await this.#provider.change(plan.body.zone, {
-      changes: this.#planChanges(plan.body, plan.generation),
-      comment: `${this.name}: ${plan.target} generation ${plan.generation} (legacy)`,
-    });
-  }
-
-  async #cleanupLegacy(target: string, applied: number): Promise<void> {
-    const below = applied - this.#keep;
-    await this.#gate?.('cleanup', { target, generation: applied });
-    const old = await this.#store.listPlans(target, { below });
-    if (old.length === 0) return;
-    await this.#gate?.('delete', { target, generation: applied });
-    const active = await this.#store.getActive(target);
-    // "Plans significantly older than the one just applied", whatever is active now.
-    const deleted = await this.#store.deletePlans(target, { below });
-    if (deleted.length === 0) return;
-    await this.#journal(target, applied, 'deleted', 'cleanup', { generations: deleted });
-    if (active !== undefined && deleted.includes(active.generation)) {
-      // The active plan's records go with it: the record set is left with no address.
-      const gone = old.find((p) => p.generation === active.generation) as Plan | undefined;
-      if (gone === undefined) return;
-      const set = toRecordSet(gone.body);
-      await this.#provider.change(gone.body.zone, {
-        changes: [
-          this.#removal === 'noerror'
-            ? { action: 'UPSERT', recordSet: { ...set, records: [] } }
-            : { action: 'DELETE', recordSet: set },
-        ],
-        comment: `${this.name}: clean-up deleted active plan ${active.generation} of ${target}`,
-      });
-      await this.#journal(target, active.generation, 'deleted', 'cleanup-deleted-active', { removal: this.#removal });
-    }
-  }
-
-  // ---------------------------------------------------------------- safe: fenced
 
   /**
-   * Applies `plan` now. Safe mode: only if it is the newest plan and newer than the generation the
-   * provider holds, by a compare-and-set on the zone's version; guarded unless `force` (or the plan
-   * says `force`). Legacy mode: the unfenced write. Retries a conflict up to `maxAttempts` times,
-   * deciding again after each re-read.
+   * Applies `plan` now, only if it is the newest plan and newer than the generation the provider
+   * holds, by a compare-and-set on the zone's version; guarded unless `force` (or the plan says
+   * `force`). Retries a conflict up to `maxAttempts` times, deciding again after each re-read.
    */
   async apply(plan: Plan, options: { force?: boolean } = {}): Promise<EnactOutcome> {
     const { target, generation } = plan;
-    if (this.mode === 'legacy') {
-      this.#seen.set(target, Math.max(generation, this.#seen.get(target) ?? 0));
-      return this.#enactLegacy(plan);
-    }
     const body = plan.body;
     let version: number;
     for (let attempt = 1; ; attempt++) {
@@ -334,7 +249,7 @@ export class Enactor {
       try {
         ({ version } = await this.#provider.change(body.zone, {
           expectedVersion: zone.version,
-          changes: this.#planChanges(body, generation),
+          changes: planChanges(body, generation),
           comment: `${this.name}: ${target} generation ${generation} over ${fence} (fenced)`,
         }));
         break;
@@ -436,17 +351,6 @@ export class Enactor {
 
   // ---------------------------------------------------------------- shared
 
-  /** The batch that writes a plan: the record set and, in the same atomic batch, the fence record. */
-  #planChanges(body: PlanBody, generation: number): ProviderChange[] {
-    return [
-      { action: 'UPSERT', recordSet: toRecordSet(body) },
-      {
-        action: 'UPSERT',
-        recordSet: { name: fenceName(body), type: 'TXT', ttl: body.ttl, records: [{ value: fenceValue(generation) }] },
-      },
-    ];
-  }
-
   #entry(target: string, generation: number, decision: JournalDecision, reason: string, details?: Json): JournalInput {
     return details === undefined
       ? { target, generation, actor: this.name, decision, reason, at: this.#clock.now() }
@@ -471,11 +375,10 @@ export class Enactor {
     return outcome;
   }
 
-  /** Plain JSON for metrics: mode, targets, outcome counts and the newest generation seen per target. */
+  /** Plain JSON for metrics: name, targets, outcome counts and the newest generation seen per target. */
   snapshot(): Record<string, unknown> {
     return {
       name: this.name,
-      mode: this.mode,
       targets: this.#targets.length,
       outcomes: { ...this.#counts },
       seen: Object.fromEntries(this.#seen),

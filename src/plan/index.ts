@@ -13,6 +13,7 @@ export {
   capacity,
   removedShare,
   guard,
+  planChanges,
   sameAddresses,
 } from './plan-body.js';
 export type { GuardVerdict } from './plan-body.js';
@@ -31,29 +32,9 @@ export type {
   ScheduleStep,
   SchedulerOptions,
 } from './scheduler.js';
-export {
-  runRace,
-  runSchedule,
-  runWorld,
-  planContents,
-  describeDecision,
-  ROLES,
-  CRASH_ABOVE,
-  CHOICE_MAX,
-} from './race.js';
-export type {
-  RaceLine,
-  RaceOptions,
-  RaceTiming,
-  ScheduleOptions,
-  ScheduleOutcome,
-  Violation,
-  WorldOptions,
-} from './race.js';
 export { PlanErrorCodes } from './types.js';
 export type {
   DnsProvider,
-  EnactMode,
   Plan,
   PlanBody,
   ProviderChange,
@@ -62,3 +43,18 @@ export type {
   WeightedAddress,
   ZoneSnapshot,
 } from './types.js';
+export { StoreErrorCodes, JOURNAL_DECISIONS } from './store.js';
+export type {
+  PlanStore,
+  StoredPlan,
+  ActivePointer,
+  ActiveCondition,
+  SetActiveResult,
+  JournalEntry,
+  JournalInput,
+  JournalQuery,
+  JournalDecision,
+  PlanQuery,
+  PlanDeletion,
+  Json,
+} from './store.js';

@@ -22,7 +22,7 @@ import {
   type PlanStore,
   type SetActiveResult,
   type StoredPlan,
-} from '../core/store.js';
+} from './store.js';
 import { finiteNumber, positiveInteger } from '../core/validate.js';
 
 interface TargetState {

@@ -6,7 +6,7 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { FailsmallError } from '../core/errors.js';
 import { hostnameOrUndefined } from '../dns/hostname.js';
-import type { PlanBody, ProviderRecordSet, WeightedAddress } from './types.js';
+import type { PlanBody, ProviderChange, ProviderRecordSet, WeightedAddress } from './types.js';
 
 /**
  * Lower-case, no trailing dot; `undefined` when it is not a host name. The resolver's rule
@@ -137,6 +137,20 @@ export function toRecordSet(body: PlanBody): ProviderRecordSet {
     ttl: body.ttl,
     records: body.records.map((r) => ({ value: r.address, weight: r.weight })),
   };
+}
+
+/**
+ * The batch that writes a plan: its record set and, in the same atomic batch, the fence record that
+ * carries its generation ({@link fenceName}, {@link fenceValue}).
+ */
+export function planChanges(body: PlanBody, generation: number): ProviderChange[] {
+  return [
+    { action: 'UPSERT', recordSet: toRecordSet(body) },
+    {
+      action: 'UPSERT',
+      recordSet: { name: fenceName(body), type: 'TXT', ttl: body.ttl, records: [{ value: fenceValue(generation) }] },
+    },
+  ];
 }
 
 /** Capacity: the sum of weights. A set with every weight 0 serves nothing in a weighted answer. */

@@ -5,7 +5,7 @@
  */
 import { systemClock, type Clock } from '../core/clock.js';
 import { Emitter } from '../core/events.js';
-import type { PlanStore } from '../core/store.js';
+import type { PlanStore } from './store.js';
 import { checkPlanBody, targetOf } from './plan-body.js';
 import type { Plan, PlanBody } from './types.js';
 

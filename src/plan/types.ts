@@ -3,7 +3,7 @@
  * DNS provider an enactor writes to, and the error codes of this module.
  */
 import type { ErrorCode } from '../core/errors.js';
-import type { StoredPlan } from '../core/store.js';
+import type { StoredPlan } from './store.js';
 
 /** One address of a record set with its Route 53-style weight (an integer 0..255; 0 is never served). */
 export type WeightedAddress = {
@@ -27,17 +27,14 @@ export type PlanBody = {
   /** The addresses with their weights (at most 100). */
   readonly records: readonly WeightedAddress[];
   /**
-   * An operator approved this plan past the guards (empty record set, velocity): safe-mode enactors
-   * apply it anyway, still fenced. Default false.
+   * An operator approved this plan past the guards (empty record set, velocity): enactors apply it
+   * anyway, still fenced. Default false.
    */
   readonly force?: boolean;
 };
 
 /** A plan: immutable, numbered by generation per target. */
 export type Plan = StoredPlan<PlanBody>;
-
-/** How an enactor behaves: `legacy` reproduces 2025-10-20, `safe` is fenced. */
-export type EnactMode = 'legacy' | 'safe';
 
 /** A record set as a provider holds it (the fault DNS server's and Route 53's shape). */
 export interface ProviderRecordSet {
@@ -99,8 +96,6 @@ export const PlanErrorCodes = {
   VERSION_CONFLICT: 'FS_ERR_PLAN_VERSION_CONFLICT',
   /** The provider failed or answered something unexpected. */
   PROVIDER: 'FS_ERR_PLAN_PROVIDER',
-  /** Legacy mode: the active pointer names a plan that no longer exists (the 2025-10-20 stuck state). */
-  ACTIVE_MISSING: 'FS_ERR_PLAN_ACTIVE_MISSING',
   /** Rollback found no earlier applied plan still stored. */
   NO_KNOWN_GOOD: 'FS_ERR_PLAN_NO_KNOWN_GOOD',
   /** The deterministic scheduler ran past its step limit (a livelock in the model). */

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { MemoryPlanStore } from '../plan/memory-store.js';
-import { registerStoreContract } from './contract.js';
+import { registerStoreContract } from '../test-support/plan-store-contract.js';
 import { POSTGRES_SKIP_REASON, postgresFromEnv } from './pg-env.js';
 import { PostgresPlanStore } from './postgres-store.js';
 import { SqlitePlanStore } from './sqlite-store.js';
@@ -21,9 +21,9 @@ let lastFile = '';
 registerStoreContract('sqlite', {
   open: async () => {
     lastFile = join(dir, `plans-${++files}.db`);
-    return new SqlitePlanStore({ path: lastFile });
+    return SqlitePlanStore.open({ path: lastFile });
   },
-  openPeer: async () => new SqlitePlanStore({ path: lastFile }),
+  openPeer: () => SqlitePlanStore.open({ path: lastFile }),
   cleanup: async () => rmSync(dir, { recursive: true, force: true }),
 });
 

@@ -4,7 +4,7 @@ export { PostgresPlanStore } from './postgres-store.js';
 export type { PostgresPlanStoreOptions } from './postgres-store.js';
 export { openPlanStore } from './open.js';
 export { postgresFromEnv, POSTGRES_SKIP_REASON } from './pg-env.js';
-export { StoreErrorCodes } from '../core/store.js';
+export { StoreErrorCodes, JOURNAL_DECISIONS } from '../plan/store.js';
 export type {
   PlanStore,
   StoredPlan,
@@ -18,4 +18,4 @@ export type {
   PlanQuery,
   PlanDeletion,
   Json,
-} from '../core/store.js';
+} from '../plan/store.js';

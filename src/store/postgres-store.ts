@@ -2,10 +2,12 @@
  * The {@link PlanStore} for a fleet: PostgreSQL (pg), for enactors on several hosts. Every operation
  * is a single SQL statement (or one transaction), so it is atomic without locks held across calls:
  * the generation counter is a row updated in the same statement that inserts the plan, and the
- * active pointer's compare-and-set is a conditional `INSERT … ON CONFLICT … WHERE`.
+ * active pointer's compare-and-set is a conditional `INSERT … ON CONFLICT … WHERE`. The driver is an
+ * optional peer dependency, loaded by {@link PostgresPlanStore.open} on first use (`npm install pg`).
  */
-import pg from 'pg';
+import type pg from 'pg';
 import { FailsmallError, isFailsmallError } from '../core/errors.js';
+import { importPeer } from '../core/optional-peer.js';
 import {
   checkActiveWrite,
   checkJournalInput,
@@ -25,7 +27,7 @@ import {
   type PlanStore,
   type SetActiveResult,
   type StoredPlan,
-} from '../core/store.js';
+} from '../plan/store.js';
 import { finiteNumber, positiveInteger } from '../core/validate.js';
 import { activeFromRow, entryFromRow, planFromRow, type ActiveRow, type JournalRow, type PlanRow } from './rows.js';
 
@@ -39,6 +41,11 @@ export interface PostgresPlanStoreOptions {
   readonly schema?: string;
   /** Connections in the pool, default 4: enactors make one call at a time. */
   readonly max?: number;
+  /**
+   * How long opening a connection may take, in milliseconds, default 10 s: an unreachable server fails
+   * `open()` with `FS_ERR_STORE_BACKEND` instead of waiting forever (pg's own default).
+   */
+  readonly connectTimeoutMs?: number;
 }
 
 const keep = (json: Json): Json => json; // JSONB arrives parsed
@@ -73,7 +80,11 @@ export class PostgresPlanStore implements PlanStore {
     };
   }
 
-  /** Connects, creates the schema and tables if missing, and returns the store. */
+  /**
+   * Loads pg (first call only; `FS_ERR_MISSING_PEER` naming it when it is not installed), connects,
+   * creates the schema and tables if missing, and returns the store. Rejects with
+   * `FS_ERR_STORE_BACKEND` when the server cannot be reached within `connectTimeoutMs`.
+   */
   static async open(options: PostgresPlanStoreOptions = {}): Promise<PostgresPlanStore> {
     const schema = options.schema ?? 'public';
     if (typeof schema !== 'string' || !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
@@ -86,11 +97,13 @@ export class PostgresPlanStore implements PlanStore {
       );
     }
     const max = positiveInteger('max', options.max ?? 4);
+    const connectionTimeoutMillis = positiveInteger('connectTimeoutMs', options.connectTimeoutMs ?? 10_000);
     const pool =
       options.pool ??
-      new pg.Pool({
+      new (await importPeer<{ default: typeof pg }>('pg', 'the PostgreSQL plan store')).default.Pool({
         ...(options.connectionString === undefined ? {} : { connectionString: options.connectionString }),
         max,
+        connectionTimeoutMillis,
       });
     if (options.pool === undefined) pool.on('error', () => undefined); // an idle client died: the next query reconnects
     const store = new PostgresPlanStore(pool, options.pool === undefined, schema);

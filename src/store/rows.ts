@@ -4,7 +4,7 @@
  * `BIGINT` columns, so every numeric column goes through `Number`; JSON columns are decoded by the
  * store (SQLite keeps text, PostgreSQL `JSONB` arrives parsed).
  */
-import type { ActivePointer, Json, JournalEntry, StoredPlan } from '../core/store.js';
+import type { ActivePointer, Json, JournalEntry, StoredPlan } from '../plan/store.js';
 
 /** A row of `failsmall_plans`; `B` is how the body column arrives. */
 export interface PlanRow<B> {

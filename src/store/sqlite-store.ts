@@ -1,10 +1,12 @@
 /**
  * The default durable {@link PlanStore}: an embedded SQLite database (better-sqlite3) in WAL mode, so
  * several enactor processes on one host can share one file. Every operation is one immediate
- * transaction, hence atomic across processes.
+ * transaction, hence atomic across processes. The driver is an optional peer dependency, loaded by
+ * {@link SqlitePlanStore.open} on first use (`npm install better-sqlite3`).
  */
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { FailsmallError, isFailsmallError } from '../core/errors.js';
+import { importPeer } from '../core/optional-peer.js';
 import {
   checkActiveWrite,
   checkJournalInput,
@@ -24,11 +26,11 @@ import {
   type PlanStore,
   type SetActiveResult,
   type StoredPlan,
-} from '../core/store.js';
+} from '../plan/store.js';
 import { finiteNumber, nonNegativeNumber, positiveInteger } from '../core/validate.js';
 import { activeFromRow, entryFromRow, planFromRow, type ActiveRow, type JournalRow, type PlanRow } from './rows.js';
 
-/** Options of {@link SqlitePlanStore}. */
+/** Options of {@link SqlitePlanStore.open}. */
 export interface SqlitePlanStoreOptions {
   /** The database file (created if missing), or `:memory:`. */
   readonly path: string;
@@ -64,11 +66,21 @@ const toPlan = (row: PlanRow<string>): StoredPlan => planFromRow(row, (body) => 
 const toEntry = (row: JournalRow<string>): JournalEntry =>
   entryFromRow(row, (details) => parse(details, 'journal entry'));
 
+function checkPath(options: SqlitePlanStoreOptions): void {
+  if (typeof options?.path !== 'string' || options.path === '') {
+    throw new FailsmallError(
+      'FS_ERR_INVALID_ARGUMENT',
+      `Expected \`path\` to be a file path, got ${JSON.stringify(options?.path)}`,
+      { details: { option: 'path' } },
+    );
+  }
+}
+
 /**
  * Plans, active pointers and the journal in one SQLite file.
  *
  * @example
- * const store = new SqlitePlanStore({ path: '/var/lib/failsmall/plans.db' });
+ * const store = await SqlitePlanStore.open({ path: '/var/lib/failsmall/plans.db' });
  * const enactor = new Enactor({ name: 'enactor-az1', store, provider, targets });
  * @see https://www.sqlite.org/wal.html
  */
@@ -78,31 +90,29 @@ export class SqlitePlanStore implements PlanStore {
   readonly #db: Database.Database;
   #closed = false;
 
-  constructor(options: SqlitePlanStoreOptions) {
-    if (typeof options?.path !== 'string' || options.path === '') {
-      throw new FailsmallError(
-        'FS_ERR_INVALID_ARGUMENT',
-        `Expected \`path\` to be a file path, got ${JSON.stringify(options?.path)}`,
-        {
-          details: { option: 'path' },
-        },
-      );
-    }
+  /**
+   * Loads better-sqlite3 (first call only; `FS_ERR_MISSING_PEER` naming it when it is not installed),
+   * opens or creates the database file in WAL mode with its tables, and returns the store. Rejects
+   * with `FS_ERR_STORE_BACKEND` when the file cannot be opened (a missing directory, no permission).
+   */
+  static async open(options: SqlitePlanStoreOptions): Promise<SqlitePlanStore> {
+    checkPath(options);
     const busy = nonNegativeNumber('busyTimeoutMs', options.busyTimeoutMs ?? 5_000);
-    this.path = options.path;
+    const driver = await importPeer<{ default: typeof Database }>('better-sqlite3', 'the SQLite plan store');
+    return new SqlitePlanStore(driver.default, options.path, busy);
+  }
+
+  private constructor(Driver: typeof Database, path: string, busyTimeoutMs: number) {
+    this.path = path;
     try {
-      this.#db = new Database(options.path, { timeout: busy });
+      this.#db = new Driver(path, { timeout: busyTimeoutMs });
       this.#db.pragma('journal_mode = WAL');
       this.#db.pragma('synchronous = NORMAL');
       this.#db.exec(SCHEMA);
     } catch (cause) {
-      throw new FailsmallError(
-        'FS_ERR_STORE_BACKEND',
-        `Cannot open the SQLite store at ${options.path}: ${String(cause)}`,
-        {
-          cause,
-        },
-      );
+      throw new FailsmallError('FS_ERR_STORE_BACKEND', `Cannot open the SQLite store at ${path}: ${String(cause)}`, {
+        cause,
+      });
     }
   }
 

@@ -1,9 +1,9 @@
 /**
  * The store contract: durable state for plans, the active pointer of each target and the journal of
- * decisions. The plan layer depends only on this interface; the implementations live in
- * `failsmall/plan` (in memory, for tests and the model) and `failsmall/store` (embedded SQLite by
- * default, PostgreSQL when enactors run on several hosts). One contract test suite runs against all
- * of them.
+ * decisions. It lives with plan enactment, its only user: the planner and the enactor depend only on
+ * this interface. The implementations live in `failsmall/plan` (in memory, for tests and models) and
+ * `failsmall/store` (embedded SQLite by default, PostgreSQL when enactors run on several hosts), which
+ * re-exports this contract. One contract test suite runs against all of them.
  *
  * Every write that must not race is a single atomic operation of the store: allocating a generation
  * together with inserting the plan ({@link PlanStore.createPlan}), a compare-and-set of the active
@@ -11,8 +11,8 @@
  * ({@link PlanStore.deletePlans}). No operation needs a transaction spanning several calls, which is
  * what keeps the contract small enough for any database.
  */
-import type { ErrorCode } from './errors.js';
-import { finiteNumber, invalid, nonNegativeInteger, oneOf, positiveInteger } from './validate.js';
+import type { ErrorCode } from '../core/errors.js';
+import { finiteNumber, invalid, nonNegativeInteger, oneOf, positiveInteger } from '../core/validate.js';
 
 /** A JSON value: what a store keeps as a plan body or journal details. */
 export type Json = null | boolean | number | string | readonly Json[] | { readonly [key: string]: Json };
@@ -43,8 +43,7 @@ export interface ActivePointer {
 }
 
 /**
- * The condition of {@link PlanStore.setActive}. Without one the write is unconditional (the legacy
- * behaviour).
+ * The condition of {@link PlanStore.setActive}. Without one the write is unconditional.
  */
 export type ActiveCondition =
   /** Succeeds only if the current pointer's generation equals this one (`null`: no pointer yet). */

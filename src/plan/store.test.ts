@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isFailsmallError } from './errors.js';
+import { isFailsmallError } from '../core/errors.js';
 import { checkJournalQuery, checkPlanDeletion, checkPlanQuery } from './store.js';
 
 const invalidArgument = (error: unknown): boolean => isFailsmallError(error, 'FS_ERR_INVALID_ARGUMENT');

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MemoryDnsProvider } from './memory-provider.js';
-import { runRace, runSchedule } from './race.js';
+import { MemoryDnsProvider } from '../../plan/memory-provider.js';
+import { runRace } from './race.js';
+import { runSchedule } from './schedule.js';
 
 const provider = (): MemoryDnsProvider => new MemoryDnsProvider({ zones: [{ name: 'example.com' }] });
 

@@ -1,12 +1,11 @@
 /**
- * Test support, run in a worker thread by race.property.test.ts: explores schedules with fast-check
+ * Test support, run in a worker thread by schedule.property.test.ts: explores schedules with fast-check
  * outside the test runner, whose per-promise bookkeeping makes this promise-heavy model about three
  * times slower. Never imported by the library (and not shipped: `*.test.*`).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-// eslint-disable-next-line no-restricted-imports -- test support only: fast-check is a dev dependency
 import fc from 'fast-check';
-import { CHOICE_MAX, runSchedule } from './race.js';
+import { CHOICE_MAX, runSchedule } from './schedule.js';
 
 /** What the worker is asked. */
 export interface ExploreRequest {

@@ -1,14 +1,19 @@
 /**
  * The one contract test suite every {@link PlanStore} passes: memory, SQLite and PostgreSQL register it
- * with their own factory (contract.test.ts). It imports `node:test`, so it is kept out of the
- * `failsmall/store` entry point; a new backend registers it the same way in its own test file.
+ * with their own factory (store/contract.test.ts). It imports `node:test`, so it lives in test support,
+ * which is not shipped; a new backend registers it the same way in its own test file. It knows only
+ * the production, fenced {@link Enactor}: the 2025-10-20 race against each SQL store is run by the
+ * lab's tests (lab/race/race-store.test.ts).
  */
 import assert from 'node:assert/strict';
 import { after, describe, it as test } from 'node:test';
+import { VirtualClock } from '../core/clock.js';
 import { isFailsmallError } from '../core/errors.js';
-import type { PlanStore } from '../core/store.js';
+import { Enactor } from '../plan/enactor.js';
 import { MemoryDnsProvider } from '../plan/memory-provider.js';
-import { runRace } from '../plan/race.js';
+import { readAddresses, readFence } from '../plan/plan-body.js';
+import { Planner } from '../plan/planner.js';
+import type { PlanStore } from '../plan/store.js';
 
 /** How a suite gets stores. */
 export interface StoreFactory {
@@ -31,7 +36,7 @@ const code = (c: string) => (e: unknown) => isFailsmallError(e, c as `FS_ERR_${s
  * reported as skipped with that reason (a database that is not available), never failed.
  *
  * @example
- * registerStoreContract('sqlite', { open: async () => new SqlitePlanStore({ path: tmpFile() }) });
+ * registerStoreContract('sqlite', { open: () => SqlitePlanStore.open({ path: tmpFile() }) });
  */
 export function registerStoreContract(name: string, factory: StoreFactory, options: { skip?: string } = {}): void {
   describe(`PlanStore contract: ${name}`, () => {
@@ -206,15 +211,58 @@ export function registerStoreContract(name: string, factory: StoreFactory, optio
       await assert.rejects(store.createPlan('t/A', {}, meta()), code('FS_ERR_STORE_CLOSED'));
     });
 
-    it('carries the race: legacy empties and sticks, safe holds', async () => {
-      for (const mode of ['legacy', 'safe'] as const) {
-        const store = await open();
-        const provider = new MemoryDnsProvider({ zones: [{ name: 'example.com' }] });
-        const result = await runRace({ mode, provider, store });
-        assert.deepEqual([result.emptied, result.stuck], mode === 'legacy' ? [true, true] : [false, false], mode);
-        const journal = await store.readJournal({ decision: mode === 'legacy' ? 'failed' : 'dropped' });
-        assert.ok(journal.length > 0, `${mode} journaled its ${mode === 'legacy' ? 'failures' : 'dropped plans'}`);
-      }
+    it('carries fenced enactment: a delayed enactor drops its stale plan, clean-up keeps the active one', async () => {
+      const store = await open();
+      const clock = new VirtualClock(1_000);
+      const provider = new MemoryDnsProvider({ zones: [{ name: 'example.com' }] });
+      const planner = new Planner({ store, clock });
+      const key = { zone: 'example.com', name: 'api.example.com', type: 'A' as const };
+      const publish = (weight: number) =>
+        planner.publish({ ...key, ttl: 30, records: [{ address: '10.0.0.1', weight }] });
+      const enactor = (name: string, gate?: (label: string) => Promise<void>) =>
+        new Enactor({
+          name,
+          store,
+          provider,
+          clock,
+          targets: ['api.example.com/A'],
+          keep: 1,
+          ...(gate ? { gate } : {}),
+        });
+      await publish(1);
+      // enactor-1 picks up generation 1 and is delayed before it applies (the gate of its `apply` step).
+      let release!: () => void;
+      const delayed = new Promise<void>((resolve) => (release = resolve));
+      let reachedApply!: () => void;
+      const atApply = new Promise<void>((resolve) => (reachedApply = resolve));
+      const slow = enactor('enactor-1', async (label) => {
+        if (label !== 'apply') return;
+        reachedApply();
+        await delayed;
+      });
+      const firstPickup = slow.runOnce();
+      await atApply;
+      for (let w = 2; w <= 5; w++) await publish(w);
+      // enactor-2 applies generation 5 and cleans up below 4, never the active plan.
+      const [fast] = await enactor('enactor-2').runOnce();
+      assert.deepEqual([fast?.generation, fast?.outcome], [5, 'applied']);
+      release();
+      const [late] = await firstPickup;
+      assert.equal(late?.outcome, 'dropped', 'the delayed enactor dropped its stale plan');
+      const zone = await provider.readZone('example.com');
+      assert.equal(readFence(zone.records, key), 5);
+      assert.deepEqual(readAddresses(zone.records, key), [{ address: '10.0.0.1', weight: 5 }]);
+      assert.equal((await store.getActive('api.example.com/A'))?.generation, 5);
+      assert.notEqual(await store.getPlan('api.example.com/A', 5), undefined, 'the active plan is kept');
+      const deleted = (await store.readJournal({ decision: 'deleted' })).flatMap(
+        (e) => (e.details as { generations?: number[] }).generations ?? [],
+      );
+      assert.ok(deleted.length > 0 && !deleted.includes(5), `clean-up deleted ${deleted.join(', ')}`);
+      const dropped = await store.readJournal({ decision: 'dropped' });
+      assert.deepEqual(
+        dropped.map((e) => [e.actor, e.generation]),
+        [['enactor-1', 1]],
+      );
     });
   });
 }

@@ -1,7 +1,7 @@
 /**
  * The proof: model-based property tests over interleavings of the planner, three enactors (with
  * delays, crashes and restarts) and clean-up, explored by fast-check through the deterministic
- * scheduler (see race.test.worker.ts, which runs the exploration in a worker thread, away from the
+ * scheduler (see schedule.test.worker.ts, which runs the exploration in a worker thread, away from the
  * test runner's overhead). Legacy mode must find the empty record set and the stuck state; safe mode
  * must hold every invariant over SAFE_RUNS (100,000) explored schedules. `npm run bench -- plan-race`
  * explores and prints too.
@@ -9,15 +9,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Worker } from 'node:worker_threads';
-import { runSchedule } from './race.js';
-import type { ExploreRequest, ExploreResult } from './race.test.worker.js';
+import { runSchedule } from './schedule.js';
+import type { ExploreRequest, ExploreResult } from './schedule.test.worker.js';
 
 /** Schedules explored in safe mode by `npm test` (FAILSMALL_PLAN_RUNS overrides, for quick local runs). */
 const SAFE_RUNS = Number(process.env.FAILSMALL_PLAN_RUNS ?? 100_000);
 
 function explore(request: ExploreRequest): Promise<ExploreResult> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('./race.test.worker.js', import.meta.url), { workerData: request });
+    const worker = new Worker(new URL('./schedule.test.worker.js', import.meta.url), { workerData: request });
     worker.once('message', (result: ExploreResult) => {
       resolve(result);
       void worker.terminate();
