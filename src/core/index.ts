@@ -23,3 +23,5 @@ export type {
   PlanDeletion,
   Json,
 } from './store.js';
+export { staggeredRace, RaceAttempt, RACE_LOST, RACE_FAILED } from './staggered-race.js';
+export type { StaggeredRaceOptions, RaceTrigger, RaceFailure } from './staggered-race.js';
