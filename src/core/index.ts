@@ -27,3 +27,5 @@ export { staggeredRace, RaceAttempt, RACE_LOST, RACE_FAILED } from './staggered-
 export type { StaggeredRaceOptions, RaceTrigger, RaceFailure } from './staggered-race.js';
 export { BucketRing, advanceBuckets, emptyBuckets, ringSlot } from './bucket-ring.js';
 export type { BucketRingState, BucketRingOptions } from './bucket-ring.js';
+export { SlotQueue } from './slot-queue.js';
+export type { SlotQueueOptions, SlotOrder, SlotWaiter } from './slot-queue.js';
