@@ -28,10 +28,10 @@ class SecondCounter {
     this.ring = new BucketRing({ buckets: seconds, width: 1000 });
   }
 
-  /** Counts one query at `now` (ms); time that goes backwards counts into the newest second. */
-  add(now: number): void {
+  /** Counts one query in `second` (`floor(ms / 1000)`); time that goes backwards counts into the newest second. */
+  add(second: number): void {
     this.total++;
-    this.ring.add(now);
+    this.ring.addTo(second);
   }
 }
 
@@ -110,14 +110,15 @@ export class DnsMetrics {
     fault: string | undefined,
     action: string | undefined,
   ): void {
-    this.#all.add(now);
+    const second = Math.floor(now / 1000);
+    this.#all.add(second);
     let counter = this.#names.get(name);
     if (counter === undefined) {
       const key = this.#names.size < this.maxNames ? name : '(other)';
       counter = this.#names.get(key);
       if (counter === undefined) this.#names.set(key, (counter = new SecondCounter(this.windowSeconds + 1)));
     }
-    counter.add(now);
+    counter.add(second);
     this.#rcodes[rcode & 0xff]!++;
     if (transport === 'udp') this.#udp++;
     else this.#tcp++;
