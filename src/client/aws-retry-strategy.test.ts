@@ -10,7 +10,10 @@ const transient: AwsRetryErrorInfo = {
   errorType: 'TRANSIENT',
   error: Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }),
 };
-const throttled: AwsRetryErrorInfo = { errorType: 'THROTTLING', error: new Error('slow down') };
+const throttled: AwsRetryErrorInfo = {
+  errorType: 'THROTTLING',
+  error: Object.assign(new Error('slow down'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } }),
+};
 
 describe('awsRetryStrategy', () => {
   it('draws retries from the budget: at most ratio × requests retries go out', async () => {
@@ -48,7 +51,10 @@ describe('awsRetryStrategy', () => {
     assert.equal(retry.getRetryCount(), 1);
     await assert.rejects(strategy.refreshRetryTokenForRetry(retry, transient));
     await assert.rejects(
-      strategy.refreshRetryTokenForRetry(token, { errorType: 'CLIENT_ERROR', error: new Error('x') }),
+      strategy.refreshRetryTokenForRetry(token, {
+        errorType: 'CLIENT_ERROR',
+        error: Object.assign(new Error('x'), { name: 'ValidationException', $fault: 'client' }),
+      }),
     );
     await assert.rejects(strategy.refreshRetryTokenForRetry(token, { errorType: 'SERVER_ERROR' }));
     const snapshot = strategy.snapshot();
@@ -107,10 +113,17 @@ describe('awsRetryStrategy', () => {
 
   it("classifies failsmall's own errors: timeouts retry, an open breaker does not", () => {
     const info = (error: unknown): AwsRetryErrorInfo => ({ errorType: 'CLIENT_ERROR', error });
-    assert.equal(defaultAwsRetryClassifier(info(new FailsmallError('FS_ERR_TIMEOUT', 't'))), 'timeout');
-    assert.equal(defaultAwsRetryClassifier(info(new FailsmallError('FS_ERR_CLIENT_CONNECT_TIMEOUT', 't'))), 'timeout');
+    const timedOut = { details: { kind: 'timeout', neverSent: false } };
+    assert.equal(defaultAwsRetryClassifier(info(new FailsmallError('FS_ERR_TIMEOUT', 't', timedOut))), 'timeout');
     assert.equal(
-      defaultAwsRetryClassifier({ errorType: 'TRANSIENT', error: new FailsmallError('FS_ERR_BREAKER_OPEN', 'open') }),
+      defaultAwsRetryClassifier(info(new FailsmallError('FS_ERR_CLIENT_CONNECT_TIMEOUT', 't', timedOut))),
+      'timeout',
+    );
+    assert.equal(
+      defaultAwsRetryClassifier({
+        errorType: 'TRANSIENT',
+        error: new FailsmallError('FS_ERR_BREAKER_OPEN', 'open', { details: { kind: 'overload', neverSent: true } }),
+      }),
       undefined,
     );
     assert.equal(defaultAwsRetryClassifier(transient), 'error');

@@ -102,7 +102,7 @@ export function raceAddresses<T>(
   if (addresses.length === 0) {
     return Promise.reject(
       new FailsmallError('FS_ERR_CLIENT_NO_ADDRESSES', `No address to connect to${target ? ` for ${target}` : ''}`, {
-        details: { target },
+        details: { kind: 'transient', neverSent: true, target },
       }),
     );
   }
@@ -211,7 +211,7 @@ export function raceAddresses<T>(
                 `Could not connect to any of the ${attempts.length} address(es)${target ? ` of ${target}` : ''}: ${attempts
                   .map((a) => `${a.address} ${a.code ?? 'failed'}`)
                   .join(', ')}`,
-                { cause: lastError, details: { target, attempts } },
+                { cause: lastError, details: { kind: 'transient', neverSent: true, target, attempts } },
               ),
             );
           }
@@ -238,7 +238,10 @@ export function raceAddresses<T>(
             new FailsmallError(
               'FS_ERR_CLIENT_CONNECT_TIMEOUT',
               `Could not connect${target ? ` to ${target}` : ''} within ${timeout} ms`,
-              { cause: connectTimedOut(first, undefined), details: { target, attempts: attemptsSoFar() } },
+              {
+                cause: connectTimedOut(first, undefined),
+                details: { kind: 'timeout', neverSent: true, target, attempts: attemptsSoFar() },
+              },
             ),
           );
         },
