@@ -18,7 +18,7 @@ import { defaultBackoff, MAX_RETRY_DELAY, type Backoff } from '../policy/retry/b
 import { nextRetry, throttleBackoffFor, type RetrySchedule } from '../policy/retry/decision.js';
 import type { RetryBudget, RetryCause } from '../policy/budget/budget.js';
 import { ratioBudget } from '../policy/budget/ratio.js';
-import { describeFailure } from '../policy/errors/describe-failure.js';
+import { describeFailure, retryAfterOf } from '../policy/errors/describe-failure.js';
 import { Verdict, verdictOf, type RetryVerdict } from '../policy/errors/classify.js';
 
 /** The SDK's classification of a failed attempt (`RetryErrorType` of `@smithy/types`). */
@@ -58,7 +58,10 @@ export interface AwsRetryStrategyOptions {
    * base 500 ms (the SDK's throttling base), cap 20 s: the same default as `retry()`'s.
    */
   readonly throttleBackoff?: Backoff;
-  /** Honour a server's retry-after hint (never beyond the backoff cap of 20 s); default true. */
+  /**
+   * Honour a server's retry-after hint (the SDK's `retryAfterHint`, else the error's `Retry-After`
+   * header or a failsmall rejection's `details.retryAfter`), never beyond 20 s; default true.
+   */
   readonly respectRetryAfter?: boolean;
   /**
    * The longest a logical request may take across its retries, in milliseconds from
@@ -180,9 +183,11 @@ export class FailsmallRetryStrategy {
     const now = this.#clock.now();
     const own = token instanceof Token ? token : undefined;
     let retryAfter: number | undefined;
-    if (this.#respectRetryAfter && info.retryAfterHint instanceof Date) {
-      const hinted = info.retryAfterHint.getTime() - Date.now(); // the hint is wall-clock time from the server
-      if (Number.isFinite(hinted)) retryAfter = Math.max(0, hinted);
+    if (this.#respectRetryAfter) {
+      // The SDK's hint is wall-clock time from the server; without one, the same Retry-After that
+      // retry() reads (a failsmall rejection's details.retryAfter, the response's headers).
+      const hinted = info.retryAfterHint instanceof Date ? info.retryAfterHint.getTime() - Date.now() : Number.NaN;
+      retryAfter = Number.isFinite(hinted) ? Math.max(0, hinted) : retryAfterOf(info.error, Date.now());
     }
     const decision = nextRetry(
       {
