@@ -46,6 +46,9 @@ export {
   defaultBackoff,
 } from './retry/backoff.js';
 export type { Backoff, ExponentialOptions } from './retry/backoff.js';
+export { MAX_RETRY_DELAY } from './retry/backoff.js';
+export { nextRetry, throttleBackoffFor, defaultThrottleBackoff } from './retry/decision.js';
+export type { RetryDecision, RetryInput, RetrySchedule } from './retry/decision.js';
 
 // retry
 export { RetryPolicy, retry } from './retry/retry.js';

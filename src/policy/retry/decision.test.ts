@@ -1,17 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { FailsmallError, VirtualClock } from '../../core/index.js';
 import { seededRandom } from '../../core/random.js';
-import { awsRetryStrategy } from '../../client/aws-retry-strategy.js';
-import { drive } from '../../test-support/policy.js';
 import { tokenBucketBudget } from '../budget/token-bucket.js';
-import { ratioBudget } from '../budget/ratio.js';
 import { Verdict, type RetryVerdict } from '../errors/classify.js';
-import { rootContext } from '../core/context.js';
 import { constantBackoff, equalJitter, exponentialBackoff, fullJitter, MAX_RETRY_DELAY } from './backoff.js';
 import { defaultThrottleBackoff, nextRetry, throttleBackoffFor, type RetrySchedule } from './decision.js';
-import { retry, type RetryEvent } from './retry.js';
 
 const schedule = (over: Partial<RetrySchedule> = {}): RetrySchedule => ({
   maxAttempts: 3,
@@ -138,84 +132,5 @@ describe('nextRetry', () => {
         },
       ),
     );
-  });
-});
-
-describe('nextRetry: retry() and the AWS retry strategy agree', () => {
-  it('same delays, same budget charges, same refusals for the same failures', async () => {
-    const failures: unknown[] = [
-      Object.assign(new Error('reset'), { code: 'ECONNRESET' }),
-      Object.assign(new Error('slow'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } }),
-      Object.assign(new Error('late'), { code: 'ETIMEDOUT' }),
-      new FailsmallError('FS_ERR_BREAKER_OPEN', 'open', { details: { kind: 'overload', neverSent: true } }),
-      Object.assign(new Error('bad'), { name: 'ValidationException', $fault: 'client' }),
-    ];
-    for (const [i, error] of failures.entries()) {
-      for (const seed of [1, 2, 3]) {
-        // retry(): default backoffs, a budget, three attempts.
-        const clockA = new VirtualClock(0);
-        const budgetA = tokenBucketBudget();
-        const policy = retry({ clock: clockA, random: seededRandom(seed), budget: budgetA });
-        const delaysA: number[] = [];
-        policy.onRetry.on((e: RetryEvent) => delaysA.push(e.delay));
-        await drive(
-          clockA,
-          policy.execute(() => Promise.reject(error)),
-        );
-
-        // The AWS strategy, the same defaults, fed the same failures.
-        const clockB = new VirtualClock(0);
-        const budgetB = tokenBucketBudget();
-        const strategy = awsRetryStrategy({ clock: clockB, random: seededRandom(seed), budget: budgetB });
-        const delaysB: number[] = [];
-        let token = await strategy.acquireInitialRetryToken('');
-        for (;;) {
-          const r = await drive(clockB, strategy.refreshRetryTokenForRetry(token, { errorType: 'TRANSIENT', error }));
-          if (!r.ok) break;
-          token = r.value;
-          delaysB.push(token.$retryLog!.acquisitionDelay!);
-        }
-        assert.equal(delaysA.length, i < 3 ? 2 : 0, `retried twice, or not at all: ${String(error)}`);
-        assert.deepEqual(delaysB, delaysA, String(error));
-        assert.deepEqual(budgetB.snapshot(), budgetA.snapshot(), String(error));
-      }
-    }
-  });
-
-  it('a ratio budget refuses both shells alike', async () => {
-    const error = Object.assign(new Error('reset'), { code: 'ECONNRESET' });
-    const budget = ratioBudget({ ratio: 0.1, minRetriesPerSecond: 0 });
-    const clock = new VirtualClock(0);
-    const policy = retry({ clock, budget, backoff: constantBackoff(0) });
-    const strategy = awsRetryStrategy({ clock, budget, backoff: constantBackoff(0) });
-    await drive(
-      clock,
-      policy.execute(() => Promise.reject(error)),
-    );
-    const token = await strategy.acquireInitialRetryToken('');
-    const r = await drive(clock, strategy.refreshRetryTokenForRetry(token, { errorType: 'TRANSIENT', error }));
-    assert.equal(r.ok, false);
-    assert.equal((policy.snapshot().giveUps as Record<string, number>).budget, 1);
-    assert.equal(strategy.snapshot().refusedBudget, 1);
-  });
-
-  it('both honour a deadline: retry() the caller deadline, the strategy maxElapsed', async () => {
-    const error = Object.assign(new Error('reset'), { code: 'ECONNRESET' });
-    const clockA = new VirtualClock(0);
-    const policy = retry({ clock: clockA, backoff: constantBackoff(1_000) });
-    const r = await drive(
-      clockA,
-      policy.run(() => Promise.reject(error), { ...rootContext(undefined), deadline: 500 }),
-    );
-    assert.equal(r.ok, false);
-    assert.equal((policy.snapshot().giveUps as Record<string, number>).deadline, 1);
-
-    const clockB = new VirtualClock(0);
-    const strategy = awsRetryStrategy({ clock: clockB, backoff: constantBackoff(1_000), maxElapsed: 500 });
-    const token = await strategy.acquireInitialRetryToken('');
-    const refused = await drive(clockB, strategy.refreshRetryTokenForRetry(token, { errorType: 'TRANSIENT', error }));
-    assert.equal(refused.ok, false);
-    assert.equal(strategy.snapshot().refusedDeadline, 1);
-    assert.equal(clockB.now(), 0, 'no sleep at all');
   });
 });
