@@ -3,11 +3,9 @@
  * client's config. Resolution through failsmall (last-known-good), the whole address set tried, each
  * attempt under a breaker and a timeout, and SDK retries drawn from a retry budget.
  */
-import { systemClock, validate, type Clock } from '../core/index.js';
-import { circuitBreaker } from '../policy/breaker/breaker.js';
-import { pipeline } from '../policy/core/pipeline.js';
-import { timeout } from '../policy/timeout/timeout.js';
+import { systemClock, type Clock } from '../core/index.js';
 import type { Policy } from '../policy/core/types.js';
+import { attemptPolicy } from './attempt-policy.js';
 import {
   awsRequestHandler,
   type AwsRequestHandlerOptions,
@@ -62,24 +60,14 @@ export interface AwsClientConfig {
  */
 export function awsClientConfig(options: AwsClientConfigOptions = {}): AwsClientConfig {
   const clock = options.clock ?? systemClock;
-  const attemptTimeout = validate.duration('attemptTimeout', options.attemptTimeout ?? 5_000, true);
-  let policy = options.policy;
-  if (policy === undefined) {
-    const pieces: Policy[] = [];
-    if (options.breaker !== false) {
-      pieces.push(
-        options.breaker ??
-          circuitBreaker({ clock, ...(options.dependency === undefined ? {} : { dependency: options.dependency }) }),
-      );
-    }
-    if (Number.isFinite(attemptTimeout)) pieces.push(timeout(attemptTimeout, { clock }));
-    if (pieces.length > 0) {
-      policy =
-        options.dependency === undefined
-          ? pipeline(...pieces)
-          : pipeline({ dependency: options.dependency }, ...pieces);
-    }
-  }
+  const policy =
+    options.policy ??
+    attemptPolicy({
+      clock,
+      ...(options.breaker === undefined ? {} : { breaker: options.breaker }),
+      ...(options.attemptTimeout === undefined ? {} : { attemptTimeout: options.attemptTimeout }),
+      ...(options.dependency === undefined ? {} : { dependency: options.dependency }),
+    });
   const requestHandler = awsRequestHandler({
     ...options,
     clock: options.connectClock ?? systemClock,

@@ -13,10 +13,13 @@
  * @see https://aws.amazon.com/builders-library/timeouts-retries-and-backoff-with-jitter/
  * @see https://twitter.github.io/finagle/guide/Clients.html#retries
  */
-import { isFailsmallError, mathRandom, systemClock, validate, type Clock, type Random } from '../core/index.js';
-import { fullJitter, type Backoff } from '../policy/retry/backoff.js';
+import { mathRandom, systemClock, validate, type Clock, type Random } from '../core/index.js';
+import { defaultBackoff, MAX_RETRY_DELAY, type Backoff } from '../policy/retry/backoff.js';
+import { nextRetry, throttleBackoffFor, type RetrySchedule } from '../policy/retry/decision.js';
 import type { RetryBudget, RetryCause } from '../policy/budget/budget.js';
 import { ratioBudget } from '../policy/budget/ratio.js';
+import { describeFailure, retryAfterOf } from '../policy/errors/describe-failure.js';
+import { Verdict, verdictOf, type RetryVerdict } from '../policy/errors/classify.js';
 
 /** The SDK's classification of a failed attempt (`RetryErrorType` of `@smithy/types`). */
 export type AwsRetryErrorType = 'TRANSIENT' | 'THROTTLING' | 'SERVER_ERROR' | 'CLIENT_ERROR';
@@ -50,24 +53,32 @@ export interface AwsRetryStrategyOptions {
   readonly maxAttempts?: number;
   /** The delay before a retry after an error; default full jitter, base 100 ms, cap 20 s (the SDK's schedule). */
   readonly backoff?: Backoff;
-  /** The delay before a retry after throttling; default full jitter, base 500 ms, cap 20 s (the SDK's throttling base). */
+  /**
+   * The delay before a retry after throttling; default `backoff` when given, else full jitter,
+   * base 500 ms (the SDK's throttling base), cap 20 s: the same default as `retry()`'s.
+   */
   readonly throttleBackoff?: Backoff;
-  /** Honour a server's retry-after hint (never beyond the backoff cap of 20 s); default true. */
+  /**
+   * Honour a server's retry-after hint (the SDK's `retryAfterHint`, else the error's `Retry-After`
+   * header or a failsmall rejection's `details.retryAfter`), never beyond 20 s; default true.
+   */
   readonly respectRetryAfter?: boolean;
+  /**
+   * The longest a logical request may take across its retries, in milliseconds from
+   * `acquireInitialRetryToken`: no retry is granted whose backoff would end at or past it (the
+   * SDK hands the strategy no deadline of its own). Default Infinity.
+   */
+  readonly maxElapsed?: number;
   /** Where time comes from (budget windows and backoff sleeps); default `systemClock`. */
   readonly clock?: Clock;
   /** The source of jitter; default `Math.random`. */
   readonly random?: Random;
   /**
-   * Decides whether a failed attempt may be retried and why; return undefined for no retry. The
-   * default follows the SDK (THROTTLING and TRANSIENT are retryable), adds failsmall's timeouts and
-   * connect failures, and refuses a retry when a breaker is open (`FS_ERR_BREAKER_OPEN`): the
-   * dependency was judged down, a retry would fail fast too.
+   * Decides whether a failed attempt may be retried and why; return undefined for no retry.
+   * Default {@link defaultAwsRetryClassifier}: the same verdict as `retry()`'s `classifyError`.
    */
   readonly classify?: (info: AwsRetryErrorInfo) => RetryCause | undefined;
 }
-
-const RETRY_AFTER_CAP = 20_000; // 20 s: the SDK's MAXIMUM_RETRY_DELAY.
 
 class Token implements AwsRetryToken {
   $retryLog: { acquisitionDelay?: number };
@@ -75,6 +86,8 @@ class Token implements AwsRetryToken {
     readonly count: number,
     readonly cause: RetryCause | undefined,
     readonly delay: number,
+    /** When the logical request started, on the strategy's clock. */
+    readonly started: number,
   ) {
     this.$retryLog = { acquisitionDelay: delay };
   }
@@ -86,25 +99,25 @@ class Token implements AwsRetryToken {
   }
 }
 
-function codeOf(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | undefined)?.code;
-  return typeof code === 'string' ? code : undefined;
+/**
+ * The default classification: the retry view of `describeFailure(info.error)`, exactly what
+ * `retry()`'s `classifyError` answers (a throttle, a timeout or an error; undefined for fatal
+ * errors, aborts and local overload rejections such as an open breaker or a full bulkhead).
+ * Only when the SDK hands no error does the SDK's `errorType` decide (THROTTLING and TRANSIENT
+ * are retryable, as in the SDK's standard mode).
+ *
+ * @example
+ * defaultAwsRetryClassifier({ errorType: 'THROTTLING', error: { name: 'ThrottlingException' } }); // 'throttle'
+ */
+export function defaultAwsRetryClassifier(info: AwsRetryErrorInfo): RetryCause | undefined {
+  const verdict = awsVerdict(info);
+  return verdict.retry ? verdict.cause : undefined;
 }
 
-/** The default classification: see {@link AwsRetryStrategyOptions.classify}. */
-export function defaultAwsRetryClassifier(info: AwsRetryErrorInfo): RetryCause | undefined {
-  const error = info.error;
-  if (isFailsmallError(error, 'FS_ERR_BREAKER_OPEN') || isFailsmallError(error, 'FS_ERR_BULKHEAD_FULL'))
-    return undefined;
-  if (isFailsmallError(error, 'FS_ERR_TIMEOUT') || isFailsmallError(error, 'FS_ERR_CLIENT_CONNECT_TIMEOUT')) {
-    return 'timeout';
-  }
-  if (info.errorType === 'THROTTLING') return 'throttle';
-  if (info.errorType === 'TRANSIENT') {
-    const name = (error as { name?: unknown } | undefined)?.name;
-    return name === 'TimeoutError' || codeOf(error) === 'ETIMEDOUT' ? 'timeout' : 'error';
-  }
-  return undefined;
+function awsVerdict(info: AwsRetryErrorInfo): RetryVerdict {
+  if (info.error !== undefined) return verdictOf(describeFailure(info.error));
+  if (info.errorType === 'THROTTLING') return Verdict.throttle;
+  return info.errorType === 'TRANSIENT' ? Verdict.error : Verdict.fail;
 }
 
 /**
@@ -116,9 +129,9 @@ export class FailsmallRetryStrategy {
   readonly mode = 'standard';
   readonly budget: RetryBudget;
   readonly maxAttempts: number;
-  readonly #backoff: Backoff;
-  readonly #throttleBackoff: Backoff;
+  readonly #schedule: RetrySchedule;
   readonly #respectRetryAfter: boolean;
+  readonly #maxElapsed: number;
   readonly #clock: Clock;
   readonly #random: Random;
   readonly #classify: (info: AwsRetryErrorInfo) => RetryCause | undefined;
@@ -129,6 +142,7 @@ export class FailsmallRetryStrategy {
     refusedNotRetryable: 0,
     refusedMaxAttempts: 0,
     refusedBudget: 0,
+    refusedDeadline: 0,
   };
 
   constructor(options: AwsRetryStrategyOptions = {}) {
@@ -136,9 +150,16 @@ export class FailsmallRetryStrategy {
     this.budget = options.budget ?? ratioBudget({ ratio: 0.1, minRetriesPerSecond: 1 });
     if (typeof this.budget.tryAcquire !== 'function') validate.invalid('budget', 'a RetryBudget', this.budget);
     this.maxAttempts = validate.positiveInteger('maxAttempts', options.maxAttempts ?? 3);
-    this.#backoff = options.backoff ?? fullJitter({ base: 100, cap: 20_000 });
-    this.#throttleBackoff = options.throttleBackoff ?? fullJitter({ base: 500, cap: 20_000 });
+    const backoff = options.backoff ?? defaultBackoff;
+    this.#schedule = {
+      maxAttempts: this.maxAttempts,
+      backoff,
+      throttleBackoff: throttleBackoffFor(options.backoff, options.throttleBackoff),
+      maxRetryAfter: MAX_RETRY_DELAY,
+      budget: this.budget,
+    };
     this.#respectRetryAfter = options.respectRetryAfter ?? true;
+    this.#maxElapsed = validate.duration('maxElapsed', options.maxElapsed ?? Infinity, true);
     this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? mathRandom;
     this.#classify =
@@ -149,7 +170,7 @@ export class FailsmallRetryStrategy {
   acquireInitialRetryToken(_retryTokenScope: string): Promise<AwsRetryToken> {
     this.#counters.requests++;
     this.budget.recordRequest(this.#clock.now());
-    return Promise.resolve(new Token(0, undefined, 0));
+    return Promise.resolve(new Token(0, undefined, 0, this.#clock.now()));
   }
 
   /**
@@ -159,27 +180,51 @@ export class FailsmallRetryStrategy {
   async refreshRetryTokenForRetry(token: AwsRetryToken, info: AwsRetryErrorInfo): Promise<AwsRetryToken> {
     const count = token.getRetryCount();
     const cause = this.#classify(info);
-    if (cause === undefined) {
-      this.#counters.refusedNotRetryable++;
-      throw new Error('failsmall: not retryable');
+    const now = this.#clock.now();
+    const own = token instanceof Token ? token : undefined;
+    let retryAfter: number | undefined;
+    if (this.#respectRetryAfter) {
+      // The SDK's hint is wall-clock time from the server; without one, the same Retry-After that
+      // retry() reads (a failsmall rejection's details.retryAfter, the response's headers).
+      const hinted = info.retryAfterHint instanceof Date ? info.retryAfterHint.getTime() - Date.now() : Number.NaN;
+      retryAfter = Number.isFinite(hinted) ? Math.max(0, hinted) : retryAfterOf(info.error, Date.now());
     }
-    if (count + 1 >= this.maxAttempts) {
-      this.#counters.refusedMaxAttempts++;
-      throw new Error('failsmall: no attempts left');
-    }
-    if (!this.budget.tryAcquire(this.#clock.now(), cause)) {
-      this.#counters.refusedBudget++;
-      throw new Error('failsmall: retry budget exhausted');
+    const decision = nextRetry(
+      {
+        attempt: count + 1,
+        verdict:
+          cause === undefined
+            ? Verdict.fail
+            : retryAfter === undefined
+              ? Verdict[cause]
+              : { retry: true, cause, retryAfter },
+        now,
+        deadline: (own?.started ?? now) + this.#maxElapsed,
+        previousDelay: own?.delay ?? 0,
+        random: this.#random,
+      },
+      this.#schedule,
+    );
+    if (!decision.retry) {
+      switch (decision.reason) {
+        case 'attempts':
+          this.#counters.refusedMaxAttempts++;
+          throw new Error('failsmall: no attempts left');
+        case 'budget':
+          this.#counters.refusedBudget++;
+          throw new Error('failsmall: retry budget exhausted');
+        case 'deadline':
+          this.#counters.refusedDeadline++;
+          throw new Error('failsmall: the retry would end past maxElapsed');
+        default:
+          this.#counters.refusedNotRetryable++;
+          throw new Error('failsmall: not retryable');
+      }
     }
     this.#counters.retries++;
-    const previous = token instanceof Token ? token.delay : 0;
-    let delay = (cause === 'throttle' ? this.#throttleBackoff : this.#backoff).next(count + 1, previous, this.#random);
-    if (this.#respectRetryAfter && info.retryAfterHint instanceof Date) {
-      const hinted = info.retryAfterHint.getTime() - Date.now(); // the hint is wall-clock time from the server
-      if (Number.isFinite(hinted)) delay = Math.max(delay, Math.min(hinted, RETRY_AFTER_CAP));
-    }
+    const delay = decision.delay;
     if (delay > 0) await this.#clock.sleep(delay);
-    return new Token(count + 1, cause, delay);
+    return new Token(count + 1, cause, delay, own?.started ?? now);
   }
 
   /** Called by the SDK when a request succeeds (first attempt or retry). */

@@ -6,6 +6,7 @@ import { VirtualClock, isFailsmallError } from '../core/index.js';
 import { circuitBreaker } from '../policy/breaker/breaker.js';
 import { dependency } from './dependency.js';
 import { StaticResolver, startTableServer, type TableServer } from '../test-support/client.js';
+import { drive } from '../test-support/policy.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -86,11 +87,111 @@ describe('dependency', () => {
     }
   });
 
+  it('with the defaults, an open breaker fails fast through execute: no wait for the breaker', async () => {
+    const clock = new VirtualClock();
+    const db = dependency('dynamodb', { resolver, clock });
+    try {
+      const reset = (): Promise<never> => Promise.reject(Object.assign(new Error('reset'), { code: 'ECONNRESET' }));
+      // Enough failed attempts to open the default breaker (5 in a row), retries included.
+      for (let i = 0; i < 3; i++) await drive(clock, db.execute(reset));
+      const started = clock.now();
+      let calls = 0;
+      const r = await drive(
+        clock,
+        db.execute(() => {
+          calls++;
+          return Promise.resolve('never');
+        }),
+      );
+      assert.equal(r.ok, false);
+      assert.ok(!r.ok && isFailsmallError(r.error, 'FS_ERR_BREAKER_OPEN'));
+      assert.equal(calls, 0);
+      assert.equal(clock.now(), started, 'rejected at once, not after the breaker retryAfter');
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('waitForBreaker: true retries an open breaker after its retryAfter, on execute and the AWS strategy', async () => {
+    for (const waitForBreaker of [false, true]) {
+      const clock = new VirtualClock();
+      const breaker = circuitBreaker({ clock, strategy: { kind: 'consecutive', failures: 1 }, halfOpenAfter: 1_000 });
+      const db = dependency('dynamodb', { resolver, clock, breaker, waitForBreaker });
+      try {
+        let calls = 0;
+        const r = await drive(
+          clock,
+          db.execute(() => (++calls === 1 ? Promise.reject(new Error('boom')) : Promise.resolve('served'))),
+        );
+        if (waitForBreaker) {
+          assert.deepEqual(r, { ok: true, value: 'served' });
+          assert.equal(calls, 2);
+          assert.ok(clock.now() >= 1_000, 'waited out the open breaker');
+        } else {
+          assert.ok(!r.ok && isFailsmallError(r.error, 'FS_ERR_BREAKER_OPEN'));
+          assert.equal(calls, 1);
+        }
+        // The AWS path of the same dependency decides the same way.
+        const strategy = db.aws.retryStrategy;
+        const token = await strategy.acquireInitialRetryToken('');
+        await drive(
+          clock,
+          breaker.execute(() => Promise.reject(new Error('x'))),
+        ); // opens it (again)
+        const rejection = await drive(
+          clock,
+          breaker.execute(() => Promise.resolve(0)),
+        );
+        assert.ok(!rejection.ok && isFailsmallError(rejection.error, 'FS_ERR_BREAKER_OPEN'));
+        const before = clock.now();
+        const refreshed = await drive(
+          clock,
+          strategy.refreshRetryTokenForRetry(token, { errorType: 'TRANSIENT', error: rejection.error }),
+        );
+        assert.equal(refreshed.ok, waitForBreaker);
+        if (waitForBreaker) assert.ok(clock.now() - before >= 1_000, 'slept the breaker retryAfter');
+      } finally {
+        await db.close();
+      }
+    }
+  });
+
+  it('counts an HTTP 5xx result seen through execute as a breaker failure by default, overridable', async () => {
+    const clock = new VirtualClock();
+    const response = (status: number): Response => new Response(null, { status });
+    const db = dependency('dynamodb', { resolver, clock, maxAttempts: 1 });
+    try {
+      for (let i = 0; i < 5; i++) {
+        assert.equal((await db.execute(() => Promise.resolve(response(503)))).status, 503);
+      }
+      await assert.rejects(
+        db.execute(() => Promise.resolve(response(200))),
+        (e) => isFailsmallError(e, 'FS_ERR_BREAKER_OPEN'),
+      );
+    } finally {
+      await db.close();
+    }
+    const lenient = dependency('dynamodb', { resolver, clock, maxAttempts: 1, isFailureResult: () => false });
+    try {
+      for (let i = 0; i < 6; i++) await lenient.execute(() => Promise.resolve(response(503)));
+      assert.equal((await lenient.execute(() => Promise.resolve(response(200)))).status, 200);
+      // 4xx answers prove the dependency works: never a breaker failure.
+      const other = dependency('other', { resolver, clock, maxAttempts: 1 });
+      for (let i = 0; i < 6; i++) await other.execute(() => Promise.resolve(response(404)));
+      assert.equal((await other.execute(() => Promise.resolve(response(200)))).status, 200);
+      await other.close();
+    } finally {
+      await lenient.close();
+    }
+  });
+
   it('rejects a bad name or option with FS_ERR_INVALID_ARGUMENT', () => {
     for (const make of [
       () => dependency(''),
       () => dependency('x', { attemptTimeout: -1 }),
       () => dependency('x', { attemptDelay: -1 }),
+      () => dependency('x', { waitForBreaker: 'yes' as never }),
+      () => dependency('x', { isFailureResult: 1 as never }),
     ]) {
       assert.throws(make, (e) => isFailsmallError(e, 'FS_ERR_INVALID_ARGUMENT'));
     }

@@ -9,14 +9,16 @@
 import type https from 'node:https';
 import type { ConnectionOptions } from 'node:tls';
 import type { Agent } from 'undici';
-import { systemClock, validate, type Clock, type Random } from '../core/index.js';
-import { circuitBreaker } from '../policy/breaker/breaker.js';
+import { findFailsmallError, systemClock, validate, type Clock, type Random } from '../core/index.js';
 import type { RetryBudget } from '../policy/budget/budget.js';
 import { pipeline } from '../policy/core/pipeline.js';
 import { ratioBudget } from '../policy/budget/ratio.js';
+import { describeFailure } from '../policy/errors/describe-failure.js';
+import { verdictOf, type RetryVerdict } from '../policy/errors/classify.js';
 import { retry } from '../policy/retry/retry.js';
-import { timeout } from '../policy/timeout/timeout.js';
 import type { Policy, PolicyFn } from '../policy/core/types.js';
+import { attemptPolicy } from './attempt-policy.js';
+import { defaultAwsRetryClassifier, type AwsRetryErrorInfo } from './aws-retry-strategy.js';
 import { awsClientConfig, type AwsClientConfig } from './aws-client-config.js';
 import type { AwsRequestHandlerOptions } from './aws-request-handler.js';
 import { Connector, type ConnectorOptions } from './connector.js';
@@ -34,8 +36,24 @@ export interface DependencyOptions extends Omit<ConnectorOptions, 'dependency' |
    * `ratioBudget({ ratio: 0.1, minRetriesPerSecond: 1 })`: retries add at most 10 % to the traffic.
    */
   readonly budget?: RetryBudget;
-  /** The breaker shared by every integration; default `circuitBreaker()` (5 failures in a row, open 30 s); `false` for none. */
+  /**
+   * The breaker shared by every integration; default `circuitBreaker()` (5 failures in a row, open
+   * 30 s) counting HTTP 500/502/503/504 responses as failures (see `isFailureResult`); `false` for none.
+   */
   readonly breaker?: Policy | false;
+  /**
+   * Which results the default breaker counts as failures; default `isFailureResponse` (an HTTP
+   * 500, 502, 503 or 504 response seen through `execute`, e.g. a fetch `Response`). Ignored when
+   * `breaker` is given.
+   */
+  readonly isFailureResult?: (value: unknown) => boolean;
+  /**
+   * Retry a call that an open breaker rejected, after the breaker's `retryAfter` (at most 20 s, and
+   * never past the caller's deadline), through `execute` and the AWS client alike. Default false:
+   * an open breaker fails fast on every path (the dependency was judged down; a wait of up to the
+   * breaker's 30 s would hold the caller).
+   */
+  readonly waitForBreaker?: boolean;
   /** The timeout of one attempt, in milliseconds; default 5 s (see `awsClientConfig`). Infinity for none. */
   readonly attemptTimeout?: number;
   /** Attempts per logical call, first included, for `execute` and the AWS strategy; default 3 (the AWS SDK's). */
@@ -66,6 +84,7 @@ export class Dependency {
   readonly policy: Policy;
   readonly #options: DependencyOptions;
   readonly #clock: Clock;
+  readonly #waitForBreaker: boolean;
   #dispatcher: FailsmallUndiciAgent | undefined;
   #httpAgent: FailsmallHttpAgent | undefined;
   #httpsAgent: FailsmallHttpsAgent | undefined;
@@ -78,13 +97,18 @@ export class Dependency {
     this.#clock = options.clock ?? systemClock;
     this.connector = new Connector({ ...options, clock: options.connectClock ?? systemClock, dependency: name });
     this.budget = options.budget ?? ratioBudget({ ratio: 0.1, minRetriesPerSecond: 1 });
-    const attemptTimeout = validate.duration('attemptTimeout', options.attemptTimeout ?? 5_000, true);
-    const pieces: Policy[] = [];
-    if (options.breaker !== false)
-      pieces.push(options.breaker ?? circuitBreaker({ clock: this.#clock, dependency: name }));
-    if (Number.isFinite(attemptTimeout)) pieces.push(timeout(attemptTimeout, { clock: this.#clock }));
-    this.attemptPolicy = pieces.length === 0 ? undefined : pipeline({ dependency: name }, ...pieces);
+    this.attemptPolicy = attemptPolicy({
+      clock: this.#clock,
+      dependency: name,
+      ...(options.breaker === undefined ? {} : { breaker: options.breaker }),
+      ...(options.attemptTimeout === undefined ? {} : { attemptTimeout: options.attemptTimeout }),
+      ...(options.isFailureResult === undefined ? {} : { isFailureResult: options.isFailureResult }),
+    });
+    const waitForBreaker = options.waitForBreaker ?? false;
+    if (typeof waitForBreaker !== 'boolean') validate.invalid('waitForBreaker', 'a boolean', waitForBreaker);
+    this.#waitForBreaker = waitForBreaker;
     const retryPolicy = retry({
+      ...(waitForBreaker ? { classify: classifyWaitingForBreaker } : {}),
       budget: this.budget,
       clock: this.#clock,
       dependency: name,
@@ -127,6 +151,7 @@ export class Dependency {
       dependency: this.name,
       clock: this.#clock,
       maxAttempts: this.#options.maxAttempts ?? 3,
+      ...(this.#waitForBreaker ? { classify: awsClassifyWaitingForBreaker } : {}),
       ...(this.attemptPolicy === undefined
         ? { breaker: false, attemptTimeout: Infinity }
         : { policy: this.attemptPolicy }),
@@ -173,6 +198,22 @@ export class Dependency {
   #agentOptions(): { agent?: https.AgentOptions } {
     return this.#options.agent === undefined ? {} : { agent: this.#options.agent };
   }
+}
+
+/** The rejection of an open breaker, retried after its `retryAfter` (`waitForBreaker: true`). */
+function breakerVerdict(error: unknown): RetryVerdict | undefined {
+  const open = findFailsmallError(error, 'FS_ERR_BREAKER_OPEN');
+  if (open === undefined) return undefined;
+  const retryAfter = describeFailure(open).retryAfter;
+  return retryAfter === undefined ? { retry: true, cause: 'error' } : { retry: true, cause: 'error', retryAfter };
+}
+
+function classifyWaitingForBreaker(error: unknown, now: number): RetryVerdict {
+  return breakerVerdict(error) ?? verdictOf(describeFailure(error, now));
+}
+
+function awsClassifyWaitingForBreaker(info: AwsRetryErrorInfo): 'error' | 'timeout' | 'throttle' | undefined {
+  return breakerVerdict(info.error) === undefined ? defaultAwsRetryClassifier(info) : 'error';
 }
 
 /**

@@ -105,7 +105,7 @@ export function raceAddresses<T>(
   if (addresses.length === 0) {
     return Promise.reject(
       new FailsmallError('FS_ERR_CLIENT_NO_ADDRESSES', `No address to connect to${target ? ` for ${target}` : ''}`, {
-        details: { target },
+        details: { kind: 'transient', neverSent: true, target },
       }),
     );
   }
@@ -175,7 +175,10 @@ export function raceAddresses<T>(
         `Could not connect to any of the ${attempts.length} address(es)${target ? ` of ${target}` : ''}: ${attempts
           .map((a) => `${a.address} ${a.code ?? 'failed'}`)
           .join(', ')}`,
-        { cause: failures[failures.length - 1]?.error, details: { target, attempts } },
+        {
+          cause: failures[failures.length - 1]?.error,
+          details: { kind: 'transient', neverSent: true, target, attempts },
+        },
       );
     },
   }).then(
@@ -191,7 +194,7 @@ export function raceAddresses<T>(
         throw new FailsmallError(
           'FS_ERR_CLIENT_CONNECT_TIMEOUT',
           `Could not connect${target ? ` to ${target}` : ''} within ${timeout} ms`,
-          { cause: timedOut, details: { target, attempts: attemptsSoFar() } },
+          { cause: timedOut, details: { kind: 'timeout', neverSent: true, target, attempts: attemptsSoFar() } },
         );
       }
       endRunning('cancelled');

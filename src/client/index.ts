@@ -41,6 +41,8 @@ export type {
 } from './aws-retry-strategy.js';
 export { awsClientConfig } from './aws-client-config.js';
 export type { AwsClientConfig, AwsClientConfigOptions } from './aws-client-config.js';
+export { attemptPolicy, isFailureResponse } from './attempt-policy.js';
+export type { AttemptPolicyOptions } from './attempt-policy.js';
 
 // one dependency, every integration
 export { Dependency, dependency } from './dependency.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { FailsmallError, isFailsmallError } from './errors.js';
+import { FailsmallError, findFailsmallError, isFailsmallError } from './errors.js';
 import { Emitter } from './events.js';
 import * as validate from './validate.js';
 
@@ -16,6 +16,30 @@ describe('FailsmallError', () => {
     assert.ok(isFailsmallError(error, 'FS_ERR_TEST'));
     assert.ok(!isFailsmallError(error, 'FS_ERR_OTHER'));
     assert.ok(!isFailsmallError(new Error('x')));
+  });
+
+  it('findFailsmallError finds a failsmall error in a cause chain (fetch failed → failsmall), with a code or any', () => {
+    const open = new FailsmallError('FS_ERR_BREAKER_OPEN', 'open');
+    const wrapped = new TypeError('fetch failed', { cause: open });
+    assert.equal(findFailsmallError(wrapped), open);
+    assert.equal(findFailsmallError(wrapped, 'FS_ERR_BREAKER_OPEN'), open);
+    assert.equal(findFailsmallError(wrapped, 'FS_ERR_TIMEOUT'), undefined);
+    assert.equal(findFailsmallError(open), open);
+    const deeper = new FailsmallError('FS_ERR_DNS_NOT_FOUND', 'x');
+    const outer = new FailsmallError('FS_ERR_CLIENT_CONNECT_FAILED', 'y', { cause: deeper });
+    assert.equal(findFailsmallError(new Error('w', { cause: outer }), 'FS_ERR_DNS_NOT_FOUND'), deeper);
+    let deep: unknown = open;
+    for (let i = 0; i < 6; i++) deep = new Error('wrap', { cause: deep });
+    assert.equal(findFailsmallError(deep), undefined, 'follows at most 5 causes');
+    const cycle: { cause?: unknown } = {};
+    cycle.cause = cycle;
+    for (const v of [cycle, undefined, null, 'FS_ERR_BREAKER_OPEN', 42]) assert.equal(findFailsmallError(v), undefined);
+    const hostile = {
+      get cause(): never {
+        throw new Error('boom');
+      },
+    };
+    assert.equal(findFailsmallError(hostile), undefined);
   });
 
   it('is recognised across copies of the package (brand, not identity)', () => {

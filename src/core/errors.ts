@@ -51,6 +51,33 @@ export function isFailsmallError(error: unknown, code?: ErrorCode): error is Fai
   return error instanceof FailsmallError && (code === undefined || error.code === code);
 }
 
+/** How deep {@link findFailsmallError} follows `cause`: the error itself and at most 5 causes. */
+const MAX_CAUSE_DEPTH = 5;
+
+/**
+ * The first failsmall error (with `code`, when given) in `error`'s `cause` chain, the error itself
+ * included, or `undefined`. Errors that cross a library boundary arrive wrapped: `fetch` rejects
+ * with `TypeError: fetch failed` and the failsmall error (an open breaker, a DNS failure) in
+ * `cause`. Follows at most 5 causes, so a cyclic chain ends.
+ *
+ * @example
+ * try { await fetch(url, { dispatcher: db.dispatcher }); }
+ * catch (error) { if (findFailsmallError(error, 'FS_ERR_BREAKER_OPEN')) return cached(); throw error; }
+ */
+export function findFailsmallError(error: unknown, code?: ErrorCode): FailsmallError | undefined {
+  let current = error;
+  for (let depth = 0; depth <= MAX_CAUSE_DEPTH; depth++) {
+    if (isFailsmallError(current, code)) return current;
+    if (typeof current !== 'object' || current === null) return undefined;
+    try {
+      current = (current as { cause?: unknown }).cause;
+    } catch {
+      return undefined; // a throwing getter: nothing more to read
+    }
+  }
+  return undefined;
+}
+
 /** Codes owned by core/. Each module documents its own in docs/errors.md. */
 export const CoreErrorCodes = {
   /** An option or argument has the wrong type or range. */

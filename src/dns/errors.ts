@@ -59,8 +59,11 @@ export function dnsError(
   details?: Record<string, unknown>,
   cause?: unknown,
 ): FailsmallError {
+  // The request to the dependency was never sent: its name did not resolve. A DNS timeout is a
+  // timeout, a closed resolver is fatal, anything else may pass on another try.
+  const kind = code === 'FS_ERR_DNS_TIMEOUT' ? 'timeout' : code === 'FS_ERR_DNS_CLOSED' ? 'fatal' : 'transient';
   return new FailsmallError(code, message, {
-    ...(details === undefined ? {} : { details }),
+    details: { kind, neverSent: true, ...details },
     ...(cause === undefined ? {} : { cause }),
   });
 }

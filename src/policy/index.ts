@@ -46,6 +46,9 @@ export {
   defaultBackoff,
 } from './retry/backoff.js';
 export type { Backoff, ExponentialOptions } from './retry/backoff.js';
+export { MAX_RETRY_DELAY } from './retry/backoff.js';
+export { nextRetry, throttleBackoffFor, defaultThrottleBackoff } from './retry/decision.js';
+export type { RetryDecision, RetryInput, RetrySchedule } from './retry/decision.js';
 
 // retry
 export { RetryPolicy, retry } from './retry/retry.js';
@@ -59,11 +62,16 @@ export {
   httpClassifier,
   neverSent,
   NEVER_SENT_CODES,
-  NEVER_SENT_PREFIXES,
   retryAfterOf,
   headerOf,
   toVerdict,
+  verdictOf,
 } from './errors/classify.js';
+export { describeFailure, describeHttpResult, MAX_CAUSE_DEPTH } from './errors/describe-failure.js';
+export { FAILURE_TABLE, PROGRAMMING_ERROR_NAMES, statusKind } from './errors/failure-table.js';
+export type { FailureTableEntry } from './errors/failure-table.js';
+export { FAILURE_KINDS } from './errors/failure.js';
+export type { FailureDescription, FailureKind, RejectionDetails } from './errors/failure.js';
 export type { Classifier, RetryVerdict, VerdictLike } from './errors/classify.js';
 export { parseRetryAfter, parseHttpDate } from './errors/retry-after.js';
 

@@ -440,14 +440,25 @@ export class CircuitBreaker implements Policy {
     const state = this.#m.state;
     const of = dependency === undefined ? '' : ` for ${dependency}`;
     if (admission === Admit.REJECT_ISOLATED) {
-      return stacklessError('FS_ERR_BREAKER_ISOLATED', `The circuit breaker${of} is isolated`, { state, dependency });
+      return stacklessError('FS_ERR_BREAKER_ISOLATED', `The circuit breaker${of} is isolated`, {
+        kind: 'overload',
+        neverSent: true,
+        state,
+        dependency,
+      });
     }
     const retryAfter = this.#retryAfter(now);
     const message =
       state === 'open'
         ? `The circuit breaker${of} is open; retry after ${Math.ceil(retryAfter)} ms`
         : `The circuit breaker${of} is half-open and every probe slot is taken`;
-    return stacklessError('FS_ERR_BREAKER_OPEN', message, { state, retryAfter, dependency });
+    return stacklessError('FS_ERR_BREAKER_OPEN', message, {
+      kind: 'overload',
+      neverSent: true,
+      state,
+      retryAfter,
+      dependency,
+    });
   }
 
   /**

@@ -91,6 +91,9 @@ describe('classifyError', () => {
     assert.equal(classifyError(http(429), now), Verdict.throttle);
     assert.equal(classifyError(http(408), now), Verdict.timeout);
     assert.equal(classifyError(http(503), now), Verdict.error);
+    assert.equal(classifyError(http(504), now), Verdict.timeout);
+    assert.equal(classifyError({ response: { status: 503 } }, now), Verdict.error);
+    assert.equal(classifyError({ response: { status: 429 } }, now), Verdict.throttle);
     assert.equal(classifyError(http(404), now), Verdict.fail);
     assert.equal(classifyError(http(501), now), Verdict.fail);
     assert.deepEqual(classifyError(http(503, { 'Retry-After': '7' }), now), {
@@ -110,18 +113,23 @@ describe('classifyError', () => {
     assert.equal(classifyError(sdk, now).retryAfter, 4_000);
   });
 
-  it('retries failsmall rejections and unknown errors; timeouts and throttles by code', () => {
-    assert.equal(classifyError(new FailsmallError('FS_ERR_BREAKER_OPEN', 'open'), now), Verdict.error);
+  it('reads failsmall rejections from details.kind only, never from the code; retries unknown errors', () => {
+    const fs = (code: `FS_ERR_${string}`, details?: Record<string, unknown>): FailsmallError =>
+      new FailsmallError(code, 'x', details === undefined ? undefined : { details });
+    // Local overload rejections (open breaker, full bulkhead, concurrency limit) fail fast.
+    assert.equal(classifyError(fs('FS_ERR_BREAKER_OPEN', { kind: 'overload', neverSent: true }), now), Verdict.fail);
     assert.deepEqual(
-      classifyError(new FailsmallError('FS_ERR_BREAKER_OPEN', 'open', { details: { retryAfter: 900 } }), now),
-      {
-        retry: true,
-        cause: 'error',
-        retryAfter: 900,
-      },
+      classifyError(fs('FS_ERR_RATE_LIMITED', { kind: 'throttle', neverSent: true, retryAfter: 900 }), now),
+      { retry: true, cause: 'throttle', retryAfter: 900 },
     );
-    assert.equal(classifyError(new FailsmallError('FS_ERR_TIMEOUT', 't'), now), Verdict.timeout);
-    assert.equal(classifyError(new FailsmallError('FS_ERR_THROTTLE_REJECTED', 't'), now), Verdict.throttle);
+    assert.equal(classifyError(fs('FS_ERR_TIMEOUT', { kind: 'timeout', neverSent: false }), now), Verdict.timeout);
+    // A code alone says nothing: a failsmall error without details.kind is fatal unless its cause says more.
+    assert.equal(classifyError(fs('FS_ERR_TIMEOUT'), now), Verdict.fail);
+    assert.equal(classifyError(fs('FS_ERR_BREAKER_HYDRATION_TIMEOUT'), now), Verdict.fail);
+    assert.equal(
+      classifyError(new FailsmallError('FS_ERR_CLIENT_CONNECT_FAILED', 'x', { cause: sys('ECONNRESET') }), now),
+      Verdict.error,
+    );
     assert.equal(classifyError(new Error('who knows'), now), Verdict.error);
     assert.equal(classifyError('a string', now), Verdict.error);
     assert.equal(classifyError(undefined, now), Verdict.error);
@@ -173,9 +181,14 @@ describe('neverSent', () => {
     assert.equal(neverSent(sys('ETIMEDOUT', 'connect')), true);
     assert.equal(neverSent(sys('ESERVFAIL', 'queryA')), true);
     assert.equal(neverSent(new TypeError('fetch failed', { cause: sys('ECONNREFUSED') })), true);
-    assert.equal(neverSent(new FailsmallError('FS_ERR_BREAKER_OPEN', 'open')), true);
-    assert.equal(neverSent(new FailsmallError('FS_ERR_BULKHEAD_FULL', 'full')), true);
-    assert.equal(neverSent(new FailsmallError('FS_ERR_SOMETHING', 'x', { details: { neverSent: true } })), true);
+    const rejected = { details: { kind: 'overload', neverSent: true } };
+    assert.equal(neverSent(new FailsmallError('FS_ERR_BREAKER_OPEN', 'open', rejected)), true);
+    assert.equal(neverSent(new FailsmallError('FS_ERR_BULKHEAD_FULL', 'full', rejected)), true);
+    assert.equal(neverSent(new FailsmallError('FS_ERR_BREAKER_OPEN', 'open')), false); // no details: no claim
+    assert.equal(
+      neverSent(new FailsmallError('FS_ERR_SOMETHING', 'x', { details: { kind: 'transient', neverSent: true } })),
+      true,
+    );
     assert.equal(neverSent(sys('ECONNRESET', 'read')), false);
     assert.equal(neverSent(sys('ETIMEDOUT')), false);
     assert.equal(neverSent(new FailsmallError('FS_ERR_TIMEOUT', 't')), false);

@@ -7,10 +7,12 @@
  * `Retry-After` hint. {@link neverSent} tells whether an error proves the request was never sent,
  * which is the only case where a non-idempotent call may be retried.
  */
-import { isFailsmallError } from '../../core/errors.js';
 import type { RetryCause } from '../budget/budget.js';
-import { THROTTLING_ERROR_NAMES, TIMEOUT_ERROR_CODES, TIMEOUT_ERROR_NAMES } from './overload.js';
-import { parseRetryAfter } from './retry-after.js';
+import { describeFailure, describeHttpResult } from './describe-failure.js';
+import type { FailureDescription } from './failure.js';
+import { FAILURE_TABLE, statusKind } from './failure-table.js';
+
+export { headerOf, retryAfterOf } from './describe-failure.js';
 
 /** The answer of a {@link Classifier}. */
 export interface RetryVerdict {
@@ -80,240 +82,77 @@ export interface Classifier {
   readonly result?: (value: unknown, now: number) => VerdictLike;
 }
 
-/** Error `code`s of transient network and DNS failures (Node, undici). */
-const TRANSIENT_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ECONNABORTED',
-  'EPIPE',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EAI_NONAME',
-  'EAI_FAIL',
-  'ENODATA',
-  'ESERVFAIL',
-  'ENETUNREACH',
-  'ENETDOWN',
-  'EHOSTUNREACH',
-  'EHOSTDOWN',
-  'EADDRNOTAVAIL',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CLOSED',
-  'UND_ERR_CONNECT',
-]);
-
-/** Error names of AWS SDK v3 transient errors. */
-const TRANSIENT_NAMES = new Set(['InternalError', 'ServiceUnavailable', 'ServiceUnavailableException']);
-
-/** Errors that are bugs in the caller, not transient faults (unless a cause says otherwise). */
-const PROGRAMMING_ERRORS = new Set(['TypeError', 'RangeError', 'SyntaxError', 'ReferenceError']);
-
 /**
- * Error `code`s that prove the request never left the process: the connection was refused or
- * never established, or the name never resolved. See {@link neverSent}.
- */
-export const NEVER_SENT_CODES: ReadonlySet<string> = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EAI_NONAME',
-  'EAI_FAIL',
-  'ENODATA',
-  'ESERVFAIL',
-  'ENETUNREACH',
-  'ENETDOWN',
-  'EHOSTUNREACH',
-  'EHOSTDOWN',
-  'EADDRNOTAVAIL',
-  'UND_ERR_CONNECT_TIMEOUT',
-]);
-
-/**
- * Prefixes of failsmall codes raised by a policy that refused the call before running it: an open
- * breaker, a full bulkhead, a throttle or concurrency limit, a failed name resolution.
- */
-export const NEVER_SENT_PREFIXES: readonly string[] = Object.freeze([
-  'FS_ERR_BREAKER_',
-  'FS_ERR_BULKHEAD_',
-  'FS_ERR_THROTTLE',
-  'FS_ERR_RATE_LIMIT',
-  'FS_ERR_LIMIT_',
-  'FS_ERR_DNS_',
-]);
-
-/** How deep to follow `error.cause` (fetch wraps the socket error: `TypeError: fetch failed`). */
-const MAX_DEPTH = 5;
-
-type Bag = Record<string, unknown>;
-
-function asBag(value: unknown): Bag | undefined {
-  return typeof value === 'object' && value !== null ? (value as Bag) : undefined;
-}
-
-/**
- * The header `name` from a `Headers` instance or a plain object (any letter case); `undefined` if
- * absent.
+ * The retry view of a {@link FailureDescription}: not retried when it is `fatal`, `aborted` or
+ * `doNotRetry` (an open breaker, a full bulkhead, a concurrency limit: they fail fast on purpose);
+ * `throttle` and `timeout` keep their cause (budgets charge them differently); `overload` and
+ * `transient` are `error`. The `Retry-After` hint is kept.
  *
  * @example
- * headerOf({ 'Retry-After': '3' }, 'retry-after'); // '3'
+ * verdictOf(describeFailure(error, Date.now()));
  */
-export function headerOf(headers: unknown, name: string): unknown {
-  const bag = asBag(headers);
-  if (bag === undefined) return undefined;
-  if (typeof bag.get === 'function') {
-    try {
-      return (bag.get as (n: string) => unknown).call(bag, name) ?? undefined;
-    } catch {
-      return undefined;
-    }
-  }
-  if (name in bag) return bag[name];
-  const lower = name.toLowerCase();
-  for (const key of Object.keys(bag)) if (key.toLowerCase() === lower) return bag[key];
-  return undefined;
-}
-
-/**
- * The `Retry-After` hint carried by an error or a response, in milliseconds: a `retry-after` (or
- * `retry-after-ms`) header on `headers`, `response.headers` or `$response.headers` (AWS SDK), or
- * `details.retryAfter` (ms) on a failsmall error.
- *
- * @param now - epoch milliseconds, for HTTP-dates.
- * @example
- * retryAfterOf({ status: 503, headers: { 'retry-after': '2' } }, Date.now()); // 2000
- */
-export function retryAfterOf(source: unknown, now: number): number | undefined {
-  const bag = asBag(source);
-  if (bag === undefined) return undefined;
-  const details = asBag(bag.details);
-  if (details !== undefined && typeof details.retryAfter === 'number' && details.retryAfter >= 0) {
-    return Number.isFinite(details.retryAfter) ? details.retryAfter : undefined;
-  }
-  for (const holder of [bag, asBag(bag.response), asBag(bag.$response)]) {
-    if (holder === undefined || holder.headers === undefined) continue;
-    const ms = Number(headerOf(holder.headers, 'retry-after-ms'));
-    if (headerOf(holder.headers, 'retry-after-ms') !== undefined && Number.isFinite(ms) && ms >= 0) return ms;
-    const parsed = parseRetryAfter(headerOf(holder.headers, 'retry-after'), now);
-    if (parsed !== undefined) return parsed;
-  }
-  return undefined;
+export function verdictOf(description: FailureDescription): RetryVerdict {
+  const kind = description.kind;
+  if (kind === 'fatal' || kind === 'aborted' || description.doNotRetry === true) return Verdict.fail;
+  const verdict = kind === 'throttle' ? Verdict.throttle : kind === 'timeout' ? Verdict.timeout : Verdict.error;
+  const retryAfter = description.retryAfter;
+  return retryAfter === undefined ? verdict : { retry: true, cause: verdict.cause, retryAfter };
 }
 
 /**
  * The verdict for an HTTP status code, or `undefined` for a status that is not retried: 429 is a
- * throttle, 408 a timeout, 500/502/503/504 transient errors.
+ * throttle, 408 and 504 timeouts, 500/502/503 transient errors.
  *
  * @example
  * classifyStatus(429); // Verdict.throttle
  * classifyStatus(404); // undefined
  */
 export function classifyStatus(status: number): RetryVerdict | undefined {
-  if (status === 429) return Verdict.throttle;
-  if (status === 408) return Verdict.timeout;
-  if (status === 500 || status === 502 || status === 503 || status === 504) return Verdict.error;
-  return undefined;
-}
-
-function withRetryAfter(verdict: RetryVerdict, source: unknown, now: number): RetryVerdict {
-  const retryAfter = retryAfterOf(source, now);
-  return retryAfter === undefined ? verdict : { retry: true, cause: verdict.cause, retryAfter };
-}
-
-/** The verdict from one level of an error chain, or `undefined` when this level says nothing. */
-function classifyOne(error: Bag, now: number): RetryVerdict | undefined {
-  const code = error.code;
-  const name = typeof error.name === 'string' ? error.name : '';
-  if (isFailsmallError(error)) {
-    const c = error.code;
-    if (c === 'FS_ERR_ABORTED' || c === 'FS_ERR_INVALID_ARGUMENT') return Verdict.fail;
-    if (c.includes('TIMEOUT')) return Verdict.timeout;
-    if (c.includes('THROTTL') || c.includes('RATE_LIMIT')) return withRetryAfter(Verdict.throttle, error, now);
-    return withRetryAfter(Verdict.error, error, now);
-  }
-  if (name === 'AbortError') return Verdict.fail; // the caller (or an outer policy) gave up
-  if (typeof code === 'string') {
-    if (TIMEOUT_ERROR_CODES.has(code)) return Verdict.timeout;
-    if (TRANSIENT_CODES.has(code)) return Verdict.error;
-  }
-  // AWS SDK v3 service errors: `$retryable`, the error name, then the HTTP status.
-  const retryable = asBag(error.$retryable);
-  if (retryable !== undefined) {
-    return withRetryAfter(retryable.throttling === true ? Verdict.throttle : Verdict.error, error, now);
-  }
-  if (THROTTLING_ERROR_NAMES.has(name)) return withRetryAfter(Verdict.throttle, error, now);
-  if (TIMEOUT_ERROR_NAMES.has(name)) return Verdict.timeout;
-  if (TRANSIENT_NAMES.has(name)) return withRetryAfter(Verdict.error, error, now);
-  const status =
-    asBag(error.$metadata)?.httpStatusCode ??
-    error.status ??
-    error.statusCode ??
-    asBag(error.response)?.status ??
-    asBag(error.response)?.statusCode;
-  if (typeof status === 'number' && status >= 100 && status < 600) {
-    const verdict = classifyStatus(status);
-    return verdict === undefined ? Verdict.fail : withRetryAfter(verdict, error, now);
-  }
-  if (error.$fault === 'client') return Verdict.fail;
-  return undefined;
+  const kind = statusKind(status);
+  if (kind === undefined || kind === 'fatal') return undefined;
+  return verdictOf({ kind, neverSent: false });
 }
 
 /**
- * The default error classifier. It follows `error.cause` (fetch wraps socket errors) and retries:
- * - network and DNS failures (`ECONNRESET`, `ECONNREFUSED`, `ENOTFOUND`, `EAI_AGAIN`, undici
- *   socket errors …) as `error`, and timeouts (`ETIMEDOUT`, undici timeouts, `TimeoutError`,
- *   failsmall `…TIMEOUT…` codes) as `timeout`;
- * - AWS SDK errors marked `$retryable`, throttling names (`ThrottlingException` …) as `throttle`;
- * - HTTP statuses 429 (`throttle`), 408 (`timeout`), 500, 502, 503, 504 (`error`), with the
- *   `Retry-After` hint when present;
- * - failsmall rejections (an open breaker, a full bulkhead), and any other unknown error.
- *
- * It does not retry: aborts (`AbortError`, `FS_ERR_ABORTED`), invalid arguments, other 4xx
- * statuses, AWS client faults, and programming errors (`TypeError`, `RangeError`, `SyntaxError`,
- * `ReferenceError`) whose causes say nothing more.
+ * The default error classifier: the retry view ({@link verdictOf}) of {@link describeFailure}.
+ * It retries network and DNS failures, timeouts (`ETIMEDOUT`, undici timeouts, `TimeoutError`, a
+ * failsmall timeout, HTTP 408/504), throttles (HTTP 429, AWS throttling names and codes,
+ * `$retryable.throttling`), HTTP 500/502/503, local throttle rejections and unknown errors, with
+ * the `Retry-After` hint when present. It does not retry aborts, fatal errors (other 4xx/5xx
+ * statuses, AWS client faults, programming errors whose causes say nothing, failsmall errors that
+ * are not rejections such as `FS_ERR_INVALID_ARGUMENT`), and local overload rejections (an open
+ * breaker, a full bulkhead, a concurrency limit: failing fast is their job).
  *
  * @param now - epoch milliseconds, for `Retry-After` dates.
  * @example
  * classifyError(Object.assign(new Error('x'), { code: 'ECONNRESET' }), Date.now()); // { retry: true, cause: 'error' }
  */
 export function classifyError(error: unknown, now: number): RetryVerdict {
-  try {
-    return classifyChain(error, now);
-  } catch {
-    return Verdict.fail; // a hostile error object (a throwing getter): do not retry what we cannot read
-  }
-}
-
-function classifyChain(error: unknown, now: number): RetryVerdict {
-  let current: unknown = error;
-  for (let depth = 0; depth < MAX_DEPTH; depth++) {
-    const bag = asBag(current);
-    if (bag === undefined) break;
-    const verdict = classifyOne(bag, now);
-    if (verdict !== undefined) return verdict;
-    current = bag.cause;
-  }
-  const top = asBag(error);
-  if (top !== undefined && typeof top.name === 'string' && PROGRAMMING_ERRORS.has(top.name)) return Verdict.fail;
-  return Verdict.error;
+  return verdictOf(describeFailure(error, now));
 }
 
 /**
- * A result classifier for HTTP responses: anything with a numeric `status` (fetch `Response`) or
- * `statusCode` (undici `request`, `http.IncomingMessage`). Retries 429 (`throttle`), 408
- * (`timeout`), 500, 502, 503 and 504 (`error`), with the `Retry-After` hint from its headers.
+ * A result classifier for HTTP responses: the retry view of {@link describeHttpResult}. Retries
+ * 429 (`throttle`), 408 and 504 (`timeout`), 500, 502 and 503 (`error`), with the `Retry-After`
+ * hint from its headers; any other status is a success for retry.
  *
  * @example
  * const policy = retry({ classify: { error: classifyError, result: classifyHttpResult } });
  * const res = await policy.execute(() => fetch(url)); // a 503 is retried, its body discarded
  */
 export function classifyHttpResult(value: unknown, now: number): RetryVerdict | undefined {
-  const bag = asBag(value);
-  if (bag === undefined) return undefined;
-  const status = bag.status ?? bag.statusCode;
-  if (typeof status !== 'number') return undefined;
-  const verdict = classifyStatus(status);
-  return verdict === undefined ? undefined : withRetryAfter(verdict, bag, now);
+  const description = describeHttpResult(value, now);
+  if (description === undefined || description.kind === 'fatal') return undefined;
+  return verdictOf(description);
 }
+
+/**
+ * Error `code`s that prove the request never left the process (from the one failure table):
+ * the connection was refused or never established, or the name never resolved. See {@link neverSent}.
+ */
+export const NEVER_SENT_CODES: ReadonlySet<string> = new Set(
+  [...FAILURE_TABLE].filter(([, entry]) => entry.neverSent).map(([code]) => code),
+);
 
 /** The default classifier of {@link retry}: {@link classifyError}, results always succeed. */
 export const defaultClassifier: Classifier = Object.freeze({ error: classifyError });
@@ -323,48 +162,16 @@ export const httpClassifier: Classifier = Object.freeze({ error: classifyError, 
 
 /**
  * True when `error` proves the request never left the process, so even a non-idempotent call may
- * be retried safely. It follows `error.cause` and answers true for:
- * - a system error from `connect` or a name lookup (`syscall` `connect`, `getaddrinfo`, `query…`),
- * - a code in {@link NEVER_SENT_CODES} (`ECONNREFUSED`, `ENOTFOUND`, `EAI_AGAIN`, `EHOSTUNREACH`,
- *   `UND_ERR_CONNECT_TIMEOUT` …),
- * - a failsmall rejection whose code starts with one of {@link NEVER_SENT_PREFIXES}
- *   (`FS_ERR_BREAKER_…`, `FS_ERR_BULKHEAD_…`, throttles and limits, `FS_ERR_DNS_…`),
- * - any error with `details.neverSent === true` (how other modules say so).
- * Ambiguous failures (`ECONNRESET`, `ETIMEDOUT`, an HTTP status) answer false. Extend it through
- * the `neverSent` option of {@link retry}.
+ * be retried safely: the `neverSent` of {@link describeFailure}. True for a refused or unresolved
+ * connection (`ECONNREFUSED`, `ENOTFOUND`, `EAI_AGAIN`, `EHOSTUNREACH`, `UND_ERR_CONNECT_TIMEOUT`,
+ * a `syscall` of `connect`/`getaddrinfo`/`query…`), also inside `TypeError: fetch failed`, and for
+ * a failsmall rejection with `details.neverSent` (breaker, bulkhead, limits, throttles, DNS).
+ * Ambiguous failures (`ECONNRESET`, `ETIMEDOUT` on a read, an HTTP status) answer false. Extend it
+ * through the `neverSent` option of {@link retry}.
  *
  * @example
  * retry({ idempotent: false, neverSent: (e) => neverSent(e) || e instanceof MyQueueFullError });
  */
 export function neverSent(error: unknown): boolean {
-  try {
-    return neverSentChain(error);
-  } catch {
-    return false;
-  }
-}
-
-function neverSentChain(error: unknown): boolean {
-  let current: unknown = error;
-  for (let depth = 0; depth < MAX_DEPTH; depth++) {
-    const bag = asBag(current);
-    if (bag === undefined) return false;
-    if (asBag(bag.details)?.neverSent === true) return true;
-    if (isFailsmallError(bag)) {
-      const code = bag.code;
-      if (NEVER_SENT_PREFIXES.some((p) => code.startsWith(p))) return true;
-    } else {
-      if (typeof bag.code === 'string' && NEVER_SENT_CODES.has(bag.code)) return true;
-      const syscall = bag.syscall;
-      if (
-        syscall === 'connect' ||
-        syscall === 'getaddrinfo' ||
-        (typeof syscall === 'string' && syscall.startsWith('query'))
-      ) {
-        return true;
-      }
-    }
-    current = bag.cause;
-  }
-  return false;
+  return describeFailure(error).neverSent;
 }

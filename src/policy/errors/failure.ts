@@ -1,6 +1,6 @@
 /**
  * The vocabulary of a failure, shared by every view of it (retry, hedge, throttles, limiters, the
- * AWS retry strategy). `describeFailure()` (to come in this folder) is the one function that turns an
+ * AWS retry strategy). `describeFailure()` (describe-failure.ts) is the one function that turns an
  * error or a result into a {@link FailureDescription}; every other view derives from it.
  *
  * failsmall's own rejections say what they are: a policy that rejects a call stamps

@@ -53,8 +53,10 @@ describe('isTimeoutError', () => {
     assert.ok(isTimeoutError({ code: 'ETIMEDOUT' }));
     assert.ok(isTimeoutError({ code: 'UND_ERR_HEADERS_TIMEOUT' }));
     assert.ok(isTimeoutError({ statusCode: 504 }));
-    assert.ok(isTimeoutError(new FailsmallError('FS_ERR_TIMEOUT', 'late')));
-    assert.ok(isTimeoutError(new FailsmallError('FS_ERR_DNS_TIMED_OUT', 'late')));
+    const timedOut = { details: { kind: 'timeout', neverSent: false } };
+    assert.ok(isTimeoutError(new FailsmallError('FS_ERR_TIMEOUT', 'late', timedOut)));
+    assert.ok(isTimeoutError(new FailsmallError('FS_ERR_DNS_TIMEOUT', 'late', timedOut)));
+    assert.ok(!isTimeoutError(new FailsmallError('FS_ERR_TIMEOUT', 'late'))); // the code alone is never parsed
     assert.ok(!isTimeoutError(new FailsmallError('FS_ERR_BREAKER_OPEN', 'open')));
     assert.ok(!isTimeoutError({ code: 'ECONNREFUSED' }));
   });

@@ -237,6 +237,7 @@ export class HedgePolicy implements Policy {
           const lost = new FailsmallError(
             'FS_ERR_HEDGE_LOST',
             'The call ended; this hedged attempt is no longer needed',
+            { details: { kind: 'aborted', neverSent: false } },
           );
           for (const a of attempts) a.cancel(lost);
         }
@@ -298,7 +299,7 @@ export class HedgePolicy implements Policy {
         // Only build the abort reason when someone lost (the common call has one attempt).
         if (attempts.length > 1) {
           const lost = new FailsmallError('FS_ERR_HEDGE_LOST', 'Another hedged attempt answered first', {
-            details: { winner: attempt.attempt },
+            details: { kind: 'aborted', neverSent: false, winner: attempt.attempt },
           });
           for (const a of attempts) if (a !== attempt) a.cancel(lost);
         }

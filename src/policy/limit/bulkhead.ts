@@ -198,6 +198,8 @@ export class Bulkhead implements Policy {
       'FS_ERR_BULKHEAD_FULL',
       `The bulkhead${of} is full (${this.#active} running, ${this.#queued} queued)`,
       {
+        kind: 'overload',
+        neverSent: true,
         active: this.#active,
         queued: this.#queued,
         maxConcurrent: this.maxConcurrent,

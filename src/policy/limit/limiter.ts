@@ -170,7 +170,7 @@ export class ConcurrencyLimiter implements Policy {
     return stacklessError(
       'FS_ERR_LIMIT_EXCEEDED',
       `Concurrency limit reached${of}: ${inflight} calls in flight, limit ${limit} (${this.limit.kind})`,
-      { limit, inflight, algorithm: this.limit.kind, dependency },
+      { kind: 'overload', neverSent: true, limit, inflight, algorithm: this.limit.kind, dependency },
     );
   }
 

@@ -76,7 +76,6 @@ describe('backoff formulas (AWS "Exponential Backoff and Jitter")', () => {
       [exponentialBackoff({ base: 1e300, cap: Number.MAX_VALUE }), Number.MAX_VALUE],
       [fullJitter({ base: Number.MIN_VALUE, cap: Number.MAX_VALUE }), Number.MAX_VALUE],
       [decorrelatedJitter({ base: 1, cap: Number.MAX_VALUE }), Number.MAX_VALUE],
-      [exponentialBackoff({ base: 0, cap: 0 }), 0],
     ];
     for (const [b, cap] of strategies) {
       for (const attempt of huge) {
@@ -108,7 +107,11 @@ describe('backoff formulas (AWS "Exponential Backoff and Jitter")', () => {
 
 describe('backoff bounds (property-based)', () => {
   const options = fc
-    .tuple(fc.double({ min: 0, max: 1e6, noNaN: true }), fc.double({ min: 0, max: 1e7, noNaN: true }))
+    // base > 0: a base of 0 is rejected (it would only yield 0), see the options test.
+    .tuple(
+      fc.double({ min: Number.MIN_VALUE, max: 1e6, noNaN: true }),
+      fc.double({ min: Number.MIN_VALUE, max: 1e7, noNaN: true }),
+    )
     .map(([a, b]) => ({ base: Math.min(a, b), cap: Math.max(a, b) }));
   const attempt = fc.oneof(
     fc.integer({ min: 1, max: 64 }),
@@ -179,7 +182,12 @@ describe('backoff option validation', () => {
   it('rejects bad options with FS_ERR_INVALID_ARGUMENT and an exact message', () => {
     assert.throws(() => constantBackoff(-1), code);
     assert.throws(() => constantBackoff(-1), { message: 'Expected `delay` to be a finite number >= 0, got -1' });
-    assert.throws(() => fullJitter({ base: NaN }), { message: 'Expected `base` to be a finite number >= 0, got NaN' });
+    assert.throws(() => fullJitter({ base: NaN }), { message: 'Expected `base` to be a finite number > 0, got NaN' });
+    // A backoff that could only yield 0 is an error, for every exponential strategy.
+    for (const make of [exponentialBackoff, fullJitter, equalJitter, decorrelatedJitter]) {
+      assert.throws(() => make({ base: 0 }), { message: 'Expected `base` to be a finite number > 0, got 0' });
+      assert.throws(() => make({ base: 0, cap: 0 }), { message: 'Expected `base` to be a finite number > 0, got 0' });
+    }
     assert.throws(() => equalJitter({ cap: Infinity }), {
       message: 'Expected `cap` to be a finite number >= 0, got Infinity',
     });

@@ -15,7 +15,7 @@
  * @see https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/
  */
 import type { Random } from '../../core/random.js';
-import { invalid, nonNegativeNumber } from '../../core/validate.js';
+import { invalid, nonNegativeNumber, positiveNumber } from '../../core/validate.js';
 
 /** A backoff strategy: the delay before a retry, in milliseconds. */
 export interface Backoff {
@@ -34,14 +34,24 @@ export interface Backoff {
 
 /** Options of the exponential strategies. */
 export interface ExponentialOptions {
-  /** The first delay (exponential) or the scale of the first window (jitter), in ms; default 100 ms (AWS SDK). */
+  /**
+   * The first delay (exponential) or the scale of the first window (jitter), in ms, > 0; default
+   * 100 ms (AWS SDK). 0 is an error (every delay would be 0): use `constantBackoff(0)` for no delay.
+   */
   readonly base?: number;
   /** The largest delay, in ms; default 20 s (the AWS SDK's `MAXIMUM_RETRY_DELAY`). */
   readonly cap?: number;
 }
 
+/**
+ * The longest delay before a retry, in milliseconds: 20 s, the AWS SDK v3's `MAXIMUM_RETRY_DELAY`.
+ * The one constant behind every default cap: the backoffs', `retry()`'s `maxRetryAfter` and the
+ * AWS retry strategy's.
+ */
+export const MAX_RETRY_DELAY = 20_000;
+
 const DEFAULT_BASE = 100; // 100 ms: the AWS SDK v3 standard-mode base delay.
-const DEFAULT_CAP = 20_000; // 20 s: the AWS SDK v3 MAXIMUM_RETRY_DELAY.
+const DEFAULT_CAP = MAX_RETRY_DELAY;
 /** 2^1023 is the largest power of two below Number.MAX_VALUE. */
 const MAX_EXPONENT = 1023;
 
@@ -54,15 +64,15 @@ function draw(random: Random): number {
 function baseAndCap(options: ExponentialOptions | undefined): { base: number; cap: number; maxExp: number } {
   if (options !== undefined && (typeof options !== 'object' || options === null))
     invalid('options', 'an object', options);
-  const base = nonNegativeNumber('base', options?.base ?? DEFAULT_BASE);
+  // base > 0: with base 0 every delay would be 0 (retries in a tight loop); use constantBackoff(0)
+  // when that is really meant.
+  const base = positiveNumber('base', options?.base ?? DEFAULT_BASE);
   const cap = nonNegativeNumber('cap', options?.cap ?? DEFAULT_CAP);
   if (cap < base) invalid('cap', `a finite number >= base (${base})`, cap);
   // The smallest n with base · 2^n >= cap: past it every delay equals cap, so larger exponents
   // never need computing (and never overflow).
   let maxExp = 0;
-  if (base > 0) {
-    while (maxExp < MAX_EXPONENT && base * 2 ** maxExp < cap) maxExp++;
-  }
+  while (maxExp < MAX_EXPONENT && base * 2 ** maxExp < cap) maxExp++;
   return { base, cap, maxExp };
 }
 

@@ -221,8 +221,10 @@ describe('retry: idempotency gate', () => {
       [sysError('ENOTFOUND', 'getaddrinfo'), true],
       [sysError('EAI_AGAIN'), true],
       [new TypeError('fetch failed', { cause: sysError('ECONNREFUSED') }), true],
-      [new FailsmallError('FS_ERR_BREAKER_OPEN', 'open'), true],
-      [new FailsmallError('FS_ERR_BULKHEAD_FULL', 'full'), true],
+      // failsmall rejections say they never sent the call through details (an open breaker or a
+      // full bulkhead are not retried at all: see the describe-failure table test).
+      [new FailsmallError('FS_ERR_RATE_LIMITED', 'wait', { details: { kind: 'throttle', neverSent: true } }), true],
+      [new FailsmallError('FS_ERR_DNS_SERVFAIL', 'x', { details: { kind: 'transient', neverSent: true } }), true],
       [sysError('ECONNRESET', 'read'), false],
       [sysError('ETIMEDOUT'), false],
       [Object.assign(new Error('503'), { status: 503 }), false],

@@ -4,13 +4,15 @@
  *
  * The order of checks after a failed attempt is the contract:
  * 1. the caller aborted → reject with the signal's reason;
- * 2. the classifier says "not retryable" → give up;
+ * 2. the classifier says "not retryable" → give up (by default: fatal errors, aborts, and local
+ *    overload rejections — an open breaker, a full bulkhead, a concurrency limit fail fast);
  * 3. the call is not idempotent and the error does not prove the request was never sent → give up;
  * 4. `maxAttempts` reached → give up;
  * 5. the delay (backoff, raised to the server's `Retry-After` capped by `maxRetryAfter`) would
  *    end past the caller's deadline → give up (never sleep past it);
  * 6. the budget refuses → give up (checked last, so a refused retry costs no token);
  * 7. sleep (cancelled at once by the signal), then try again.
+ * Steps 2-6 are {@link nextRetry} (decision.ts), the decision the AWS retry strategy uses too.
  * Giving up rethrows the last error unchanged, or returns the last result when results were
  * being retried (the caller sees the final 503 response).
  *
@@ -24,8 +26,9 @@ import type { Clock } from '../../core/clock.js';
 import { Emitter, channel } from '../../core/events.js';
 import type { Random } from '../../core/random.js';
 import { func, invalid, nonNegativeNumber, positiveInteger } from '../../core/validate.js';
-import { defaultBackoff } from './backoff.js';
+import { defaultBackoff, MAX_RETRY_DELAY } from './backoff.js';
 import type { Backoff } from './backoff.js';
+import { nextRetry, throttleBackoffFor, type GiveUpReason, type RetrySchedule } from './decision.js';
 import type { RetryBudget, RetryCause } from '../budget/budget.js';
 import { classifyError, neverSent as defaultNeverSent } from '../errors/classify.js';
 import { toVerdict } from '../errors/classify.js';
@@ -40,7 +43,11 @@ export interface RetryOptions {
   readonly maxAttempts?: number;
   /** The delay before each retry; default full jitter, base 100 ms, cap 20 s (AWS SDK standard mode). */
   readonly backoff?: Backoff;
-  /** The delay before a retry after a throttling error; default `backoff`. The AWS SDK uses a 500 ms base. */
+  /**
+   * The delay before a retry after a throttling error; default `backoff` when given, else full
+   * jitter, base 500 ms (the AWS SDK's throttling base), cap 20 s: the same default as the AWS
+   * retry strategy's.
+   */
   readonly throttleBackoff?: Backoff;
   /**
    * Which errors and results to retry: a {@link Classifier} `{ error?, result? }`, or a function
@@ -79,8 +86,7 @@ export interface RetryOptions {
   readonly discardResult?: (value: unknown) => void;
 }
 
-/** Why a retry policy stopped retrying. */
-export type GiveUpReason = 'not-retryable' | 'not-idempotent' | 'attempts' | 'deadline' | 'budget';
+export type { GiveUpReason } from './decision.js';
 
 /** Emitted before each retry sleeps. */
 export interface RetryEvent {
@@ -175,7 +181,7 @@ export class RetryPolicy implements Policy {
   readonly idempotent: boolean;
   readonly dependency: string | undefined;
   readonly #backoff: Backoff;
-  readonly #throttleBackoff: Backoff;
+  readonly #schedule: RetrySchedule;
   readonly #classifyError: (error: unknown, now: number) => RetryVerdict | boolean;
   readonly #classifyResult: ((value: unknown, now: number) => VerdictLike) | undefined;
   readonly #neverSent: (error: unknown) => boolean;
@@ -201,7 +207,10 @@ export class RetryPolicy implements Policy {
     if (typeof options !== 'object' || options === null) invalid('options', 'an object', options);
     this.maxAttempts = positiveInteger('maxAttempts', options.maxAttempts ?? 3); // 3: the AWS SDK default
     this.#backoff = backoffOption('backoff', options.backoff ?? defaultBackoff);
-    this.#throttleBackoff = backoffOption('throttleBackoff', options.throttleBackoff ?? this.#backoff);
+    const throttleBackoff = backoffOption(
+      'throttleBackoff',
+      throttleBackoffFor(options.backoff === undefined ? undefined : this.#backoff, options.throttleBackoff),
+    );
     const given = options.classify ?? {};
     const classify: Classifier = typeof given === 'function' ? { error: given } : given;
     if (typeof classify !== 'object' || classify === null) {
@@ -216,7 +225,14 @@ export class RetryPolicy implements Policy {
     this.#budget = options.budget === undefined ? undefined : budgetOption(options.budget);
     this.#clock = clockOption(options.clock);
     this.#random = randomOption(options.random);
-    this.maxRetryAfter = nonNegativeNumber('maxRetryAfter', options.maxRetryAfter ?? 20_000); // 20 s: the SDK's cap
+    this.maxRetryAfter = nonNegativeNumber('maxRetryAfter', options.maxRetryAfter ?? MAX_RETRY_DELAY);
+    this.#schedule = {
+      maxAttempts: this.maxAttempts,
+      backoff: this.#backoff,
+      throttleBackoff,
+      maxRetryAfter: this.maxRetryAfter,
+      budget: this.#budget,
+    };
     this.dependency = dependencyOption(options.dependency);
     this.#discard = options.discardResult === undefined ? discardBody : func('discardResult', options.discardResult);
     this.#root = rootContext(undefined, this.dependency);
@@ -274,25 +290,21 @@ export class RetryPolicy implements Policy {
       }
       const isResult = verdict !== undefined;
       const v = verdict ?? toVerdict(this.#classifyError(error, now));
-      let reason: GiveUpReason | undefined;
-      let delay = 0;
-      if (!v.retry) reason = 'not-retryable';
-      else if (!this.idempotent && (isResult || !this.#neverSent(error))) reason = 'not-idempotent';
-      else if (attempt >= this.maxAttempts) reason = 'attempts';
-      else {
-        delay = (v.cause === 'throttle' ? this.#throttleBackoff : this.#backoff).next(
+      const decision = nextRetry(
+        {
           attempt,
+          verdict: v,
+          // Evaluated only when the verdict allows a retry (the never-sent test may walk a cause chain).
+          mayResend: this.idempotent || !v.retry || (!isResult && this.#neverSent(error)),
+          now,
+          deadline: ctx.deadline,
           previousDelay,
-          this.#random,
-        );
-        if (!(delay >= 0 && delay < Infinity)) delay = 0; // a user-supplied backoff misbehaved
-        if (v.retryAfter !== undefined && v.retryAfter >= 0) {
-          delay = Math.max(delay, Math.min(v.retryAfter, this.maxRetryAfter));
-        }
-        if (now + delay >= ctx.deadline) reason = 'deadline';
-        else if (this.#budget !== undefined && !this.#budget.tryAcquire(now, v.cause)) reason = 'budget';
-      }
-      if (reason !== undefined) return this.#giveUp(reason, attempt, ctx, error, value, isResult);
+          random: this.#random,
+        },
+        this.#schedule,
+      );
+      if (!decision.retry) return this.#giveUp(decision.reason, attempt, ctx, error, value, isResult);
+      const delay = decision.delay;
 
       this.#retries++;
       if (this.onRetry.hasListeners || diagnostics.hasSubscribers) {

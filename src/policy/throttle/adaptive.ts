@@ -390,7 +390,14 @@ export class AdaptiveThrottle implements Policy {
     return stacklessError(
       'FS_ERR_THROTTLED_LOCALLY',
       `Rejected locally by adaptive throttling${of} (rejection probability ${probability.toFixed(3)})`,
-      { probability, requests: this.state.requests(now), accepts: this.state.accepts(now), dependency },
+      {
+        kind: 'throttle',
+        neverSent: true,
+        probability,
+        requests: this.state.requests(now),
+        accepts: this.state.accepts(now),
+        dependency,
+      },
     );
   }
 

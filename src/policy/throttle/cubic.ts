@@ -458,7 +458,16 @@ export class CubicRateLimiter implements Policy {
     return stacklessError(
       'FS_ERR_RATE_LIMITED',
       `Rate limited${of}: the next token is ${Math.ceil(wait)} ms away, past the call's deadline or maxWait`,
-      { wait, retryAfter: wait, fillRate, deadline: ctx.deadline, maxWait: this.maxWait, dependency },
+      {
+        kind: 'throttle',
+        neverSent: true,
+        wait,
+        retryAfter: wait,
+        fillRate,
+        deadline: ctx.deadline,
+        maxWait: this.maxWait,
+        dependency,
+      },
     );
   }
 

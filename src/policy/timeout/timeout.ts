@@ -193,6 +193,8 @@ function timeoutError(policy: TimeoutPolicy, call: TimeoutCall, elapsed: number,
       ? `Timed out after ${policy.timeout} ms`
       : `The caller's deadline passed (after ${Math.round(elapsed)} ms)`;
   const details = {
+    kind: 'timeout',
+    neverSent: false,
     timeout: policy.timeout,
     elapsed,
     source,
