@@ -74,10 +74,7 @@ export function awsClientConfig(options: AwsClientConfigOptions = {}): AwsClient
     }
     if (Number.isFinite(attemptTimeout)) pieces.push(timeout(attemptTimeout, { clock }));
     if (pieces.length > 0) {
-      policy =
-        options.dependency === undefined
-          ? pipeline(...pieces)
-          : pipeline({ dependency: options.dependency }, ...pieces);
+      policy = options.dependency === undefined ? pipeline(...pieces) : pipeline(...pieces).named(options.dependency);
     }
   }
   const requestHandler = awsRequestHandler({

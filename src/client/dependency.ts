@@ -83,7 +83,7 @@ export class Dependency {
     if (options.breaker !== false)
       pieces.push(options.breaker ?? circuitBreaker({ clock: this.#clock, dependency: name }));
     if (Number.isFinite(attemptTimeout)) pieces.push(timeout(attemptTimeout, { clock: this.#clock }));
-    this.attemptPolicy = pieces.length === 0 ? undefined : pipeline({ dependency: name }, ...pieces);
+    this.attemptPolicy = pieces.length === 0 ? undefined : pipeline(...pieces).named(name);
     const retryPolicy = retry({
       budget: this.budget,
       clock: this.#clock,
@@ -93,8 +93,8 @@ export class Dependency {
     });
     this.policy =
       this.attemptPolicy === undefined
-        ? pipeline({ dependency: name }, retryPolicy)
-        : pipeline({ dependency: name }, retryPolicy, this.attemptPolicy);
+        ? pipeline(retryPolicy).named(name)
+        : pipeline(retryPolicy, this.attemptPolicy).named(name);
   }
 
   /** The undici dispatcher for `fetch(url, { dispatcher })` or `setGlobalDispatcher`. */

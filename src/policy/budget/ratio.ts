@@ -19,7 +19,8 @@ import {
   positiveNumber,
   ratio as ratioCheck,
 } from '../../core/validate.js';
-import type { RetryBudget } from './budget.js';
+import { policyOptions } from '../core/options.js';
+import type { RetryBudget, RetryBudgetSnapshot } from './budget.js';
 
 /** Options of {@link ratioBudget}. */
 export interface RatioBudgetOptions {
@@ -35,6 +36,19 @@ export interface RatioBudgetOptions {
 
 /** Tolerance for float sums such as 0.1 · 3. */
 const EPSILON = 1e-9;
+
+/** Plain numbers for metrics: see {@link RatioBudget.snapshot}. */
+export interface RatioBudgetSnapshot extends RetryBudgetSnapshot {
+  readonly kind: 'ratio';
+  readonly ratio: number;
+  /** In ms. */
+  readonly window: number;
+  readonly minRetriesPerSecond: number;
+  /** Requests in the window at the last update. */
+  readonly requests: number;
+  /** Retries in the window at the last update. */
+  readonly retries: number;
+}
 
 /**
  * A {@link RetryBudget} capping retries at a ratio of requests; see {@link ratioBudget}.
@@ -60,8 +74,8 @@ export class RatioBudget implements RetryBudget {
   #granted = 0;
   #denied = 0;
 
-  constructor(options: RatioBudgetOptions = {}) {
-    if (typeof options !== 'object' || options === null) invalid('options', 'an object', options);
+  constructor(given?: RatioBudgetOptions) {
+    const options = policyOptions(given, ['ratio', 'window', 'minRetriesPerSecond', 'slots']);
     this.ratio = ratioCheck('ratio', options.ratio ?? 0.1);
     this.window = positiveNumber('window', options.window ?? 10_000);
     this.minRetriesPerSecond = nonNegativeNumber('minRetriesPerSecond', options.minRetriesPerSecond ?? 10);
@@ -130,7 +144,7 @@ export class RatioBudget implements RetryBudget {
     // The ratio counts requests and retries, not outcomes.
   }
 
-  snapshot(): Record<string, unknown> {
+  snapshot(): RatioBudgetSnapshot {
     return {
       kind: this.kind,
       ratio: this.ratio,

@@ -21,15 +21,17 @@
 import { abortReason } from '../../core/clock.js';
 import type { Cancel, Clock } from '../../core/clock.js';
 import { FailsmallError } from '../../core/errors.js';
-import { Emitter, channel } from '../../core/events.js';
+import { Emitter } from '../../core/events.js';
 import { func, invalid, nonNegativeInteger, nonNegativeNumber } from '../../core/validate.js';
-import type { RetryBudget, RetryCause } from '../budget/budget.js';
+import type { RetryBudget, RetryBudgetSnapshot, RetryCause } from '../budget/budget.js';
 import { classifyError } from '../errors/classify.js';
 import { toVerdict } from '../errors/classify.js';
 import type { RetryVerdict } from '../errors/classify.js';
-import { neverAborted, rootContext } from '../core/context.js';
+import { neverAborted } from '../core/context.js';
+import { callNext, kRunChain } from '../core/fast-path.js';
 import { LatencyWindow } from './latency-window.js';
-import { budgetOption, clockOption, dependencyOption } from '../core/options.js';
+import { budgetOption, clockOption, dependencyOption, policyOptions } from '../core/options.js';
+import { PolicyBase } from '../core/policy-base.js';
 import type { Policy, PolicyContext, PolicyFn } from '../core/types.js';
 
 /** Percentile-based hedge delay. */
@@ -83,7 +85,38 @@ export interface HedgeResultEvent {
   readonly dependency: string | undefined;
 }
 
-const diagnostics = channel('policy', 'hedge');
+const KNOWN_OPTIONS: readonly (keyof HedgeOptions)[] = [
+  'delay',
+  'percentile',
+  'maxHedges',
+  'budget',
+  'classify',
+  'clock',
+  'dependency',
+];
+
+/** Plain numbers for metrics: see {@link HedgePolicy.snapshot}. */
+export interface HedgeSnapshot {
+  readonly kind: 'hedge';
+  readonly dependency: string | undefined;
+  readonly maxHedges: number;
+  /** The hedge delay a call starting now would use, in ms; null while no hedge would start on delay. */
+  readonly delay: number | null;
+  /** Latency samples held (percentile mode), or null with a fixed delay. */
+  readonly samples: number | null;
+  /** Calls started. */
+  readonly calls: number;
+  /** Hedged attempts started. */
+  readonly hedges: number;
+  /** Calls a hedged attempt won. */
+  readonly hedgeWins: number;
+  /** Hedges the budget refused. */
+  readonly budgetDenied: number;
+  /** Calls that failed on every attempt. */
+  readonly failures: number;
+  /** The shared budget's snapshot, or null without a budget. */
+  readonly budget: RetryBudgetSnapshot | null;
+}
 
 /** The context of one hedged attempt: its own number and its own, lazily built, AbortSignal. */
 class HedgeAttempt implements PolicyContext {
@@ -128,15 +161,13 @@ class HedgeAttempt implements PolicyContext {
  * const policy = new HedgePolicy({ delay: 50 });
  * await policy.execute((ctx) => fetch(url, { signal: ctx.signal }));
  */
-export class HedgePolicy implements Policy {
-  readonly kind = 'hedge';
+export class HedgePolicy extends PolicyBase<HedgeSnapshot> {
   /** When a hedge starts. */
   readonly onHedge = new Emitter<HedgeEvent>();
   /** When a call settles (success or failure). */
   readonly onResult = new Emitter<HedgeResultEvent>();
 
   readonly maxHedges: number;
-  readonly dependency: string | undefined;
   readonly #delay: number | undefined;
   readonly #latencies: LatencyWindow | undefined;
   readonly #min: number;
@@ -151,8 +182,10 @@ export class HedgePolicy implements Policy {
   #denied = 0;
   #failures = 0;
 
-  constructor(options: HedgeOptions) {
-    if (typeof options !== 'object' || options === null) invalid('options', 'an object', options);
+  constructor(input: HedgeOptions) {
+    const options = policyOptions(input, KNOWN_OPTIONS, true);
+    const clock = clockOption(options.clock);
+    super('hedge', dependencyOption(options.dependency), clock);
     if (options.delay !== undefined && options.percentile !== undefined) {
       invalid('percentile', 'undefined when `delay` is given', options.percentile);
     }
@@ -170,8 +203,7 @@ export class HedgePolicy implements Policy {
     this.maxHedges = nonNegativeInteger('maxHedges', options.maxHedges ?? 1); // 1: at most twice the load
     this.#budget = options.budget === undefined ? undefined : budgetOption(options.budget);
     this.#classify = options.classify === undefined ? classifyError : func('classify', options.classify);
-    this.#clock = clockOption(options.clock);
-    this.dependency = dependencyOption(options.dependency);
+    this.#clock = clock;
   }
 
   /** The hedge delay a call starting now would use, in ms (Infinity: no hedge on delay). */
@@ -182,19 +214,8 @@ export class HedgePolicy implements Policy {
     return Math.max(this.#min, w.value());
   }
 
-  execute<T>(fn: PolicyFn<T>, signal?: AbortSignal): Promise<T> {
-    if (signal?.aborted === true) return Promise.reject(abortReason(signal));
-    return this.run(fn, rootContext(signal, this.dependency));
-  }
-
-  run<T>(fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
-    if (typeof fn !== 'function') {
-      try {
-        invalid('fn', 'a function', fn);
-      } catch (error) {
-        return Promise.reject(error);
-      }
-    }
+  /** @internal The policy's step (see policy-base.ts). */
+  [kRunChain]<T>(chain: readonly Policy[], next: number, fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
     this.#calls++;
     const clock = this.#clock;
     const start = clock.now();
@@ -225,10 +246,10 @@ export class HedgePolicy implements Policy {
         reject(reason);
       };
       const report = (attempt: number, ok: boolean): void => {
-        if (!this.onResult.hasListeners && !diagnostics.hasSubscribers) return;
+        if (!this.onResult.hasListeners && !this.channel.hasSubscribers) return;
         const event: HedgeResultEvent = { attempt, latency: clock.now() - start, ok, dependency };
         this.onResult.emit(event);
-        if (diagnostics.hasSubscribers) diagnostics.publish({ type: 'result', ...event });
+        this.publish('result', event, dependency);
       };
       const failAll = (error: unknown, attempt: number): void => {
         finish();
@@ -254,10 +275,10 @@ export class HedgePolicy implements Policy {
             return false;
           }
           this.#hedges++;
-          if (this.onHedge.hasListeners || diagnostics.hasSubscribers) {
+          if (this.onHedge.hasListeners || this.channel.hasSubscribers) {
             const event: HedgeEvent = { attempt: n, trigger, elapsed: now - start, dependency };
             this.onHedge.emit(event);
-            if (diagnostics.hasSubscribers) diagnostics.publish({ type: 'hedge', ...event });
+            this.publish('hedge', event, dependency);
           }
         }
         const attempt = new HedgeAttempt(ctx, n, now, cause);
@@ -265,7 +286,7 @@ export class HedgePolicy implements Policy {
         inFlight++;
         let result: T | PromiseLike<T>;
         try {
-          result = fn(attempt);
+          result = callNext(chain, next, fn, attempt);
         } catch (error) {
           result = Promise.reject(error);
         }
@@ -335,11 +356,11 @@ export class HedgePolicy implements Policy {
   }
 
   /** Counters and the current delay as plain JSON, for metrics. */
-  snapshot(): Record<string, unknown> {
+  snapshot(): HedgeSnapshot {
     const delay = this.currentDelay();
     return {
       kind: this.kind,
-      dependency: this.dependency ?? null,
+      dependency: this.dependency,
       maxHedges: this.maxHedges,
       delay: Number.isFinite(delay) ? delay : null,
       samples: this.#latencies?.count ?? null,

@@ -10,11 +10,12 @@
  * @see Michael Nygard, "Release It!" (2nd ed., 2018), ch. 5 "Bulkheads"
  */
 import { abortReason } from '../../core/clock.js';
-import { Emitter, channel } from '../../core/events.js';
-import { invalid, nonNegativeInteger, positiveInteger } from '../../core/validate.js';
-import { NO_CHAIN, kRunChain, runChain } from '../core/fast-path.js';
-import { rootContext } from '../core/context.js';
-import { stacklessError } from '../core/stackless-error.js';
+import type { Clock } from '../../core/clock.js';
+import { Emitter } from '../../core/events.js';
+import { nonNegativeInteger, positiveInteger } from '../../core/validate.js';
+import { kRunChain, runChain } from '../core/fast-path.js';
+import { clockOption, dependencyOption, policyOptions } from '../core/options.js';
+import { PolicyBase } from '../core/policy-base.js';
 import type { Policy, PolicyContext, PolicyFn } from '../core/types.js';
 
 /** Options of {@link bulkhead}. */
@@ -25,7 +26,11 @@ export interface BulkheadOptions {
   readonly maxQueue?: number;
   /** The dependency's name, for events and errors. */
   readonly dependency?: string;
+  /** Where the time of published messages comes from; default {@link systemClock}. */
+  readonly clock?: Clock;
 }
+
+const KNOWN_OPTIONS: readonly (keyof BulkheadOptions)[] = ['maxConcurrent', 'maxQueue', 'dependency', 'clock'];
 
 /** Emitted when a call is turned away because both the slots and the queue are full. */
 export interface BulkheadRejectEvent {
@@ -48,8 +53,6 @@ export interface BulkheadSnapshot {
   readonly rejected: number;
 }
 
-const bulkheadChannel = channel('policy', 'bulkhead');
-
 /** A queued call: a list node that is also its signal's `abort` listener. */
 class Waiter {
   prev: Waiter | null = null;
@@ -70,12 +73,9 @@ class Waiter {
 /**
  * A concurrency limit with a bounded queue. Build it with {@link bulkhead}.
  */
-export class Bulkhead implements Policy {
-  readonly kind = 'bulkhead';
+export class Bulkhead extends PolicyBase<BulkheadSnapshot> {
   readonly maxConcurrent: number;
   readonly maxQueue: number;
-  readonly dependency: string | undefined;
-  readonly #root: PolicyContext;
   #active = 0;
   #queued = 0;
   #rejected = 0;
@@ -85,11 +85,12 @@ export class Bulkhead implements Policy {
   readonly onReject = new Emitter<BulkheadRejectEvent>();
 
   constructor(options: BulkheadOptions) {
-    if (typeof options !== 'object' || options === null) invalid('options', 'an object', options);
-    this.maxConcurrent = positiveInteger('maxConcurrent', options.maxConcurrent);
-    this.maxQueue = nonNegativeInteger('maxQueue', options.maxQueue ?? 0);
-    this.dependency = options.dependency;
-    this.#root = rootContext(undefined, this.dependency);
+    const o = policyOptions(options, KNOWN_OPTIONS, true);
+    const dependency = dependencyOption(o.dependency);
+    const clock = clockOption(o.clock);
+    super('bulkhead', dependency, clock);
+    this.maxConcurrent = positiveInteger('maxConcurrent', o.maxConcurrent);
+    this.maxQueue = nonNegativeInteger('maxQueue', o.maxQueue ?? 0);
   }
 
   /** Calls running now. */
@@ -102,15 +103,7 @@ export class Bulkhead implements Policy {
     return this.#queued;
   }
 
-  execute<T>(fn: PolicyFn<T>, signal?: AbortSignal): Promise<T> {
-    return this[kRunChain](NO_CHAIN, 0, fn, signal === undefined ? this.#root : rootContext(signal, this.dependency));
-  }
-
-  run<T>(fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
-    return this[kRunChain](NO_CHAIN, 0, fn, ctx);
-  }
-
-  /** @internal The body of `run`, also called by a pipeline (see chain.ts). */
+  /** @internal The policy's step (see policy-base.ts). */
   [kRunChain]<T>(chain: readonly Policy[], next: number, fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
     if (this.#active < this.maxConcurrent) {
       this.#active++;
@@ -188,22 +181,24 @@ export class Bulkhead implements Policy {
   #full(ctxDependency: string | undefined): Error {
     this.#rejected++;
     const dependency = ctxDependency ?? this.dependency;
-    if (this.onReject.hasListeners || bulkheadChannel.hasSubscribers) {
+    if (this.onReject.hasListeners || this.channel.hasSubscribers) {
       const event: BulkheadRejectEvent = { active: this.#active, queued: this.#queued, dependency };
       this.onReject.emit(event);
-      if (bulkheadChannel.hasSubscribers) bulkheadChannel.publish(event);
+      this.publish('rejected', event, dependency);
     }
-    const of = dependency === undefined ? '' : ` for ${dependency}`;
-    return stacklessError(
+    return this.reject(
       'FS_ERR_BULKHEAD_FULL',
-      `The bulkhead${of} is full (${this.#active} running, ${this.#queued} queued)`,
+      'The bulkhead',
+      ` is full (${this.#active} running, ${this.#queued} queued)`,
       {
+        kind: 'overload',
+        neverSent: true,
         active: this.#active,
         queued: this.#queued,
         maxConcurrent: this.maxConcurrent,
         maxQueue: this.maxQueue,
-        dependency,
       },
+      dependency,
     );
   }
 

@@ -481,11 +481,14 @@ describe('retry: events, diagnostics and snapshot', () => {
     await policy.execute(() => 1);
     await drive(clock, policy.execute(failing([sysError('ECONNRESET')]).fn));
     const snap = policy.snapshot();
-    assert.deepEqual(JSON.parse(JSON.stringify(snap)), snap);
+    // `dependency` is undefined (as in every policy), so JSON drops it.
+    const { dependency, ...rest } = snap;
+    assert.equal(dependency, undefined);
+    assert.deepEqual(JSON.parse(JSON.stringify(snap)), rest);
     assert.equal(snap.calls, 2);
     assert.equal(snap.successes, 2);
     assert.equal(snap.retries, 1);
-    assert.equal((snap.budget as { kind: string }).kind, 'token-bucket');
+    assert.equal(snap.budget?.kind, 'token-bucket');
   });
 });
 

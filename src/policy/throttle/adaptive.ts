@@ -25,17 +25,15 @@
  *
  * @see https://sre.google/sre-book/handling-overload/#eq2101
  */
-import { abortReason } from '../../core/clock.js';
 import type { Clock } from '../../core/clock.js';
-import { Emitter, channel } from '../../core/events.js';
+import { Emitter } from '../../core/events.js';
 import type { Random } from '../../core/random.js';
 import { func, invalid, positiveInteger, positiveNumber } from '../../core/validate.js';
-import { NO_CHAIN, callNext, kRunChain } from '../core/fast-path.js';
-import { rootContext } from '../core/context.js';
+import { callNext, kRunChain } from '../core/fast-path.js';
 import { isOverloadError } from '../errors/overload.js';
 import type { Outcome } from '../errors/overload.js';
-import { clockOption, dependencyOption, randomOption } from '../core/options.js';
-import { stacklessError } from '../core/stackless-error.js';
+import { clockOption, dependencyOption, policyOptions, randomOption } from '../core/options.js';
+import { PolicyBase } from '../core/policy-base.js';
 import type { Policy, PolicyContext, PolicyFn } from '../core/types.js';
 
 /** Options of {@link AdaptiveThrottleState}. */
@@ -179,13 +177,6 @@ export class AdaptiveThrottleState {
     this.#totalRequests++;
   }
 
-  /** Counts one call the backend accepted, at `now`. */
-  recordAccept(now: number): void {
-    const at = this.#roll(now);
-    this.#accepts[at]!++;
-    this.#totalAccepts++;
-  }
-
   /**
    * Counts a call that went to the backend, once its outcome is known: a request, and an accept
    * if `accepted`. Returns the rejection probability that follows.
@@ -293,14 +284,23 @@ export interface AdaptiveThrottleSnapshot {
 }
 
 const DEFAULT_THRESHOLDS: readonly number[] = Object.freeze([0, 0.25, 0.5, 0.75]);
-const throttleChannel = channel('policy', 'throttle');
+const KNOWN_OPTIONS: readonly (keyof AdaptiveThrottleOptions)[] = [
+  'k',
+  'window',
+  'buckets',
+  'countRejected',
+  'isAccepted',
+  'thresholds',
+  'clock',
+  'random',
+  'dependency',
+];
 
 /**
  * The adaptive throttle as a {@link Policy}. Build it with {@link adaptiveThrottle}; share one
  * instance across every call site of one dependency.
  */
-export class AdaptiveThrottle implements Policy {
-  readonly kind = 'throttle';
+export class AdaptiveThrottle extends PolicyBase<AdaptiveThrottleSnapshot> {
   /** The rejection probability crossed a threshold (also on `failsmall:policy:throttle`). */
   readonly onLevel = new Emitter<ThrottleLevelEvent>();
   /** A call was rejected locally (also on `failsmall:policy:throttle`). */
@@ -308,22 +308,21 @@ export class AdaptiveThrottle implements Policy {
   /** The pure state machine underneath. */
   readonly state: AdaptiveThrottleState;
   readonly thresholds: readonly number[];
-  readonly dependency: string | undefined;
   readonly #clock: Clock;
   readonly #random: Random;
   readonly #isAccepted: ((outcome: Outcome) => boolean) | undefined;
-  readonly #root: PolicyContext;
   #level = 0;
   #rejected = 0;
 
-  constructor(options: AdaptiveThrottleOptions = {}) {
+  constructor(given?: AdaptiveThrottleOptions) {
+    const options = policyOptions(given, KNOWN_OPTIONS);
+    const clock = clockOption(options.clock);
+    super('throttle', dependencyOption(options.dependency), clock);
     this.state = new AdaptiveThrottleState(options);
-    this.#clock = clockOption(options.clock);
+    this.#clock = clock;
     this.#random = randomOption(options.random);
     this.#isAccepted = options.isAccepted === undefined ? undefined : func('isAccepted', options.isAccepted);
     this.thresholds = validThresholds(options.thresholds ?? DEFAULT_THRESHOLDS);
-    this.dependency = dependencyOption(options.dependency);
-    this.#root = rootContext(undefined, this.dependency);
   }
 
   /** The current rejection probability, in [0, 1). */
@@ -331,20 +330,10 @@ export class AdaptiveThrottle implements Policy {
     return this.state.probability(this.#clock.now());
   }
 
-  execute<T>(fn: PolicyFn<T>, signal?: AbortSignal): Promise<T> {
-    if (signal === undefined) return this[kRunChain](NO_CHAIN, 0, fn, this.#root);
-    if (signal.aborted) return Promise.reject(abortReason(signal));
-    return this[kRunChain](NO_CHAIN, 0, fn, rootContext(signal, this.dependency));
-  }
-
-  run<T>(fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
-    return this[kRunChain](NO_CHAIN, 0, fn, ctx);
-  }
-
-  /** @internal The body of `run`, also called by a pipeline (see chain.ts). */
+  /** @internal The policy's step (see policy-base.ts). */
   [kRunChain]<T>(chain: readonly Policy[], next: number, fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
     const now = this.#clock.now();
-    if (this.state.shouldReject(now, this.#random)) return Promise.reject(this.#reject(now, ctx));
+    if (this.state.shouldReject(now, this.#random)) return Promise.reject(this.#refuse(now, ctx));
     return this.#call(chain, next, fn, ctx, now);
   }
 
@@ -376,21 +365,28 @@ export class AdaptiveThrottle implements Policy {
     this.#checkLevel(this.state.recordOutcome(now, accepted), now, ctx);
   }
 
-  #reject(now: number, ctx: PolicyContext): Error {
+  #refuse(now: number, ctx: PolicyContext): Error {
     this.#rejected++;
     const probability = this.state.probability(now);
     const dependency = ctx.dependency ?? this.dependency;
-    if (this.onReject.hasListeners || throttleChannel.hasSubscribers) {
+    if (this.onReject.hasListeners || this.channel.hasSubscribers) {
       const event: ThrottleRejectEvent = { probability, now, dependency };
       this.onReject.emit(event);
-      if (throttleChannel.hasSubscribers) throttleChannel.publish({ type: 'rejected', ...event });
+      this.publish('rejected', event, dependency);
     }
     this.#checkLevel(probability, now, ctx);
-    const of = dependency === undefined ? '' : ` for ${dependency}`;
-    return stacklessError(
+    return this.reject(
       'FS_ERR_THROTTLED_LOCALLY',
-      `Rejected locally by adaptive throttling${of} (rejection probability ${probability.toFixed(3)})`,
-      { probability, requests: this.state.requests(now), accepts: this.state.accepts(now), dependency },
+      'Rejected locally by adaptive throttling',
+      ` (rejection probability ${probability.toFixed(3)})`,
+      {
+        kind: 'overload',
+        neverSent: true,
+        probability,
+        requests: this.state.requests(now),
+        accepts: this.state.accepts(now),
+      },
+      dependency,
     );
   }
 
@@ -402,12 +398,12 @@ export class AdaptiveThrottle implements Policy {
     const previousLevel = this.#level;
     if (level === previousLevel) return;
     this.#level = level;
-    if (!this.onLevel.hasListeners && !throttleChannel.hasSubscribers) return;
+    if (!this.onLevel.hasListeners && !this.channel.hasSubscribers) return;
     const threshold = level > previousLevel ? thresholds[level - 1]! : thresholds[level]!;
     const dependency = ctx.dependency ?? this.dependency;
     const event: ThrottleLevelEvent = { level, previousLevel, threshold, probability, now, dependency };
     this.onLevel.emit(event);
-    if (throttleChannel.hasSubscribers) throttleChannel.publish({ type: 'level', ...event });
+    this.publish('level', event, dependency);
   }
 
   /** Plain JSON for metrics. */
