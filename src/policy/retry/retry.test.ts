@@ -437,7 +437,7 @@ describe('retry: budgets', () => {
               }),
             );
           }
-          const granted = budget.snapshot().granted as number;
+          const granted = budget.snapshot().granted;
           assert.equal(attempts, 10 + granted);
           assert.ok(attempts <= 10 * maxAttempts);
           assert.ok(granted <= 0.2 * 10 + 1 + 1e-9);

@@ -197,10 +197,12 @@ function timeoutError(
   neverSent = false,
 ): FailsmallError {
   const source = call.source;
+  const dependency = call.dependency ?? policy.dependency;
+  const of = dependency === undefined ? '' : ` for ${dependency}`;
   const message =
     source === 'timeout'
-      ? `Timed out after ${policy.timeout} ms`
-      : `The caller's deadline passed (after ${Math.round(elapsed)} ms)`;
+      ? `Timed out${of} after ${policy.timeout} ms`
+      : `The caller's deadline passed${of} (after ${Math.round(elapsed)} ms)`;
   const details: RejectionDetails = {
     kind: 'timeout',
     // Only a call that ran out of time before it started provably never reached the dependency.
@@ -209,7 +211,7 @@ function timeoutError(
     elapsed,
     source,
     strategy: policy.strategy,
-    dependency: call.dependency ?? policy.dependency,
+    dependency,
   };
   return new FailsmallError('FS_ERR_TIMEOUT', message, cause === undefined ? { details } : { cause, details });
 }
