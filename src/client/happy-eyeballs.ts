@@ -7,7 +7,7 @@
  * whenever another address is left, a slow attempt here keeps running while the next one starts: the
  * first to connect wins, the others are cancelled. A failed attempt starts the next one at once.
  */
-import { FailsmallError, abortReason, type Clock } from '../core/index.js';
+import { FailsmallError, abortReason, staggeredRace, type Clock, type RaceAttempt } from '../core/index.js';
 import type { Address } from './address-order.js';
 
 /** What became of one attempt of a race. */
@@ -81,6 +81,9 @@ export function connectTimedOut(address: string, port: number | undefined): Erro
 /**
  * Tries `addresses` in order, staggered by `attemptDelay`, and resolves with the first attempt that
  * succeeds; the others are cancelled through their signal (and `dispose`d if they succeed anyway).
+ * An adapter over the core {@link staggeredRace}: a loser's signal aborts with `FS_ERR_RACE_LOST`,
+ * every running attempt's with the `ETIMEDOUT` error when `timeout` passes, with the caller's reason
+ * when the caller aborts.
  *
  * Rejects with `FS_ERR_CLIENT_NO_ADDRESSES` for an empty set, `FS_ERR_CLIENT_CONNECT_FAILED` when every
  * attempt failed (its `cause` is the last attempt's error, `details.attempts` lists them all),
@@ -108,144 +111,91 @@ export function raceAddresses<T>(
   }
   if (signal?.aborted) return Promise.reject(abortReason(signal));
 
-  return new Promise<RaceResult<T>>((resolve, reject) => {
-    interface Running {
-      readonly address: Address;
-      readonly started: number;
-      readonly controller: AbortController;
-      index: number;
-      done: boolean;
-    }
-    const records: (AttemptRecord | undefined)[] = [];
-    const running = new Set<Running>();
-    let next = 0;
-    let settled = false;
-    let lastError: unknown;
-    let cancelStagger: (() => void) | undefined;
-    let cancelTimeout: (() => void) | undefined;
-
-    const finishRecords = (outcome: 'cancelled' | 'timeout'): void => {
-      const now = clock.now();
-      for (const r of running) {
-        if (r.done) continue;
-        r.done = true;
-        records[r.index] = { address: r.address.address, family: r.address.family, outcome, ms: now - r.started };
-        r.controller.abort(
-          outcome === 'timeout'
-            ? connectTimedOut(r.address.address, undefined)
-            : new FailsmallError('FS_ERR_ABORTED', 'Another address connected first'),
-        );
-      }
-      running.clear();
+  // The attempts that started and have not ended, in start order, and what became of each.
+  const running = new Map<number, RaceAttempt>();
+  const records: (AttemptRecord | undefined)[] = [];
+  const record = (a: RaceAttempt, outcome: AttemptRecord['outcome'], code?: string): void => {
+    running.delete(a.attempt);
+    const { address, family } = addresses[a.attempt - 1]!;
+    records[a.attempt - 1] = {
+      address,
+      family,
+      outcome,
+      ...(code === undefined ? {} : { code }),
+      ms: clock.now() - a.started,
     };
-    const cleanup = (): void => {
-      settled = true;
-      cancelStagger?.();
-      cancelTimeout?.();
+  };
+  const attemptsSoFar = (): AttemptRecord[] => records.filter((r): r is AttemptRecord => r !== undefined);
+  const endRunning = (outcome: 'cancelled' | 'timeout'): void => {
+    for (const a of [...running.values()]) record(a, outcome);
+  };
+
+  // The race's signal: the caller's, or one that also aborts when `timeout` passes.
+  let raceSignal = signal;
+  let timedOut: Error | undefined;
+  let cleanup = (): void => {};
+  if (Number.isFinite(timeout)) {
+    const controller = new AbortController();
+    const onAbort = (): void => controller.abort(abortReason(signal!));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const cancelTimeout = clock.setTimer(
+      () => {
+        const first = running.values().next().value?.attempt;
+        timedOut = connectTimedOut(addresses[(first ?? 1) - 1]!.address, undefined);
+        controller.abort(timedOut);
+      },
+      timeout,
+      { unref: true },
+    );
+    raceSignal = controller.signal;
+    cleanup = () => {
+      cancelTimeout();
       signal?.removeEventListener('abort', onAbort);
     };
-    const attemptsSoFar = (): AttemptRecord[] => records.filter((r): r is AttemptRecord => r !== undefined);
+  }
 
-    const start = (): void => {
-      cancelStagger?.();
-      cancelStagger = undefined;
-      if (settled || next >= addresses.length) return;
-      const address = addresses[next]!;
-      const entry: Running = {
-        address,
-        started: clock.now(),
-        controller: new AbortController(),
-        index: next,
-        done: false,
-      };
-      next++;
-      running.add(entry);
-      if (next < addresses.length && Number.isFinite(attemptDelay)) {
-        cancelStagger = clock.setTimer(start, attemptDelay, { unref: true });
-      }
-      let promise: Promise<T>;
-      try {
-        promise = attempt(address, entry.controller.signal);
-      } catch (error) {
-        promise = Promise.reject(error);
-      }
-      promise.then(
-        (value) => {
-          if (settled || entry.done) {
-            dispose?.(value);
-            return;
-          }
-          entry.done = true;
-          running.delete(entry);
-          records[entry.index] = {
-            address: address.address,
-            family: address.family,
-            outcome: 'connected',
-            ms: clock.now() - entry.started,
-          };
-          cleanup();
-          finishRecords('cancelled');
-          resolve({ value, address, attempts: attemptsSoFar() });
-        },
-        (error: unknown) => {
-          if (settled || entry.done) return;
-          entry.done = true;
-          running.delete(entry);
-          lastError = error;
-          const code = errorCode(error);
-          records[entry.index] = {
-            address: address.address,
-            family: address.family,
-            outcome: 'failed',
-            ...(code === undefined ? {} : { code }),
-            ms: clock.now() - entry.started,
-          };
-          if (next < addresses.length) {
-            start();
-          } else if (running.size === 0) {
-            cleanup();
-            const attempts = attemptsSoFar();
-            reject(
-              new FailsmallError(
-                'FS_ERR_CLIENT_CONNECT_FAILED',
-                `Could not connect to any of the ${attempts.length} address(es)${target ? ` of ${target}` : ''}: ${attempts
-                  .map((a) => `${a.address} ${a.code ?? 'failed'}`)
-                  .join(', ')}`,
-                { cause: lastError, details: { target, attempts } },
-              ),
-            );
-          }
-        },
+  let winner: Address | undefined;
+  return staggeredRace((a) => attempt(addresses[a.attempt - 1]!, a.signal), {
+    attempts: addresses.length,
+    delay: Number.isNaN(attemptDelay) ? Infinity : Math.max(0, attemptDelay), // as before: NaN never staggers, < 0 is 0
+    clock,
+    signal: raceSignal,
+    unref: true,
+    onStart: (a) => void running.set(a.attempt, a),
+    onFailure: (a, error) => record(a, 'failed', errorCode(error)),
+    onWin: (a) => {
+      winner = addresses[a.attempt - 1]!;
+      record(a, 'connected');
+    },
+    dispose: dispose === undefined ? undefined : (value) => dispose(value),
+    toError: (failures) => {
+      const attempts = attemptsSoFar();
+      return new FailsmallError(
+        'FS_ERR_CLIENT_CONNECT_FAILED',
+        `Could not connect to any of the ${attempts.length} address(es)${target ? ` of ${target}` : ''}: ${attempts
+          .map((a) => `${a.address} ${a.code ?? 'failed'}`)
+          .join(', ')}`,
+        { cause: failures[failures.length - 1]?.error, details: { target, attempts } },
       );
-    };
-
-    const onAbort = (): void => {
-      if (settled) return;
+    },
+  }).then(
+    (value) => {
       cleanup();
-      finishRecords('cancelled');
-      reject(abortReason(signal!));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-
-    if (Number.isFinite(timeout)) {
-      cancelTimeout = clock.setTimer(
-        () => {
-          if (settled) return;
-          cleanup();
-          const first = [...running][0]?.address.address ?? addresses[0]!.address;
-          finishRecords('timeout');
-          reject(
-            new FailsmallError(
-              'FS_ERR_CLIENT_CONNECT_TIMEOUT',
-              `Could not connect${target ? ` to ${target}` : ''} within ${timeout} ms`,
-              { cause: connectTimedOut(first, undefined), details: { target, attempts: attemptsSoFar() } },
-            ),
-          );
-        },
-        timeout,
-        { unref: true },
-      );
-    }
-    start();
-  });
+      endRunning('cancelled');
+      return { value, address: winner!, attempts: attemptsSoFar() };
+    },
+    (error: unknown) => {
+      cleanup();
+      if (timedOut !== undefined && error === timedOut) {
+        endRunning('timeout');
+        throw new FailsmallError(
+          'FS_ERR_CLIENT_CONNECT_TIMEOUT',
+          `Could not connect${target ? ` to ${target}` : ''} within ${timeout} ms`,
+          { cause: timedOut, details: { target, attempts: attemptsSoFar() } },
+        );
+      }
+      endRunning('cancelled');
+      throw error;
+    },
+  );
 }

@@ -8,7 +8,8 @@
 import dns from 'node:dns';
 import { readFile, stat } from 'node:fs/promises';
 import net from 'node:net';
-import { abortReason, systemClock, type Cancel, type Clock } from '../core/clock.js';
+import { abortReason, systemClock, type Clock } from '../core/clock.js';
+import { staggeredRace } from '../core/staggered-race.js';
 import { FailsmallError } from '../core/errors.js';
 import { duration, invalid, nonNegativeNumber, oneOf } from '../core/validate.js';
 import { dnsError } from './errors.js';
@@ -307,58 +308,19 @@ export class UpstreamSet {
   query(hostname: string, family: DnsFamily, signal?: AbortSignal): Promise<UpstreamResult> {
     const list = this.racing;
     if (list.length === 1) return this.#one(list[0]!, hostname, family, signal);
-    if (signal?.aborted) return Promise.reject(abortReason(signal));
-    return new Promise<UpstreamResult>((resolve, reject) => {
-      const controller = new AbortController();
-      const errors: { upstream: string; error: unknown }[] = [];
-      let started = 0;
-      let failed = 0;
-      let done = false;
-      let cancelHedge: Cancel | undefined;
-      const onAbort = (): void => finish(undefined, abortReason(signal!));
-      signal?.addEventListener('abort', onAbort, { once: true });
-      const finish = (result: UpstreamResult | undefined, error: unknown): void => {
-        if (done) return;
-        done = true;
-        cancelHedge?.();
-        signal?.removeEventListener('abort', onAbort);
-        controller.abort();
-        if (result !== undefined) resolve(result);
-        else reject(error);
-      };
-      const startNext = (): void => {
-        if (done || started >= list.length) return;
-        const upstream = list[started++]!;
-        this.#one(upstream, hostname, family, controller.signal).then(
-          (result) => finish(result, undefined),
-          (error: unknown) => {
-            if (done) return;
-            errors.push({ upstream: upstream.name, error });
-            failed++;
-            if (failed === list.length) finish(undefined, this.#combine(hostname, errors));
-            else if (this.#strategy === 'hedge') {
-              startNext();
-              scheduleHedge();
-            }
-          },
-        );
-      };
-      const scheduleHedge = (): void => {
-        cancelHedge?.();
-        cancelHedge = undefined;
-        if (started < list.length && this.#hedgeDelay !== Infinity) {
-          cancelHedge = this.#clock.setTimer(() => {
-            startNext();
-            scheduleHedge();
-          }, this.#hedgeDelay);
-        }
-      };
-      if (this.#strategy === 'parallel') {
-        for (let i = 0; i < list.length; i++) startNext();
-      } else {
-        startNext();
-        scheduleHedge();
-      }
+    // One staggered race: `parallel` starts every upstream at once, `hedge` the next after the delay
+    // or at once when one fails. The losers are aborted with FS_ERR_RACE_LOST, which #one does not
+    // count as an upstream error.
+    return staggeredRace((a) => this.#one(list[a.attempt - 1]!, hostname, family, a.signal), {
+      attempts: list.length,
+      delay: this.#strategy === 'parallel' ? 0 : this.#hedgeDelay,
+      clock: this.#clock,
+      signal,
+      toError: (failures) =>
+        this.#combine(
+          hostname,
+          failures.map((f) => ({ upstream: list[f.attempt - 1]!.name, error: f.error })),
+        ),
     });
   }
 
