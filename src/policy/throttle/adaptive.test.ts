@@ -124,7 +124,7 @@ describe('AdaptiveThrottleState (SRE book formula)', () => {
       [{ window: Infinity }, 'Expected `window` to be a finite number > 0, got Infinity'],
       [{ buckets: 0 }, 'Expected `buckets` to be a positive integer, got 0'],
       [{ buckets: 1.5 }, 'Expected `buckets` to be a positive integer, got 1.5'],
-      [{ buckets: 2_000_000 }, 'Expected `buckets` to be a positive integer <= 1000000, got 2000000'],
+      [{ buckets: 200_000 }, 'Expected `buckets` to be a positive integer <= 100000, got 200000'],
       [null, 'Expected `options` to be an object, got null'],
     ];
     for (const [options, message] of cases) {
