@@ -60,7 +60,7 @@ describe('hedge: fixed delay', () => {
     );
     assert.notEqual(seen[0]!.signal, seen[1]!.signal);
     assert.equal(seen[0]!.signal.aborted, true);
-    assert.equal((seen[0]!.signal.reason as FailsmallError).code, 'FS_ERR_HEDGE_LOST');
+    assert.equal((seen[0]!.signal.reason as FailsmallError).code, 'FS_ERR_RACE_LOST'); // core staggeredRace's one loser reason
     assert.equal(seen[1]!.signal.aborted, false);
     assert.equal(clock.pending, 0); // the loser's sleep was cancelled through its signal
     assert.deepEqual(events, [{ attempt: 2, trigger: 'delay', elapsed: 100, dependency: undefined }]);
