@@ -113,11 +113,6 @@ export abstract class PolicyBase<S extends PolicySnapshot> implements Policy, Ch
     return stacklessError(code, subject + of + rest, { ...details, dependency });
   }
 
-  /** True when someone subscribes to this policy's channel (build a message only then). */
-  protected get observed(): boolean {
-    return this.channel.hasSubscribers;
-  }
-
   /**
    * Publishes `{ type, kind, dependency, at, ...payload }` on this policy's channel, if anyone
    * subscribes. `payload` may carry its own `dependency` (the call's) or `at`, which win.
