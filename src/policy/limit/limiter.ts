@@ -3,12 +3,14 @@
  * rejects the rest at once with `FS_ERR_LIMIT_EXCEEDED` (no queue: a queue in front of an
  * overloaded dependency only adds latency). Every finished call becomes a {@link LimitSample}, so an
  * adaptive {@link Limit} ({@link aimd}, {@link gradient2}, {@link vegas}) learns how much
- * concurrency the dependency takes right now.
+ * concurrency the dependency takes right now. The in-flight slots are core's `SlotQueue` (the one
+ * slots mechanism, also under the bulkhead) with no queue, resized to the estimate on each call.
  *
  * @see https://github.com/Netflix/concurrency-limits (`SimpleLimiter`)
  */
 import type { Clock } from '../../core/clock.js';
 import { Emitter } from '../../core/events.js';
+import { SlotQueue } from '../../core/slot-queue.js';
 import { func, invalid } from '../../core/validate.js';
 import { callNext, kRunChain } from '../core/fast-path.js';
 import type { Limit, LimitSnapshot } from './limit.js';
@@ -78,7 +80,8 @@ export class ConcurrencyLimiter extends PolicyBase<ConcurrencyLimiterSnapshot> {
   readonly limit: Limit;
   readonly #clock: Clock;
   readonly #classify: ((outcome: Outcome) => LimitVerdict) | undefined;
-  #inflight = 0;
+  /** The calls in flight, on core's one slots mechanism (no queue: `maxQueue` 0). */
+  readonly #slots: SlotQueue;
   #rejected = 0;
   #dropped = 0;
 
@@ -92,19 +95,22 @@ export class ConcurrencyLimiter extends PolicyBase<ConcurrencyLimiterSnapshot> {
     }
     this.limit = limit;
     this.#clock = clock;
+    this.#slots = new SlotQueue({ slots: limit.limit, clock });
     this.#classify = options.classify === undefined ? undefined : func('classify', options.classify);
   }
 
   /** The calls in flight now. */
   get inflight(): number {
-    return this.#inflight;
+    return this.#slots.active;
   }
 
   /** @internal The policy's step (see policy-base.ts). */
   [kRunChain]<T>(chain: readonly Policy[], next: number, fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
     const limit = this.limit.limit;
-    if (this.#inflight >= limit) return Promise.reject(this.#refuse(limit, ctx));
-    return this.#call(chain, next, fn, ctx, ++this.#inflight);
+    const slots = this.#slots;
+    if (slots.slots !== limit) slots.slots = limit; // the estimate moved since the last call
+    if (!slots.tryAcquire()) return Promise.reject(this.#refuse(limit, ctx));
+    return this.#call(chain, next, fn, ctx, slots.active);
   }
 
   async #call<T>(
@@ -119,7 +125,7 @@ export class ConcurrencyLimiter extends PolicyBase<ConcurrencyLimiterSnapshot> {
     try {
       value = await callNext(chain, next, fn, ctx);
     } catch (error) {
-      this.#inflight--;
+      this.#slots.release();
       this.#sample(
         start,
         inflight,
@@ -127,7 +133,7 @@ export class ConcurrencyLimiter extends PolicyBase<ConcurrencyLimiterSnapshot> {
       );
       throw error;
     }
-    this.#inflight--;
+    this.#slots.release();
     this.#sample(start, inflight, this.#classify === undefined ? 'success' : this.#classify({ ok: true, value }));
     return value;
   }
@@ -145,7 +151,7 @@ export class ConcurrencyLimiter extends PolicyBase<ConcurrencyLimiterSnapshot> {
 
   #refuse(limit: number, ctx: PolicyContext): Error {
     this.#rejected++;
-    const inflight = this.#inflight;
+    const inflight = this.#slots.active;
     const dependency = ctx.dependency ?? this.dependency;
     if (this.onReject.hasListeners || this.channel.hasSubscribers) {
       const event: LimitRejectEvent = { limit, inflight, now: this.#clock.now(), dependency };
@@ -166,7 +172,7 @@ export class ConcurrencyLimiter extends PolicyBase<ConcurrencyLimiterSnapshot> {
     return {
       kind: this.kind,
       dependency: this.dependency,
-      inflight: this.#inflight,
+      inflight: this.#slots.active,
       rejected: this.#rejected,
       dropped: this.#dropped,
       limit: this.limit.snapshot(),
