@@ -43,6 +43,15 @@ describe('DnsMetrics', () => {
     );
   });
 
+  it('counts a query whose time went backwards into the newest second (the BucketRing rule)', () => {
+    const m = new DnsMetrics({ windowSeconds: 5, historySeconds: 5 });
+    m.record(9_000, 'a.test', 0, 'udp', false, undefined, undefined);
+    m.record(2_000, 'a.test', 0, 'udp', false, undefined, undefined); // the clock stepped back 7 s
+    const s = m.snapshot(9_999);
+    assert.deepEqual(s.names[0], { name: 'a.test', total: 2, qps: 0.4, lastSecond: 0 });
+    assert.deepEqual(s.series.at(-1), { t: 9_000, queries: 2 });
+  });
+
   it('counts every query in the window exactly once (property)', () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 0, max: 20_000 }), { maxLength: 300 }), (times) => {

@@ -4,6 +4,7 @@
  * reads them to measure how hard clients hammer DNS during a retry storm. Recording a query costs a
  * few array increments and one map lookup: no allocation once a name has been seen.
  */
+import { BucketRing } from '../core/bucket-ring.js';
 import { positiveInteger } from '../core/validate.js';
 import { droppedRcode } from './query-log.js';
 import { rcodeNames } from './wire.js';
@@ -18,40 +19,19 @@ export interface DnsMetricsOptions {
   readonly maxNames?: number;
 }
 
-/** Per-second buckets over a ring of `size` seconds. */
+/** Queries of one name (or of all): the total since the start, and per-second buckets over a ring. */
 class SecondCounter {
   total = 0;
-  readonly #counts: Uint32Array;
-  readonly #seconds: Float64Array;
+  readonly ring: BucketRing;
 
-  constructor(size: number) {
-    this.#counts = new Uint32Array(size);
-    this.#seconds = new Float64Array(size).fill(-1);
+  constructor(seconds: number) {
+    this.ring = new BucketRing({ buckets: seconds, width: 1000 });
   }
 
+  /** Counts one query in `second` (`floor(ms / 1000)`); time that goes backwards counts into the newest second. */
   add(second: number): void {
     this.total++;
-    const n = this.#counts.length;
-    const i = ((second % n) + n) % n;
-    if (this.#seconds[i] !== second) {
-      this.#seconds[i] = second;
-      this.#counts[i] = 0;
-    }
-    this.#counts[i]!++;
-  }
-
-  /** The count in one second (0 when it has left the ring). */
-  at(second: number): number {
-    const n = this.#counts.length;
-    const i = ((second % n) + n) % n;
-    return this.#seconds[i] === second ? this.#counts[i]! : 0;
-  }
-
-  /** The sum over the seconds (from - window, from]. */
-  sum(from: number, window: number): number {
-    let sum = 0;
-    for (let s = from - window + 1; s <= from; s++) sum += this.at(s);
-    return sum;
+    this.ring.addTo(second);
   }
 }
 
@@ -162,7 +142,7 @@ export class DnsMetrics {
     const w = this.windowSeconds;
     const names: NameRate[] = [];
     for (const [name, c] of this.#names) {
-      names.push({ name, total: c.total, qps: c.sum(second, w) / w, lastSecond: c.at(second - 1) });
+      names.push({ name, total: c.total, qps: c.ring.sumRange(second, w) / w, lastSecond: c.ring.count(second - 1) });
     }
     names.sort((a, b) => b.qps - a.qps || b.total - a.total || (a.name < b.name ? -1 : 1));
     const byRcode: Record<string, number> = {};
@@ -174,7 +154,7 @@ export class DnsMetrics {
     });
     const series: { t: number; queries: number }[] = [];
     for (let s = second - this.historySeconds + 1; s <= second; s++) {
-      series.push({ t: s * 1000, queries: this.#all.at(s) });
+      series.push({ t: s * 1000, queries: this.#all.ring.count(s) });
     }
     return {
       at: now,
@@ -185,7 +165,7 @@ export class DnsMetrics {
       truncated: this.#truncated,
       udp: this.#udp,
       tcp: this.#tcp,
-      qps: this.#all.sum(second, w) / w,
+      qps: this.#all.ring.sumRange(second, w) / w,
       byRcode,
       byFault: Object.fromEntries(this.#byFault),
       byAction: Object.fromEntries(this.#byAction),

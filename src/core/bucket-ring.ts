@@ -39,8 +39,9 @@ export function ringSlot(b: number, n: number): number {
 /** An empty state for `buckets` buckets and `series` series. */
 export function emptyBuckets(buckets: number, series = 1): BucketRingState {
   const counts: number[][] = [];
-  for (let s = 0; s < series; s++) counts.push(new Array<number>(buckets).fill(0));
-  return { head: null, counts, totals: new Array<number>(series).fill(0) };
+  // Array.from builds packed arrays of small integers (new Array(n).fill(0) stays holey, slower to index).
+  for (let s = 0; s < series; s++) counts.push(Array.from({ length: buckets }, () => 0));
+  return { head: null, counts, totals: Array.from({ length: series }, () => 0) };
 }
 
 /**
@@ -98,6 +99,9 @@ export class BucketRing {
   readonly series: number;
   /** The state, plain JSON; mutated in place. */
   readonly state: BucketRingState;
+  // The hot path: the slot of the head as of the last move (valid while `state.head === #at`).
+  #at: number | null = null;
+  #slot = 0;
 
   /**
    * @param options - the shape of the window.
@@ -130,14 +134,32 @@ export class BucketRing {
 
   /** Moves the window to `now` and returns the slot of the current bucket. */
   advance(now: number): number {
-    return advanceBuckets(this.state, Math.floor(now / this.width));
+    return this.advanceTo(Math.floor(now / this.width));
+  }
+
+  /** Moves the window to absolute bucket `bucket` (see {@link bucketOf}) and returns its slot. */
+  advanceTo(bucket: number): number {
+    const state = this.state;
+    if (bucket === state.head && bucket === this.#at) return this.#slot; // still in the newest bucket
+    this.#slot = advanceBuckets(state, bucket);
+    this.#at = state.head;
+    return this.#slot;
   }
 
   /** Adds `amount` (default 1) to series `series` (default 0) in the bucket of `now`. */
   add(now: number, series = 0, amount = 1): void {
-    const slot = this.advance(now);
-    this.state.counts[series]![slot]! += amount;
-    this.state.totals[series]! += amount;
+    this.addTo(Math.floor(now / this.width), series, amount);
+  }
+
+  /**
+   * Adds `amount` to series `series` in absolute bucket `bucket` (see {@link bucketOf}), for a caller
+   * that counts several rings at one time and computes the bucket once.
+   */
+  addTo(bucket: number, series = 0, amount = 1): void {
+    const slot = this.advanceTo(bucket);
+    const state = this.state;
+    state.counts[series]![slot]! += amount;
+    state.totals[series]! += amount;
   }
 
   /** The sum of series `series` over the window at `now` (moves the window). */

@@ -6,7 +6,7 @@
  *
  * The service time runs on a {@link Clock}, so tests drive it with a `VirtualClock`.
  */
-import { FailsmallError, systemClock, validate } from '../core/index.js';
+import { FailsmallError, SlotQueue, systemClock, validate } from '../core/index.js';
 import type { Cancel, Clock } from '../core/index.js';
 
 /** Options of {@link Capacity}. */
@@ -42,14 +42,9 @@ export interface CapacitySnapshot {
   readonly peakQueued: number;
 }
 
-interface Waiter {
-  readonly resolve: () => void;
-  readonly reject: (error: unknown) => void;
-  done: boolean;
-}
-
 /**
- * A gate with `concurrency` slots, a bounded queue and a service time.
+ * A gate with `concurrency` slots, a bounded queue and a service time: a core {@link SlotQueue} (FIFO)
+ * whose holders spend the service time on the clock.
  *
  * @example
  * const gate = new Capacity({ concurrency: 4, queue: 8, serviceTimeMs: 5 });
@@ -60,21 +55,25 @@ export class Capacity {
   readonly queueLimit: number;
   readonly serviceTimeMs: number;
   readonly #clock: Clock;
-  #inService = 0;
-  #queue: Waiter[] = [];
+  readonly #gate: SlotQueue;
   #admitted = 0;
   #completed = 0;
   #rejected = 0;
   #abandoned = 0;
   #peakQueued = 0;
   #timers = new Map<Cancel, (error: unknown) => void>();
-  #closed = false;
+  #closed: FailsmallError | undefined;
 
   constructor(options: CapacityOptions = {}) {
     this.concurrency = validate.positiveInteger('concurrency', options.concurrency ?? 32);
     this.queueLimit = validate.nonNegativeInteger('queue', options.queue ?? 128);
     this.serviceTimeMs = validate.nonNegativeNumber('serviceTimeMs', options.serviceTimeMs ?? 2);
     this.#clock = options.clock ?? systemClock;
+    this.#gate = new SlotQueue({
+      slots: this.concurrency,
+      maxQueue: this.queueLimit,
+      clock: this.#clock,
+    });
   }
 
   /**
@@ -83,48 +82,29 @@ export class Capacity {
    * the signal's reason when `signal` aborts while queued or in service.
    */
   async serve(signal?: AbortSignal): Promise<boolean> {
-    if (this.#closed) throw new FailsmallError('FS_ERR_LAB_CLOSED', 'The table service is closed');
-    if (this.#inService >= this.concurrency) {
-      if (this.#queue.length >= this.queueLimit) {
+    if (this.#closed !== undefined) throw new FailsmallError('FS_ERR_LAB_CLOSED', 'The table service is closed');
+    if (!this.#gate.tryAcquire()) {
+      const waiting = this.#gate.wait(signal);
+      if (waiting === undefined) {
         this.#rejected++;
         return false;
       }
-      await this.#wait(signal);
-    } else {
-      this.#inService++;
+      if (this.#gate.queued > this.#peakQueued) this.#peakQueued = this.#gate.queued;
+      try {
+        await waiting;
+      } catch (error) {
+        if (error !== this.#closed) this.#abandoned++; // the caller gave up while queued
+        throw error;
+      }
     }
     this.#admitted++;
     try {
       await this.#serviceTime(signal);
       this.#completed++;
     } finally {
-      this.#release();
+      this.#gate.release();
     }
     return true;
-  }
-
-  #wait(signal: AbortSignal | undefined): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const onAbort = (): void => {
-        if (waiter.done) return;
-        waiter.done = true;
-        this.#queue = this.#queue.filter((w) => w !== waiter);
-        this.#abandoned++;
-        reject(signal?.reason ?? new FailsmallError('FS_ERR_ABORTED', 'The request was abandoned'));
-      };
-      const waiter: Waiter = {
-        resolve: () => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        },
-        reject,
-        done: false,
-      };
-      this.#queue.push(waiter);
-      if (this.#queue.length > this.#peakQueued) this.#peakQueued = this.#queue.length;
-      if (signal?.aborted === true) onAbort();
-      else signal?.addEventListener('abort', onAbort, { once: true });
-    });
   }
 
   #serviceTime(signal: AbortSignal | undefined): Promise<void> {
@@ -149,38 +129,16 @@ export class Capacity {
     });
   }
 
-  /** Hands the slot to the next waiter, or frees it. */
-  #release(): void {
-    for (;;) {
-      const next = this.#queue.shift();
-      if (next === undefined) {
-        this.#inService--;
-        return;
-      }
-      if (next.done) continue;
-      next.done = true;
-      next.resolve(); // the slot passes on: #inService is unchanged
-      return;
-    }
-  }
-
   /** Rejects every waiter and cancels every service timer; later calls to {@link serve} throw. */
   close(): void {
-    this.#closed = true;
-    const closed = new FailsmallError('FS_ERR_LAB_CLOSED', 'The table service is closed');
+    const closed = (this.#closed ??= new FailsmallError('FS_ERR_LAB_CLOSED', 'The table service is closed'));
     const timers = [...this.#timers];
     this.#timers.clear();
     for (const [cancel, reject] of timers) {
       cancel();
       reject(closed);
     }
-    const waiting = this.#queue;
-    this.#queue = [];
-    for (const w of waiting) {
-      if (w.done) continue;
-      w.done = true;
-      w.reject(closed);
-    }
+    this.#gate.clear(closed);
   }
 
   /** Plain JSON for metrics. */
@@ -189,8 +147,8 @@ export class Capacity {
       concurrency: this.concurrency,
       queueLimit: this.queueLimit,
       serviceTimeMs: this.serviceTimeMs,
-      inService: this.#inService,
-      queued: this.#queue.length,
+      inService: this.#gate.active,
+      queued: this.#gate.queued,
       admitted: this.#admitted,
       completed: this.#completed,
       rejected: this.#rejected,
