@@ -22,7 +22,7 @@ import { rootContext } from '../policy/core/context.js';
 import { hedge } from '../policy/hedge/hedge.js';
 import { bulkhead } from '../policy/limit/bulkhead.js';
 import { fixedLimit } from '../policy/limit/limit.js';
-import { concurrencyLimit } from '../policy/limit/limiter.js';
+import { concurrencyLimiter } from '../policy/limit/limiter.js';
 import { constantBackoff } from '../policy/retry/backoff.js';
 import { retry } from '../policy/retry/retry.js';
 import { adaptiveThrottle } from '../policy/throttle/adaptive.js';
@@ -87,7 +87,7 @@ export async function failsmallRejections(): Promise<Case[]> {
   void full.execute(never);
   const fullError = await rejection(full.execute(() => 'x'));
 
-  const limiter = concurrencyLimit({ limit: fixedLimit(1), clock });
+  const limiter = concurrencyLimiter({ limit: fixedLimit(1), clock });
   void limiter.execute(never);
   const limitError = await rejection(limiter.execute(() => 'x'));
 
