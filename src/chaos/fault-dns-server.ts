@@ -44,8 +44,12 @@ export interface FaultDnsServerOptions {
   readonly maxUdpSize?: number;
   /** TCP idle timeout, in ms of real time; default 10 s. */
   readonly tcpIdleTimeoutMs?: number;
-  /** Most TCP connections at once, default 100. */
+  /** Most TCP connections at once, default 100 (at the cap the longest idle one is evicted). */
   readonly maxTcpConnections?: number;
+  /** Most TCP connections from one source address, default 32. */
+  readonly maxTcpConnectionsPerClient?: number;
+  /** Deadline for a whole TCP query from its first byte, in ms on `clock`; default 5,000 (slow-loris). */
+  readonly tcpQueryTimeoutMs?: number;
   /** Queries kept in the log, default 10,000. */
   readonly logCapacity?: number;
   /** Sliding window of the per-name rates, in seconds; default 10. */
@@ -179,6 +183,10 @@ export async function startFaultDnsServer(options: FaultDnsServerOptions = {}): 
     port: options.dnsPort ?? 0,
     ...(options.tcpIdleTimeoutMs === undefined ? {} : { tcpIdleTimeoutMs: options.tcpIdleTimeoutMs }),
     ...(options.maxTcpConnections === undefined ? {} : { maxTcpConnections: options.maxTcpConnections }),
+    ...(options.maxTcpConnectionsPerClient === undefined
+      ? {}
+      : { maxTcpConnectionsPerClient: options.maxTcpConnectionsPerClient }),
+    ...(options.tcpQueryTimeoutMs === undefined ? {} : { tcpQueryTimeoutMs: options.tcpQueryTimeoutMs }),
   });
   let api: ControlApi;
   try {
