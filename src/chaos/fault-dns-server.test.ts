@@ -81,6 +81,7 @@ describe('fault DNS server with node:dns (c-ares)', () => {
     const before = server.store.version('amazonaws.com')!;
     const res = await fetch(`${server.apiUrl}/v1/zones/amazonaws.com/changes`, {
       method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
         expectedVersion: before,
         changes: [

@@ -36,6 +36,10 @@ export interface FaultDnsServerOptions {
   readonly apiPort?: number;
   /** When set, every API request needs `Authorization: Bearer <token>`. Required off loopback. */
   readonly token?: string;
+  /** Browser origins allowed to call the control API (`http://host:port`); default none but its own. */
+  readonly apiAllowedOrigins?: readonly string[];
+  /** Extra host names the control API accepts in `Host` (DNS rebinding guard); default none. */
+  readonly apiAllowedHosts?: readonly string[];
   /** The server's clock: fault windows, reply delays, metrics and logs read it. Default `systemClock`. */
   readonly clock?: Clock;
   /** Draws fault probabilities, jitter, random addresses and weighted answers. Default `Math.random`. */
@@ -201,6 +205,8 @@ export async function startFaultDnsServer(options: FaultDnsServerOptions = {}): 
       port: options.apiPort ?? 0,
       serverSnapshot: () => ({ ...dns.snapshot(), ...responder.snapshot() }),
       ...(options.token === undefined ? {} : { token: options.token }),
+      ...(options.apiAllowedOrigins === undefined ? {} : { allowedOrigins: options.apiAllowedOrigins }),
+      ...(options.apiAllowedHosts === undefined ? {} : { allowedHosts: options.apiAllowedHosts }),
     });
   } catch (error) {
     await dns.close();
