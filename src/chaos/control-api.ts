@@ -118,8 +118,9 @@ export class ControlApi {
   /** Starts the API. Throws `FS_ERR_CHAOS_LISTEN` when the port cannot be bound. */
   static async listen(options: ControlApiOptions): Promise<ControlApi> {
     const address = options.address ?? '127.0.0.1';
-    let handler: ((req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>) | undefined;
-    const server = http.createServer((req, res) => void handler!(req, res));
+    // The guard needs the bound port, known only once listening: requests wait for nothing before that.
+    const bound: { handler?: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void> } = {};
+    const server = http.createServer((req, res) => void bound.handler!(req, res));
     server.keepAliveTimeout = 5_000;
     try {
       await new Promise<void>((resolve, reject) => {
@@ -144,7 +145,7 @@ export class ControlApi {
       ...(options.allowedOrigins === undefined ? {} : { allowedOrigins: options.allowedOrigins }),
       ...(options.allowedHosts === undefined ? {} : { allowedHosts: options.allowedHosts }),
     });
-    handler = createHandler(options, guard);
+    bound.handler = createHandler(options, guard);
     const host = address.includes(':') ? `[${address}]` : address;
     return new ControlApi(server, `http://${host}:${port}`, port);
   }
