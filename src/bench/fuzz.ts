@@ -9,7 +9,7 @@
  * Prints a table and, last, one JSON line: `packets`, `crashes`, `probe_success_udp`,
  * `probe_success_tcp`, `rss_start_mb`, `rss_end_mb`. Targets: 0 crashes, TCP probes >= 99%.
  *
- * Knobs (environment): `FUZZ_PACKETS` (default 1,000,000), `FUZZ_RATE` (packets/s, default 30,000),
+ * Knobs (environment): `FUZZ_PACKETS` (default 1,000,000), `FUZZ_RATE` (packets/s, default 12,000),
  * `FUZZ_MAX_SECONDS` (default 300), `FUZZ_SLOW_LORIS` (default 120), `FUZZ_IDLE` (default 1,000).
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -348,7 +348,7 @@ if (role === 'server') {
   const env = (name: string, fallback: number): number => Number(process.env[name] ?? fallback);
   const result = await runFuzzSoak({
     packets: env('FUZZ_PACKETS', 1_000_000),
-    rate: env('FUZZ_RATE', 30_000),
+    rate: env('FUZZ_RATE', 12_000),
     maxSeconds: env('FUZZ_MAX_SECONDS', 300),
     slowLoris: env('FUZZ_SLOW_LORIS', 120),
     idle: env('FUZZ_IDLE', 1_000),
