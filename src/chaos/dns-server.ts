@@ -10,8 +10,9 @@
  * node:diagnostics_channel `failsmall:chaos:send-error`, never fatal. Over TCP a query must arrive
  * whole within `tcpQueryTimeoutMs` of its first byte (more bytes do not extend it: slow-loris), one
  * source address holds at most `maxTcpConnectionsPerClient` connections, and at `maxTcpConnections` a
- * new connection evicts the connection idle the longest (else the one whose partial query started
- * first); a connection owed a reply is never evicted.
+ * new connection evicts the connection idle the longest among those of the source holding the most
+ * connections (else the one whose partial query started first); a connection owed a reply is never
+ * evicted.
  *
  * @see RFC 1035 §4.2 (transport), RFC 7766 (DNS over TCP)
  */
@@ -60,7 +61,8 @@ export interface DnsServerOptions {
   readonly tcpIdleTimeoutMs?: number;
   /**
    * Most TCP connections open at once, default 100. At the cap a new connection evicts the one idle
-   * the longest (else the oldest partial query); when every connection is owed a reply, the new one is closed.
+   * the longest of the source holding the most connections (else the oldest partial query); when every
+   * connection is owed a reply, the new one is closed.
    */
   readonly maxTcpConnections?: number;
   /** Most TCP connections from one source address, default 32; more are closed at once. */
@@ -263,10 +265,16 @@ export class DnsServer {
   #admit(client: string, limits: TcpLimits): boolean {
     if ((this.#perClient.get(client) ?? 0) >= limits.perClient) return false;
     if (this.#sockets.size < limits.max) return true;
+    // The longest idle connection of the source holding the most connections: a flood of idle
+    // connections from a few addresses evicts its own, not a client's fresh connection.
     let victim: net.Socket | undefined;
+    let most = 0;
     for (const socket of this.#idle) {
-      victim = socket;
-      break;
+      const open = this.#perClient.get(this.#sockets.get(socket)!.client) ?? 0;
+      if (open > most) {
+        most = open;
+        victim = socket;
+      }
     }
     if (victim === undefined) {
       for (const [socket, conn] of this.#sockets) {
