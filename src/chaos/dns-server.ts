@@ -10,9 +10,8 @@
  * node:diagnostics_channel `failsmall:chaos:send-error`, never fatal. Over TCP a query must arrive
  * whole within `tcpQueryTimeoutMs` of its first byte (more bytes do not extend it: slow-loris), one
  * source address holds at most `maxTcpConnectionsPerClient` connections, and at `maxTcpConnections` a
- * new connection evicts the connection idle the longest among those of the source holding the most
- * connections (else the one whose partial query started first); a connection owed a reply is never
- * evicted.
+ * new connection evicts the one that has gone longest without completing a query (idle since its
+ * last answer or its accept, or stuck in a partial query); a connection owed a reply is never evicted.
  *
  * @see RFC 1035 §4.2 (transport), RFC 7766 (DNS over TCP)
  */
@@ -34,6 +33,8 @@ interface Connection {
   buffered: Buffer | undefined;
   /** Delayed replies still owed. */
   owed: number;
+  /** When it last completed a query (or connected), as a sequence number: eviction picks the lowest. */
+  since: number;
   /** Cancels the deadline of the partial query in progress. */
   deadline: Cancel | undefined;
 }
@@ -60,9 +61,9 @@ export interface DnsServerOptions {
   /** Close a TCP connection idle this long, in ms of real time; default 10 s (RFC 7766 §6.2.3 suggests seconds). */
   readonly tcpIdleTimeoutMs?: number;
   /**
-   * Most TCP connections open at once, default 100. At the cap a new connection evicts the one idle
-   * the longest of the source holding the most connections (else the oldest partial query); when every
-   * connection is owed a reply, the new one is closed.
+   * Most TCP connections open at once, default 100. At the cap a new connection evicts the one that
+   * has gone longest without completing a query; when every connection is owed a reply, the new one
+   * is closed.
    */
   readonly maxTcpConnections?: number;
   /** Most TCP connections from one source address, default 32; more are closed at once. */
@@ -108,8 +109,6 @@ export class DnsServer {
   readonly #clock: Clock;
   /** Every open TCP connection, in the order it connected. */
   readonly #sockets = new Map<net.Socket, Connection>();
-  /** Idle connections (nothing buffered, nothing owed), in the order they became idle. */
-  readonly #idle = new Set<net.Socket>();
   /** Open connections per source address. */
   readonly #perClient = new Map<string, number>();
   readonly #timers = new Set<Cancel>();
@@ -123,6 +122,8 @@ export class DnsServer {
   #tcpEvicted = 0;
   #tcpRefused = 0;
   #tcpDeadlines = 0;
+  /** Counts accepts and completed TCP queries: the order of {@link Connection.since}. */
+  #sequence = 0;
 
   private constructor(
     udp: dgram.Socket,
@@ -228,12 +229,15 @@ export class DnsServer {
     }
   }
 
+  /** One shared completion callback (no closure per reply): an asynchronous send failure is counted. */
+  readonly #onUdpSent = (error: Error | null): void => {
+    if (error) this.#sendFailed('udp', '', 0, error);
+  };
+
   /** Sends one datagram; a synchronous throw (e.g. `ERR_SOCKET_BAD_PORT` for port 0) or a failed send is counted. */
   #sendUdp(reply: Buffer, port: number, address: string): void {
     try {
-      this.#udp.send(reply, port, address, (error) => {
-        if (error) this.#sendFailed('udp', address, port, error);
-      });
+      this.#udp.send(reply, port, address, this.#onUdpSent);
     } catch (error) {
       this.#sendFailed('udp', address, port, error);
     }
@@ -265,23 +269,15 @@ export class DnsServer {
   #admit(client: string, limits: TcpLimits): boolean {
     if ((this.#perClient.get(client) ?? 0) >= limits.perClient) return false;
     if (this.#sockets.size < limits.max) return true;
-    // The longest idle connection of the source holding the most connections: a flood of idle
-    // connections from a few addresses evicts its own, not a client's fresh connection.
+    // The connection that has gone longest without completing a query (idle since its last answer or
+    // its accept, or stuck in a partial query): floods of idle or slow connections evict their own,
+    // a client that just connected and is sending keeps its slot.
     let victim: net.Socket | undefined;
-    let most = 0;
-    for (const socket of this.#idle) {
-      const open = this.#perClient.get(this.#sockets.get(socket)!.client) ?? 0;
-      if (open > most) {
-        most = open;
+    let oldest = Infinity;
+    for (const [socket, conn] of this.#sockets) {
+      if (conn.owed === 0 && conn.since < oldest) {
+        oldest = conn.since;
         victim = socket;
-      }
-    }
-    if (victim === undefined) {
-      for (const [socket, conn] of this.#sockets) {
-        if (conn.owed === 0) {
-          victim = socket;
-          break;
-        }
       }
     }
     if (victim === undefined) return false;
@@ -297,18 +293,11 @@ export class DnsServer {
       conn.deadline?.();
       conn.deadline = undefined;
       this.#sockets.delete(socket);
-      this.#idle.delete(socket);
       const n = (this.#perClient.get(conn.client) ?? 1) - 1;
       if (n === 0) this.#perClient.delete(conn.client);
       else this.#perClient.set(conn.client, n);
     }
     socket.destroy();
-  }
-
-  /** Re-files a connection as idle (moved to the end) or busy. */
-  #settle(socket: net.Socket, conn: Connection): void {
-    this.#idle.delete(socket);
-    if (conn.buffered === undefined && conn.owed === 0) this.#idle.add(socket);
   }
 
   #onConnection(socket: net.Socket, limits: TcpLimits): void {
@@ -320,9 +309,8 @@ export class DnsServer {
       socket.destroy();
       return;
     }
-    const conn: Connection = { client, buffered: undefined, owed: 0, deadline: undefined };
+    const conn: Connection = { client, buffered: undefined, owed: 0, since: ++this.#sequence, deadline: undefined };
     this.#sockets.set(socket, conn);
-    this.#idle.add(socket);
     this.#perClient.set(client, (this.#perClient.get(client) ?? 0) + 1);
     socket.setTimeout(limits.idleMs);
     // Idle means no traffic and no reply owed (RFC 7766 §6.2.3): a delay fault longer than the idle
@@ -346,6 +334,7 @@ export class DnsServer {
         // A whole message arrived: the next one gets a deadline of its own from its first byte.
         conn.deadline?.();
         conn.deadline = undefined;
+        conn.since = ++this.#sequence;
         this.#onStreamMessage(socket, conn, msg);
         if (!this.#sockets.has(socket)) return;
       }
@@ -363,7 +352,6 @@ export class DnsServer {
           cancel();
         };
       }
-      this.#settle(socket, conn);
     });
   }
 
@@ -400,13 +388,11 @@ export class DnsServer {
       return;
     }
     conn.owed++;
-    this.#idle.delete(socket);
     const cancel = this.#clock.setTimer(() => {
       this.#timers.delete(cancel);
       conn.owed--;
       if (this.#closed) return;
       write();
-      if (this.#sockets.has(socket)) this.#settle(socket, conn);
     }, delay);
     this.#timers.add(cancel);
   }
