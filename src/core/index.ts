@@ -23,3 +23,9 @@ export type {
   PlanDeletion,
   Json,
 } from './store.js';
+export { staggeredRace, RaceAttempt, RACE_LOST, RACE_FAILED } from './staggered-race.js';
+export type { StaggeredRaceOptions, RaceTrigger, RaceFailure } from './staggered-race.js';
+export { BucketRing, advanceBuckets, emptyBuckets, ringSlot } from './bucket-ring.js';
+export type { BucketRingState, BucketRingOptions } from './bucket-ring.js';
+export { SlotQueue } from './slot-queue.js';
+export type { SlotQueueOptions, SlotOrder, SlotWaiter } from './slot-queue.js';
