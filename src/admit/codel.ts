@@ -2,16 +2,17 @@
  * CoDel (controlled delay) on the queueing delay of admitted work, in the variant Facebook runs in
  * front of its servers ("Fail at Scale"), with adaptive LIFO.
  *
- * A queue is good when it absorbs a burst and drains; it is bad when it stands. CoDel tells them
- * apart by the *minimum* delay over an interval: while some work leaves the queue after waiting less
- * than `target` (5 ms), the queue drains and nothing is shed; once every piece of work has waited at
- * least `target` for a whole `interval` (100 ms), a standing queue has formed. Then:
- * - work that has waited longer than `target` is shed instead of started (Facebook's short timeout),
- *   so the queue cannot hold a backlog older than a few milliseconds;
- * - the queue is served last-in first-out, so the freshest work (whose caller is still waiting)
- *   goes first while the stale end is shed.
- * Once the queue empties, or work again leaves it under `target`, the queue is back to normal: FIFO
- * and the long age bound (`interval`, or the caller's `maxAge`).
+ * A queue is good when it absorbs a burst and drains; it is bad when it stands. Facebook's rule tells
+ * them apart by whether the queue has emptied recently: while it has been empty at some moment of the
+ * last `interval` (100 ms), work may wait up to `interval` (or the caller's `maxAge`) and is served
+ * first-in first-out. Once it has held work for a whole `interval` without emptying, a standing
+ * queue has formed, and then:
+ * - work that has waited longer than `target` (5 ms) is shed instead of started, so the queue cannot
+ *   hold a backlog older than a few milliseconds;
+ * - the queue is served last-in first-out (adaptive LIFO), so the freshest work, whose caller is
+ *   still waiting, goes first while the stale end is shed.
+ * The rule reads the queue's emptiness, not the delay of the work that leaves it, so serving fresh
+ * work in LIFO order does not switch the standing state off; only a queue that drains does.
  *
  * The state is pure: every method is handed `now` (ms).
  *
@@ -38,8 +39,8 @@ export interface CodelSnapshot {
   readonly interval: number;
   /** True while a standing queue has been detected (LIFO, short age bound). */
   readonly standing: boolean;
-  /** When the delay first stayed above target in the current episode (ms), or null. */
-  readonly aboveSince: number | null;
+  /** Since when the queue has held work without emptying (ms), or null while it is empty. */
+  readonly busySince: number | null;
   /** How many times the queue became standing. */
   readonly episodes: number;
 }
@@ -51,7 +52,7 @@ const DEFAULT_INTERVAL = 100; // ms: CoDel's and Facebook's interval.
 export class CodelState {
   readonly target: number;
   readonly interval: number;
-  #aboveSince: number | undefined;
+  #busySince: number | undefined;
   #standing = false;
   #episodes = 0;
 
@@ -73,20 +74,15 @@ export class CodelState {
   }
 
   /**
-   * Records that work left the queue (to start) after waiting `delay` ms. Returns true when this
-   * made the queue standing.
+   * Records that the queue holds work at `now` (call it whenever work is queued or is still waiting)
+   * and re-evaluates the state. Returns true when this made the queue standing.
    */
-  onDequeue(now: number, delay: number): boolean {
-    if (delay < this.target) {
-      this.#aboveSince = undefined;
-      this.#standing = false;
+  onBusy(now: number): boolean {
+    if (this.#busySince === undefined) {
+      this.#busySince = now;
       return false;
     }
-    if (this.#aboveSince === undefined) {
-      this.#aboveSince = now;
-      return false;
-    }
-    if (!this.#standing && now - this.#aboveSince >= this.interval) {
+    if (!this.#standing && now - this.#busySince >= this.interval) {
       this.#standing = true;
       this.#episodes++;
       return true;
@@ -94,17 +90,9 @@ export class CodelState {
     return false;
   }
 
-  /**
-   * Records the oldest waiting work's age without dequeuing (a queue blocked on a full limit still
-   * stands even when nothing leaves it). Same verdict as {@link onDequeue}.
-   */
-  onHead(now: number, age: number): boolean {
-    return this.onDequeue(now, age);
-  }
-
   /** Records that the queue is empty: a queue that drains is a good queue. */
   onEmpty(): void {
-    this.#aboveSince = undefined;
+    this.#busySince = undefined;
     this.#standing = false;
   }
 
@@ -123,7 +111,7 @@ export class CodelState {
       target: this.target,
       interval: this.interval,
       standing: this.#standing,
-      aboveSince: this.#aboveSince ?? null,
+      busySince: this.#busySince ?? null,
       episodes: this.#episodes,
     };
   }
