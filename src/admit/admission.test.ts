@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import diagnostics from 'node:diagnostics_channel';
 import fc from 'fast-check';
 import { VirtualClock } from '../core/clock.js';
-import type { FailsmallError} from '../core/errors.js';
+import type { FailsmallError } from '../core/errors.js';
 import { isFailsmallError } from '../core/errors.js';
 import { seededRandom } from '../core/random.js';
 import { aimd } from '../policy/limit/aimd.js';
