@@ -35,7 +35,7 @@ import { clockOption, randomOption } from '../policy/core/options.js';
 import { stacklessError } from '../policy/core/stackless-error.js';
 import type { RejectionDetails } from '../policy/errors/failure.js';
 import { isOverloadError, isTimeoutError } from '../policy/errors/overload.js';
-import { gradient2 } from '../policy/limit/gradient2.js';
+import { vegas } from '../policy/limit/vegas.js';
 import type { Limit } from '../policy/limit/limit.js';
 import { CodelState } from './codel.js';
 import type { CodelOptions, CodelSnapshot } from './codel.js';
@@ -114,7 +114,7 @@ export interface Permit {
 
 /** Options of {@link admission}. */
 export interface AdmissionOptions {
-  /** The concurrency limit; default `gradient2()`. Share one Limit per admission. */
+  /** The concurrency limit; default `vegas()` (Netflix's server-side default: it backs off as soon as a queue forms behind the limit). One Limit per admission. */
   readonly limit?: Limit;
   /** The guaranteed share of the limit per level; default 0.4 / 0.3 / 0.2 / 0.1 ({@link DEFAULT_SHARES}). */
   readonly shares?: Partial<Record<Criticality, number>>;
@@ -273,7 +273,7 @@ export class Admission {
     for (const key of Object.keys(options)) {
       if (!KNOWN_OPTIONS.has(key)) invalid(key, 'a known option of admission()', 'an unknown option');
     }
-    const limit = options.limit ?? gradient2();
+    const limit = options.limit ?? vegas();
     if (typeof limit !== 'object' || limit === null || typeof limit.onSample !== 'function') {
       invalid('limit', 'a Limit (e.g. aimd())', limit);
     }
