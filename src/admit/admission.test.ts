@@ -220,6 +220,23 @@ describe('admission', () => {
     assert.equal(admit.currentLimit, 10);
   });
 
+  it('hands out the slots a slow-start ramp frees to work already queued', async () => {
+    const { clock, admit } = gate({ limit: fixedLimit(10), slowStart: { window: 100 }, maxAge: 2_000 });
+    const first = await admit.acquire(); // the ramp starts at 10 %: one slot
+    const second = track(admit.acquire());
+    await flush();
+    assert.equal(admit.queued, 1);
+    clock.tick(100); // the ramp is over: the queue's next look (CoDel's interval) hands a slot over first
+    await flush();
+    assert.ok(second.value !== undefined);
+    assert.equal(second.value.waited, 100);
+    const third = await admit.acquire(); // and a newcomer gets a free one at once
+    first.release();
+    second.value.release();
+    third.release();
+    assert.equal(clock.pending, 0);
+  });
+
   it('admits re-establishment work in waves and says when to come back', async () => {
     const { clock, admit } = gate({ limit: fixedLimit(100), waves: { size: 2, interval: 1_000 } });
     const a = await admit.acquire({ wave: true });

@@ -411,7 +411,9 @@ export class Admission {
       return Promise.reject(this.#reject('throttled', rank, now));
     }
     const waiting = this.#queues[rank]!.wait(signal, deadline)!;
-    this.#arm(now);
+    // A limit that grew (slow start, the estimator) may have left slots free behind older waiters.
+    if (this.#total < limit) this.#dispatch(now);
+    else this.#arm(now);
     return waiting.then(
       () => this.#permit(rank, criticality, now, deadline, wave, true),
       (reason: unknown) => {
@@ -532,8 +534,10 @@ export class Admission {
   #expire(now: number): void {
     this.#timer = undefined;
     this.#timerAt = Infinity;
-    for (const queue of this.#queues) if (queue.queued > 0) queue.prune();
+    // First hand out slots a grown limit left free, then shed what still waits past its bound.
     this.#dispatch(now);
+    for (const queue of this.#queues) if (queue.queued > 0) queue.prune();
+    this.#afterQueueChange(now);
   }
 
   /** Updates CoDel after the queue changed and keeps the age timer armed for the oldest waiter. */
