@@ -23,6 +23,7 @@ const LAYERS = [
   'status',
   'drill',
   'lab',
+  'testing',
   'cli',
   'bench',
 ];
