@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it as test } from 'node:test';
 import { isFailsmallError } from '../core/errors.js';
+import type { ErrorCode } from '../core/errors.js';
 import type { PlanStore } from '../core/store.js';
 import { MemoryDnsProvider } from '../plan/memory-provider.js';
 import { runRace } from '../plan/race.js';
@@ -24,7 +25,7 @@ export interface StoreFactory {
 }
 
 const meta = (by = 'planner', at = 1_000): { at: number; by: string } => ({ at, by });
-const code = (c: string) => (e: unknown) => isFailsmallError(e, c as `FS_ERR_${string}`);
+const code = (c: string) => (e: unknown) => isFailsmallError(e, c as ErrorCode);
 
 /**
  * Registers the contract tests for a store under `describe(name)`. With `skip`, every case is

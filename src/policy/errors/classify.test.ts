@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { FailsmallError } from '../../core/errors.js';
+import { FailsmallError, type ErrorCode } from '../../core/errors.js';
 import {
   classifyError,
   classifyHttpResult,
@@ -121,7 +121,10 @@ describe('classifyError', () => {
       },
     );
     assert.equal(classifyError(new FailsmallError('FS_ERR_TIMEOUT', 't'), now), Verdict.timeout);
-    assert.equal(classifyError(new FailsmallError('FS_ERR_THROTTLE_REJECTED', 't'), now), Verdict.throttle);
+    assert.equal(
+      classifyError(new FailsmallError('FS_ERR_THROTTLE_REJECTED' as ErrorCode, 't'), now),
+      Verdict.throttle,
+    );
     assert.equal(classifyError(new Error('who knows'), now), Verdict.error);
     assert.equal(classifyError('a string', now), Verdict.error);
     assert.equal(classifyError(undefined, now), Verdict.error);
@@ -175,7 +178,10 @@ describe('neverSent', () => {
     assert.equal(neverSent(new TypeError('fetch failed', { cause: sys('ECONNREFUSED') })), true);
     assert.equal(neverSent(new FailsmallError('FS_ERR_BREAKER_OPEN', 'open')), true);
     assert.equal(neverSent(new FailsmallError('FS_ERR_BULKHEAD_FULL', 'full')), true);
-    assert.equal(neverSent(new FailsmallError('FS_ERR_SOMETHING', 'x', { details: { neverSent: true } })), true);
+    assert.equal(
+      neverSent(new FailsmallError('FS_ERR_SOMETHING' as ErrorCode, 'x', { details: { neverSent: true } })),
+      true,
+    );
     assert.equal(neverSent(sys('ECONNRESET', 'read')), false);
     assert.equal(neverSent(sys('ETIMEDOUT')), false);
     assert.equal(neverSent(new FailsmallError('FS_ERR_TIMEOUT', 't')), false);
