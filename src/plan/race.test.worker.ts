@@ -4,7 +4,6 @@
  * times slower. Never imported by the library (and not shipped: `*.test.*`).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-// eslint-disable-next-line no-restricted-imports -- test support only: fast-check is a dev dependency
 import fc from 'fast-check';
 import { CHOICE_MAX, runSchedule } from './race.js';
 
