@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 
 /** Where and with what a bench ran: numbers are comparable only within one provenance. */
 export interface Provenance {
@@ -21,6 +21,8 @@ export interface Provenance {
   readonly cores: number;
   /** `process.platform` and `process.arch`, e.g. `linux x64`. */
   readonly platform: string;
+  /** The 1-minute load average when the bench ended: above `cores`, other work shared the machine. */
+  readonly load_1m: number;
   /** Installed version of each competitor package the bench measures (null when it is not installed). */
   readonly competitors: Readonly<Record<string, string | null>>;
 }
@@ -55,6 +57,7 @@ export function provenance(competitors: readonly string[] = []): Provenance {
     cpu_model: cpu[0]?.model.trim() ?? 'unknown',
     cores: cpu.length,
     platform: `${process.platform} ${process.arch}`,
+    load_1m: Math.round(loadavg()[0]! * 100) / 100,
     competitors: Object.fromEntries(competitors.map((name) => [name, packageVersion(name)])),
   };
 }

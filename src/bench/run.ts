@@ -71,7 +71,9 @@ const isRatio = (key: string): boolean => /_vs_|speedup|ratio/.test(key);
 
 function markdown(results: readonly BenchResult[]): { page: string; summary: string } {
   const p = results[0]!.provenance;
-  const machine = `${p.cpu_model}, ${p.cores} cores, ${p.platform}; Node ${p.node}; commit ${p.commit ?? 'unknown'}; ${p.date.slice(0, 10)}`;
+  const maxLoad = Math.max(...results.map((r) => r.provenance.load_1m));
+  const load = `load average up to ${maxLoad}${maxLoad > p.cores ? ': the machine was shared, absolute figures are pessimistic' : ''}`;
+  const machine = `${p.cpu_model}, ${p.cores} cores, ${p.platform}; Node ${p.node}; commit ${p.commit ?? 'unknown'}; ${p.date.slice(0, 10)}; ${load}`;
   const ratios = results.flatMap((r) =>
     Object.entries(r)
       .filter(([k, v]) => isRatio(k) && typeof v === 'number')
