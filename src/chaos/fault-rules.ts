@@ -18,13 +18,17 @@
  * @see https://chaos-mesh.org/docs/simulate-dns-chaos-on-kubernetes/ (DNSChaos: error, random only)
  */
 import { isIPv4, isIPv6 } from 'node:net';
-import { z } from 'zod';
+import type * as Zod from 'zod';
+import { importPeer } from '../core/optional-peer.js';
 import type { Clock } from '../core/clock.js';
 import { FailsmallError } from '../core/errors.js';
 import { Emitter } from '../core/events.js';
 import type { Random } from '../core/random.js';
 import { isExactPattern, matchName, normalizePattern } from './name-pattern.js';
 import { formatIssues, formatPath, recordTypes } from './zone-schema.js';
+
+// zod is an optional peer, loaded when this module is first imported (FS_ERR_MISSING_PEER names it).
+const { z } = await importPeer<typeof Zod>('zod', 'fault-rule validation in failsmall/chaos');
 
 /** Every fault action. */
 export const faultActions = [

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { isFailsmallError } from '../core/errors.js';
+import type { ErrorCode } from '../core/errors.js';
 import { ZoneStore } from './zone-store.js';
 import { checkValue, type Change, type RecordSet, type RecordType, type ZoneDefinition } from './zone-schema.js';
 
@@ -19,7 +20,7 @@ const zone: ZoneDefinition = {
   ],
 };
 
-const code = (c: string) => (e: unknown) => isFailsmallError(e, c as `FS_ERR_${string}`);
+const code = (c: string) => (e: unknown) => isFailsmallError(e, c as ErrorCode);
 const upsert = (set: RecordSet): Change => ({ action: 'UPSERT', recordSet: set });
 
 describe('ZoneStore', () => {

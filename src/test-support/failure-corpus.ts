@@ -16,6 +16,7 @@ import {
 import { errors as undiciErrors } from 'undici';
 import { FailsmallError, VirtualClock } from '../core/index.js';
 import { awsRetryStrategy, defaultAwsRetryClassifier } from '../client/aws-retry-strategy.js';
+import type { ErrorCode } from '../core/errors.js';
 import { dnsError } from '../dns/errors.js';
 import { circuitBreaker } from '../policy/breaker/breaker.js';
 import { rootContext } from '../policy/core/context.js';
@@ -155,7 +156,7 @@ export async function failsmallRejections(): Promise<Case[]> {
     ['invalid argument', new FailsmallError('FS_ERR_INVALID_ARGUMENT', 'bad'), { kind: 'fatal' }],
     [
       'a code without details is never parsed',
-      new FailsmallError('FS_ERR_BREAKER_HYDRATION_TIMEOUT', 'x'),
+      new FailsmallError('FS_ERR_BREAKER_HYDRATION_TIMEOUT' as ErrorCode, 'x'),
       {
         kind: 'fatal',
       },
