@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { registerDns } from './dns.js';
 import { registerPlan } from './plan.js';
+import { registerProxy } from './proxy.js';
 import { registerReplay } from './replay.js';
 
 /** The package's own package.json, found by walking up from this file (works from any build folder). */
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
     .showHelpAfterError();
   registerDns(program);
   registerPlan(program);
+  registerProxy(program);
   registerReplay(program);
   return program;
 }
