@@ -4,8 +4,9 @@
  * event loop with them); the generator measures, against the upstream directly and through a proxy:
  * - MB/s: the upstream streams 64 MiB to each of 4 connections; the child reads to the end;
  * - requests/s: 32 connections each do 64-byte request/response round trips for 2 s.
- * Rounds alternate direct and proxied (3 each, medians). The JSON line reports both and the ratios
- * (proxied ÷ direct; the target is ≥ 0.8, i.e. ≤ 20 % loss).
+ * Rounds alternate direct, proxied and a bare `pipe` proxy for reference (3 each, medians). The JSON
+ * line reports each and the ratios (÷ direct; the target for the fault proxy is ≥ 0.8, i.e. ≤ 20 %
+ * loss; `pipe_*_ratio` shows what any extra Node hop costs on the same machine in the same run).
  */
 import { fork } from 'node:child_process';
 import net from 'node:net';
@@ -108,22 +109,54 @@ async function upstreamChild(): Promise<void> {
   process.once('disconnect', () => upstream.close());
 }
 
+/**
+ * A reference: the least a Node TCP proxy can do (`pipe` both ways, nothing else), in its own child
+ * process, so the JSON shows how much of the loss is the hop itself rather than the fault proxy.
+ */
+async function pipeProxyChild(upPort: number): Promise<void> {
+  const server = net.createServer((client) => {
+    const up = net.connect({ host: '127.0.0.1', port: upPort, noDelay: true });
+    client.setNoDelay(true);
+    client.pipe(up).on('error', () => client.destroy());
+    up.pipe(client).on('error', () => up.destroy());
+    client.on('error', () => up.destroy());
+    up.on('error', () => client.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  process.send!((server.address() as net.AddressInfo).port);
+  process.once('disconnect', () => server.close());
+}
+
 async function main(): Promise<void> {
   // Three processes: load generator, proxy (this one), upstream; so the proxy shares no event loop.
   const up = fork(fileURLToPath(import.meta.url), ['--upstream'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const upPort = await new Promise<number>((resolve) => up.once('message', (m) => resolve(m as number)));
+  const pipe = fork(fileURLToPath(import.meta.url), ['--pipe-proxy', String(upPort)], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const pipePort = await new Promise<number>((resolve) => pipe.once('message', (m) => resolve(m as number)));
   const server = await startProxyServer({ port: 0 });
   const proxy = await server.proxies.create({ name: 'bench', listen: '127.0.0.1:0', upstream: `127.0.0.1:${upPort}` });
   const proxyPort = Number(proxy.listen.slice(proxy.listen.lastIndexOf(':') + 1));
-  const r: Record<string, number[]> = { direct_mbps: [], proxy_mbps: [], direct_rps: [], proxy_rps: [] };
+  const r: Record<string, number[]> = {
+    direct_mbps: [],
+    proxy_mbps: [],
+    pipe_mbps: [],
+    direct_rps: [],
+    proxy_rps: [],
+    pipe_rps: [],
+  };
   for (let round = 0; round < 3; round++) {
     r['direct_mbps']!.push((await runChild('stream', upPort))['mbps']!);
     r['proxy_mbps']!.push((await runChild('stream', proxyPort))['mbps']!);
     r['direct_rps']!.push((await runChild('rr', upPort))['rps']!);
     r['proxy_rps']!.push((await runChild('rr', proxyPort))['rps']!);
+    r['pipe_mbps']!.push((await runChild('stream', pipePort))['mbps']!);
+    r['pipe_rps']!.push((await runChild('rr', pipePort))['rps']!);
   }
   await server.close();
   up.disconnect();
+  pipe.disconnect();
   const m = Object.fromEntries(Object.entries(r).map(([k, v]) => [k, median(v)])) as Record<string, number>;
   const result = {
     bench: 'proxy',
@@ -133,11 +166,14 @@ async function main(): Promise<void> {
     direct_rps: Math.round(m['direct_rps']!),
     proxy_rps: Math.round(m['proxy_rps']!),
     rps_ratio: Number((m['proxy_rps']! / m['direct_rps']!).toFixed(3)),
+    pipe_mbps_ratio: Number((m['pipe_mbps']! / m['direct_mbps']!).toFixed(3)),
+    pipe_rps_ratio: Number((m['pipe_rps']! / m['direct_rps']!).toFixed(3)),
     target_ratio_min: 0.8,
   };
   printTable('fault proxy, no toxic, proxied ÷ direct (medians of 3 rounds)', [
     ['MB/s direct / proxied', `${result.direct_mbps} / ${result.proxy_mbps} (${result.mbps_ratio})`],
     ['requests/s direct / proxied', `${result.direct_rps} / ${result.proxy_rps} (${result.rps_ratio})`],
+    ['reference: bare Node pipe proxy', `${result.pipe_mbps_ratio} MB/s, ${result.pipe_rps_ratio} req/s`],
   ]);
   console.log(JSON.stringify(result));
 }
@@ -145,4 +181,6 @@ async function main(): Promise<void> {
 const at = process.argv.indexOf('--load');
 if (at >= 0) await child(process.argv[at + 1]!, Number(process.argv[at + 2]));
 else if (process.argv.includes('--upstream')) await upstreamChild();
+else if (process.argv.includes('--pipe-proxy'))
+  await pipeProxyChild(Number(process.argv[process.argv.indexOf('--pipe-proxy') + 1]));
 else await main();
