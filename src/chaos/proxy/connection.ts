@@ -7,7 +7,7 @@
 import net from 'node:net';
 import type { Clock } from '../../core/clock.js';
 import type { Random } from '../../core/random.js';
-import { Link } from './link.js';
+import { Link, readInto } from './link.js';
 import type { Toxic } from './toxic.js';
 
 /** Where the upstream is: host and port. */
@@ -36,7 +36,15 @@ export class Connection {
     this.#client = client;
     client.pause();
     client.setNoDelay(true);
-    const server = net.connect({ host: upstream.host, port: upstream.port, allowHalfOpen: true, noDelay: true });
+    // The server's side is read with growing buffers (readInto): responses are where bulk data flows.
+    const feed: { link?: Link } = {};
+    const server = net.connect({
+      host: upstream.host,
+      port: upstream.port,
+      allowHalfOpen: true,
+      noDelay: true,
+      onread: readInto((data) => feed.link!.push(data)),
+    });
     this.#server = server;
     const owner = { clock: env.clock, random: env.random, close: () => this.close(), reset: () => this.reset() };
     this.#links = {
@@ -51,8 +59,10 @@ export class Connection {
         client,
         owner,
         toxics.filter((t) => t.stream === 'downstream'),
+        true,
       ),
     };
+    feed.link = this.#links.downstream;
     server.once('connect', () => client.resume());
     let closed = 0;
     const onSocketClose = (): void => {

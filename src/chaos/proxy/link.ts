@@ -18,6 +18,26 @@ import { type Chunk, createStep, type ToxicStep } from './toxic-steps.js';
 /** Chunks read ahead of the chain before the source is paused (64 × ≤ 64 KiB). */
 export const maxQueued = 64;
 
+/**
+ * The `onread` option of a socket whose reads grow with the stream: each read gets a fresh buffer
+ * (a write may still hold the previous one), 64 KiB to start, doubled up to 1 MiB while reads fill
+ * it, halved down to 2 KiB (served from Node's buffer pool) when they use under a quarter. Bulk
+ * transfers then cost a fraction of the system calls of Node's fixed 64 KiB reads, and small
+ * request/response traffic allocates little.
+ */
+export function readInto(deliver: (data: Buffer) => void): net.OnReadOpts {
+  let size = 64 << 10;
+  return {
+    buffer: () => Buffer.allocUnsafe(size),
+    callback: (n, buf) => {
+      if (n === size) size = Math.min(size * 2, 1 << 20);
+      else if (n < size >> 2) size = Math.max(size >> 1, 2 << 10);
+      deliver(Buffer.from(buf.buffer, buf.byteOffset, n));
+      return true;
+    },
+  };
+}
+
 interface ActiveStep {
   readonly toxic: Toxic;
   readonly step: ToxicStep;
@@ -45,12 +65,22 @@ export class Link {
   #queue: (Chunk | null)[] = [];
   #pumping = false;
 
-  constructor(source: net.Socket, destination: net.Socket, owner: LinkOwner, toxics: readonly Toxic[]) {
+  /**
+   * @param external - the source was created with {@link readInto} and feeds {@link Link.push}
+   *   itself; otherwise the link listens to its `data` events.
+   */
+  constructor(
+    source: net.Socket,
+    destination: net.Socket,
+    owner: LinkOwner,
+    toxics: readonly Toxic[],
+    external = false,
+  ) {
     this.#source = source;
     this.#destination = destination;
     this.#owner = owner;
     this.setToxics(toxics);
-    source.on('data', (data: Buffer) => this.#onData(data));
+    if (!external) source.on('data', (data: Buffer) => this.#onData(data));
     source.on('end', () => this.#enqueue(null));
     destination.on('drain', () => {
       if (this.#queue.length < maxQueued) source.resume();
@@ -107,6 +137,11 @@ export class Link {
   #stop(active: ActiveStep): void {
     active.interrupt.abort();
     active.step.dispose?.();
+  }
+
+  /** Takes a chunk read from the source (for a source created with {@link readInto}). */
+  push(data: Buffer): void {
+    this.#onData(data);
   }
 
   #onData(data: Buffer): void {
