@@ -4,7 +4,7 @@
  * event loop with them); the generator measures, against the upstream directly and through a proxy:
  * - MB/s: the upstream streams 64 MiB to each of 4 connections; the child reads to the end;
  * - requests/s: 32 connections each do 64-byte request/response round trips for 2 s.
- * Rounds alternate direct, proxied and a bare `pipe` proxy for reference (3 each, medians). The JSON
+ * Rounds alternate direct, proxied and a bare `pipe` proxy for reference (5 each, medians). The JSON
  * line reports each and the ratios (÷ direct; the target for the fault proxy is ≥ 0.8, i.e. ≤ 20 %
  * loss; `pipe_*_ratio` shows what any extra Node hop costs on the same machine in the same run).
  */
@@ -146,7 +146,7 @@ async function main(): Promise<void> {
     proxy_rps: [],
     pipe_rps: [],
   };
-  for (let round = 0; round < 3; round++) {
+  for (let round = 0; round < 5; round++) {
     r['direct_mbps']!.push((await runChild('stream', upPort))['mbps']!);
     r['proxy_mbps']!.push((await runChild('stream', proxyPort))['mbps']!);
     r['direct_rps']!.push((await runChild('rr', upPort))['rps']!);
@@ -170,7 +170,7 @@ async function main(): Promise<void> {
     pipe_rps_ratio: Number((m['pipe_rps']! / m['direct_rps']!).toFixed(3)),
     target_ratio_min: 0.8,
   };
-  printTable('fault proxy, no toxic, proxied ÷ direct (medians of 3 rounds)', [
+  printTable('fault proxy, no toxic, proxied ÷ direct (medians of 5 rounds)', [
     ['MB/s direct / proxied', `${result.direct_mbps} / ${result.proxy_mbps} (${result.mbps_ratio})`],
     ['requests/s direct / proxied', `${result.direct_rps} / ${result.proxy_rps} (${result.rps_ratio})`],
     ['reference: bare Node pipe proxy', `${result.pipe_mbps_ratio} MB/s, ${result.pipe_rps_ratio} req/s`],
