@@ -119,7 +119,8 @@ export interface FaultQuery {
 
 const idPattern = /^[A-Za-z0-9_-]{1,64}$/;
 
-const msSchema = (what: string) =>
+/** A zod schema of a time or duration in milliseconds (finite); shared by the proxy's HTTP fault rules. */
+export const msSchema = (what: string) =>
   z
     .number({ error: `expected ${what} in milliseconds (a number)` })
     .refine(Number.isFinite, `expected a finite ${what}`);
@@ -235,8 +236,7 @@ export function parseFaultRule(input: unknown, id: string, now: number): FaultRu
   const r = parsed.data;
   const rawTypes = r.type === undefined ? [] : typeof r.type === 'string' ? [r.type] : r.type;
   const types = rawTypes.map((t) => t.toUpperCase());
-  const from = r.from ?? -Infinity;
-  const start = r.from ?? now;
+  const { from, until } = faultWindow(r, now);
   return {
     id: r.id ?? id,
     name: normalizePattern(r.name),
@@ -245,7 +245,7 @@ export function parseFaultRule(input: unknown, id: string, now: number): FaultRu
     action: r.action,
     probability: r.probability ?? 1,
     from,
-    until: r.until ?? (r.durationMs !== undefined ? start + r.durationMs : Infinity),
+    until,
     delayMs: r.delayMs ?? 0,
     jitterMs: r.jitterMs ?? 0,
     address: r.address,
@@ -256,8 +256,32 @@ export function parseFaultRule(input: unknown, id: string, now: number): FaultRu
   };
 }
 
+/**
+ * The window `[from, until)` of a rule input, in ms on the server's clock: `from` defaults to -∞;
+ * `until` to `from` (or `now` when `from` is absent) + `durationMs`, or +∞. Pure.
+ */
+export function faultWindow(
+  input: {
+    readonly from?: number | undefined;
+    readonly until?: number | undefined;
+    readonly durationMs?: number | undefined;
+  },
+  now: number,
+): { from: number; until: number } {
+  const start = input.from ?? now;
+  return {
+    from: input.from ?? -Infinity,
+    until: input.until ?? (input.durationMs !== undefined ? start + input.durationMs : Infinity),
+  };
+}
+
+/** True when a rule with this `probability` fires: 1 without a draw, 0 never, else `random.next() < p`. */
+export function fires(probability: number, random: Random): boolean {
+  return probability >= 1 || (probability > 0 && random.next() < probability);
+}
+
 /** True when the rule's time window is open at `now`. */
-export function ruleActive(rule: FaultRule, now: number): boolean {
+export function ruleActive(rule: Pick<FaultRule, 'from' | 'until'>, now: number): boolean {
   return now >= rule.from && now < rule.until;
 }
 
@@ -294,13 +318,13 @@ export function decideFault(
 ): FaultRule | undefined {
   for (const rule of rules) {
     if (!ruleMatches(rule, query, now)) continue;
-    if (rule.probability >= 1 || (rule.probability > 0 && random.next() < rule.probability)) return rule;
+    if (fires(rule.probability, random)) return rule;
   }
   return undefined;
 }
 
 /** The delay a fired rule adds before the reply, in ms: `delayMs + jitterMs · u`. */
-export function faultDelay(rule: FaultRule, random: Random): number {
+export function faultDelay(rule: Pick<FaultRule, 'delayMs' | 'jitterMs'>, random: Random): number {
   return rule.jitterMs > 0 ? rule.delayMs + rule.jitterMs * random.next() : rule.delayMs;
 }
 
