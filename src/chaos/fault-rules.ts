@@ -25,7 +25,7 @@ import { FailsmallError } from '../core/errors.js';
 import { Emitter } from '../core/events.js';
 import type { Random } from '../core/random.js';
 import { isExactPattern, matchName, normalizePattern } from './name-pattern.js';
-import { formatIssues, formatPath, recordTypes } from './zone-schema.js';
+import { parseOrThrow, recordTypes } from './zone-schema.js';
 
 // zod is an optional peer, loaded when this module is first imported (FS_ERR_MISSING_PEER names it).
 const { z } = await importPeer<typeof Zod>('zod', 'fault-rule validation in failsmall/chaos');
@@ -211,13 +211,33 @@ export const faultRuleSchema = z
     if (rule.action === 'ttl' && rule.ttl === undefined) {
       ctx.addIssue({ code: 'custom', message: 'a ttl rule needs ttl (seconds)', path: ['ttl'] });
     }
-    if (rule.until !== undefined && rule.durationMs !== undefined) {
-      ctx.addIssue({ code: 'custom', message: 'give until or durationMs, not both', path: ['durationMs'] });
-    }
-    if (rule.from !== undefined && rule.until !== undefined && rule.until < rule.from) {
-      ctx.addIssue({ code: 'custom', message: 'expected until >= from', path: ['until'] });
-    }
+    checkWindowFields(rule, ctx);
   });
+
+/** Where a schema refinement reports a problem (the part of zod's refinement context used here). */
+export interface IssueSink {
+  addIssue(issue: { code: 'custom'; message: string; path: (string | number)[] }): void;
+}
+
+/**
+ * The checks every timed fault rule shares (DNS and HTTP alike): `until` or `durationMs`, not both,
+ * and `until` not before `from`. Called from a schema's `superRefine`.
+ */
+export function checkWindowFields(
+  rule: {
+    readonly from?: number | undefined;
+    readonly until?: number | undefined;
+    readonly durationMs?: number | undefined;
+  },
+  ctx: IssueSink,
+): void {
+  if (rule.until !== undefined && rule.durationMs !== undefined) {
+    ctx.addIssue({ code: 'custom', message: 'give until or durationMs, not both', path: ['durationMs'] });
+  }
+  if (rule.from !== undefined && rule.until !== undefined && rule.until < rule.from) {
+    ctx.addIssue({ code: 'custom', message: 'expected until >= from', path: ['until'] });
+  }
+}
 
 /**
  * Validates a rule input and normalises it into a {@link FaultRule}. Pure: `now` fixes a relative
@@ -227,13 +247,7 @@ export const faultRuleSchema = z
  * parseFaultRule({ name: 'sts.*', action: 'delay', delayMs: 2000, durationMs: 60_000 }, 'f1', clock.now());
  */
 export function parseFaultRule(input: unknown, id: string, now: number): FaultRule {
-  const parsed = faultRuleSchema.safeParse(input);
-  if (!parsed.success) {
-    throw new FailsmallError('FS_ERR_CHAOS_INVALID_FAULT', formatIssues(parsed.error.issues), {
-      details: { issues: parsed.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })) },
-    });
-  }
-  const r = parsed.data;
+  const r = parseOrThrow(faultRuleSchema, input, 'FS_ERR_CHAOS_INVALID_FAULT');
   const rawTypes = r.type === undefined ? [] : typeof r.type === 'string' ? [r.type] : r.type;
   const types = rawTypes.map((t) => t.toUpperCase());
   const { from, until } = faultWindow(r, now);

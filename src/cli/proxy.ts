@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { type Command, InvalidArgumentError } from 'commander';
 import { parseProxySpec, startProxyServer } from '../chaos/proxy/index.js';
 import { FailsmallError, isFailsmallError } from '../core/errors.js';
+import { describeCliError, untilStopSignal } from './exit-codes.js';
 
 function portOption(value: string): number {
   const port = Number(value);
@@ -57,20 +58,11 @@ export function registerProxy(program: Command): Command {
         process.stdout.write(`failsmall proxy: API on ${server.url} (${server.proxies.list().length} proxies)\n`);
         for (const p of server.proxies.list())
           process.stdout.write(`failsmall proxy: ${p.name} ${p.listen} -> ${p.upstream}\n`);
-        await new Promise<void>((resolve) => {
-          const stop = (): void => {
-            process.off('SIGINT', stop);
-            process.off('SIGTERM', stop);
-            resolve();
-          };
-          process.on('SIGINT', stop);
-          process.on('SIGTERM', stop);
-        });
+        await untilStopSignal();
         await server.close();
         process.stdout.write('failsmall proxy: stopped\n');
       } catch (error) {
-        const code = isFailsmallError(error) ? `${error.code}: ` : '';
-        process.stderr.write(`failsmall proxy serve: ${code}${(error as Error).message}\n`);
+        process.stderr.write(`failsmall proxy serve: ${describeCliError(error)}\n`);
         process.exitCode = isFailsmallError(error, 'FS_ERR_INVALID_ARGUMENT') ? 2 : 1;
       }
     });

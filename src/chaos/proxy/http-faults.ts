@@ -19,12 +19,15 @@
  *
  * Any rule may carry `delayMs`/`jitterMs`: a slow 503 is `{ action: 'status', delayMs: 2000 }`.
  */
-import { z } from 'zod';
-import { FailsmallError } from '../../core/errors.js';
+import type * as Zod from 'zod';
+import { importPeer } from '../../core/optional-peer.js';
 import type { Random } from '../../core/random.js';
-import { faultWindow, fires, msSchema, ruleActive } from '../fault-rules.js';
+import { checkWindowFields, faultWindow, fires, msSchema, ruleActive } from '../fault-rules.js';
 import { matchName } from '../name-pattern.js';
-import { formatIssues, formatPath } from '../zone-schema.js';
+import { parseOrThrow } from '../zone-schema.js';
+
+// zod is an optional peer, loaded when this module is first imported (FS_ERR_MISSING_PEER names it).
+const { z } = await importPeer<typeof Zod>('zod', 'HTTP fault validation in failsmall/chaos');
 
 /** Every HTTP fault action. */
 export const httpFaultActions = ['status', 'aws-error', 'delay', 'hang', 'truncate'] as const;
@@ -192,10 +195,7 @@ export const httpFaultSchema = z
       });
     if (rule.action !== 'truncate' && rule.truncateAfter !== undefined)
       ctx.addIssue({ code: 'custom', message: 'only a truncate rule takes truncateAfter', path: ['truncateAfter'] });
-    if (rule.until !== undefined && rule.durationMs !== undefined)
-      ctx.addIssue({ code: 'custom', message: 'give until or durationMs, not both', path: ['durationMs'] });
-    if (rule.from !== undefined && rule.until !== undefined && rule.until < rule.from)
-      ctx.addIssue({ code: 'custom', message: 'expected until >= from', path: ['until'] });
+    checkWindowFields(rule, ctx);
   });
 
 /**
@@ -206,13 +206,7 @@ export const httpFaultSchema = z
  * parseHttpFault({ path: '/orders/*', action: 'status', status: 503, retryAfter: 2, probability: 0.3 }, 'h1', clock.now());
  */
 export function parseHttpFault(input: unknown, id: string, now: number): HttpFault {
-  const parsed = httpFaultSchema.safeParse(input);
-  if (!parsed.success) {
-    throw new FailsmallError('FS_ERR_PROXY_INVALID_HTTP_FAULT', formatIssues(parsed.error.issues), {
-      details: { issues: parsed.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })) },
-    });
-  }
-  const r = parsed.data;
+  const r = parseOrThrow(httpFaultSchema, input, 'FS_ERR_PROXY_INVALID_HTTP_FAULT');
   const methods = r.method === undefined ? [] : typeof r.method === 'string' ? [r.method] : r.method;
   const { from, until } = faultWindow(r, now);
   return {
