@@ -1,0 +1,6 @@
+// The simulator: failsmall's own decision code at scale, on a discrete-event engine.
+export { EventQueue } from './event-queue.js';
+export { Simulation } from './engine.js';
+export type { EventHandler, RunStats, SimulationOptions } from './engine.js';
+export { OCC_STRATEGIES, occBackoff, runOcc } from './models/occ.js';
+export type { OccOptions, OccResult, OccStrategy } from './models/occ.js';
