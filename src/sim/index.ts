@@ -4,3 +4,5 @@ export { Simulation } from './engine.js';
 export type { EventHandler, RunStats, SimulationOptions } from './engine.js';
 export { OCC_STRATEGIES, occBackoff, runOcc } from './models/occ.js';
 export type { OccOptions, OccResult, OccStrategy } from './models/occ.js';
+export { runCollapse } from './models/collapse.js';
+export type { CollapseOptions, CollapseResult } from './models/collapse.js';
