@@ -6,3 +6,5 @@ export { OCC_STRATEGIES, occBackoff, runOcc } from './models/occ.js';
 export type { OccOptions, OccResult, OccStrategy } from './models/occ.js';
 export { runCollapse } from './models/collapse.js';
 export type { CollapseOptions, CollapseResult } from './models/collapse.js';
+export { RETRY_STRATEGIES, retryBreakerConfig, runRetry } from './models/retry.js';
+export type { RetryModelOptions, RetryModelResult, RetryStrategy } from './models/retry.js';

@@ -70,7 +70,13 @@ describe('tokenBucketBudget (AWS SDK v3 standard mode)', () => {
     assert.equal(sdk.tokens, 495);
     assert.equal(sdk.requestIncrement, 0);
     // Brooker's retry simulation: 5 tokens, +0.1 per call, a retry costs 1, nothing back on success.
-    const b = tokenBucketBudget({ initialTokens: 5, retryCost: 1, timeoutCost: 1, successIncrement: 0, requestIncrement: 0.1 });
+    const b = tokenBucketBudget({
+      initialTokens: 5,
+      retryCost: 1,
+      timeoutCost: 1,
+      successIncrement: 0,
+      requestIncrement: 0.1,
+    });
     b.recordRequest(0);
     assert.equal(b.tokens, 5); // never beyond the pool
     for (let i = 0; i < 5; i++) assert.equal(b.tryAcquire(0), true);

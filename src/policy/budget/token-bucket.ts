@@ -86,7 +86,7 @@ export class TokenBucketBudget implements RetryBudget {
     return cause === 'timeout' ? this.timeoutCost : cause === 'throttle' ? this.throttleCost : this.retryCost;
   }
 
-  recordRequest(): void {
+  recordRequest(_now?: number): void {
     // The SDK's quota counts nothing per request (requestIncrement 0): first attempts only refill on success.
     if (this.requestIncrement > 0) this.#tokens = Math.min(this.maxTokens, this.#tokens + this.requestIncrement);
   }
