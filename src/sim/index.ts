@@ -8,3 +8,5 @@ export { runCollapse } from './models/collapse.js';
 export type { CollapseOptions, CollapseResult } from './models/collapse.js';
 export { RETRY_STRATEGIES, retryBreakerConfig, runRetry } from './models/retry.js';
 export type { RetryModelOptions, RetryModelResult, RetryStrategy } from './models/retry.js';
+export { runOutageFleet } from './models/outage.js';
+export type { OutageFleet, OutageFleetResult, OutageOptions } from './models/outage.js';
