@@ -10,3 +10,7 @@ export { RETRY_STRATEGIES, retryBreakerConfig, runRetry } from './models/retry.j
 export type { RetryModelOptions, RetryModelResult, RetryStrategy } from './models/retry.js';
 export { runOutageFleet } from './models/outage.js';
 export type { OutageFleet, OutageFleetResult, OutageOptions } from './models/outage.js';
+export { mergeResults, parseSeeds, shardOf } from './sweep.js';
+export type { SeedRange } from './sweep.js';
+export { renderSimReport } from './report.js';
+export type { SimChart } from './report.js';
