@@ -104,7 +104,7 @@ let sim = 0;
 let base = 0;
 let collapse = 0;
 let simEvents = 0;
-for (let round = 0; round < 3; round++) {
+for (let round = 0; round < 5; round++) {
   const r = runOcc({ clients: CLIENTS, strategy: 'exponential', trials: TRIALS });
   simEvents = r.events;
   sim = Math.max(sim, r.events_per_s);
@@ -119,7 +119,7 @@ for (let round = 0; round < 3; round++) {
   }
   collapse = Math.max(collapse, events / wall);
 }
-printTable('sim: events per second (best of 3 interleaved rounds, one core)', [
+printTable('sim: events per second (best of 5 interleaved rounds, one core)', [
   ['occ (typed-array heap, failsmall backoff)', `${(sim / 1e6).toFixed(2)} M/s (${simEvents} events per run)`],
   ['occ plain JS (object heap, closures)', `${(base / 1e6).toFixed(2)} M/s`],
   ['ratio', `${(sim / base).toFixed(2)}×`],

@@ -229,7 +229,7 @@ export function registerSim(program: Command): Command {
       .command('outage')
       .description('The fleet of 2025-10-20: the SDK defaults beside failsmall while the record is empty')
       .option('--clients <n>', 'clients per fleet (default 1000000)')
-      .option('--call-every-s <s>', 'mean seconds between a client’s calls (default 3600)'),
+      .option('--call-every-s <s>', 'mean seconds between a client’s calls (default 1800)'),
   ).action((opts: CommonOptions & { clients?: string; callEveryS?: string }) =>
     guarded(async () => {
       const { runOutageFleet } = await import('../sim/models/outage.js');

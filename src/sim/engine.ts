@@ -62,6 +62,7 @@ export class Simulation {
   readonly #timerGen: number[] = [];
   readonly #freeTimers: number[] = [];
   #gen = 0;
+  #stopped: RunStats['stopped'] = 'empty';
 
   constructor(options: SimulationOptions) {
     if (typeof options !== 'object' || options === null) invalid('options', 'an object', options);
@@ -87,39 +88,70 @@ export class Simulation {
   }
 
   /**
-   * Runs events in time order through `handler` until none is left, `until` is reached, or
-   * `maxEvents` were handled. Can be called again to go on.
+   * Moves to the next model event within the bounds: pops it, sets `now`, counts it, and returns
+   * true with the event in `queue.kind`, `queue.a`, `queue.b`; returns false when the run is over
+   * (see {@link stopped}). Clock timers are handled here. This is the hot loop of a model, without
+   * a handler call per event:
+   *
+   * ```ts
+   * const started = performance.now();
+   * while (sim.next()) switch (sim.queue.kind) { ... }
+   * const stats = sim.stats(started);
+   * ```
    */
-  run(handler: EventHandler): RunStats {
+  next(): boolean {
     const q = this.queue;
-    const started = performance.now();
-    const first = this.events;
-    let stopped: RunStats['stopped'] = 'empty';
-    while (q.size > 0) {
+    for (;;) {
+      if (q.size === 0) {
+        this.#stopped = 'empty';
+        return false;
+      }
       if (this.events >= this.#maxEvents) {
-        stopped = 'max-events';
-        break;
+        this.#stopped = 'max-events';
+        return false;
       }
       if (q.peekTime() > this.#until) {
         this.now = this.#until;
-        stopped = 'until';
-        break;
+        this.#stopped = 'until';
+        return false;
       }
       q.pop();
       this.now = q.time;
       this.events++;
-      if (q.kind === TIMER) this.#fire(q.a, q.b);
-      else handler(q.kind, q.a, q.b);
+      if (q.kind !== TIMER) return true;
+      this.#fire(q.a, q.b);
     }
+  }
+
+  /** Why the run stopped, once {@link next} returned false. */
+  get stopped(): RunStats['stopped'] {
+    return this.#stopped;
+  }
+
+  /** The cost of the run since `started` (a `performance.now()` reading) and `firstEvent` events. */
+  stats(started: number, firstEvent = 0): RunStats {
     const wall = (performance.now() - started) / 1000;
-    const events = this.events - first;
+    const events = this.events - firstEvent;
     return {
       events,
       simulated_ms: this.now,
       wall_s: wall,
       events_per_s: wall > 0 ? events / wall : 0,
-      stopped,
+      stopped: this.#stopped,
     };
+  }
+
+  /**
+   * Runs events in time order through `handler` until none is left, `until` is reached, or
+   * `maxEvents` were handled. Can be called again to go on. (Models on the hot path loop on
+   * {@link next} instead, to save the call per event.)
+   */
+  run(handler: EventHandler): RunStats {
+    const q = this.queue;
+    const started = performance.now();
+    const first = this.events;
+    while (this.next()) handler(q.kind, q.a, q.b);
+    return this.stats(started, first);
   }
 
   /**

@@ -137,34 +137,39 @@ export function runCollapse(options: CollapseOptions = {}): CollapseResult {
     p.set(previous);
     previous = p;
   };
-  sim.schedule(exponential(random, 1000 / rateAt(0)), ARRIVAL);
-  const stats = sim.run((kind, r, n) => {
-    switch (kind) {
+  const q = sim.queue;
+  q.push(exponential(random, 1000 / rateAt(0)), ARRIVAL);
+  const started = performance.now();
+  while (sim.next()) {
+    const r = q.a;
+    const n = q.b;
+    const now = q.time;
+    switch (q.kind) {
       case ARRIVAL: {
         if (requests === cap) grow();
         const id = requests++;
         attempt[id] = 1;
-        sim.schedule(0, SEND, id, 1);
-        sim.schedule(exponential(random, 1000 / rateAt(sim.now)), ARRIVAL);
+        q.push(now, SEND, id, 1);
+        q.push(now + exponential(random, 1000 / rateAt(now)), ARRIVAL);
         break;
       }
       case SEND:
-        sim.schedule(exponential(random, network), AT_SERVER, r, n);
-        sim.schedule(timeout, TIMEOUT, r, n);
+        q.push(now + exponential(random, network), AT_SERVER, r, n);
+        q.push(now + timeout, TIMEOUT, r, n);
         break;
       case AT_SERVER:
         concurrency++;
         if (concurrency > peak) peak = concurrency;
-        sim.schedule(service + slope * concurrency, SERVER_DONE, r, n);
+        q.push(now + service + slope * concurrency, SERVER_DONE, r, n);
         break;
       case SERVER_DONE:
         concurrency--;
-        sim.schedule(exponential(random, network), AT_CLIENT, r, n);
+        q.push(now + exponential(random, network), AT_CLIENT, r, n);
         break;
       case AT_CLIENT:
         if (attempt[r] === n) {
           attempt[r] = 0; // answered in time: done
-          goodput[Math.min(seconds - 1, Math.floor(sim.now / 1000))]!++;
+          goodput[Math.min(seconds - 1, Math.floor(now / 1000))]!++;
         }
         break;
       case TIMEOUT:
@@ -174,16 +179,17 @@ export function runCollapse(options: CollapseOptions = {}): CollapseResult {
           break;
         }
         attempt[r] = n + 1;
-        retries[Math.min(seconds - 1, Math.floor(sim.now / 1000))]!++;
-        if (backoff === undefined) sim.schedule(0, SEND, r, n + 1);
+        retries[Math.min(seconds - 1, Math.floor(now / 1000))]!++;
+        if (backoff === undefined) q.push(now, SEND, r, n + 1);
         else {
           const delay = backoff.next(n, previous[r]!, random);
           previous[r] = delay;
-          sim.schedule(delay, SEND, r, n + 1);
+          q.push(now + delay, SEND, r, n + 1);
         }
         break;
     }
-  });
+  }
+  const stats = sim.stats(started);
   const tail = goodput.slice(Math.max(0, seconds - 10));
   const recovered = tail.reduce((a, b) => a + b, 0) / tail.length >= 0.9 * rps;
   return {

@@ -116,45 +116,49 @@ export function runOcc(options: OccOptions = {}): OccResult {
   for (let trial = 0; trial < trials; trial++) {
     const sim = new Simulation({ seed: seed + trial, capacity: clients * 2 });
     const random = sim.random;
-    const net = () => Math.abs(normal(random, mean, sd));
+    const q = sim.queue;
     let version = 0;
     let done = 0;
     let lastDone = 0;
     attempt.fill(0);
     previous.fill(0);
-    for (let c = 0; c < clients; c++) sim.schedule(0, START, c);
-    const stats = sim.run((kind, c) => {
-      switch (kind) {
+    for (let c = 0; c < clients; c++) q.push(0, START, c);
+    const started = performance.now();
+    while (sim.next()) {
+      const c = q.a;
+      const now = q.time;
+      switch (q.kind) {
         case START:
-          sim.schedule(net(), READ_AT_SERVER, c);
+          q.push(now + Math.abs(normal(random, mean, sd)), READ_AT_SERVER, c);
           break;
         case READ_AT_SERVER:
           readVersion[c] = version;
-          sim.schedule(net(), READ_REPLY, c);
+          q.push(now + Math.abs(normal(random, mean, sd)), READ_REPLY, c);
           break;
         case READ_REPLY:
           calls++;
-          sim.schedule(net(), WRITE_AT_SERVER, c);
+          q.push(now + Math.abs(normal(random, mean, sd)), WRITE_AT_SERVER, c);
           break;
         case WRITE_AT_SERVER:
           if (readVersion[c] === version) {
             version++;
-            sim.schedule(net(), WRITE_OK, c);
-          } else sim.schedule(net(), WRITE_FAILED, c);
+            q.push(now + Math.abs(normal(random, mean, sd)), WRITE_OK, c);
+          } else q.push(now + Math.abs(normal(random, mean, sd)), WRITE_FAILED, c);
           break;
         case WRITE_OK:
           done++;
-          lastDone = sim.now;
+          lastDone = now;
           break;
         case WRITE_FAILED: {
           const n = ++attempt[c]!;
           const delay = backoff.next(n, previous[c]!, random);
           previous[c] = delay;
-          sim.schedule(delay, START, c);
+          q.push(now + delay, START, c);
           break;
         }
       }
-    });
+    }
+    const stats = sim.stats(started);
     if (done !== clients) {
       throw new FailsmallError(
         'FS_ERR_SIM_INCOMPLETE',
