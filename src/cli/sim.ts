@@ -229,10 +229,12 @@ export function registerSim(program: Command): Command {
       .command('outage')
       .description('The fleet of 2025-10-20: the SDK defaults beside failsmall while the record is empty')
       .option('--clients <n>', 'clients per fleet (default 1000000)')
-      .option('--call-every-s <s>', 'mean seconds between a client’s calls (default 1800)'),
+      .option('--call-every-s <s>', 'mean seconds between a client’s calls (default 3600)'),
   ).action((opts: CommonOptions & { clients?: string; callEveryS?: string }) =>
     guarded(async () => {
       const { runOutageFleet } = await import('../sim/models/outage.js');
+      const { loadAdmit, runLease } = await import('../sim/models/lease.js');
+      const admit = await loadAdmit();
       const clients = int(opts.clients, '--clients');
       const callEveryS = positive(opts.callEveryS, '--call-every-s');
       const line = progress(opts.json);
@@ -254,7 +256,11 @@ export function registerSim(program: Command): Command {
           return r;
         });
         const [sdk, fs] = fleets as [(typeof fleets)[0], (typeof fleets)[0]];
-        const events = sdk.events + fs.events;
+        // The lease manager's recovery once the record is back, without and with admit/ (null when absent).
+        const leaseNone = runLease({ seed });
+        const leaseAdmit = admit === undefined ? null : runLease({ seed }, admit);
+        peak = Math.max(peak, process.memoryUsage().rss);
+        const events = sdk.events + fs.events + leaseNone.events + (leaseAdmit?.events ?? 0);
         const wall = (performance.now() - started) / 1000;
         results.push({
           model: 'outage',
@@ -262,6 +268,8 @@ export function registerSim(program: Command): Command {
           clients: sdk.clients,
           sdk,
           failsmall: fs,
+          lease_without_admit: leaseNone,
+          lease_with_admit: leaseAdmit,
           peak_rss_mb: Math.round(peak / 1e5) / 10,
           events,
           events_per_s: wall > 0 ? events / wall : 0,
@@ -270,24 +278,38 @@ export function registerSim(program: Command): Command {
       }
       line.done();
       print(
-        results.map(({ sdk, failsmall, ...rest }) => ({
+        results.map(({ sdk, failsmall, lease_without_admit, lease_with_admit, ...rest }) => ({
           ...rest,
+          lease_recovered_s_without_admit: lease_without_admit.recovered_s,
+          lease_recovered_s_with_admit:
+            lease_with_admit === null ? 'admit/ not in this build' : lease_with_admit.recovered_s,
           sdk_success_during_empty: sdk.success_during_empty,
           sdk_load: sdk.load,
           failsmall_success_during_empty: failsmall.success_during_empty,
           failsmall_load: failsmall.load,
-          ...(opts.json === true ? { sdk, failsmall } : {}),
+          ...(opts.json === true ? { sdk, failsmall, lease_without_admit, lease_with_admit } : {}),
         })),
         opts.json,
       );
       await report(
         opts.report,
         'failsmall sim outage',
-        results.map((r) => ({
-          title: `seed ${r.seed}: attempts per minute`,
-          unit: 'min',
-          series: { 'SDK defaults': r.sdk.attempts_per_min, failsmall: r.failsmall.attempts_per_min },
-        })),
+        results
+          .map((r): SimChart => ({
+            title: `seed ${r.seed}: attempts per minute`,
+            unit: 'min',
+            series: { 'SDK defaults': r.sdk.attempts_per_min, failsmall: r.failsmall.attempts_per_min },
+          }))
+          .concat(
+            results.map((r) => ({
+              title: `seed ${r.seed}: leases re-established per minute after the restore`,
+              unit: 'min',
+              series: {
+                'no admission control': r.lease_without_admit.leases_per_min,
+                ...(r.lease_with_admit === null ? {} : { 'admit/': r.lease_with_admit.leases_per_min }),
+              },
+            })),
+          ),
         results,
       );
     }),

@@ -14,3 +14,5 @@ export { mergeResults, parseSeeds, shardOf } from './sweep.js';
 export type { SeedRange } from './sweep.js';
 export { renderSimReport } from './report.js';
 export type { SimChart } from './report.js';
+export { loadAdmit, runLease } from './models/lease.js';
+export type { AdmitDecisions, LeaseOptions, LeaseResult } from './models/lease.js';

@@ -5,7 +5,7 @@
  *
  * Each of `clients` clients (a million by default) calls DynamoDB as a Poisson process (simulated as
  * the fleet's one Poisson process with a uniformly drawn client per call: the same law), one call
- * every `callEveryS` (1,800 s) on average, over `horizonS` (3 h from the moment the record empties).
+ * every `callEveryS` (3,600 s) on average, over `horizonS` (3 h from the moment the record empties).
  * Two fleets run the same arrivals:
  * - `sdk`: the AWS SDK v3's defaults. The resolver believes the empty answer (and, after the record
  *   is restored, keeps the cached empty answer `negativeCacheS`, 900 s: the day's 02:25 → 02:40), so
@@ -17,8 +17,9 @@
  *   up; a failed attempt (`serverFailure`, default 0) is retried by the same {@link nextRetry} with
  *   failsmall's defaults, a ratio budget ({@link RatioBudget}) and a breaker (the state machine of
  *   `policy/breaker/state.ts`), both created on a client's first failure so that a healthy client
- *   costs no object. The guard's `reachableWithin` is raised to twice the call interval: a client
- *   that calls every 30 min keeps its evidence between calls.
+ *   costs no object. The guard's `reachableWithin` is raised to ten call intervals: a client that
+ *   calls every hour keeps its evidence between calls (with twice the interval, the one gap in
+ *   seven longer than that releases the guard and the call fails).
  *
  * Clients are rows of typed arrays; the per-client objects are the SDK's token bucket (a small
  * object, as in the SDK) and, for failsmall, the guard's state while it holds.
@@ -53,7 +54,7 @@ export type OutageFleet = 'sdk' | 'failsmall';
 export interface OutageOptions {
   /** Clients per fleet, default 1,000,000. */
   readonly clients?: number;
-  /** Mean time between a client's calls, default 1,800 s (a compute budget: a million clients in well under a minute). */
+  /** Mean time between a client's calls, default 3,600 s (a compute budget: a million clients in well under a minute). */
   readonly callEveryS?: number;
   /** How long the record stays empty, default 9,420 s (2 h 37 min). */
   readonly emptyS?: number;
@@ -146,7 +147,7 @@ export function runOutageFleet(fleet: OutageFleet, options: OutageOptions = {}):
   if (typeof options !== 'object' || options === null) invalid('options', 'an object', options);
   for (const key of Object.keys(options)) if (!KEYS.has(key)) invalid(key, 'a known option', key);
   const clients = positiveInteger('clients', options.clients ?? 1_000_000);
-  const gap = positiveNumber('callEveryS', options.callEveryS ?? 1_800) * 1000;
+  const gap = positiveNumber('callEveryS', options.callEveryS ?? 3_600) * 1000;
   const empty = nonNegativeNumber('emptyS', options.emptyS ?? 9_420) * 1000;
   const negative = nonNegativeNumber('negativeCacheS', options.negativeCacheS ?? 900) * 1000;
   const horizon = positiveNumber('horizonS', options.horizonS ?? 10_800) * 1000;
@@ -176,7 +177,7 @@ export function runOutageFleet(fleet: OutageFleet, options: OutageOptions = {}):
     ...(fleet === 'sdk' ? sdkSchedule : fsSchedule),
     budget: undefined,
   };
-  const guard = guardConfig({ reachableWithin: Math.max(300_000, 2 * gap) });
+  const guard = guardConfig({ reachableWithin: Math.max(300_000, 10 * gap) });
   const breakerConfig = fleetBreaker(random);
   // Rows.
   const attempt = new Uint8Array(clients); // attempt of the call in flight (0 = none)
