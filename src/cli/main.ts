@@ -50,6 +50,11 @@ const subCommands: readonly SubCommand[] = [
     load: async () => (await import('./proxy.js')).registerProxy,
   },
   {
+    name: 'sim',
+    description: "Simulate retry storms and metastable collapse at scale, on failsmall's own decision code",
+    load: async () => (await import('./sim.js')).registerSim,
+  },
+  {
     name: 'replay',
     description: 'Replay the AWS us-east-1 outage of 2025-10-20 on loopback: the AWS SDK defaults beside failsmall',
     load: async () => (await import('./replay.js')).registerReplay,

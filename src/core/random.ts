@@ -66,3 +66,13 @@ export function randomInt(random: Random, min: number, max: number): number {
 export function exponential(random: Random, mean: number): number {
   return -Math.log(1 - random.next() * 0.999_999_999) * mean;
 }
+
+/**
+ * A normally distributed number with the given mean and standard deviation (Box–Muller; one of the
+ * pair is used so every call draws exactly two numbers, which keeps seeded runs aligned).
+ */
+export function normal(random: Random, mean: number, sd: number): number {
+  const u = 1 - random.next(); // (0, 1]: log(u) is finite
+  const v = random.next();
+  return mean + sd * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+}

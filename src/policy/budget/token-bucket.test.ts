@@ -63,6 +63,31 @@ describe('tokenBucketBudget (AWS SDK v3 standard mode)', () => {
     assert.equal(b.tokens, 481);
   });
 
+  it('adds nothing per request by default (the SDK), and requestIncrement per request up to the pool when set', () => {
+    const sdk = tokenBucketBudget();
+    sdk.tryAcquire(0);
+    sdk.recordRequest(0);
+    assert.equal(sdk.tokens, 495);
+    assert.equal(sdk.requestIncrement, 0);
+    // Brooker's retry simulation: 5 tokens, +0.1 per call, a retry costs 1, nothing back on success.
+    const b = tokenBucketBudget({
+      initialTokens: 5,
+      retryCost: 1,
+      timeoutCost: 1,
+      successIncrement: 0,
+      requestIncrement: 0.1,
+    });
+    b.recordRequest(0);
+    assert.equal(b.tokens, 5); // never beyond the pool
+    for (let i = 0; i < 5; i++) assert.equal(b.tryAcquire(0), true);
+    assert.equal(b.tryAcquire(0), false);
+    for (let i = 0; i < 10; i++) b.recordRequest(0);
+    assert.ok(Math.abs(b.tokens - 1) < 1e-9);
+    b.recordSuccess(0, false);
+    assert.ok(Math.abs(b.tokens - 1) < 1e-9, 'successIncrement 0 gives nothing back');
+    assert.equal(b.snapshot().requestIncrement, 0.1);
+  });
+
   it('validates its options', () => {
     const code = { code: 'FS_ERR_INVALID_ARGUMENT' };
     assert.throws(() => tokenBucketBudget({ initialTokens: 0 }), {
@@ -74,6 +99,10 @@ describe('tokenBucketBudget (AWS SDK v3 standard mode)', () => {
     assert.throws(() => tokenBucketBudget({ throttleCost: Infinity }), code);
     assert.throws(() => tokenBucketBudget({ successIncrement: -1 }), {
       message: 'Expected `successIncrement` to be a finite number >= 0, got -1',
+    });
+    assert.throws(() => tokenBucketBudget({ requestIncrement: -0.1 }), {
+      ...code,
+      message: 'Expected `requestIncrement` to be a finite number >= 0, got -0.1',
     });
     assert.throws(() => tokenBucketBudget(null as never), { message: 'Expected `options` to be an object, got null' });
   });

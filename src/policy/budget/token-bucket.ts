@@ -23,6 +23,14 @@ export interface TokenBucketBudgetOptions {
   readonly throttleCost?: number;
   /** Tokens added when a call succeeds on its first attempt; default 1 (`NO_RETRY_INCREMENT`). */
   readonly successIncrement?: number;
+  /**
+   * Tokens added by every request (first attempt, {@link TokenBucketBudget.recordRequest}), never
+   * beyond the initial pool; default 0 (the SDK adds nothing per request). Set it (with
+   * `successIncrement: 0`) for a bucket that refills with traffic rather than with successes, such
+   * as the "retry at most 10 % of calls" bucket of Brooker's retry simulation (5 tokens, +0.1 per
+   * call, 1 per retry).
+   */
+  readonly requestIncrement?: number;
 }
 
 /**
@@ -48,6 +56,8 @@ export interface TokenBucketBudgetSnapshot extends RetryBudgetSnapshot {
   readonly retryCost: number;
   readonly timeoutCost: number;
   readonly throttleCost: number;
+  /** Tokens added per request (first attempt), see `requestIncrement`. */
+  readonly requestIncrement: number;
 }
 
 /**
@@ -64,6 +74,7 @@ export class TokenBucketBudget implements RetryBudget {
   readonly timeoutCost: number;
   readonly throttleCost: number;
   readonly successIncrement: number;
+  readonly requestIncrement: number;
   #tokens: number;
   #granted = 0;
   #denied = 0;
@@ -75,12 +86,14 @@ export class TokenBucketBudget implements RetryBudget {
       'timeoutCost',
       'throttleCost',
       'successIncrement',
+      'requestIncrement',
     ]);
     this.maxTokens = positiveNumber('initialTokens', options.initialTokens ?? 500); // INITIAL_RETRY_TOKENS
     this.retryCost = positiveNumber('retryCost', options.retryCost ?? 5); // RETRY_COST
     this.timeoutCost = positiveNumber('timeoutCost', options.timeoutCost ?? 10); // TIMEOUT_RETRY_COST
     this.throttleCost = positiveNumber('throttleCost', options.throttleCost ?? this.retryCost);
     this.successIncrement = nonNegativeNumber('successIncrement', options.successIncrement ?? 1); // NO_RETRY_INCREMENT
+    this.requestIncrement = nonNegativeNumber('requestIncrement', options.requestIncrement ?? 0); // the SDK: none
     this.#tokens = this.maxTokens;
   }
 
@@ -94,8 +107,9 @@ export class TokenBucketBudget implements RetryBudget {
     return cause === 'timeout' ? this.timeoutCost : cause === 'throttle' ? this.throttleCost : this.retryCost;
   }
 
-  recordRequest(): void {
-    // The SDK's quota counts nothing per request: first attempts only refill on success.
+  recordRequest(_now?: number): void {
+    // The SDK's quota counts nothing per request (requestIncrement 0): first attempts only refill on success.
+    if (this.requestIncrement > 0) this.#tokens = Math.min(this.maxTokens, this.#tokens + this.requestIncrement);
   }
 
   tryAcquire(_now: number, cause?: RetryCause): boolean {
@@ -122,6 +136,7 @@ export class TokenBucketBudget implements RetryBudget {
       retryCost: this.retryCost,
       timeoutCost: this.timeoutCost,
       throttleCost: this.throttleCost,
+      requestIncrement: this.requestIncrement,
       granted: this.#granted,
       denied: this.#denied,
     };

@@ -1,0 +1,352 @@
+/**
+ * `failsmall sim …`: the simulator's models from the command line (docs/sim.md).
+ *
+ * ```sh
+ * failsmall sim occ --clients 100 --strategy full --trials 10 --json
+ * failsmall sim retry --p 0.5 --strategy token-bucket --json
+ * failsmall sim collapse --backoff jitter --seeds 0-99 --shard 1/4 --json > part1.jsonl
+ * failsmall sim merge part*.jsonl
+ * failsmall sim outage --clients 1000000 --json --report outage.html
+ * ```
+ * Bad arguments exit 2 with `FS_ERR_SIM_ARGUMENT`; the simulator modules load only when a model runs.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { FailsmallError, isFailsmallError } from '../core/errors.js';
+import type { SimChart } from '../sim/report.js';
+
+interface CommonOptions {
+  json?: boolean;
+  report?: string;
+  seed?: string;
+  seeds?: string;
+  shard?: string;
+}
+
+function bad(option: string, expected: string, value: unknown): never {
+  throw new FailsmallError('FS_ERR_SIM_ARGUMENT', `${option}: expected ${expected}, got ${JSON.stringify(value)}`, {
+    details: { option, value },
+  });
+}
+
+function num(value: string | undefined, option: string, check: (n: number) => boolean, expected: string) {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || !check(n)) bad(option, expected, value);
+  return n;
+}
+const int = (v: string | undefined, o: string) => num(v, o, (n) => Number.isInteger(n) && n >= 1, 'a positive integer');
+const nonNegInt = (v: string | undefined, o: string) =>
+  num(v, o, (n) => Number.isInteger(n) && n >= 0, 'a non-negative integer');
+const positive = (v: string | undefined, o: string) => num(v, o, (n) => n > 0, 'a number > 0');
+const probability = (v: string | undefined, o: string) => num(v, o, (n) => n >= 0 && n <= 1, 'a number in [0, 1]');
+
+function oneOf<T extends string>(value: string | undefined, option: string, allowed: readonly T[]): T | undefined {
+  if (value === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(value)) bad(option, allowed.join('|'), value);
+  return value as T;
+}
+
+/** The seeds to run: `--seeds A-B` (split by `--shard i/n`), else `--seed X`, else 1. */
+async function seedsOf(opts: CommonOptions): Promise<number[]> {
+  const { parseSeeds, shardOf } = await import('../sim/sweep.js');
+  if (opts.seeds === undefined) {
+    if (opts.shard !== undefined) bad('--shard', 'to be used with --seeds', opts.shard);
+    return [nonNegInt(opts.seed, '--seed') ?? 1];
+  }
+  if (opts.seed !== undefined) bad('--seed', 'not both --seed and --seeds', opts.seed);
+  let range: { from: number; to: number } | undefined = parseSeeds(opts.seeds);
+  if (opts.shard !== undefined) range = shardOf(range, opts.shard);
+  if (range === undefined) return [];
+  const out: number[] = [];
+  for (let s = range.from; s <= range.to; s++) out.push(s);
+  return out;
+}
+
+/** A progress line on stderr: rewritten in place on a TTY, plain lines (at most one per 2 s) otherwise. */
+function progress(json: boolean | undefined): { line: (text: string) => void; done: () => void } {
+  const tty = process.stderr.isTTY === true;
+  let last = 0;
+  let shown = false;
+  return {
+    line(text) {
+      const now = Date.now();
+      if (tty) {
+        process.stderr.write(`\r\x1b[2K${text}`);
+        shown = true;
+      } else if (now - last >= 2_000 && json !== true) {
+        process.stderr.write(`${text}\n`);
+        last = now;
+      } else if (now - last >= 2_000) {
+        process.stderr.write(`${text}\n`);
+        last = now;
+      }
+    },
+    done() {
+      if (shown) process.stderr.write('\r\x1b[2K');
+      shown = false;
+    },
+  };
+}
+
+function print(results: readonly object[], json: boolean | undefined): void {
+  for (const r of results) {
+    if (json === true) process.stdout.write(`${JSON.stringify(r)}\n`);
+    else {
+      const flat = Object.entries(r)
+        .filter(([, v]) => !Array.isArray(v) && (typeof v !== 'object' || v === null))
+        .map(([k, v]) => `  ${k}: ${typeof v === 'number' ? +v.toFixed(4) : String(v)}`);
+      process.stdout.write(`${flat.join('\n')}\n\n`);
+    }
+  }
+}
+
+async function report(file: string | undefined, title: string, charts: SimChart[], results: unknown): Promise<void> {
+  if (file === undefined) return;
+  const { renderSimReport } = await import('../sim/report.js');
+  writeFileSync(file, renderSimReport(title, charts, results));
+  process.stderr.write(`report written to ${file}\n`);
+}
+
+/** Runs `body`, printing an error as `failsmall sim: CODE: message`: exit 2 for bad arguments, else 1. */
+async function guarded(body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (error) {
+    const code = isFailsmallError(error) ? error.code : undefined;
+    process.stderr.write(`failsmall sim: ${code === undefined ? '' : `${code}: `}${(error as Error).message}\n`);
+    process.exitCode = code === 'FS_ERR_SIM_ARGUMENT' || code === 'FS_ERR_INVALID_ARGUMENT' ? 2 : 1;
+  }
+}
+
+const common = (c: Command): Command =>
+  c
+    .option('--seed <x>', 'seed of the run (default 1)')
+    .option('--seeds <A-B>', 'run every seed of the range, one JSON line each')
+    .option('--shard <i/n>', 'with --seeds: run only the i-th of n equal parts of the range')
+    .option('--json', 'print JSON lines')
+    .option('--report <file.html>', 'write an HTML report with charts');
+
+/** Adds the `sim` command and its models to `program`. */
+export function registerSim(program: Command): Command {
+  const sim = program.command('sim').description('Run the simulator: failsmall policies at scale (docs/sim.md)');
+
+  common(
+    sim
+      .command('occ')
+      .description('OCC contention (Brooker 2015): write calls and completion time per backoff')
+      .option('--clients <n>', 'clients (default 100)')
+      .option('--strategy <s>', 'none|exponential|equal|full|decorrelated (default full)')
+      .option('--trials <t>', 'trials averaged per seed (default 10)'),
+  ).action((opts: CommonOptions & { clients?: string; strategy?: string; trials?: string }) =>
+    guarded(async () => {
+      const { OCC_STRATEGIES, runOcc } = await import('../sim/models/occ.js');
+      const clients = int(opts.clients, '--clients');
+      const strategy = oneOf(opts.strategy, '--strategy', OCC_STRATEGIES);
+      const trials = int(opts.trials, '--trials');
+      const results = (await seedsOf(opts)).map((seed) =>
+        runOcc({
+          seed,
+          ...(clients === undefined ? {} : { clients }),
+          ...(strategy === undefined ? {} : { strategy }),
+          ...(trials === undefined ? {} : { trials }),
+        }),
+      );
+      print(results, opts.json);
+      await report(opts.report, 'failsmall sim occ', [], results);
+    }),
+  );
+
+  common(
+    sim
+      .command('retry')
+      .description('Retry amplification (Brooker 2022): success and load per retry strategy')
+      .option('--p <p>', 'probability that the server fails an attempt (default 0.1)')
+      .option('--strategy <s>', 'none|retry3|token-bucket|breaker (default retry3)')
+      .option('--clients <n>', 'clients (default 100)')
+      .option('--calls <n>', 'calls per client (default 100)'),
+  ).action((opts: CommonOptions & { p?: string; strategy?: string; clients?: string; calls?: string }) =>
+    guarded(async () => {
+      const { RETRY_STRATEGIES, runRetry } = await import('../sim/models/retry.js');
+      const p = probability(opts.p, '--p');
+      const strategy = oneOf(opts.strategy, '--strategy', RETRY_STRATEGIES);
+      const clients = int(opts.clients, '--clients');
+      const calls = int(opts.calls, '--calls');
+      const results = (await seedsOf(opts)).map((seed) =>
+        runRetry({
+          seed,
+          ...(p === undefined ? {} : { p }),
+          ...(strategy === undefined ? {} : { strategy }),
+          ...(clients === undefined ? {} : { clients }),
+          ...(calls === undefined ? {} : { calls }),
+        }),
+      );
+      print(results, opts.json);
+      await report(opts.report, 'failsmall sim retry', [], results);
+    }),
+  );
+
+  common(
+    sim
+      .command('collapse')
+      .description('Metastable collapse (Brooker): a load spike, timeouts and retries')
+      .option('--spike-rps <r>', 'arrival rate during the spike, per second (default 80)')
+      .option('--spike-s <s>', 'length of the spike, seconds (default 5)')
+      .option('--tries <k>', 'attempts in all (default 3)')
+      .option('--backoff <b>', 'none|jitter (default none)'),
+  ).action((opts: CommonOptions & { spikeRps?: string; spikeS?: string; tries?: string; backoff?: string }) =>
+    guarded(async () => {
+      const { runCollapse } = await import('../sim/models/collapse.js');
+      const spikeRps = positive(opts.spikeRps, '--spike-rps');
+      const spikeS = num(opts.spikeS, '--spike-s', (n) => n >= 0, 'a number >= 0');
+      const tries = int(opts.tries, '--tries');
+      const backoff = oneOf(opts.backoff, '--backoff', ['none', 'jitter'] as const);
+      const results = (await seedsOf(opts)).map((seed) =>
+        runCollapse({
+          seed,
+          ...(spikeRps === undefined ? {} : { spikeRps }),
+          ...(spikeS === undefined ? {} : { spikeS }),
+          ...(tries === undefined ? {} : { tries }),
+          ...(backoff === undefined ? {} : { backoff }),
+        }),
+      );
+      print(results, opts.json);
+      await report(
+        opts.report,
+        'failsmall sim collapse',
+        results.map((r) => ({
+          title: `seed ${r.seed}: goodput and retries per second`,
+          unit: 's',
+          series: { goodput: r.goodput_per_s, retries: r.retries_per_s },
+        })),
+        results,
+      );
+    }),
+  );
+
+  common(
+    sim
+      .command('outage')
+      .description('The fleet of 2025-10-20: the SDK defaults beside failsmall while the record is empty')
+      .option('--clients <n>', 'clients per fleet (default 1000000)')
+      .option('--call-every-s <s>', 'mean seconds between a client’s calls (default 3600)'),
+  ).action((opts: CommonOptions & { clients?: string; callEveryS?: string }) =>
+    guarded(async () => {
+      const { runOutageFleet } = await import('../sim/models/outage.js');
+      const { loadAdmit, runLease } = await import('../sim/models/lease.js');
+      const admit = await loadAdmit();
+      const clients = int(opts.clients, '--clients');
+      const callEveryS = positive(opts.callEveryS, '--call-every-s');
+      const line = progress(opts.json);
+      const results = [];
+      let peak = process.memoryUsage().rss;
+      for (const seed of await seedsOf(opts)) {
+        const started = performance.now();
+        const fleets = (['sdk', 'failsmall'] as const).map((fleet) => {
+          const r = runOutageFleet(fleet, {
+            seed,
+            ...(clients === undefined ? {} : { clients }),
+            ...(callEveryS === undefined ? {} : { callEveryS }),
+            onProgress: (s, events) => {
+              peak = Math.max(peak, process.memoryUsage().rss);
+              line.line(`outage seed ${seed} ${fleet}: ${(s / 60).toFixed(0)} min simulated, ${events} events`);
+            },
+          });
+          peak = Math.max(peak, process.memoryUsage().rss);
+          return r;
+        });
+        const [sdk, fs] = fleets as [(typeof fleets)[0], (typeof fleets)[0]];
+        // The lease manager's recovery once the record is back, without and with admit/ (null when absent).
+        const leaseNone = runLease({ seed });
+        const leaseAdmit = admit === undefined ? null : runLease({ seed }, admit);
+        peak = Math.max(peak, process.memoryUsage().rss);
+        const events = sdk.events + fs.events + leaseNone.events + (leaseAdmit?.events ?? 0);
+        const wall = (performance.now() - started) / 1000;
+        results.push({
+          model: 'outage',
+          seed,
+          clients: sdk.clients,
+          sdk,
+          failsmall: fs,
+          lease_without_admit: leaseNone,
+          lease_with_admit: leaseAdmit,
+          peak_rss_mb: Math.round(peak / 1e5) / 10,
+          events,
+          events_per_s: wall > 0 ? events / wall : 0,
+          wall_s: wall,
+        });
+      }
+      line.done();
+      print(
+        results.map(({ sdk, failsmall, lease_without_admit, lease_with_admit, ...rest }) => ({
+          ...rest,
+          lease_recovered_s_without_admit: lease_without_admit.recovered_s,
+          lease_recovered_s_with_admit:
+            lease_with_admit === null ? 'admit/ not in this build' : lease_with_admit.recovered_s,
+          sdk_success_during_empty: sdk.success_during_empty,
+          sdk_load: sdk.load,
+          failsmall_success_during_empty: failsmall.success_during_empty,
+          failsmall_load: failsmall.load,
+          ...(opts.json === true ? { sdk, failsmall, lease_without_admit, lease_with_admit } : {}),
+        })),
+        opts.json,
+      );
+      await report(
+        opts.report,
+        'failsmall sim outage',
+        results
+          .map((r): SimChart => ({
+            title: `seed ${r.seed}: attempts per minute`,
+            unit: 'min',
+            series: { 'SDK defaults': r.sdk.attempts_per_min, failsmall: r.failsmall.attempts_per_min },
+          }))
+          .concat(
+            results.map((r) => ({
+              title: `seed ${r.seed}: leases re-established per minute after the restore`,
+              unit: 'min',
+              series: {
+                'no admission control': r.lease_without_admit.leases_per_min,
+                ...(r.lease_with_admit === null ? {} : { 'admit/': r.lease_with_admit.leases_per_min }),
+              },
+            })),
+          ),
+        results,
+      );
+    }),
+  );
+
+  sim
+    .command('merge')
+    .description('Merge the JSON lines of sweeps (any shards, any order) into one summary per configuration')
+    .argument('<files...>', 'files of JSON lines')
+    .action((files: string[]) =>
+      guarded(async () => {
+        const { mergeResults } = await import('../sim/sweep.js');
+        const rows: Record<string, unknown>[] = [];
+        for (const file of files) {
+          let text: string;
+          try {
+            text = readFileSync(file, 'utf8');
+          } catch (error) {
+            throw new FailsmallError('FS_ERR_SIM_ARGUMENT', `cannot read ${file}: ${(error as Error).message}`, {
+              cause: error,
+              details: { option: 'files', value: file },
+            });
+          }
+          for (const [i, raw] of text.split('\n').entries()) {
+            if (raw.trim() === '') continue;
+            try {
+              rows.push(JSON.parse(raw) as Record<string, unknown>);
+            } catch (error) {
+              throw new FailsmallError('FS_ERR_SIM_ARGUMENT', `${file}:${i + 1}: not a JSON line`, {
+                cause: error,
+                details: { option: 'files', value: file },
+              });
+            }
+          }
+        }
+        for (const m of mergeResults(rows)) process.stdout.write(`${JSON.stringify(m)}\n`);
+      }),
+    );
+  return sim;
+}
