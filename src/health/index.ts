@@ -14,3 +14,30 @@ export type {
   SetOutcome,
   SetState,
 } from './guardrails.js';
+export {
+  initialOutliers,
+  outlierSettings,
+  outlierVote,
+  recordTraffic,
+  sweepOutliers,
+  trafficOutcomeOf,
+} from './outlier.js';
+export type { OutlierOptions, OutlierSettings, OutlierState, OutlierTarget, TrafficOutcome } from './outlier.js';
+export { checkResultOf, dnsProbe, httpProbe, providerSource, tcpProbe } from './source.js';
+export type {
+  CheckResult,
+  DnsProbeOptions,
+  HealthSource,
+  HealthTarget,
+  HttpProbeOptions,
+  TcpProbeOptions,
+} from './source.js';
+export { HealthMonitor } from './monitor.js';
+export type {
+  Escalation,
+  FaultyCheck,
+  HealthMonitorOptions,
+  HealthRound,
+  HealthSnapshot,
+  SetChange,
+} from './monitor.js';
