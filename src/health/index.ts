@@ -41,3 +41,6 @@ export type {
   HealthSnapshot,
   SetChange,
 } from './monitor.js';
+export { HealthErrorCodes } from './monitor.js';
+export { HealthStoreErrorCodes, MemoryHealthStore, checkChangesQuery, checkVote } from './store.js';
+export type { HealthStore, StoredSet, StoredVote, WriteSetResult } from './store.js';

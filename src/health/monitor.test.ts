@@ -4,6 +4,7 @@ import { VirtualClock } from '../core/clock.js';
 import { seededRandom } from '../core/random.js';
 import { HealthMonitor, type Escalation, type FaultyCheck, type SetChange } from './monitor.js';
 import { providerSource, type HealthTarget } from './source.js';
+import { MemoryHealthStore, type HealthStore } from './store.js';
 
 const targets: HealthTarget[] = ['a', 'b', 'c', 'd'].map((id, i) => ({ id, address: `127.0.0.${i + 2}`, port: 1 }));
 
@@ -129,7 +130,7 @@ describe('HealthMonitor', () => {
 
   it('respects isolate, release and freeze', async () => {
     const { m, one, two, changes } = monitor();
-    m.isolate('c', 'alice');
+    await m.isolate('c', 'alice');
     assert.deepEqual(changes.at(-1), {
       set: 'default',
       target: 'c',
@@ -143,16 +144,16 @@ describe('HealthMonitor', () => {
       m.healthy().map((h) => h.id),
       ['a', 'b', 'd'],
     );
-    m.release('c');
+    await m.release('c');
     await m.evaluate();
     assert.equal(m.healthy().length, 4);
-    m.freeze();
+    await m.freeze();
     one.set('a', false);
     two.set('a', false);
     const r = await m.evaluate();
     assert.equal(r.mode, 'frozen');
     assert.equal(m.healthy().length, 4);
-    assert.throws(() => m.isolate('zz'), /Expected `target` to be a target of set "default", got "zz"/);
+    await assert.rejects(m.isolate('zz'), /Expected `target` to be a target of set "default", got "zz"/);
   });
 
   it('runs rounds on the clock with jitter until stopped', async () => {
@@ -190,6 +191,88 @@ describe('HealthMonitor', () => {
     assert.throws(
       () => new HealthMonitor({ targets, sources: [s], guardrails: { floor: -1 } }),
       /Expected `guardrails.floor`/,
+    );
+  });
+
+  it("checkers sharing a store count each other's votes and agree on one set", async () => {
+    const clock = new VirtualClock(0);
+    const store = new MemoryHealthStore();
+    const seen = { east: new Map<string, unknown>(), west: new Map<string, unknown>() };
+    const make = (checker: 'east' | 'west') =>
+      new HealthMonitor({
+        name: 'orders',
+        targets,
+        sources: [scripted('probe', seen[checker])],
+        guardrails: { maxRemovedShare: 1, floor: 0, holdDown: 0, slowStart: false },
+        store,
+        checker,
+        checkers: 2,
+        interval: 1000,
+        clock,
+      });
+    const east = make('east');
+    const west = make('west');
+    seen.east.set('a', false);
+    await east.evaluate();
+    const r = await west.evaluate();
+    assert.equal(r.decisions['a']!.reason, 'disagreement', "west sees east's down vote against its own up vote");
+    seen.west.set('a', false);
+    await west.evaluate();
+    assert.deepEqual(
+      west.healthy().map((h) => h.id),
+      ['b', 'c', 'd'],
+    );
+    await clock.advance(10);
+    await east.evaluate();
+    assert.deepEqual(
+      east.healthy().map((h) => h.id),
+      ['b', 'c', 'd'],
+      'east applies the same set',
+    );
+    const journal = await store.changes('orders');
+    assert.deepEqual(
+      journal.map((c) => [c.target, c.change, c.by]),
+      [['a', 'removed', 'automation@west']],
+    );
+    await west.isolate('b', 'bob');
+    const stored = await store.readSet('orders');
+    assert.equal(stored!.state.members['b']!.override, 'isolate');
+    await clock.advance(5000); // west's votes are now stale: east alone is no quorum, the set holds
+    seen.east.clear();
+    const r2 = await east.evaluate();
+    assert.equal(r2.decisions['a']!.reason, 'no-quorum', 'only fresh votes count, and one checker is no quorum');
+    assert.deepEqual(
+      east.healthy().map((h) => h.id),
+      ['c', 'd'],
+    );
+  });
+
+  it('gives up a round with FS_ERR_HEALTH_CONFLICT when other writers keep winning', async () => {
+    const inner = new MemoryHealthStore();
+    const racing: HealthStore = {
+      putVotes: (v) => inner.putVotes(v),
+      votes: (s, since) => inner.votes(s, since),
+      readSet: (s) => inner.readSet(s),
+      writeSet: async (s, state) => {
+        const current = await inner.readSet(s);
+        await inner.writeSet(s, state, current?.version ?? 0); // someone else wrote first, every time
+        return { ok: false, current: (await inner.readSet(s))! };
+      },
+      appendChange: (c) => inner.appendChange(c),
+      changes: (s, q) => inner.changes(s, q),
+      close: () => inner.close(),
+    };
+    const m = new HealthMonitor({
+      targets,
+      sources: [providerSource('p', () => true)],
+      store: racing,
+      checker: 'x',
+      clock: new VirtualClock(0),
+    });
+    await assert.rejects(m.evaluate(), (e: unknown) => (e as { code?: string }).code === 'FS_ERR_HEALTH_CONFLICT');
+    assert.throws(
+      () => new HealthMonitor({ targets, sources: [providerSource('p', () => true)], store: inner }),
+      /Expected `checker` to be a non-empty string \(required with store\)/,
     );
   });
 });

@@ -12,7 +12,7 @@ import { raceAbort } from '../core/abort.js';
 import { systemClock, type Cancel, type Clock } from '../core/clock.js';
 import { Emitter, channel, type Disposable, type Listener } from '../core/events.js';
 import { mathRandom, type Random } from '../core/random.js';
-import { duration, invalid, ratio } from '../core/validate.js';
+import { duration, invalid, positiveInteger, ratio } from '../core/validate.js';
 import {
   evaluateSet,
   guardrails,
@@ -44,6 +44,8 @@ import {
   type Vote,
 } from './rise-fall.js';
 import { checkResultOf, type CheckResult, type HealthSource, type HealthTarget } from './source.js';
+import type { HealthStore, StoredSet, StoredVote } from './store.js';
+import { FailsmallError } from '../core/errors.js';
 
 /** Options of {@link HealthMonitor}. Durations in milliseconds. */
 export interface HealthMonitorOptions {
@@ -72,6 +74,22 @@ export interface HealthMonitorOptions {
   readonly clock?: Clock;
   /** For the jitter; default `Math.random`. */
   readonly random?: Random;
+  /**
+   * A store shared with other checkers: each round writes this checker's votes, counts the fresh
+   * votes of every checker, and applies the decision with compare-and-set, so that every checker
+   * agrees on one set. Without it the monitor decides alone.
+   */
+  readonly store?: HealthStore;
+  /** This checker's name in the store (required with `store`), e.g. `use1-a`. */
+  readonly checker?: string;
+  /**
+   * How many checkers share the store, default 1. The default quorum is a majority of the votes
+   * expected (checkers × sources), or of the votes present when more are present, so that a checker
+   * alone in the store does not act on its own word while the others have not voted yet.
+   */
+  readonly checkers?: number;
+  /** Votes older than this are not counted, default 3 × interval. */
+  readonly staleAfter?: number;
 }
 
 /** One round's outcome. */
@@ -136,7 +154,19 @@ const KEYS = new Set([
   'timeout',
   'clock',
   'random',
+  'store',
+  'checker',
+  'checkers',
+  'staleAfter',
 ]);
+/** Compare-and-set attempts per round before the round gives up (another checker kept winning). */
+const CAS_ATTEMPTS = 5;
+
+/** Codes of the monitor. */
+export const HealthErrorCodes = {
+  /** Other checkers kept changing the shared set; this round applied nothing (it will try again). */
+  CONFLICT: 'FS_ERR_HEALTH_CONFLICT',
+} as const;
 const PASSIVE = 'passive';
 
 /**
@@ -157,7 +187,12 @@ export class HealthMonitor {
   readonly #sources: readonly HealthSource[];
   readonly #thresholds: readonly RiseFallThresholds[];
   readonly #passive: OutlierSettings | undefined;
-  readonly #quorum: number;
+  readonly #quorum: number | undefined;
+  readonly #count: number;
+  readonly #store: HealthStore | undefined;
+  readonly #checker: string;
+  readonly #checkers: number;
+  readonly #staleAfter: number;
   readonly #guardrails: Guardrails;
   readonly #interval: number;
   readonly #jitter: number;
@@ -211,7 +246,8 @@ export class HealthMonitor {
     this.#passive = passive === false ? undefined : outlierSettings(passive === true ? {} : passive, 'passive.');
     const count = this.#sources.length + (this.#passive === undefined ? 0 : 1);
     if (count === 0) invalid('sources', 'at least one source (or passive)', options.sources);
-    this.#quorum = quorumOf(count, options.quorum);
+    this.#count = count;
+    this.#quorum = options.quorum === undefined ? undefined : quorumOf(count, options.quorum);
     this.#guardrails = guardrails(options.guardrails ?? {}, 'guardrails.');
     this.#interval = duration('interval', options.interval ?? 10_000);
     if (this.#interval === 0) invalid('interval', 'a duration > 0', 0);
@@ -224,6 +260,19 @@ export class HealthMonitor {
       invalid('random', 'a Random', options.random);
     this.#random = options.random ?? mathRandom;
     this.#riseFall = this.#sources.map(() => new Map());
+    if (
+      options.store !== undefined &&
+      (typeof options.store !== 'object' || options.store === null || typeof options.store.writeSet !== 'function')
+    ) {
+      invalid('store', 'a HealthStore', options.store);
+    }
+    this.#store = options.store;
+    if (this.#store !== undefined && (typeof options.checker !== 'string' || options.checker === '')) {
+      invalid('checker', 'a non-empty string (required with store)', options.checker);
+    }
+    this.#checker = options.checker ?? 'local';
+    this.#checkers = positiveInteger('checkers', options.checkers ?? 1);
+    this.#staleAfter = duration('staleAfter', options.staleAfter ?? 3 * this.#interval);
     this.#outliers = this.#passive === undefined ? undefined : initialOutliers([...ids], this.#clock.now());
     this.#set = initialSet([...ids]);
   }
@@ -272,45 +321,94 @@ export class HealthMonitor {
     return this.#set;
   }
 
-  /** Replaces the set's state (e.g. loaded from a store shared with other checkers). */
-  hydrate(state: SetState): void {
-    const members: Record<string, SetState['members'][string]> = {};
-    for (const t of this.#targets) members[t.id] = state.members[t.id] ?? { inSet: true };
-    this.#set = { members, removals: [...state.removals], frozen: state.frozen === true };
-  }
-
   /** A human takes `target` out of the set; automation leaves it out until {@link release}. */
-  isolate(target: string, by = 'operator'): void {
-    this.#override(target, 'isolate', by);
+  isolate(target: string, by = 'operator'): Promise<void> {
+    return this.#override(target, 'isolate', by);
   }
 
   /** Ends a human's override of `target`; automation decides again. */
-  release(target: string, by = 'operator'): void {
-    this.#override(target, undefined, by);
+  release(target: string, by = 'operator'): Promise<void> {
+    return this.#override(target, undefined, by);
   }
 
   /** Stops every automatic change (checks keep running and reporting). */
-  freeze(): void {
-    this.#set = { ...this.#set, frozen: true };
+  freeze(): Promise<void> {
+    return this.#mutate((state) => ({ state: { ...state, frozen: true }, changes: [] }));
   }
 
   /** Lets automation change the set again. */
-  unfreeze(): void {
-    this.#set = { ...this.#set, frozen: false };
+  unfreeze(): Promise<void> {
+    return this.#mutate((state) => ({ state: { ...state, frozen: false }, changes: [] }));
   }
 
-  #override(target: string, override: 'isolate' | undefined, by: string): void {
-    const m = this.#set.members[target];
-    if (m === undefined) invalid('target', `a target of set "${this.name}"`, target);
-    const inSet = override === 'isolate' ? false : m.inSet;
+  #override(target: string, override: 'isolate' | undefined, by: string): Promise<void> {
+    if (this.#set.members[target] === undefined) {
+      return Promise.reject(
+        new FailsmallError(
+          'FS_ERR_INVALID_ARGUMENT',
+          `Expected \`target\` to be a target of set "${this.name}", got ${JSON.stringify(target)}`,
+          {
+            details: { option: 'target' },
+          },
+        ),
+      );
+    }
     const now = this.#clock.now();
-    const next =
-      override === undefined
-        ? { inSet, since: m.since }
-        : { inSet, since: inSet === m.inSet ? m.since : now, override };
-    this.#set = { ...this.#set, members: { ...this.#set.members, [target]: next } };
-    if (inSet !== m.inSet)
-      this.#emitChange({ set: this.name, target, change: 'removed', reason: 'isolated', at: now, by });
+    return this.#mutate((state) => {
+      const m = state.members[target] ?? { inSet: true };
+      const inSet = override === 'isolate' ? false : m.inSet;
+      const next =
+        override === undefined
+          ? { inSet, since: m.since }
+          : { inSet, since: inSet === m.inSet ? m.since : now, override };
+      const changes: SetChange[] =
+        inSet === m.inSet ? [] : [{ set: this.name, target, change: 'removed', reason: 'isolated', at: now, by }];
+      return { state: { ...state, members: { ...state.members, [target]: next } }, changes };
+    });
+  }
+
+  /**
+   * Applies `fn` to the set's state: locally, or through the store with compare-and-set (reloading
+   * and applying again when another checker wrote first). Emits the changes that were applied.
+   */
+  async #mutate(fn: (state: SetState) => { state: SetState; changes: readonly SetChange[] }): Promise<void> {
+    if (this.#store === undefined) {
+      const out = fn(this.#set);
+      this.#set = out.state;
+      for (const c of out.changes) this.#emitChange(c);
+      return;
+    }
+    const store = this.#store;
+    let current = await store.readSet(this.name);
+    for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
+      const base = this.#ownTargets(current);
+      const out = fn(base);
+      const written = await store.writeSet(this.name, out.state, current?.version ?? 0);
+      if (written.ok) {
+        this.#set = out.state;
+        for (const c of out.changes) {
+          await store.appendChange(c);
+          this.#emitChange(c);
+        }
+        return;
+      }
+      current = written.current;
+    }
+    throw new FailsmallError(
+      HealthErrorCodes.CONFLICT,
+      `Set "${this.name}" kept changing under checker "${this.#checker}"`,
+      {
+        details: { set: this.name, checker: this.#checker, attempts: CAS_ATTEMPTS },
+      },
+    );
+  }
+
+  /** A stored state restricted to this monitor's targets (a target new to the store starts in the set). */
+  #ownTargets(stored: StoredSet | undefined): SetState {
+    const state = stored?.state ?? this.#set;
+    const members: Record<string, SetState['members'][string]> = {};
+    for (const t of this.#targets) members[t.id] = state.members[t.id] ?? { inSet: true };
+    return { members, removals: [...state.removals], frozen: state.frozen === true };
   }
 
   /** Runs rounds every `interval` (± jitter) until {@link stop}. The first round runs at once. */
@@ -349,43 +447,84 @@ export class HealthMonitor {
     const now = this.#clock.now();
     if (this.#outliers !== undefined && this.#passive !== undefined)
       this.#outliers = sweepOutliers(this.#outliers, now, this.#passive);
+    // This checker's votes: one per source per target.
+    const own: StoredVote[] = [];
+    for (const [si, source] of this.#sources.entries()) {
+      const states = this.#riseFall[si]!;
+      for (const [ti, target] of this.#targets.entries()) {
+        const next = observe(states.get(target.id) ?? INITIAL_RISE_FALL, results[si]![ti]!, now, this.#thresholds[si]!);
+        states.set(target.id, next);
+        own.push({
+          set: this.name,
+          checker: this.#checker,
+          source: source.name,
+          target: target.id,
+          vote: next.vote,
+          at: now,
+        });
+      }
+    }
+    if (this.#outliers !== undefined) {
+      for (const target of this.#targets) {
+        own.push({
+          set: this.name,
+          checker: this.#checker,
+          source: PASSIVE,
+          target: target.id,
+          vote: outlierVote(this.#outliers, target.id, now),
+          at: now,
+        });
+      }
+    }
+    // Every checker's fresh votes when the store is shared, else this checker's.
+    let all = own;
+    if (this.#store !== undefined) {
+      await this.#store.putVotes(own);
+      all = await this.#store.votes(this.name, now - this.#staleAfter);
+    }
+    const present = new Set(all.map((v) => `${v.checker}\u0000${v.source}`)).size;
+    const voters = Math.max(present, this.#count * this.#checkers);
+    const k = this.#quorum ?? quorumOf(voters);
+    const byTarget = new Map<string, Vote[]>();
+    for (const v of all) {
+      const list = byTarget.get(v.target);
+      if (list === undefined) byTarget.set(v.target, [v.vote]);
+      else list.push(v.vote);
+    }
     const decisions: Record<string, TargetDecision> = {};
     const verdicts: Record<string, TargetDecision['verdict']> = {};
     const disagreeing: string[] = [];
-    for (const [ti, target] of this.#targets.entries()) {
-      const votes: Vote[] = [];
-      for (const [si] of this.#sources.entries()) {
-        const states = this.#riseFall[si]!;
-        const next = observe(states.get(target.id) ?? INITIAL_RISE_FALL, results[si]![ti]!, now, this.#thresholds[si]!);
-        states.set(target.id, next);
-        votes.push(next.vote);
-      }
-      if (this.#outliers !== undefined) votes.push(outlierVote(this.#outliers, target.id, now));
-      const d = decide(votes, this.#quorum);
+    for (const target of this.#targets) {
+      const d = decide(byTarget.get(target.id) ?? [], k);
       decisions[target.id] = d;
       verdicts[target.id] = d.verdict;
       if (d.escalate) disagreeing.push(target.id);
     }
-    const outcome = evaluateSet(this.#set, verdicts, now, this.#guardrails);
-    this.#set = outcome.state;
+    let outcome: SetOutcome | undefined;
+    await this.#mutate((state) => {
+      outcome = evaluateSet(state, verdicts, now, this.#guardrails);
+      const changes: SetChange[] = [];
+      for (const m of outcome.members) {
+        if (m.change !== 'kept')
+          changes.push({
+            set: this.name,
+            target: m.id,
+            change: m.change,
+            reason: m.reason,
+            at: now,
+            by: this.#checker === 'local' ? 'automation' : `automation@${this.#checker}`,
+          });
+      }
+      return { state: outcome.state, changes };
+    });
+    const applied = outcome!;
     const escalations =
       disagreeing.length > 0
-        ? [{ reason: 'disagreement' as const, targets: disagreeing }, ...outcome.escalations]
-        : outcome.escalations;
-    const round: HealthRound = { ...outcome, escalations, at: now, decisions };
+        ? [{ reason: 'disagreement' as const, targets: disagreeing }, ...applied.escalations]
+        : applied.escalations;
+    const round: HealthRound = { ...applied, escalations, at: now, decisions };
     this.#last = round;
     this.#counts.rounds++;
-    for (const m of outcome.members) {
-      if (m.change !== 'kept')
-        this.#emitChange({
-          set: this.name,
-          target: m.id,
-          change: m.change,
-          reason: m.reason,
-          at: now,
-          by: 'automation',
-        });
-    }
     for (const e of escalations) {
       this.#counts.escalations++;
       const event: Escalation = { set: this.name, reason: e.reason, targets: e.targets, at: now };
