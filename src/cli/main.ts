@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { registerDns } from './dns.js';
+import { registerHealth } from './health.js';
 import { registerPlan } from './plan.js';
 import { registerReplay } from './replay.js';
 
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
     .version(packageVersion(), '-v, --version')
     .showHelpAfterError();
   registerDns(program);
+  registerHealth(program);
   registerPlan(program);
   registerReplay(program);
   return program;
