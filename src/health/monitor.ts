@@ -303,6 +303,22 @@ export class HealthMonitor {
     this.#outliers = recordTraffic(this.#outliers, target, trafficOutcomeOf(status), this.#clock.now(), this.#passive);
   }
 
+  /** The targets of the set, as configured. */
+  get targets(): readonly HealthTarget[] {
+    return this.#targets;
+  }
+
+  /**
+   * The targets passive outlier detection ejects now (empty without `passive`): clients can skip
+   * them at once, before the next round. At most `maxEjectedShare` of the targets.
+   */
+  ejected(): string[] {
+    const outliers = this.#outliers;
+    if (outliers === undefined) return [];
+    const now = this.#clock.now();
+    return this.#targets.filter((t) => outlierVote(outliers, t.id, now) === 'down').map((t) => t.id);
+  }
+
   /** The targets in the set with their weights (slow re-entry), as of the last round. */
   healthy(): { id: string; weight: number; target: HealthTarget }[] {
     const byId = new Map(this.#targets.map((t) => [t.id, t]));
