@@ -24,6 +24,7 @@ const LAYERS = [
   'status',
   'drill',
   'lab',
+  'testing',
   'cli',
   'bench',
 ];

@@ -3,14 +3,22 @@
  * loopback UDP. The load comes from a separate process (this same file, forked with
  * `FAILSMALL_DNS_LOADGEN=1`; dnsperf instead when it is installed) sending at a fixed rate, open loop,
  * bounded in count and time. Prints a table and, last, one JSON line with `qps`, `p50_us`, `p99_us`,
- * `lost`.
+ * `lost`, and `qps_ratio_1000_rules`: the answer path's throughput (the responder in this process, no
+ * sockets, same queries) with 1,000 fault rules that match none of the names, over its throughput with
+ * none (target >= 0.8: rules indexed by exact name, suffix and prefix cost O(labels), not O(rules)).
+ * Then the offered load is stepped up (2 s per step) until fewer than 99.9% are answered or p99
+ * passes 10 ms, for failsmall and for NSD from Debian on the same zone (installed with apt-get when
+ * missing and run as root; skipped, and said so, when it cannot be had): `max_qps`,
+ * `reference_max_qps`, `qps_vs_reference` (target >= 0.7). failsmall answers from cached bytes with
+ * only the id, RD bit and question case rewritten.
  *
  * Knobs (environment): `DNS_BENCH_RATE` (queries/s, default 50,000), `DNS_BENCH_SECONDS` (default 5),
  * `DNS_BENCH_SOCKETS` (generator sockets, default 4).
  */
-import { execFileSync, fork, spawn } from 'node:child_process';
+import { execFileSync, fork, spawn, spawnSync } from 'node:child_process';
 import dgram from 'node:dgram';
 import { fileURLToPath } from 'node:url';
+import { nsPerSyncCall } from './harness.js';
 
 /** What the generator reports. */
 interface LoadResult {
@@ -181,54 +189,233 @@ function hasDnsperf(): boolean {
   }
 }
 
+/**
+ * ns per answered query of the responder alone with no fault rule, and with 1,000 rules that match
+ * none of the bench names (a third exact names, a third `*.suffix`, a third `prefix.*`).
+ */
+async function rulesCost(): Promise<{ none_ns: number; rules_ns: number; ratio: number }> {
+  const { systemClock } = await import('../core/clock.js');
+  const { seededRandom } = await import('../core/random.js');
+  const { DnsMetrics } = await import('../chaos/dns-metrics.js');
+  const { FaultEngine } = await import('../chaos/fault-rules.js');
+  const { QueryLog } = await import('../chaos/query-log.js');
+  const { DnsResponder } = await import('../chaos/responder.js');
+  const { ZoneStore } = await import('../chaos/zone-store.js');
+  const build = (rules: number) => {
+    const faults = new FaultEngine({ clock: systemClock, random: seededRandom(1), maxRules: 1000 });
+    for (let i = 0; i < rules; i++) {
+      const name = i % 3 === 0 ? `other${i}.bench.example` : i % 3 === 1 ? `*.zone${i}.example` : `svc${i}.*`;
+      faults.add({ name, action: 'servfail' });
+    }
+    return new DnsResponder({
+      store: new ZoneStore([benchZone()]),
+      faults,
+      metrics: new DnsMetrics(),
+      log: new QueryLog(10_000),
+      clock: systemClock,
+      random: seededRandom(2),
+    });
+  };
+  const packets = names.map(queryPacket);
+  const measure = (responder: InstanceType<typeof DnsResponder>): number => {
+    let i = 0;
+    return nsPerSyncCall(() => responder.respond(packets[i++ & 15]!, 'udp', '127.0.0.1'), 200_000, 7);
+  };
+  const none = build(0);
+  const many = build(1000);
+  // Interleaved rounds, so drift of a shared machine hits both alike.
+  const a: number[] = [];
+  const b: number[] = [];
+  for (let r = 0; r < 3; r++) {
+    a.push(measure(none));
+    b.push(measure(many));
+  }
+  const none_ns = Math.min(...a);
+  const rules_ns = Math.min(...b);
+  return { none_ns, rules_ns, ratio: none_ns / rules_ns };
+}
+
+function benchZone() {
+  return {
+    name: 'bench.example',
+    records: names.map((name, i) => ({
+      name,
+      type: 'A' as const,
+      ttl: 60,
+      records: [{ value: `127.0.${i}.1` }, { value: `127.0.${i}.2` }],
+    })),
+  };
+}
+
+/** One load run at `rate` for `seconds`: dnsperf when installed, else the built-in generator in a child. */
+async function runLoad(
+  host: string,
+  port: number,
+  rate: number,
+  seconds: number,
+  socketCount: number,
+): Promise<LoadResult> {
+  if (hasDnsperf()) return runDnsperf(host, port, rate, seconds);
+  const child = fork(fileURLToPath(import.meta.url), [], {
+    env: { ...process.env, FAILSMALL_DNS_LOADGEN: JSON.stringify({ host, port, rate, seconds, socketCount }) },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  return new Promise<LoadResult>((resolve, reject) => {
+    child.once('message', (m) => resolve(m as LoadResult));
+    child.once('exit', (code) => reject(new Error(`load generator exited with ${code}`)));
+  });
+}
+
+/** The highest offered rate a server sustained, and what it answered there. */
+interface MaxRate {
+  readonly max_qps: number;
+  readonly offered: number;
+  readonly p99_us: number;
+}
+
+/** Offered rates stepped up, 2 s each, until fewer than 99.9% are answered or p99 passes 10 ms. */
+const steps = [2_000, 5_000, 10_000, 20_000, 30_000, 45_000, 60_000, 80_000, 100_000, 130_000, 160_000, 200_000];
+
+/** Steps the offered load up (see {@link steps}); the last step that held gives `max_qps`. */
+async function findMaxRate(host: string, port: number, socketCount: number): Promise<MaxRate> {
+  let best: MaxRate = { max_qps: 0, offered: 0, p99_us: NaN };
+  for (const offered of steps) {
+    const r = await runLoad(host, port, offered, 2, socketCount);
+    const held = r.received >= 0.999 * r.sent && r.p99_us <= 10_000;
+    console.log(
+      `  step ${offered.toLocaleString('en-US')}/s: answered ${r.received}/${r.sent}, p99 ${r.p99_us} µs${held ? '' : '  <- limit'}`,
+    );
+    if (!held) break;
+    best = { max_qps: Math.round(r.received / r.seconds), offered, p99_us: r.p99_us };
+  }
+  return best;
+}
+
+/**
+ * NSD (Debian's package, installed with apt-get when missing and this runs as root) serving the same
+ * zone on loopback with one server process, stepped up the same way; undefined when it cannot be had.
+ */
+async function referenceMaxRate(socketCount: number): Promise<(MaxRate & { name: string }) | undefined> {
+  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const which = (bin: string): boolean => {
+    try {
+      execFileSync('which', [bin], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (!which('nsd') && process.getuid?.() === 0) {
+    console.log('  NSD missing: apt-get update && apt-get install -y nsd');
+    try {
+      execFileSync('apt-get', ['update'], { stdio: 'ignore', timeout: 300_000 });
+      execFileSync('apt-get', ['install', '-y', 'nsd'], {
+        stdio: 'ignore',
+        timeout: 300_000,
+        env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+      });
+    } catch {
+      // reported below
+    }
+  }
+  if (!which('nsd')) {
+    console.log('  no reference: NSD is not installed and cannot be installed here (ratio skipped)');
+    return undefined;
+  }
+  const printed = spawnSync('nsd', ['-v'], { encoding: 'utf8' });
+  const version = `${printed.stderr ?? ''}${printed.stdout ?? ''}`.trim().split('\n')[0] || 'NSD';
+  const dir = mkdtempSync(join(tmpdir(), 'fs-nsd-'));
+  const port = await new Promise<number>((resolve) => {
+    const s = dgram.createSocket('udp4');
+    s.bind(0, '127.0.0.1', () => {
+      const p = s.address().port;
+      s.close(() => resolve(p));
+    });
+  });
+  const zone = benchZone();
+  writeFileSync(
+    join(dir, 'bench.example.zone'),
+    [
+      '$ORIGIN bench.example.',
+      '$TTL 60',
+      '@ IN SOA ns.bench.example. hostmaster.bench.example. 1 3600 600 1209600 60',
+      '@ IN NS ns.bench.example.',
+      'ns IN A 127.0.0.1',
+      ...zone.records.flatMap((set) => set.records.map((r) => `${set.name}. ${set.ttl} IN A ${r.value}`)),
+      '',
+    ].join('\n'),
+  );
+  writeFileSync(
+    join(dir, 'nsd.conf'),
+    [
+      'server:',
+      '  ip-address: 127.0.0.1',
+      `  port: ${port}`,
+      '  username: ""',
+      '  chroot: ""',
+      `  zonesdir: "${dir}"`,
+      `  pidfile: "${join(dir, 'nsd.pid')}"`,
+      '  database: ""',
+      `  xfrdfile: "${join(dir, 'xfrd.state')}"`,
+      `  zonelistfile: "${join(dir, 'zone.list')}"`,
+      '  server-count: 1',
+      '  verbosity: 0',
+      'remote-control:',
+      '  control-enable: no',
+      'zone:',
+      '  name: bench.example',
+      '  zonefile: bench.example.zone',
+      '',
+    ].join('\n'),
+  );
+  const nsd = spawn('nsd', ['-d', '-c', join(dir, 'nsd.conf')], { stdio: 'ignore' });
+  try {
+    const { probe } = await import('../chaos/probe.js');
+    let up = false;
+    for (let i = 0; i < 50 && !up && nsd.exitCode === null; i++) {
+      up = await probe('127.0.0.1', port, names[0]!, { timeoutMs: 200 }).then(
+        (r) => r.answers.length === 2,
+        () => false,
+      );
+    }
+    if (!up) {
+      console.log('  no reference: NSD did not answer on loopback (ratio skipped)');
+      return undefined;
+    }
+    console.log(`  reference ${version}, one server process:`);
+    return { ...(await findMaxRate('127.0.0.1', port, socketCount)), name: version };
+  } finally {
+    nsd.kill('SIGTERM');
+  }
+}
+
 async function main(): Promise<void> {
   const { startFaultDnsServer } = await import('../chaos/index.js');
   const rate = Number(process.env['DNS_BENCH_RATE'] ?? 50_000);
   const seconds = Number(process.env['DNS_BENCH_SECONDS'] ?? 5);
   const socketCount = Number(process.env['DNS_BENCH_SOCKETS'] ?? 4);
-  const server = await startFaultDnsServer({
-    zones: [
-      {
-        name: 'bench.example',
-        records: names.map((name, i) => ({
-          name,
-          type: 'A' as const,
-          ttl: 60,
-          records: [{ value: `127.0.${i}.1` }, { value: `127.0.${i}.2` }],
-        })),
-      },
-    ],
-  });
+  const server = await startFaultDnsServer({ zones: [benchZone()] });
   let result: LoadResult;
   // This process runs only the server during the run: its CPU time per answered query is the server's
   // cost, a number that the noise of a shared machine disturbs far less than the rate.
   const cpuBefore = process.cpuUsage();
   try {
-    if (hasDnsperf()) {
-      result = await runDnsperf(server.dnsAddress, server.dnsPort, rate, seconds);
-    } else {
-      const child = fork(fileURLToPath(import.meta.url), [], {
-        env: {
-          ...process.env,
-          FAILSMALL_DNS_LOADGEN: JSON.stringify({
-            host: server.dnsAddress,
-            port: server.dnsPort,
-            rate,
-            seconds,
-            socketCount,
-          }),
-        },
-        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      });
-      result = await new Promise<LoadResult>((resolve, reject) => {
-        child.once('message', (m) => resolve(m as LoadResult));
-        child.once('exit', (code) => reject(new Error(`load generator exited with ${code}`)));
-      });
-    }
+    result = await runLoad(server.dnsAddress, server.dnsPort, rate, seconds, socketCount);
+  } catch (error) {
+    await server.close();
+    throw error;
+  }
+  const cpu = process.cpuUsage(cpuBefore);
+  let ours: MaxRate;
+  try {
+    ours = await findMaxRate(server.dnsAddress, server.dnsPort, socketCount);
   } finally {
     await server.close();
   }
-  const cpu = process.cpuUsage(cpuBefore);
+  const reference = await referenceMaxRate(socketCount);
+  const rules = await rulesCost();
   const cpuPerQuery = (cpu.user + cpu.system) / Math.max(1, result.received);
   const qps = Math.round(result.received / result.seconds);
   const rows: [string, string][] = [
@@ -248,6 +435,20 @@ async function main(): Promise<void> {
     ],
     ['server capacity, 1 core', `~${Math.round(1e6 / cpuPerQuery).toLocaleString('en-US')} q/s (1 s / CPU per answer)`],
     ['target', '>= 50,000 answered q/s with no loss'],
+    [
+      'max sustained rate',
+      `${ours.max_qps.toLocaleString('en-US')} q/s (>= 99.9% answered, p99 <= 10 ms; offered ${ours.offered.toLocaleString('en-US')}/s)`,
+    ],
+    [
+      'reference',
+      reference === undefined
+        ? 'none (NSD unavailable)'
+        : `${reference.name}: ${reference.max_qps.toLocaleString('en-US')} q/s; failsmall / reference ${(ours.max_qps / Math.max(1, reference.max_qps)).toFixed(2)} (target >= 0.7)`,
+    ],
+    [
+      'answer path, 1,000 non-matching rules',
+      `${rules.rules_ns.toFixed(0)} ns vs ${rules.none_ns.toFixed(0)} ns with none: throughput ratio ${rules.ratio.toFixed(2)} (target >= 0.80)`,
+    ],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   console.log('\nfault DNS server, UDP over loopback (16 names, 2 A records each, EDNS queries)');
@@ -266,6 +467,14 @@ async function main(): Promise<void> {
       p99_us: result.p99_us,
       lost: result.lost,
       server_cpu_us_per_query: Number(cpuPerQuery.toFixed(2)),
+      responder_ns_no_rules: Math.round(rules.none_ns),
+      responder_ns_1000_rules: Math.round(rules.rules_ns),
+      qps_ratio_1000_rules: Number(rules.ratio.toFixed(3)),
+      max_qps: ours.max_qps,
+      reference: reference?.name ?? null,
+      reference_max_qps: reference?.max_qps ?? null,
+      qps_vs_reference:
+        reference === undefined ? null : Number((ours.max_qps / Math.max(1, reference.max_qps)).toFixed(3)),
     }),
   );
 }

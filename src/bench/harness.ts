@@ -1,8 +1,66 @@
 /**
  * Small, dependency-free measuring helpers for the benchmarks: warm up, then time a fixed number of
  * calls and report nanoseconds per call (the median of several rounds, to damp noise on a shared
- * machine).
+ * machine); and the provenance every bench's JSON line carries (machine, Node, commit, competitors).
  */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+
+/** Where and with what a bench ran: numbers are comparable only within one provenance. */
+export interface Provenance {
+  /** ISO 8601 time of the run. */
+  readonly date: string;
+  /** `process.version`, e.g. `v20.19.0`. */
+  readonly node: string;
+  /** The git commit of the checkout (`git rev-parse --short HEAD`), `+dirty` with local changes; null outside git. */
+  readonly commit: string | null;
+  /** The CPU model, as the OS names it. */
+  readonly cpu_model: string;
+  /** Logical cores the OS reports. */
+  readonly cores: number;
+  /** `process.platform` and `process.arch`, e.g. `linux x64`. */
+  readonly platform: string;
+  /** The 1-minute load average when the bench ended: above `cores`, other work shared the machine. */
+  readonly load_1m: number;
+  /** Installed version of each competitor package the bench measures (null when it is not installed). */
+  readonly competitors: Readonly<Record<string, string | null>>;
+}
+
+function git(args: string[]): string | null {
+  try {
+    return execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return null;
+  }
+}
+
+/** The installed version of package `name`, read from its package.json; null when not installed. */
+export function packageVersion(name: string): string | null {
+  try {
+    const file = new URL(`../../node_modules/${name}/package.json`, import.meta.url);
+    return (JSON.parse(readFileSync(file, 'utf8')) as { version?: string }).version ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** The provenance of a run that measures the given competitor packages. */
+export function provenance(competitors: readonly string[] = []): Provenance {
+  const commit = git(['rev-parse', '--short', 'HEAD']);
+  const dirty = commit !== null && (git(['status', '--porcelain', '--untracked-files=no']) ?? '') !== '';
+  const cpu = cpus();
+  return {
+    date: new Date().toISOString(),
+    node: process.version,
+    commit: commit === null ? null : `${commit}${dirty ? '+dirty' : ''}`,
+    cpu_model: cpu[0]?.model.trim() ?? 'unknown',
+    cores: cpu.length,
+    platform: `${process.platform} ${process.arch}`,
+    load_1m: Math.round(loadavg()[0]! * 100) / 100,
+    competitors: Object.fromEntries(competitors.map((name) => [name, packageVersion(name)])),
+  };
+}
 
 /** Times `iterations` sequential awaited calls of `fn`; returns ns per call, median of `rounds`. */
 export async function nsPerCall(fn: () => Promise<unknown>, iterations = 200_000, rounds = 5): Promise<number> {

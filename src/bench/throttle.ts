@@ -6,7 +6,7 @@
 import { seededRandom } from '../core/random.js';
 import { AdaptiveThrottleState, adaptiveThrottle } from '../policy/throttle/adaptive.js';
 import { aimd } from '../policy/limit/aimd.js';
-import { concurrencyLimit } from '../policy/limit/limiter.js';
+import { concurrencyLimiter } from '../policy/limit/limiter.js';
 import { CubicRateState, cubicRateLimiter } from '../policy/throttle/cubic.js';
 import { gradient2 } from '../policy/limit/gradient2.js';
 import { nsPerCall, nsPerSyncCall, printTable } from './harness.js';
@@ -18,9 +18,9 @@ const throttle = adaptiveThrottle({ random: seededRandom(1) });
 const throttled = await nsPerCall(() => throttle.execute(call));
 const limiter = cubicRateLimiter();
 const rateLimited = await nsPerCall(() => limiter.execute(call));
-const aimdLimiter = concurrencyLimit({ limit: aimd() });
+const aimdLimiter = concurrencyLimiter({ limit: aimd() });
 const limited = await nsPerCall(() => aimdLimiter.execute(call));
-const g2Limiter = concurrencyLimit({ limit: gradient2() });
+const g2Limiter = concurrencyLimiter({ limit: gradient2() });
 const limitedG2 = await nsPerCall(() => g2Limiter.execute(call));
 
 const random = seededRandom(2);
@@ -45,8 +45,8 @@ printTable('Around a call that resolves at once (ns per call, median of 5 rounds
   ['bare async call', ns(bare)],
   ['adaptiveThrottle (healthy)', `${ns(throttled)}  (+${ns(throttled - bare)})`],
   ['cubicRateLimiter (not engaged)', `${ns(rateLimited)}  (+${ns(rateLimited - bare)})`],
-  ['concurrencyLimit(aimd)', `${ns(limited)}  (+${ns(limited - bare)})`],
-  ['concurrencyLimit(gradient2)', `${ns(limitedG2)}  (+${ns(limitedG2 - bare)})`],
+  ['concurrencyLimiter(aimd)', `${ns(limited)}  (+${ns(limited - bare)})`],
+  ['concurrencyLimiter(gradient2)', `${ns(limitedG2)}  (+${ns(limitedG2 - bare)})`],
 ]);
 printTable('Pure state machines (ns per step)', [
   ['AdaptiveThrottleState decide + outcome', ns(throttleStep)],

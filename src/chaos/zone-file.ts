@@ -18,7 +18,7 @@
  * expected a TTL >= 0`.
  */
 import { readFile } from 'node:fs/promises';
-import { LineCounter, isNode, parseDocument, type Document } from 'yaml';
+import type * as Yaml from 'yaml';
 import { FailsmallError, isFailsmallError } from '../core/errors.js';
 import {
   fileZoneSchema,
@@ -28,7 +28,15 @@ import {
   type ZoneDefinition,
 } from './zone-schema.js';
 import { ZoneStore } from './zone-store.js';
-import { z } from 'zod';
+import type * as Zod from 'zod';
+import { importPeer } from '../core/optional-peer.js';
+
+// yaml and zod are optional peers, loaded when this module is first imported (FS_ERR_MISSING_PEER names them).
+const { LineCounter, isNode, parseDocument } = await importPeer<typeof Yaml>(
+  'yaml',
+  'the zone file reader of failsmall/chaos',
+);
+const { z } = await importPeer<typeof Zod>('zod', 'the zone file reader of failsmall/chaos');
 
 /** Default TTL of a record set without one, in seconds: 300 s, Route 53's console default. */
 export const defaultZoneTtl = 300;
@@ -81,8 +89,8 @@ export function parseZoneText(text: string, source = 'zone'): ZoneDefinition[] {
     fail(issue.path as (string | number)[], issue.message);
   }
   const fileZones = multi
-    ? (parsed.data as z.infer<typeof zonesFileSchema>).zones
-    : [parsed.data as z.infer<typeof fileZoneSchema>];
+    ? (parsed.data as Zod.infer<typeof zonesFileSchema>).zones
+    : [parsed.data as Zod.infer<typeof fileZoneSchema>];
   const zones: ZoneDefinition[] = fileZones.map((zone, zi) => {
     const prefix: (string | number)[] = multi ? ['zones', zi] : [];
     const records: RecordSet[] = (zone.records ?? []).map((set, ri) => {
@@ -128,8 +136,8 @@ export async function loadZoneFile(path: string): Promise<ZoneDefinition[]> {
 
 /** The line and column of the node at `path`, or of its nearest ancestor that exists. */
 function locate(
-  doc: Document,
-  lineCounter: LineCounter,
+  doc: Yaml.Document,
+  lineCounter: Yaml.LineCounter,
   path: readonly (string | number)[],
 ): { line: number; col: number } | undefined {
   for (let n = path.length; n >= 0; n--) {

@@ -7,8 +7,12 @@
  * (`dynamodb.us-east-1.amazonaws.com`); a trailing dot is accepted on input.
  */
 import { isIPv4, isIPv6 } from 'node:net';
-import { z } from 'zod';
+import type * as Zod from 'zod';
+import { importPeer } from '../core/optional-peer.js';
 import { hostnameOrUndefined } from '../dns/hostname.js';
+
+// zod is an optional peer, loaded when this module is first imported (FS_ERR_MISSING_PEER names it).
+const { z } = await importPeer<typeof Zod>('zod', 'zone validation in failsmall/chaos');
 
 /** The record types the fault DNS server serves. */
 export const recordTypes = ['A', 'AAAA', 'CNAME', 'NS', 'SOA', 'TXT'] as const;
@@ -186,7 +190,7 @@ const recordTypeSchema = z.enum(recordTypes, {
 /** Checks the per-type rules of a record set (values, counts) and normalises its values. */
 function refineRecordSet(
   set: { name: string; type: RecordType; ttl: number; records: { value: string; weight?: number | undefined }[] },
-  ctx: z.RefinementCtx,
+  ctx: Zod.RefinementCtx,
 ): RecordSet {
   const records: RecordValue[] = [];
   set.records.forEach((r, i) => {
@@ -276,7 +280,7 @@ export const zoneFileSchema = z.union([z.strictObject({ zones: z.array(fileZoneS
 export function resolveFileRecordSet(
   zone: string,
   defaultTtl: number,
-  set: z.infer<typeof fileRecordSetSchema>,
+  set: Zod.infer<typeof fileRecordSetSchema>,
 ): { recordSet: RecordSet } | { issues: { path: (string | number)[]; message: string }[] } {
   const raw = set.name.trim();
   let absolute: string;

@@ -1,16 +1,17 @@
 #!/usr/bin/env node
 /**
- * The `failsmall` command. Each sub-command lives in its own file beside this one and is registered
- * here.
+ * The `failsmall` command. Each sub-command lives in its own file beside this one and is loaded only
+ * when it is the one asked for (`failsmall dns …` never loads the replay, the AWS SDK or the stores);
+ * `--help` lists them all from the table below without loading any.
+ *
+ * Exit codes (docs/cli.md): 0 ok, 1 a target missed or a run failed, 2 bad usage.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command } from 'commander';
-import { registerDns } from './dns.js';
-import { registerHealth } from './health.js';
-import { registerPlan } from './plan.js';
-import { registerReplay } from './replay.js';
+import type * as Commander from 'commander';
+import { importPeer } from '../core/optional-peer.js';
+import { exitCodes } from './exit-codes.js';
 
 /** The package's own package.json, found by walking up from this file (works from any build folder). */
 function packageVersion(): string {
@@ -24,18 +25,66 @@ function packageVersion(): string {
   }
 }
 
-export function buildProgram(): Command {
+/** A sub-command: its name, its one-line description for `--help`, and how to load it. */
+interface SubCommand {
+  readonly name: string;
+  readonly description: string;
+  readonly load: () => Promise<(program: Commander.Command) => Commander.Command>;
+}
+
+/** Every sub-command, in `--help` order. */
+const subCommands: readonly SubCommand[] = [
+  {
+    name: 'dns',
+    description: 'Resolve names through failsmall, or serve a zone that can be made to lie',
+    load: async () => (await import('./dns.js')).registerDns,
+  },
+  {
+    name: 'health',
+    description: 'Multi-source health checks with quorum and guardrails: run the probes of a config file',
+    load: async () => (await import('./health.js')).registerHealth,
+  },
+  {
+    name: 'plan',
+    description: 'Fenced plan enactment: see the DNS race of 2025-10-20 and the fences',
+    load: async () => (await import('./plan.js')).registerPlan,
+  },
+  {
+    name: 'replay',
+    description: 'Replay the AWS us-east-1 outage of 2025-10-20 on loopback: the AWS SDK defaults beside failsmall',
+    load: async () => (await import('./replay.js')).registerReplay,
+  },
+];
+
+/**
+ * Builds the program for `argv` (`process.argv`): the sub-command named by the first argument is
+ * loaded and registered in full; the others are registered by name and description only.
+ */
+export async function buildProgram(argv: readonly string[]): Promise<Commander.Command> {
+  const { Command } = await importPeer<typeof Commander>('commander', 'the failsmall command');
   const program = new Command('failsmall')
     .description(
       'Fail small, recover predictably: resilience for Node services, proven on the us-east-1 outage of 2025-10-20.',
     )
     .version(packageVersion(), '-v, --version')
     .showHelpAfterError();
-  registerDns(program);
-  registerHealth(program);
-  registerPlan(program);
-  registerReplay(program);
+  const words = argv.slice(2).filter((arg) => !arg.startsWith('-'));
+  const asked = words[0] === 'help' ? words[1] : words[0]; // `failsmall help replay` shows the full help
+  for (const sub of subCommands) {
+    if (sub.name === asked) {
+      (await sub.load())(program);
+    } else {
+      program.command(sub.name).description(sub.description);
+    }
+  }
+  usageExits(program);
   return program;
 }
 
-await buildProgram().parseAsync(process.argv);
+/** Bad usage (an unknown option, a missing argument) exits 2 on every command; help and version exit 0. */
+function usageExits(command: Commander.Command): void {
+  command.exitOverride((error) => process.exit(error.exitCode === 0 ? exitCodes.ok : exitCodes.usage));
+  for (const sub of command.commands) usageExits(sub);
+}
+
+await (await buildProgram(process.argv)).parseAsync(process.argv);

@@ -45,14 +45,14 @@ describe('failsmall plan race (against the fault DNS server on loopback)', () =>
     assert.deepEqual(report.final_addresses, []);
   });
 
-  it('rejects a bad mode or seed with a clear message and exit code 1', async () => {
+  it('rejects a bad mode or seed with a clear message and exit code 2 (bad usage)', async () => {
     await assert.rejects(
       run(process.execPath, [main, 'plan', 'race', '--mode', 'fast'], { timeout: 30_000 }),
-      (e: { code?: number; stderr?: string }) => e.code === 1 && /expected legacy or safe/.test(e.stderr ?? ''),
+      (e: { code?: number; stderr?: string }) => e.code === 2 && /expected legacy or safe/.test(e.stderr ?? ''),
     );
     await assert.rejects(
       run(process.execPath, [main, 'plan', 'race', '--mode', 'safe', '--seed', '-4'], { timeout: 30_000 }),
-      (e: { code?: number }) => e.code === 1,
+      (e: { code?: number }) => e.code === 2,
     );
   });
 });

@@ -4,7 +4,7 @@
  * interleaving and what the DNS server answers for the endpoint at the end (asked over DNS).
  */
 import { promises as dns } from 'node:dns';
-import { Command, InvalidArgumentError } from 'commander';
+import type * as Commander from 'commander';
 import { startFaultDnsServer } from '../chaos/index.js';
 import { isFailsmallError } from '../core/errors.js';
 import { seededRandom } from '../core/random.js';
@@ -13,6 +13,9 @@ import type { RaceLine } from '../lab/race/trace.js';
 import type { RaceMode } from '../lab/race/world.js';
 import { HttpDnsProvider } from '../plan/http-provider.js';
 import { openPlanStore } from '../store/index.js';
+import { importPeer } from '../core/optional-peer.js';
+
+const { Command, InvalidArgumentError } = await importPeer<typeof Commander>('commander', 'the failsmall command');
 
 /** What `--json` prints: one object. */
 export interface RaceReport {
@@ -104,7 +107,7 @@ const parseSeed = (value: string): number => {
 };
 
 /** Adds the `plan` command group (with `race`) to `program` and returns it. */
-export function registerPlan(program: Command): Command {
+export function registerPlan(program: Commander.Command): Commander.Command {
   const plan = new Command('plan').description('Fenced plan enactment: see the DNS race of 2025-10-20 and the fences');
   plan
     .command('race')

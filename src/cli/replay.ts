@@ -9,9 +9,11 @@
  * failsmall replay --json > summary.json
  * ```
  */
-import { writeFileSync } from 'node:fs';
+import { closeSync, openSync, statSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { isFailsmallError } from '../core/index.js';
+import { FailsmallError, isFailsmallError } from '../core/index.js';
+import { CLI_USAGE, describeCliError, exitCodes } from './exit-codes.js';
+import { progressWriter } from './progress.js';
 // cli/ sits above lab/ (DESIGN.md); the shared lint pattern against '../lab/*' targets the layers below.
 import {
   defaultScenario,
@@ -36,8 +38,27 @@ function number(value: string | undefined, option: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n))
-    throw new Error(`${option}: expected a number, got ${JSON.stringify(value)}`);
+    throw new FailsmallError(CLI_USAGE, `${option}: expected a number, got ${JSON.stringify(value)}`, {
+      details: { option },
+    });
   return n;
+}
+
+/**
+ * Fails before the run when the report cannot be written (a missing folder, a directory, no
+ * permission): opening it for append creates it, or leaves an existing file as it is.
+ */
+function checkWritable(path: string): void {
+  try {
+    if (statSync(path, { throwIfNoEntry: false })?.isDirectory() === true)
+      throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    closeSync(openSync(path, 'a'));
+  } catch (error) {
+    throw new FailsmallError(CLI_USAGE, `--report: cannot write ${path}: ${(error as Error).message}`, {
+      cause: error,
+      details: { option: '--report', path },
+    });
+  }
 }
 
 /** Adds the `replay` command to `program` and returns it. */
@@ -58,12 +79,8 @@ export function registerReplay(program: Command): Command {
         controller.abort();
       };
       process.on('SIGINT', onSigint);
-      const tty = process.stderr.isTTY === true && opts.json !== true;
-      let progressShown = false;
-      const clearProgress = (): void => {
-        if (progressShown) process.stderr.write('\r\x1b[2K');
-        progressShown = false;
-      };
+      const progress = progressWriter(process.stderr, { quiet: opts.json === true });
+      let usage = true; // errors before the run starts are bad usage (exit 2)
       try {
         const speed = number(opts.speed, '--speed');
         const seed = number(opts.seed, '--seed');
@@ -72,6 +89,8 @@ export function registerReplay(program: Command): Command {
           ...(speed === undefined ? {} : { speed }),
           ...(seed === undefined ? {} : { seed }),
         });
+        if (opts.report !== undefined) checkWritable(opts.report);
+        usage = false;
         // Every optional package the run needs, checked at once, before anything starts.
         await loadReplayPeers({ report: opts.report !== undefined });
         if (opts.json !== true) {
@@ -82,32 +101,33 @@ export function registerReplay(program: Command): Command {
         const { summary, report } = await runReplay({
           scenario,
           signal: controller.signal,
-          onEvent: (line) => {
-            if (opts.json === true) return;
-            clearProgress();
-            process.stderr.write(`${line}\n`);
-          },
-          ...(tty
-            ? {
-                onProgress: (p) => {
-                  process.stderr.write(`\r\x1b[2K${formatProgress(p)}`);
-                  progressShown = true;
-                },
-              }
-            : {}),
+          onEvent: (line) => progress.line(line),
+          onProgress: (p) => progress.update(formatProgress(p)),
         });
-        clearProgress();
+        progress.clear();
         if (opts.report !== undefined) {
           writeFileSync(opts.report, renderReport(report));
           if (opts.json !== true) process.stderr.write(`report written to ${opts.report}\n`);
         }
         process.stdout.write(opts.json === true ? `${JSON.stringify(summary)}\n` : `\n${formatSummary(summary)}\n`);
+        const missed = Object.entries(summary.targets).filter(([, t]) => !t.met);
         if (summary.aborted) process.exitCode = 130;
+        else if (missed.length > 0) {
+          process.stderr.write(
+            `failsmall replay: warning: ${missed.length} target(s) missed: ${missed
+              .map(([name, t]) => `${name} = ${String(t.value)} (target ${t.target})`)
+              .join(
+                '; ',
+              )}${scenario.speed > 240 ? `; speed ${scenario.speed}x may be too fast for this machine` : ''}\n`,
+          );
+          process.exitCode = exitCodes.failed;
+        }
       } catch (error) {
-        clearProgress();
-        const code = isFailsmallError(error) ? `${error.code}: ` : '';
-        process.stderr.write(`failsmall replay: ${code}${(error as Error).message}\n`);
-        process.exitCode = 1;
+        progress.clear();
+        process.stderr.write(`failsmall replay: ${describeCliError(error)}\n`);
+        const badInput =
+          usage && (isFailsmallError(error, CLI_USAGE) || isFailsmallError(error, 'FS_ERR_LAB_SCENARIO'));
+        process.exitCode = badInput ? exitCodes.usage : exitCodes.failed;
       } finally {
         process.off('SIGINT', onSigint);
       }

@@ -76,5 +76,5 @@ export function attemptPolicy(options: AttemptPolicyOptions = {}): Policy | unde
   }
   if (Number.isFinite(attemptTimeout)) pieces.push(timeout(attemptTimeout, clock === undefined ? {} : { clock }));
   if (pieces.length === 0) return undefined;
-  return dependency === undefined ? pipeline(...pieces) : pipeline({ dependency }, ...pieces);
+  return dependency === undefined ? pipeline(...pieces) : pipeline(...pieces).named(dependency);
 }

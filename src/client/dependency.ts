@@ -117,8 +117,8 @@ export class Dependency {
     });
     this.policy =
       this.attemptPolicy === undefined
-        ? pipeline({ dependency: name }, retryPolicy)
-        : pipeline({ dependency: name }, retryPolicy, this.attemptPolicy);
+        ? pipeline(retryPolicy).named(name)
+        : pipeline(retryPolicy, this.attemptPolicy).named(name);
   }
 
   /** The undici dispatcher for `fetch(url, { dispatcher })` or `setGlobalDispatcher`. */

@@ -11,8 +11,12 @@
  * failed address stays at the back of the order for a while (see {@link AddressHealth}).
  */
 import type { ConnectionOptions } from 'node:tls';
-import { Agent, buildConnector } from 'undici';
+import type * as Undici from 'undici';
+import { importPeer } from '../core/optional-peer.js';
 import { Connector, type ConnectorOptions } from './connector.js';
+
+// undici is an optional peer: loaded when this module is first imported (FS_ERR_MISSING_PEER names it).
+const { Agent, buildConnector } = await importPeer<typeof Undici>('undici', 'the undici agent of failsmall/client');
 
 /** Options of {@link createUndiciAgent}. */
 export interface UndiciAgentOptions extends ConnectorOptions {
@@ -21,7 +25,7 @@ export interface UndiciAgentOptions extends ConnectorOptions {
   /** TLS options for `https:` origins (`ca`, `rejectUnauthorized`, …), plus undici's `maxCachedSessions` and `allowH2`. */
   readonly tls?: ConnectionOptions & { readonly maxCachedSessions?: number; readonly allowH2?: boolean };
   /** undici `Agent` options (`connections`, `keepAliveTimeout`, `pipelining`, …); `connect` is ours. */
-  readonly agent?: Omit<Agent.Options, 'connect'>;
+  readonly agent?: Omit<Undici.Agent.Options, 'connect'>;
 }
 
 /**
@@ -40,8 +44,8 @@ export class FailsmallUndiciAgent extends Agent {
     const tlsConnect = buildConnector({
       ...options.tls,
       timeout: Number.isFinite(handshakeTimeout) ? handshakeTimeout : 0, // 0: undici sets no timer
-    } as buildConnector.BuildOptions);
-    const connect: buildConnector.connector = (opts, callback) => {
+    } as Undici.buildConnector.BuildOptions);
+    const connect: Undici.buildConnector.connector = (opts, callback) => {
       if (opts.httpSocket !== undefined) {
         tlsConnect(opts, callback);
         return;

@@ -1,20 +1,20 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { FailsmallError, findFailsmallError, isFailsmallError } from './errors.js';
+import { FailsmallError, findFailsmallError, isFailsmallError, type ErrorCode } from './errors.js';
 import { Emitter } from './events.js';
 import * as validate from './validate.js';
 
 describe('FailsmallError', () => {
   it('carries a stable code, cause and details', () => {
     const cause = new Error('root');
-    const error = new FailsmallError('FS_ERR_TEST', 'boom', { cause, details: { a: 1 } });
+    const error = new FailsmallError('FS_ERR_TEST' as ErrorCode, 'boom', { cause, details: { a: 1 } });
     assert.equal(error.code, 'FS_ERR_TEST');
     assert.equal(error.cause, cause);
     assert.deepEqual(error.details, { a: 1 });
     assert.equal(error.name, 'FailsmallError');
     assert.equal(String(error), 'FailsmallError [FS_ERR_TEST]: boom');
-    assert.ok(isFailsmallError(error, 'FS_ERR_TEST'));
-    assert.ok(!isFailsmallError(error, 'FS_ERR_OTHER'));
+    assert.ok(isFailsmallError(error, 'FS_ERR_TEST' as ErrorCode));
+    assert.ok(!isFailsmallError(error, 'FS_ERR_OTHER' as ErrorCode));
     assert.ok(!isFailsmallError(new Error('x')));
   });
 

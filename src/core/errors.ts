@@ -1,10 +1,13 @@
 /**
  * One error class with a stable code. Match on `error.code`, never on the message: messages may be
- * reworded, codes never change. The table of every code is in docs/errors.md.
+ * reworded, codes never change. Every code is registered in core/error-codes.ts and documented in
+ * docs/errors.md.
  */
 
-/** Every failsmall error code starts with `FS_ERR_`. */
-export type ErrorCode = `FS_ERR_${string}`;
+import type { ErrorCode } from './error-codes.js';
+
+/** Every failsmall error code: the union of the registry's codes (core/error-codes.ts, docs/errors.md). */
+export type { ErrorCode };
 
 const brand = Symbol.for('failsmall.error');
 

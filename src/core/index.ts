@@ -4,6 +4,8 @@ export { mathRandom, seededRandom, randomInt, exponential } from './random.js';
 export type { Random } from './random.js';
 export { FailsmallError, isFailsmallError, findFailsmallError, CoreErrorCodes } from './errors.js';
 export type { ErrorCode } from './errors.js';
+export { errorRegistry, errorModules } from './error-codes.js';
+export type { ErrorEntry, ErrorModule } from './error-codes.js';
 export { Emitter, channel } from './events.js';
 export type { Disposable, Listener } from './events.js';
 export * as validate from './validate.js';

@@ -246,4 +246,29 @@ describe('SlotQueue', () => {
       { numRuns: 300 },
     );
   });
+
+  it('grant() hands the next waiter a slot beyond `slots`, asking shouldDrop, for a coordinator of several queues', async () => {
+    const clock = new VirtualClock();
+    const gate = new SlotQueue({
+      slots: 1,
+      maxQueue: 5,
+      clock,
+      shouldDrop: (w, now) => (now - w.enqueuedAt > 10 ? 'stale' : undefined),
+    });
+    assert.equal(gate.tryAcquire(), true);
+    const outcomes: string[] = [];
+    const stale = gate.wait()!.then(
+      () => outcomes.push('stale served'),
+      (r: unknown) => outcomes.push(String(r)),
+    );
+    clock.tick(20);
+    const fresh = gate.wait()!.then(() => outcomes.push('fresh served'));
+    assert.equal(gate.grant(), true); // fifo: the stale one is dropped, the fresh one served
+    await Promise.all([stale, fresh]);
+    assert.deepEqual(outcomes, ['stale', 'fresh served']);
+    assert.equal(gate.active, 2);
+    assert.equal(gate.grant(), false);
+    gate.release();
+    assert.equal(gate.active, 1);
+  });
 });

@@ -217,9 +217,15 @@ export class SlotQueue {
     return n;
   }
 
-  /** Hands free slots to waiters while both exist. */
-  #pump(): void {
-    while (this.#active < this.#slots && this.#head !== null) {
+  /**
+   * Hands a slot to the next waiter (by `order`, asking `shouldDrop`) now, even when every slot is
+   * taken: for a coordinator that owns the slots of several queues and decides itself which queue is
+   * served next (admission control keeps one queue per criticality under one limit). The slot counts
+   * in `active`: release it as any other. Returns true when a waiter took it, false when the queue
+   * emptied (or every remaining waiter was dropped) first.
+   */
+  grant(): boolean {
+    while (this.#head !== null) {
       const node = this.order === 'fifo' ? this.#head : this.#tail!;
       this.#unlink(node);
       const drop = this.#shouldDrop;
@@ -232,7 +238,14 @@ export class SlotQueue {
       }
       this.#active++;
       node.resolve();
+      return true;
     }
+    return false;
+  }
+
+  /** Hands free slots to waiters while both exist. */
+  #pump(): void {
+    while (this.#active < this.#slots && this.grant());
   }
 
   #unlink(node: Node): void {

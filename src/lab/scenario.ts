@@ -12,11 +12,16 @@
  */
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { LineCounter, parseDocument } from 'yaml';
-import { z } from 'zod';
+import type * as Yaml from 'yaml';
+import type * as Zod from 'zod';
+import { importPeer } from '../core/optional-peer.js';
 import { FailsmallError } from '../core/index.js';
 import { defaultGuardConfig } from '../dns/index.js';
 import { defaultScenarioName, defaultScenarioYaml } from './default-scenario.js';
+
+// yaml and zod are optional peers, loaded when this module is first imported (FS_ERR_MISSING_PEER names them).
+const { LineCounter, parseDocument } = await importPeer<typeof Yaml>('yaml', 'the scenario reader of failsmall/lab');
+const { z } = await importPeer<typeof Zod>('zod', 'the scenario reader of failsmall/lab');
 
 /** The kinds of phase, in the order the outage went through them. */
 export const phaseKinds = ['steady', 'race', 'empty', 'restore'] as const;
@@ -286,9 +291,9 @@ export const scenarioFileSchema = z
   });
 
 /** Input of {@link scenarioFileSchema}. */
-export type ScenarioFile = z.input<typeof scenarioFileSchema>;
+export type ScenarioFile = Zod.input<typeof scenarioFileSchema>;
 
-function build(file: z.output<typeof scenarioFileSchema>): Scenario {
+function build(file: Zod.output<typeof scenarioFileSchema>): Scenario {
   let t = 0;
   const phases: Phase[] = file.phases.map((p) => {
     const phase: Phase = {

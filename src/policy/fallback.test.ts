@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { FailsmallError, isFailsmallError } from '../core/errors.js';
+import { FailsmallError, isFailsmallError, type ErrorCode } from '../core/errors.js';
 import { VirtualClock } from '../core/clock.js';
 import { constantBackoff } from './retry/backoff.js';
 import { circuitBreaker } from './breaker/breaker.js';
@@ -60,7 +60,7 @@ describe('fallback', () => {
   it('rejects with the substitute error when the fallback fn fails too', async () => {
     const policy = fallback({
       fn: () => {
-        throw new FailsmallError('FS_ERR_CACHE_EMPTY' as const, 'nothing cached');
+        throw new FailsmallError('FS_ERR_CACHE_EMPTY' as ErrorCode, 'nothing cached');
       },
     });
     await assert.rejects(

@@ -7,11 +7,12 @@
  * A caller's abort is never replaced by a fallback: when the context's signal has aborted, the
  * error goes through unchanged (the caller asked to stop, not for a substitute).
  */
-import { abortReason } from '../core/clock.js';
-import { Emitter, channel } from '../core/events.js';
+import type { Clock } from '../core/clock.js';
+import { Emitter } from '../core/events.js';
 import { func, invalid } from '../core/validate.js';
-import { rootContext } from './core/context.js';
-import { dependencyOption } from './core/options.js';
+import { callNext, kRunChain } from './core/fast-path.js';
+import { clockOption, dependencyOption, policyOptions } from './core/options.js';
+import { PolicyBase } from './core/policy-base.js';
 import type { Policy, PolicyContext, PolicyFn } from './core/types.js';
 
 /** What to answer instead: a fixed `value`, or `fn(error, ctx)` (may be async). */
@@ -24,6 +25,22 @@ export interface FallbackOptions {
   readonly when?: (error: unknown) => boolean;
   /** The dependency name for events and metrics, when the context carries none. */
   readonly dependency?: string;
+  /** Where the time of published messages comes from; default {@link systemClock}. */
+  readonly clock?: Clock;
+}
+
+const KNOWN_OPTIONS: readonly (keyof FallbackOptions)[] = ['when', 'dependency', 'clock'];
+
+/** Plain numbers for metrics: see {@link FallbackPolicy.snapshot}. */
+export interface FallbackSnapshot {
+  readonly kind: 'fallback';
+  readonly dependency: string | undefined;
+  /** Calls started. */
+  readonly calls: number;
+  /** Calls the substitute answered. */
+  readonly fallbacks: number;
+  /** Substitutes that failed too (their error was the answer). */
+  readonly sourceFailures: number;
 }
 
 /** Emitted when a fallback answers in place of the call. */
@@ -32,8 +49,6 @@ export interface FallbackEvent {
   readonly error: unknown;
   readonly dependency: string | undefined;
 }
-
-const diagnostics = channel('policy', 'fallback');
 
 /**
  * A {@link Policy} that replaces failures with a substitute of type `V`; build it with
@@ -44,11 +59,9 @@ const diagnostics = channel('policy', 'fallback');
  * const policy = new FallbackPolicy({ value: [] as Item[] });
  * const items = await policy.execute(() => listItems()); // [] when listItems() fails
  */
-export class FallbackPolicy<V> implements Policy {
-  readonly kind = 'fallback';
+export class FallbackPolicy<V> extends PolicyBase<FallbackSnapshot> {
   /** When the substitute answers. */
   readonly onFallback = new Emitter<FallbackEvent>();
-  readonly dependency: string | undefined;
   readonly #source: FallbackSource<V>;
   readonly #hasValue: boolean;
   readonly #when: ((error: unknown) => boolean) | undefined;
@@ -56,7 +69,9 @@ export class FallbackPolicy<V> implements Policy {
   #fallbacks = 0;
   #sourceFailures = 0;
 
-  constructor(source: FallbackSource<V>, options: FallbackOptions = {}) {
+  constructor(source: FallbackSource<V>, input?: FallbackOptions) {
+    const options = policyOptions(input, KNOWN_OPTIONS);
+    super('fallback', dependencyOption(options.dependency), clockOption(options.clock));
     if (typeof source !== 'object' || source === null) invalid('source', 'an object with `value` or `fn`', source);
     const hasValue = 'value' in source;
     const hasFn = 'fn' in source;
@@ -64,37 +79,42 @@ export class FallbackPolicy<V> implements Policy {
     if (hasFn) func('fn', (source as { fn: unknown }).fn);
     this.#source = source;
     this.#hasValue = hasValue;
-    if (typeof options !== 'object' || options === null) invalid('options', 'an object', options);
     this.#when = options.when === undefined ? undefined : func('when', options.when);
-    this.dependency = dependencyOption(options.dependency);
   }
 
-  execute<T>(fn: PolicyFn<T>, signal?: AbortSignal): Promise<T | V>;
-  execute<T>(fn: PolicyFn<T>, signal?: AbortSignal): Promise<T>;
-  execute<T>(fn: PolicyFn<T>, signal?: AbortSignal): Promise<T | V> {
-    if (signal?.aborted === true) return Promise.reject(abortReason(signal));
-    return this.run(fn, rootContext(signal, this.dependency));
+  override execute<T>(fn: PolicyFn<T>, signal?: AbortSignal): Promise<T | V>;
+  override execute<T>(fn: PolicyFn<T>, signal?: AbortSignal): Promise<T>;
+  override execute<T>(fn: PolicyFn<T>, signal?: AbortSignal): Promise<T | V> {
+    return super.execute<T | V>(fn, signal);
   }
 
-  run<T>(fn: PolicyFn<T>, ctx: PolicyContext): Promise<T | V>;
-  run<T>(fn: PolicyFn<T>, ctx: PolicyContext): Promise<T>;
-  async run<T>(fn: PolicyFn<T>, ctx: PolicyContext): Promise<T | V> {
-    if (typeof fn !== 'function') invalid('fn', 'a function', fn);
+  override run<T>(fn: PolicyFn<T>, ctx: PolicyContext): Promise<T | V>;
+  override run<T>(fn: PolicyFn<T>, ctx: PolicyContext): Promise<T>;
+  override run<T>(fn: PolicyFn<T>, ctx: PolicyContext): Promise<T | V> {
+    return super.run<T | V>(fn, ctx);
+  }
+
+  /** @internal The policy's step (see policy-base.ts). */
+  async [kRunChain]<T>(chain: readonly Policy[], next: number, fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
     this.#calls++;
     try {
-      return await fn(ctx);
+      return await callNext(chain, next, fn, ctx);
     } catch (error) {
       if (ctx.signal.aborted) throw error;
       if (this.#when !== undefined && !this.#when(error)) throw error;
       this.#fallbacks++;
-      if (this.onFallback.hasListeners || diagnostics.hasSubscribers) {
+      if (this.onFallback.hasListeners || this.channel.hasSubscribers) {
         const event: FallbackEvent = { error, dependency: ctx.dependency ?? this.dependency };
         this.onFallback.emit(event);
-        if (diagnostics.hasSubscribers) diagnostics.publish({ type: 'fallback', ...event });
+        this.publish('fallback', event, event.dependency);
       }
-      if (this.#hasValue) return (this.#source as { value: V }).value;
+      // Inside a pipeline a fallback is seen as a plain Policy: the substitute stands in for T.
+      if (this.#hasValue) return (this.#source as { value: V }).value as unknown as T;
       try {
-        return await (this.#source as { fn: (e: unknown, c: PolicyContext) => V | PromiseLike<V> }).fn(error, ctx);
+        return (await (this.#source as { fn: (e: unknown, c: PolicyContext) => V | PromiseLike<V> }).fn(
+          error,
+          ctx,
+        )) as unknown as T;
       } catch (sourceError) {
         this.#sourceFailures++; // the substitute failed too: its error is the answer
         throw sourceError;
@@ -103,10 +123,10 @@ export class FallbackPolicy<V> implements Policy {
   }
 
   /** Counters as plain JSON, for metrics. */
-  snapshot(): Record<string, unknown> {
+  snapshot(): FallbackSnapshot {
     return {
       kind: this.kind,
-      dependency: this.dependency ?? null,
+      dependency: this.dependency,
       calls: this.#calls,
       fallbacks: this.#fallbacks,
       sourceFailures: this.#sourceFailures,

@@ -3,6 +3,7 @@
 // shared plumbing
 export { rootContext, neverAborted } from './core/context.js';
 export type { Policy, PolicyContext, PolicyFn } from './core/types.js';
+export type { PolicyMessage, PolicySnapshot } from './core/policy-base.js';
 export { CoarseTimer, CoarseTimerEntry, coarseTimer } from './timeout/coarse-timer.js';
 export type { CoarseTimerOptions, CoarseTimerSnapshot } from './timeout/coarse-timer.js';
 
@@ -25,7 +26,6 @@ export type {
   SlowCallOptions,
   TimeWindowStrategy,
 } from './breaker/breaker.js';
-export * as breakerMachine from './breaker/state.js';
 export type { BreakerReason, BreakerStateJSON, BreakerStateName } from './breaker/state.js';
 
 // bulkhead
@@ -34,7 +34,7 @@ export type { BulkheadOptions, BulkheadRejectEvent, BulkheadSnapshot } from './l
 
 // composition
 export { Pipeline, pipeline } from './core/pipeline.js';
-export type { PipelineOptions } from './core/pipeline.js';
+export type { PipelineSnapshot } from './core/pipeline.js';
 
 // backoff
 export {
@@ -52,7 +52,14 @@ export type { RetryDecision, RetryInput, RetrySchedule } from './retry/decision.
 
 // retry
 export { RetryPolicy, retry } from './retry/retry.js';
-export type { RetryOptions, RetryEvent, GiveUpEvent, GiveUpReason, SuccessEvent } from './retry/retry.js';
+export type {
+  RetryOptions,
+  RetryEvent,
+  RetrySnapshot,
+  GiveUpEvent,
+  GiveUpReason,
+  SuccessEvent,
+} from './retry/retry.js';
 export {
   Verdict,
   classifyError,
@@ -76,22 +83,22 @@ export type { Classifier, RetryVerdict, VerdictLike } from './errors/classify.js
 export { parseRetryAfter, parseHttpDate } from './errors/retry-after.js';
 
 // retry budgets
-export type { RetryBudget, RetryCause } from './budget/budget.js';
+export type { RetryBudget, RetryBudgetSnapshot, RetryCause } from './budget/budget.js';
 export { TokenBucketBudget, tokenBucketBudget, sdkRetries2026Costs } from './budget/token-bucket.js';
-export type { TokenBucketBudgetOptions } from './budget/token-bucket.js';
+export type { TokenBucketBudgetOptions, TokenBucketBudgetSnapshot } from './budget/token-bucket.js';
 export { RatioBudget, ratioBudget } from './budget/ratio.js';
-export type { RatioBudgetOptions } from './budget/ratio.js';
-export { GrpcThrottle, grpcThrottle } from './budget/grpc.js';
-export type { GrpcThrottleOptions } from './budget/grpc.js';
+export type { RatioBudgetOptions, RatioBudgetSnapshot } from './budget/ratio.js';
+export { GrpcRetryBudget, grpcRetryBudget } from './budget/grpc.js';
+export type { GrpcRetryBudgetOptions, GrpcRetryBudgetSnapshot } from './budget/grpc.js';
 
 // hedging
 export { HedgePolicy, hedge } from './hedge/hedge.js';
-export type { HedgeOptions, HedgePercentile, HedgeEvent, HedgeResultEvent } from './hedge/hedge.js';
+export type { HedgeOptions, HedgePercentile, HedgeEvent, HedgeResultEvent, HedgeSnapshot } from './hedge/hedge.js';
 export { LatencyWindow } from './hedge/latency-window.js';
 
 // fallback
 export { FallbackPolicy, fallback } from './fallback.js';
-export type { FallbackOptions, FallbackSource, FallbackEvent } from './fallback.js';
+export type { FallbackOptions, FallbackSource, FallbackEvent, FallbackSnapshot } from './fallback.js';
 
 // overload signals (shared by throttle, rate limiter and limits)
 export { isOverloadError, isThrottlingError, isTimeoutError } from './errors/overload.js';
@@ -119,7 +126,7 @@ export type {
 
 // adaptive concurrency limits
 export { BaseLimit, checkSample, fixedLimit, limitChannel, resolveBounds } from './limit/limit.js';
-export type { Limit, LimitBounds, LimitChange, LimitSample } from './limit/limit.js';
+export type { Limit, LimitBounds, LimitChange, LimitSample, LimitSnapshot } from './limit/limit.js';
 export { aimd } from './limit/aimd.js';
 export type { AimdLimitOptions } from './limit/aimd.js';
 export { gradient2 } from './limit/gradient2.js';
@@ -128,9 +135,9 @@ export { log10Root, vegas } from './limit/vegas.js';
 export type { VegasOptions, VegasThreshold } from './limit/vegas.js';
 export { windowedLimit } from './limit/windowed.js';
 export type { WindowedLimitOptions } from './limit/windowed.js';
-export { ConcurrencyLimiter, concurrencyLimit } from './limit/limiter.js';
+export { ConcurrencyLimiter, concurrencyLimiter } from './limit/limiter.js';
 export type {
-  ConcurrencyLimitOptions,
+  ConcurrencyLimiterOptions,
   ConcurrencyLimiterSnapshot,
   LimitRejectEvent,
   LimitVerdict,

@@ -16,13 +16,14 @@ import {
 import { errors as undiciErrors } from 'undici';
 import { FailsmallError, VirtualClock } from '../core/index.js';
 import { awsRetryStrategy, defaultAwsRetryClassifier } from '../client/aws-retry-strategy.js';
+import type { ErrorCode } from '../core/errors.js';
 import { dnsError } from '../dns/errors.js';
 import { circuitBreaker } from '../policy/breaker/breaker.js';
 import { rootContext } from '../policy/core/context.js';
 import { hedge } from '../policy/hedge/hedge.js';
 import { bulkhead } from '../policy/limit/bulkhead.js';
 import { fixedLimit } from '../policy/limit/limit.js';
-import { concurrencyLimit } from '../policy/limit/limiter.js';
+import { concurrencyLimiter } from '../policy/limit/limiter.js';
 import { constantBackoff } from '../policy/retry/backoff.js';
 import { retry } from '../policy/retry/retry.js';
 import { adaptiveThrottle } from '../policy/throttle/adaptive.js';
@@ -87,7 +88,7 @@ export async function failsmallRejections(): Promise<Case[]> {
   void full.execute(never);
   const fullError = await rejection(full.execute(() => 'x'));
 
-  const limiter = concurrencyLimit({ limit: fixedLimit(1), clock });
+  const limiter = concurrencyLimiter({ limit: fixedLimit(1), clock });
   void limiter.execute(never);
   const limitError = await rejection(limiter.execute(() => 'x'));
 
@@ -155,7 +156,7 @@ export async function failsmallRejections(): Promise<Case[]> {
     ['invalid argument', new FailsmallError('FS_ERR_INVALID_ARGUMENT', 'bad'), { kind: 'fatal' }],
     [
       'a code without details is never parsed',
-      new FailsmallError('FS_ERR_BREAKER_HYDRATION_TIMEOUT', 'x'),
+      new FailsmallError('FS_ERR_BREAKER_HYDRATION_TIMEOUT' as ErrorCode, 'x'),
       {
         kind: 'fatal',
       },

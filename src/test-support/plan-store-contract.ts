@@ -10,6 +10,7 @@ import { after, describe, it as test } from 'node:test';
 import { VirtualClock } from '../core/clock.js';
 import { isFailsmallError } from '../core/errors.js';
 import { Enactor } from '../plan/enactor.js';
+import type { ErrorCode } from '../core/errors.js';
 import { MemoryDnsProvider } from '../plan/memory-provider.js';
 import { readAddresses, readFence } from '../plan/plan-body.js';
 import { Planner } from '../plan/planner.js';
@@ -29,7 +30,7 @@ export interface StoreFactory {
 }
 
 const meta = (by = 'planner', at = 1_000): { at: number; by: string } => ({ at, by });
-const code = (c: string) => (e: unknown) => isFailsmallError(e, c as `FS_ERR_${string}`);
+const code = (c: string) => (e: unknown) => isFailsmallError(e, c as ErrorCode);
 
 /**
  * Registers the contract tests for a store under `describe(name)`. With `skip`, every case is

@@ -321,8 +321,24 @@ describe('circuitBreaker: observability', () => {
       diagnostics.unsubscribe('failsmall:policy:breaker', listener);
     }
     assert.deepEqual(got, [
-      { from: 'closed', to: 'open', reason: 'consecutive-failures', dependency: 'dynamodb', at: 0 },
-      { from: 'open', to: 'half-open', reason: 'half-open-after', dependency: 'dynamodb', at: 1_000 },
+      {
+        type: 'state-change',
+        kind: 'breaker',
+        from: 'closed',
+        to: 'open',
+        reason: 'consecutive-failures',
+        dependency: 'dynamodb',
+        at: 0,
+      },
+      {
+        type: 'state-change',
+        kind: 'breaker',
+        from: 'open',
+        to: 'half-open',
+        reason: 'half-open-after',
+        dependency: 'dynamodb',
+        at: 1_000,
+      },
     ]);
     await assert.rejects(breaker.execute(boom));
     await assert.rejects(breaker.execute(ok), (e) => e instanceof FailsmallError && /for dynamodb/.test(e.message));

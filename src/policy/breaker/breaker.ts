@@ -11,12 +11,10 @@
  * @see Michael Nygard, "Release It!" (2nd ed., 2018), ch. 5 "Circuit Breaker"
  * @see https://learn.microsoft.com/azure/architecture/patterns/circuit-breaker
  */
-import { abortReason, systemClock } from '../../core/clock.js';
 import type { Cancel, Clock } from '../../core/clock.js';
 import type { FailsmallError } from '../../core/errors.js';
-import { Emitter, channel } from '../../core/events.js';
+import { Emitter } from '../../core/events.js';
 import type { Disposable } from '../../core/events.js';
-import { mathRandom } from '../../core/random.js';
 import type { Random } from '../../core/random.js';
 import { func, invalid, nonNegativeNumber, oneOf, positiveInteger, positiveNumber } from '../../core/validate.js';
 import type { Backoff } from '../retry/backoff.js';
@@ -43,9 +41,9 @@ import type {
   BreakerStateName,
   CallOutcome,
 } from './state.js';
-import { NO_CHAIN, kRunChain, runChain } from '../core/fast-path.js';
-import { rootContext } from '../core/context.js';
-import { stacklessError } from '../core/stackless-error.js';
+import { kRunChain, runChain } from '../core/fast-path.js';
+import { clockOption, dependencyOption, policyOptions, randomOption } from '../core/options.js';
+import { PolicyBase } from '../core/policy-base.js';
 import type { Policy, PolicyContext, PolicyFn } from '../core/types.js';
 
 /** Open after `failures` failures in a row (default 5). Cheapest: no clock read on success. */
@@ -179,7 +177,19 @@ export interface BreakerSnapshot {
   readonly isolations: number;
 }
 
-const breakerChannel = channel('policy', 'breaker');
+const KNOWN_OPTIONS: readonly (keyof BreakerOptions)[] = [
+  'strategy',
+  'slowCall',
+  'halfOpenAfter',
+  'probes',
+  'successThreshold',
+  'isFailure',
+  'isFailureResult',
+  'dependency',
+  'clock',
+  'random',
+  'state',
+];
 
 const DEFAULT_HALF_OPEN_AFTER = 30_000; // 30 s: see BreakerOptions.halfOpenAfter.
 
@@ -255,10 +265,7 @@ function configure(options: BreakerOptions, random: Random): BreakerConfig {
 /**
  * A circuit breaker. Build it with {@link circuitBreaker}.
  */
-export class CircuitBreaker implements Policy {
-  readonly kind = 'breaker';
-  readonly clock: Clock;
-  readonly dependency: string | undefined;
+export class CircuitBreaker extends PolicyBase<BreakerSnapshot> {
   readonly #config: BreakerConfig;
   readonly #m: BreakerMachine;
   /** Read the clock around each call (slow-call detection needs the duration). */
@@ -275,7 +282,6 @@ export class CircuitBreaker implements Policy {
   readonly onReset = new Emitter<BreakerResetEvent>();
   /** Half-open transitions, fired by the timer on time. */
   readonly onHalfOpen = new Emitter<BreakerHalfOpenEvent>();
-  readonly #root: PolicyContext;
   #cancelTimer: Cancel | undefined;
   #rejected = 0;
   readonly #onTimer = (): void => {
@@ -289,12 +295,10 @@ export class CircuitBreaker implements Policy {
     else if (m.state === 'open') this.#arm(now); // the timer fired early
   };
 
-  constructor(options: BreakerOptions = {}) {
-    if (typeof options !== 'object' || options === null) invalid('options', 'an object', options);
-    this.clock = options.clock ?? systemClock;
-    this.#config = configure(options, options.random ?? mathRandom);
-    this.dependency = options.dependency;
-    this.#root = rootContext(undefined, this.dependency);
+  constructor(given?: BreakerOptions) {
+    const options = policyOptions(given, KNOWN_OPTIONS);
+    super('breaker', dependencyOption(options.dependency), clockOption(options.clock));
+    this.#config = configure(options, randomOption(options.random));
     this.#isFailure = options.isFailure === undefined ? undefined : func('isFailure', options.isFailure);
     this.#isFailureResult =
       options.isFailureResult === undefined ? undefined : func('isFailureResult', options.isFailureResult);
@@ -316,17 +320,7 @@ export class CircuitBreaker implements Policy {
     return this.#m.state;
   }
 
-  execute<T>(fn: PolicyFn<T>, signal?: AbortSignal): Promise<T> {
-    if (signal === undefined) return this[kRunChain](NO_CHAIN, 0, fn, this.#root);
-    if (signal.aborted) return Promise.reject(abortReason(signal));
-    return this[kRunChain](NO_CHAIN, 0, fn, rootContext(signal, this.dependency));
-  }
-
-  run<T>(fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
-    return this[kRunChain](NO_CHAIN, 0, fn, ctx);
-  }
-
-  /** @internal The body of `run`, also called by a pipeline (see chain.ts). */
+  /** @internal The policy's step (see policy-base.ts). */
   [kRunChain]<T>(chain: readonly Policy[], next: number, fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
     const m = this.#m;
     if (m.state !== 'closed') {
@@ -413,10 +407,10 @@ export class CircuitBreaker implements Policy {
     const m = this.#m;
     const to = m.state;
     const reason = m.reason;
-    if (this.onStateChange.hasListeners || breakerChannel.hasSubscribers) {
+    if (this.onStateChange.hasListeners || this.channel.hasSubscribers) {
       const event: BreakerStateChange = { from, to, reason, dependency, at: now };
       this.onStateChange.emit(event);
-      if (breakerChannel.hasSubscribers) breakerChannel.publish(event);
+      this.publish('state-change', event, dependency);
     }
     if (to === 'open' || to === 'isolated') {
       if (this.onBreak.hasListeners) {
@@ -438,27 +432,27 @@ export class CircuitBreaker implements Policy {
     this.#rejected++;
     const dependency = ctxDependency ?? this.dependency;
     const state = this.#m.state;
-    const of = dependency === undefined ? '' : ` for ${dependency}`;
     if (admission === Admit.REJECT_ISOLATED) {
-      return stacklessError('FS_ERR_BREAKER_ISOLATED', `The circuit breaker${of} is isolated`, {
-        kind: 'overload',
-        neverSent: true,
-        state,
+      return this.reject(
+        'FS_ERR_BREAKER_ISOLATED',
+        'The circuit breaker',
+        ' is isolated',
+        { kind: 'overload', neverSent: true, state },
         dependency,
-      });
+      );
     }
     const retryAfter = this.#retryAfter(now);
-    const message =
+    const rest =
       state === 'open'
-        ? `The circuit breaker${of} is open; retry after ${Math.ceil(retryAfter)} ms`
-        : `The circuit breaker${of} is half-open and every probe slot is taken`;
-    return stacklessError('FS_ERR_BREAKER_OPEN', message, {
-      kind: 'overload',
-      neverSent: true,
-      state,
-      retryAfter,
+        ? ` is open; retry after ${Math.ceil(retryAfter)} ms`
+        : ' is half-open and every probe slot is taken';
+    return this.reject(
+      'FS_ERR_BREAKER_OPEN',
+      'The circuit breaker',
+      rest,
+      { kind: 'overload', neverSent: true, retryAfter, state },
       dependency,
-    });
+    );
   }
 
   /**

@@ -20,6 +20,8 @@
  * @see Michael Nygard, "Release It!" (2nd ed., 2018), ch. 5 "Circuit Breaker"
  * @see https://resilience4j.readme.io/docs/circuitbreaker (count and time windows, slow calls)
  */
+import { advanceBuckets, emptyBuckets } from '../../core/bucket-ring.js';
+import type { BucketRingState } from '../../core/bucket-ring.js';
 import type { Random } from '../../core/random.js';
 import type { Backoff } from '../retry/backoff.js';
 
@@ -97,11 +99,11 @@ export interface BreakerMachine {
   /** count: outcomes of the last `size` calls (bit 0 failure, bit 1 slow; -1 empty), and the next slot. */
   ring: number[];
   cursor: number;
-  /** time: per-bucket calls, failures, slow calls; `bucket` is the absolute index of the newest. */
-  bucketCalls: number[];
-  bucketFailures: number[];
-  bucketSlow: number[];
-  bucket: number;
+  /**
+   * time: per-bucket calls, failures and slow calls (series 0, 1, 2) in core's one bucketed sliding
+   * window; its totals are mirrored into `calls`, `failures` and `slow` after every move.
+   */
+  window: BucketRingState;
 }
 
 /** What {@link acquire} decided. */
@@ -126,6 +128,17 @@ export const Outcome = {
 } as const;
 export type CallOutcome = (typeof Outcome)[keyof typeof Outcome];
 
+const CALLS = 0;
+const FAILURES = 1;
+const SLOW = 2;
+
+/** An empty time window whose newest bucket holds `now` (no buckets unless the strategy is `time`). */
+function timeWindow(config: BreakerConfig, buckets: number, now: number): BucketRingState {
+  const window = emptyBuckets(Math.max(buckets, 1), 3);
+  window.head = config.strategy === 'time' ? Math.floor(now / config.bucketWidth) : 0;
+  return window;
+}
+
 /** A fresh closed machine for `config` at time `now`. */
 export function createMachine(config: BreakerConfig, now: number): BreakerMachine {
   const buckets = config.strategy === 'time' ? config.buckets : 0;
@@ -146,10 +159,7 @@ export function createMachine(config: BreakerConfig, now: number): BreakerMachin
     slow: 0,
     ring: new Array<number>(config.strategy === 'count' ? config.size : 0).fill(-1),
     cursor: 0,
-    bucketCalls: new Array<number>(buckets).fill(0),
-    bucketFailures: new Array<number>(buckets).fill(0),
-    bucketSlow: new Array<number>(buckets).fill(0),
-    bucket: config.strategy === 'time' ? Math.floor(now / config.bucketWidth) : 0,
+    window: timeWindow(config, buckets, now),
   };
 }
 
@@ -157,9 +167,11 @@ export function createMachine(config: BreakerConfig, now: number): BreakerMachin
 function clearWindow(m: BreakerMachine): void {
   m.consecutive = m.calls = m.failures = m.slow = m.cursor = 0;
   m.ring.fill(-1);
-  m.bucketCalls.fill(0);
-  m.bucketFailures.fill(0);
-  m.bucketSlow.fill(0);
+  const w = m.window;
+  for (let i = 0; i < 3; i++) {
+    w.counts[i]!.fill(0);
+    w.totals[i] = 0;
+  }
 }
 
 function enter(m: BreakerMachine, state: BreakerStateName, reason: BreakerReason, now: number): void {
@@ -205,27 +217,17 @@ export function acquire(config: BreakerConfig, m: BreakerMachine, now: number): 
   return Admit.PROBE;
 }
 
-/** Moves the time window forward to the bucket holding `now`, expiring older buckets. */
-function roll(config: BreakerConfig, m: BreakerMachine, now: number): void {
-  const index = Math.floor(now / config.bucketWidth);
-  const steps = index - m.bucket;
-  if (!(steps > 0)) return; // same bucket (or time went backwards: keep counting in the newest)
-  const n = config.buckets;
-  if (steps >= n) {
-    m.bucketCalls.fill(0);
-    m.bucketFailures.fill(0);
-    m.bucketSlow.fill(0);
-    m.calls = m.failures = m.slow = 0;
-  } else {
-    for (let i = 1; i <= steps; i++) {
-      const slot = (m.bucket + i) % n;
-      m.calls -= m.bucketCalls[slot]!;
-      m.failures -= m.bucketFailures[slot]!;
-      m.slow -= m.bucketSlow[slot]!;
-      m.bucketCalls[slot] = m.bucketFailures[slot] = m.bucketSlow[slot] = 0;
-    }
-  }
-  m.bucket = index;
+/**
+ * Moves the time window forward to the bucket holding `now`, expiring older buckets (time that goes
+ * backwards keeps counting in the newest), mirrors its totals and returns the newest bucket's slot.
+ */
+function roll(config: BreakerConfig, m: BreakerMachine, now: number): number {
+  const w = m.window;
+  const slot = advanceBuckets(w, Math.floor(now / config.bucketWidth));
+  m.calls = w.totals[CALLS]!;
+  m.failures = w.totals[FAILURES]!;
+  m.slow = w.totals[SLOW]!;
+  return slot;
 }
 
 /** Judges the window after a call: opens the breaker when a rate crosses its threshold. */
@@ -283,16 +285,19 @@ export function record(
       return;
     }
     case 'time': {
-      roll(config, m, now);
-      const slot = m.bucket % config.buckets;
-      m.bucketCalls[slot]!++;
+      const slot = roll(config, m, now);
+      const w = m.window;
+      w.counts[CALLS]![slot]!++;
+      w.totals[CALLS]!++;
       m.calls++;
       if (failed) {
-        m.bucketFailures[slot]!++;
+        w.counts[FAILURES]![slot]!++;
+        w.totals[FAILURES]!++;
         m.failures++;
       }
       if (slow) {
-        m.bucketSlow[slot]!++;
+        w.counts[SLOW]![slot]!++;
+        w.totals[SLOW]!++;
         m.slow++;
       }
       judge(config, m, now);
@@ -364,10 +369,10 @@ function windowToJSON(config: BreakerConfig, m: BreakerMachine): BreakerWindowJS
     case 'time':
       return {
         strategy: 'time',
-        bucketCalls: [...m.bucketCalls],
-        bucketFailures: [...m.bucketFailures],
-        bucketSlow: [...m.bucketSlow],
-        bucket: m.bucket,
+        bucketCalls: [...m.window.counts[CALLS]!],
+        bucketFailures: [...m.window.counts[FAILURES]!],
+        bucketSlow: [...m.window.counts[SLOW]!],
+        bucket: m.window.head ?? 0,
       };
   }
 }
@@ -436,15 +441,12 @@ export function machineFromJSON(config: BreakerConfig, json: unknown, now: numbe
     isCounts(w.bucketSlow, config.buckets, Number.MAX_SAFE_INTEGER) &&
     isTime(w.bucket)
   ) {
-    m.bucketCalls = [...w.bucketCalls];
-    m.bucketFailures = [...w.bucketFailures];
-    m.bucketSlow = [...w.bucketSlow];
-    m.bucket = w.bucket;
-    for (let i = 0; i < config.buckets; i++) {
-      m.calls += m.bucketCalls[i]!;
-      m.failures += m.bucketFailures[i]!;
-      m.slow += m.bucketSlow[i]!;
-    }
+    const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
+    m.window = {
+      head: w.bucket,
+      counts: [[...w.bucketCalls], [...w.bucketFailures], [...w.bucketSlow]],
+      totals: [sum(w.bucketCalls), sum(w.bucketFailures), sum(w.bucketSlow)],
+    };
     roll(config, m, now);
   }
   return m;

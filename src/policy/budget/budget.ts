@@ -5,7 +5,7 @@
  * fraction of the real traffic (or a fixed token pool), whatever the number of callers.
  *
  * Three kinds share this interface: {@link tokenBucketBudget} (AWS SDK v3 standard mode),
- * {@link ratioBudget} (Finagle / Envoy) and {@link grpcThrottle} (gRFC A6). Decisions are pure
+ * {@link ratioBudget} (Finagle / Envoy) and {@link grpcRetryBudget} (gRFC A6). Decisions are pure
  * functions of the calls made and the `now` passed in.
  *
  * @see https://aws.amazon.com/builders-library/timeouts-retries-and-backoff-with-jitter/
@@ -24,7 +24,7 @@ export type RetryCause = 'error' | 'timeout' | 'throttle';
  * const b = retry({ maxAttempts: 5, budget }); // both draw from the same 10 %
  */
 export interface RetryBudget {
-  /** `token-bucket`, `ratio` or `grpc-throttle`. */
+  /** `token-bucket`, `ratio` or `grpc` (for a budget of your own, any other name). */
   readonly kind: string;
   /** Records a first attempt (a request). */
   recordRequest(now: number): void;
@@ -37,5 +37,18 @@ export interface RetryBudget {
    */
   recordSuccess(now: number, wasRetry: boolean, cause?: RetryCause): void;
   /** Plain JSON for metrics. */
-  snapshot(): Record<string, unknown>;
+  snapshot(): RetryBudgetSnapshot;
+}
+
+/**
+ * What every budget snapshot holds. The built-in ones are typed exactly:
+ * {@link TokenBucketBudgetSnapshot}, {@link RatioBudgetSnapshot}, {@link GrpcRetryBudgetSnapshot}.
+ */
+export interface RetryBudgetSnapshot {
+  /** The budget's kind, as `budget.kind`. */
+  readonly kind: string;
+  /** Retries (and hedges) the budget allowed since construction. */
+  readonly granted: number;
+  /** Retries (and hedges) it refused since construction. */
+  readonly denied: number;
 }

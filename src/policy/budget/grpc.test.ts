@@ -1,12 +1,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { grpcThrottle } from './grpc.js';
+import { grpcRetryBudget } from './grpc.js';
 
-describe('grpcThrottle (gRFC A6 retry throttling)', () => {
+describe('grpcRetryBudget (gRFC A6 retry throttling)', () => {
   it('starts at maxTokens; a failure takes 1; retries only while tokens > maxTokens / 2', () => {
-    const b = grpcThrottle({ maxTokens: 10, tokenRatio: 0.1 });
-    assert.equal(b.kind, 'grpc-throttle');
+    const b = grpcRetryBudget({ maxTokens: 10, tokenRatio: 0.1 });
+    assert.equal(b.kind, 'grpc');
     assert.equal(b.tokens, 10);
     const answers = Array.from({ length: 7 }, () => b.tryAcquire());
     assert.deepEqual(answers, [true, true, true, true, false, false, false]); // 9 8 7 6 | 5 4 3
@@ -14,7 +14,7 @@ describe('grpcThrottle (gRFC A6 retry throttling)', () => {
   });
 
   it('successes add tokenRatio back, capped at maxTokens, without float drift', () => {
-    const b = grpcThrottle({ maxTokens: 10, tokenRatio: 0.1 });
+    const b = grpcRetryBudget({ maxTokens: 10, tokenRatio: 0.1 });
     for (let i = 0; i < 5; i++) b.tryAcquire(); // 5 tokens
     for (let i = 0; i < 10; i++) b.recordSuccess();
     assert.equal(b.tokens, 6);
@@ -24,7 +24,7 @@ describe('grpcThrottle (gRFC A6 retry throttling)', () => {
   });
 
   it('never goes below zero', () => {
-    const b = grpcThrottle({ maxTokens: 2, tokenRatio: 1 });
+    const b = grpcRetryBudget({ maxTokens: 2, tokenRatio: 1 });
     for (let i = 0; i < 10; i++) b.tryAcquire();
     assert.equal(b.tokens, 0);
     b.recordSuccess();
@@ -34,16 +34,16 @@ describe('grpcThrottle (gRFC A6 retry throttling)', () => {
 
   it('validates its options', () => {
     const code = { code: 'FS_ERR_INVALID_ARGUMENT' };
-    assert.throws(() => grpcThrottle({ maxTokens: 0 }), {
+    assert.throws(() => grpcRetryBudget({ maxTokens: 0 }), {
       ...code,
       message: 'Expected `maxTokens` to be a finite number > 0, got 0',
     });
-    assert.throws(() => grpcThrottle({ maxTokens: 1001 }), {
+    assert.throws(() => grpcRetryBudget({ maxTokens: 1001 }), {
       ...code,
       message: 'Expected `maxTokens` to be a number in (0, 1000], got 1001',
     });
-    assert.throws(() => grpcThrottle({ tokenRatio: 0 }), code);
-    assert.throws(() => grpcThrottle(7 as never), code);
+    assert.throws(() => grpcRetryBudget({ tokenRatio: 0 }), code);
+    assert.throws(() => grpcRetryBudget(7 as never), code);
   });
 
   it('property: retries never exceed the budget (matches the gRFC model, tokens in [0, max])', () => {
@@ -53,7 +53,7 @@ describe('grpcThrottle (gRFC A6 retry throttling)', () => {
     });
     fc.assert(
       fc.property(config, fc.array(fc.boolean(), { maxLength: 500 }), ({ maxTokens, tokenRatio }, outcomes) => {
-        const b = grpcThrottle({ maxTokens, tokenRatio });
+        const b = grpcRetryBudget({ maxTokens, tokenRatio });
         let model = maxTokens * 1000;
         for (const success of outcomes) {
           if (success) {

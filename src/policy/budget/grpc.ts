@@ -1,5 +1,6 @@
 /**
- * gRPC retry throttling (gRFC A6) as a {@link RetryBudget}. A token count starts at `maxTokens`;
+ * gRPC retry throttling (gRFC A6) as a {@link RetryBudget} (a retry budget, not a policy: it is
+ * handed to `retry({ budget })` or `hedge({ budget })`). A token count starts at `maxTokens`;
  * each failed attempt takes 1 away (never below 0), each success adds `tokenRatio` (never above
  * `maxTokens`), and retries or hedges may go out only while the count stays above `maxTokens / 2`.
  * Tokens are kept in thousandths, as gRPC does, so repeated additions of 0.1 never drift.
@@ -11,25 +12,35 @@
  * @see https://github.com/grpc/proposal/blob/master/A6-client-retries.md#throttling-retry-attempts-and-hedged-rpcs
  */
 import { invalid, positiveNumber } from '../../core/validate.js';
-import type { RetryBudget } from './budget.js';
+import { policyOptions } from '../core/options.js';
+import type { RetryBudget, RetryBudgetSnapshot } from './budget.js';
 
-/** Options of {@link grpcThrottle}. */
-export interface GrpcThrottleOptions {
+/** Options of {@link grpcRetryBudget}. */
+export interface GrpcRetryBudgetOptions {
   /** The token pool, in (0, 1000] as in gRPC's service config; default 10 (the gRFC example). */
   readonly maxTokens?: number;
   /** Tokens a success adds back, > 0 (gRPC keeps 3 decimals); default 0.1 (the gRFC example). */
   readonly tokenRatio?: number;
 }
 
+/** Plain numbers for metrics: see {@link GrpcRetryBudget.snapshot}. */
+export interface GrpcRetryBudgetSnapshot extends RetryBudgetSnapshot {
+  readonly kind: 'grpc';
+  /** The current token count. */
+  readonly tokens: number;
+  readonly maxTokens: number;
+  readonly tokenRatio: number;
+}
+
 /**
- * A {@link RetryBudget} with gRPC's retry throttling; see {@link grpcThrottle}.
+ * A {@link RetryBudget} with gRPC's retry throttling; see {@link grpcRetryBudget}.
  *
  * @example
- * const throttle = new GrpcThrottle({ maxTokens: 10, tokenRatio: 0.1 });
+ * const throttle = new GrpcRetryBudget({ maxTokens: 10, tokenRatio: 0.1 });
  * throttle.tryAcquire(); // true: 9 tokens > 5
  */
-export class GrpcThrottle implements RetryBudget {
-  readonly kind = 'grpc-throttle';
+export class GrpcRetryBudget implements RetryBudget {
+  readonly kind = 'grpc';
   readonly maxTokens: number;
   readonly tokenRatio: number;
   readonly #max: number; // in thousandths
@@ -38,8 +49,8 @@ export class GrpcThrottle implements RetryBudget {
   #granted = 0;
   #denied = 0;
 
-  constructor(options: GrpcThrottleOptions = {}) {
-    if (typeof options !== 'object' || options === null) invalid('options', 'an object', options);
+  constructor(given?: GrpcRetryBudgetOptions) {
+    const options = policyOptions(given, ['maxTokens', 'tokenRatio']);
     this.maxTokens = positiveNumber('maxTokens', options.maxTokens ?? 10);
     if (this.maxTokens > 1000) invalid('maxTokens', 'a number in (0, 1000]', this.maxTokens);
     this.tokenRatio = positiveNumber('tokenRatio', options.tokenRatio ?? 0.1);
@@ -71,7 +82,7 @@ export class GrpcThrottle implements RetryBudget {
     this.#tokens = Math.min(this.#max, this.#tokens + this.#ratio);
   }
 
-  snapshot(): Record<string, unknown> {
+  snapshot(): GrpcRetryBudgetSnapshot {
     return {
       kind: this.kind,
       tokens: this.#tokens / 1000,
@@ -88,10 +99,10 @@ export class GrpcThrottle implements RetryBudget {
  * lost to failures, and resume as successes (each worth `tokenRatio`) refill the pool.
  *
  * @example
- * const budget = grpcThrottle({ maxTokens: 10, tokenRatio: 0.1 });
+ * const budget = grpcRetryBudget({ maxTokens: 10, tokenRatio: 0.1 });
  * const policy = retry({ maxAttempts: 3, budget });
  * @see https://github.com/grpc/proposal/blob/master/A6-client-retries.md
  */
-export function grpcThrottle(options?: GrpcThrottleOptions): GrpcThrottle {
-  return new GrpcThrottle(options);
+export function grpcRetryBudget(options?: GrpcRetryBudgetOptions): GrpcRetryBudget {
+  return new GrpcRetryBudget(options);
 }

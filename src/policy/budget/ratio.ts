@@ -19,7 +19,9 @@ import {
   positiveNumber,
   ratio as ratioCheck,
 } from '../../core/validate.js';
-import type { RetryBudget } from './budget.js';
+import { BucketRing } from '../../core/bucket-ring.js';
+import { policyOptions } from '../core/options.js';
+import type { RetryBudget, RetryBudgetSnapshot } from './budget.js';
 
 /** Options of {@link ratioBudget}. */
 export interface RatioBudgetOptions {
@@ -36,6 +38,22 @@ export interface RatioBudgetOptions {
 /** Tolerance for float sums such as 0.1 · 3. */
 const EPSILON = 1e-9;
 
+/** Plain numbers for metrics: see {@link RatioBudget.snapshot}. */
+export interface RatioBudgetSnapshot extends RetryBudgetSnapshot {
+  readonly kind: 'ratio';
+  readonly ratio: number;
+  /** In ms. */
+  readonly window: number;
+  readonly minRetriesPerSecond: number;
+  /** Requests in the window at the last update. */
+  readonly requests: number;
+  /** Retries in the window at the last update. */
+  readonly retries: number;
+}
+
+const REQUESTS = 0;
+const RETRIES = 1;
+
 /**
  * A {@link RetryBudget} capping retries at a ratio of requests; see {@link ratioBudget}.
  *
@@ -50,78 +68,44 @@ export class RatioBudget implements RetryBudget {
   readonly window: number;
   readonly minRetriesPerSecond: number;
   readonly slots: number;
-  readonly #width: number;
   readonly #reserve: number;
-  readonly #requests: Float64Array;
-  readonly #retries: Float64Array;
-  #slot = -Infinity; // the absolute slot number (floor(now / width)) of the newest slot
-  #sumRequests = 0;
-  #sumRetries = 0;
+  /** Requests (series 0) and retries (series 1) over the window: core's one bucketed sliding window. */
+  readonly #ring: BucketRing;
   #granted = 0;
   #denied = 0;
 
-  constructor(options: RatioBudgetOptions = {}) {
-    if (typeof options !== 'object' || options === null) invalid('options', 'an object', options);
+  constructor(given?: RatioBudgetOptions) {
+    const options = policyOptions(given, ['ratio', 'window', 'minRetriesPerSecond', 'slots']);
     this.ratio = ratioCheck('ratio', options.ratio ?? 0.1);
     this.window = positiveNumber('window', options.window ?? 10_000);
     this.minRetriesPerSecond = nonNegativeNumber('minRetriesPerSecond', options.minRetriesPerSecond ?? 10);
     this.slots = positiveInteger('slots', options.slots ?? 10);
     if (this.slots > 1000) invalid('slots', 'an integer between 1 and 1000', this.slots);
-    this.#width = this.window / this.slots;
     this.#reserve = (this.minRetriesPerSecond * this.window) / 1000;
-    this.#requests = new Float64Array(this.slots);
-    this.#retries = new Float64Array(this.slots);
-  }
-
-  /** Ages out the slots that left the window by `now`. A clock that steps back keeps the newest slot. */
-  #advance(now: number): number {
-    const slot = Math.floor(now / this.#width);
-    if (!(slot > this.#slot)) return this.#index(this.#slot);
-    if (slot - this.#slot >= this.slots || this.#slot === -Infinity) {
-      this.#requests.fill(0);
-      this.#retries.fill(0);
-      this.#sumRequests = 0;
-      this.#sumRetries = 0;
-    } else {
-      for (let s = this.#slot + 1; s <= slot; s++) {
-        const i = this.#index(s);
-        this.#sumRequests -= this.#requests[i]!;
-        this.#sumRetries -= this.#retries[i]!;
-        this.#requests[i] = 0;
-        this.#retries[i] = 0;
-      }
-    }
-    this.#slot = slot;
-    return this.#index(slot);
-  }
-
-  #index(slot: number): number {
-    const i = slot % this.slots;
-    return i < 0 ? i + this.slots : i;
+    this.#ring = new BucketRing({ buckets: this.slots, width: this.window / this.slots, series: 2 });
   }
 
   /** Retries still allowed in the window at `now` (may be fractional). */
   available(now: number): number {
-    this.#advance(now);
-    return Math.max(0, this.ratio * this.#sumRequests + this.#reserve - this.#sumRetries);
+    const ring = this.#ring;
+    ring.advance(now);
+    return Math.max(0, this.ratio * ring.total(REQUESTS) + this.#reserve - ring.total(RETRIES));
   }
 
   recordRequest(now: number): void {
     if (!Number.isFinite(now)) return;
-    const i = this.#advance(now);
-    this.#requests[i]!++;
-    this.#sumRequests++;
+    this.#ring.add(now, REQUESTS);
   }
 
   tryAcquire(now: number): boolean {
     if (!Number.isFinite(now)) return false;
-    const i = this.#advance(now);
-    if (this.#sumRetries + 1 > this.ratio * this.#sumRequests + this.#reserve + EPSILON) {
+    const ring = this.#ring;
+    ring.advance(now);
+    if (ring.total(RETRIES) + 1 > this.ratio * ring.total(REQUESTS) + this.#reserve + EPSILON) {
       this.#denied++;
       return false;
     }
-    this.#retries[i]!++;
-    this.#sumRetries++;
+    ring.add(now, RETRIES);
     this.#granted++;
     return true;
   }
@@ -130,14 +114,14 @@ export class RatioBudget implements RetryBudget {
     // The ratio counts requests and retries, not outcomes.
   }
 
-  snapshot(): Record<string, unknown> {
+  snapshot(): RatioBudgetSnapshot {
     return {
       kind: this.kind,
       ratio: this.ratio,
       window: this.window,
       minRetriesPerSecond: this.minRetriesPerSecond,
-      requests: this.#sumRequests,
-      retries: this.#sumRetries,
+      requests: this.#ring.total(REQUESTS),
+      retries: this.#ring.total(RETRIES),
       granted: this.#granted,
       denied: this.#denied,
     };

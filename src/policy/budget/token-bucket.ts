@@ -7,8 +7,9 @@
  *
  * @see https://github.com/smithy-lang/smithy-typescript/blob/main/packages/util-retry/src/constants.ts
  */
-import { invalid, nonNegativeNumber, positiveNumber } from '../../core/validate.js';
-import type { RetryBudget, RetryCause } from './budget.js';
+import { nonNegativeNumber, positiveNumber } from '../../core/validate.js';
+import { policyOptions } from '../core/options.js';
+import type { RetryBudget, RetryBudgetSnapshot, RetryCause } from './budget.js';
 
 /** Options of {@link tokenBucketBudget}. Costs and tokens are plain counts. */
 export interface TokenBucketBudgetOptions {
@@ -38,6 +39,17 @@ export const sdkRetries2026Costs: TokenBucketBudgetOptions = Object.freeze({
   throttleCost: 5,
 });
 
+/** Plain numbers for metrics: see {@link TokenBucketBudget.snapshot}. */
+export interface TokenBucketBudgetSnapshot extends RetryBudgetSnapshot {
+  readonly kind: 'token-bucket';
+  /** Tokens left now. */
+  readonly tokens: number;
+  readonly maxTokens: number;
+  readonly retryCost: number;
+  readonly timeoutCost: number;
+  readonly throttleCost: number;
+}
+
 /**
  * A {@link RetryBudget} with the AWS SDK's token-bucket semantics; see {@link tokenBucketBudget}.
  *
@@ -56,8 +68,14 @@ export class TokenBucketBudget implements RetryBudget {
   #granted = 0;
   #denied = 0;
 
-  constructor(options: TokenBucketBudgetOptions = {}) {
-    if (typeof options !== 'object' || options === null) invalid('options', 'an object', options);
+  constructor(given?: TokenBucketBudgetOptions) {
+    const options = policyOptions(given, [
+      'initialTokens',
+      'retryCost',
+      'timeoutCost',
+      'throttleCost',
+      'successIncrement',
+    ]);
     this.maxTokens = positiveNumber('initialTokens', options.initialTokens ?? 500); // INITIAL_RETRY_TOKENS
     this.retryCost = positiveNumber('retryCost', options.retryCost ?? 5); // RETRY_COST
     this.timeoutCost = positiveNumber('timeoutCost', options.timeoutCost ?? 10); // TIMEOUT_RETRY_COST
@@ -96,7 +114,7 @@ export class TokenBucketBudget implements RetryBudget {
     this.#tokens = Math.min(this.maxTokens, this.#tokens + refund);
   }
 
-  snapshot(): Record<string, unknown> {
+  snapshot(): TokenBucketBudgetSnapshot {
     return {
       kind: this.kind,
       tokens: this.#tokens,

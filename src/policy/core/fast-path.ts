@@ -6,9 +6,9 @@
  * {@link callNext} where it would have called `fn`. Policies without it are run through `run()`
  * with a closure, so any {@link Policy} still composes; this is only a fast path.
  *
- * To adopt it in a policy: move the body of `run(fn, ctx)` to `[kRunChain](chain, next, fn, ctx)`,
- * replace `fn(innerCtx)` with `callNext(chain, next, fn, innerCtx)`, and make `run` call
- * `this[kRunChain](NO_CHAIN, 0, fn, ctx)`.
+ * Every built-in policy takes part: it extends `PolicyBase` (policy-base.ts), whose `execute` and
+ * `run` call `this[kRunChain](NO_CHAIN, 0, fn, ctx)`, and writes only `[kRunChain]`, calling
+ * `callNext(chain, next, fn, innerCtx)` where it would call `fn(innerCtx)`.
  */
 import type { Policy, PolicyContext, PolicyFn } from './types.js';
 

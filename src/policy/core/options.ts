@@ -7,6 +7,7 @@ import { systemClock } from '../../core/clock.js';
 import type { Clock } from '../../core/clock.js';
 import { mathRandom } from '../../core/random.js';
 import type { Random } from '../../core/random.js';
+import { FailsmallError } from '../../core/errors.js';
 import { invalid } from '../../core/validate.js';
 import type { RetryBudget } from '../budget/budget.js';
 
@@ -55,4 +56,26 @@ export function budgetOption(value: unknown): RetryBudget {
     invalid('budget', 'a RetryBudget', value);
   }
   return b;
+}
+
+/**
+ * The options object of a policy factory: `undefined` becomes `{}`, anything but a plain object is
+ * ``Expected `options` to be an object`` (so is `undefined` when `required`), and a key not in `known` is rejected with
+ * ``Unknown option `x`; expected one of a, b, c`` (a typo would otherwise be silently ignored).
+ */
+export function policyOptions<T extends object>(value: T | undefined, known: readonly string[], required = false): T {
+  if (value === undefined && !required) return {} as T;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) invalid('options', 'an object', value);
+  for (const key of Object.keys(value)) {
+    if (!known.includes(key)) {
+      throw new FailsmallError(
+        'FS_ERR_INVALID_ARGUMENT',
+        `Unknown option \`${key}\`; expected one of ${known.join(', ')}`,
+        {
+          details: { option: key, expected: known },
+        },
+      );
+    }
+  }
+  return value;
 }

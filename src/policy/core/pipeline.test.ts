@@ -55,18 +55,22 @@ describe('pipeline', () => {
     assert.throws(() => pipeline({ kind: 'x', execute: () => undefined } as never), {
       message: 'Expected `policies[0]` to be a policy (an object with run() and execute()), got object',
     });
-    assert.throws(() => pipeline({ dependency: 'db' }, null as never), {
+    assert.throws(() => pipeline(null as never), {
       message: 'Expected `policies[0]` to be a policy (an object with run() and execute()), got null',
     });
-    assert.throws(() => pipeline({ dependency: '' }), {
-      message: 'Expected `dependency` to be a non-empty string, got ""',
+    // The options-object form is gone: an object that is not a policy is an invalid piece.
+    assert.throws(() => pipeline({ dependency: 'db' } as never, timeout(10)), {
+      message: 'Expected `policies[0]` to be a policy (an object with run() and execute()), got object',
+    });
+    assert.throws(() => pipeline().named(''), {
+      message: 'Expected `name` to be a non-empty string, got ""',
     });
   });
 
-  it('names the dependency for every layer, with options or .named()', async () => {
+  it('names the dependency for every layer with .named()', async () => {
     const clock = new VirtualClock();
     const breaker = circuitBreaker({ clock, strategy: { kind: 'consecutive', failures: 1 } });
-    const named = pipeline({ dependency: 'dynamodb' }, breaker, timeout(100, { clock }));
+    const named = pipeline(breaker, timeout(100, { clock })).named('dynamodb');
     assert.equal(await named.execute((ctx) => ctx.dependency), 'dynamodb');
     await assert.rejects(named.execute(() => Promise.reject(new Error('down'))));
     await assert.rejects(
@@ -165,11 +169,11 @@ describe('pipeline', () => {
   });
 
   it('snapshot() lists every piece', () => {
-    const p = pipeline({ dependency: 'db' }, bulkhead({ maxConcurrent: 2 }), tracer('t', []));
+    const p = pipeline(bulkhead({ maxConcurrent: 2 }), tracer('t', [])).named('db');
     const snap = p.snapshot();
     assert.equal(snap.dependency, 'db');
     assert.deepEqual(
-      snap.policies.map((s) => (s as { kind: string }).kind),
+      snap.policies.map((s) => s.kind),
       ['bulkhead', 't'],
     );
   });

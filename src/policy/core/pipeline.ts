@@ -9,19 +9,23 @@
  * failures, and the overall deadline bounds every attempt (an inner timeout never outlives it).
  *
  * Every piece is checked when the pipeline is built, not on the first call. The dependency's name is
- * given as a leading options object, `pipeline({ dependency: 'dynamodb' }, a, b)`, or afterwards
- * with `.named('dynamodb')`; every layer then sees it in `ctx.dependency` (events, errors, metrics).
+ * given with `.named('dynamodb')`, `pipeline(a, b).named('dynamodb')`; every layer then sees it in
+ * `ctx.dependency` (events, errors, metrics).
  */
-import { abortReason } from '../../core/clock.js';
+import { systemClock } from '../../core/clock.js';
 import { invalid } from '../../core/validate.js';
-import { runChain } from './fast-path.js';
-import { rootContext } from './context.js';
+import { kRunChain, runChain } from './fast-path.js';
+import { dependencyOption } from './options.js';
+import { PolicyBase } from './policy-base.js';
+import type { PolicySnapshot } from './policy-base.js';
 import type { Policy, PolicyContext, PolicyFn } from './types.js';
 
-/** The leading options object of {@link pipeline}. */
-export interface PipelineOptions {
-  /** The name of the dependency the pipeline guards (e.g. `dynamodb`), handed down in `ctx.dependency`. */
-  readonly dependency: string;
+/** Each piece's snapshot, outermost first: see {@link Pipeline.snapshot}. */
+export interface PipelineSnapshot {
+  readonly kind: 'pipeline';
+  readonly dependency: string | undefined;
+  /** The pieces' snapshots (a piece without `snapshot()` is listed by kind and dependency). */
+  readonly policies: readonly PolicySnapshot[];
 }
 
 /** A context that renames the dependency and forwards everything else (the signal lazily). */
@@ -56,18 +60,12 @@ function isPolicy(value: unknown): value is Policy {
 /**
  * Policies run as one, outermost first. Build it with {@link pipeline}.
  */
-export class Pipeline implements Policy {
-  readonly kind = 'pipeline';
+export class Pipeline extends PolicyBase<PipelineSnapshot> {
   /** The pieces, outermost first (nested unnamed pipelines are flattened). */
   readonly policies: readonly Policy[];
-  /** The dependency's name, or undefined. */
-  readonly dependency: string | undefined;
-  readonly #root: PolicyContext;
 
   constructor(policies: readonly unknown[], dependency?: string) {
-    if (dependency !== undefined && (typeof dependency !== 'string' || dependency === '')) {
-      invalid('dependency', 'a non-empty string', dependency);
-    }
+    super('pipeline', dependencyOption(dependency), systemClock);
     const flat: Policy[] = [];
     policies.forEach((piece, i) => {
       if (!isPolicy(piece)) invalid(`policies[${i}]`, 'a policy (an object with run() and execute())', piece);
@@ -75,39 +73,33 @@ export class Pipeline implements Policy {
       else flat.push(piece);
     });
     this.policies = flat;
-    this.dependency = dependency;
-    this.#root = rootContext(undefined, dependency);
   }
 
-  /** The same pipeline, guarding the dependency `name`. */
+  /** The same pipeline, guarding the dependency `name` (a non-empty string). */
   named(name: string): Pipeline {
+    if (typeof name !== 'string' || name === '') invalid('name', 'a non-empty string', name);
     return new Pipeline(this.policies, name);
   }
 
-  execute<T>(fn: PolicyFn<T>, signal?: AbortSignal): Promise<T> {
-    if (signal === undefined) return this.#start(fn, this.#root);
-    if (signal.aborted) return Promise.reject(abortReason(signal));
-    return this.#start(fn, rootContext(signal, this.dependency));
-  }
-
-  run<T>(fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
+  /** @internal Runs the pieces, then the rest of the outer chain (one closure only when nested). */
+  [kRunChain]<T>(chain: readonly Policy[], next: number, fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
     const dependency = this.dependency;
     if (dependency !== undefined && ctx.dependency !== dependency) ctx = new NamedContext(ctx, dependency);
-    return this.#start(fn, ctx);
-  }
-
-  #start<T>(fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
-    return this.policies.length === 0 ? invoke(fn, ctx) : runChain(this.policies, 0, fn, ctx);
+    const own = this.policies;
+    if (next === chain.length) return own.length === 0 ? invoke(fn, ctx) : runChain(own, 0, fn, ctx);
+    if (own.length === 0) return runChain(chain, next, fn, ctx);
+    return runChain(own, 0, (inner) => runChain(chain, next, fn, inner), ctx);
   }
 
   /** Each piece's snapshot, outermost first (pieces without one are listed by kind). */
-  snapshot(): { kind: 'pipeline'; dependency: string | undefined; policies: unknown[] } {
+  snapshot(): PipelineSnapshot {
     return {
       kind: 'pipeline',
       dependency: this.dependency,
-      policies: this.policies.map((p) => {
-        const withSnapshot = p as Policy & { snapshot?: () => unknown };
-        return typeof withSnapshot.snapshot === 'function' ? withSnapshot.snapshot() : { kind: p.kind };
+      policies: this.policies.map((p): PolicySnapshot => {
+        const piece = p as Policy & { snapshot?: () => PolicySnapshot; dependency?: unknown };
+        if (typeof piece.snapshot === 'function') return piece.snapshot();
+        return { kind: p.kind, dependency: typeof piece.dependency === 'string' ? piece.dependency : undefined };
       }),
     };
   }
@@ -115,32 +107,17 @@ export class Pipeline implements Policy {
 
 /**
  * Composes policies: the first wraps the second, which wraps the third, …, which wraps the call.
- * A leading `{ dependency }` object names the dependency for every layer. Throws
- * `FS_ERR_INVALID_ARGUMENT` at once if a piece is not a policy.
+ * Name the dependency for every layer with `.named(name)`. Throws `FS_ERR_INVALID_ARGUMENT` at once
+ * if a piece is not a policy.
  *
  * @example
  * const dynamodb = pipeline(
- *   { dependency: 'dynamodb' },
  *   retry({ maxAttempts: 3 }),
  *   circuitBreaker({ halfOpenAfter: 10_000 }),
  *   timeout(1_000),
- * );
+ * ).named('dynamodb');
  * const item = await dynamodb.execute(({ signal }) => client.send(new GetItemCommand(input), { abortSignal: signal }));
  */
-export function pipeline(options: PipelineOptions, ...policies: Policy[]): Pipeline;
-export function pipeline(...policies: Policy[]): Pipeline;
-export function pipeline(...args: unknown[]): Pipeline {
-  const first = args[0];
-  if (
-    typeof first === 'object' &&
-    first !== null &&
-    !isPolicy(first) &&
-    'dependency' in first &&
-    !('kind' in first) &&
-    !('run' in first) &&
-    !('execute' in first)
-  ) {
-    return new Pipeline(args.slice(1), (first as PipelineOptions).dependency);
-  }
-  return new Pipeline(args);
+export function pipeline(...policies: Policy[]): Pipeline {
+  return new Pipeline(policies);
 }

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { FailsmallError } from '../../core/errors.js';
+import { FailsmallError, type ErrorCode } from '../../core/errors.js';
 import {
   classifyError,
   classifyHttpResult,
@@ -115,7 +115,7 @@ describe('classifyError', () => {
 
   it('reads failsmall rejections from details.kind only, never from the code; retries unknown errors', () => {
     const fs = (code: `FS_ERR_${string}`, details?: Record<string, unknown>): FailsmallError =>
-      new FailsmallError(code, 'x', details === undefined ? undefined : { details });
+      new FailsmallError(code as ErrorCode, 'x', details === undefined ? undefined : { details });
     // Local overload rejections (open breaker, full bulkhead, concurrency limit) fail fast.
     assert.equal(classifyError(fs('FS_ERR_BREAKER_OPEN', { kind: 'overload', neverSent: true }), now), Verdict.fail);
     assert.deepEqual(
@@ -186,7 +186,9 @@ describe('neverSent', () => {
     assert.equal(neverSent(new FailsmallError('FS_ERR_BULKHEAD_FULL', 'full', rejected)), true);
     assert.equal(neverSent(new FailsmallError('FS_ERR_BREAKER_OPEN', 'open')), false); // no details: no claim
     assert.equal(
-      neverSent(new FailsmallError('FS_ERR_SOMETHING', 'x', { details: { kind: 'transient', neverSent: true } })),
+      neverSent(
+        new FailsmallError('FS_ERR_SOMETHING' as ErrorCode, 'x', { details: { kind: 'transient', neverSent: true } }),
+      ),
       true,
     );
     assert.equal(neverSent(sys('ECONNRESET', 'read')), false);

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { FailsmallError } from '../../core/errors.js';
+import { FailsmallError, type ErrorCode } from '../../core/errors.js';
 import { isOverloadError, isThrottlingError, isTimeoutError } from './overload.js';
 
 const named = (name: string): Error => Object.assign(new Error(name), { name });
@@ -25,7 +25,9 @@ describe('isThrottlingError', () => {
   });
 
   it('follows the cause chain, but not forever', () => {
-    const wrapped = new FailsmallError('FS_ERR_RETRY_EXHAUSTED', 'gave up', { cause: named('ThrottlingException') });
+    const wrapped = new FailsmallError('FS_ERR_RETRY_EXHAUSTED' as ErrorCode, 'gave up', {
+      cause: named('ThrottlingException'),
+    });
     assert.ok(isThrottlingError(wrapped));
     let deep: unknown = named('ThrottlingException');
     for (let i = 0; i < 10; i++) deep = new Error('wrap', { cause: deep });

@@ -1,8 +1,9 @@
 /**
  * Hedging: when the first attempt is slow, start a second one and take whichever answers first
  * ("The Tail at Scale", Dean & Barroso, 2013; gRPC hedging, gRFC A6). Each attempt gets its own
- * context (attempt number, own AbortSignal); the losers are aborted with `FS_ERR_HEDGE_LOST` as
- * soon as one succeeds.
+ * context (attempt number, own AbortSignal); the losers are aborted with `FS_ERR_RACE_LOST` as
+ * soon as one succeeds. The race itself is core's `staggeredRace()` (shared with hedged DNS
+ * upstreams and Happy Eyeballs); this file adds the delay, the classifier, the budget and events.
  *
  * Rules, in order:
  * - attempt 1 starts at once; attempt n+1 starts `delay` ms after attempt n (a fixed delay, or
@@ -18,18 +19,20 @@
  * @see https://research.google/pubs/the-tail-at-scale/
  * @see https://github.com/grpc/proposal/blob/master/A6-client-retries.md#hedging-policy
  */
-import { abortReason } from '../../core/clock.js';
-import type { Cancel, Clock } from '../../core/clock.js';
-import { FailsmallError } from '../../core/errors.js';
-import { Emitter, channel } from '../../core/events.js';
+import type { Clock } from '../../core/clock.js';
+import { staggeredRace } from '../../core/staggered-race.js';
+import type { RaceAttempt } from '../../core/staggered-race.js';
+import { Emitter } from '../../core/events.js';
 import { func, invalid, nonNegativeInteger, nonNegativeNumber } from '../../core/validate.js';
-import type { RetryBudget, RetryCause } from '../budget/budget.js';
+import type { RetryBudget, RetryBudgetSnapshot, RetryCause } from '../budget/budget.js';
 import { classifyError } from '../errors/classify.js';
 import { toVerdict } from '../errors/classify.js';
 import type { RetryVerdict } from '../errors/classify.js';
-import { neverAborted, rootContext } from '../core/context.js';
+import { neverAborted } from '../core/context.js';
+import { callNext, kRunChain } from '../core/fast-path.js';
 import { LatencyWindow } from './latency-window.js';
-import { budgetOption, clockOption, dependencyOption } from '../core/options.js';
+import { budgetOption, clockOption, dependencyOption, policyOptions } from '../core/options.js';
+import { PolicyBase } from '../core/policy-base.js';
 import type { Policy, PolicyContext, PolicyFn } from '../core/types.js';
 
 /** Percentile-based hedge delay. */
@@ -83,41 +86,53 @@ export interface HedgeResultEvent {
   readonly dependency: string | undefined;
 }
 
-const diagnostics = channel('policy', 'hedge');
+const KNOWN_OPTIONS: readonly (keyof HedgeOptions)[] = [
+  'delay',
+  'percentile',
+  'maxHedges',
+  'budget',
+  'classify',
+  'clock',
+  'dependency',
+];
 
-/** The context of one hedged attempt: its own number and its own, lazily built, AbortSignal. */
-class HedgeAttempt implements PolicyContext {
-  readonly attempt: number;
-  readonly deadline: number;
+/** Plain numbers for metrics: see {@link HedgePolicy.snapshot}. */
+export interface HedgeSnapshot {
+  readonly kind: 'hedge';
   readonly dependency: string | undefined;
-  readonly started: number;
-  /** The cause this attempt was charged to the budget under (hedges only). */
-  readonly cause: RetryCause | undefined;
-  #controller: AbortController | undefined;
-  #reason: unknown;
-  #cancelled = false;
+  readonly maxHedges: number;
+  /** The hedge delay a call starting now would use, in ms; null while no hedge would start on delay. */
+  readonly delay: number | null;
+  /** Latency samples held (percentile mode), or null with a fixed delay. */
+  readonly samples: number | null;
+  /** Calls started. */
+  readonly calls: number;
+  /** Hedged attempts started. */
+  readonly hedges: number;
+  /** Calls a hedged attempt won. */
+  readonly hedgeWins: number;
+  /** Hedges the budget refused. */
+  readonly budgetDenied: number;
+  /** Calls that failed on every attempt. */
+  readonly failures: number;
+  /** The shared budget's snapshot, or null without a budget. */
+  readonly budget: RetryBudgetSnapshot | null;
+}
 
-  constructor(parent: PolicyContext, attempt: number, started: number, cause: RetryCause | undefined) {
-    this.attempt = attempt;
-    this.cause = cause;
-    this.deadline = parent.deadline;
-    this.dependency = parent.dependency;
-    this.started = started;
+/** The context of one hedged attempt: the race's attempt (number, lazy signal) and the caller's deadline and name. */
+class HedgeAttempt implements PolicyContext {
+  constructor(
+    readonly race: RaceAttempt,
+    readonly deadline: number,
+    readonly dependency: string | undefined,
+  ) {}
+
+  get attempt(): number {
+    return this.race.attempt;
   }
 
   get signal(): AbortSignal {
-    if (this.#controller === undefined) {
-      this.#controller = new AbortController();
-      if (this.#cancelled) this.#controller.abort(this.#reason);
-    }
-    return this.#controller.signal;
-  }
-
-  cancel(reason: unknown): void {
-    if (this.#cancelled) return;
-    this.#cancelled = true;
-    this.#reason = reason;
-    this.#controller?.abort(reason);
+    return this.race.signal;
   }
 }
 
@@ -128,15 +143,13 @@ class HedgeAttempt implements PolicyContext {
  * const policy = new HedgePolicy({ delay: 50 });
  * await policy.execute((ctx) => fetch(url, { signal: ctx.signal }));
  */
-export class HedgePolicy implements Policy {
-  readonly kind = 'hedge';
+export class HedgePolicy extends PolicyBase<HedgeSnapshot> {
   /** When a hedge starts. */
   readonly onHedge = new Emitter<HedgeEvent>();
   /** When a call settles (success or failure). */
   readonly onResult = new Emitter<HedgeResultEvent>();
 
   readonly maxHedges: number;
-  readonly dependency: string | undefined;
   readonly #delay: number | undefined;
   readonly #latencies: LatencyWindow | undefined;
   readonly #min: number;
@@ -151,8 +164,10 @@ export class HedgePolicy implements Policy {
   #denied = 0;
   #failures = 0;
 
-  constructor(options: HedgeOptions) {
-    if (typeof options !== 'object' || options === null) invalid('options', 'an object', options);
+  constructor(input: HedgeOptions) {
+    const options = policyOptions(input, KNOWN_OPTIONS, true);
+    const clock = clockOption(options.clock);
+    super('hedge', dependencyOption(options.dependency), clock);
     if (options.delay !== undefined && options.percentile !== undefined) {
       invalid('percentile', 'undefined when `delay` is given', options.percentile);
     }
@@ -170,8 +185,7 @@ export class HedgePolicy implements Policy {
     this.maxHedges = nonNegativeInteger('maxHedges', options.maxHedges ?? 1); // 1: at most twice the load
     this.#budget = options.budget === undefined ? undefined : budgetOption(options.budget);
     this.#classify = options.classify === undefined ? classifyError : func('classify', options.classify);
-    this.#clock = clockOption(options.clock);
-    this.dependency = dependencyOption(options.dependency);
+    this.#clock = clock;
   }
 
   /** The hedge delay a call starting now would use, in ms (Infinity: no hedge on delay). */
@@ -182,165 +196,93 @@ export class HedgePolicy implements Policy {
     return Math.max(this.#min, w.value());
   }
 
-  execute<T>(fn: PolicyFn<T>, signal?: AbortSignal): Promise<T> {
-    if (signal?.aborted === true) return Promise.reject(abortReason(signal));
-    return this.run(fn, rootContext(signal, this.dependency));
-  }
-
-  run<T>(fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
-    if (typeof fn !== 'function') {
-      try {
-        invalid('fn', 'a function', fn);
-      } catch (error) {
-        return Promise.reject(error);
-      }
-    }
+  /**
+   * @internal The policy's step (see policy-base.ts): a staggered race (core/staggered-race.ts)
+   * whose next attempt starts after the hedge delay or at once on a retryable failure, admitted by
+   * the deadline and the budget; losers are aborted with `FS_ERR_RACE_LOST`.
+   */
+  [kRunChain]<T>(chain: readonly Policy[], next: number, fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
     this.#calls++;
     const clock = this.#clock;
     const start = clock.now();
     const budget = this.#budget;
     budget?.recordRequest(start);
-    const delay = this.currentDelay();
     const parentSignal = ctx.signal;
+    const deadline = ctx.deadline;
     const dependency = ctx.dependency ?? this.dependency;
+    // The budget cause each attempt was charged under (index: attempt number), and the last failure's.
+    const causes: (RetryCause | undefined)[] = [];
+    let failureCause: RetryCause | undefined;
+    let started = 0;
 
-    return new Promise<T>((resolve, reject) => {
-      const attempts: HedgeAttempt[] = [];
-      let inFlight = 0;
-      let settled = false;
-      let primaryError: unknown;
-      let cancelTimer: Cancel | undefined;
+    const report = (attempt: number, ok: boolean): void => {
+      if (!this.onResult.hasListeners && !this.channel.hasSubscribers) return;
+      const event: HedgeResultEvent = { attempt, latency: clock.now() - start, ok, dependency };
+      this.onResult.emit(event);
+      this.publish('result', event, dependency);
+    };
 
-      const finish = (): void => {
-        settled = true;
-        cancelTimer?.();
-        cancelTimer = undefined;
-        if (parentSignal !== neverAborted) parentSignal.removeEventListener('abort', onAbort);
-      };
-      const onAbort = (): void => {
-        if (settled) return;
-        finish();
-        const reason = abortReason(parentSignal);
-        for (const a of attempts) a.cancel(reason);
-        reject(reason);
-      };
-      const report = (attempt: number, ok: boolean): void => {
-        if (!this.onResult.hasListeners && !diagnostics.hasSubscribers) return;
-        const event: HedgeResultEvent = { attempt, latency: clock.now() - start, ok, dependency };
-        this.onResult.emit(event);
-        if (diagnostics.hasSubscribers) diagnostics.publish({ type: 'result', ...event });
-      };
-      const failAll = (error: unknown, attempt: number): void => {
-        finish();
-        this.#failures++;
-        if (inFlight > 0) {
-          const lost = new FailsmallError(
-            'FS_ERR_HEDGE_LOST',
-            'The call ended; this hedged attempt is no longer needed',
-            { details: { kind: 'aborted', neverSent: false } },
-          );
-          for (const a of attempts) a.cancel(lost);
-        }
-        report(attempt, false);
-        reject(error);
-      };
-
-      const launch = (trigger: 'delay' | 'failure', cause?: RetryCause): boolean => {
-        const n = attempts.length + 1;
+    return staggeredRace<T>((race) => callNext(chain, next, fn, new HedgeAttempt(race, deadline, dependency)), {
+      attempts: this.maxHedges + 1,
+      delay: this.currentDelay(),
+      clock,
+      signal: parentSignal === neverAborted ? undefined : parentSignal,
+      admit: (_n, trigger) => {
         const now = clock.now();
-        if (n > 1) {
-          if (n > this.maxHedges + 1 || now >= ctx.deadline) return false;
-          if (budget !== undefined && !budget.tryAcquire(now, cause)) {
-            this.#denied++;
-            return false;
-          }
-          this.#hedges++;
-          if (this.onHedge.hasListeners || diagnostics.hasSubscribers) {
-            const event: HedgeEvent = { attempt: n, trigger, elapsed: now - start, dependency };
-            this.onHedge.emit(event);
-            if (diagnostics.hasSubscribers) diagnostics.publish({ type: 'hedge', ...event });
-          }
+        if (now >= deadline) return false;
+        const cause = trigger === 'failure' ? failureCause : undefined;
+        if (budget !== undefined && !budget.tryAcquire(now, cause)) {
+          this.#denied++;
+          return false;
         }
-        const attempt = new HedgeAttempt(ctx, n, now, cause);
-        attempts.push(attempt);
-        inFlight++;
-        let result: T | PromiseLike<T>;
-        try {
-          result = fn(attempt);
-        } catch (error) {
-          result = Promise.reject(error);
-        }
-        Promise.resolve(result).then(
-          (value) => succeed(attempt, value),
-          (error: unknown) => fail(attempt, error),
-        );
+        causes[started + 1] = cause;
         return true;
-      };
-
-      const schedule = (): void => {
-        cancelTimer?.();
-        cancelTimer = undefined;
-        if (settled || !(delay < Infinity) || attempts.length > this.maxHedges) return;
-        cancelTimer = clock.setTimer(() => {
-          cancelTimer = undefined;
-          if (settled) return;
-          if (launch('delay')) schedule();
-        }, delay);
-      };
-
-      const succeed = (attempt: HedgeAttempt, value: T): void => {
-        inFlight--;
-        if (settled) return;
-        finish();
-        const now = clock.now();
-        this.#latencies?.record(now - attempt.started);
-        if (attempt.attempt > 1) this.#hedgeWins++;
-        budget?.recordSuccess(now, attempt.attempt > 1, attempt.cause);
-        // Only build the abort reason when someone lost (the common call has one attempt).
-        if (attempts.length > 1) {
-          const lost = new FailsmallError('FS_ERR_HEDGE_LOST', 'Another hedged attempt answered first', {
-            details: { kind: 'aborted', neverSent: false, winner: attempt.attempt },
-          });
-          for (const a of attempts) if (a !== attempt) a.cancel(lost);
+      },
+      onStart: (race) => {
+        started = race.attempt;
+        if (race.attempt === 1) return;
+        this.#hedges++;
+        if (this.onHedge.hasListeners || this.channel.hasSubscribers) {
+          const trigger = race.trigger === 'failure' ? 'failure' : 'delay';
+          const event: HedgeEvent = { attempt: race.attempt, trigger, elapsed: race.started - start, dependency };
+          this.onHedge.emit(event);
+          this.publish('hedge', event, dependency);
         }
-        report(attempt.attempt, true);
-        resolve(value);
-      };
-
-      const fail = (attempt: HedgeAttempt, error: unknown): void => {
-        inFlight--;
-        if (settled) return;
-        if (attempt.attempt === 1) primaryError = error;
+      },
+      onFailure: (_race, error) => {
         let verdict: RetryVerdict;
         try {
           verdict = toVerdict(this.#classify(error, clock.now()));
         } catch {
           verdict = { retry: false, cause: 'error' };
         }
-        if (!verdict.retry) {
-          failAll(error, attempt.attempt);
-          return;
-        }
-        // A retryable failure starts the next hedge at once, and the delay restarts from it.
-        if (launch('failure', verdict.cause)) {
-          schedule();
-          return;
-        }
-        if (inFlight === 0) failAll(attempts.length > 0 ? primaryError : error, attempts.length);
-      };
-
-      if (parentSignal !== neverAborted) parentSignal.addEventListener('abort', onAbort, { once: true });
-      launch('delay');
-      schedule();
+        failureCause = verdict.cause;
+        return verdict.retry; // a fatal error ends the call: no further hedge
+      },
+      onWin: (race) => {
+        const now = clock.now();
+        this.#latencies?.record(now - race.started);
+        if (race.attempt > 1) this.#hedgeWins++;
+        budget?.recordSuccess(now, race.attempt > 1, causes[race.attempt]);
+        report(race.attempt, true);
+      },
+      toError: (failures, stopped) => {
+        this.#failures++;
+        // A fatal error is the answer; when every attempt failed, the primary's error is.
+        const last = failures[failures.length - 1]!;
+        const primary = failures.find((f) => f.attempt === 1) ?? last;
+        report(stopped ? last.attempt : started, false);
+        return stopped ? last.error : primary.error;
+      },
     });
   }
 
   /** Counters and the current delay as plain JSON, for metrics. */
-  snapshot(): Record<string, unknown> {
+  snapshot(): HedgeSnapshot {
     const delay = this.currentDelay();
     return {
       kind: this.kind,
-      dependency: this.dependency ?? null,
+      dependency: this.dependency,
       maxHedges: this.maxHedges,
       delay: Number.isFinite(delay) ? delay : null,
       samples: this.#latencies?.count ?? null,

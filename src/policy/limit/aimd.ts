@@ -10,7 +10,7 @@
  */
 import { duration, invalid } from '../../core/validate.js';
 import { BaseLimit, optionsObject, resolveBounds } from './limit.js';
-import type { Limit, LimitBounds, LimitSample } from './limit.js';
+import type { Limit, LimitBounds, LimitSample, LimitSnapshot } from './limit.js';
 
 /** Options of {@link aimd}. */
 export interface AimdLimitOptions extends LimitBounds {
@@ -51,7 +51,7 @@ class AimdLimit extends BaseLimit {
     return limit;
   }
 
-  override snapshot(): Record<string, unknown> {
+  override snapshot(): LimitSnapshot {
     // JSON has no Infinity: a disabled timeout is null.
     return {
       ...super.snapshot(),

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import diagnostics from 'node:diagnostics_channel';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import { VirtualClock } from '../../core/clock.js';
 import { isFailsmallError } from '../../core/errors.js';
 import { bulkhead } from './bulkhead.js';
 import type { BulkheadRejectEvent } from './bulkhead.js';
@@ -140,7 +141,7 @@ describe('bulkhead', () => {
   });
 
   it('emits onReject and publishes on failsmall:policy:bulkhead when full', async () => {
-    const limit = bulkhead({ maxConcurrent: 1, dependency: 'db' });
+    const limit = bulkhead({ maxConcurrent: 1, dependency: 'db', clock: new VirtualClock() });
     const events: BulkheadRejectEvent[] = [];
     limit.onReject.on((e) => events.push(e));
     const published: unknown[] = [];
@@ -159,7 +160,7 @@ describe('bulkhead', () => {
     running.open();
     await first;
     assert.deepEqual(events, [{ active: 1, queued: 0, dependency: 'db' }]);
-    assert.deepEqual(published, events);
+    assert.deepEqual(published, [{ type: 'rejected', kind: 'bulkhead', at: 0, ...events[0] }]);
   });
 
   it('never exceeds maxConcurrent and serves every admitted call (property)', async () => {

@@ -3,18 +3,24 @@
  * overflow, so that a slow dependency ties up a fixed share of the process (sockets, memory, event
  * loop) instead of all of it. A full bulkhead rejects at once with `FS_ERR_BULKHEAD_FULL`.
  *
- * The queue is a doubly linked list: enqueue, dequeue and leaving from the middle are O(1). A queued
+ * A bulkhead is a fixed concurrency limit with a queue: it is core's {@link SlotQueue} (the one
+ * slots-plus-queue mechanism, shared with the lab's capacity model and admission control) wrapped
+ * as a policy. Joining, leaving and an aborted waiter leaving from the middle are O(1); a queued
  * call whose signal aborts leaves the queue at once (rejecting with the abort reason), so cancelled
- * callers never hold a slot the others are waiting for.
+ * callers never hold a slot the others are waiting for. For a limit that adapts to the
+ * dependency, see {@link concurrencyLimiter}.
  *
  * @see Michael Nygard, "Release It!" (2nd ed., 2018), ch. 5 "Bulkheads"
  */
 import { abortReason } from '../../core/clock.js';
-import { Emitter, channel } from '../../core/events.js';
-import { invalid, nonNegativeInteger, positiveInteger } from '../../core/validate.js';
-import { NO_CHAIN, kRunChain, runChain } from '../core/fast-path.js';
-import { rootContext } from '../core/context.js';
-import { stacklessError } from '../core/stackless-error.js';
+import type { Clock } from '../../core/clock.js';
+import { Emitter } from '../../core/events.js';
+import { nonNegativeInteger, positiveInteger } from '../../core/validate.js';
+import { SlotQueue } from '../../core/slot-queue.js';
+import { neverAborted } from '../core/context.js';
+import { kRunChain, runChain } from '../core/fast-path.js';
+import { clockOption, dependencyOption, policyOptions } from '../core/options.js';
+import { PolicyBase } from '../core/policy-base.js';
 import type { Policy, PolicyContext, PolicyFn } from '../core/types.js';
 
 /** Options of {@link bulkhead}. */
@@ -25,7 +31,11 @@ export interface BulkheadOptions {
   readonly maxQueue?: number;
   /** The dependency's name, for events and errors. */
   readonly dependency?: string;
+  /** Where the time of published messages comes from; default {@link systemClock}. */
+  readonly clock?: Clock;
 }
+
+const KNOWN_OPTIONS: readonly (keyof BulkheadOptions)[] = ['maxConcurrent', 'maxQueue', 'dependency', 'clock'];
 
 /** Emitted when a call is turned away because both the slots and the queue are full. */
 export interface BulkheadRejectEvent {
@@ -48,164 +58,96 @@ export interface BulkheadSnapshot {
   readonly rejected: number;
 }
 
-const bulkheadChannel = channel('policy', 'bulkhead');
-
-/** A queued call: a list node that is also its signal's `abort` listener. */
-class Waiter {
-  prev: Waiter | null = null;
-  next: Waiter | null = null;
-  queued = true;
-  constructor(
-    readonly owner: Bulkhead,
-    readonly signal: AbortSignal,
-    readonly resolve: () => void,
-    readonly reject: (reason: unknown) => void,
-  ) {}
-
-  handleEvent(): void {
-    this.owner.leave(this);
-  }
-}
-
 /**
  * A concurrency limit with a bounded queue. Build it with {@link bulkhead}.
  */
-export class Bulkhead implements Policy {
-  readonly kind = 'bulkhead';
+export class Bulkhead extends PolicyBase<BulkheadSnapshot> {
   readonly maxConcurrent: number;
   readonly maxQueue: number;
-  readonly dependency: string | undefined;
-  readonly #root: PolicyContext;
-  #active = 0;
-  #queued = 0;
+  readonly #slots: SlotQueue;
   #rejected = 0;
-  #head: Waiter | null = null;
-  #tail: Waiter | null = null;
   /** Every call turned away because the bulkhead was full. */
   readonly onReject = new Emitter<BulkheadRejectEvent>();
 
   constructor(options: BulkheadOptions) {
-    if (typeof options !== 'object' || options === null) invalid('options', 'an object', options);
-    this.maxConcurrent = positiveInteger('maxConcurrent', options.maxConcurrent);
-    this.maxQueue = nonNegativeInteger('maxQueue', options.maxQueue ?? 0);
-    this.dependency = options.dependency;
-    this.#root = rootContext(undefined, this.dependency);
+    const o = policyOptions(options, KNOWN_OPTIONS, true);
+    const dependency = dependencyOption(o.dependency);
+    const clock = clockOption(o.clock);
+    super('bulkhead', dependency, clock);
+    this.maxConcurrent = positiveInteger('maxConcurrent', o.maxConcurrent);
+    this.maxQueue = nonNegativeInteger('maxQueue', o.maxQueue ?? 0);
+    this.#slots = new SlotQueue({ slots: this.maxConcurrent, maxQueue: this.maxQueue, clock });
   }
 
   /** Calls running now. */
   get active(): number {
-    return this.#active;
+    return this.#slots.active;
   }
 
   /** Calls waiting now. */
   get queued(): number {
-    return this.#queued;
+    return this.#slots.queued;
   }
 
-  execute<T>(fn: PolicyFn<T>, signal?: AbortSignal): Promise<T> {
-    return this[kRunChain](NO_CHAIN, 0, fn, signal === undefined ? this.#root : rootContext(signal, this.dependency));
-  }
-
-  run<T>(fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
-    return this[kRunChain](NO_CHAIN, 0, fn, ctx);
-  }
-
-  /** @internal The body of `run`, also called by a pipeline (see chain.ts). */
+  /** @internal The policy's step (see policy-base.ts). */
   [kRunChain]<T>(chain: readonly Policy[], next: number, fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
-    if (this.#active < this.maxConcurrent) {
-      this.#active++;
-      return this.#call(chain, next, fn, ctx);
-    }
-    if (this.#queued >= this.maxQueue) return Promise.reject(this.#full(ctx.dependency));
+    const slots = this.#slots;
+    if (slots.tryAcquire()) return this.#call(chain, next, fn, ctx);
     const signal = ctx.signal;
-    if (signal.aborted) return Promise.reject(abortReason(signal));
-    return this.#wait(chain, next, fn, ctx, signal);
+    // The shared never-aborting signal gets no listener: thousands of waiters would leak-warn on it.
+    const waiting = slots.wait(signal === neverAborted ? undefined : signal);
+    if (waiting === undefined) return Promise.reject(this.#full(ctx.dependency));
+    return this.#wait(waiting, chain, next, fn, ctx, signal);
   }
 
   async #call<T>(chain: readonly Policy[], next: number, fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
     try {
       return await (next === chain.length ? fn(ctx) : runChain(chain, next, fn, ctx));
     } finally {
-      this.#release();
+      this.#slots.release();
     }
   }
 
   async #wait<T>(
+    waiting: Promise<void>,
     chain: readonly Policy[],
     next: number,
     fn: PolicyFn<T>,
     ctx: PolicyContext,
     signal: AbortSignal,
   ): Promise<T> {
-    await new Promise<void>((resolve, reject) => this.#enqueue(new Waiter(this, signal, resolve, reject)));
-    // The slot was handed over to us (#active already counts it).
+    await waiting;
+    // The slot was handed over to us (it counts in `active`).
     if (signal.aborted) {
-      this.#release();
+      this.#slots.release();
       throw abortReason(signal);
     }
     return this.#call(chain, next, fn, ctx);
   }
 
-  #enqueue(waiter: Waiter): void {
-    waiter.prev = this.#tail;
-    if (this.#tail === null) this.#head = waiter;
-    else this.#tail.next = waiter;
-    this.#tail = waiter;
-    this.#queued++;
-    waiter.signal.addEventListener('abort', waiter);
-  }
-
-  #unlink(waiter: Waiter): void {
-    const { prev, next } = waiter;
-    if (prev === null) this.#head = next;
-    else prev.next = next;
-    if (next === null) this.#tail = prev;
-    else next.prev = prev;
-    waiter.prev = waiter.next = null;
-    waiter.queued = false;
-    this.#queued--;
-    waiter.signal.removeEventListener('abort', waiter);
-  }
-
-  /** @internal A queued call's signal aborted: it leaves at once. */
-  leave(waiter: Waiter): void {
-    if (!waiter.queued) return;
-    this.#unlink(waiter);
-    waiter.reject(abortReason(waiter.signal));
-  }
-
-  /** A slot freed: hand it to the oldest waiter, or give it back. */
-  #release(): void {
-    const next = this.#head;
-    if (next === null) {
-      this.#active--;
-      return;
-    }
-    this.#unlink(next);
-    next.resolve();
-  }
-
   #full(ctxDependency: string | undefined): Error {
     this.#rejected++;
     const dependency = ctxDependency ?? this.dependency;
-    if (this.onReject.hasListeners || bulkheadChannel.hasSubscribers) {
-      const event: BulkheadRejectEvent = { active: this.#active, queued: this.#queued, dependency };
+    const active = this.#slots.active;
+    const queued = this.#slots.queued;
+    if (this.onReject.hasListeners || this.channel.hasSubscribers) {
+      const event: BulkheadRejectEvent = { active, queued, dependency };
       this.onReject.emit(event);
-      if (bulkheadChannel.hasSubscribers) bulkheadChannel.publish(event);
+      this.publish('rejected', event, dependency);
     }
-    const of = dependency === undefined ? '' : ` for ${dependency}`;
-    return stacklessError(
+    return this.reject(
       'FS_ERR_BULKHEAD_FULL',
-      `The bulkhead${of} is full (${this.#active} running, ${this.#queued} queued)`,
+      'The bulkhead',
+      ` is full (${active} running, ${queued} queued)`,
       {
         kind: 'overload',
         neverSent: true,
-        active: this.#active,
-        queued: this.#queued,
+        active,
+        queued,
         maxConcurrent: this.maxConcurrent,
         maxQueue: this.maxQueue,
-        dependency,
       },
+      dependency,
     );
   }
 
@@ -216,8 +158,8 @@ export class Bulkhead implements Policy {
       dependency: this.dependency,
       maxConcurrent: this.maxConcurrent,
       maxQueue: this.maxQueue,
-      active: this.#active,
-      queued: this.#queued,
+      active: this.#slots.active,
+      queued: this.#slots.queued,
       rejected: this.#rejected,
     };
   }

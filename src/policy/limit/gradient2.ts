@@ -19,7 +19,7 @@
  */
 import { func, invalid, nonNegativeNumber, positiveInteger } from '../../core/validate.js';
 import { BaseLimit, optionsObject, resolveBounds } from './limit.js';
-import type { Limit, LimitBounds, LimitSample } from './limit.js';
+import type { Limit, LimitBounds, LimitSample, LimitSnapshot } from './limit.js';
 
 /** Options of {@link gradient2}. */
 export interface Gradient2Options extends LimitBounds {
@@ -136,7 +136,7 @@ class Gradient2Limit extends BaseLimit {
     return next;
   }
 
-  override snapshot(): Record<string, unknown> {
+  override snapshot(): LimitSnapshot {
     return {
       ...super.snapshot(),
       estimatedLimit: this.#estimated,

@@ -4,7 +4,7 @@
  * the calls in flight when it started, and whether it was dropped). The estimate is a pure state
  * machine: it never reads a clock, it is handed `now` in each sample.
  *
- * The same limits serve a client-side limiter ({@link concurrencyLimit}) and server-side admission
+ * The same limits serve a client-side limiter ({@link concurrencyLimiter}) and server-side admission
  * control, so nothing here knows about policies.
  *
  * Algorithms, after Netflix's concurrency-limits library: {@link aimd} (loss based),
@@ -58,10 +58,24 @@ export interface Limit {
   /** Limit changes (also published on `failsmall:policy:limit`). */
   readonly onChange: Emitter<LimitChange>;
   /** Plain JSON for metrics. */
-  snapshot(): Record<string, unknown>;
+  snapshot(): LimitSnapshot;
 }
 
-/** `failsmall:policy:limit`: limit changes and limiter rejections. */
+/** What every {@link Limit} snapshot holds; an algorithm adds its own internals. */
+export interface LimitSnapshot {
+  /** The algorithm: `aimd`, `gradient2`, `vegas`, `fixed`, … */
+  readonly kind: string;
+  readonly limit: number;
+  readonly minLimit: number;
+  readonly maxLimit: number;
+  /** The algorithm's internals (e.g. gradient2's RTTs), numbers for metrics. */
+  readonly [internal: string]: unknown;
+}
+
+/**
+ * `failsmall:policy:limit`: limit changes of every estimator (`{ type: 'limit', kind, limit,
+ * previous, now }`). The limiter's own rejections are on `failsmall:policy:limiter`.
+ */
 export const limitChannel = channel('policy', 'limit');
 
 /** Options every bounded limit shares. */
@@ -159,7 +173,7 @@ export abstract class BaseLimit implements Limit {
   /** The algorithm: the next limit (any number; the base floors and clamps it). */
   protected abstract update(sample: LimitSample): number;
 
-  snapshot(): Record<string, unknown> {
+  snapshot(): LimitSnapshot {
     return { kind: this.kind, limit: this.#limit, minLimit: this.minLimit, maxLimit: this.maxLimit };
   }
 }
@@ -182,7 +196,7 @@ class FixedLimit extends BaseLimit {
  *
  * @param limit - the number of calls allowed in flight, an integer ≥ 1.
  * @example
- * const limiter = concurrencyLimit({ limit: fixedLimit(10) });
+ * const limiter = concurrencyLimiter({ limit: fixedLimit(10) });
  */
 export function fixedLimit(limit: number): Limit {
   return new FixedLimit(limit);

@@ -6,7 +6,7 @@ import { isFailsmallError } from '../../core/errors.js';
 import { aimd } from './aimd.js';
 import { fixedLimit } from './limit.js';
 import type { LimitSample } from './limit.js';
-import { concurrencyLimit } from './limiter.js';
+import { concurrencyLimiter } from './limiter.js';
 import type { LimitRejectEvent } from './limiter.js';
 import { pipeline } from '../core/pipeline.js';
 
@@ -26,9 +26,9 @@ function deferred<T>(): Deferred<T> {
 }
 const named = (name: string): Error => Object.assign(new Error(name), { name });
 
-describe('concurrencyLimit policy', () => {
+describe('concurrencyLimiter policy', () => {
   it('rejects with FS_ERR_LIMIT_EXCEEDED once `limit` calls are in flight, and admits again after one ends', async () => {
-    const limiter = concurrencyLimit({ limit: fixedLimit(2), clock: new VirtualClock() });
+    const limiter = concurrencyLimiter({ limit: fixedLimit(2), clock: new VirtualClock() });
     const a = deferred<string>();
     const b = deferred<string>();
     const first = limiter.execute(() => a.promise);
@@ -61,7 +61,7 @@ describe('concurrencyLimit policy', () => {
     const limit = aimd({ initialLimit: 2 });
     const original = limit.onSample.bind(limit);
     limit.onSample = (s) => (seen.push({ ...s }), original(s));
-    const limiter = concurrencyLimit({ limit, clock });
+    const limiter = concurrencyLimiter({ limit, clock });
     const calls = [
       limiter.execute(() => clock.sleep(50).then(() => 'slow')),
       limiter.execute(() => clock.sleep(20).then(() => 'fast')),
@@ -78,7 +78,7 @@ describe('concurrencyLimit policy', () => {
   it('classifies by default: overload and timeouts drop, other errors are ignored', async () => {
     const clock = new VirtualClock();
     const limit = aimd({ initialLimit: 20 });
-    const limiter = concurrencyLimit({ limit, clock });
+    const limiter = concurrencyLimiter({ limit, clock });
     await assert.rejects(limiter.execute(() => Promise.reject(named('ResourceNotFoundException'))));
     assert.equal(limit.limit, 20); // ignored
     await assert.rejects(limiter.execute(() => Promise.reject(named('ThrottlingException'))));
@@ -90,7 +90,7 @@ describe('concurrencyLimit policy', () => {
 
   it('takes a custom classifier that sees values', async () => {
     const limit = aimd({ initialLimit: 10 });
-    const limiter = concurrencyLimit({
+    const limiter = concurrencyLimiter({
       limit,
       clock: new VirtualClock(),
       classify: (o) => (o.ok && (o.value as { status: number }).status === 503 ? 'dropped' : 'ignore'),
@@ -101,13 +101,13 @@ describe('concurrencyLimit policy', () => {
     assert.equal(limit.limit, 9);
   });
 
-  it('reports rejections on onReject and on failsmall:policy:limit', async () => {
-    const limiter = concurrencyLimit({ limit: fixedLimit(1), clock: new VirtualClock(5) });
+  it('reports rejections on onReject and on failsmall:policy:limiter', async () => {
+    const limiter = concurrencyLimiter({ limit: fixedLimit(1), clock: new VirtualClock(5) });
     const events: LimitRejectEvent[] = [];
     const published: unknown[] = [];
     const onMessage = (m: unknown): void => void published.push(m);
     limiter.onReject.on((e) => events.push(e));
-    diagnostics.subscribe('failsmall:policy:limit', onMessage);
+    diagnostics.subscribe('failsmall:policy:limiter', onMessage);
     try {
       const hold = deferred<void>();
       const first = limiter.execute(() => hold.promise);
@@ -120,16 +120,16 @@ describe('concurrencyLimit policy', () => {
         }),
       );
       assert.deepEqual(events, [{ limit: 1, inflight: 1, now: 5, dependency: 'ddb' }]);
-      assert.deepEqual(published, [{ type: 'rejected', ...events[0] }]);
+      assert.deepEqual(published, [{ type: 'rejected', kind: 'limiter', at: 5, ...events[0] }]);
       hold.resolve();
       await first;
     } finally {
-      diagnostics.unsubscribe('failsmall:policy:limit', onMessage);
+      diagnostics.unsubscribe('failsmall:policy:limiter', onMessage);
     }
   });
 
   it('rejects with the signal reason when aborted before the call, and survives a synchronous throw', async () => {
-    const limiter = concurrencyLimit({ limit: fixedLimit(1), clock: new VirtualClock() });
+    const limiter = concurrencyLimiter({ limit: fixedLimit(1), clock: new VirtualClock() });
     const controller = new AbortController();
     controller.abort(new Error('gone'));
     await assert.rejects(
@@ -147,8 +147,12 @@ describe('concurrencyLimit policy', () => {
   });
 
   it("composes in a pipeline, and uses the pipeline's dependency name", async () => {
-    const limiter = concurrencyLimit({ limit: fixedLimit(1), clock: new VirtualClock(), dependency: 'fallback-name' });
-    const policy = pipeline({ dependency: 'ddb' }, limiter);
+    const limiter = concurrencyLimiter({
+      limit: fixedLimit(1),
+      clock: new VirtualClock(),
+      dependency: 'fallback-name',
+    });
+    const policy = pipeline(limiter).named('ddb');
     const hold = deferred<string>();
     const first = policy.execute(() => hold.promise);
     await assert.rejects(
@@ -174,7 +178,7 @@ describe('concurrencyLimit policy', () => {
       [{ limit: fixedLimit(1), dependency: 7 }, 'Expected `dependency` to be a non-empty string, got 7'],
     ];
     for (const [options, message] of cases) {
-      assert.throws(() => concurrencyLimit(options as never), { code: 'FS_ERR_INVALID_ARGUMENT', message });
+      assert.throws(() => concurrencyLimiter(options as never), { code: 'FS_ERR_INVALID_ARGUMENT', message });
     }
   });
 });

@@ -3,22 +3,21 @@
  * rejects the rest at once with `FS_ERR_LIMIT_EXCEEDED` (no queue: a queue in front of an
  * overloaded dependency only adds latency). Every finished call becomes a {@link LimitSample}, so an
  * adaptive {@link Limit} ({@link aimd}, {@link gradient2}, {@link vegas}) learns how much
- * concurrency the dependency takes right now.
+ * concurrency the dependency takes right now. The in-flight slots are core's `SlotQueue` (the one
+ * slots mechanism, also under the bulkhead) with no queue, resized to the estimate on each call.
  *
  * @see https://github.com/Netflix/concurrency-limits (`SimpleLimiter`)
  */
-import { abortReason } from '../../core/clock.js';
 import type { Clock } from '../../core/clock.js';
 import { Emitter } from '../../core/events.js';
+import { SlotQueue } from '../../core/slot-queue.js';
 import { func, invalid } from '../../core/validate.js';
-import { NO_CHAIN, callNext, kRunChain } from '../core/fast-path.js';
-import { limitChannel } from './limit.js';
-import type { Limit } from './limit.js';
-import { rootContext } from '../core/context.js';
+import { callNext, kRunChain } from '../core/fast-path.js';
+import type { Limit, LimitSnapshot } from './limit.js';
 import { isOverloadError, isTimeoutError } from '../errors/overload.js';
 import type { Outcome } from '../errors/overload.js';
-import { clockOption, dependencyOption } from '../core/options.js';
-import { stacklessError } from '../core/stackless-error.js';
+import { clockOption, dependencyOption, policyOptions } from '../core/options.js';
+import { PolicyBase } from '../core/policy-base.js';
 import type { Policy, PolicyContext, PolicyFn } from '../core/types.js';
 
 /**
@@ -27,8 +26,8 @@ import type { Policy, PolicyContext, PolicyFn } from '../core/types.js';
  */
 export type LimitVerdict = 'success' | 'dropped' | 'ignore';
 
-/** Options of {@link concurrencyLimit}. */
-export interface ConcurrencyLimitOptions {
+/** Options of {@link concurrencyLimiter}. */
+export interface ConcurrencyLimiterOptions {
   /** The limit algorithm, e.g. `aimd()`; required. Share one Limit per dependency. */
   readonly limit: Limit;
   /**
@@ -43,6 +42,8 @@ export interface ConcurrencyLimitOptions {
   readonly dependency?: string;
 }
 
+const KNOWN_OPTIONS: readonly (keyof ConcurrencyLimiterOptions)[] = ['limit', 'classify', 'clock', 'dependency'];
+
 /** Emitted when a call is rejected because the limit was reached. */
 export interface LimitRejectEvent {
   readonly limit: number;
@@ -54,7 +55,7 @@ export interface LimitRejectEvent {
 
 /** Plain numbers for metrics: see {@link ConcurrencyLimiter.snapshot}. */
 export interface ConcurrencyLimiterSnapshot {
-  readonly kind: 'limit';
+  readonly kind: 'limiter';
   readonly dependency: string | undefined;
   /** Calls in flight now. */
   readonly inflight: number;
@@ -63,7 +64,7 @@ export interface ConcurrencyLimiterSnapshot {
   /** Calls classified as dropped since construction. */
   readonly dropped: number;
   /** The limit algorithm's own snapshot (`limit`, bounds, internals). */
-  readonly limit: Record<string, unknown>;
+  readonly limit: LimitSnapshot;
 }
 
 /** The default verdict for a failed call. */
@@ -71,54 +72,45 @@ function errorVerdict(error: unknown): LimitVerdict {
   return isTimeoutError(error) || isOverloadError(error) ? 'dropped' : 'ignore';
 }
 
-/** The limiter {@link Policy}; build it with {@link concurrencyLimit}. */
-export class ConcurrencyLimiter implements Policy {
-  readonly kind = 'limit';
-  /** A call was rejected (also on `failsmall:policy:limit`; limit changes are on `limit.onChange`). */
+/** The limiter {@link Policy}; build it with {@link concurrencyLimiter}. */
+export class ConcurrencyLimiter extends PolicyBase<ConcurrencyLimiterSnapshot> {
+  /** A call was rejected (also on `failsmall:policy:limiter`; limit changes are on `limit.onChange`). */
   readonly onReject = new Emitter<LimitRejectEvent>();
   /** The limit algorithm. */
   readonly limit: Limit;
-  readonly dependency: string | undefined;
   readonly #clock: Clock;
   readonly #classify: ((outcome: Outcome) => LimitVerdict) | undefined;
-  readonly #root: PolicyContext;
-  #inflight = 0;
+  /** The calls in flight, on core's one slots mechanism (no queue: `maxQueue` 0). */
+  readonly #slots: SlotQueue;
   #rejected = 0;
   #dropped = 0;
 
-  constructor(options: ConcurrencyLimitOptions) {
-    if (typeof options !== 'object' || options === null) invalid('options', 'an object', options);
+  constructor(given: ConcurrencyLimiterOptions) {
+    const options = policyOptions(given, KNOWN_OPTIONS, true);
+    const clock = clockOption(options.clock);
+    super('limiter', dependencyOption(options.dependency), clock);
     const limit = options.limit;
     if (typeof limit !== 'object' || limit === null || typeof limit.onSample !== 'function') {
       invalid('limit', 'a Limit (e.g. aimd())', limit);
     }
     this.limit = limit;
-    this.#clock = clockOption(options.clock);
+    this.#clock = clock;
+    this.#slots = new SlotQueue({ slots: limit.limit, clock });
     this.#classify = options.classify === undefined ? undefined : func('classify', options.classify);
-    this.dependency = dependencyOption(options.dependency);
-    this.#root = rootContext(undefined, this.dependency);
   }
 
   /** The calls in flight now. */
   get inflight(): number {
-    return this.#inflight;
+    return this.#slots.active;
   }
 
-  execute<T>(fn: PolicyFn<T>, signal?: AbortSignal): Promise<T> {
-    if (signal === undefined) return this[kRunChain](NO_CHAIN, 0, fn, this.#root);
-    if (signal.aborted) return Promise.reject(abortReason(signal));
-    return this[kRunChain](NO_CHAIN, 0, fn, rootContext(signal, this.dependency));
-  }
-
-  run<T>(fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
-    return this[kRunChain](NO_CHAIN, 0, fn, ctx);
-  }
-
-  /** @internal The body of `run`, also called by a pipeline (see chain.ts). */
+  /** @internal The policy's step (see policy-base.ts). */
   [kRunChain]<T>(chain: readonly Policy[], next: number, fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
     const limit = this.limit.limit;
-    if (this.#inflight >= limit) return Promise.reject(this.#reject(limit, ctx));
-    return this.#call(chain, next, fn, ctx, ++this.#inflight);
+    const slots = this.#slots;
+    if (slots.slots !== limit) slots.slots = limit; // the estimate moved since the last call
+    if (!slots.tryAcquire()) return Promise.reject(this.#refuse(limit, ctx));
+    return this.#call(chain, next, fn, ctx, slots.active);
   }
 
   async #call<T>(
@@ -133,7 +125,7 @@ export class ConcurrencyLimiter implements Policy {
     try {
       value = await callNext(chain, next, fn, ctx);
     } catch (error) {
-      this.#inflight--;
+      this.#slots.release();
       this.#sample(
         start,
         inflight,
@@ -141,7 +133,7 @@ export class ConcurrencyLimiter implements Policy {
       );
       throw error;
     }
-    this.#inflight--;
+    this.#slots.release();
     this.#sample(start, inflight, this.#classify === undefined ? 'success' : this.#classify({ ok: true, value }));
     return value;
   }
@@ -157,20 +149,21 @@ export class ConcurrencyLimiter implements Policy {
     this.limit.onSample({ now, rtt, inflight, dropped });
   }
 
-  #reject(limit: number, ctx: PolicyContext): Error {
+  #refuse(limit: number, ctx: PolicyContext): Error {
     this.#rejected++;
-    const inflight = this.#inflight;
+    const inflight = this.#slots.active;
     const dependency = ctx.dependency ?? this.dependency;
-    if (this.onReject.hasListeners || limitChannel.hasSubscribers) {
+    if (this.onReject.hasListeners || this.channel.hasSubscribers) {
       const event: LimitRejectEvent = { limit, inflight, now: this.#clock.now(), dependency };
       this.onReject.emit(event);
-      if (limitChannel.hasSubscribers) limitChannel.publish({ type: 'rejected', ...event });
+      this.publish('rejected', event, dependency);
     }
-    const of = dependency === undefined ? '' : ` for ${dependency}`;
-    return stacklessError(
+    return this.reject(
       'FS_ERR_LIMIT_EXCEEDED',
-      `Concurrency limit reached${of}: ${inflight} calls in flight, limit ${limit} (${this.limit.kind})`,
-      { kind: 'overload', neverSent: true, limit, inflight, algorithm: this.limit.kind, dependency },
+      'Concurrency limit reached',
+      `: ${inflight} calls in flight, limit ${limit} (${this.limit.kind})`,
+      { kind: 'overload', neverSent: true, limit, inflight, algorithm: this.limit.kind },
+      dependency,
     );
   }
 
@@ -179,7 +172,7 @@ export class ConcurrencyLimiter implements Policy {
     return {
       kind: this.kind,
       dependency: this.dependency,
-      inflight: this.#inflight,
+      inflight: this.#slots.active,
       rejected: this.#rejected,
       dropped: this.#dropped,
       limit: this.limit.snapshot(),
@@ -192,11 +185,11 @@ export class ConcurrencyLimiter implements Policy {
  * rejected at once with `FS_ERR_LIMIT_EXCEEDED`; every finished call adjusts the limit.
  *
  * @example
- * const limiter = concurrencyLimit({ limit: aimd({ initialLimit: 10, maxLimit: 100 }) });
+ * const limiter = concurrencyLimiter({ limit: aimd({ initialLimit: 10, maxLimit: 100 }) });
  * const item = await limiter.execute(() => table.get(key));
  * limiter.snapshot(); // { inflight, rejected, limit: { kind: 'aimd', limit: 11, … } }
  * @see https://github.com/Netflix/concurrency-limits
  */
-export function concurrencyLimit(options: ConcurrencyLimitOptions): ConcurrencyLimiter {
+export function concurrencyLimiter(options: ConcurrencyLimiterOptions): ConcurrencyLimiter {
   return new ConcurrencyLimiter(options);
 }

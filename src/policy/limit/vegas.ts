@@ -19,7 +19,7 @@
 import type { Random } from '../../core/random.js';
 import { func, invalid, nonNegativeNumber, positiveInteger } from '../../core/validate.js';
 import { BaseLimit, optionsObject, resolveBounds } from './limit.js';
-import type { Limit, LimitBounds, LimitSample } from './limit.js';
+import type { Limit, LimitBounds, LimitSample, LimitSnapshot } from './limit.js';
 import { randomOption } from '../core/options.js';
 
 /** A queue-size threshold: a fixed number of calls, or a function of the current integer limit. */
@@ -146,7 +146,7 @@ class VegasLimit extends BaseLimit {
     return next;
   }
 
-  override snapshot(): Record<string, unknown> {
+  override snapshot(): LimitSnapshot {
     return { ...super.snapshot(), estimatedLimit: this.#estimated, rttNoLoad: this.#rttNoLoad };
   }
 }

@@ -19,7 +19,7 @@ function spy(): Limit & { samples: LimitSample[] } {
       samples.push({ ...sample });
       return 10;
     },
-    snapshot: () => ({ kind: 'spy', limit: 10 }),
+    snapshot: () => ({ kind: 'spy', limit: 10, minLimit: 1, maxLimit: 100 }),
   };
 }
 

@@ -13,7 +13,7 @@
 import type { Emitter } from '../../core/events.js';
 import { invalid, nonNegativeNumber, positiveInteger, positiveNumber } from '../../core/validate.js';
 import { checkSample, optionsObject } from './limit.js';
-import type { Limit, LimitChange, LimitSample } from './limit.js';
+import type { Limit, LimitChange, LimitSample, LimitSnapshot } from './limit.js';
 
 /** Options of {@link windowedLimit}. */
 export interface WindowedLimitOptions {
@@ -104,7 +104,7 @@ class WindowedLimit implements Limit {
     return ready ? this.#inner.onSample(aggregate) : this.#inner.limit;
   }
 
-  snapshot(): Record<string, unknown> {
+  snapshot(): LimitSnapshot {
     return {
       ...this.#inner.snapshot(),
       kind: this.kind,
@@ -125,7 +125,7 @@ class WindowedLimit implements Limit {
  * @param limit - the algorithm to feed.
  * @param options - `minWindow`/`maxWindow` (ms, default 1 s), `minSamples` (10), `minRtt` (ms, 0.1).
  * @example
- * const limiter = concurrencyLimit({ limit: windowedLimit(gradient2()) });
+ * const limiter = concurrencyLimiter({ limit: windowedLimit(gradient2()) });
  * @see https://github.com/Netflix/concurrency-limits
  */
 export function windowedLimit(limit: Limit, options?: WindowedLimitOptions): Limit {

@@ -23,18 +23,20 @@
  */
 import { abortReason } from '../../core/clock.js';
 import type { Clock } from '../../core/clock.js';
-import { Emitter, channel } from '../../core/events.js';
+import { Emitter } from '../../core/events.js';
 import type { Random } from '../../core/random.js';
 import { func, invalid, nonNegativeNumber, positiveInteger } from '../../core/validate.js';
 import { defaultBackoff, MAX_RETRY_DELAY } from './backoff.js';
 import type { Backoff } from './backoff.js';
 import { nextRetry, throttleBackoffFor, type GiveUpReason, type RetrySchedule } from './decision.js';
-import type { RetryBudget, RetryCause } from '../budget/budget.js';
+import type { RetryBudget, RetryBudgetSnapshot, RetryCause } from '../budget/budget.js';
 import { classifyError, neverSent as defaultNeverSent } from '../errors/classify.js';
 import { toVerdict } from '../errors/classify.js';
 import type { Classifier, RetryVerdict, VerdictLike } from '../errors/classify.js';
-import { neverAborted, rootContext } from '../core/context.js';
-import { budgetOption, clockOption, dependencyOption, randomOption } from '../core/options.js';
+import { neverAborted } from '../core/context.js';
+import { callNext, kRunChain } from '../core/fast-path.js';
+import { budgetOption, clockOption, dependencyOption, policyOptions, randomOption } from '../core/options.js';
+import { PolicyBase } from '../core/policy-base.js';
 import type { Policy, PolicyContext, PolicyFn } from '../core/types.js';
 
 /** Options of {@link retry}. */
@@ -123,7 +125,42 @@ export interface SuccessEvent {
   readonly dependency: string | undefined;
 }
 
-const diagnostics = channel('policy', 'retry');
+const KNOWN_OPTIONS: readonly (keyof RetryOptions)[] = [
+  'maxAttempts',
+  'backoff',
+  'throttleBackoff',
+  'classify',
+  'idempotent',
+  'neverSent',
+  'budget',
+  'clock',
+  'random',
+  'maxRetryAfter',
+  'dependency',
+  'discardResult',
+];
+
+/** Plain numbers for metrics: see {@link RetryPolicy.snapshot}. */
+export interface RetrySnapshot {
+  readonly kind: 'retry';
+  readonly dependency: string | undefined;
+  readonly maxAttempts: number;
+  /** The backoff's kind (`full-jitter`, `constant`, …). */
+  readonly backoff: string;
+  readonly idempotent: boolean;
+  /** Calls started. */
+  readonly calls: number;
+  /** Calls that succeeded (on any attempt). */
+  readonly successes: number;
+  /** Retries made. */
+  readonly retries: number;
+  /** Calls ended by the caller's abort. */
+  readonly aborted: number;
+  /** Calls given up, by reason. */
+  readonly giveUps: Readonly<Record<GiveUpReason, number>>;
+  /** The shared budget's snapshot, or null without a budget. */
+  readonly budget: RetryBudgetSnapshot | null;
+}
 
 /**
  * The context of attempt ≥ 2: the attempt number changes, everything else is read through from
@@ -167,8 +204,7 @@ function discardBody(value: unknown): void {
  * const policy = new RetryPolicy({ maxAttempts: 3 });
  * await policy.execute((ctx) => call({ attempt: ctx.attempt }));
  */
-export class RetryPolicy implements Policy {
-  readonly kind = 'retry';
+export class RetryPolicy extends PolicyBase<RetrySnapshot> {
   /** Before each retry sleeps. */
   readonly onRetry = new Emitter<RetryEvent>();
   /** When the policy stops retrying and hands back the last error or result. */
@@ -179,7 +215,6 @@ export class RetryPolicy implements Policy {
   readonly maxAttempts: number;
   readonly maxRetryAfter: number;
   readonly idempotent: boolean;
-  readonly dependency: string | undefined;
   readonly #backoff: Backoff;
   readonly #schedule: RetrySchedule;
   readonly #classifyError: (error: unknown, now: number) => RetryVerdict | boolean;
@@ -189,7 +224,6 @@ export class RetryPolicy implements Policy {
   readonly #clock: Clock;
   readonly #random: Random;
   readonly #discard: (value: unknown) => void;
-  readonly #root: PolicyContext;
 
   #calls = 0;
   #successes = 0;
@@ -203,8 +237,10 @@ export class RetryPolicy implements Policy {
   };
   #aborted = 0;
 
-  constructor(options: RetryOptions = {}) {
-    if (typeof options !== 'object' || options === null) invalid('options', 'an object', options);
+  constructor(input?: RetryOptions) {
+    const options = policyOptions(input, KNOWN_OPTIONS);
+    const clock = clockOption(options.clock);
+    super('retry', dependencyOption(options.dependency), clock);
     this.maxAttempts = positiveInteger('maxAttempts', options.maxAttempts ?? 3); // 3: the AWS SDK default
     this.#backoff = backoffOption('backoff', options.backoff ?? defaultBackoff);
     const throttleBackoff = backoffOption(
@@ -223,7 +259,7 @@ export class RetryPolicy implements Policy {
     this.idempotent = idempotent;
     this.#neverSent = options.neverSent === undefined ? defaultNeverSent : func('neverSent', options.neverSent);
     this.#budget = options.budget === undefined ? undefined : budgetOption(options.budget);
-    this.#clock = clockOption(options.clock);
+    this.#clock = clock;
     this.#random = randomOption(options.random);
     this.maxRetryAfter = nonNegativeNumber('maxRetryAfter', options.maxRetryAfter ?? MAX_RETRY_DELAY);
     this.#schedule = {
@@ -233,19 +269,11 @@ export class RetryPolicy implements Policy {
       maxRetryAfter: this.maxRetryAfter,
       budget: this.#budget,
     };
-    this.dependency = dependencyOption(options.dependency);
     this.#discard = options.discardResult === undefined ? discardBody : func('discardResult', options.discardResult);
-    this.#root = rootContext(undefined, this.dependency);
   }
 
-  execute<T>(fn: PolicyFn<T>, signal?: AbortSignal): Promise<T> {
-    if (signal === undefined) return this.run(fn, this.#root);
-    if (signal.aborted) return Promise.reject(abortReason(signal));
-    return this.run(fn, rootContext(signal, this.dependency));
-  }
-
-  async run<T>(fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
-    if (typeof fn !== 'function') invalid('fn', 'a function', fn);
+  /** @internal The policy's step (see policy-base.ts). */
+  async [kRunChain]<T>(chain: readonly Policy[], next: number, fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
     this.#calls++;
     const budget = this.#budget;
     // One clock read serves the whole fast path (Date.now() is not free at this scale).
@@ -253,25 +281,27 @@ export class RetryPolicy implements Policy {
     if (budget !== undefined) budget.recordRequest(start);
     let value: T;
     try {
-      value = await fn(ctx.attempt === 1 ? ctx : new AttemptContext(ctx, 1));
+      value = await callNext(chain, next, fn, ctx.attempt === 1 ? ctx : new AttemptContext(ctx, 1));
     } catch (error) {
-      return this.#retry(fn, ctx, error, undefined, undefined);
+      return this.#retry(chain, next, fn, ctx, error, undefined, undefined);
     }
     if (this.#classifyResult !== undefined) {
       const answer = this.#classifyResult(value, budget !== undefined ? start : this.#clock.now());
       if (answer !== undefined && answer !== false) {
         const verdict = toVerdict(answer);
-        if (verdict.retry) return this.#retry(fn, ctx, undefined, value, verdict);
+        if (verdict.retry) return this.#retry(chain, next, fn, ctx, undefined, value, verdict);
       }
     }
     this.#successes++;
     if (budget !== undefined) budget.recordSuccess(start, false);
-    if (this.onSuccess.hasListeners || diagnostics.hasSubscribers) this.#succeeded(1, ctx);
+    if (this.onSuccess.hasListeners || this.channel.hasSubscribers) this.#succeeded(1, ctx);
     return value;
   }
 
   /** The slow path: attempt 1 failed (error) or returned a retryable result (verdict set). */
   async #retry<T>(
+    chain: readonly Policy[],
+    next: number,
     fn: PolicyFn<T>,
     ctx: PolicyContext,
     error: unknown,
@@ -307,7 +337,7 @@ export class RetryPolicy implements Policy {
       const delay = decision.delay;
 
       this.#retries++;
-      if (this.onRetry.hasListeners || diagnostics.hasSubscribers) {
+      if (this.onRetry.hasListeners || this.channel.hasSubscribers) {
         const event: RetryEvent = {
           attempt: attempt + 1,
           delay,
@@ -318,7 +348,7 @@ export class RetryPolicy implements Policy {
           ...(isResult ? { result: value } : {}),
         };
         this.onRetry.emit(event);
-        if (diagnostics.hasSubscribers) diagnostics.publish({ type: 'retry', ...event });
+        this.publish('retry', event, event.dependency);
       }
       if (isResult) this.#discard(value);
       if (delay > 0) {
@@ -334,7 +364,7 @@ export class RetryPolicy implements Policy {
       const cause = v.cause;
       verdict = undefined;
       try {
-        value = await fn(new AttemptContext(ctx, attempt));
+        value = await callNext(chain, next, fn, new AttemptContext(ctx, attempt));
       } catch (e) {
         error = e;
         value = undefined;
@@ -353,7 +383,7 @@ export class RetryPolicy implements Policy {
       }
       this.#successes++;
       if (this.#budget !== undefined) this.#budget.recordSuccess(clock.now(), true, cause);
-      if (this.onSuccess.hasListeners || diagnostics.hasSubscribers) this.#succeeded(attempt, ctx);
+      if (this.onSuccess.hasListeners || this.channel.hasSubscribers) this.#succeeded(attempt, ctx);
       return value;
     }
   }
@@ -367,7 +397,7 @@ export class RetryPolicy implements Policy {
     isResult: boolean,
   ): T {
     this.#giveUps[reason]++;
-    if (this.onGiveUp.hasListeners || diagnostics.hasSubscribers) {
+    if (this.onGiveUp.hasListeners || this.channel.hasSubscribers) {
       const event: GiveUpEvent = {
         attempt,
         reason,
@@ -376,7 +406,7 @@ export class RetryPolicy implements Policy {
         ...(isResult ? { result: value } : {}),
       };
       this.onGiveUp.emit(event);
-      if (diagnostics.hasSubscribers) diagnostics.publish({ type: 'give-up', ...event });
+      this.publish('give-up', event, event.dependency);
     }
     if (isResult) return value as T;
     throw error;
@@ -385,14 +415,14 @@ export class RetryPolicy implements Policy {
   #succeeded(attempt: number, ctx: PolicyContext): void {
     const event: SuccessEvent = { attempt, dependency: ctx.dependency ?? this.dependency };
     this.onSuccess.emit(event);
-    if (diagnostics.hasSubscribers) diagnostics.publish({ type: 'success', ...event });
+    this.publish('success', event, event.dependency);
   }
 
   /** Counters and settings as plain JSON, for metrics. */
-  snapshot(): Record<string, unknown> {
+  snapshot(): RetrySnapshot {
     return {
       kind: this.kind,
-      dependency: this.dependency ?? null,
+      dependency: this.dependency,
       maxAttempts: this.maxAttempts,
       backoff: this.#backoff.kind,
       idempotent: this.idempotent,

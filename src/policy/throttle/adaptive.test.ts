@@ -27,8 +27,8 @@ describe('AdaptiveThrottleState (SRE book formula)', () => {
 
   it('counts requests and accepts into the window', () => {
     const state = new AdaptiveThrottleState();
-    for (let i = 0; i < 100; i++) state.recordRequest(i * 10);
-    for (let i = 0; i < 30; i++) state.recordAccept(i * 10);
+    for (let i = 0; i < 70; i++) state.recordRequest(i * 10);
+    for (let i = 70; i < 100; i++) state.recordOutcome(i * 10, true);
     assert.equal(state.requests(1_000), 100);
     assert.equal(state.accepts(1_000), 30);
     assert.equal(state.probability(1_000), 40 / 101);
@@ -65,8 +65,7 @@ describe('AdaptiveThrottleState (SRE book formula)', () => {
 
   it('handles negative times (clocks with any origin)', () => {
     const state = new AdaptiveThrottleState({ window: 10_000, buckets: 10 });
-    state.recordRequest(-25_500);
-    state.recordAccept(-25_500);
+    state.recordOutcome(-25_500, true);
     assert.equal(state.requests(-25_000), 1);
     assert.equal(state.accepts(-20_000), 1);
     assert.equal(state.requests(-15_000), 0);
@@ -125,7 +124,7 @@ describe('AdaptiveThrottleState (SRE book formula)', () => {
       [{ window: Infinity }, 'Expected `window` to be a finite number > 0, got Infinity'],
       [{ buckets: 0 }, 'Expected `buckets` to be a positive integer, got 0'],
       [{ buckets: 1.5 }, 'Expected `buckets` to be a positive integer, got 1.5'],
-      [{ buckets: 2_000_000 }, 'Expected `buckets` to be a positive integer <= 1000000, got 2000000'],
+      [{ buckets: 200_000 }, 'Expected `buckets` to be a positive integer <= 100000, got 200000'],
       [null, 'Expected `options` to be an object, got null'],
     ];
     for (const [options, message] of cases) {
@@ -151,7 +150,7 @@ describe('AdaptiveThrottleState (SRE book formula)', () => {
           for (const [dt, op] of steps) {
             now += dt;
             if (op === 'req') state.recordRequest(now);
-            else if (op === 'acc') state.recordAccept(now);
+            else if (op === 'acc') state.recordOutcome(now, true);
             else if (op === 'ok' || op === 'refused') state.recordOutcome(now, op === 'ok');
             else state.shouldReject(now, random);
             const p = state.probability(now);
@@ -332,7 +331,7 @@ describe('adaptiveThrottle policy', () => {
   it('composes in a pipeline', async () => {
     const clock = new VirtualClock();
     const throttle = adaptiveThrottle({ clock, random: fixed(0) });
-    const policy = pipeline({ dependency: 'ddb' }, throttle);
+    const policy = pipeline(throttle).named('ddb');
     assert.equal(await policy.execute((ctx) => ctx.dependency), 'ddb');
     for (let i = 0; i < 3; i++) await policy.execute(throttled).catch(() => undefined); // p = (4 − 2) / 5
     await assert.rejects(

@@ -25,17 +25,16 @@
  *
  * @see https://sre.google/sre-book/handling-overload/#eq2101
  */
-import { abortReason } from '../../core/clock.js';
 import type { Clock } from '../../core/clock.js';
-import { Emitter, channel } from '../../core/events.js';
+import { Emitter } from '../../core/events.js';
 import type { Random } from '../../core/random.js';
 import { func, invalid, positiveInteger, positiveNumber } from '../../core/validate.js';
-import { NO_CHAIN, callNext, kRunChain } from '../core/fast-path.js';
-import { rootContext } from '../core/context.js';
+import { BucketRing } from '../../core/bucket-ring.js';
+import { callNext, kRunChain } from '../core/fast-path.js';
 import { isOverloadError } from '../errors/overload.js';
 import type { Outcome } from '../errors/overload.js';
-import { clockOption, dependencyOption, randomOption } from '../core/options.js';
-import { stacklessError } from '../core/stackless-error.js';
+import { clockOption, dependencyOption, policyOptions, randomOption } from '../core/options.js';
+import { PolicyBase } from '../core/policy-base.js';
 import type { Policy, PolicyContext, PolicyFn } from '../core/types.js';
 
 /** Options of {@link AdaptiveThrottleState}. */
@@ -65,7 +64,9 @@ export interface AdaptiveThrottleStateOptions {
 const DEFAULT_K = 2; // The SRE book: "K = 2".
 const DEFAULT_WINDOW = 120_000; // 2 min: the SRE book's window.
 const DEFAULT_BUCKETS = 120; // 1 s buckets with the default window.
-const MAX_BUCKETS = 1_000_000;
+const MAX_BUCKETS = 100_000; // BucketRing's bound
+const REQUESTS = 0;
+const ACCEPTS = 1;
 
 /**
  * The SRE book's client-side throttle as a pure state machine: counts of requests and accepts
@@ -89,14 +90,8 @@ export class AdaptiveThrottleState {
   readonly countRejected: boolean;
   /** The width of one bucket, in milliseconds. */
   readonly bucketWidth: number;
-  readonly #requests: Float64Array;
-  readonly #accepts: Float64Array;
-  /** The absolute number (`floor(now / bucketWidth)`) of the newest bucket; NaN before the first call. */
-  #head = NaN;
-  /** `#head` modulo the number of buckets: where the newest bucket lives in the arrays. */
-  #headIndex = 0;
-  #totalRequests = 0;
-  #totalAccepts = 0;
+  /** Requests (series 0) and accepts (series 1) over the window: core's one bucketed sliding window. */
+  readonly #ring: BucketRing;
 
   constructor(options: AdaptiveThrottleStateOptions = {}) {
     if (typeof options !== 'object' || options === null) invalid('options', 'an object', options);
@@ -111,41 +106,7 @@ export class AdaptiveThrottleState {
     const countRejected = options.countRejected ?? true;
     if (typeof countRejected !== 'boolean') invalid('countRejected', 'a boolean', countRejected);
     this.countRejected = countRejected;
-    this.#requests = new Float64Array(buckets);
-    this.#accepts = new Float64Array(buckets);
-  }
-
-  /**
-   * Moves the window to `now`, clearing the buckets that fell out of it, and returns the index of
-   * the current bucket. Time that goes backwards counts into the newest bucket.
-   */
-  #roll(now: number): number {
-    const bucket = Math.floor(now / this.bucketWidth);
-    const head = this.#head;
-    if (bucket === head) return this.#headIndex; // the common case: still in the newest bucket
-    // Non-finite time, or time that went backwards: count into the newest bucket.
-    if (!Number.isFinite(bucket) || bucket < head) return this.#headIndex;
-    // Here `bucket` is newer than the head, or the head is the NaN before the first call.
-    const n = this.buckets;
-    const steps = bucket - head;
-    if (!(steps < n)) {
-      this.#requests.fill(0);
-      this.#accepts.fill(0);
-      this.#totalRequests = 0;
-      this.#totalAccepts = 0;
-    } else {
-      let at = this.#headIndex;
-      for (let i = 0; i < steps; i++) {
-        at = at + 1 === n ? 0 : at + 1;
-        this.#totalRequests -= this.#requests[at]!;
-        this.#totalAccepts -= this.#accepts[at]!;
-        this.#requests[at] = 0;
-        this.#accepts[at] = 0;
-      }
-    }
-    this.#head = bucket;
-    this.#headIndex = ((bucket % n) + n) % n;
-    return this.#headIndex;
+    this.#ring = new BucketRing({ buckets, width: this.bucketWidth, series: 2 });
   }
 
   /** `max(0, (requests − K · accepts) / (requests + 1))` for the given counts. */
@@ -156,34 +117,24 @@ export class AdaptiveThrottleState {
 
   /** The requests counted in the window at `now` (including locally rejected ones). */
   requests(now: number): number {
-    this.#roll(now);
-    return this.#totalRequests;
+    return this.#ring.sum(now, REQUESTS);
   }
 
   /** The accepts counted in the window at `now`. */
   accepts(now: number): number {
-    this.#roll(now);
-    return this.#totalAccepts;
+    return this.#ring.sum(now, ACCEPTS);
   }
 
   /** The probability, in [0, 1), that a call made at `now` is rejected locally. */
   probability(now: number): number {
-    this.#roll(now);
-    return AdaptiveThrottleState.probabilityOf(this.#totalRequests, this.#totalAccepts, this.k);
+    const ring = this.#ring;
+    ring.advance(now);
+    return AdaptiveThrottleState.probabilityOf(ring.total(REQUESTS), ring.total(ACCEPTS), this.k);
   }
 
   /** Counts one request at `now` (call it for every call the application attempts). */
   recordRequest(now: number): void {
-    const at = this.#roll(now);
-    this.#requests[at]!++;
-    this.#totalRequests++;
-  }
-
-  /** Counts one call the backend accepted, at `now`. */
-  recordAccept(now: number): void {
-    const at = this.#roll(now);
-    this.#accepts[at]!++;
-    this.#totalAccepts++;
+    this.#ring.add(now, REQUESTS);
   }
 
   /**
@@ -191,14 +142,10 @@ export class AdaptiveThrottleState {
    * if `accepted`. Returns the rejection probability that follows.
    */
   recordOutcome(now: number, accepted: boolean): number {
-    const at = this.#roll(now);
-    this.#requests[at]!++;
-    this.#totalRequests++;
-    if (accepted) {
-      this.#accepts[at]!++;
-      this.#totalAccepts++;
-    }
-    return AdaptiveThrottleState.probabilityOf(this.#totalRequests, this.#totalAccepts, this.k);
+    const ring = this.#ring;
+    ring.add(now, REQUESTS);
+    if (accepted) ring.add(now, ACCEPTS);
+    return AdaptiveThrottleState.probabilityOf(ring.total(REQUESTS), ring.total(ACCEPTS), this.k);
   }
 
   /**
@@ -209,25 +156,26 @@ export class AdaptiveThrottleState {
    * (counted at start, a cold burst of 100 concurrent first calls would see p = 99/100).
    */
   shouldReject(now: number, random: Random): boolean {
-    const at = this.#roll(now);
-    const p = AdaptiveThrottleState.probabilityOf(this.#totalRequests, this.#totalAccepts, this.k);
+    const ring = this.#ring;
+    ring.advance(now);
+    const p = AdaptiveThrottleState.probabilityOf(ring.total(REQUESTS), ring.total(ACCEPTS), this.k);
     if (!(p > 0 && random.next() < p)) return false;
-    if (this.countRejected) {
-      this.#requests[at]!++;
-      this.#totalRequests++;
-    }
+    if (this.countRejected) ring.add(now, REQUESTS);
     return true;
   }
 
   /** Plain JSON for metrics: the counts and probability at `now`. */
   snapshot(now: number): { k: number; window: number; requests: number; accepts: number; probability: number } {
-    this.#roll(now);
+    const ring = this.#ring;
+    ring.advance(now);
+    const requests = ring.total(REQUESTS);
+    const accepts = ring.total(ACCEPTS);
     return {
       k: this.k,
       window: this.window,
-      requests: this.#totalRequests,
-      accepts: this.#totalAccepts,
-      probability: AdaptiveThrottleState.probabilityOf(this.#totalRequests, this.#totalAccepts, this.k),
+      requests,
+      accepts,
+      probability: AdaptiveThrottleState.probabilityOf(requests, accepts, this.k),
     };
   }
 }
@@ -293,14 +241,23 @@ export interface AdaptiveThrottleSnapshot {
 }
 
 const DEFAULT_THRESHOLDS: readonly number[] = Object.freeze([0, 0.25, 0.5, 0.75]);
-const throttleChannel = channel('policy', 'throttle');
+const KNOWN_OPTIONS: readonly (keyof AdaptiveThrottleOptions)[] = [
+  'k',
+  'window',
+  'buckets',
+  'countRejected',
+  'isAccepted',
+  'thresholds',
+  'clock',
+  'random',
+  'dependency',
+];
 
 /**
  * The adaptive throttle as a {@link Policy}. Build it with {@link adaptiveThrottle}; share one
  * instance across every call site of one dependency.
  */
-export class AdaptiveThrottle implements Policy {
-  readonly kind = 'throttle';
+export class AdaptiveThrottle extends PolicyBase<AdaptiveThrottleSnapshot> {
   /** The rejection probability crossed a threshold (also on `failsmall:policy:throttle`). */
   readonly onLevel = new Emitter<ThrottleLevelEvent>();
   /** A call was rejected locally (also on `failsmall:policy:throttle`). */
@@ -308,22 +265,21 @@ export class AdaptiveThrottle implements Policy {
   /** The pure state machine underneath. */
   readonly state: AdaptiveThrottleState;
   readonly thresholds: readonly number[];
-  readonly dependency: string | undefined;
   readonly #clock: Clock;
   readonly #random: Random;
   readonly #isAccepted: ((outcome: Outcome) => boolean) | undefined;
-  readonly #root: PolicyContext;
   #level = 0;
   #rejected = 0;
 
-  constructor(options: AdaptiveThrottleOptions = {}) {
+  constructor(given?: AdaptiveThrottleOptions) {
+    const options = policyOptions(given, KNOWN_OPTIONS);
+    const clock = clockOption(options.clock);
+    super('throttle', dependencyOption(options.dependency), clock);
     this.state = new AdaptiveThrottleState(options);
-    this.#clock = clockOption(options.clock);
+    this.#clock = clock;
     this.#random = randomOption(options.random);
     this.#isAccepted = options.isAccepted === undefined ? undefined : func('isAccepted', options.isAccepted);
     this.thresholds = validThresholds(options.thresholds ?? DEFAULT_THRESHOLDS);
-    this.dependency = dependencyOption(options.dependency);
-    this.#root = rootContext(undefined, this.dependency);
   }
 
   /** The current rejection probability, in [0, 1). */
@@ -331,20 +287,10 @@ export class AdaptiveThrottle implements Policy {
     return this.state.probability(this.#clock.now());
   }
 
-  execute<T>(fn: PolicyFn<T>, signal?: AbortSignal): Promise<T> {
-    if (signal === undefined) return this[kRunChain](NO_CHAIN, 0, fn, this.#root);
-    if (signal.aborted) return Promise.reject(abortReason(signal));
-    return this[kRunChain](NO_CHAIN, 0, fn, rootContext(signal, this.dependency));
-  }
-
-  run<T>(fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
-    return this[kRunChain](NO_CHAIN, 0, fn, ctx);
-  }
-
-  /** @internal The body of `run`, also called by a pipeline (see chain.ts). */
+  /** @internal The policy's step (see policy-base.ts). */
   [kRunChain]<T>(chain: readonly Policy[], next: number, fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
     const now = this.#clock.now();
-    if (this.state.shouldReject(now, this.#random)) return Promise.reject(this.#reject(now, ctx));
+    if (this.state.shouldReject(now, this.#random)) return Promise.reject(this.#refuse(now, ctx));
     return this.#call(chain, next, fn, ctx, now);
   }
 
@@ -376,28 +322,28 @@ export class AdaptiveThrottle implements Policy {
     this.#checkLevel(this.state.recordOutcome(now, accepted), now, ctx);
   }
 
-  #reject(now: number, ctx: PolicyContext): Error {
+  #refuse(now: number, ctx: PolicyContext): Error {
     this.#rejected++;
     const probability = this.state.probability(now);
     const dependency = ctx.dependency ?? this.dependency;
-    if (this.onReject.hasListeners || throttleChannel.hasSubscribers) {
+    if (this.onReject.hasListeners || this.channel.hasSubscribers) {
       const event: ThrottleRejectEvent = { probability, now, dependency };
       this.onReject.emit(event);
-      if (throttleChannel.hasSubscribers) throttleChannel.publish({ type: 'rejected', ...event });
+      this.publish('rejected', event, dependency);
     }
     this.#checkLevel(probability, now, ctx);
-    const of = dependency === undefined ? '' : ` for ${dependency}`;
-    return stacklessError(
+    return this.reject(
       'FS_ERR_THROTTLED_LOCALLY',
-      `Rejected locally by adaptive throttling${of} (rejection probability ${probability.toFixed(3)})`,
+      'Rejected locally by adaptive throttling',
+      ` (rejection probability ${probability.toFixed(3)})`,
       {
         kind: 'throttle',
         neverSent: true,
         probability,
         requests: this.state.requests(now),
         accepts: this.state.accepts(now),
-        dependency,
       },
+      dependency,
     );
   }
 
@@ -409,12 +355,12 @@ export class AdaptiveThrottle implements Policy {
     const previousLevel = this.#level;
     if (level === previousLevel) return;
     this.#level = level;
-    if (!this.onLevel.hasListeners && !throttleChannel.hasSubscribers) return;
+    if (!this.onLevel.hasListeners && !this.channel.hasSubscribers) return;
     const threshold = level > previousLevel ? thresholds[level - 1]! : thresholds[level]!;
     const dependency = ctx.dependency ?? this.dependency;
     const event: ThrottleLevelEvent = { level, previousLevel, threshold, probability, now, dependency };
     this.onLevel.emit(event);
-    if (throttleChannel.hasSubscribers) throttleChannel.publish({ type: 'level', ...event });
+    this.publish('level', event, dependency);
   }
 
   /** Plain JSON for metrics. */

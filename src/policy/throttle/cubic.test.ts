@@ -305,7 +305,7 @@ describe('cubicRateLimiter policy', () => {
     assert.equal(await second, 2_000);
   });
 
-  it('publishes throttles on failsmall:policy:throttle and classifies with a custom isThrottled', async () => {
+  it('publishes throttles on failsmall:policy:rate-limiter and classifies with a custom isThrottled', async () => {
     const clock = new VirtualClock();
     const limiter = cubicRateLimiter({
       clock,
@@ -313,16 +313,18 @@ describe('cubicRateLimiter policy', () => {
     });
     const published: unknown[] = [];
     const onMessage = (m: unknown): void => void published.push(m);
-    diagnostics.subscribe('failsmall:policy:throttle', onMessage);
+    diagnostics.subscribe('failsmall:policy:rate-limiter', onMessage);
     try {
       await limiter.execute(() => Promise.reject(throttleError())).catch(() => undefined);
       assert.equal(limiter.state.enabled, false); // the custom classifier says errors are not throttles
       await limiter.execute(() => ({ status: 429 }));
       assert.equal(limiter.state.enabled, true);
-      assert.equal((published[0] as { type: string }).type, 'rate-throttled');
+      assert.equal(published.length, 1);
+      assert.equal((published[0] as { type: string }).type, 'throttled');
+      assert.equal((published[0] as { kind: string }).kind, 'rate-limiter');
       assert.equal((published[0] as RateThrottleEvent).dependency, undefined);
     } finally {
-      diagnostics.unsubscribe('failsmall:policy:throttle', onMessage);
+      diagnostics.unsubscribe('failsmall:policy:rate-limiter', onMessage);
     }
   });
 

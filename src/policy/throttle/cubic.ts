@@ -28,14 +28,14 @@
  */
 import { abortReason } from '../../core/clock.js';
 import type { Clock } from '../../core/clock.js';
-import { Emitter, channel } from '../../core/events.js';
+import { Emitter } from '../../core/events.js';
 import { duration, func, invalid, positiveNumber } from '../../core/validate.js';
-import { NO_CHAIN, callNext, kRunChain } from '../core/fast-path.js';
-import { neverAborted, rootContext } from '../core/context.js';
+import { callNext, kRunChain } from '../core/fast-path.js';
+import { neverAborted } from '../core/context.js';
 import { isThrottlingError } from '../errors/overload.js';
 import type { Outcome } from '../errors/overload.js';
-import { clockOption, dependencyOption } from '../core/options.js';
-import { stacklessError } from '../core/stackless-error.js';
+import { clockOption, dependencyOption, policyOptions } from '../core/options.js';
+import { PolicyBase } from '../core/policy-base.js';
 import type { Policy, PolicyContext, PolicyFn } from '../core/types.js';
 
 /** Options of {@link CubicRateState}: the SDK's constants, all overridable. */
@@ -351,57 +351,56 @@ export interface CubicRateLimiterSnapshot {
   readonly rejected: number;
 }
 
-const throttleChannel = channel('policy', 'throttle');
+const KNOWN_OPTIONS: readonly (keyof CubicRateLimiterOptions)[] = [
+  'beta',
+  'scaleConstant',
+  'smoothing',
+  'minFillRate',
+  'minCapacity',
+  'bucketDuration',
+  'maxRateScale',
+  'isThrottled',
+  'maxWait',
+  'clock',
+  'dependency',
+];
 
 /**
  * The CUBIC rate limiter as a {@link Policy}. Build it with {@link cubicRateLimiter}; share one per
  * dependency (the SDK keeps one per client). Put it inside retry so each attempt takes a token.
  */
-export class CubicRateLimiter implements Policy {
-  readonly kind = 'rate-limiter';
-  /** A throttling response cut the rate (also on `failsmall:policy:throttle`). */
+export class CubicRateLimiter extends PolicyBase<CubicRateLimiterSnapshot> {
+  /** A throttling response cut the rate (also on `failsmall:policy:rate-limiter`). */
   readonly onThrottle = new Emitter<RateThrottleEvent>();
-  /** A call was rejected with `FS_ERR_RATE_LIMITED` (also on `failsmall:policy:throttle`). */
+  /** A call was rejected with `FS_ERR_RATE_LIMITED` (also on `failsmall:policy:rate-limiter`). */
   readonly onReject = new Emitter<RateRejectEvent>();
   /** The pure state machine underneath. */
   readonly state: CubicRateState;
   /** The longest wait for a token, in ms. */
   readonly maxWait: number;
-  readonly dependency: string | undefined;
   readonly #clock: Clock;
   readonly #isThrottled: ((outcome: Outcome) => boolean) | undefined;
-  readonly #root: PolicyContext;
   #rejected = 0;
   #throttles = 0;
   #waited = 0;
 
-  constructor(options: CubicRateLimiterOptions = {}) {
-    if (typeof options !== 'object' || options === null) invalid('options', 'an object', options);
-    this.#clock = clockOption(options.clock);
-    this.state = new CubicRateState(options, this.#clock.now());
+  constructor(given?: CubicRateLimiterOptions) {
+    const options = policyOptions(given, KNOWN_OPTIONS);
+    const clock = clockOption(options.clock);
+    super('rate-limiter', dependencyOption(options.dependency), clock);
+    this.#clock = clock;
+    this.state = new CubicRateState(options, clock.now());
     this.maxWait = duration('maxWait', options.maxWait ?? Infinity, true);
     this.#isThrottled = options.isThrottled === undefined ? undefined : func('isThrottled', options.isThrottled);
-    this.dependency = dependencyOption(options.dependency);
-    this.#root = rootContext(undefined, this.dependency);
   }
 
-  execute<T>(fn: PolicyFn<T>, signal?: AbortSignal): Promise<T> {
-    if (signal === undefined) return this[kRunChain](NO_CHAIN, 0, fn, this.#root);
-    if (signal.aborted) return Promise.reject(abortReason(signal));
-    return this[kRunChain](NO_CHAIN, 0, fn, rootContext(signal, this.dependency));
-  }
-
-  run<T>(fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
-    return this[kRunChain](NO_CHAIN, 0, fn, ctx);
-  }
-
-  /** @internal The body of `run`, also called by a pipeline (see chain.ts). */
+  /** @internal The policy's step (see policy-base.ts). */
   [kRunChain]<T>(chain: readonly Policy[], next: number, fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
     if (!this.state.enabled) return this.#call(chain, next, fn, ctx);
     const now = this.#clock.now();
     const wait = this.state.reserve(now, Math.min(this.maxWait, ctx.deadline - now));
     if (wait === 0) return this.#call(chain, next, fn, ctx);
-    if (wait < 0) return Promise.reject(this.#reject(now, ctx));
+    if (wait < 0) return Promise.reject(this.#refuse(now, ctx));
     return this.#waitThenCall(wait, chain, next, fn, ctx);
   }
 
@@ -443,21 +442,21 @@ export class CubicRateLimiter implements Policy {
     return value;
   }
 
-  #reject(now: number, ctx: PolicyContext): Error {
+  #refuse(now: number, ctx: PolicyContext): Error {
     this.#rejected++;
     const wait = this.state.waitTime(now);
     const fillRate = this.state.fillRate;
     const dependency = ctx.dependency ?? this.dependency;
-    if (this.onReject.hasListeners || throttleChannel.hasSubscribers) {
+    if (this.onReject.hasListeners || this.channel.hasSubscribers) {
       const event: RateRejectEvent = { wait, fillRate, now, dependency };
       this.onReject.emit(event);
-      if (throttleChannel.hasSubscribers) throttleChannel.publish({ type: 'rate-rejected', ...event });
+      this.publish('rejected', event, dependency);
     }
-    const of = dependency === undefined ? '' : ` for ${dependency}`;
     // `retryAfter` (ms) is the hint retry() honours: the token is that far away.
-    return stacklessError(
+    return this.reject(
       'FS_ERR_RATE_LIMITED',
-      `Rate limited${of}: the next token is ${Math.ceil(wait)} ms away, past the call's deadline or maxWait`,
+      'Rate limited',
+      `: the next token is ${Math.ceil(wait)} ms away, past the call's deadline or maxWait`,
       {
         kind: 'throttle',
         neverSent: true,
@@ -466,8 +465,8 @@ export class CubicRateLimiter implements Policy {
         fillRate,
         deadline: ctx.deadline,
         maxWait: this.maxWait,
-        dependency,
       },
+      dependency,
     );
   }
 
@@ -478,7 +477,7 @@ export class CubicRateLimiter implements Policy {
     const fillRate = this.state.record(now, throttled);
     if (!throttled) return;
     this.#throttles++;
-    if (this.onThrottle.hasListeners || throttleChannel.hasSubscribers) {
+    if (this.onThrottle.hasListeners || this.channel.hasSubscribers) {
       const event: RateThrottleEvent = {
         engaged,
         fillRate,
@@ -488,7 +487,7 @@ export class CubicRateLimiter implements Policy {
         dependency: ctx.dependency ?? this.dependency,
       };
       this.onThrottle.emit(event);
-      if (throttleChannel.hasSubscribers) throttleChannel.publish({ type: 'rate-throttled', ...event });
+      this.publish('throttled', event, event.dependency);
     }
   }
 

@@ -21,6 +21,7 @@
  */
 import { systemClock } from '../../core/clock.js';
 import type { Cancel, Clock } from '../../core/clock.js';
+import { clockOption, policyOptions } from '../core/options.js';
 import { func, positiveNumber } from '../../core/validate.js';
 
 /**
@@ -110,8 +111,9 @@ export class CoarseTimer {
   #lastTick: number;
   readonly #onTick = (): void => this.#tick();
 
-  constructor(options: CoarseTimerOptions = {}) {
-    this.clock = options.clock ?? systemClock;
+  constructor(given?: CoarseTimerOptions) {
+    const options = policyOptions(given, ['clock', 'resolution']);
+    this.clock = clockOption(options.clock);
     this.resolution = positiveNumber('resolution', options.resolution ?? 10);
     this.#lastTick = Math.floor(this.clock.now() / this.resolution) - 1;
   }

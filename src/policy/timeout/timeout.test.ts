@@ -67,6 +67,7 @@ describe('timeout (cooperative)', () => {
     assert.equal(events[0]!.elapsed, 100);
     assert.deepEqual(policy.snapshot(), {
       kind: 'timeout',
+      dependency: undefined,
       timeout: 100,
       strategy: 'cooperative',
       calls: 1,

@@ -16,16 +16,18 @@
  *
  * @see https://aws.amazon.com/builders-library/timeouts-retries-and-backoff-with-jitter/
  */
-import { abortReason, systemClock } from '../../core/clock.js';
+import { abortReason } from '../../core/clock.js';
 import type { Clock } from '../../core/clock.js';
 import { FailsmallError } from '../../core/errors.js';
-import { Emitter, channel } from '../../core/events.js';
-import { oneOf, positiveNumber } from '../../core/validate.js';
-import { CoarseTimerEntry, coarseTimer } from './coarse-timer.js';
-import type { CoarseTimer } from './coarse-timer.js';
-import { neverAborted, rootContext } from '../core/context.js';
-import { NO_CHAIN, callNext, kRunChain, runChain } from '../core/fast-path.js';
+import { Emitter } from '../../core/events.js';
+import { invalid, oneOf, positiveNumber } from '../../core/validate.js';
+import { CoarseTimer, CoarseTimerEntry, coarseTimer } from './coarse-timer.js';
+import { neverAborted } from '../core/context.js';
+import { callNext, kRunChain, runChain } from '../core/fast-path.js';
+import { clockOption, dependencyOption, policyOptions } from '../core/options.js';
+import { PolicyBase } from '../core/policy-base.js';
 import type { Policy, PolicyContext, PolicyFn } from '../core/types.js';
+import type { RejectionDetails } from '../errors/failure.js';
 
 /** How a timeout treats a function that does not stop at the deadline. */
 export type TimeoutStrategy = 'cooperative' | 'aggressive';
@@ -38,7 +40,11 @@ export interface TimeoutOptions {
   readonly clock?: Clock;
   /** The coarse timer to file deadlines in; default the one shared for `clock` (10 ms resolution). */
   readonly timer?: CoarseTimer;
+  /** The dependency's name, for events, errors and the snapshot, when the context carries none. */
+  readonly dependency?: string;
 }
+
+const KNOWN_OPTIONS: readonly (keyof TimeoutOptions)[] = ['strategy', 'clock', 'timer', 'dependency'];
 
 /** Emitted when a call runs out of time. */
 export interface TimeoutEvent {
@@ -55,6 +61,7 @@ export interface TimeoutEvent {
 /** Plain numbers for metrics: see {@link TimeoutPolicy.snapshot}. */
 export interface TimeoutSnapshot {
   readonly kind: 'timeout';
+  readonly dependency: string | undefined;
   readonly timeout: number;
   readonly strategy: TimeoutStrategy;
   /** Calls started. */
@@ -63,14 +70,10 @@ export interface TimeoutSnapshot {
   readonly timeouts: number;
 }
 
-const timeoutChannel = channel('policy', 'timeout');
-
 /** Calls the rest of the chain and turns a synchronous throw into a rejection. */
 async function invoke<T>(chain: readonly Policy[], next: number, fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
   return callNext(chain, next, fn, ctx);
 }
-
-const rootWithoutSignal = rootContext(undefined);
 
 const FIRED = 1; // the timeout fired
 const DONE = 2; // settled (cooperative: fn settled; aggressive: the promise settled)
@@ -186,20 +189,29 @@ class TimeoutCall extends CoarseTimerEntry implements PolicyContext {
   }
 }
 
-function timeoutError(policy: TimeoutPolicy, call: TimeoutCall, elapsed: number, cause?: unknown): FailsmallError {
+function timeoutError(
+  policy: TimeoutPolicy,
+  call: TimeoutCall,
+  elapsed: number,
+  cause?: unknown,
+  neverSent = false,
+): FailsmallError {
   const source = call.source;
+  const dependency = call.dependency ?? policy.dependency;
+  const of = dependency === undefined ? '' : ` for ${dependency}`;
   const message =
     source === 'timeout'
-      ? `Timed out after ${policy.timeout} ms`
-      : `The caller's deadline passed (after ${Math.round(elapsed)} ms)`;
-  const details = {
+      ? `Timed out${of} after ${policy.timeout} ms`
+      : `The caller's deadline passed${of} (after ${Math.round(elapsed)} ms)`;
+  const details: RejectionDetails = {
     kind: 'timeout',
-    neverSent: false,
+    // Only a call that ran out of time before it started provably never reached the dependency.
+    neverSent,
     timeout: policy.timeout,
     elapsed,
     source,
     strategy: policy.strategy,
-    dependency: call.dependency,
+    dependency,
   };
   return new FailsmallError('FS_ERR_TIMEOUT', message, cause === undefined ? { details } : { cause, details });
 }
@@ -235,12 +247,10 @@ async function pump<T>(chain: readonly Policy[], next: number, fn: PolicyFn<T>, 
  * Limits each call to `timeout` ms and to the caller's deadline, whichever is tighter. Build it
  * with {@link timeout}.
  */
-export class TimeoutPolicy implements Policy {
-  readonly kind = 'timeout';
+export class TimeoutPolicy extends PolicyBase<TimeoutSnapshot> {
   /** The limit per call, in milliseconds (Infinity: only the caller's deadline applies). */
   readonly timeout: number;
   readonly strategy: TimeoutStrategy;
-  readonly clock: Clock;
   /** @internal */
   readonly timer: CoarseTimer;
   /** Every call that ran out of time. */
@@ -249,23 +259,20 @@ export class TimeoutPolicy implements Policy {
   #calls = 0;
   #timeouts = 0;
 
-  constructor(ms: number, options: TimeoutOptions = {}) {
+  constructor(ms: number, given?: TimeoutOptions) {
+    const options = policyOptions(given, KNOWN_OPTIONS);
+    const timer = options.timer;
+    if (timer !== undefined && !(timer instanceof CoarseTimer)) invalid('timer', 'a CoarseTimer', timer);
+    // The timer's clock when only a timer is given: deadlines and the timer must share one clock.
+    const clock = options.clock === undefined && timer !== undefined ? timer.clock : clockOption(options.clock);
+    super('timeout', dependencyOption(options.dependency), clock);
     this.timeout = ms === Infinity ? ms : positiveNumber('ms', ms);
     this.strategy = oneOf('strategy', options.strategy ?? 'cooperative', ['cooperative', 'aggressive']);
-    this.clock = options.clock ?? options.timer?.clock ?? systemClock;
-    this.timer = options.timer ?? coarseTimer(this.clock);
+    this.timer = timer ?? coarseTimer(clock);
     this.#cooperative = this.strategy === 'cooperative';
   }
 
-  execute<T>(fn: PolicyFn<T>, signal?: AbortSignal): Promise<T> {
-    return this[kRunChain](NO_CHAIN, 0, fn, signal === undefined ? rootWithoutSignal : rootContext(signal));
-  }
-
-  run<T>(fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
-    return this[kRunChain](NO_CHAIN, 0, fn, ctx);
-  }
-
-  /** @internal The body of `run`, also called by a pipeline (see chain.ts). */
+  /** @internal The policy's step (see policy-base.ts). */
   [kRunChain]<T>(chain: readonly Policy[], next: number, fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
     this.#calls++;
     const now = this.clock.now();
@@ -275,7 +282,7 @@ export class TimeoutPolicy implements Policy {
     if (deadline <= now) {
       // Out of time before it starts: do not call fn at all.
       call.flags = FIRED | DONE;
-      call.error = timeoutError(this, call, 0);
+      call.error = timeoutError(this, call, 0, undefined, true);
       this.noteTimeout(call, 0);
       return Promise.reject(call.error);
     }
@@ -300,7 +307,7 @@ export class TimeoutPolicy implements Policy {
   noteTimeout(call: TimeoutCall, elapsed: number): void {
     this.#timeouts++;
     const listeners = this.onTimeout.hasListeners;
-    if (!listeners && !timeoutChannel.hasSubscribers) return;
+    if (!listeners && !this.channel.hasSubscribers) return;
     const event: TimeoutEvent = {
       timeout: this.timeout,
       elapsed,
@@ -309,13 +316,14 @@ export class TimeoutPolicy implements Policy {
       dependency: call.dependency,
     };
     if (listeners) this.onTimeout.emit(event);
-    if (timeoutChannel.hasSubscribers) timeoutChannel.publish(event);
+    this.publish('timeout', event, call.dependency);
   }
 
   /** Plain numbers for metrics. */
   snapshot(): TimeoutSnapshot {
     return {
       kind: 'timeout',
+      dependency: this.dependency,
       timeout: this.timeout,
       strategy: this.strategy,
       calls: this.#calls,
