@@ -90,11 +90,12 @@ const stale = [];
 const expected = new Set();
 if (update) mkdirSync(apiDir, { recursive: true });
 for (const entry of entries) {
-  const file = join(apiDir, `${entry.name}.api.md`);
-  expected.add(`${entry.name}.api.md`);
+  const base = `${entry.name.replaceAll('/', '.')}.api.md`; // store/sqlite -> store.sqlite.api.md: one flat folder
+  const file = join(apiDir, base);
+  expected.add(base);
   const text = report(entry);
   if (update) writeFileSync(file, text);
-  else if (!existsSync(file) || readFileSync(file, 'utf8') !== text) stale.push(`api/${entry.name}.api.md`);
+  else if (!existsSync(file) || readFileSync(file, 'utf8') !== text) stale.push(`api/${base}`);
 }
 for (const name of existsSync(apiDir) ? readdirSync(apiDir) : []) {
   if (expected.has(name)) continue;

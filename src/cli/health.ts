@@ -17,12 +17,24 @@
  */
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import type { Command, CommanderError } from 'commander';
-import { z } from 'zod';
-import { FailsmallError, isFailsmallError } from '../core/errors.js';
+import type { Command } from 'commander';
+import type * as Zod from 'zod';
+import { FailsmallError } from '../core/errors.js';
+import { importPeer } from '../core/optional-peer.js';
 import { dnsProbe, HealthMonitor, httpProbe, tcpProbe } from '../health/index.js';
-import type { Escalation, FaultyCheck, GuardrailOptions, HealthRound, HealthSource, SetChange } from '../health/index.js';
+import type {
+  Escalation,
+  FaultyCheck,
+  GuardrailOptions,
+  HealthRound,
+  HealthSource,
+  SetChange,
+} from '../health/index.js';
+import { CLI_USAGE, describeCliError, exitCodes } from './exit-codes.js';
 import { parseConfig } from './yaml-config.js';
+
+// zod is an optional peer, loaded when this command is (FS_ERR_MISSING_PEER names it).
+const { z } = await importPeer<typeof Zod>('zod', 'the config reader of failsmall health');
 
 /** Code of a health config that cannot be used. */
 export const HEALTH_CONFIG = 'FS_ERR_HEALTH_CONFIG';
@@ -103,7 +115,7 @@ export const healthConfigSchema = z.strictObject({
 });
 
 /** A parsed config. */
-export type HealthConfig = z.output<typeof healthConfigSchema>;
+export type HealthConfig = Zod.output<typeof healthConfigSchema>;
 
 /** Reads and validates a config file (`FS_ERR_HEALTH_CONFIG` naming the field and line). */
 export function loadHealthConfig(path: string): HealthConfig {
@@ -261,8 +273,6 @@ function count(value: string | undefined, option: string, min: number, fallback:
 /** Adds the `health` command (with `health check`) to `program` and returns it. */
 export function registerHealth(program: Command): Command {
   const health = program.command('health').description('Multi-source health checks with quorum and guardrails');
-  const usage = (error: CommanderError): never => process.exit(error.exitCode === 0 ? 0 : 2);
-  health.exitOverride(usage);
   health
     .command('check')
     .description("Run the probes of a config file once (or --rounds N) and print each target's decision")
@@ -270,21 +280,18 @@ export function registerHealth(program: Command): Command {
     .option('--json', 'print one JSON object instead of the table')
     .option('--rounds <n>', 'rounds to run, default 1')
     .option('--interval <ms>', 'real milliseconds between rounds, default 1000')
-    .exitOverride(usage)
     .action(async (opts: { config?: string; json?: boolean; rounds?: string; interval?: string }) => {
       try {
-        if (opts.config === undefined)
-          throw new FailsmallError('FS_ERR_INVALID_ARGUMENT', '--config <file> is required');
+        if (opts.config === undefined) throw new FailsmallError(CLI_USAGE, '--config <file> is required');
         const rounds = count(opts.rounds, '--rounds', 1, 1);
         const interval = count(opts.interval, '--interval', 0, 1_000);
         const config = loadHealthConfig(opts.config);
         const report = await runHealthCheck(config, rounds, interval);
         process.stdout.write(opts.json === true ? `${JSON.stringify(report)}\n` : `${formatHealthCheck(report)}\n`);
-        process.exitCode = report.escalations.length > 0 ? 1 : 0;
+        process.exitCode = report.escalations.length > 0 ? exitCodes.failed : exitCodes.ok;
       } catch (error) {
-        const code = isFailsmallError(error) ? `${error.code}: ` : '';
-        process.stderr.write(`failsmall health check: ${code}${(error as Error).message}\n`);
-        process.exitCode = 2;
+        process.stderr.write(`failsmall health check: ${describeCliError(error)}\n`);
+        process.exitCode = exitCodes.usage; // a config or option that cannot be used: nothing was decided
       }
     });
   return health;

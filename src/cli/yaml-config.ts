@@ -2,9 +2,13 @@
  * A YAML (or JSON) configuration file read against a zod schema, with errors that name the field and,
  * where the YAML parser has it, its line and column: `health.yaml:7:5: sources[1].port: expected …`.
  */
-import { LineCounter, parseDocument } from 'yaml';
-import type { z } from 'zod';
+import type * as Yaml from 'yaml';
+import type * as Zod from 'zod';
 import { FailsmallError, type ErrorCode } from '../core/errors.js';
+import { importPeer } from '../core/optional-peer.js';
+
+// yaml is an optional peer, loaded when this module is first imported (FS_ERR_MISSING_PEER names it).
+const { LineCounter, parseDocument } = await importPeer<typeof Yaml>('yaml', 'the config reader of failsmall');
 
 /** One problem of a configuration file. */
 export interface ConfigIssue {
@@ -26,7 +30,12 @@ function formatPath(path: readonly PropertyKey[]): string {
  * with `code`, a message naming the first bad field (`source:line:col: field: message`) and
  * `details: { source, field, line, col, issues }` listing every problem.
  */
-export function parseConfig<S extends z.ZodType>(text: string, schema: S, source: string, code: ErrorCode): z.output<S> {
+export function parseConfig<S extends Zod.ZodType>(
+  text: string,
+  schema: S,
+  source: string,
+  code: ErrorCode,
+): Zod.output<S> {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
