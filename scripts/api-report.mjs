@@ -90,12 +90,13 @@ const stale = [];
 const expected = new Set();
 if (update) mkdirSync(apiDir, { recursive: true });
 for (const entry of entries) {
-  const base = `${entry.name.replaceAll('/', '.')}.api.md`; // store/sqlite -> store.sqlite.api.md: one flat folder
-  const file = join(apiDir, base);
-  expected.add(base);
+  // A nested subpath (`store/sqlite`) gets a flat file name (`store-sqlite.api.md`).
+  const flat = entry.name.replaceAll('/', '-');
+  const file = join(apiDir, `${flat}.api.md`);
+  expected.add(`${flat}.api.md`);
   const text = report(entry);
   if (update) writeFileSync(file, text);
-  else if (!existsSync(file) || readFileSync(file, 'utf8') !== text) stale.push(`api/${base}`);
+  else if (!existsSync(file) || readFileSync(file, 'utf8') !== text) stale.push(`api/${flat}.api.md`);
 }
 for (const name of existsSync(apiDir) ? readdirSync(apiDir) : []) {
   if (expected.has(name)) continue;
