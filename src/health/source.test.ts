@@ -5,6 +5,15 @@ import { describe, it } from 'node:test';
 import { startFaultDnsServer } from '../chaos/fault-dns-server.js';
 import { checkResultOf, dnsProbe, httpProbe, providerSource, tcpProbe, type HealthTarget } from './source.js';
 
+/** An address and port nothing listens on: a port just closed, on a loopback address of its own. */
+async function refused(): Promise<{ address: string; port: number }> {
+  const server = createTcpServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.9.251', resolve));
+  const port = (server.address() as AddressInfo).port;
+  await new Promise((resolve) => server.close(resolve));
+  return { address: '127.0.9.251', port };
+}
+
 async function listen(server: Server | ReturnType<typeof createTcpServer>): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return (server.address() as AddressInfo).port;
@@ -27,7 +36,7 @@ describe('health sources', () => {
       assert.equal(await check(httpProbe({ path: '/other' }), target), false);
       server.close();
       await new Promise((r) => setImmediate(r));
-      assert.equal(await check(httpProbe(), { id: 'b', address: '127.0.0.1', port: 1 }), false);
+      assert.equal(await check(httpProbe(), { id: 'b', ...(await refused()) }), false);
     } finally {
       server.close();
     }
@@ -41,7 +50,8 @@ describe('health sources', () => {
     } finally {
       server.close();
     }
-    assert.equal(await check(tcpProbe({ port: 1 }), { id: 'a', address: '127.0.0.1' }), false);
+    const gone = await refused();
+    assert.equal(await check(tcpProbe({ port: gone.port }), { id: 'a', address: gone.address }), false);
   });
 
   it('dns: passes when the target answers the name with addresses, fails on an empty answer', async () => {
