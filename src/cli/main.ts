@@ -40,6 +40,11 @@ const subCommands: readonly SubCommand[] = [
     load: async () => (await import('./dns.js')).registerDns,
   },
   {
+    name: 'health',
+    description: 'Multi-source health checks with quorum and guardrails: run the probes of a config file',
+    load: async () => (await import('./health.js')).registerHealth,
+  },
+  {
     name: 'plan',
     description: 'Fenced plan enactment: see the DNS race of 2025-10-20 and the fences',
     load: async () => (await import('./plan.js')).registerPlan,

@@ -47,3 +47,5 @@ export type { AttemptPolicyOptions } from './attempt-policy.js';
 // one dependency, every integration
 export { Dependency, dependency } from './dependency.js';
 export type { DependencyOptions } from './dependency.js';
+export { healthAwareResolver } from './health-resolver.js';
+export type { HealthAwareResolver, PassiveHealth } from './health-resolver.js';

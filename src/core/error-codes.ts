@@ -15,6 +15,7 @@ export const errorModules = [
   'client',
   'chaos',
   'plan',
+  'health',
   'admit',
   'sim',
   'store',
@@ -102,6 +103,8 @@ export const errorRegistry = {
   FS_ERR_PLAN_PROVIDER: ['plan', 'the DNS provider failed or answered something unexpected (`details.status`, `details.code` from the server)', 'the enactor journals `failed` after `maxAttempts`; check the provider; the next round tries again'],
   FS_ERR_PLAN_NO_KNOWN_GOOD: ['plan', '`rollback()` found no plan applied before the active one that is still stored (or `to` does not exist)', 'give `to` explicitly, or publish a plan; safe clean-up keeps the last known-good plan to avoid this'],
   FS_ERR_PLAN_SCHEDULE_LIMIT: ['plan', 'the deterministic scheduler ran past `maxSteps` (a livelock in a model)', 'an actor never finishes: make its loop end when there is nothing left to do'],
+  FS_ERR_HEALTH_CONFLICT: ['health', '`HealthMonitor`: a round (or an override) lost the compare-and-set on the shared set five times in a row to other checkers writing the same `HealthStore`; nothing was applied. `details` holds `set`, `checker`, `attempts`', 'nothing: the next round tries again on the winner\'s state; if it persists, checkers are evaluating in lockstep (give them jitter)'],
+  FS_ERR_HEALTH_STORE_INVALID: ['health', 'a `HealthStore` was given a malformed vote (empty `set`/`checker`/`source`/`target`, a vote other than `up`/`down`/`unknown`/`faulty`, a non-finite `at`) or journal query (`since` not finite, `limit` not a positive integer); `details.field` names it; nothing of the batch is stored', 'fix the caller; the monitor never writes such votes'],
   FS_ERR_ADMIT_SHED: ['admit', '`admission().acquire()`: the work was shed before it started; `details.reason` says why: `queue-full`, `throttled` (the queue-size throttle), `queue-delay` (waited past `maxAge`, or past CoDel\'s 5 ms target once the queue stands), `overload` (the overload signal is on and the level is shed), `evicted` (higher-criticality work took its queue place), `wave` (the re-establishment wave is full); `details` also holds `kind: \'overload\'`, `neverSent: true`, `retryAfter` (ms), `doNotRetry`, `criticality`, `inflight`, `queued`, `limit`. The HTTP adapters answer 503 (429 for `throttled`) with `Retry-After` and, when `doNotRetry`, `x-failsmall-no-retry: 1`', 'answer the caller at once; retry only after `retryAfter` and never when `doNotRetry` is set (the server is shedding a standing queue)'],
   FS_ERR_ADMIT_DEADLINE: ['admit', '`admission().acquire()`: the caller\'s deadline (`deadline`/`timeout` of the item, or the `x-request-deadline`/`grpc-timeout` header) would pass before the work could finish, judged by the average run time of successful work; `details` as above with `kind: \'timeout\'`, `doNotRetry: true`', 'nothing to do for this request: its caller has given up or will have; give callers realistic deadlines'],
   FS_ERR_ADMIT_BAD_DEADLINE: ['admit', 'a `x-request-deadline` (Unix epoch ms, an integer) or `grpc-timeout` (1–8 digits and `H`/`M`/`S`/`m`/`u`/`n`) header is malformed or repeated; `details.header`, `details.value` (first 64 characters). The adapters answer 400', 'fix the client; the server keeps serving'],
@@ -121,6 +124,7 @@ export const errorRegistry = {
   FS_ERR_LAB_ACTIVE_MISSING: ['lab', 'the lab\'s `LegacyEnactor` (the 2025-10-20 enactor) only: the active pointer names a plan that clean-up deleted, so the transaction that replaces it cannot be built: the stuck state of 2025-10-20', 'nothing in production: the `Enactor` of `failsmall/plan` applies depending only on the provider\'s fence'],
   FS_ERR_TESTING_NOT_SETTLED: ['testing', '`drive()`/`settle()` of `failsmall/testing`: the promise did not settle while the virtual clock ran every due timer (nothing left to run, or `maxSteps` reached); `details` holds `maxSteps`, `now` and `pending`', 'the code under test waits on something other than the virtual clock (a real timer, real I/O, a promise nobody resolves): inject the clock, or resolve the promise in the test'],
   FS_ERR_CLI_USAGE: ['cli', 'a command-line option has a malformed value (`--speed fast`) or an output path cannot be written (`--report` into a missing folder); checked before anything runs; exit code 2', 'fix the option named in the message'],
+  FS_ERR_HEALTH_CONFIG: ['cli', '`failsmall health check --config`: the file cannot be read, is not valid YAML/JSON, or a field is wrong; the message names the field and its line (`health.yaml:4:35: sources[0].port: expected a port from 1 to 65535`), `details.issues` lists every problem; exit code 2', 'fix the field named; docs/health.md has an example config'],
   FS_ERR_CLI: ['cli', 'never thrown: the `code` of a `--json` error object when the error was not a failsmall error (e.g. an unexpected system error)', 'read `message`; the error came from Node or a library, not from a failsmall check'],
 } as const satisfies Record<`FS_ERR_${string}`, ErrorEntry>;
 

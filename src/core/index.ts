@@ -16,3 +16,5 @@ export { BucketRing, advanceBuckets, emptyBuckets, ringSlot } from './bucket-rin
 export type { BucketRingState, BucketRingOptions } from './bucket-ring.js';
 export { SlotQueue } from './slot-queue.js';
 export type { SlotQueueOptions, SlotOrder, SlotWaiter } from './slot-queue.js';
+export { slowStartCurve, slowStartWeight } from './slow-start.js';
+export type { SlowStartCurve, SlowStartOptions } from './slow-start.js';

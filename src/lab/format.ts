@@ -5,18 +5,8 @@
 import type { ReplayProgress, ReplaySummary } from './replay.js';
 import { formatDuration } from './scenario.js';
 import type { GroupSummary } from './timeline.js';
-
-const pct = (x: number): string => `${(x * 100).toFixed(x === 1 || x === 0 ? 0 : 1)}%`;
-
-function table(rows: readonly (readonly string[])[]): string {
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  return rows
-    .map((r, i) => {
-      const line = r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('   ');
-      return i === 0 ? `${line}\n${widths.map((w) => '-'.repeat(w)).join('   ')}` : line;
-    })
-    .join('\n');
-}
+import { formatHealthSummary } from './health-report.js';
+import { pct, table } from './text-table.js';
 
 /**
  * The side-by-side summary, as the CLI prints it.
@@ -69,6 +59,7 @@ export function formatSummary(summary: ReplaySummary): string {
       `  ${t.met ? 'met ' : 'MISS'}  ${name} = ${t.value === null ? 'null' : String(t.value)} (target ${t.target})`,
     );
   }
+  if (summary.health !== undefined) lines.push('', formatHealthSummary(summary.health));
   if (summary.aborted) lines.push('\n(stopped before the end: the figures cover what ran)');
   return lines.join('\n');
 }

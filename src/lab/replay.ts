@@ -22,6 +22,10 @@ import type { PlanOutcome, ReportData } from './report.js';
 import { effectiveTtlS, formatDuration, phaseAt, phaseOf, realDurationMs, wireTtl } from './scenario.js';
 import type { Phase, Scenario } from './scenario.js';
 import { buildTimeline, emptyWindow, summarize } from './timeline.js';
+import { runHealthLink } from './health-link.js';
+import type { HealthLinkOptions, HealthLinkResult } from './health-link.js';
+import { healthSummary } from './health-report.js';
+import type { HealthLinkSummary } from './health-report.js';
 import type { GroupSummary, Sample } from './timeline.js';
 
 /** Options of {@link runReplay}. */
@@ -44,6 +48,11 @@ export interface ReplayOptions {
    * addresses accept connections the resolver keeps them past the hold-down (up to 24 h).
    */
   readonly holdDownS?: number;
+  /**
+   * The health link after the restore ({@link runHealthLink}: health checks flapping while nodes
+   * serve); `false` leaves it out. Default on with the link's defaults (about 19 real seconds).
+   */
+  readonly health?: HealthLinkOptions | false;
 }
 
 /** The state of a run, for a progress display. */
@@ -96,6 +105,8 @@ export interface ReplaySummary {
     readonly reachable_reports: number;
     readonly unreachable_reports: number;
   };
+  /** The health link: each group's record set while health checks flap (absent when left out). */
+  readonly health?: HealthLinkSummary;
   /** True when the run was stopped before its end. */
   readonly aborted: boolean;
   readonly real_elapsed_s: number;
@@ -162,6 +173,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayResult> {
   let safeRace: Awaited<ReturnType<typeof runRace>> | undefined;
   let restoredAtS: number | undefined;
   let outcomes: Outcome[] | undefined;
+  let health: HealthLinkResult | undefined;
 
   try {
     // Every optional package first, all at once: a missing one fails before anything starts.
@@ -321,6 +333,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayResult> {
     await sampling;
     await sample();
     await Promise.allSettled(tasks);
+    health = await healthLink(options, scenario, stop.signal, event);
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
     sampler?.();
@@ -404,6 +417,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayResult> {
       table_rejected: last?.table.rejected ?? 0,
     },
     failsmall_guard: guardSummary(groups.find((g) => g.name === 'failsmall')?.snapshot()),
+    ...(health === undefined ? {} : { health: healthSummary(health) }),
     aborted: stop.signal.aborted,
     real_elapsed_s: round1((systemClock.now() - startedReal) / 1000),
   };
@@ -420,8 +434,21 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayResult> {
       ...(stop.signal.aborted ? ['The run was stopped before its end.'] : []),
     ],
     generatedAt: new Date().toISOString(),
+    ...(health === undefined ? {} : { health }),
   };
   return { summary, report };
+}
+
+/** Runs the health link after the restore, unless left out or the run was stopped. */
+async function healthLink(
+  options: ReplayOptions,
+  scenario: Scenario,
+  signal: AbortSignal,
+  event: (line: string) => void,
+): Promise<HealthLinkResult | undefined> {
+  if (options.health === false || signal.aborted) return undefined;
+  event(`         health link: each group's automation feeds its own record set while checks flap`);
+  return runHealthLink({ startS: scenario.totalS, seed: scenario.seed, ...options.health, signal, onEvent: event });
 }
 
 function guardSummary(snapshot: Record<string, unknown> | undefined): ReplaySummary['failsmall_guard'] {

@@ -104,3 +104,65 @@ describe('report', () => {
     assert.ok(path === undefined || existsSync(path));
   });
 });
+
+describe('report with the health link', () => {
+  const health = {
+    phase: { from_s: 100, to_s: 200, day: 'Oct 20 05:30 PDT', speed: 10 },
+    nodes: 6,
+    baseline: {
+      min_capacity_share: 1 / 3,
+      degraded_s: 90,
+      success_during_flap: 0.9,
+      requests_during_flap: 100,
+      overload_rejections: 10,
+      escalations: 0,
+      removals: 4,
+      max_removed_per_window: 4,
+    },
+    failsmall: {
+      min_capacity_share: 1,
+      degraded_s: 0,
+      success_during_flap: 1,
+      requests_during_flap: 100,
+      overload_rejections: 0,
+      escalations: 9,
+      removals: 0,
+      max_removed_per_window: 0,
+      velocity_limit: 1,
+      window_s: 600,
+      floor_share: 0.5,
+    },
+    targets: {},
+    timeline: [
+      { atS: 90, baseline: 6, failsmall: 6 },
+      { atS: 110, baseline: 2, failsmall: 6 },
+      { atS: 200, baseline: 6, failsmall: 6 },
+    ],
+    real_s: 1,
+  };
+
+  it('adds a section with the record set per group, its data unable to close the script', () => {
+    const html = renderReport({ ...data(), health });
+    assert.match(html, /Health checks that remove healthy capacity/);
+    assert.match(html, /<canvas id="health-record"><\/canvas>/);
+    assert.equal(html.split('</script>').length - 1, 5, 'two more script elements close');
+  });
+
+  it('renders the health chart in headless Chromium', async (t) => {
+    const executable = chromiumPath();
+    if (executable === undefined) {
+      t.skip('chromium is not installed (/usr/bin/chromium)');
+      return;
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'failsmall-report-'));
+    try {
+      const file = join(dir, 'replay.html');
+      writeFileSync(file, renderReport({ ...data(), health }));
+      const result = await openInChromium(file, { executablePath: executable });
+      assert.deepEqual(result.pageErrors, []);
+      assert.equal(result.charts, 7);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

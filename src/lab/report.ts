@@ -13,6 +13,8 @@ import { FailsmallError } from '../core/index.js';
 import { effectiveTtlS, formatDuration, realDurationMs, wireTtl } from './scenario.js';
 import type { Scenario } from './scenario.js';
 import type { GroupSummary, Timeline } from './timeline.js';
+import type { HealthLinkResult } from './health-link.js';
+import { healthSection } from './health-report.js';
 
 /** What a plan run did to its record (from plan's `runRace` and the lab's own observation). */
 export interface PlanOutcome {
@@ -36,6 +38,8 @@ export interface ReportData {
   readonly notes?: readonly string[];
   /** ISO time of the run. */
   readonly generatedAt?: string;
+  /** The health link, when it ran. */
+  readonly health?: HealthLinkResult;
 }
 
 let chartJsSource: string | undefined;
@@ -250,9 +254,10 @@ ${plansText(data)}
     { label: 'legacy plan run (the record clients resolve)', borderColor: '#b3261e', backgroundColor: '#b3261e', data: tl.recordAddresses, stepped: true },
     { label: 'safe plan run (twin record)', borderColor: '#1e7b34', backgroundColor: '#1e7b34', data: tl.safeRecordAddresses, stepped: true, borderDash: [6, 4] }
   ], { min: 0, ticks: { stepSize: 1 } }));
-  window.__replayCharts = charts.length;
+  window.__replayCharts = (window.__replayCharts || 0) + charts.length;
 })();
 </script>
+${healthSection(data.health)}
 </body>
 </html>
 `;

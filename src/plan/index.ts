@@ -58,3 +58,5 @@ export type {
   PlanDeletion,
   Json,
 } from './store.js';
+export { planFromHealthy, recordsFromHealthy } from './health-records.js';
+export type { HealthyMember } from './health-records.js';

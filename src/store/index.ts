@@ -19,3 +19,7 @@ export type {
   PlanDeletion,
   Json,
 } from '../plan/store.js';
+export { SqliteHealthStore } from './sqlite-health-store.js';
+export type { SqliteHealthStoreOptions } from './sqlite-health-store.js';
+export { PostgresHealthStore } from './postgres-health-store.js';
+export type { PostgresHealthStoreOptions } from './postgres-health-store.js';

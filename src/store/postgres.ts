@@ -7,3 +7,5 @@ export type { PostgresPlanStoreOptions } from './postgres-store.js';
 export { postgresFromEnv } from './pg-env.js';
 export { StoreErrorCodes } from '../plan/store.js';
 export type { PlanStore } from '../plan/store.js';
+export { PostgresHealthStore } from './postgres-health-store.js';
+export type { PostgresHealthStoreOptions } from './postgres-health-store.js';

@@ -6,3 +6,5 @@ export { SqlitePlanStore } from './sqlite-store.js';
 export type { SqlitePlanStoreOptions } from './sqlite-store.js';
 export { StoreErrorCodes } from '../plan/store.js';
 export type { PlanStore } from '../plan/store.js';
+export { SqliteHealthStore } from './sqlite-health-store.js';
+export type { SqliteHealthStoreOptions } from './sqlite-health-store.js';

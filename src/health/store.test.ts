@@ -1,0 +1,4 @@
+import { registerHealthStoreContract } from '../test-support/health-store-contract.js';
+import { MemoryHealthStore } from './store.js';
+
+registerHealthStoreContract('memory', () => Promise.resolve(new MemoryHealthStore()));

@@ -1,0 +1,150 @@
+/**
+ * The health store contract on SQLite (temporary files) and PostgreSQL (a fresh schema per store,
+ * dropped afterwards; skipped with a plain message when no PostgreSQL is configured), and several
+ * checker processes agreeing through one database: two monitors, each with its own store handle.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import pg from 'pg';
+import { VirtualClock } from '../core/clock.js';
+import { initialSet } from '../health/guardrails.js';
+import { HealthMonitor } from '../health/monitor.js';
+import { providerSource, type HealthTarget } from '../health/source.js';
+import type { HealthStore } from '../health/store.js';
+import { registerHealthStoreContract } from '../test-support/health-store-contract.js';
+import { POSTGRES_SKIP_REASON, postgresFromEnv } from './pg-env.js';
+import { PostgresHealthStore } from './postgres-health-store.js';
+import { SqliteHealthStore } from './sqlite-health-store.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'failsmall-health-store-'));
+let files = 0;
+after(() => rmSync(dir, { recursive: true, force: true }));
+registerHealthStoreContract('sqlite', () => SqliteHealthStore.open({ path: join(dir, `health-${++files}.db`) }));
+
+const pgConfig = postgresFromEnv();
+const pgSkip = pgConfig === undefined ? POSTGRES_SKIP_REASON : false;
+const schemas: string[] = [];
+const run = `fs_health_${process.pid}_${Date.now().toString(36)}`;
+const openPg = (schema: string) => PostgresHealthStore.open({ ...pgConfig, schema });
+const freshPg = () => {
+  const schema = `${run}_${schemas.length + 1}`;
+  schemas.push(schema);
+  return schema;
+};
+registerHealthStoreContract('postgres', () => openPg(freshPg()), pgSkip);
+after(async () => {
+  if (pgConfig === undefined || schemas.length === 0) return;
+  const client = new pg.Client(
+    pgConfig.connectionString === undefined ? {} : { connectionString: pgConfig.connectionString },
+  );
+  await client.connect();
+  try {
+    for (const schema of schemas) await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await client.end();
+  }
+});
+
+const targets: HealthTarget[] = ['a', 'b', 'c', 'd'].map((id, i) => ({ id, address: `127.0.0.${i + 2}`, port: 1 }));
+
+/** Two checkers, each with its own handle on one database, agree on one set. */
+async function twoCheckersAgree(east: HealthStore, west: HealthStore): Promise<void> {
+  const clock = new VirtualClock(0);
+  const answers = { east: new Map<string, boolean>(), west: new Map<string, boolean>() };
+  const make = (checker: 'east' | 'west', store: HealthStore) =>
+    new HealthMonitor({
+      name: 'orders',
+      targets,
+      sources: [providerSource('probe', (t) => answers[checker].get(t.id) ?? true, { rise: 1, fall: 1 })],
+      guardrails: { maxRemovedShare: 1, floor: 0, holdDown: 0, slowStart: false },
+      store,
+      checker,
+      checkers: 2,
+      interval: 1000,
+      clock,
+    });
+  const e = make('east', east);
+  const w = make('west', west);
+  answers.east.set('a', false);
+  await e.evaluate();
+  const r = await w.evaluate();
+  assert.equal(r.decisions['a']!.reason, 'disagreement', "west counts east's vote from the database");
+  answers.west.set('a', false);
+  await w.evaluate();
+  await clock.advance(10);
+  await e.evaluate();
+  assert.deepEqual(
+    e.healthy().map((h) => h.id),
+    ['b', 'c', 'd'],
+  );
+  assert.deepEqual(
+    w.healthy().map((h) => h.id),
+    ['b', 'c', 'd'],
+  );
+  await e.isolate('b', 'alice');
+  await clock.advance(10);
+  await w.evaluate();
+  assert.deepEqual(
+    w.healthy().map((h) => h.id),
+    ['c', 'd'],
+    "west respects east's operator",
+  );
+  const journal = await west.changes('orders');
+  assert.deepEqual(
+    journal.map((c) => [c.target, c.change, c.by]),
+    [
+      ['a', 'removed', 'automation@west'],
+      ['b', 'removed', 'alice'],
+    ],
+  );
+  // Both write on the same version at once: exactly one wins, the other sees the winner's state.
+  const base = (await east.readSet('orders'))!;
+  const results = await Promise.all([
+    east.writeSet('orders', initialSet(['x']), base.version),
+    west.writeSet('orders', initialSet(['y']), base.version),
+  ]);
+  assert.equal(results.filter((x) => x.ok).length, 1);
+  const lost = results.find((x) => !x.ok);
+  assert.ok(lost !== undefined && !lost.ok);
+  assert.equal(lost.current.version, base.version + 1);
+}
+
+describe('checkers on several processes agree through one database', () => {
+  it('two monitors with two handles on one SQLite file', async () => {
+    const path = join(dir, 'shared.db');
+    const east = await SqliteHealthStore.open({ path });
+    const west = await SqliteHealthStore.open({ path });
+    try {
+      await twoCheckersAgree(east, west);
+    } finally {
+      await east.close();
+      await west.close();
+    }
+  });
+
+  it('two monitors with two pools on one PostgreSQL schema', { skip: pgSkip }, async () => {
+    const schema = freshPg();
+    const east = await openPg(schema);
+    const west = await openPg(schema);
+    try {
+      await twoCheckersAgree(east, west);
+    } finally {
+      await east.close();
+      await west.close();
+    }
+  });
+
+  it('a closed store rejects with FS_ERR_STORE_CLOSED; a bad path or schema is FS_ERR_INVALID_ARGUMENT', async () => {
+    const store = await SqliteHealthStore.open({ path: join(dir, 'closed.db') });
+    await store.close();
+    await assert.rejects(store.votes('s', 0), { code: 'FS_ERR_STORE_CLOSED' });
+    await assert.rejects(SqliteHealthStore.open({ path: '' }), { code: 'FS_ERR_INVALID_ARGUMENT' });
+    await assert.rejects(PostgresHealthStore.open({ schema: 'Bad-Name' }), { code: 'FS_ERR_INVALID_ARGUMENT' });
+    await assert.rejects(SqliteHealthStore.open({ path: join(dir, 'missing', 'x.db') }), {
+      code: 'FS_ERR_STORE_BACKEND',
+    });
+  });
+});

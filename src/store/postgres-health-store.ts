@@ -1,0 +1,230 @@
+/**
+ * The {@link HealthStore} for checkers on several hosts: PostgreSQL (pg). Every operation is one SQL
+ * statement (or one transaction), so it is atomic without locks held across calls; the set's
+ * compare-and-set is a conditional `UPDATE … WHERE version = $n RETURNING` (an `INSERT … ON CONFLICT
+ * DO NOTHING` for the first write). The tables live in one schema per store. The driver is an
+ * optional peer dependency, loaded by {@link PostgresHealthStore.open} on first use.
+ */
+import type pg from 'pg';
+import { FailsmallError, isFailsmallError } from '../core/errors.js';
+import { importPeer } from '../core/optional-peer.js';
+import { positiveInteger } from '../core/validate.js';
+import type { SetState } from '../health/guardrails.js';
+import type { SetChange } from '../health/monitor.js';
+import {
+  checkChangesQuery,
+  checkVote,
+  type HealthStore,
+  type StoredSet,
+  type StoredVote,
+  type WriteSetResult,
+} from '../health/store.js';
+import { changeFromRow, setFromRow, voteFromRow, type ChangeRow, type SetRow, type VoteRow } from './health-rows.js';
+
+/** Options of {@link PostgresHealthStore.open}. */
+export interface PostgresHealthStoreOptions {
+  /** `postgres://user:pass@host:port/db`; default from the `PG*` environment variables, as `pg` does. */
+  readonly connectionString?: string;
+  /** Use this pool instead of creating one (it is not ended by `close()`). */
+  readonly pool?: pg.Pool;
+  /** The schema holding the tables (created if missing), default `public`. Letters, digits, `_`. */
+  readonly schema?: string;
+  /** Connections in the pool, default 4: a checker makes one call at a time. */
+  readonly max?: number;
+  /** How long opening a connection may take, in milliseconds, default 10 s (`FS_ERR_STORE_BACKEND` after). */
+  readonly connectTimeoutMs?: number;
+}
+
+const keep = (state: SetState): SetState => state; // JSONB arrives parsed
+
+/**
+ * Votes, the set and its journal in PostgreSQL.
+ *
+ * @example
+ * const store = await PostgresHealthStore.open({ connectionString: process.env.DATABASE_URL });
+ * const monitor = new HealthMonitor({ name: 'orders-api', targets, sources, store, checker: hostname(), checkers: 3 });
+ */
+export class PostgresHealthStore implements HealthStore {
+  readonly kind = 'postgres';
+  readonly schema: string;
+  readonly #pool: pg.Pool;
+  readonly #ownsPool: boolean;
+  readonly #t: { votes: string; sets: string; changes: string };
+  #closed = false;
+
+  private constructor(pool: pg.Pool, ownsPool: boolean, schema: string) {
+    this.#pool = pool;
+    this.#ownsPool = ownsPool;
+    this.schema = schema;
+    const q = `"${schema}"`;
+    this.#t = {
+      votes: `${q}.failsmall_health_votes`,
+      sets: `${q}.failsmall_health_sets`,
+      changes: `${q}.failsmall_health_changes`,
+    };
+  }
+
+  /**
+   * Loads pg (first call only; `FS_ERR_MISSING_PEER` naming it when it is not installed), connects,
+   * creates the schema and tables if missing, and returns the store. Rejects with
+   * `FS_ERR_STORE_BACKEND` when the server cannot be reached within `connectTimeoutMs`.
+   */
+  static async open(options: PostgresHealthStoreOptions = {}): Promise<PostgresHealthStore> {
+    const schema = options.schema ?? 'public';
+    if (typeof schema !== 'string' || !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+      throw new FailsmallError(
+        'FS_ERR_INVALID_ARGUMENT',
+        `Expected \`schema\` to be a lower-case SQL identifier, got ${JSON.stringify(schema)}`,
+        { details: { option: 'schema' } },
+      );
+    }
+    const max = positiveInteger('max', options.max ?? 4);
+    const connectionTimeoutMillis = positiveInteger('connectTimeoutMs', options.connectTimeoutMs ?? 10_000);
+    const pool =
+      options.pool ??
+      new (await importPeer<{ default: typeof pg }>('pg', 'the PostgreSQL health store')).default.Pool({
+        ...(options.connectionString === undefined ? {} : { connectionString: options.connectionString }),
+        max,
+        connectionTimeoutMillis,
+      });
+    if (options.pool === undefined) pool.on('error', () => undefined); // an idle client died: the next query reconnects
+    const store = new PostgresHealthStore(pool, options.pool === undefined, schema);
+    try {
+      await store.#migrate();
+    } catch (error) {
+      if (options.pool === undefined) await pool.end().catch(() => undefined);
+      throw error;
+    }
+    return store;
+  }
+
+  async #migrate(): Promise<void> {
+    const t = this.#t;
+    await this.#transaction(async (client) => {
+      // Two checkers starting at once must not race on CREATE TABLE.
+      await client.query(`SELECT pg_advisory_xact_lock(hashtext('failsmall-store-migrate'))`);
+      await client.query(`CREATE SCHEMA IF NOT EXISTS "${this.schema}"`);
+      await client.query(`CREATE TABLE IF NOT EXISTS ${t.votes} (
+        set_name TEXT NOT NULL, checker TEXT NOT NULL, source TEXT NOT NULL, target TEXT NOT NULL,
+        vote TEXT NOT NULL, at DOUBLE PRECISION NOT NULL, PRIMARY KEY (set_name, checker, source, target))`);
+      await client.query(`CREATE INDEX IF NOT EXISTS failsmall_health_votes_at ON ${t.votes} (set_name, at)`);
+      await client.query(`CREATE TABLE IF NOT EXISTS ${t.sets} (
+        set_name TEXT PRIMARY KEY, version BIGINT NOT NULL, state JSONB NOT NULL)`);
+      await client.query(`CREATE TABLE IF NOT EXISTS ${t.changes} (
+        seq BIGSERIAL PRIMARY KEY, set_name TEXT NOT NULL, target TEXT NOT NULL, change TEXT NOT NULL,
+        reason TEXT NOT NULL, at DOUBLE PRECISION NOT NULL, by_whom TEXT NOT NULL)`);
+      await client.query(`CREATE INDEX IF NOT EXISTS failsmall_health_changes_set ON ${t.changes} (set_name, at, seq)`);
+    });
+  }
+
+  #open(): void {
+    if (this.#closed) throw new FailsmallError('FS_ERR_STORE_CLOSED', 'The health store is closed');
+  }
+
+  async #query<R extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<R[]> {
+    this.#open();
+    try {
+      return (await this.#pool.query<R>(text, values)).rows;
+    } catch (error) {
+      throw new FailsmallError('FS_ERR_STORE_BACKEND', `PostgreSQL: ${String(error)}`, { cause: error });
+    }
+  }
+
+  async #transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    this.#open();
+    let client: pg.PoolClient;
+    try {
+      client = await this.#pool.connect();
+    } catch (error) {
+      throw new FailsmallError('FS_ERR_STORE_BACKEND', `PostgreSQL: ${String(error)}`, { cause: error });
+    }
+    try {
+      await client.query('BEGIN');
+      const result = await fn(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      if (isFailsmallError(error)) throw error;
+      throw new FailsmallError('FS_ERR_STORE_BACKEND', `PostgreSQL: ${String(error)}`, { cause: error });
+    } finally {
+      client.release();
+    }
+  }
+
+  async putVotes(votes: readonly StoredVote[]): Promise<void> {
+    for (const v of votes) checkVote(v);
+    if (votes.length === 0) return;
+    // One statement for the batch; the last of duplicates in one batch wins, as in the memory store.
+    const latest = new Map<string, StoredVote>();
+    for (const v of votes) latest.set(JSON.stringify([v.set, v.checker, v.source, v.target]), v);
+    const rows = [...latest.values()];
+    await this.#query(
+      `INSERT INTO ${this.#t.votes} (set_name, checker, source, target, vote, at)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::float8[])
+       ON CONFLICT (set_name, checker, source, target) DO UPDATE SET vote = EXCLUDED.vote, at = EXCLUDED.at`,
+      [
+        rows.map((v) => v.set),
+        rows.map((v) => v.checker),
+        rows.map((v) => v.source),
+        rows.map((v) => v.target),
+        rows.map((v) => v.vote),
+        rows.map((v) => v.at),
+      ],
+    );
+  }
+
+  async votes(set: string, since: number): Promise<StoredVote[]> {
+    const rows = await this.#query<VoteRow>(`SELECT * FROM ${this.#t.votes} WHERE set_name = $1 AND at >= $2`, [
+      set,
+      since,
+    ]);
+    return rows.map(voteFromRow);
+  }
+
+  async readSet(set: string): Promise<StoredSet | undefined> {
+    const rows = await this.#query<SetRow<SetState>>(`SELECT * FROM ${this.#t.sets} WHERE set_name = $1`, [set]);
+    return rows[0] === undefined ? undefined : setFromRow(rows[0], keep);
+  }
+
+  async writeSet(set: string, state: SetState, expectedVersion: number): Promise<WriteSetResult> {
+    const text = JSON.stringify(state);
+    const s = this.#t.sets;
+    const written =
+      expectedVersion === 0
+        ? await this.#query<{ version: string }>(
+            `INSERT INTO ${s} (set_name, version, state) VALUES ($1, 1, $2::jsonb) ON CONFLICT (set_name) DO NOTHING
+             RETURNING version`,
+            [set, text],
+          )
+        : await this.#query<{ version: string }>(
+            `UPDATE ${s} SET version = version + 1, state = $2::jsonb WHERE set_name = $1 AND version = $3
+             RETURNING version`,
+            [set, text, expectedVersion],
+          );
+    if (written[0] !== undefined) return { ok: true, version: Number(written[0].version) };
+    return { ok: false, current: (await this.readSet(set)) ?? { state, version: 0 } };
+  }
+
+  async appendChange(change: SetChange): Promise<void> {
+    await this.#query(
+      `INSERT INTO ${this.#t.changes} (set_name, target, change, reason, at, by_whom) VALUES ($1, $2, $3, $4, $5, $6)`,
+      [change.set, change.target, change.change, change.reason, change.at, change.by],
+    );
+  }
+
+  async changes(set: string, query?: { readonly since?: number; readonly limit?: number }): Promise<SetChange[]> {
+    const q = checkChangesQuery(query);
+    const rows = await this.#query<ChangeRow>(
+      `SELECT * FROM ${this.#t.changes} WHERE set_name = $1 AND at >= $2 ORDER BY seq LIMIT $3`,
+      [set, q.since, q.limit],
+    );
+    return rows.map(changeFromRow);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#ownsPool) await this.#pool.end();
+  }
+}

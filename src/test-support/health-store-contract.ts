@@ -1,0 +1,108 @@
+/**
+ * The contract every {@link HealthStore} passes: memory, SQLite and PostgreSQL run this one suite.
+ * Loaded by tests only.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { initialSet } from '../health/guardrails.js';
+import type { HealthStore, StoredVote } from '../health/store.js';
+
+/** Registers the contract suite for the store `open` returns (a fresh, empty store each call). */
+export function registerHealthStoreContract(
+  name: string,
+  open: () => Promise<HealthStore>,
+  skip?: string | false,
+): void {
+  describe(`HealthStore contract: ${name}`, { skip: skip ?? false }, () => {
+    const vote = (over: Partial<StoredVote> = {}): StoredVote => ({
+      set: 's',
+      checker: 'c1',
+      source: 'probe',
+      target: 'a',
+      vote: 'up',
+      at: 100,
+      ...over,
+    });
+
+    it('keeps the latest vote per (checker, source, target) and filters by age', async () => {
+      const store = await open();
+      try {
+        await store.putVotes([vote(), vote({ target: 'b', vote: 'down' }), vote({ checker: 'c2', at: 50 })]);
+        await store.putVotes([vote({ vote: 'down', at: 200 })]);
+        const fresh = await store.votes('s', 100);
+        const key = (v: StoredVote) => `${v.checker}/${v.source}/${v.target}=${v.vote}@${v.at}`;
+        assert.deepEqual(fresh.map(key).sort(), ['c1/probe/a=down@200', 'c1/probe/b=down@100']);
+        assert.equal((await store.votes('s', 0)).length, 3);
+        assert.deepEqual(await store.votes('other', 0), []);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('writes the set with compare-and-set on its version', async () => {
+      const store = await open();
+      try {
+        assert.equal(await store.readSet('s'), undefined);
+        const s1 = initialSet(['a', 'b']);
+        assert.deepEqual(await store.writeSet('s', s1, 0), { ok: true, version: 1 });
+        const s2 = { ...s1, members: { ...s1.members, a: { inSet: false, since: 5 } }, removals: [{ at: 5, id: 'a' }] };
+        const stale = await store.writeSet('s', s2, 0);
+        assert.equal(stale.ok, false);
+        if (!stale.ok) assert.deepEqual(stale.current, { state: s1, version: 1 });
+        assert.deepEqual(await store.writeSet('s', s2, 1), { ok: true, version: 2 });
+        assert.deepEqual(await store.readSet('s'), { state: s2, version: 2 });
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('journals changes in order and answers queries', async () => {
+      const store = await open();
+      try {
+        for (let i = 0; i < 5; i++) {
+          await store.appendChange({
+            set: 's',
+            target: `t${i}`,
+            change: i % 2 ? 'added' : 'removed',
+            reason: 'unhealthy',
+            at: i * 10,
+            by: 'automation',
+          });
+        }
+        const all = await store.changes('s');
+        assert.deepEqual(
+          all.map((c) => c.target),
+          ['t0', 't1', 't2', 't3', 't4'],
+        );
+        assert.deepEqual(
+          (await store.changes('s', { since: 20, limit: 2 })).map((c) => c.target),
+          ['t2', 't3'],
+        );
+        assert.deepEqual(all[1], {
+          set: 's',
+          target: 't1',
+          change: 'added',
+          reason: 'unhealthy',
+          at: 10,
+          by: 'automation',
+        });
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('rejects malformed votes and queries with FS_ERR_HEALTH_STORE_INVALID and stores nothing', async () => {
+      const store = await open();
+      try {
+        const invalid = (e: unknown) => (e as { code?: string }).code === 'FS_ERR_HEALTH_STORE_INVALID';
+        await assert.rejects(store.putVotes([vote(), vote({ vote: 'maybe' as never })]), invalid);
+        await assert.rejects(store.putVotes([vote({ checker: '' })]), invalid);
+        await assert.rejects(store.putVotes([vote({ at: Number.NaN })]), invalid);
+        assert.deepEqual(await store.votes('s', 0), []);
+        await assert.rejects(store.changes('s', { limit: 0 }), invalid);
+      } finally {
+        await store.close();
+      }
+    });
+  });
+}
