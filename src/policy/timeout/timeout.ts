@@ -240,23 +240,44 @@ function timeoutError(
   return new FailsmallError('FS_ERR_TIMEOUT', message, cause === undefined ? { details } : { cause, details });
 }
 
-async function cooperative<T>(chain: readonly Policy[], next: number, fn: PolicyFn<T>, call: TimeoutCall): Promise<T> {
-  try {
-    return await (next === chain.length ? fn(call) : runChain(chain, next, fn, call));
-  } catch (error) {
-    // The timeout fired: whatever `fn` threw because of it, the caller sees FS_ERR_TIMEOUT: the
-    // signal's own reason when fn threw it (or an AbortError wrapping it, as node:timers does),
-    // else a new one that keeps fn's error as its cause.
-    if ((call.flags & FIRED) !== 0 && error !== call.error) {
-      if (typeof error === 'object' && error !== null && (error as { cause?: unknown }).cause === call.error) {
-        throw call.error;
-      }
-      throw timeoutError(call.policy, call, call.policy.clock.now() - call.start, error);
-    }
-    throw error;
-  } finally {
-    call.settle();
+/**
+ * The error the caller sees when `fn` failed: after the timeout fired, whatever `fn` threw because of
+ * it becomes FS_ERR_TIMEOUT (the signal's own reason when fn threw it, or an AbortError wrapping it
+ * as node:timers does; else a new one that keeps fn's error as its cause).
+ */
+function failure(call: TimeoutCall, error: unknown): unknown {
+  if ((call.flags & FIRED) === 0 || error === call.error) return error;
+  if (typeof error === 'object' && error !== null && (error as { cause?: unknown }).cause === call.error) {
+    return call.error;
   }
+  return timeoutError(call.policy, call, call.policy.clock.now() - call.start, error);
+}
+
+/**
+ * Cooperative: runs the rest of the chain and settles `call` when it does. One reaction on fn's
+ * promise whose two handlers share one small closure (the call): measured cheaper in time and in
+ * bytes than an async frame, which V8 makes larger (about 490 B per call against 330 B here).
+ */
+function cooperative<T>(chain: readonly Policy[], next: number, fn: PolicyFn<T>, call: TimeoutCall): Promise<T> {
+  let result: T | PromiseLike<T>;
+  try {
+    result = next === chain.length ? fn(call) : runChain(chain, next, fn, call);
+  } catch (error) {
+    const seen = failure(call, error);
+    call.settle();
+    return Promise.reject(seen);
+  }
+  return Promise.resolve(result).then(
+    (value) => {
+      call.settle();
+      return value;
+    },
+    (error: unknown) => {
+      const seen = failure(call, error);
+      call.settle();
+      throw seen;
+    },
+  );
 }
 
 async function pump<T>(chain: readonly Policy[], next: number, fn: PolicyFn<T>, call: TimeoutCall): Promise<void> {
