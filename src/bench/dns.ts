@@ -6,9 +6,11 @@
  *    through a `dns.promises.Resolver` with `setServers`) and vs the floor of any cached lookup, a
  *    bare `Map` hit calling back in a microtask; all called through their callback API, in batches
  *    (issue 100 lookups, wait for the 100 callbacks): ns per lookup, median of rounds; and one
- *    awaited lookup at a time (includes a promise per call on every side). `cached_vs_map` is
- *    failsmall ÷ the Map hit and `cached_speedup` cacheable-lookup ÷ failsmall, each the less
- *    favourable of the two ways of calling (the `_batch` and `_sequential` fields give both).
+ *    awaited lookup at a time (includes a promise per call on every side). All three sides run in
+ *    every round (5 interleaved rounds); each ratio is taken within a round, then the median over
+ *    rounds. `cached_vs_map` is failsmall ÷ the Map hit and `cached_speedup` cacheable-lookup ÷
+ *    failsmall, each the less favourable of the two ways of calling (the `_batch` and
+ *    `_sequential` fields give both).
  * 2. Uncached lookups: failsmall's wire client vs `dns.Resolver.resolve4` (c-ares), one at a time,
  *    each for a new name (a wildcard record), interleaved rounds: ns per lookup, median of rounds.
  * 3. The empty window: the record is emptied (NOERROR with no answer), then deleted (NXDOMAIN); after
@@ -131,20 +133,39 @@ try {
   // Interleaved rounds, so that a slower phase of the machine weighs on every side alike.
   const mapRounds: number[] = [];
   const failsmallRounds: number[] = [];
+  const cacheableRounds: number[] = [];
   const mapSeqRounds: number[] = [];
   const failsmallSeqRounds: number[] = [];
-  for (let round = 0; round < 3; round++) {
-    mapRounds.push(await cachedNs(bareMap, { family: 4 }, 500));
-    failsmallRounds.push(await cachedNs(failsmallLookup, { family: 4 }, 500));
-    mapSeqRounds.push(await cachedSequentialNs(bareMap, { family: 4 }));
-    failsmallSeqRounds.push(await cachedSequentialNs(failsmallLookup, { family: 4 }));
+  const cacheableSeqRounds: number[] = [];
+  // Every side in every round, and each ratio taken within its round (then the median over rounds).
+  const vsMapBatchRounds: number[] = [];
+  const vsMapSeqRounds: number[] = [];
+  const speedupBatchRounds: number[] = [];
+  const speedupSeqRounds: number[] = [];
+  for (let round = 0; round < 5; round++) {
+    const m = await cachedNs(bareMap, { family: 4 }, 300);
+    const f = await cachedNs(failsmallLookup, { family: 4 }, 300);
+    const c = await cachedNs(cacheableLookup, { family: 4 }, 300);
+    const ms = await cachedSequentialNs(bareMap, { family: 4 }, 20_000);
+    const fs = await cachedSequentialNs(failsmallLookup, { family: 4 }, 20_000);
+    const cs = await cachedSequentialNs(cacheableLookup, { family: 4 }, 5_000);
+    mapRounds.push(m);
+    failsmallRounds.push(f);
+    cacheableRounds.push(c);
+    mapSeqRounds.push(ms);
+    failsmallSeqRounds.push(fs);
+    cacheableSeqRounds.push(cs);
+    vsMapBatchRounds.push(f / m);
+    vsMapSeqRounds.push(fs / ms);
+    speedupBatchRounds.push(c / f);
+    speedupSeqRounds.push(cs / fs);
   }
   const mapCached = median(mapRounds);
   const failsmallCached = median(failsmallRounds);
   const mapCachedSeq = median(mapSeqRounds);
   const failsmallCachedSeq = median(failsmallSeqRounds);
-  const cacheableCached = await cachedNs(cacheableLookup, { family: 4 }, 1_500);
-  const cacheableCachedSeq = await cachedSequentialNs(cacheableLookup, { family: 4 }, 10_000);
+  const cacheableCached = median(cacheableRounds);
+  const cacheableCachedSeq = median(cacheableSeqRounds);
   const failsmallCachedAll = await cachedNs(failsmallLookup, { all: true }, 1_000);
   const cacheableCachedAll = await cachedNs(cacheableLookup, { all: true }, 1_000);
 
@@ -190,10 +211,10 @@ try {
 
   const us = (ns: number): string => `${(ns / 1000).toFixed(1)} µs`;
   const ratio = (a: number, b: number): number => Math.round((a / b) * 100) / 100;
-  const vsMapBatch = ratio(failsmallCached, mapCached);
-  const vsMapSeq = ratio(failsmallCachedSeq, mapCachedSeq);
-  const speedupBatch = ratio(cacheableCached, failsmallCached);
-  const speedupSeq = ratio(cacheableCachedSeq, failsmallCachedSeq);
+  const vsMapBatch = ratio(median(vsMapBatchRounds), 1);
+  const vsMapSeq = ratio(median(vsMapSeqRounds), 1);
+  const speedupBatch = ratio(median(speedupBatchRounds), 1);
+  const speedupSeq = ratio(median(speedupSeqRounds), 1);
   printTable('dns: cached lookup (callback API, batches of 100)', [
     ['bare Map hit + microtask callback', `${mapCached.toFixed(0)} ns`],
     ['failsmall lookup {family: 4}', `${failsmallCached.toFixed(0)} ns`],

@@ -135,7 +135,17 @@ if (name === undefined || (name !== 'all' && !available.includes(name))) {
   process.exit(2);
 }
 const results: BenchResult[] = [];
-for (const bench of name === 'all' ? available : [name]) results.push(await runOne(bench));
+for (const bench of name === 'all' ? available : [name]) {
+  try {
+    results.push(await runOne(bench));
+  } catch (error) {
+    // One bench alone fails the run; within `all`, the others still run and are written, and the
+    // failure is said (and the exit code is non-zero).
+    if (name !== 'all') throw error;
+    console.error(`bench ${bench} failed: ${(error as Error).message}`);
+    process.exitCode = 1;
+  }
+}
 if (args.includes('--markdown')) {
   const { page, summary } = markdown(results);
   writeFileSync(new URL('docs/benchmarks.md', root), page);

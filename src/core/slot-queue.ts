@@ -45,7 +45,7 @@ export interface SlotQueueOptions {
   readonly shouldDrop?: ((waiter: SlotWaiter, now: number) => unknown) | undefined;
 }
 
-/** A queued waiter: a list node that is also its signal's `abort` listener. */
+/** A queued waiter: a list node. */
 class Node implements SlotWaiter {
   prev: Node | null = null;
   next: Node | null = null;
@@ -58,13 +58,26 @@ class Node implements SlotWaiter {
     readonly resolve: () => void,
     readonly reject: (reason: unknown) => void,
   ) {}
+}
+
+/**
+ * The one `abort` listener a queue holds on a signal, however many of its waiters share that signal
+ * (a listener per waiter would pass Node's listener limit, and warn, at 11 waiters on one signal).
+ */
+class SignalWatch {
+  /** Waiters in the queue with this signal. */
+  waiters = 0;
+  constructor(
+    readonly owner: SlotQueue,
+    readonly signal: AbortSignal,
+  ) {}
 
   handleEvent(): void {
-    this.owner[kLeave](this);
+    this.owner[kAbort](this.signal);
   }
 }
 
-const kLeave = Symbol('leave');
+const kAbort = Symbol('abort');
 const KEYS = new Set(['slots', 'maxQueue', 'order', 'clock', 'shouldDrop']);
 
 /**
@@ -90,6 +103,8 @@ export class SlotQueue {
   #queued = 0;
   #head: Node | null = null; // the oldest waiter
   #tail: Node | null = null; // the newest waiter
+  /** One `abort` listener per signal that queued waiters share. */
+  readonly #watches = new Map<AbortSignal, SignalWatch>();
 
   constructor(options: SlotQueueOptions) {
     if (typeof options !== 'object' || options === null) invalid('options', 'an object', options);
@@ -172,7 +187,7 @@ export class SlotQueue {
       else this.#tail.next = node;
       this.#tail = node;
       this.#queued++;
-      signal?.addEventListener('abort', node);
+      if (signal !== undefined) this.#watch(signal);
     });
   }
 
@@ -257,14 +272,38 @@ export class SlotQueue {
     node.prev = node.next = null;
     node.queued = false;
     this.#queued--;
-    node.signal?.removeEventListener('abort', node);
+    const signal = node.signal;
+    if (signal !== undefined) {
+      const watch = this.#watches.get(signal);
+      if (watch !== undefined && --watch.waiters === 0) {
+        this.#watches.delete(signal);
+        signal.removeEventListener('abort', watch);
+      }
+    }
   }
 
-  /** @internal A waiter's signal aborted: it leaves at once. */
-  [kLeave](node: Node): void {
-    if (!node.queued) return;
-    this.#unlink(node);
-    node.reject(abortReason(node.signal!));
+  /** Counts a waiter with `signal`, listening to it once for all of them. */
+  #watch(signal: AbortSignal): void {
+    let watch = this.#watches.get(signal);
+    if (watch === undefined) {
+      watch = new SignalWatch(this, signal);
+      this.#watches.set(signal, watch);
+      signal.addEventListener('abort', watch);
+    }
+    watch.waiters++;
+  }
+
+  /** @internal `signal` aborted: every waiter with it leaves at once, in the order they joined. */
+  [kAbort](signal: AbortSignal): void {
+    const reason = abortReason(signal);
+    for (let node: Node | null = this.#head; node !== null;) {
+      const next: Node | null = node.next;
+      if (node.signal === signal) {
+        this.#unlink(node);
+        node.reject(reason);
+      }
+      node = next;
+    }
   }
 }
 

@@ -89,6 +89,43 @@ describe('bulkhead', () => {
     assert.deepEqual([limit.active, limit.queued], [0, 0]);
   });
 
+  it('1000 waiters queued on one signal add one listener and raise no MaxListenersExceededWarning', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (w: Error): void => void warnings.push(w);
+    process.on('warning', onWarning);
+    try {
+      const limit = bulkhead({ maxConcurrent: 1, maxQueue: 1000 });
+      const holder = gate();
+      const running = limit.execute(holder.run);
+      const controller = new AbortController();
+      const queued = Array.from({ length: 1000 }, (_, i) => limit.execute(() => i, controller.signal));
+      assert.equal(limit.queued, 1000);
+      // Let a pending warning (emitted on the next tick) arrive before looking.
+      await turn();
+      await turn();
+      assert.deepEqual(
+        warnings.filter((w) => w.name === 'MaxListenersExceededWarning'),
+        [],
+      );
+      // Half of them get their turn, then the signal aborts: the rest leave at once with its reason.
+      holder.open();
+      await running;
+      for (let i = 0; i < 500; i++) assert.equal(await queued[i], i);
+      const reason = new Error('gone');
+      controller.abort(reason);
+      const results = await Promise.allSettled(queued.slice(500));
+      assert.equal(limit.queued, 0);
+      assert.ok(results.every((r) => r.status === 'fulfilled' || r.reason === reason));
+      assert.ok(results.some((r) => r.status === 'rejected'));
+      assert.deepEqual(
+        warnings.filter((w) => w.name === 'MaxListenersExceededWarning'),
+        [],
+      );
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('rejects at once with the reason when a signal is already aborted and no slot is free', async () => {
     const limit = bulkhead({ maxConcurrent: 1, maxQueue: 1 });
     const running = gate();

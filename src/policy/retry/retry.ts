@@ -273,18 +273,45 @@ export class RetryPolicy extends PolicyBase<RetrySnapshot> {
   }
 
   /** @internal The policy's step (see policy-base.ts). */
-  async [kRunChain]<T>(chain: readonly Policy[], next: number, fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
+  [kRunChain]<T>(chain: readonly Policy[], next: number, fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
     this.#calls++;
     const budget = this.#budget;
     // One clock read serves the whole fast path (Date.now() is not free at this scale).
     const start = budget !== undefined ? this.#clock.now() : 0;
     if (budget !== undefined) budget.recordRequest(start);
-    let value: T;
+    let result: T | PromiseLike<T>;
     try {
-      value = await callNext(chain, next, fn, ctx.attempt === 1 ? ctx : new AttemptContext(ctx, 1));
+      result = callNext(chain, next, fn, ctx.attempt === 1 ? ctx : new AttemptContext(ctx, 1));
     } catch (error) {
       return this.#retry(chain, next, fn, ctx, error, undefined, undefined);
     }
+    // No async frame: one reaction on the first attempt's promise. Its success handler is shared
+    // when it needs nothing of the call (no result classifier, no budget, the policy's own
+    // dependency for events); only the failure handler closes over the call, to retry it.
+    const onFailure = (error: unknown): Promise<T> => this.#retry(chain, next, fn, ctx, error, undefined, undefined);
+    if (this.#classifyResult === undefined && budget === undefined && ctx.dependency === this.dependency) {
+      return Promise.resolve(result).then(this.#firstSucceeded as (value: T) => T, onFailure);
+    }
+    return Promise.resolve(result).then((value) => this.#firstSettled(chain, next, fn, ctx, value, start), onFailure);
+  }
+
+  /** The first attempt succeeded, of a call under the policy's own dependency: count it, tell. */
+  readonly #firstSucceeded = (value: unknown): unknown => {
+    this.#successes++;
+    if (this.onSuccess.hasListeners || this.channel.hasSubscribers) this.#succeeded(1, this.dependency);
+    return value;
+  };
+
+  /** The first attempt returned `value`: classify it (a retryable result retries), count, tell. */
+  #firstSettled<T>(
+    chain: readonly Policy[],
+    next: number,
+    fn: PolicyFn<T>,
+    ctx: PolicyContext,
+    value: T,
+    start: number,
+  ): T | Promise<T> {
+    const budget = this.#budget;
     if (this.#classifyResult !== undefined) {
       const answer = this.#classifyResult(value, budget !== undefined ? start : this.#clock.now());
       if (answer !== undefined && answer !== false) {
@@ -294,7 +321,7 @@ export class RetryPolicy extends PolicyBase<RetrySnapshot> {
     }
     this.#successes++;
     if (budget !== undefined) budget.recordSuccess(start, false);
-    if (this.onSuccess.hasListeners || this.channel.hasSubscribers) this.#succeeded(1, ctx);
+    if (this.onSuccess.hasListeners || this.channel.hasSubscribers) this.#succeeded(1, ctx.dependency);
     return value;
   }
 
@@ -383,7 +410,7 @@ export class RetryPolicy extends PolicyBase<RetrySnapshot> {
       }
       this.#successes++;
       if (this.#budget !== undefined) this.#budget.recordSuccess(clock.now(), true, cause);
-      if (this.onSuccess.hasListeners || this.channel.hasSubscribers) this.#succeeded(attempt, ctx);
+      if (this.onSuccess.hasListeners || this.channel.hasSubscribers) this.#succeeded(attempt, ctx.dependency);
       return value;
     }
   }
@@ -412,8 +439,8 @@ export class RetryPolicy extends PolicyBase<RetrySnapshot> {
     throw error;
   }
 
-  #succeeded(attempt: number, ctx: PolicyContext): void {
-    const event: SuccessEvent = { attempt, dependency: ctx.dependency ?? this.dependency };
+  #succeeded(attempt: number, dependency: string | undefined): void {
+    const event: SuccessEvent = { attempt, dependency: dependency ?? this.dependency };
     this.onSuccess.emit(event);
     this.publish('success', event, event.dependency);
   }

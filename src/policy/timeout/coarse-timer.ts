@@ -36,6 +36,16 @@ export abstract class CoarseTimerEntry {
   _prev: CoarseTimerEntry | null = null;
   /** @internal Next entry in the bucket. */
   _next: CoarseTimerEntry | null = null;
+  /** @internal The delay of an entry filed with {@link CoarseTimer.addDeferred}, until it is pinned. */
+  _delay = 0;
+
+  /**
+   * Called when an entry filed with {@link CoarseTimer.addDeferred} gets its start time `now` (the
+   * clock time the timer read; the entry is due `delay` ms later). Does nothing by default.
+   */
+  _pinned(now: number): void {
+    void now;
+  }
 
   /** Called once when the entry falls due (never synchronously from `add`). */
   abstract onTimeout(): void;
@@ -104,6 +114,14 @@ export class CoarseTimer {
   #pending = 0;
   /** The bucket of the last `addAt` (cleared when its tick is processed). */
   #recent: Bucket | null = null;
+  /** Entries filed with `addDeferred`, not yet given a start time (a bucket with no tick). */
+  readonly #intake: Bucket = { tick: NaN, head: null, tail: null };
+  /** Whether the clock timer that pins the intake is armed. */
+  #intakeArmed = false;
+  readonly #onIntake = (): void => {
+    this.#intakeArmed = false;
+    this.#pinIntake();
+  };
   /** The tick the clock timer is armed for, or -1. */
   #armedTick = -1;
   #cancelArmed: Cancel | undefined;
@@ -156,6 +174,56 @@ export class CoarseTimer {
     bucket.tail = entry;
     this.#pending++;
     if (this.#armedTick === -1 || tick < this.#armedTick) this.#arm(tick);
+  }
+
+  /**
+   * Files `entry` to fire `delay` ms after a start time the timer reads later, without reading the
+   * clock now (a clock read costs a system call on some virtual machines, more than the call a
+   * policy wraps). The start is the clock time at the first of: the next run of the timer's clock
+   * timers (armed at 0 ms, once for any number of entries), or {@link CoarseTimer.pin}. It is
+   * never earlier than the moment of this call, so the entry never fires early; it fires late by
+   * at most the time until the event loop next runs timers, besides the resolution.
+   * {@link CoarseTimerEntry._pinned} tells the entry its start.
+   */
+  addDeferred(entry: CoarseTimerEntry, delay: number): void {
+    if (entry._bucket !== null) this.remove(entry);
+    entry._delay = delay;
+    const intake = this.#intake;
+    entry._bucket = intake;
+    entry._next = null;
+    entry._prev = intake.tail;
+    if (intake.tail === null) intake.head = entry;
+    else intake.tail._next = entry;
+    intake.tail = entry;
+    this.#pending++;
+    if (!this.#intakeArmed) {
+      this.#intakeArmed = true;
+      this.clock.setTimer(this.#onIntake, 0, { unref: true });
+    }
+  }
+
+  /**
+   * Gives a deferred entry (see {@link CoarseTimer.addDeferred}) its start time now, if it still
+   * waits for one; returns its start time, or NaN when the entry is not waiting for one.
+   */
+  pin(entry: CoarseTimerEntry): number {
+    if (entry._bucket !== this.#intake) return NaN;
+    const now = this.clock.now();
+    this.remove(entry);
+    entry._pinned(now);
+    this.addAt(entry, now + entry._delay);
+    return now;
+  }
+
+  #pinIntake(): void {
+    const intake = this.#intake;
+    if (intake.head === null) return;
+    const now = this.clock.now();
+    for (let entry = intake.head; entry !== null; entry = intake.head) {
+      this.remove(entry);
+      entry._pinned(now);
+      this.addAt(entry, now + entry._delay);
+    }
   }
 
   /** Files `entry` to fire `delay` ms from now (or a little later). */
@@ -219,6 +287,7 @@ export class CoarseTimer {
   #tick(): void {
     this.#armedTick = -1;
     this.#cancelArmed = undefined;
+    this.#pinIntake();
     const now = this.clock.now();
     const current = Math.floor(now / this.resolution);
     const ticks = this.#ticks;

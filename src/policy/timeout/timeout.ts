@@ -11,8 +11,11 @@
  *
  * The hot path allocates one object per call (the derived context, which is also its timer entry),
  * files it in the shared {@link CoarseTimer} (no `setTimeout` per call) and builds an
- * `AbortController` only if `fn` reads `ctx.signal`. Timeouts therefore fire up to the timer's
- * resolution (10 ms by default) late, never early.
+ * `AbortController` only if `fn` reads `ctx.signal`. Without a caller deadline it does not even read
+ * the clock: the timer gives the call its start time when it next runs its clock timers (or when
+ * something reads `ctx.deadline`), never earlier than the call. Timeouts therefore fire up to the
+ * timer's resolution (10 ms by default) late, plus the time until the event loop next runs timers,
+ * never early.
  *
  * @see https://aws.amazon.com/builders-library/timeouts-retries-and-backoff-with-jitter/
  */
@@ -95,13 +98,34 @@ class TimeoutCall extends CoarseTimerEntry implements PolicyContext {
   resolve: ((value: unknown) => void) | undefined = undefined;
   reject: ((reason: unknown) => void) | undefined = undefined;
 
+  /** The clock time the call started (NaN until the coarse timer pins it: see `deadline`). */
+  start: number;
+  #deadline: number;
+
   constructor(
     readonly policy: TimeoutPolicy,
     readonly parent: PolicyContext,
-    readonly deadline: number,
-    readonly start: number,
+    deadline: number,
+    start: number,
   ) {
     super();
+    this.#deadline = deadline;
+    this.start = start;
+  }
+
+  /**
+   * The absolute deadline. A call filed without a clock read (no caller deadline) gets its start
+   * time from the coarse timer at the latest here: reading the deadline pins it.
+   */
+  get deadline(): number {
+    // Not waiting in the timer's intake any more (settled before it was pinned): pin it here.
+    if (this.start !== this.start && this.policy.timer.pin(this) !== this.start) this._pinned(this.policy.clock.now());
+    return this.#deadline;
+  }
+
+  override _pinned(now: number): void {
+    this.start = now;
+    this.#deadline = now + this.policy.timeout;
   }
 
   get attempt(): number {
@@ -216,23 +240,44 @@ function timeoutError(
   return new FailsmallError('FS_ERR_TIMEOUT', message, cause === undefined ? { details } : { cause, details });
 }
 
-async function cooperative<T>(chain: readonly Policy[], next: number, fn: PolicyFn<T>, call: TimeoutCall): Promise<T> {
-  try {
-    return await (next === chain.length ? fn(call) : runChain(chain, next, fn, call));
-  } catch (error) {
-    // The timeout fired: whatever `fn` threw because of it, the caller sees FS_ERR_TIMEOUT: the
-    // signal's own reason when fn threw it (or an AbortError wrapping it, as node:timers does),
-    // else a new one that keeps fn's error as its cause.
-    if ((call.flags & FIRED) !== 0 && error !== call.error) {
-      if (typeof error === 'object' && error !== null && (error as { cause?: unknown }).cause === call.error) {
-        throw call.error;
-      }
-      throw timeoutError(call.policy, call, call.policy.clock.now() - call.start, error);
-    }
-    throw error;
-  } finally {
-    call.settle();
+/**
+ * The error the caller sees when `fn` failed: after the timeout fired, whatever `fn` threw because of
+ * it becomes FS_ERR_TIMEOUT (the signal's own reason when fn threw it, or an AbortError wrapping it
+ * as node:timers does; else a new one that keeps fn's error as its cause).
+ */
+function failure(call: TimeoutCall, error: unknown): unknown {
+  if ((call.flags & FIRED) === 0 || error === call.error) return error;
+  if (typeof error === 'object' && error !== null && (error as { cause?: unknown }).cause === call.error) {
+    return call.error;
   }
+  return timeoutError(call.policy, call, call.policy.clock.now() - call.start, error);
+}
+
+/**
+ * Cooperative: runs the rest of the chain and settles `call` when it does. One reaction on fn's
+ * promise whose two handlers share one small closure (the call): measured cheaper in time and in
+ * bytes than an async frame, which V8 makes larger (about 490 B per call against 330 B here).
+ */
+function cooperative<T>(chain: readonly Policy[], next: number, fn: PolicyFn<T>, call: TimeoutCall): Promise<T> {
+  let result: T | PromiseLike<T>;
+  try {
+    result = next === chain.length ? fn(call) : runChain(chain, next, fn, call);
+  } catch (error) {
+    const seen = failure(call, error);
+    call.settle();
+    return Promise.reject(seen);
+  }
+  return Promise.resolve(result).then(
+    (value) => {
+      call.settle();
+      return value;
+    },
+    (error: unknown) => {
+      const seen = failure(call, error);
+      call.settle();
+      throw seen;
+    },
+  );
 }
 
 async function pump<T>(chain: readonly Policy[], next: number, fn: PolicyFn<T>, call: TimeoutCall): Promise<void> {
@@ -275,18 +320,27 @@ export class TimeoutPolicy extends PolicyBase<TimeoutSnapshot> {
   /** @internal The policy's step (see policy-base.ts). */
   [kRunChain]<T>(chain: readonly Policy[], next: number, fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
     this.#calls++;
-    const now = this.clock.now();
-    const deadline = Math.min(now + this.timeout, ctx.deadline);
-    if (deadline === Infinity) return invoke(chain, next, fn, ctx);
-    const call = new TimeoutCall(this, ctx, deadline, now);
-    if (deadline <= now) {
-      // Out of time before it starts: do not call fn at all.
-      call.flags = FIRED | DONE;
-      call.error = timeoutError(this, call, 0, undefined, true);
-      this.noteTimeout(call, 0);
-      return Promise.reject(call.error);
+    const outer = ctx.deadline;
+    let call: TimeoutCall;
+    if (outer === Infinity) {
+      if (this.timeout === Infinity) return invoke(chain, next, fn, ctx);
+      // No caller deadline: no clock read per call (a system call on some VMs, dearer than the
+      // call itself); the coarse timer gives the call its start time a little later, never earlier.
+      call = new TimeoutCall(this, ctx, NaN, NaN);
+      this.timer.addDeferred(call, this.timeout);
+    } else {
+      const now = this.clock.now();
+      const deadline = Math.min(now + this.timeout, outer);
+      call = new TimeoutCall(this, ctx, deadline, now);
+      if (deadline <= now) {
+        // Out of time before it starts: do not call fn at all.
+        call.flags = FIRED | DONE;
+        call.error = timeoutError(this, call, 0, undefined, true);
+        this.noteTimeout(call, 0);
+        return Promise.reject(call.error);
+      }
+      this.timer.addAt(call, deadline);
     }
-    this.timer.addAt(call, deadline);
     if (this.#cooperative) return cooperative(chain, next, fn, call);
     return new Promise<T>((resolve, reject) => {
       call.resolve = resolve as (value: unknown) => void;
