@@ -18,15 +18,17 @@
  * | `GET /v1/health` | | `{ ok: true }` |
  *
  * Errors are `{ "error": { "code": "FS_ERR_…", "message": "…" } }` with a 4xx/5xx status; the message
- * names the offending field. When a token is set every request needs `Authorization: Bearer <token>`.
+ * names the offending field. Every request passes the shared {@link HttpGuard} first: `Host` must name
+ * the bound address (DNS rebinding), cross-origin requests are refused unless allowed, writes need
+ * `Content-Type: application/json`, and when a token is set `Authorization: Bearer <token>`.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { Clock } from '../core/clock.js';
 import { FailsmallError, isFailsmallError } from '../core/errors.js';
 import type { AuditEntry, AuditLog } from './audit-log.js';
 import type { DnsMetrics } from './dns-metrics.js';
 import type { FaultEngine, FaultRule } from './fault-rules.js';
+import { bearerChallenge, guardStatus, HttpGuard } from './http-guard.js';
 import type { QueryLog } from './query-log.js';
 import type { ZoneStore } from './zone-store.js';
 
@@ -46,6 +48,10 @@ export interface ControlApiOptions {
   readonly port?: number;
   /** When set, every request must carry `Authorization: Bearer <token>`. */
   readonly token?: string;
+  /** Browser origins allowed to call the API (see {@link HttpGuard}); default none but its own. */
+  readonly allowedOrigins?: readonly string[];
+  /** Extra host names accepted in the `Host` header (see {@link HttpGuard}); default none. */
+  readonly allowedHosts?: readonly string[];
   /** Largest request body, in bytes; default 1 MiB (a batch of 1,000 changes fits). */
   readonly maxBodyBytes?: number;
 }
@@ -73,7 +79,7 @@ const statusOf: Record<string, number> = {
   FS_ERR_CHAOS_INVALID_CHANGE: 400,
   FS_ERR_CHAOS_INVALID_FAULT: 400,
   FS_ERR_INVALID_ARGUMENT: 400,
-  FS_ERR_CHAOS_UNAUTHORIZED: 401,
+  ...guardStatus,
   FS_ERR_CHAOS_NOT_FOUND: 404,
   FS_ERR_CHAOS_ZONE_NOT_FOUND: 404,
   FS_ERR_CHAOS_FAULT_NOT_FOUND: 404,
@@ -112,8 +118,9 @@ export class ControlApi {
   /** Starts the API. Throws `FS_ERR_CHAOS_LISTEN` when the port cannot be bound. */
   static async listen(options: ControlApiOptions): Promise<ControlApi> {
     const address = options.address ?? '127.0.0.1';
-    const handler = createHandler(options);
-    const server = http.createServer((req, res) => void handler(req, res));
+    // The guard needs the bound port, known only once listening: requests wait for nothing before that.
+    const bound: { handler?: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void> } = {};
+    const server = http.createServer((req, res) => void bound.handler!(req, res));
     server.keepAliveTimeout = 5_000;
     try {
       await new Promise<void>((resolve, reject) => {
@@ -131,6 +138,14 @@ export class ControlApi {
       );
     }
     const port = (server.address() as { port: number }).port;
+    const guard = new HttpGuard({
+      address,
+      port,
+      ...(options.token === undefined ? {} : { token: options.token }),
+      ...(options.allowedOrigins === undefined ? {} : { allowedOrigins: options.allowedOrigins }),
+      ...(options.allowedHosts === undefined ? {} : { allowedHosts: options.allowedHosts }),
+    });
+    bound.handler = createHandler(options, guard);
     const host = address.includes(':') ? `[${address}]` : address;
     return new ControlApi(server, `http://${host}:${port}`, port);
   }
@@ -144,32 +159,20 @@ export class ControlApi {
   }
 }
 
-function digest(s: string): Buffer {
-  return createHash('sha256').update(s).digest();
-}
-
 function createHandler(
   options: ControlApiOptions,
+  guard: HttpGuard,
 ): (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void> {
   const maxBody = options.maxBodyBytes ?? 1 << 20;
-  const tokenDigest = options.token === undefined ? undefined : digest(options.token);
   return async (req, res) => {
     let reply: Reply;
     try {
-      if (tokenDigest !== undefined) {
-        const header = req.headers.authorization ?? '';
-        const given = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
-        if (!timingSafeEqual(digest(given), tokenDigest)) {
-          throw new FailsmallError(
-            'FS_ERR_CHAOS_UNAUTHORIZED',
-            'Missing or wrong token: send Authorization: Bearer <token>',
-          );
-        }
-      }
+      guard.check(req);
       reply = await route(req, options, maxBody);
     } catch (error) {
       reply = errorReply(error);
-      if (reply.status === 413) res.setHeader('connection', 'close');
+      if (reply.status === 413 || reply.status === 415) res.setHeader('connection', 'close');
+      if (reply.status === 401) res.setHeader('www-authenticate', bearerChallenge);
     }
     const body = JSON.stringify(reply.body);
     res.writeHead(reply.status, {

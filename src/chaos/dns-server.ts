@@ -5,6 +5,14 @@
  * connection (answered as they are ready, possibly out of order), an idle timeout and a cap on open
  * connections.
  *
+ * Hostile clients: a send that fails (a datagram from source port 0 makes `socket.send` throw
+ * `ERR_SOCKET_BAD_PORT`; a peer reset fails a TCP write) is counted (`sendErrors`) and published on
+ * node:diagnostics_channel `failsmall:chaos:send-error`, never fatal. Over TCP a query must arrive
+ * whole within `tcpQueryTimeoutMs` of its first byte (more bytes do not extend it: slow-loris), one
+ * source address holds at most `maxTcpConnectionsPerClient` connections, and at `maxTcpConnections` a
+ * new connection evicts the one that has gone longest without completing a query (idle since its
+ * last answer or its accept, or stuck in a partial query); a connection owed a reply is never evicted.
+ *
  * @see RFC 1035 §4.2 (transport), RFC 7766 (DNS over TCP)
  */
 import dgram from 'node:dgram';
@@ -12,7 +20,32 @@ import net from 'node:net';
 import type { Cancel, Clock } from '../core/clock.js';
 import { FailsmallError } from '../core/errors.js';
 import { nonNegativeInteger, positiveInteger } from '../core/validate.js';
+import { channel } from '../core/events.js';
 import type { DnsResponder } from './responder.js';
+
+/** node:diagnostics_channel `failsmall:chaos:send-error`: one message per reply that could not be sent. */
+const sendErrorChannel = channel('chaos', 'send-error');
+
+/** What the server tracks of one TCP connection. */
+interface Connection {
+  readonly client: string;
+  /** Bytes of a message not yet complete. */
+  buffered: Buffer | undefined;
+  /** Delayed replies still owed. */
+  owed: number;
+  /** When it last completed a query (or connected), as a sequence number: eviction picks the lowest. */
+  since: number;
+  /** Cancels the deadline of the partial query in progress. */
+  deadline: Cancel | undefined;
+}
+
+/** Limits of the TCP side, validated. */
+interface TcpLimits {
+  readonly idleMs: number;
+  readonly max: number;
+  readonly perClient: number;
+  readonly queryMs: number;
+}
 
 /** Options of {@link DnsServer.listen}. */
 export interface DnsServerOptions {
@@ -27,8 +60,19 @@ export interface DnsServerOptions {
   readonly tcp?: boolean;
   /** Close a TCP connection idle this long, in ms of real time; default 10 s (RFC 7766 §6.2.3 suggests seconds). */
   readonly tcpIdleTimeoutMs?: number;
-  /** Most TCP connections open at once, default 100; more are closed at once by the OS listener. */
+  /**
+   * Most TCP connections open at once, default 100. At the cap a new connection evicts the one that
+   * has gone longest without completing a query; when every connection is owed a reply, the new one
+   * is closed.
+   */
   readonly maxTcpConnections?: number;
+  /** Most TCP connections from one source address, default 32; more are closed at once. */
+  readonly maxTcpConnectionsPerClient?: number;
+  /**
+   * The deadline for a whole TCP query from its first byte, in ms on the server's clock; default
+   * 5,000. Further bytes do not extend it; a connection that misses it is closed.
+   */
+  readonly tcpQueryTimeoutMs?: number;
   /** The UDP socket's receive buffer, in bytes; default 4 MiB (absorbs bursts at tens of thousands of qps). */
   readonly udpReceiveBufferSize?: number;
 }
@@ -63,16 +107,23 @@ export class DnsServer {
   readonly #tcp: net.Server | undefined;
   readonly #responder: DnsResponder;
   readonly #clock: Clock;
-  readonly #sockets = new Set<net.Socket>();
+  /** Every open TCP connection, in the order it connected. */
+  readonly #sockets = new Map<net.Socket, Connection>();
+  /** Open connections per source address. */
+  readonly #perClient = new Map<string, number>();
   readonly #timers = new Set<Cancel>();
-  /** Delayed replies still owed per TCP connection. */
-  readonly #owed = new WeakMap<net.Socket, number>();
   #closed = false;
   #udpQueries = 0;
   #tcpQueries = 0;
   #tcpConnections = 0;
   #internalErrors = 0;
   #socketErrors = 0;
+  #sendErrors = 0;
+  #tcpEvicted = 0;
+  #tcpRefused = 0;
+  #tcpDeadlines = 0;
+  /** Counts accepts and completed TCP queries: the order of {@link Connection.since}. */
+  #sequence = 0;
 
   private constructor(
     udp: dgram.Socket,
@@ -106,7 +157,12 @@ export class DnsServer {
     const wanted = nonNegativeInteger('port', options.port ?? 0);
     if (wanted > 65_535) nonNegativeInteger('port', -1);
     const idle = positiveInteger('tcpIdleTimeoutMs', options.tcpIdleTimeoutMs ?? 10_000);
-    const maxConnections = positiveInteger('maxTcpConnections', options.maxTcpConnections ?? 100);
+    const limits: TcpLimits = {
+      idleMs: idle,
+      max: positiveInteger('maxTcpConnections', options.maxTcpConnections ?? 100),
+      perClient: positiveInteger('maxTcpConnectionsPerClient', options.maxTcpConnectionsPerClient ?? 32),
+      queryMs: positiveInteger('tcpQueryTimeoutMs', options.tcpQueryTimeoutMs ?? 5_000),
+    };
     const recvBufferSize = positiveInteger('udpReceiveBufferSize', options.udpReceiveBufferSize ?? 4 << 20);
     const withTcp = options.tcp ?? true;
     // With port 0, the OS picks a UDP port; TCP then binds the same number, retried if it is taken.
@@ -129,7 +185,6 @@ export class DnsServer {
       let tcp: net.Server | undefined;
       if (withTcp) {
         tcp = net.createServer({ noDelay: true });
-        tcp.maxConnections = maxConnections;
         try {
           await new Promise<void>((resolve, reject) => {
             tcp!.once('error', reject);
@@ -145,17 +200,47 @@ export class DnsServer {
         }
       }
       const server = new DnsServer(udp, tcp, address, port, options.responder, options.clock);
-      server.#start(idle);
+      server.#start(limits);
       return server;
     }
     throw listenError(address, wanted, 'tcp', lastError);
   }
 
-  #start(idleMs: number): void {
+  #start(limits: TcpLimits): void {
     this.#udp.on('message', (msg, rinfo) => this.#onDatagram(msg, rinfo));
     this.#udp.on('error', () => void this.#socketErrors++);
-    this.#tcp?.on('connection', (socket) => this.#onConnection(socket, idleMs));
+    this.#tcp?.on('connection', (socket) => this.#onConnection(socket, limits));
     this.#tcp?.on('error', () => void this.#socketErrors++);
+  }
+
+  /** Counts and publishes a reply that could not be sent; never throws. */
+  #sendFailed(transport: 'udp' | 'tcp', client: string, port: number, error: unknown): void {
+    this.#sendErrors++;
+    if (sendErrorChannel.hasSubscribers) {
+      const code = (error as { code?: unknown } | null)?.code;
+      sendErrorChannel.publish({
+        at: this.#clock.now(),
+        transport,
+        client,
+        port,
+        code: typeof code === 'string' ? code : undefined,
+        message: error instanceof Error ? error.message : String(error),
+      });
+    }
+  }
+
+  /** One shared completion callback (no closure per reply): an asynchronous send failure is counted. */
+  readonly #onUdpSent = (error: Error | null): void => {
+    if (error) this.#sendFailed('udp', '', 0, error);
+  };
+
+  /** Sends one datagram; a synchronous throw (e.g. `ERR_SOCKET_BAD_PORT` for port 0) or a failed send is counted. */
+  #sendUdp(reply: Buffer, port: number, address: string): void {
+    try {
+      this.#udp.send(reply, port, address, this.#onUdpSent);
+    } catch (error) {
+      this.#sendFailed('udp', address, port, error);
+    }
   }
 
   #onDatagram(msg: Buffer, rinfo: dgram.RemoteInfo): void {
@@ -170,48 +255,109 @@ export class DnsServer {
     if (reply === undefined) return;
     const delay = this.#responder.delayMs;
     if (delay <= 0) {
-      this.#udp.send(reply, rinfo.port, rinfo.address);
+      this.#sendUdp(reply, rinfo.port, rinfo.address);
       return;
     }
     const cancel = this.#clock.setTimer(() => {
       this.#timers.delete(cancel);
-      if (!this.#closed) this.#udp.send(reply, rinfo.port, rinfo.address);
+      if (!this.#closed) this.#sendUdp(reply, rinfo.port, rinfo.address);
     }, delay);
     this.#timers.add(cancel);
   }
 
-  #onConnection(socket: net.Socket, idleMs: number): void {
+  /** Makes room for a new connection from `client`; false when there is none. */
+  #admit(client: string, limits: TcpLimits): boolean {
+    if ((this.#perClient.get(client) ?? 0) >= limits.perClient) return false;
+    if (this.#sockets.size < limits.max) return true;
+    // The connection that has gone longest without completing a query (idle since its last answer or
+    // its accept, or stuck in a partial query): floods of idle or slow connections evict their own,
+    // a client that just connected and is sending keeps its slot.
+    let victim: net.Socket | undefined;
+    let oldest = Infinity;
+    for (const [socket, conn] of this.#sockets) {
+      if (conn.owed === 0 && conn.since < oldest) {
+        oldest = conn.since;
+        victim = socket;
+      }
+    }
+    if (victim === undefined) return false;
+    this.#tcpEvicted++;
+    this.#drop(victim);
+    return true;
+  }
+
+  /** Forgets a connection (idempotent) and destroys its socket. */
+  #drop(socket: net.Socket): void {
+    const conn = this.#sockets.get(socket);
+    if (conn !== undefined) {
+      conn.deadline?.();
+      conn.deadline = undefined;
+      this.#sockets.delete(socket);
+      const n = (this.#perClient.get(conn.client) ?? 1) - 1;
+      if (n === 0) this.#perClient.delete(conn.client);
+      else this.#perClient.set(conn.client, n);
+    }
+    socket.destroy();
+  }
+
+  #onConnection(socket: net.Socket, limits: TcpLimits): void {
     this.#tcpConnections++;
-    this.#sockets.add(socket);
-    socket.setTimeout(idleMs);
+    socket.on('error', () => void this.#socketErrors++);
+    const client = socket.remoteAddress ?? '';
+    if (this.#closed || !this.#admit(client, limits)) {
+      this.#tcpRefused++;
+      socket.destroy();
+      return;
+    }
+    const conn: Connection = { client, buffered: undefined, owed: 0, since: ++this.#sequence, deadline: undefined };
+    this.#sockets.set(socket, conn);
+    this.#perClient.set(client, (this.#perClient.get(client) ?? 0) + 1);
+    socket.setTimeout(limits.idleMs);
     // Idle means no traffic and no reply owed (RFC 7766 §6.2.3): a delay fault longer than the idle
     // timeout must not cost the client its answer.
     socket.on('timeout', () => {
-      if ((this.#owed.get(socket) ?? 0) === 0) socket.destroy();
+      if (conn.owed === 0) this.#drop(socket);
     });
-    socket.on('error', () => void this.#socketErrors++);
-    socket.on('close', () => this.#sockets.delete(socket));
-    const client = socket.remoteAddress ?? '';
-    let buffered: Buffer | undefined;
+    socket.on('close', () => this.#drop(socket));
     socket.on('data', (chunk: Buffer) => {
-      buffered = buffered === undefined ? chunk : Buffer.concat([buffered, chunk]);
+      if (!this.#sockets.has(socket)) return;
+      let buffered = conn.buffered === undefined ? chunk : Buffer.concat([conn.buffered, chunk]);
       while (buffered.length >= 2) {
         const length = buffered.readUInt16BE(0);
         if (length === 0) {
-          socket.destroy(); // an empty message is not DNS
+          this.#drop(socket); // an empty message is not DNS
           return;
         }
         if (buffered.length < 2 + length) break;
         const msg = buffered.subarray(2, 2 + length);
         buffered = buffered.subarray(2 + length);
-        this.#onStreamMessage(socket, msg, client);
+        // A whole message arrived: the next one gets a deadline of its own from its first byte.
+        conn.deadline?.();
+        conn.deadline = undefined;
+        conn.since = ++this.#sequence;
+        this.#onStreamMessage(socket, conn, msg);
+        if (!this.#sockets.has(socket)) return;
       }
-      if (buffered.length === 0) buffered = undefined;
+      conn.buffered = buffered.length === 0 ? undefined : buffered;
+      if (conn.buffered !== undefined && conn.deadline === undefined) {
+        const cancel = this.#clock.setTimer(() => {
+          this.#timers.delete(cancel);
+          conn.deadline = undefined;
+          this.#tcpDeadlines++;
+          this.#drop(socket);
+        }, limits.queryMs);
+        this.#timers.add(cancel);
+        conn.deadline = () => {
+          this.#timers.delete(cancel);
+          cancel();
+        };
+      }
     });
   }
 
-  #onStreamMessage(socket: net.Socket, msg: Buffer, client: string): void {
+  #onStreamMessage(socket: net.Socket, conn: Connection, msg: Buffer): void {
     this.#tcpQueries++;
+    const client = conn.client;
     let reply: Buffer | undefined;
     try {
       reply = this.#responder.respond(msg, 'tcp', client);
@@ -225,21 +371,28 @@ export class DnsServer {
     reply.copy(frame, 2);
     const write = (): void => {
       if (socket.destroyed || !socket.writable) return;
-      socket.write(frame);
-      if (socket.writableLength > maxTcpBacklog) socket.destroy();
+      try {
+        socket.write(frame, (error) => {
+          if (error) this.#sendFailed('tcp', client, socket.remotePort ?? 0, error);
+        });
+      } catch (error) {
+        this.#sendFailed('tcp', client, socket.remotePort ?? 0, error);
+        this.#drop(socket);
+        return;
+      }
+      if (socket.writableLength > maxTcpBacklog) this.#drop(socket);
     };
     const delay = this.#responder.delayMs;
     if (delay <= 0) {
       write();
       return;
     }
-    this.#owed.set(socket, (this.#owed.get(socket) ?? 0) + 1);
+    conn.owed++;
     const cancel = this.#clock.setTimer(() => {
       this.#timers.delete(cancel);
-      const owed = (this.#owed.get(socket) ?? 1) - 1;
-      if (owed === 0) this.#owed.delete(socket);
-      else this.#owed.set(socket, owed);
-      if (!this.#closed) write();
+      conn.owed--;
+      if (this.#closed) return;
+      write();
     }, delay);
     this.#timers.add(cancel);
   }
@@ -250,7 +403,10 @@ export class DnsServer {
     this.#closed = true;
     for (const cancel of this.#timers) cancel();
     this.#timers.clear();
-    for (const socket of this.#sockets) socket.destroy();
+    for (const [socket, conn] of this.#sockets) {
+      conn.deadline?.();
+      socket.destroy();
+    }
     await Promise.all([
       new Promise<void>((resolve) => this.#udp.close(() => resolve())),
       this.#tcp === undefined ? undefined : new Promise<void>((resolve) => this.#tcp!.close(() => resolve())),
@@ -259,7 +415,8 @@ export class DnsServer {
 
   /**
    * Plain JSON for metrics: messages received, connections, pending delayed replies, socket errors
-   * (resets by clients and the like) and internal errors (a message the responder failed on: always 0
+   * (resets by clients and the like), replies that could not be sent (`sendErrors`), TCP connections
+   * evicted at the cap, refused over the per-client cap, closed for a missed query deadline, and internal errors (a message the responder failed on: always 0
    * unless there is a bug).
    */
   snapshot(): Record<string, number> {
@@ -270,6 +427,10 @@ export class DnsServer {
       tcpConnectionsOpen: this.#sockets.size,
       delayedReplies: this.#timers.size,
       socketErrors: this.#socketErrors,
+      sendErrors: this.#sendErrors,
+      tcpConnectionsEvicted: this.#tcpEvicted,
+      tcpConnectionsRefused: this.#tcpRefused,
+      tcpQueryDeadlinesMissed: this.#tcpDeadlines,
       internalErrors: this.#internalErrors,
     };
   }

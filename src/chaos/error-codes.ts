@@ -30,6 +30,12 @@ export const ChaosErrorCodes = {
   INVALID_REQUEST: 'FS_ERR_CHAOS_INVALID_REQUEST',
   /** The control API wants `Authorization: Bearer <token>` (HTTP 401). */
   UNAUTHORIZED: 'FS_ERR_CHAOS_UNAUTHORIZED',
+  /** The `Host` header does not name the server's bound address (DNS rebinding guard; HTTP 403). */
+  HOST_NOT_ALLOWED: 'FS_ERR_CHAOS_HOST_NOT_ALLOWED',
+  /** A cross-origin browser request (`Origin`, `Sec-Fetch-Site`) not in `allowedOrigins` (HTTP 403). */
+  CROSS_ORIGIN: 'FS_ERR_CHAOS_CROSS_ORIGIN',
+  /** A write (POST, PUT, PATCH) without `Content-Type: application/json` (HTTP 415). */
+  UNSUPPORTED_MEDIA_TYPE: 'FS_ERR_CHAOS_UNSUPPORTED_MEDIA_TYPE',
   /** No such endpoint (HTTP 404). */
   NOT_FOUND: 'FS_ERR_CHAOS_NOT_FOUND',
   /** The endpoint exists but not with this method (HTTP 405). */

@@ -36,6 +36,10 @@ export interface FaultDnsServerOptions {
   readonly apiPort?: number;
   /** When set, every API request needs `Authorization: Bearer <token>`. Required off loopback. */
   readonly token?: string;
+  /** Browser origins allowed to call the control API (`http://host:port`); default none but its own. */
+  readonly apiAllowedOrigins?: readonly string[];
+  /** Extra host names the control API accepts in `Host` (DNS rebinding guard); default none. */
+  readonly apiAllowedHosts?: readonly string[];
   /** The server's clock: fault windows, reply delays, metrics and logs read it. Default `systemClock`. */
   readonly clock?: Clock;
   /** Draws fault probabilities, jitter, random addresses and weighted answers. Default `Math.random`. */
@@ -44,8 +48,12 @@ export interface FaultDnsServerOptions {
   readonly maxUdpSize?: number;
   /** TCP idle timeout, in ms of real time; default 10 s. */
   readonly tcpIdleTimeoutMs?: number;
-  /** Most TCP connections at once, default 100. */
+  /** Most TCP connections at once, default 100 (at the cap the longest idle one is evicted). */
   readonly maxTcpConnections?: number;
+  /** Most TCP connections from one source address, default 32. */
+  readonly maxTcpConnectionsPerClient?: number;
+  /** Deadline for a whole TCP query from its first byte, in ms on `clock`; default 5,000 (slow-loris). */
+  readonly tcpQueryTimeoutMs?: number;
   /** Queries kept in the log, default 10,000. */
   readonly logCapacity?: number;
   /** Sliding window of the per-name rates, in seconds; default 10. */
@@ -179,6 +187,10 @@ export async function startFaultDnsServer(options: FaultDnsServerOptions = {}): 
     port: options.dnsPort ?? 0,
     ...(options.tcpIdleTimeoutMs === undefined ? {} : { tcpIdleTimeoutMs: options.tcpIdleTimeoutMs }),
     ...(options.maxTcpConnections === undefined ? {} : { maxTcpConnections: options.maxTcpConnections }),
+    ...(options.maxTcpConnectionsPerClient === undefined
+      ? {}
+      : { maxTcpConnectionsPerClient: options.maxTcpConnectionsPerClient }),
+    ...(options.tcpQueryTimeoutMs === undefined ? {} : { tcpQueryTimeoutMs: options.tcpQueryTimeoutMs }),
   });
   let api: ControlApi;
   try {
@@ -193,6 +205,8 @@ export async function startFaultDnsServer(options: FaultDnsServerOptions = {}): 
       port: options.apiPort ?? 0,
       serverSnapshot: () => ({ ...dns.snapshot(), ...responder.snapshot() }),
       ...(options.token === undefined ? {} : { token: options.token }),
+      ...(options.apiAllowedOrigins === undefined ? {} : { allowedOrigins: options.apiAllowedOrigins }),
+      ...(options.apiAllowedHosts === undefined ? {} : { allowedHosts: options.apiAllowedHosts }),
     });
   } catch (error) {
     await dns.close();

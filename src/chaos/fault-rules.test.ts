@@ -193,3 +193,45 @@ describe('FaultEngine', () => {
     );
   });
 });
+
+describe('FaultEngine index', () => {
+  it('decides exactly as decideFault over the list, for any rules and names (property)', () => {
+    const labels = ['a', 'b', 'api', 'dynamodb', 'example', 'com'];
+    const nameArb = fc.array(fc.constantFrom(...labels), { minLength: 1, maxLength: 4 }).map((l) => l.join('.'));
+    const patternArb = fc.oneof(
+      nameArb,
+      nameArb.map((n) => `*.${n}`),
+      nameArb.map((n) => `${n}.*`),
+      nameArb.map((n) => `*${n}`),
+      nameArb.map((n) => n.replace('a', '?')),
+      fc.constant('*'),
+    );
+    const ruleArb = fc.record({
+      name: patternArb,
+      action: fc.constantFrom('servfail' as const, 'nxdomain' as const, 'empty' as const),
+      probability: fc.constantFrom(1, 0.5, 0),
+      type: fc.constantFrom('A', 'AAAA', 'ANY'),
+    });
+    fc.assert(
+      fc.property(
+        fc.array(ruleArb, { maxLength: 12 }),
+        fc.array(nameArb, { minLength: 1, maxLength: 10 }),
+        fc.integer(),
+        (rules, names, seed) => {
+          const clock = new VirtualClock(0);
+          const engine = new FaultEngine({ clock, random: seededRandom(seed) });
+          for (const r of rules) engine.add(r);
+          const list = engine.list();
+          const reference = seededRandom(seed);
+          for (const name of names) {
+            for (const type of ['A', 'AAAA']) {
+              const query = { name, type, transport: 'udp' as const };
+              assert.equal(engine.decide(query, 0)?.id, decideFault(list, query, 0, reference)?.id, `${name} ${type}`);
+            }
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});

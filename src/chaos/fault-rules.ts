@@ -23,7 +23,7 @@ import type { Clock } from '../core/clock.js';
 import { FailsmallError } from '../core/errors.js';
 import { Emitter } from '../core/events.js';
 import type { Random } from '../core/random.js';
-import { matchName, normalizePattern } from './name-pattern.js';
+import { isExactPattern, matchName, normalizePattern } from './name-pattern.js';
 import { formatIssues, formatPath, recordTypes } from './zone-schema.js';
 
 /** Every fault action. */
@@ -402,6 +402,9 @@ export class FaultEngine {
   readonly #random: Random;
   readonly #maxRules: number;
   #rules: FaultRule[] = [];
+  #index: RuleIndex = buildIndex([]);
+  /** Candidate positions per query name, for the current rules (emptied on every change, bounded). */
+  readonly #candidates = new Map<string, readonly number[]>();
   #nextId = 1;
   readonly #fired = new Map<string, number>();
   /** Emits every change of the rule list. */
@@ -436,6 +439,8 @@ export class FaultEngine {
       });
     }
     this.#rules = [...this.#rules, rule];
+    this.#index = buildIndex(this.#rules);
+    this.#candidates.clear();
     this.events.emit({ at: this.#clock.now(), change: 'add', rules: [rule] });
     return rule;
   }
@@ -451,6 +456,8 @@ export class FaultEngine {
     const rule = this.#rules.find((r) => r.id === id);
     if (rule === undefined) return undefined;
     this.#rules = this.#rules.filter((r) => r !== rule);
+    this.#index = buildIndex(this.#rules);
+    this.#candidates.clear();
     this.#fired.delete(id);
     this.events.emit({ at: this.#clock.now(), change: 'remove', rules: [rule] });
     return rule;
@@ -460,15 +467,37 @@ export class FaultEngine {
   clear(): number {
     const removed = this.#rules;
     this.#rules = [];
+    this.#index = buildIndex([]);
+    this.#candidates.clear();
     this.#fired.clear();
     this.events.emit({ at: this.#clock.now(), change: 'clear', rules: removed });
     return removed.length;
   }
 
-  /** Decides one query (see {@link decideFault}) at `now`, and counts the firing. */
+  /**
+   * Decides one query at `now` exactly as {@link decideFault} over the rules in order, and counts the
+   * firing. Only the rules whose pattern can match the name are tried: exact names, `*.suffix` and
+   * `prefix.*` patterns are looked up by the name's labels (O(labels), whatever the number of such
+   * rules, and remembered per name until the rules change); only other globs are tried one by one.
+   */
   decide(query: FaultQuery, now: number): FaultRule | undefined {
     if (this.#rules.length === 0) return undefined;
-    const rule = decideFault(this.#rules, query, now, this.#random);
+    let candidates = this.#candidates.get(query.name);
+    if (candidates === undefined) {
+      candidates = candidatePositions(this.#index, query.name);
+      if (this.#candidates.size >= maxCachedNames) this.#candidates.clear();
+      this.#candidates.set(query.name, candidates);
+    }
+    if (candidates.length === 0) return undefined;
+    let rule: FaultRule | undefined;
+    for (const position of candidates) {
+      const r = this.#rules[position]!;
+      if (!ruleMatches(r, query, now)) continue;
+      if (r.probability >= 1 || (r.probability > 0 && this.#random.next() < r.probability)) {
+        rule = r;
+        break;
+      }
+    }
     if (rule !== undefined) this.#fired.set(rule.id, (this.#fired.get(rule.id) ?? 0) + 1);
     return rule;
   }
@@ -477,4 +506,64 @@ export class FaultEngine {
   snapshot(): { rules: number; fired: Record<string, number> } {
     return { rules: this.#rules.length, fired: Object.fromEntries(this.#fired) };
   }
+}
+
+/** Rule positions (in list order) by the shape of their name pattern. */
+interface RuleIndex {
+  /** Exact names. */
+  readonly exact: ReadonlyMap<string, readonly number[]>;
+  /** `*.example.com` patterns, keyed `.example.com`. */
+  readonly suffix: ReadonlyMap<string, readonly number[]>;
+  /** `dynamodb.*` patterns, keyed `dynamodb.`. */
+  readonly prefix: ReadonlyMap<string, readonly number[]>;
+  /** Every other pattern, tried for every query. */
+  readonly other: readonly number[];
+}
+
+function push(map: Map<string, number[]>, key: string, position: number): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [position]);
+  else list.push(position);
+}
+
+/** Files each rule by its pattern's shape. */
+function buildIndex(rules: readonly FaultRule[]): RuleIndex {
+  const exact = new Map<string, number[]>();
+  const suffix = new Map<string, number[]>();
+  const prefix = new Map<string, number[]>();
+  const other: number[] = [];
+  rules.forEach((rule, position) => {
+    const p = rule.name;
+    if (isExactPattern(p)) push(exact, p, position);
+    else if (p.startsWith('*.') && isExactPattern(p.slice(1))) push(suffix, p.slice(1), position);
+    else if (p.endsWith('.*') && isExactPattern(p.slice(0, -1))) push(prefix, p.slice(0, -1), position);
+    else other.push(position);
+  });
+  return { exact, suffix, prefix, other };
+}
+
+/** Most query names whose candidate rules are remembered (random names cannot grow it past this). */
+const maxCachedNames = 10_000;
+const noCandidates: readonly number[] = [];
+
+/**
+ * The positions of the rules whose pattern may match `name`, ascending (list order). A name of n
+ * labels costs n + 1 lookups in each map; the engine remembers the result per name.
+ */
+function candidatePositions(index: RuleIndex, name: string): readonly number[] {
+  const out: number[] = [];
+  const exact = index.exact.get(name);
+  if (exact !== undefined) for (const p of exact) out.push(p);
+  if (index.suffix.size > 0 || index.prefix.size > 0) {
+    for (let dot = name.indexOf('.'); dot >= 0; dot = name.indexOf('.', dot + 1)) {
+      const bySuffix = index.suffix.get(name.slice(dot)); // `*.` needs at least one character before the dot
+      if (bySuffix !== undefined && dot > 0) for (const p of bySuffix) out.push(p);
+      const byPrefix = index.prefix.get(name.slice(0, dot + 1));
+      if (byPrefix !== undefined && dot + 1 < name.length) for (const p of byPrefix) out.push(p);
+    }
+  }
+  for (const p of index.other) out.push(p);
+  if (out.length === 0) return noCandidates;
+  if (out.length > 1) out.sort((a, b) => a - b);
+  return out;
 }

@@ -9,6 +9,7 @@ import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { seededRandom } from '../core/random.js';
+import { until } from '../test-support/poll.js';
 import { startFaultDnsServer, type FaultDnsServer } from './fault-dns-server.js';
 import { decodeReply, probe, probeQuery, probeRaw } from './probe.js';
 
@@ -78,11 +79,26 @@ describe('fuzzing the fault DNS server', () => {
     socket.on('message', (msg) => replies.push(msg));
     try {
       const packets = fc.sample(anyPacket, { numRuns: 3000, seed: 42 });
+      const udpBefore = (server.snapshot()['dns'] as Record<string, number>)['udpMessages']!;
       for (let i = 0; i < packets.length; i++) {
         socket.send(packets[i]!, server.dnsPort, server.dnsAddress);
         if (i % 500 === 0) await stillAnswers(); // during
       }
-      await new Promise((r) => setTimeout(r, 200));
+      // Every datagram arrived (probes only add to the count), then replies stopped coming.
+      const dns = () => server.snapshot()['dns'] as Record<string, number>;
+      await until(() => dns()['udpMessages']! >= udpBefore + packets.length, 'every datagram received');
+      let seen = -1;
+      let still = 0;
+      await until(
+        () => {
+          still = replies.length === seen ? still + 1 : 0;
+          seen = replies.length;
+          return still >= 5;
+        },
+        'replies stopped',
+        30_000,
+        20,
+      );
       for (const reply of replies) {
         assert.ok(reply.length <= 1232, `a ${reply.length}-byte UDP reply`);
         const decoded = decodeReply(reply); // every reply is well-formed

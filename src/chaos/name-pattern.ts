@@ -20,12 +20,22 @@ export function normalizePattern(pattern: string): string {
  * matchName('s?.example.com', 's30.example.com'); // false
  */
 export function matchName(pattern: string, name: string): boolean {
-  // Classic glob matching with a single backtrack point for the last `*`: O(|pattern| · |name|) worst.
+  return matchSteps(pattern, name) > 0;
+}
+
+/**
+ * The work {@link matchName} does, as a count of character steps: positive when `name` matches,
+ * negative when not. Classic glob matching with a single backtrack point for the last `*`, so the
+ * count is at most (|pattern| + 1) · (|name| + 1) + 1, whatever the input (tests assert the bound).
+ */
+export function matchSteps(pattern: string, name: string): number {
   let p = 0;
   let n = 0;
   let star = -1;
   let mark = 0;
+  let steps = 1;
   while (n < name.length) {
+    steps++;
     const pc = pattern.charCodeAt(p);
     if (p < pattern.length && (pc === 63 /* ? */ || pc === name.charCodeAt(n))) {
       p++;
@@ -37,11 +47,14 @@ export function matchName(pattern: string, name: string): boolean {
       p = star + 1;
       n = ++mark;
     } else {
-      return false;
+      return -steps;
     }
   }
-  while (p < pattern.length && pattern.charCodeAt(p) === 42) p++;
-  return p === pattern.length;
+  while (p < pattern.length && pattern.charCodeAt(p) === 42) {
+    p++;
+    steps++;
+  }
+  return p === pattern.length ? steps : -steps;
 }
 
 /** True when `pattern` contains no wildcard (an exact name). */

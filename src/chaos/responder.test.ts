@@ -333,3 +333,119 @@ describe('DnsResponder', () => {
     );
   });
 });
+
+describe('DnsResponder answers as NSD does (RFC points)', () => {
+  const child: ZoneDefinition = {
+    name: 'example.com',
+    records: [
+      { name: 'api.example.com', type: 'A', ttl: 60, records: [{ value: '127.0.0.10' }] },
+      { name: 'sub.example.com', type: 'NS', ttl: 300, records: [{ value: 'ns1.sub.example.com' }] },
+      { name: 'ns1.sub.example.com', type: 'A', ttl: 300, records: [{ value: '127.0.0.53' }] },
+    ],
+  };
+  function respond(query: Buffer) {
+    const clock = new VirtualClock(0);
+    const random = seededRandom(1);
+    const responder = new DnsResponder({
+      store: new ZoneStore([child]),
+      faults: new FaultEngine({ clock, random }),
+      metrics: new DnsMetrics(),
+      log: new QueryLog(10),
+      clock,
+      random,
+    });
+    return responder.respond(query, 'udp', '127.0.0.1');
+  }
+  const encode = (question: dnsPacket.Question, additionals: dnsPacket.Answer[] = []): Buffer =>
+    dnsPacket.encode({ type: 'query', id: 77, flags: dnsPacket.RECURSION_DESIRED, questions: [question], additionals });
+  const opt = (flags: number): dnsPacket.Answer =>
+    ({ type: 'OPT', name: '.', udpPayloadSize: 1232, flags }) as dnsPacket.Answer;
+
+  it('copies the DO bit back in the OPT (RFC 3225 §3), and not when unset', () => {
+    for (const flags of [dnsPacket.DNSSEC_OK, 0]) {
+      const reply = decodeReply(respond(encode({ name: 'api.example.com', type: 'A' }, [opt(flags)]))!);
+      const back = reply.additionals.find((a) => a.type === 'OPT') as { flags?: number } | undefined;
+      assert.equal(((back?.flags ?? 0) & dnsPacket.DNSSEC_OK) !== 0, flags !== 0);
+      assert.equal(reply.answers.length, 1);
+    }
+  });
+
+  it('answers a name at or below a delegated child with a referral, not authoritative data (RFC 1034 §4.3.2)', () => {
+    for (const name of ['sub.example.com', 'www.sub.example.com', 'ns1.sub.example.com']) {
+      const reply = decodeReply(respond(encode({ name, type: 'A' }))!);
+      assert.equal(reply.rcode, 'NOERROR', name);
+      assert.equal(reply.flag_aa, false, name);
+      assert.equal(reply.answers.length, 0, name);
+      assert.deepEqual(
+        reply.authorities.map((a) => [a.type, a.name, a.data]),
+        [['NS', 'sub.example.com', 'ns1.sub.example.com']],
+      );
+      assert.deepEqual(
+        reply.additionals.map((a) => [a.type, a.name, a.data]),
+        [['A', 'ns1.sub.example.com', '127.0.0.53']],
+      );
+    }
+    // The parent's own data is still authoritative.
+    assert.equal(decodeReply(respond(encode({ name: 'api.example.com', type: 'A' }))!).flag_aa, true);
+  });
+
+  it('refuses zone transfers: AXFR and IXFR get REFUSED', () => {
+    for (const type of ['AXFR', 'IXFR'] as const) {
+      const reply = decodeReply(respond(encode({ name: 'example.com', type }))!);
+      assert.equal(reply.rcode, 'REFUSED', type);
+      assert.equal(reply.answers.length, 0);
+    }
+  });
+
+  it('answers a label with non-hostname bytes with an authoritative NXDOMAIN inside the zone (RFC 2181 §11)', () => {
+    const name = (labels: Buffer[]): Buffer =>
+      Buffer.concat([...labels.map((l) => Buffer.concat([Buffer.from([l.length]), l])), Buffer.from([0])]);
+    const query = (labels: Buffer[]): Buffer =>
+      Buffer.concat([Buffer.from([0, 77, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0]), name(labels), Buffer.from([0, 1, 0, 1])]);
+    const odd = Buffer.from([0x61, 0x00, 0x20, 0xff, 0x2e]);
+    const inZone = decodeReply(respond(query([odd, Buffer.from('example'), Buffer.from('com')]))!);
+    assert.equal(inZone.rcode, 'NXDOMAIN');
+    assert.equal(inZone.flag_aa, true);
+    assert.equal(inZone.authorities[0]!.type, 'SOA');
+    const outside = decodeReply(respond(query([odd, Buffer.from('example'), Buffer.from('org')]))!);
+    assert.equal(outside.rcode, 'REFUSED');
+    // A dotted label is one odd label, not a path into the zone.
+    const dotted = decodeReply(respond(query([Buffer.from('x.example.com')]))!);
+    assert.equal(dotted.rcode, 'REFUSED');
+    const belowCut = decodeReply(
+      respond(query([odd, Buffer.from('sub'), Buffer.from('example'), Buffer.from('com')]))!,
+    );
+    assert.equal(belowCut.flag_aa, false);
+    assert.equal(belowCut.authorities[0]!.type, 'NS');
+  });
+
+  it('answers QCLASS ANY as IN without the AA bit', () => {
+    const reply = decodeReply(respond(encode({ name: 'api.example.com', type: 'A', class: 'ANY' }))!);
+    assert.equal(reply.rcode, 'NOERROR');
+    assert.equal(reply.flag_aa, false);
+    assert.deepEqual(
+      reply.answers.map((a) => a.data),
+      ['127.0.0.10'],
+    );
+    assert.equal(decodeReply(respond(encode({ name: 'api.example.com', type: 'A', class: 'CH' }))!).rcode, 'REFUSED');
+  });
+
+  it('answers a query without a question but with EDNS (cookie-only, RFC 7873 §5.4) with FORMERR and an OPT', () => {
+    const cookie = {
+      type: 'OPT',
+      name: '.',
+      udpPayloadSize: 1232,
+      flags: 0,
+      options: [{ code: 10, data: Buffer.alloc(8, 7) }],
+    };
+    const query = dnsPacket.encode({ type: 'query', id: 78, questions: [], additionals: [cookie as dnsPacket.Answer] });
+    const reply = decodeReply(respond(query)!);
+    assert.equal(reply.id, 78);
+    assert.equal(reply.rcode, 'FORMERR');
+    assert.equal(reply.additionals.filter((a) => a.type === 'OPT').length, 1);
+    // Without EDNS: FORMERR without OPT, as before.
+    const plain = decodeReply(respond(dnsPacket.encode({ type: 'query', id: 79, questions: [] }))!);
+    assert.equal(plain.rcode, 'FORMERR');
+    assert.equal(plain.additionals.length, 0);
+  });
+});

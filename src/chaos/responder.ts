@@ -32,6 +32,7 @@ import {
   answerInOrder,
   answerRecords,
   encodeRecord,
+  encodedRecords,
   keyToName,
   optRecord,
   patchCached,
@@ -104,6 +105,8 @@ export class DnsResponder {
   readonly #cacheSize: number;
   readonly #parser = new QueryParser();
   readonly #opt: Buffer;
+  /** The OPT with the DO bit, for queries that set it (RFC 3225 §3). */
+  readonly #optDo: Buffer;
   /** Wire name key → (qtype | EDNS << 16) → entry: two lookups, no key string built per query. */
   #cache = new Map<string, Map<number, CacheEntry>>();
   #cached = 0;
@@ -119,6 +122,7 @@ export class DnsResponder {
     this.#maxUdp = Math.max(512, Math.min(65_535, options.maxUdpSize ?? 1232));
     this.#cacheSize = options.cacheSize ?? 50_000;
     this.#opt = optRecord(this.#maxUdp);
+    this.#optDo = optRecord(this.#maxUdp, 0, true);
   }
 
   /**
@@ -131,9 +135,12 @@ export class DnsResponder {
     const status = p.parse(query);
     const now = this.#clock.now();
     if (status !== ParseStatus.OK) return this.#malformed(query, status, transport, client, now);
-    const opt = p.edns ? this.#opt : undefined;
+    const opt = p.edns ? (p.dnssecOk ? this.#optDo : this.#opt) : undefined;
     const limit = transport === 'tcp' ? 65_535 : p.edns ? Math.min(p.udpSize, this.#maxUdp) : 512;
-    if (!p.hostName || p.qclass !== 1) {
+    // IN, and ANY answered as IN without the AA bit (as NSD does); other classes are not ours.
+    const anyClass = p.qclass === 255;
+    if ((p.qclass !== 1 && !anyClass) || p.qtype === 252 || p.qtype === 251) {
+      // Zone transfers (AXFR 252, IXFR 251) are not served: REFUSED, as NSD without provide-xfr.
       const name = p.hostName ? keyToName(p.key) : invalidName;
       const out = assembleResponse(
         query,
@@ -143,6 +150,7 @@ export class DnsResponder {
       );
       return this.#done(out, limit, opt, now, name, Rcode.REFUSED, transport, client, undefined);
     }
+    if (!p.hostName) return this.#unholdable(query, opt, limit, now, transport, client, anyClass);
     if (this.#generation !== this.#store.generation || this.#cached >= this.#cacheSize) {
       this.#cache.clear();
       this.#cached = 0;
@@ -150,10 +158,10 @@ export class DnsResponder {
     }
     let byType = this.#cache.get(p.key);
     if (byType === undefined) this.#cache.set(p.key, (byType = new Map()));
-    const typeKey = p.edns ? p.qtype | 0x10000 : p.qtype;
+    const typeKey = p.qtype | (p.edns ? 0x10000 : 0) | (p.dnssecOk ? 0x20000 : 0) | (anyClass ? 0x40000 : 0);
     let entry = byType.get(typeKey);
     if (entry === undefined) {
-      entry = this.#build(query, opt);
+      entry = this.#build(query, opt, anyClass);
       byType.set(typeKey, entry);
       this.#cached++;
     }
@@ -171,6 +179,7 @@ export class DnsResponder {
       out = patchCached(cached, query, p.questionEnd);
     } else {
       out = assembleResponse(query, p.questionEnd, this.#parts(entry, undefined), opt);
+      if (anyClass) out[2] = out[2]! & ~0x04;
     }
     return this.#done(out, limit, opt, now, entry.name, entry.rcode, transport, client, undefined);
   }
@@ -186,7 +195,7 @@ export class DnsResponder {
     return { cachedResponses: this.#cached, maxUdpSize: this.#maxUdp };
   }
 
-  #build(query: Buffer, opt: Buffer | undefined): CacheEntry {
+  #build(query: Buffer, opt: Buffer | undefined, anyClass: boolean): CacheEntry {
     const p = this.#parser;
     const name = keyToName(p.key);
     const type = typeName(p.qtype);
@@ -197,7 +206,38 @@ export class DnsResponder {
     const entry: CacheEntry = { name, type, resolution, rcode, response: undefined, truncated: undefined };
     if (weighted) return entry;
     const response = assembleResponse(query, p.questionEnd, this.#parts(entry, undefined), opt);
+    if (anyClass) response[2] = response[2]! & ~0x04;
     return { ...entry, response };
+  }
+
+  /**
+   * A name with a label our zones cannot hold: authoritative NXDOMAIN inside our zones (RFC 2181 §11),
+   * a referral below a cut, REFUSED outside. Not cached (such names are rare and all different).
+   */
+  #unholdable(
+    query: Buffer,
+    opt: Buffer | undefined,
+    limit: number,
+    now: number,
+    transport: 'udp' | 'tcp',
+    client: string,
+    anyClass: boolean,
+  ): Buffer {
+    const p = this.#parser;
+    const suffix = keyToName(p.hostSuffixKey);
+    const resolution = this.#store.resolveUnholdable(suffix);
+    const rcode = rcodeOf[resolution.rcode];
+    const entry: CacheEntry = {
+      name: suffix,
+      type: typeName(p.qtype),
+      resolution,
+      rcode,
+      response: undefined,
+      truncated: undefined,
+    };
+    const out = assembleResponse(query, p.questionEnd, this.#parts(entry, undefined), opt);
+    if (anyClass) out[2] = out[2]! & ~0x04;
+    return this.#done(out, limit, opt, now, invalidName, rcode, transport, client, undefined);
   }
 
   /** The records of a true answer; with `ttl`, every TTL replaced. */
@@ -205,6 +245,13 @@ export class DnsResponder {
     const r = entry.resolution;
     if (r.rcode === 'REFUSED') {
       return { rcode: Rcode.REFUSED, authoritative: false, answers: noRecords, authority: noRecords };
+    }
+    if (r.delegation !== undefined) {
+      // A referral (RFC 1034 §4.3.2): not authoritative, the child's NS in authority, glue in additional.
+      const authority = answerRecords(r.delegation, entry.name);
+      const additional: Buffer[] = [];
+      for (const set of r.glue ?? []) for (const rr of encodedRecords(set)) additional.push(rr);
+      return { rcode: Rcode.NOERROR, authoritative: false, answers: noRecords, authority, additional };
     }
     let answers: Buffer[] = [];
     for (const set of r.answers) {
@@ -337,15 +384,16 @@ export class DnsResponder {
         query,
         p.questionEnd,
         { rcode: 0, authoritative: false, answers: noRecords, authority: noRecords },
-        optRecord(this.#maxUdp, 1),
+        optRecord(this.#maxUdp, 1, p.dnssecOk),
       );
     } else {
       rcode = status === ParseStatus.NOTIMP ? Rcode.NOTIMP : Rcode.FORMERR;
+      // A query whose OPT was read (one without a question, RFC 7873 §5.4) gets an OPT back (RFC 6891 §7).
       out = assembleResponse(
         query,
         12,
         { rcode, authoritative: false, answers: noRecords, authority: noRecords },
-        undefined,
+        p.edns ? (p.dnssecOk ? this.#optDo : this.#opt) : undefined,
       );
     }
     this.#metrics.record(now, malformedName, rcode, transport, false, undefined, undefined);

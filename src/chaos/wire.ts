@@ -71,8 +71,15 @@ export class QueryParser {
   key = '';
   /** True when every label holds only letters, digits, `-` and `_` (a name our zones can hold). */
   hostName = false;
+  /**
+   * When {@link hostName} is false: the key (as {@link key}) of the longest suffix of whole labels
+   * that are host labels (the part that says which zone the odd name would live in); else ''.
+   */
+  hostSuffixKey = '';
   /** True when the query carries an EDNS OPT record. */
   edns = false;
+  /** The DO bit of the query's OPT record (RFC 3225): copied back in the response's OPT. */
+  dnssecOk = false;
   /** The requester's advertised UDP payload size (512 without EDNS). */
   udpSize = 512;
 
@@ -84,21 +91,30 @@ export class QueryParser {
     const flags = (buf[2]! << 8) | buf[3]!;
     this.flags = flags;
     this.edns = false;
+    this.dnssecOk = false;
     this.udpSize = 512;
     this.questionEnd = 12;
     this.hostName = false;
+    this.hostSuffixKey = '';
     if ((flags & 0x8000) !== 0) return ParseStatus.DROP;
     if (((flags >> 11) & 0xf) !== 0) return ParseStatus.NOTIMP;
     const qdcount = (buf[4]! << 8) | buf[5]!;
     const ancount = (buf[6]! << 8) | buf[7]!;
     const nscount = (buf[8]! << 8) | buf[9]!;
     const arcount = (buf[10]! << 8) | buf[11]!;
+    if (qdcount === 0 && ancount === 0 && nscount === 0) {
+      // No question (a cookie-only query, RFC 7873 §5.4): FORMERR, with an OPT when the query had one.
+      const status = this.#additionals(buf, 12, arcount);
+      return status === ParseStatus.OK ? ParseStatus.FORMERR : status;
+    }
     if (qdcount !== 1 || ancount !== 0 || nscount !== 0) return ParseStatus.FORMERR;
     // The question name: labels only, no pointers.
     let off = 12;
     let host = true;
     let upper = false;
     let nameLength = 0;
+    /** Where the labels after the last odd label start. */
+    let suffixStart = 12;
     for (;;) {
       if (off >= len) return ParseStatus.FORMERR;
       const l = buf[off]!;
@@ -109,15 +125,20 @@ export class QueryParser {
       if (l > 63) return ParseStatus.FORMERR;
       nameLength += l + 1;
       if (nameLength > 255 || off + 1 + l > len) return ParseStatus.FORMERR;
+      let labelHost = true;
       for (let i = off + 1; i <= off + l; i++) {
         const c = buf[i]!;
         if (c >= 0x61 && c <= 0x7a) continue; // a-z
         if (c >= 0x30 && c <= 0x39) continue; // 0-9
         if (c === 0x2d || c === 0x5f) continue; // - _
         if (c >= 0x41 && c <= 0x5a) upper = true;
-        else host = false;
+        else labelHost = false;
       }
       off += 1 + l;
+      if (!labelHost) {
+        host = false;
+        suffixStart = off;
+      }
     }
     const nameEnd = off;
     if (off + 4 > len) return ParseStatus.FORMERR;
@@ -131,8 +152,15 @@ export class QueryParser {
       this.key = upper ? raw.toLowerCase() : raw;
     } else {
       this.key = '';
+      this.hostSuffixKey = latin1(buf, suffixStart, nameEnd).toLowerCase();
     }
-    // Additional records: find one OPT.
+    return this.#additionals(buf, off, arcount);
+  }
+
+  /** Walks the additional records from `start` to find one OPT (RFC 6891 §6.1.1). */
+  #additionals(buf: Buffer, start: number, arcount: number): number {
+    const len = buf.length;
+    let off = start;
     let sawOpt = false;
     for (let i = 0; i < arcount; i++) {
       const nameStart = off;
@@ -148,6 +176,7 @@ export class QueryParser {
         if (sawOpt || buf[nameStart] !== 0) return ParseStatus.FORMERR; // one OPT, owned by the root
         sawOpt = true;
         this.edns = true;
+        this.dnssecOk = (buf[off - rdlength - 4]! & 0x80) !== 0;
         this.udpSize = klass < 512 ? 512 : klass;
         if (version !== 0) return ParseStatus.BADVERS;
       }
@@ -203,13 +232,17 @@ export function keyToName(key: string): string {
   return out;
 }
 
-/** The fixed bytes of the OPT record in every response to an EDNS query: our payload size, version 0. */
-export function optRecord(udpSize: number, extendedRcode = 0): Buffer {
+/**
+ * The fixed bytes of the OPT record in every response to an EDNS query: our payload size, version 0,
+ * and the DO bit when the query set it (RFC 3225 §3).
+ */
+export function optRecord(udpSize: number, extendedRcode = 0, dnssecOk = false): Buffer {
   const b = Buffer.alloc(11);
   b[0] = 0; // root
   b.writeUInt16BE(41, 1);
   b.writeUInt16BE(udpSize, 3);
   b[5] = extendedRcode;
+  if (dnssecOk) b[7] = 0x80;
   return b;
 }
 
@@ -324,6 +357,8 @@ export interface ResponseParts {
   readonly truncated?: boolean;
   readonly answers: readonly Buffer[];
   readonly authority: readonly Buffer[];
+  /** Records of the additional section besides the OPT (glue of a referral); default none. */
+  readonly additional?: readonly Buffer[];
 }
 
 /**
@@ -343,17 +378,20 @@ export function assembleResponse(
   let length = questionEnd;
   for (const rr of parts.answers) length += rr.length;
   for (const rr of parts.authority) length += rr.length;
+  const additional = parts.additional ?? [];
+  for (const rr of additional) length += rr.length;
   if (opt !== undefined) length += opt.length;
   const out = Buffer.allocUnsafe(length);
   writeHeader(out, query, parts.rcode & 0xf, parts.authoritative, parts.truncated === true);
   out.writeUInt16BE(questionEnd > 12 ? 1 : 0, 4);
   out.writeUInt16BE(parts.answers.length, 6);
   out.writeUInt16BE(parts.authority.length, 8);
-  out.writeUInt16BE(opt === undefined ? 0 : 1, 10);
+  out.writeUInt16BE(additional.length + (opt === undefined ? 0 : 1), 10);
   let off = 12;
   if (questionEnd > 12) off += query.copy(out, 12, 12, questionEnd);
   for (const rr of parts.answers) off += rr.copy(out, off);
   for (const rr of parts.authority) off += rr.copy(out, off);
+  for (const rr of additional) off += rr.copy(out, off);
   if (opt !== undefined) opt.copy(out, off);
   return out;
 }

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { isFailsmallError } from '../core/errors.js';
 import { ZoneStore } from './zone-store.js';
-import type { Change, RecordSet, ZoneDefinition } from './zone-schema.js';
+import { checkValue, type Change, type RecordSet, type RecordType, type ZoneDefinition } from './zone-schema.js';
 
 const zone: ZoneDefinition = {
   name: 'example.com',
@@ -241,7 +241,7 @@ describe('ZoneStore', () => {
     );
   });
 
-  it('is all or nothing: a batch with any bad change leaves every record as it was (property)', () => {
+  it('is all or nothing, checked against an oracle; both outcomes occur (property)', () => {
     const names = ['a', 'b', 'c', 'd'].map((n) => `${n}.example.com`);
     const change = fc.record({
       action: fc.constantFrom('UPSERT' as const, 'DELETE' as const),
@@ -249,11 +249,42 @@ describe('ZoneStore', () => {
       type: fc.constantFrom('A' as const, 'TXT' as const, 'CNAME' as const),
       value: fc.constantFrom('127.0.0.1', 'hello', 'target.example.com', 'not-an-ip!'),
     });
+    type Model = Map<string, Map<string, string>>;
+    /** The oracle: the zone after the batch, or undefined when the batch must be refused as a whole. */
+    const oracle = (model: Model, batch: { action: string; name: string; type: RecordType; value: string }[]) => {
+      const next: Model = new Map([...model].map(([n, byType]) => [n, new Map(byType)]));
+      for (const c of batch) {
+        const checked = checkValue(c.type, c.value);
+        if ('error' in checked) return undefined;
+        const byType = next.get(c.name) ?? new Map<string, string>();
+        if (c.action === 'UPSERT') byType.set(c.type, checked.value);
+        else if (!byType.delete(c.type)) return undefined;
+        if (byType.size === 0) next.delete(c.name);
+        else next.set(c.name, byType);
+      }
+      for (const c of batch) {
+        const byType = next.get(c.name);
+        if (byType?.has('CNAME') === true && byType.size > 1) return undefined; // RFC 1034 §3.6.2
+      }
+      return next;
+    };
+    const contents = (store: ZoneStore): Model => {
+      const out: Model = new Map();
+      for (const set of store.get('example.com')!.records) {
+        const byType = out.get(set.name) ?? new Map<string, string>();
+        byType.set(set.type, set.records[0]!.value);
+        out.set(set.name, byType);
+      }
+      return out;
+    };
+    let applied = 0;
+    let refused = 0;
     fc.assert(
       fc.property(fc.array(fc.array(change, { minLength: 1, maxLength: 5 }), { maxLength: 8 }), (batches) => {
         const store = new ZoneStore([{ name: 'example.com' }]);
+        let model: Model = new Map();
         for (const batch of batches) {
-          const before = JSON.stringify(store.get('example.com'));
+          const expected = oracle(model, batch);
           const version = store.version('example.com')!;
           try {
             const result = store.apply('example.com', {
@@ -262,15 +293,42 @@ describe('ZoneStore', () => {
                 recordSet: { name: c.name, type: c.type, ttl: 1, records: [{ value: c.value }] },
               })),
             });
+            assert.notEqual(expected, undefined, `applied a batch the oracle refuses: ${JSON.stringify(batch)}`);
             assert.equal(result.version, version + 1);
+            model = expected!;
+            applied++;
           } catch (error) {
             assert.ok(isFailsmallError(error, 'FS_ERR_CHAOS_INVALID_CHANGE'), String(error));
-            assert.equal(JSON.stringify(store.get('example.com')), before);
+            assert.equal(expected, undefined, `refused a batch the oracle applies: ${JSON.stringify(batch)}`);
+            assert.equal(store.version('example.com'), version);
+            refused++;
           }
+          assert.deepEqual(contents(store), model);
         }
       }),
-      { numRuns: 200 },
+      { numRuns: 200, seed: 20261201 },
     );
+    assert.ok(applied > 50 && refused > 50, `applied ${applied}, refused ${refused}: both outcomes must be exercised`);
+  });
+
+  it('bumps an explicit SOA serial on every batch that does not set the SOA itself (RFC 1982 wrap)', () => {
+    const soa = (serial: number) => `ns.z.test admin.z.test ${serial} 3600 600 86400 30`;
+    const store = new ZoneStore([
+      { name: 'z.test', records: [{ name: 'z.test', type: 'SOA', ttl: 900, records: [{ value: soa(4294967295) }] }] },
+    ]);
+    const serial = () => store.resolve('z.test', 'SOA').answers[0]!.records[0]!.value;
+    store.apply('z.test', {
+      changes: [upsert({ name: 'a.z.test', type: 'A', ttl: 1, records: [{ value: '127.0.0.1' }] })],
+    });
+    assert.equal(serial(), soa(0));
+    store.apply('z.test', {
+      changes: [upsert({ name: 'a.z.test', type: 'A', ttl: 1, records: [{ value: '127.0.0.2' }] })],
+    });
+    assert.equal(serial(), soa(1));
+    store.apply('z.test', {
+      changes: [upsert({ name: 'z.test', type: 'SOA', ttl: 900, records: [{ value: soa(100) }] })],
+    });
+    assert.equal(serial(), soa(100), 'a batch that sets the SOA keeps its serial');
   });
 
   it('gives every concurrent writer with the same expectedVersion exactly one winner (property)', () => {

@@ -37,6 +37,8 @@ interface ZoneVersion {
   readonly sets: ReadonlyMap<string, ReadonlyMap<RecordType, RecordSet>>;
   /** Every strict ancestor (within the zone) of a name that holds data: these exist (RFC 8020). */
   readonly nonTerminals: ReadonlySet<string>;
+  /** Delegation points: names below the apex with NS records (zone cuts, RFC 1034 §4.2.1). */
+  readonly cuts: ReadonlySet<string>;
   /** The SOA served in negative answers: the zone's own, or one synthesised from the version. */
   readonly soa: RecordSet;
   /** The TTL of negative answers: min(SOA TTL, SOA minimum), RFC 2308 §5. */
@@ -77,6 +79,13 @@ export interface Resolution {
   readonly negativeTtl: number;
   /** A negative answer (NXDOMAIN, or NODATA: the name exists without data of the type): carries the SOA. */
   readonly negative: boolean;
+  /**
+   * The NS record set of a delegated child the name lies at or below: the answer is a referral
+   * (RFC 1034 §4.3.2: not authoritative, NS in the authority section), undefined otherwise.
+   */
+  readonly delegation?: RecordSet | undefined;
+  /** Address records of the delegation's name servers held in the zone (glue, for the additional section). */
+  readonly glue?: readonly RecordSet[];
 }
 
 /** Longest CNAME chain followed inside our zones. */
@@ -136,10 +145,9 @@ export class ZoneStore {
     const parsed = zoneDefinitionSchema.safeParse(definition);
     if (!parsed.success) {
       const first = parsed.error.issues[0]!;
-      invalid(first.path as (string | number)[], first.message, {
+      return invalid(first.path as (string | number)[], first.message, {
         issues: parsed.error.issues.map((i) => ({ path: formatPath([...prefix, ...i.path]), message: i.message })),
       });
-      throw new Error('unreachable');
     }
     const { name, records = [] } = parsed.data;
     if (this.#zones.has(name)) invalid(['name'], `zone ${JSON.stringify(name)} is defined twice`);
@@ -249,6 +257,7 @@ export class ZoneStore {
     });
     const conflict = cnameConflict(sets, touched);
     if (conflict !== undefined) invalidChange(`changes: ${conflict}`);
+    bumpSerial(sets, current.name, changes);
     const next = buildVersion(current.name, current.version + 1, sets);
     this.#zones.set(key, next);
     this.#generation++;
@@ -291,6 +300,13 @@ export class ZoneStore {
     const answers: RecordSet[] = [];
     let current = name;
     for (let hop = 0; hop < maxChain; hop++) {
+      if (zone.cuts.size > 0) {
+        const cut = findCut(zone, current);
+        // A DS query at the cut itself belongs to the parent side (RFC 4035 §3.1.4.1).
+        if (cut !== undefined && !(type === 'DS' && cut === current)) {
+          return hop === 0 ? referral(zone, cut) : answer(first, answers);
+        }
+      }
       // The apex always has an SOA: its own, or the synthesised one.
       if (type === 'SOA' && current === zone.name) return answer(first, [...answers, zone.soa]);
       const byType = zone.sets.get(current);
@@ -324,6 +340,27 @@ export class ZoneStore {
     return answer(first, answers); // a chain too long (or a loop): serve what we followed
   }
 
+  /**
+   * Answers a name with a label our zones cannot hold (bytes other than letters, digits, `-`, `_`),
+   * given the longest suffix of host labels: authoritative NXDOMAIN inside our zones (RFC 2181 §11:
+   * any bytes are legal in a label; such a name simply does not exist here), a referral below a zone
+   * cut, REFUSED outside our zones.
+   */
+  resolveUnholdable(suffix: string): Resolution {
+    const zone = this.#findZone(suffix);
+    if (zone === undefined) return refused;
+    const cut = zone.cuts.size > 0 ? findCut(zone, suffix) : undefined;
+    if (cut !== undefined) return referral(zone, cut);
+    return {
+      rcode: 'NXDOMAIN',
+      zone: zone.name,
+      answers: [],
+      soa: zone.soa,
+      negativeTtl: zone.negativeTtl,
+      negative: true,
+    };
+  }
+
   /** Plain JSON for metrics: the zones, their versions and record-set counts. */
   snapshot(): { generation: number; zones: { name: string; version: number; recordSets: number }[] } {
     return {
@@ -343,6 +380,64 @@ function answer(zone: ZoneVersion, answers: readonly RecordSet[]): Resolution {
 
 function nodata(first: ZoneVersion, last: ZoneVersion, answers: readonly RecordSet[]): Resolution {
   return { rcode: 'NOERROR', zone: first.name, answers, soa: last.soa, negativeTtl: last.negativeTtl, negative: true };
+}
+
+/** The highest zone cut at or above `name` (strictly below the apex), or undefined. */
+function findCut(zone: ZoneVersion, name: string): string | undefined {
+  let found: string | undefined;
+  for (let n = name; n.length > zone.name.length;) {
+    if (zone.cuts.has(n)) found = n;
+    const dot = n.indexOf('.');
+    if (dot < 0) break;
+    n = n.slice(dot + 1);
+  }
+  return found;
+}
+
+/** A referral to the child at `cut`: its NS set, and the address records of its servers we hold. */
+function referral(zone: ZoneVersion, cut: string): Resolution {
+  const ns = zone.sets.get(cut)!.get('NS')!;
+  const glue: RecordSet[] = [];
+  for (const r of ns.records) {
+    const byType = zone.sets.get(r.value);
+    for (const type of ['A', 'AAAA'] as const) {
+      const set = byType?.get(type);
+      if (set !== undefined && set.records.length > 0) glue.push(set);
+    }
+  }
+  return {
+    rcode: 'NOERROR',
+    zone: zone.name,
+    answers: [],
+    soa: zone.soa,
+    negativeTtl: zone.negativeTtl,
+    negative: false,
+    delegation: ns,
+    glue,
+  };
+}
+
+/**
+ * When the zone has an SOA of its own and the batch did not set it, the next version carries the
+ * serial + 1 (RFC 1982 arithmetic: wraps past 2^32 - 1), as a primary does on every change, so a
+ * secondary or a cache watching the serial sees the change.
+ */
+function bumpSerial(
+  sets: Map<string, ReadonlyMap<RecordType, RecordSet>>,
+  apex: string,
+  changes: readonly Change[],
+): void {
+  const byType = sets.get(apex);
+  const soa = byType?.get('SOA');
+  if (byType === undefined || soa === undefined || soa.records.length === 0) return;
+  if (changes.some((c) => c.recordSet.type === 'SOA' && c.recordSet.name === apex)) return;
+  const data = parseSoa(soa.records[0]!.value);
+  if (data === undefined) return;
+  const serial = (data.serial + 1) % 2 ** 32;
+  const value = `${data.mname} ${data.rname} ${serial} ${data.refresh} ${data.retry} ${data.expire} ${data.minimum}`;
+  const next = new Map(byType);
+  next.set('SOA', { ...soa, records: [{ ...soa.records[0]!, value }] });
+  sets.set(apex, next);
 }
 
 function normalizeZoneKey(zone: string): string {
@@ -396,6 +491,11 @@ function buildVersion(
       nonTerminals.add(n);
     }
   }
+  const cuts = new Set<string>();
+  for (const [owner, byType] of sets) {
+    const ns = byType.get('NS');
+    if (owner !== name && ns !== undefined && ns.records.length > 0) cuts.add(owner);
+  }
   const own = sets.get(name)?.get('SOA');
   const soa: RecordSet =
     own !== undefined && own.records.length > 0
@@ -408,5 +508,5 @@ function buildVersion(
           records: [{ value: `ns.${name || 'root'} hostmaster.${name || 'root'} ${version} 3600 600 1209600 60` }],
         };
   const minimum = parseSoa(soa.records[0]!.value)?.minimum ?? 60;
-  return { name, version, sets, nonTerminals, soa, negativeTtl: Math.min(soa.ttl, minimum) };
+  return { name, version, sets, nonTerminals, cuts, soa, negativeTtl: Math.min(soa.ttl, minimum) };
 }
