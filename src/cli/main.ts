@@ -10,6 +10,7 @@ import { Command } from 'commander';
 import { registerDns } from './dns.js';
 import { registerPlan } from './plan.js';
 import { registerReplay } from './replay.js';
+import { registerStatus } from './status.js';
 
 /** The package's own package.json, found by walking up from this file (works from any build folder). */
 function packageVersion(): string {
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerDns(program);
   registerPlan(program);
   registerReplay(program);
+  registerStatus(program);
   return program;
 }
 
