@@ -4,6 +4,7 @@
  * are serialised by SQLite's lock. The driver is an optional peer, loaded by {@link SqliteBackend.open}
  * on first use (`npm install better-sqlite3`).
  */
+import { resolve } from 'node:path';
 import type Database from 'better-sqlite3';
 import { FailsmallError, isFailsmallError } from '../core/errors.js';
 import { importPeer } from '../core/optional-peer.js';
@@ -25,6 +26,21 @@ export interface SqliteBackendOptions {
   readonly busyTimeoutMs?: number;
 }
 
+/**
+ * One mutex per database file in this process: a transaction's function awaits between statements,
+ * and a second connection of the same process blocking in `BEGIN IMMEDIATE` would block the event
+ * loop that the first needs to commit. Other processes wait on SQLite's own lock.
+ */
+const fileMutexes = new Map<string, Mutex>();
+
+function mutexFor(path: string): Mutex {
+  if (path === ':memory:' || path === '') return new Mutex();
+  const key = resolve(path);
+  let mutex = fileMutexes.get(key);
+  if (mutex === undefined) fileMutexes.set(key, (mutex = new Mutex()));
+  return mutex;
+}
+
 function parse(text: string): Doc {
   try {
     return JSON.parse(text) as Doc;
@@ -43,7 +59,7 @@ export class SqliteBackend implements StatusBackend {
   readonly kind = 'sqlite';
   readonly path: string;
   readonly #db: Database.Database;
-  readonly #mutex = new Mutex();
+  readonly #mutex: Mutex;
   readonly #stmts: {
     get: Database.Statement;
     list: Database.Statement;
@@ -71,6 +87,7 @@ export class SqliteBackend implements StatusBackend {
 
   private constructor(Driver: typeof Database, path: string, busyTimeoutMs: number) {
     this.path = path;
+    this.#mutex = mutexFor(path);
     try {
       this.#db = new Driver(path, { timeout: busyTimeoutMs });
       this.#db.pragma('journal_mode = WAL');
