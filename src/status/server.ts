@@ -127,6 +127,9 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
 
   app.setErrorHandler((error, _request, reply) => {
     const { status, body } = problem(error);
+    if (isFailsmallError(error, StatusErrorCodes.RATE_LIMITED)) {
+      reply.header('retry-after', String(Math.max(1, Math.ceil(Number(error.details?.['retryAfterMs']) / 1000))));
+    }
     void send(reply, status, body);
   });
   app.setNotFoundHandler((request, reply) => {
