@@ -11,8 +11,6 @@ export const StatusErrorCodes = {
   INVALID_INPUT: 'FS_ERR_STATUS_INVALID_INPUT',
   /** No component, incident, maintenance or subscriber with that id (HTTP 404). */
   NOT_FOUND: 'FS_ERR_STATUS_NOT_FOUND',
-  /** A component with that id exists already (HTTP 409). */
-  CONFLICT: 'FS_ERR_STATUS_CONFLICT',
   /** The incident is resolved (or the maintenance completed): no more updates (HTTP 409). */
   CLOSED: 'FS_ERR_STATUS_CLOSED',
   /** Too many writes from this client; `details.retryAfterMs` says when to try again (HTTP 429). */
@@ -25,13 +23,14 @@ export const StatusErrorCodes = {
   STORE_CLOSED: 'FS_ERR_STATUS_STORE_CLOSED',
   /** The database failed (cause attached), or holds a document that is not JSON. */
   STORE_BACKEND: 'FS_ERR_STATUS_STORE_BACKEND',
+  /** An unexpected error in the status server (HTTP 500; the detail is not sent). */
+  INTERNAL: 'FS_ERR_STATUS_INTERNAL',
 } as const;
 
 /** The HTTP status of each status-service code. */
 export const statusHttpStatus: Readonly<Record<string, number>> = {
   FS_ERR_STATUS_INVALID_INPUT: 400,
   FS_ERR_STATUS_NOT_FOUND: 404,
-  FS_ERR_STATUS_CONFLICT: 409,
   FS_ERR_STATUS_CLOSED: 409,
   FS_ERR_STATUS_RATE_LIMITED: 429,
   FS_ERR_STATUS_CSRF: 403,

@@ -89,7 +89,7 @@ function problem(error: unknown): { status: number; body: Record<string, unknown
       body: { code, message: e.message ?? 'Bad request', errors: [{ field: '', message: e.message ?? 'bad request' }] },
     };
   }
-  return { status: 500, body: { code: 'FS_ERR_STATUS_INTERNAL', message: 'Internal error' } };
+  return { status: 500, body: { code: StatusErrorCodes.INTERNAL, message: 'Internal error' } };
 }
 
 /**
