@@ -53,7 +53,8 @@ export function registerStatus(program: Command): Command {
       let store: { close(): Promise<void> } | undefined;
       try {
         const { openStatusStore, StatusService, startStatusServer } = await import('../status/index.js');
-        const token = opts.token ?? process.env['FAILSMALL_STATUS_TOKEN'] ?? randomBytes(18).toString('base64url');
+        const fromEnv = process.env['FAILSMALL_STATUS_TOKEN'] || undefined; // empty counts as unset
+        const token = opts.token ?? fromEnv ?? randomBytes(18).toString('base64url');
         const opened = await openStatusStore(opts.db);
         store = opened;
         const service = new StatusService({
@@ -71,7 +72,7 @@ export function registerStatus(program: Command): Command {
         );
         const server = await startStatusServer({ service, token, host: opts.host, port: opts.port });
         process.stdout.write(`failsmall status: ${server.url}/ (store ${opened.kind}: ${opts.db})\n`);
-        if (opts.token === undefined && process.env['FAILSMALL_STATUS_TOKEN'] === undefined) {
+        if (opts.token === undefined && fromEnv === undefined) {
           process.stdout.write(`write token (generated): ${token}\n`);
         }
         await new Promise<void>((resolve) => {
