@@ -70,7 +70,8 @@ describe(
       await page.goto(`${server.url}/responder`);
       await page.fill('input[name="token"]', 'wrong');
       await page.click('#login button[type="submit"]');
-      await page.waitForFunction('document.querySelector(\'.error[data-field="token"]\').textContent !== ""');
+      // Locator waits, not waitForFunction: the page's CSP forbids evaluating strings in it.
+      await page.locator('.error[data-field="token"]').filter({ hasText: /\S/ }).waitFor();
       assert.equal(await text('.error[data-field="token"]'), 'wrong token');
       await page.fill('input[name="token"]', TOKEN);
       await Promise.all([page.waitForURL(`${server.url}/responder`), page.click('#login button[type="submit"]')]);
@@ -80,9 +81,7 @@ describe(
       await page.fill('#open-incident input[name="name"]', '   ');
       await page.fill('#open-incident textarea[name="body"]', 'We are looking into it.');
       await page.click('#open-incident button[type="submit"]');
-      await page.waitForFunction(
-        'document.querySelector(\'#open-incident .error[data-field="name"]\').textContent !== ""',
-      );
+      await page.locator('#open-incident .error[data-field="name"]').filter({ hasText: /\S/ }).waitFor();
       assert.equal(await text('#open-incident .error[data-field="name"]'), 'must not be empty');
 
       await page.fill('#open-incident input[name="name"]', TITLE);
@@ -108,7 +107,7 @@ describe(
       await page.selectOption('.update-form select[name="status"]', 'identified');
       await page.fill('.update-form textarea[name="body"]', 'A database node is overloaded.');
       await Promise.all([page.waitForLoadState('load'), page.click('.update-form button[type="submit"]')]);
-      await page.waitForFunction('document.querySelector(".incident-status")?.textContent === "identified"');
+      await page.locator('#open-incidents .incident-status', { hasText: /^identified$/ }).waitFor();
       assert.equal(await page.getAttribute('#open-incidents .incident', 'data-cadence'), 'ok');
       assert.equal(await text('#open-incidents .cadence'), 'next update by 08:16 UTC');
 
@@ -138,7 +137,7 @@ describe(
       await page.selectOption('.update-form select[name="status"]', 'resolved');
       await page.fill('.update-form textarea[name="body"]', 'Fixed; orders go through again.');
       await Promise.all([page.waitForLoadState('load'), page.click('.update-form button[type="submit"]')]);
-      await page.waitForFunction('document.querySelector("#open-incidents .incident") === null');
+      await page.locator('#open-incidents .incident').waitFor({ state: 'detached' });
       await publicPage.reload();
       assert.equal(await publicPage.locator('#overall').innerText(), 'All Systems Operational');
       assert.equal(await publicPage.locator('#incidents').count(), 0);
