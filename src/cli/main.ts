@@ -60,6 +60,11 @@ const subCommands: readonly SubCommand[] = [
     load: async () => (await import('./sim.js')).registerSim,
   },
   {
+    name: 'status',
+    description: 'Serve a status page: incidents with an update cadence, Statuspage-compatible JSON, a responder view',
+    load: async () => (await import('./status.js')).registerStatus,
+  },
+  {
     name: 'replay',
     description: 'Replay the AWS us-east-1 outage of 2025-10-20 on loopback: the AWS SDK defaults beside failsmall',
     load: async () => (await import('./replay.js')).registerReplay,

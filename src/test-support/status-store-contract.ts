@@ -1,0 +1,255 @@
+/**
+ * The one contract suite every {@link StatusStore} passes: memory, SQLite and PostgreSQL register it
+ * with their own factory (status/store.test.ts). It imports `node:test`, so it lives in test support.
+ */
+import assert from 'node:assert/strict';
+import { after, describe, it as test } from 'node:test';
+import { isFailsmallError, type ErrorCode } from '../core/errors.js';
+import type { StatusStore } from '../status/store.js';
+
+/** How a suite gets stores. */
+export interface StatusStoreFactory {
+  /** A fresh, empty store. */
+  open(): Promise<StatusStore>;
+  /** A second client on the same data as the last store `open` returned (another server), when the backend has one. */
+  openPeer?(): Promise<StatusStore>;
+  /** Called once after the suite. */
+  cleanup?(): Promise<void>;
+}
+
+const code = (c: string) => (e: unknown) => isFailsmallError(e, c as ErrorCode);
+
+/**
+ * Registers the contract tests under `describe(name)`; with `skip`, every case is reported skipped.
+ *
+ * @example
+ * registerStatusStoreContract('memory', { open: async () => createStatusStore(new MemoryBackend()) });
+ */
+export function registerStatusStoreContract(
+  name: string,
+  factory: StatusStoreFactory,
+  options: { skip?: string } = {},
+): void {
+  describe(`StatusStore contract: ${name}`, () => {
+    const it = (title: string, fn: () => Promise<void>): void => {
+      test(title, options.skip === undefined ? {} : { skip: options.skip }, fn);
+    };
+    const opened: StatusStore[] = [];
+    const open = async (): Promise<StatusStore> => {
+      const store = await factory.open();
+      opened.push(store);
+      return store;
+    };
+    after(async () => {
+      for (const store of opened) await store.close().catch(() => undefined);
+      if (options.skip === undefined) await factory.cleanup?.();
+    });
+
+    it('adds components in order, changes them in place, groups by business process', async () => {
+      const store = await open();
+      const api = await store.putComponent({ id: 'api', name: 'API', group: 'Checkout' }, 1_000);
+      assert.deepEqual(api, {
+        id: 'api',
+        name: 'API',
+        description: null,
+        group: 'Checkout',
+        position: 0,
+        status: 'operational',
+        createdAt: 1_000,
+        updatedAt: 1_000,
+      });
+      const db = await store.putComponent({ name: 'Database ✓', group: 'Checkout', description: 'orders' }, 1_100);
+      assert.match(db.id, /^[a-z0-9]{12}$/);
+      assert.equal(db.position, 1);
+      const renamed = await store.putComponent({ id: 'api', name: 'Public API', group: 'Sign-in' }, 1_200);
+      assert.equal(renamed.createdAt, 1_000);
+      assert.equal(renamed.position, 0);
+      assert.deepEqual(
+        (await store.listComponents()).map((c) => [c.id, c.name, c.group]),
+        [
+          ['api', 'Public API', 'Sign-in'],
+          [db.id, 'Database ✓', 'Checkout'],
+        ],
+      );
+    });
+
+    it('refuses invalid input with field-level errors and unknown ids with FS_ERR_STATUS_NOT_FOUND', async () => {
+      const store = await open();
+      await assert.rejects(
+        store.putComponent({ name: '', group: 'x', extra: 1 } as never, 1),
+        (e: unknown) =>
+          code('FS_ERR_STATUS_INVALID_INPUT')(e) &&
+          JSON.stringify((e as unknown as { details: { errors: unknown } }).details.errors) ===
+            JSON.stringify([
+              { field: 'name', message: 'must not be empty' },
+              { field: 'extra', message: 'unknown field' },
+            ]),
+      );
+      await assert.rejects(store.setComponentStatus('nope', 'major_outage', 1), code('FS_ERR_STATUS_NOT_FOUND'));
+      await assert.rejects(
+        store.openIncident({ name: 'x', body: 'y', components: [{ id: 'nope', status: 'major_outage' }] }, 1),
+        code('FS_ERR_STATUS_NOT_FOUND'),
+      );
+      assert.equal((await store.listIncidents()).length, 0, 'a refused write leaves nothing behind');
+      await assert.rejects(
+        store.updateIncident('nope', { status: 'identified', body: 'x' }, 1),
+        code('FS_ERR_STATUS_NOT_FOUND'),
+      );
+      assert.equal(await store.getIncident('../etc'), undefined);
+    });
+
+    it('runs an incident investigating → identified → monitoring → resolved with timestamped updates', async () => {
+      const store = await open();
+      await store.putComponent({ id: 'api', name: 'API', group: 'Checkout' }, 0);
+      await store.putComponent({ id: 'db', name: 'DB', group: 'Checkout' }, 0);
+      const opened = await store.openIncident(
+        {
+          name: 'Checkout errors <script>',
+          impact: 'major',
+          body: 'We are investigating.',
+          whatYouCanDo: 'Retry in a few minutes.',
+          components: [{ id: 'api', status: 'partial_outage' }],
+        },
+        10_000,
+      );
+      assert.equal(opened.status, 'investigating');
+      assert.equal(opened.name, 'Checkout errors <script>');
+      assert.deepEqual(opened.updates[0]!.affected, [
+        { componentId: 'api', oldStatus: 'operational', newStatus: 'partial_outage' },
+      ]);
+      assert.equal(opened.updates[0]!.whatYouCanDo, 'Retry in a few minutes.');
+      const identified = await store.updateIncident(
+        opened.id,
+        {
+          status: 'identified',
+          body: 'The database is overloaded.',
+          components: [{ id: 'db', status: 'major_outage' }],
+        },
+        20_000,
+      );
+      assert.deepEqual(identified.componentIds, ['api', 'db']);
+      const monitoring = await store.updateIncident(opened.id, { status: 'monitoring', body: 'A fix is out.' }, 30_000);
+      assert.equal(monitoring.monitoringAt, 30_000);
+      const resolved = await store.updateIncident(opened.id, { status: 'resolved', body: 'Resolved.' }, 40_000);
+      assert.equal(resolved.resolvedAt, 40_000);
+      assert.deepEqual(
+        resolved.updates.map((u) => [u.status, u.at]),
+        [
+          ['investigating', 10_000],
+          ['identified', 20_000],
+          ['monitoring', 30_000],
+          ['resolved', 40_000],
+        ],
+      );
+      assert.deepEqual(
+        resolved.updates[3]!.affected.map((a) => [a.componentId, a.newStatus]),
+        [
+          ['api', 'operational'],
+          ['db', 'operational'],
+        ],
+        'resolving returns every affected component to operational',
+      );
+      assert.deepEqual(
+        (await store.listComponents()).map((c) => c.status),
+        ['operational', 'operational'],
+      );
+      await assert.rejects(
+        store.updateIncident(opened.id, { status: 'identified', body: 'again' }, 50_000),
+        code('FS_ERR_STATUS_CLOSED'),
+      );
+      assert.deepEqual(await store.getIncident(opened.id), resolved);
+      const events = await store.componentEvents(0);
+      assert.deepEqual(
+        events.filter((e) => e.componentId === 'api').map((e) => [e.at, e.status]),
+        [
+          [0, 'operational'],
+          [10_000, 'partial_outage'],
+          [40_000, 'operational'],
+        ],
+      );
+      assert.deepEqual(
+        (await store.componentEvents(20_000)).map((e) => e.at),
+        [20_000, 40_000, 40_000],
+      );
+    });
+
+    it('lists incidents newest first, unresolved only on request', async () => {
+      const store = await open();
+      const a = await store.openIncident({ name: 'a', body: 'a' }, 1);
+      const b = await store.openIncident({ name: 'b', body: 'b' }, 2);
+      await store.updateIncident(a.id, { status: 'resolved', body: 'done' }, 3);
+      assert.deepEqual(
+        (await store.listIncidents()).map((i) => i.name),
+        ['b', 'a'],
+      );
+      assert.deepEqual(
+        (await store.listIncidents({ unresolved: true })).map((i) => i.id),
+        [b.id],
+      );
+      assert.deepEqual(
+        (await store.listIncidents({ limit: 1 })).map((i) => i.id),
+        [b.id],
+      );
+    });
+
+    it('schedules maintenance; its components are under maintenance while it runs', async () => {
+      const store = await open();
+      await store.putComponent({ id: 'db', name: 'DB', group: 'Data' }, 0);
+      await assert.rejects(
+        store.scheduleMaintenance({ name: 'm', body: 'b', scheduledFor: 10, scheduledUntil: 5 }, 1),
+        (e: unknown) =>
+          code('FS_ERR_STATUS_INVALID_INPUT')(e) &&
+          (e as unknown as { details: { errors: { field: string }[] } }).details.errors[0]!.field === 'scheduledUntil',
+      );
+      const m = await store.scheduleMaintenance(
+        { name: 'Upgrade', body: 'Planned.', scheduledFor: 100, scheduledUntil: 200, components: ['db'] },
+        1,
+      );
+      assert.equal(m.status, 'scheduled');
+      await store.setMaintenanceStatus(m.id, 'in_progress', 100);
+      assert.equal((await store.listComponents())[0]!.status, 'under_maintenance');
+      await store.setMaintenanceStatus(m.id, 'completed', 200);
+      assert.equal((await store.listComponents())[0]!.status, 'operational');
+      await assert.rejects(store.setMaintenanceStatus(m.id, 'in_progress', 300), code('FS_ERR_STATUS_CLOSED'));
+      assert.deepEqual(
+        (await store.listMaintenances()).map((x) => x.status),
+        ['completed'],
+      );
+    });
+
+    it('keeps webhook subscribers once per URL', async () => {
+      const store = await open();
+      const s = await store.addSubscriber('http://127.0.0.1:9/hook', 5);
+      assert.equal((await store.addSubscriber('http://127.0.0.1:9/hook', 6)).id, s.id);
+      await assert.rejects(store.addSubscriber('javascript:alert(1)', 7), code('FS_ERR_STATUS_INVALID_INPUT'));
+      assert.deepEqual(await store.listSubscribers(), [s]);
+      assert.equal(await store.removeSubscriber(s.id), true);
+      assert.equal(await store.removeSubscriber(s.id), false);
+    });
+
+    it('serialises concurrent updates: none is lost', async () => {
+      const store = await open();
+      const incident = await store.openIncident({ name: 'race', body: 'start' }, 0);
+      const peer = factory.openPeer === undefined ? store : await factory.openPeer();
+      if (peer !== store) opened.push(peer);
+      await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          (i % 2 === 0 ? store : peer).updateIncident(incident.id, { status: 'identified', body: `u${i}` }, i + 1),
+        ),
+      );
+      const final = await store.getIncident(incident.id);
+      assert.equal(final!.updates.length, 21);
+      assert.deepEqual(
+        final!.updates.map((u) => u.body).sort(),
+        ['start', ...Array.from({ length: 20 }, (_, i) => `u${i}`)].sort(),
+      );
+    });
+
+    it('refuses every call after close with FS_ERR_STATUS_STORE_CLOSED', async () => {
+      const store = await factory.open();
+      await store.close();
+      await assert.rejects(store.listComponents(), code('FS_ERR_STATUS_STORE_CLOSED'));
+      await assert.rejects(store.openIncident({ name: 'x', body: 'y' }, 1), code('FS_ERR_STATUS_STORE_CLOSED'));
+    });
+  });
+}
