@@ -47,3 +47,17 @@ export type { AttemptPolicyOptions } from './attempt-policy.js';
 // one dependency, every integration
 export { Dependency, dependency } from './dependency.js';
 export type { DependencyOptions } from './dependency.js';
+
+// region-ordered endpoints: failover, failback with hysteresis
+export { RegionSet, regions } from './regions/region-set.js';
+export type {
+  FailbackOptions,
+  FailoverOptions,
+  Region,
+  RegionCallContext,
+  RegionSetOptions,
+  RegionSwitch,
+} from './regions/region-set.js';
+export type { RegionConfig } from './regions/config.js';
+export { initialRouting, pickDuringRamp, stepRouting } from './regions/routing.js';
+export type { RegionSignal, RoutingConfig, RoutingState, RoutingSwitch, RoutingStep } from './regions/routing.js';
