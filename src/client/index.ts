@@ -61,3 +61,9 @@ export type {
 export type { RegionConfig } from './regions/config.js';
 export { initialRouting, pickDuringRamp, stepRouting } from './regions/routing.js';
 export type { RegionSignal, RoutingConfig, RoutingState, RoutingSwitch, RoutingStep } from './regions/routing.js';
+
+// durable outbox for writes
+export { Outbox, outbox } from './outbox/outbox.js';
+export type { DrainResult, OutboxEvent, OutboxOptions, OutboxResult, OutboxWrite } from './outbox/outbox.js';
+export { MemoryOutboxStore } from './outbox/store.js';
+export type { DeadLetter, OutboxEntry, OutboxInput, OutboxJson, OutboxOrder, OutboxStore } from './outbox/store.js';

@@ -19,3 +19,7 @@ export type {
   PlanDeletion,
   Json,
 } from '../plan/store.js';
+export { SqliteOutboxStore } from './sqlite-outbox.js';
+export type { SqliteOutboxStoreOptions } from './sqlite-outbox.js';
+export { PostgresOutboxStore } from './postgres-outbox.js';
+export type { PostgresOutboxStoreOptions } from './postgres-outbox.js';
