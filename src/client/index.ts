@@ -67,3 +67,15 @@ export { Outbox, outbox } from './outbox/outbox.js';
 export type { DrainResult, OutboxEvent, OutboxOptions, OutboxResult, OutboxWrite } from './outbox/outbox.js';
 export { MemoryOutboxStore } from './outbox/store.js';
 export type { DeadLetter, OutboxEntry, OutboxInput, OutboxJson, OutboxOrder, OutboxStore } from './outbox/store.js';
+
+// critical reads cached (last-known-good) and graceful degradation
+export { ReadCache, readCache } from './read-cache.js';
+export type { CachedRead, ReadCacheOptions, ReadCacheProblem, ReadSource } from './read-cache.js';
+export { Degradation, degradation } from './degradation.js';
+export type {
+  DegradationOptions,
+  FeatureFallback,
+  FeatureResult,
+  FeatureState,
+  FeatureStateChange,
+} from './degradation.js';

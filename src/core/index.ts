@@ -16,3 +16,5 @@ export { BucketRing, advanceBuckets, emptyBuckets, ringSlot } from './bucket-rin
 export type { BucketRingState, BucketRingOptions } from './bucket-ring.js';
 export { SlotQueue } from './slot-queue.js';
 export type { SlotQueueOptions, SlotOrder, SlotWaiter } from './slot-queue.js';
+export { readStateFile, writeStateFile } from './state-file.js';
+export type { StateFileRead } from './state-file.js';
