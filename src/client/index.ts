@@ -65,8 +65,15 @@ export type { RegionSignal, RoutingConfig, RoutingState, RoutingSwitch, RoutingS
 // durable outbox for writes
 export { Outbox, outbox } from './outbox/outbox.js';
 export type { DrainResult, OutboxEvent, OutboxOptions, OutboxResult, OutboxWrite } from './outbox/outbox.js';
-export { MemoryOutboxStore } from './outbox/store.js';
-export type { DeadLetter, OutboxEntry, OutboxInput, OutboxJson, OutboxOrder, OutboxStore } from './outbox/store.js';
+export { MemoryOutboxStore } from '../store/outbox-store.js';
+export type {
+  DeadLetter,
+  OutboxEntry,
+  OutboxInput,
+  OutboxJson,
+  OutboxOrder,
+  OutboxStore,
+} from '../store/outbox-store.js';
 
 // critical reads cached (last-known-good) and graceful degradation
 export { ReadCache, readCache } from './read-cache.js';

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { MemoryOutboxStore } from '../client/outbox/store.js';
+import { MemoryOutboxStore } from './outbox-store.js';
 import { registerOutboxStoreContract } from '../test-support/outbox-store-contract.js';
 import { POSTGRES_SKIP_REASON, postgresFromEnv } from './pg-env.js';
 import { PostgresOutboxStore } from './postgres-outbox.js';

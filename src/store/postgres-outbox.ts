@@ -19,7 +19,7 @@ import {
   type OutboxJson,
   type OutboxOrder,
   type OutboxStore,
-} from '../client/outbox/store.js';
+} from './outbox-store.js';
 
 /** Options of {@link PostgresOutboxStore.open}. */
 export interface PostgresOutboxStoreOptions {

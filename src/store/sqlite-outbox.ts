@@ -25,7 +25,7 @@ import {
   type OutboxJson,
   type OutboxOrder,
   type OutboxStore,
-} from '../client/outbox/store.js';
+} from './outbox-store.js';
 
 /** Options of {@link SqliteOutboxStore.open}. */
 export interface SqliteOutboxStoreOptions {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it as test } from 'node:test';
 import { isFailsmallError } from '../core/errors.js';
 import type { ErrorCode } from '../core/errors.js';
-import type { OutboxStore } from '../client/outbox/store.js';
+import type { OutboxStore } from '../store/outbox-store.js';
 
 /** How a suite gets outbox stores. */
 export interface OutboxStoreFactory {

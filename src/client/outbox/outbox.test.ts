@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { FailsmallError, VirtualClock, isFailsmallError } from '../../core/index.js';
 import { drive } from '../../test-support/policy.js';
 import { outbox, type OutboxWrite } from './outbox.js';
-import { MemoryOutboxStore } from './store.js';
+import { MemoryOutboxStore } from '../../store/outbox-store.js';
 
 async function driven<T>(clock: VirtualClock, promise: Promise<T>): Promise<T> {
   const settled = await drive(clock, promise);

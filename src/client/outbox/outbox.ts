@@ -27,7 +27,7 @@ import { duration, func, invalid, oneOf, positiveInteger, positiveNumber } from 
 import { Admission } from '../../admit/admission.js';
 import { policyOptions } from '../../policy/core/options.js';
 import { describeFailure } from '../../policy/errors/describe-failure.js';
-import type { OutboxEntry, OutboxJson, OutboxOrder, OutboxStore, DeadLetter } from './store.js';
+import type { OutboxEntry, OutboxJson, OutboxOrder, OutboxStore, DeadLetter } from '../../store/outbox-store.js';
 
 /** One write handed to {@link OutboxOptions.apply}. */
 export interface OutboxWrite {

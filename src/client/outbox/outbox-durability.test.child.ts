@@ -7,9 +7,9 @@
  * Linux, so a printed line is an acknowledged write.
  */
 import Database from 'better-sqlite3';
-import { FailsmallError } from '../core/errors.js';
-import { outbox } from '../client/outbox/outbox.js';
-import { SqliteOutboxStore } from './sqlite-outbox.js';
+import { FailsmallError } from '../../core/errors.js';
+import { outbox } from './outbox.js';
+import { SqliteOutboxStore } from '../../store/sqlite-outbox.js';
 
 const [, , boxPath, remotePath, run] = process.argv;
 const remote = new Database(remotePath!);

@@ -13,9 +13,9 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { seededRandom } from '../core/random.js';
-import type { FailsmallError } from '../core/errors.js';
-import { SqliteOutboxStore } from './sqlite-outbox.js';
+import { seededRandom } from '../../core/random.js';
+import type { FailsmallError } from '../../core/errors.js';
+import { SqliteOutboxStore } from '../../store/sqlite-outbox.js';
 
 const KILLS = 20;
 const child = fileURLToPath(new URL('./outbox-durability.test.child.js', import.meta.url));

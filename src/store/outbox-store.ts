@@ -9,8 +9,8 @@
  * queue it twice), and the key travels with the write so that the dependency can ignore a second
  * application.
  */
-import { FailsmallError } from '../../core/errors.js';
-import { finiteNumber, invalid, positiveInteger } from '../../core/validate.js';
+import { FailsmallError } from '../core/errors.js';
+import { finiteNumber, invalid, positiveInteger } from '../core/validate.js';
 
 /** A JSON value: what an outbox stores as a payload. */
 export type OutboxJson = null | boolean | number | string | OutboxJson[] | { [key: string]: OutboxJson };
