@@ -2,11 +2,13 @@
  * Slow start: after a restart, or when the server leaves an overload, the share of the limit it
  * admits ramps up over a window instead of jumping to the full limit, so cold caches, fresh
  * connection pools and a backlog of re-establishment work do not knock it over again. The curve is
- * Envoy's: `factor = max(minWeight, (elapsed / window) ^ (1 / aggression))`, 1 after the window.
+ * Envoy's, core's `slowStartWeight`: `factor = max(minWeight, (elapsed / window) ^ (1 / aggression))`,
+ * 1 after the window; this class adds the ramp's start time.
  * `aggression` 1 is linear; above 1 the ramp is faster at first, below 1 slower.
  *
  * @see https://www.envoyproxy.io/docs/envoy/latest/intro/arch_overview/upstream/load_balancing/slow_start
  */
+import { slowStartWeight } from '../core/slow-start.js';
 import { invalid, nonNegativeNumber, positiveNumber, ratio } from '../core/validate.js';
 
 /** Options of {@link SlowStart}. */
@@ -64,8 +66,7 @@ export class SlowStart {
       this.#startedAt = undefined;
       return 1;
     }
-    const timeFactor = Math.max(0, elapsed) / this.window;
-    return Math.max(this.minWeight, Math.pow(timeFactor, 1 / this.aggression));
+    return slowStartWeight(this, Math.max(0, elapsed));
   }
 
   /** `limit` scaled by the factor at `now`: an integer ≥ 1. */

@@ -49,3 +49,42 @@ export { Dependency, dependency } from './dependency.js';
 export type { DependencyOptions } from './dependency.js';
 export { healthAwareResolver } from './health-resolver.js';
 export type { HealthAwareResolver, PassiveHealth } from './health-resolver.js';
+
+// region-ordered endpoints: failover, failback with hysteresis
+export { RegionSet, regions } from './regions/region-set.js';
+export type {
+  FailbackOptions,
+  FailoverOptions,
+  Region,
+  RegionCallContext,
+  RegionSetOptions,
+  RegionSwitch,
+} from './regions/region-set.js';
+export type { RegionConfig } from './regions/config.js';
+export { initialRouting, pickDuringRamp, stepRouting } from './regions/routing.js';
+export type { RegionSignal, RoutingConfig, RoutingState, RoutingSwitch, RoutingStep } from './regions/routing.js';
+
+// durable outbox for writes
+export { Outbox, outbox } from './outbox/outbox.js';
+export type { DrainResult, OutboxEvent, OutboxOptions, OutboxResult, OutboxWrite } from './outbox/outbox.js';
+export { MemoryOutboxStore } from '../store/outbox-store.js';
+export type {
+  DeadLetter,
+  OutboxEntry,
+  OutboxInput,
+  OutboxJson,
+  OutboxOrder,
+  OutboxStore,
+} from '../store/outbox-store.js';
+
+// critical reads cached (last-known-good) and graceful degradation
+export { ReadCache, readCache } from './read-cache.js';
+export type { CachedRead, ReadCacheOptions, ReadCacheProblem, ReadSource } from './read-cache.js';
+export { Degradation, degradation } from './degradation.js';
+export type {
+  DegradationOptions,
+  FeatureFallback,
+  FeatureResult,
+  FeatureState,
+  FeatureStateChange,
+} from './degradation.js';

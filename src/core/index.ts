@@ -18,3 +18,5 @@ export { SlotQueue } from './slot-queue.js';
 export type { SlotQueueOptions, SlotOrder, SlotWaiter } from './slot-queue.js';
 export { slowStartCurve, slowStartWeight } from './slow-start.js';
 export type { SlowStartCurve, SlowStartOptions } from './slow-start.js';
+export { readStateFile, writeStateFile } from './state-file.js';
+export type { StateFileRead } from './state-file.js';

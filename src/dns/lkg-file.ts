@@ -15,8 +15,7 @@
  * against an upstream's denial (absent when it was not held). Version 1 files
  * (`failsmall-dns-snapshot`, with `receivedAt`) are still read.
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { open, rename, unlink } from 'node:fs/promises';
+import { readStateFile, writeStateFile } from '../core/state-file.js';
 import net from 'node:net';
 import { positiveInteger } from '../core/validate.js';
 import type { GuardReason } from './guard.js';
@@ -166,30 +165,9 @@ function validRecord(value: unknown, legacy: boolean, maxAddresses: number, now:
  */
 export function readLkgFile(file: string, now: number, limits: LkgLimits = defaultLkgLimits): LkgRead {
   const { maxBytes, maxEntries, maxAddresses } = limits;
-  let text: string;
-  let fd: number | undefined;
-  try {
-    fd = openSync(file, 'r');
-    const size = fstatSync(fd).size;
-    if (size > maxBytes) return { records: [], problem: `the file is larger than ${maxBytes} bytes`, skipped: 0 };
-    const buf = Buffer.alloc(size);
-    let read = 0;
-    while (read < size) {
-      const n = readSync(fd, buf, read, size - read, read);
-      if (n === 0) break;
-      read += n;
-    }
-    text = buf.toString('utf8', 0, read);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return {
-      records: [],
-      problem: code === 'ENOENT' ? undefined : `the file cannot be read (${code ?? String(error)})`,
-      skipped: 0,
-    };
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
+  const read = readStateFile(file, maxBytes);
+  if (read.text === undefined) return { records: [], problem: read.problem, skipped: 0 };
+  const text = read.text;
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -222,27 +200,13 @@ export function readLkgFile(file: string, now: number, limits: LkgLimits = defau
   return { records, problem: skipped > 0 ? `${skipped} invalid or surplus entries were skipped` : undefined, skipped };
 }
 
-let tmpCounter = 0;
-
 /**
- * Writes `text` to `file` atomically: a temporary file beside it, synced, then a rename over it.
+ * Writes `text` to `file` atomically: a temporary file beside it, synced, then a rename over it
+ * (core's `writeStateFile`).
  *
  * @example
  * await writeLkgFile('/var/lib/app/dns-lkg.json', encodeLkg(records, Date.now()).text);
  */
-export async function writeLkgFile(file: string, text: string): Promise<void> {
-  const tmp = `${file}.${process.pid}.${++tmpCounter}.tmp`;
-  try {
-    const handle = await open(tmp, 'w', 0o600);
-    try {
-      await handle.writeFile(text, 'utf8');
-      await handle.sync(); // the data is on disk before the rename makes it visible
-    } finally {
-      await handle.close();
-    }
-    await rename(tmp, file);
-  } catch (error) {
-    await unlink(tmp).catch(() => undefined);
-    throw error;
-  }
+export function writeLkgFile(file: string, text: string): Promise<void> {
+  return writeStateFile(file, text);
 }

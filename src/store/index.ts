@@ -23,3 +23,7 @@ export { SqliteHealthStore } from './sqlite-health-store.js';
 export type { SqliteHealthStoreOptions } from './sqlite-health-store.js';
 export { PostgresHealthStore } from './postgres-health-store.js';
 export type { PostgresHealthStoreOptions } from './postgres-health-store.js';
+export { SqliteOutboxStore } from './sqlite-outbox.js';
+export type { SqliteOutboxStoreOptions } from './sqlite-outbox.js';
+export { PostgresOutboxStore } from './postgres-outbox.js';
+export type { PostgresOutboxStoreOptions } from './postgres-outbox.js';

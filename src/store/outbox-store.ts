@@ -1,0 +1,227 @@
+/**
+ * The store contract of the durable outbox, and its in-memory implementation (tests, and processes
+ * that accept losing queued writes on a crash). The durable implementations live in `store/`
+ * (`SqliteOutboxStore`, `PostgresOutboxStore`); all of them pass one contract suite
+ * (test-support/outbox-store-contract.ts).
+ *
+ * An entry is one write to apply to a dependency later, identified by its idempotency key: appending
+ * a key that is already queued returns the queued entry (a caller retrying its own write does not
+ * queue it twice), and the key travels with the write so that the dependency can ignore a second
+ * application.
+ */
+import { FailsmallError } from '../core/errors.js';
+import { finiteNumber, invalid, positiveInteger } from '../core/validate.js';
+
+/** A JSON value: what an outbox stores as a payload. */
+export type OutboxJson = null | boolean | number | string | OutboxJson[] | { [key: string]: OutboxJson };
+
+/** What {@link OutboxStore.append} is given. */
+export interface OutboxInput {
+  /** The idempotency key, unique among queued entries (e.g. the order id and version). */
+  readonly key: string;
+  /** The write, as JSON (at most 1 MiB once serialised). */
+  readonly payload: OutboxJson;
+  /** Higher drains first under `order: 'priority'`; default 0. An integer. */
+  readonly priority?: number;
+  /** When it was queued (ms). */
+  readonly at: number;
+}
+
+/** A queued write. */
+export interface OutboxEntry {
+  /** The store's sequence number: increasing in append order. */
+  readonly id: number;
+  readonly key: string;
+  readonly payload: OutboxJson;
+  readonly priority: number;
+  /** When it was queued (ms). */
+  readonly createdAt: number;
+  /** Failed application attempts so far. */
+  readonly attempts: number;
+  /** Not drained before this time (ms): the backoff after a failed attempt. */
+  readonly notBefore: number;
+  /** The last attempt's error, as text. */
+  readonly lastError: string | null;
+}
+
+/** A write that could not be applied: moved aside, kept for an operator. */
+export interface DeadLetter extends OutboxEntry {
+  /** Why: `rejected` (the dependency refused it for good), `attempts` (too many failures), `expired` (older than `maxAge`). */
+  readonly reason: string;
+  /** When it was moved (ms). */
+  readonly deadAt: number;
+}
+
+/** The order in which {@link OutboxStore.due} returns entries. */
+export type OutboxOrder = 'oldest' | 'priority';
+
+/**
+ * Durable storage of outbox entries. `append` resolves only once the entry is durable (for SQLite: a
+ * committed transaction with `synchronous = FULL`, fsync'd). Every method may reject with
+ * `FS_ERR_STORE_BACKEND` (the database failed) or `FS_ERR_OUTBOX_CLOSED`.
+ */
+export interface OutboxStore {
+  /** `memory`, `sqlite` or `postgres`. */
+  readonly kind: string;
+  /** Queues a write, durably; a key already queued returns that entry with `duplicate: true`. */
+  append(input: OutboxInput): Promise<{ entry: OutboxEntry; duplicate: boolean }>;
+  /** Up to `limit` entries with `notBefore <= now`, oldest first or by priority (then oldest). */
+  due(limit: number, order: OutboxOrder, now: number): Promise<OutboxEntry[]>;
+  /** Removes an applied entry; true when it was there. */
+  complete(id: number): Promise<boolean>;
+  /** Records a failed attempt: `attempts + 1`, `notBefore`, `lastError`. */
+  retryLater(id: number, notBefore: number, error: string): Promise<void>;
+  /** Moves an entry to the dead letters with `reason`. */
+  deadLetter(id: number, reason: string, at: number, error?: string): Promise<void>;
+  /** Moves every entry created before `before` to the dead letters (`expired`); returns how many. */
+  expire(before: number, at: number): Promise<number>;
+  /** Queued entries. */
+  size(): Promise<number>;
+  /** The oldest queued entry's `createdAt`, or null when empty. */
+  oldest(): Promise<number | null>;
+  /** Up to `limit` dead letters, oldest first. */
+  deadLetters(limit: number): Promise<DeadLetter[]>;
+  /** Closes the store; later calls reject with `FS_ERR_OUTBOX_CLOSED`. */
+  close(): Promise<void>;
+}
+
+const MAX_PAYLOAD = 1 << 20; // 1 MiB: an outbox holds writes, not blobs
+
+/** Checks an {@link OutboxInput} and serialises its payload; shared by every store. */
+export function checkOutboxInput(input: OutboxInput): { text: string; priority: number } {
+  if (typeof input !== 'object' || input === null) invalid('entry', 'an object', input);
+  if (typeof input.key !== 'string' || input.key === '' || input.key.length > 512) {
+    invalid('key', 'a non-empty string of at most 512 characters', input.key);
+  }
+  finiteNumber('at', input.at);
+  const priority = input.priority ?? 0;
+  if (!Number.isSafeInteger(priority)) invalid('priority', 'an integer', priority);
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(input.payload);
+  } catch {
+    text = undefined;
+  }
+  if (text === undefined) invalid('payload', 'a JSON value', input.payload);
+  if (text.length > MAX_PAYLOAD) invalid('payload', 'at most 1 MiB of JSON', `${text.length} characters`);
+  return { text, priority };
+}
+
+/** Checks the `limit` of {@link OutboxStore.due} / `deadLetters`. */
+export function checkLimit(limit: number): number {
+  return positiveInteger('limit', limit);
+}
+
+/** The error of a store used after `close()`. */
+export function outboxClosed(): FailsmallError {
+  return new FailsmallError('FS_ERR_OUTBOX_CLOSED', 'The outbox store is closed');
+}
+
+function sortEntries(entries: OutboxEntry[], order: OutboxOrder): OutboxEntry[] {
+  return entries.sort((a, b) => (order === 'priority' ? b.priority - a.priority : 0) || a.id - b.id);
+}
+
+/**
+ * An outbox store in memory: not durable (a crash loses the queue). For tests and for writes that
+ * may be lost.
+ *
+ * @example
+ * const outbox = new Outbox({ store: new MemoryOutboxStore(), apply });
+ */
+export class MemoryOutboxStore implements OutboxStore {
+  readonly kind = 'memory';
+  readonly #entries = new Map<number, OutboxEntry>();
+  readonly #dead: DeadLetter[] = [];
+  #seq = 0;
+  #closed = false;
+
+  #check(): void {
+    if (this.#closed) throw outboxClosed();
+  }
+
+  async append(input: OutboxInput): Promise<{ entry: OutboxEntry; duplicate: boolean }> {
+    this.#check();
+    const { text, priority } = checkOutboxInput(input);
+    for (const entry of this.#entries.values()) {
+      if (entry.key === input.key) return Promise.resolve({ entry, duplicate: true });
+    }
+    const entry: OutboxEntry = {
+      id: ++this.#seq,
+      key: input.key,
+      payload: JSON.parse(text) as OutboxJson,
+      priority,
+      createdAt: input.at,
+      attempts: 0,
+      notBefore: input.at,
+      lastError: null,
+    };
+    this.#entries.set(entry.id, entry);
+    return Promise.resolve({ entry, duplicate: false });
+  }
+
+  async due(limit: number, order: OutboxOrder, now: number): Promise<OutboxEntry[]> {
+    this.#check();
+    checkLimit(limit);
+    const due = [...this.#entries.values()].filter((e) => e.notBefore <= now);
+    return Promise.resolve(sortEntries(due, order).slice(0, limit));
+  }
+
+  async complete(id: number): Promise<boolean> {
+    this.#check();
+    return Promise.resolve(this.#entries.delete(id));
+  }
+
+  async retryLater(id: number, notBefore: number, error: string): Promise<void> {
+    this.#check();
+    const entry = this.#entries.get(id);
+    if (entry !== undefined) {
+      this.#entries.set(id, { ...entry, attempts: entry.attempts + 1, notBefore, lastError: error });
+    }
+    return Promise.resolve();
+  }
+
+  async deadLetter(id: number, reason: string, at: number, error?: string): Promise<void> {
+    this.#check();
+    const entry = this.#entries.get(id);
+    if (entry !== undefined) {
+      this.#entries.delete(id);
+      this.#dead.push({ ...entry, lastError: error ?? entry.lastError, reason, deadAt: at });
+    }
+    return Promise.resolve();
+  }
+
+  async expire(before: number, at: number): Promise<number> {
+    this.#check();
+    let moved = 0;
+    for (const entry of [...this.#entries.values()]) {
+      if (entry.createdAt < before) {
+        await this.deadLetter(entry.id, 'expired', at);
+        moved++;
+      }
+    }
+    return moved;
+  }
+
+  async size(): Promise<number> {
+    this.#check();
+    return Promise.resolve(this.#entries.size);
+  }
+
+  async oldest(): Promise<number | null> {
+    this.#check();
+    let oldest: number | null = null;
+    for (const e of this.#entries.values()) if (oldest === null || e.createdAt < oldest) oldest = e.createdAt;
+    return Promise.resolve(oldest);
+  }
+
+  async deadLetters(limit: number): Promise<DeadLetter[]> {
+    this.#check();
+    checkLimit(limit);
+    return Promise.resolve(this.#dead.slice(0, limit));
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,266 @@
+/**
+ * The outbox store in PostgreSQL, for a fleet whose hosts share one queue (optional peer `pg`).
+ * `append` resolves after its transaction committed (PostgreSQL's default `synchronous_commit = on`
+ * flushes the WAL first). The same contract as the SQLite store; several drainers may share it
+ * (`due` takes rows with `FOR UPDATE SKIP LOCKED` only inside its own short transaction, so two
+ * drainers may both read one entry: the idempotency key makes a double application harmless).
+ */
+import type pg from 'pg';
+import { FailsmallError, isFailsmallError } from '../core/errors.js';
+import { importPeer } from '../core/optional-peer.js';
+import { positiveInteger } from '../core/validate.js';
+import {
+  checkLimit,
+  checkOutboxInput,
+  outboxClosed,
+  type DeadLetter,
+  type OutboxEntry,
+  type OutboxInput,
+  type OutboxJson,
+  type OutboxOrder,
+  type OutboxStore,
+} from './outbox-store.js';
+
+/** Options of {@link PostgresOutboxStore.open}. */
+export interface PostgresOutboxStoreOptions {
+  /** `postgres://user:pass@host:port/db`; default from the `PG*` environment variables. */
+  readonly connectionString?: string;
+  /** Use this pool instead of creating one (not ended by `close()`). */
+  readonly pool?: pg.Pool;
+  /** The schema holding the tables (created if missing), default `public`. */
+  readonly schema?: string;
+  /** The queue's name, so several outboxes share the tables; default `default`. */
+  readonly queue?: string;
+  /** Connections in the pool; default 2. */
+  readonly max?: number;
+  /** How long opening a connection may take, in ms; default 10 s. */
+  readonly connectTimeoutMs?: number;
+}
+
+interface Row {
+  id: string;
+  key: string;
+  payload: OutboxJson;
+  priority: number;
+  created_at: number;
+  attempts: number;
+  not_before: number;
+  last_error: string | null;
+}
+
+const toEntry = (row: Row): OutboxEntry => ({
+  id: Number(row.id),
+  key: row.key,
+  payload: row.payload,
+  priority: row.priority,
+  createdAt: row.created_at,
+  attempts: row.attempts,
+  notBefore: row.not_before,
+  lastError: row.last_error,
+});
+
+/**
+ * See the module comment.
+ *
+ * @example
+ * const store = await PostgresOutboxStore.open({ connectionString: process.env.DATABASE_URL, queue: 'orders' });
+ */
+export class PostgresOutboxStore implements OutboxStore {
+  readonly kind = 'postgres';
+  readonly schema: string;
+  readonly queue: string;
+  readonly #pool: pg.Pool;
+  readonly #ownsPool: boolean;
+  readonly #t: { box: string; dead: string };
+  #closed = false;
+
+  private constructor(pool: pg.Pool, ownsPool: boolean, schema: string, queue: string) {
+    this.#pool = pool;
+    this.#ownsPool = ownsPool;
+    this.schema = schema;
+    this.queue = queue;
+    this.#t = { box: `"${schema}".failsmall_outbox`, dead: `"${schema}".failsmall_outbox_dead` };
+  }
+
+  /** Loads pg (`FS_ERR_MISSING_PEER` when absent), connects, creates the tables; `FS_ERR_STORE_BACKEND` when unreachable. */
+  static async open(options: PostgresOutboxStoreOptions = {}): Promise<PostgresOutboxStore> {
+    const schema = options.schema ?? 'public';
+    if (typeof schema !== 'string' || !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+      throw new FailsmallError(
+        'FS_ERR_INVALID_ARGUMENT',
+        `Expected \`schema\` to be a lower-case SQL identifier, got ${JSON.stringify(schema)}`,
+        { details: { option: 'schema' } },
+      );
+    }
+    const queue = options.queue ?? 'default';
+    if (typeof queue !== 'string' || queue === '') {
+      throw new FailsmallError(
+        'FS_ERR_INVALID_ARGUMENT',
+        `Expected \`queue\` to be a non-empty string, got ${JSON.stringify(queue)}`,
+        {
+          details: { option: 'queue' },
+        },
+      );
+    }
+    const max = positiveInteger('max', options.max ?? 2);
+    const connectionTimeoutMillis = positiveInteger('connectTimeoutMs', options.connectTimeoutMs ?? 10_000);
+    const pool =
+      options.pool ??
+      new (await importPeer<{ default: typeof pg }>('pg', 'the PostgreSQL outbox store')).default.Pool({
+        ...(options.connectionString === undefined ? {} : { connectionString: options.connectionString }),
+        max,
+        connectionTimeoutMillis,
+      });
+    if (options.pool === undefined) pool.on('error', () => undefined);
+    const store = new PostgresOutboxStore(pool, options.pool === undefined, schema, queue);
+    try {
+      await store.#tx(async (client) => {
+        await client.query(`SELECT pg_advisory_xact_lock(hashtext('failsmall-outbox-migrate'))`);
+        await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+        await client.query(`CREATE TABLE IF NOT EXISTS ${store.#t.box} (
+          id BIGSERIAL PRIMARY KEY, queue TEXT NOT NULL, key TEXT NOT NULL, payload JSONB NOT NULL,
+          priority INTEGER NOT NULL, created_at DOUBLE PRECISION NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+          not_before DOUBLE PRECISION NOT NULL, last_error TEXT, UNIQUE (queue, key))`);
+        await client.query(`CREATE TABLE IF NOT EXISTS ${store.#t.dead} (
+          id BIGINT PRIMARY KEY, queue TEXT NOT NULL, key TEXT NOT NULL, payload JSONB NOT NULL,
+          priority INTEGER NOT NULL, created_at DOUBLE PRECISION NOT NULL, attempts INTEGER NOT NULL,
+          not_before DOUBLE PRECISION NOT NULL, last_error TEXT, reason TEXT NOT NULL, dead_at DOUBLE PRECISION NOT NULL)`);
+      });
+    } catch (error) {
+      if (options.pool === undefined) await pool.end().catch(() => undefined);
+      throw error;
+    }
+    return store;
+  }
+
+  async #tx<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    if (this.#closed) throw outboxClosed();
+    let client: pg.PoolClient;
+    try {
+      client = await this.#pool.connect();
+    } catch (error) {
+      throw new FailsmallError('FS_ERR_STORE_BACKEND', `PostgreSQL outbox: ${String(error)}`, { cause: error });
+    }
+    try {
+      await client.query('BEGIN');
+      const result = await fn(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      if (isFailsmallError(error)) throw error;
+      throw new FailsmallError('FS_ERR_STORE_BACKEND', `PostgreSQL outbox: ${String(error)}`, { cause: error });
+    } finally {
+      client.release();
+    }
+  }
+
+  async append(input: OutboxInput): Promise<{ entry: OutboxEntry; duplicate: boolean }> {
+    const { text, priority } = checkOutboxInput(input);
+    return this.#tx(async (c) => {
+      const inserted = await c.query<Row>(
+        `INSERT INTO ${this.#t.box} (queue, key, payload, priority, created_at, not_before)
+         VALUES ($1, $2, $3::jsonb, $4, $5, $5) ON CONFLICT (queue, key) DO NOTHING RETURNING *`,
+        [this.queue, input.key, text, priority, input.at],
+      );
+      if (inserted.rows[0] !== undefined) return { entry: toEntry(inserted.rows[0]), duplicate: false };
+      const found = await c.query<Row>(`SELECT * FROM ${this.#t.box} WHERE queue = $1 AND key = $2`, [
+        this.queue,
+        input.key,
+      ]);
+      return { entry: toEntry(found.rows[0]!), duplicate: true };
+    });
+  }
+
+  async due(limit: number, order: OutboxOrder, now: number): Promise<OutboxEntry[]> {
+    checkLimit(limit);
+    const orderBy = order === 'priority' ? 'priority DESC, id' : 'id';
+    return this.#tx(async (c) =>
+      (
+        await c.query<Row>(
+          `SELECT * FROM ${this.#t.box} WHERE queue = $1 AND not_before <= $2 ORDER BY ${orderBy} LIMIT $3
+           FOR UPDATE SKIP LOCKED`,
+          [this.queue, now, limit],
+        )
+      ).rows.map(toEntry),
+    );
+  }
+
+  async complete(id: number): Promise<boolean> {
+    return this.#tx(async (c) => ((await c.query(`DELETE FROM ${this.#t.box} WHERE id = $1`, [id])).rowCount ?? 0) > 0);
+  }
+
+  async retryLater(id: number, notBefore: number, error: string): Promise<void> {
+    await this.#tx((c) =>
+      c.query(`UPDATE ${this.#t.box} SET attempts = attempts + 1, not_before = $2, last_error = $3 WHERE id = $1`, [
+        id,
+        notBefore,
+        error,
+      ]),
+    );
+  }
+
+  async #move(
+    c: pg.PoolClient,
+    where: string,
+    values: unknown[],
+    reason: string,
+    at: number,
+    error: string | null,
+  ): Promise<number> {
+    const moved = await c.query(
+      `WITH gone AS (DELETE FROM ${this.#t.box} WHERE queue = $1 AND ${where} RETURNING *)
+       INSERT INTO ${this.#t.dead}
+       SELECT id, queue, key, payload, priority, created_at, attempts, not_before, COALESCE($2, last_error), $3, $4 FROM gone
+       ON CONFLICT (id) DO NOTHING`,
+      [this.queue, error, reason, at, ...values],
+    );
+    return moved.rowCount ?? 0;
+  }
+
+  async deadLetter(id: number, reason: string, at: number, error?: string): Promise<void> {
+    await this.#tx((c) => this.#move(c, 'id = $5', [id], reason, at, error ?? null));
+  }
+
+  async expire(before: number, at: number): Promise<number> {
+    return this.#tx((c) => this.#move(c, 'created_at < $5', [before], 'expired', at, null));
+  }
+
+  async size(): Promise<number> {
+    return this.#tx(async (c) =>
+      Number(
+        (await c.query<{ n: string }>(`SELECT COUNT(*) AS n FROM ${this.#t.box} WHERE queue = $1`, [this.queue]))
+          .rows[0]!.n,
+      ),
+    );
+  }
+
+  async oldest(): Promise<number | null> {
+    return this.#tx(
+      async (c) =>
+        (
+          await c.query<{ t: number | null }>(`SELECT MIN(created_at) AS t FROM ${this.#t.box} WHERE queue = $1`, [
+            this.queue,
+          ])
+        ).rows[0]!.t,
+    );
+  }
+
+  async deadLetters(limit: number): Promise<DeadLetter[]> {
+    checkLimit(limit);
+    return this.#tx(async (c) =>
+      (
+        await c.query<Row & { reason: string; dead_at: number }>(
+          `SELECT * FROM ${this.#t.dead} WHERE queue = $1 ORDER BY dead_at, id LIMIT $2`,
+          [this.queue, limit],
+        )
+      ).rows.map((row) => ({ ...toEntry(row), reason: row.reason, deadAt: row.dead_at })),
+    );
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#ownsPool) await this.#pool.end();
+  }
+}

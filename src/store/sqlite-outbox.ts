@@ -1,0 +1,322 @@
+/**
+ * The durable outbox store on one SQLite file (better-sqlite3, an optional peer): WAL mode with
+ * `synchronous = FULL`, so `append` resolves only after its transaction is committed and fsync'd:
+ * an acknowledged write survives `kill -9` and a power loss. Several processes may share the file
+ * (each operation is one immediate transaction).
+ *
+ * A file that is not a readable SQLite database, or fails SQLite's `quick_check`, is never
+ * silently dropped nor overwritten: it is renamed to `<file>.corrupt-<ms>` (with its `-wal` and
+ * `-shm`), reported (`onCorrupt`, and `recovered` on the store, code `FS_ERR_OUTBOX_CORRUPT`), and
+ * a new empty outbox is created in its place. A stored row whose payload is not JSON moves to the
+ * dead letters (`corrupt`).
+ */
+import { existsSync, renameSync } from 'node:fs';
+import type Database from 'better-sqlite3';
+import { FailsmallError, isFailsmallError } from '../core/errors.js';
+import { importPeer } from '../core/optional-peer.js';
+import { func, nonNegativeNumber } from '../core/validate.js';
+import {
+  checkLimit,
+  checkOutboxInput,
+  outboxClosed,
+  type DeadLetter,
+  type OutboxEntry,
+  type OutboxInput,
+  type OutboxJson,
+  type OutboxOrder,
+  type OutboxStore,
+} from './outbox-store.js';
+
+/** Options of {@link SqliteOutboxStore.open}. */
+export interface SqliteOutboxStoreOptions {
+  /** The database file (created if missing). */
+  readonly path: string;
+  /** How long a write waits for another process's lock, in ms; default 5 s. */
+  readonly busyTimeoutMs?: number;
+  /** Called when a corrupt file was moved aside (the error has `details.movedTo`); default: a process warning. */
+  readonly onCorrupt?: (error: FailsmallError) => void;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS failsmall_outbox (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL UNIQUE, payload TEXT NOT NULL,
+  priority INTEGER NOT NULL, created_at REAL NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+  not_before REAL NOT NULL, last_error TEXT);
+CREATE INDEX IF NOT EXISTS failsmall_outbox_due ON failsmall_outbox (not_before);
+CREATE TABLE IF NOT EXISTS failsmall_outbox_dead (
+  id INTEGER PRIMARY KEY, key TEXT NOT NULL, payload TEXT NOT NULL, priority INTEGER NOT NULL,
+  created_at REAL NOT NULL, attempts INTEGER NOT NULL, not_before REAL NOT NULL, last_error TEXT,
+  reason TEXT NOT NULL, dead_at REAL NOT NULL);
+`;
+
+interface Row {
+  id: number;
+  key: string;
+  payload: string;
+  priority: number;
+  created_at: number;
+  attempts: number;
+  not_before: number;
+  last_error: string | null;
+}
+
+/** True for the driver's errors that say the file is not (or no longer) a usable database. */
+function isCorruption(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  return (
+    code === 'SQLITE_NOTADB' ||
+    code === 'SQLITE_CORRUPT' ||
+    (typeof code === 'string' && code.startsWith('SQLITE_CORRUPT'))
+  );
+}
+
+function toEntry(row: Row): OutboxEntry {
+  return {
+    id: row.id,
+    key: row.key,
+    payload: JSON.parse(row.payload) as OutboxJson,
+    priority: row.priority,
+    createdAt: row.created_at,
+    attempts: row.attempts,
+    notBefore: row.not_before,
+    lastError: row.last_error,
+  };
+}
+
+/**
+ * See the module comment.
+ *
+ * @example
+ * const store = await SqliteOutboxStore.open({ path: '/var/lib/app/orders-outbox.db' });
+ * const orders = outbox({ store, dependency: 'orders', apply });
+ */
+export class SqliteOutboxStore implements OutboxStore {
+  readonly kind = 'sqlite';
+  readonly path: string;
+  /** Set when the file found at open was corrupt and moved aside (`details.movedTo`). */
+  readonly recovered: FailsmallError | undefined;
+  readonly #db: Database.Database;
+  #closed = false;
+
+  /**
+   * Loads better-sqlite3 (`FS_ERR_MISSING_PEER` when absent), opens or creates the file, moving a
+   * corrupt one aside (see the module comment). Rejects with `FS_ERR_STORE_BACKEND` when the file
+   * cannot be opened at all (a missing directory, no permission).
+   */
+  static async open(options: SqliteOutboxStoreOptions): Promise<SqliteOutboxStore> {
+    if (typeof options?.path !== 'string' || options.path === '' || options.path === ':memory:') {
+      throw new FailsmallError(
+        'FS_ERR_INVALID_ARGUMENT',
+        `Expected \`path\` to be a file path, got ${JSON.stringify(options?.path)}`,
+        { details: { option: 'path' } },
+      );
+    }
+    const busy = nonNegativeNumber('busyTimeoutMs', options.busyTimeoutMs ?? 5_000);
+    const onCorrupt =
+      options.onCorrupt === undefined
+        ? (error: FailsmallError) => process.emitWarning(error.message, { code: error.code })
+        : func<(error: FailsmallError) => void>('onCorrupt', options.onCorrupt);
+    const driver = await importPeer<{ default: typeof Database }>('better-sqlite3', 'the SQLite outbox store');
+    let recovered: FailsmallError | undefined;
+    let db: Database.Database;
+    try {
+      db = SqliteOutboxStore.#openFile(driver.default, options.path, busy);
+    } catch (cause) {
+      if (!isCorruption(cause) || !existsSync(options.path)) {
+        throw new FailsmallError(
+          'FS_ERR_STORE_BACKEND',
+          `Cannot open the SQLite outbox at ${options.path}: ${String(cause)}`,
+          {
+            cause,
+          },
+        );
+      }
+      const movedTo = `${options.path}.corrupt-${Date.now()}`;
+      renameSync(options.path, movedTo);
+      for (const suffix of ['-wal', '-shm']) {
+        if (existsSync(options.path + suffix)) renameSync(options.path + suffix, movedTo + suffix);
+      }
+      recovered = new FailsmallError(
+        'FS_ERR_OUTBOX_CORRUPT',
+        `The outbox file ${options.path} is corrupt (${String((cause as Error).message ?? cause)}); moved to ${movedTo}, a new outbox was created`,
+        { cause, details: { path: options.path, movedTo } },
+      );
+      onCorrupt(recovered);
+      db = SqliteOutboxStore.#openFile(driver.default, options.path, busy);
+    }
+    return new SqliteOutboxStore(db, options.path, recovered);
+  }
+
+  static #openFile(Driver: typeof Database, path: string, busy: number): Database.Database {
+    const db = new Driver(path, { timeout: busy });
+    try {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = FULL'); // acknowledged means fsync'd
+      const check = db.pragma('quick_check', { simple: true });
+      if (check !== 'ok') {
+        throw Object.assign(new Error(`quick_check: ${String(check)}`), { code: 'SQLITE_CORRUPT' });
+      }
+      db.exec(SCHEMA);
+      return db;
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+  }
+
+  private constructor(db: Database.Database, path: string, recovered: FailsmallError | undefined) {
+    this.#db = db;
+    this.path = path;
+    this.recovered = recovered;
+  }
+
+  #tx<T>(fn: () => T): T {
+    if (this.#closed) throw outboxClosed();
+    try {
+      return this.#db.transaction(fn).immediate();
+    } catch (error) {
+      if (isFailsmallError(error)) throw error;
+      throw new FailsmallError('FS_ERR_STORE_BACKEND', `SQLite outbox: ${String(error)}`, { cause: error });
+    }
+  }
+
+  async append(input: OutboxInput): Promise<{ entry: OutboxEntry; duplicate: boolean }> {
+    const { text, priority } = checkOutboxInput(input);
+    return Promise.resolve(
+      this.#tx(() => {
+        const found = this.#db.prepare('SELECT * FROM failsmall_outbox WHERE key = ?').get(input.key) as
+          Row | undefined;
+        if (found !== undefined) return { entry: toEntry(found), duplicate: true };
+        const row = this.#db
+          .prepare(
+            `INSERT INTO failsmall_outbox (key, payload, priority, created_at, attempts, not_before)
+             VALUES (?, ?, ?, ?, 0, ?) RETURNING *`,
+          )
+          .get(input.key, text, priority, input.at, input.at) as Row;
+        return { entry: toEntry(row), duplicate: false };
+      }),
+    );
+  }
+
+  async due(limit: number, order: OutboxOrder, now: number): Promise<OutboxEntry[]> {
+    checkLimit(limit);
+    const orderBy = order === 'priority' ? 'priority DESC, id' : 'id';
+    return Promise.resolve(
+      this.#tx(() => {
+        const rows = this.#db
+          .prepare(`SELECT * FROM failsmall_outbox WHERE not_before <= ? ORDER BY ${orderBy} LIMIT ?`)
+          .all(now, limit) as Row[];
+        const entries: OutboxEntry[] = [];
+        for (const row of rows) {
+          try {
+            entries.push(toEntry(row));
+          } catch {
+            this.#moveDead(row.id, 'corrupt', now, 'the stored payload is not JSON');
+          }
+        }
+        return entries;
+      }),
+    );
+  }
+
+  async complete(id: number): Promise<boolean> {
+    return Promise.resolve(
+      this.#tx(() => this.#db.prepare('DELETE FROM failsmall_outbox WHERE id = ?').run(id).changes > 0),
+    );
+  }
+
+  async retryLater(id: number, notBefore: number, error: string): Promise<void> {
+    this.#tx(() =>
+      this.#db
+        .prepare('UPDATE failsmall_outbox SET attempts = attempts + 1, not_before = ?, last_error = ? WHERE id = ?')
+        .run(notBefore, error, id),
+    );
+    return Promise.resolve();
+  }
+
+  #moveDead(id: number, reason: string, at: number, error: string | undefined): void {
+    this.#db
+      .prepare(
+        `INSERT OR REPLACE INTO failsmall_outbox_dead
+         SELECT id, key, payload, priority, created_at, attempts, not_before, COALESCE(?, last_error), ?, ?
+         FROM failsmall_outbox WHERE id = ?`,
+      )
+      .run(error ?? null, reason, at, id);
+    this.#db.prepare('DELETE FROM failsmall_outbox WHERE id = ?').run(id);
+  }
+
+  async deadLetter(id: number, reason: string, at: number, error?: string): Promise<void> {
+    this.#tx(() => this.#moveDead(id, reason, at, error));
+    return Promise.resolve();
+  }
+
+  expire(before: number, at: number): Promise<number> {
+    return Promise.resolve(
+      this.#tx(() => {
+        this.#db
+          .prepare(
+            `INSERT OR REPLACE INTO failsmall_outbox_dead
+             SELECT id, key, payload, priority, created_at, attempts, not_before, last_error, 'expired', ?
+             FROM failsmall_outbox WHERE created_at < ?`,
+          )
+          .run(at, before);
+        return this.#db.prepare('DELETE FROM failsmall_outbox WHERE created_at < ?').run(before).changes;
+      }),
+    );
+  }
+
+  async size(): Promise<number> {
+    return Promise.resolve(
+      this.#tx(() => (this.#db.prepare('SELECT COUNT(*) AS n FROM failsmall_outbox').get() as { n: number }).n),
+    );
+  }
+
+  async oldest(): Promise<number | null> {
+    return Promise.resolve(
+      this.#tx(
+        () => (this.#db.prepare('SELECT MIN(created_at) AS t FROM failsmall_outbox').get() as { t: number | null }).t,
+      ),
+    );
+  }
+
+  async deadLetters(limit: number): Promise<DeadLetter[]> {
+    checkLimit(limit);
+    return Promise.resolve(
+      this.#tx(() =>
+        (
+          this.#db.prepare('SELECT * FROM failsmall_outbox_dead ORDER BY dead_at, id LIMIT ?').all(limit) as (Row & {
+            reason: string;
+            dead_at: number;
+          })[]
+        ).map((row) => {
+          let payload: OutboxJson;
+          try {
+            payload = JSON.parse(row.payload) as OutboxJson;
+          } catch {
+            payload = row.payload; // kept as text: a dead letter is for an operator to read
+          }
+          return {
+            id: row.id,
+            key: row.key,
+            payload,
+            priority: row.priority,
+            createdAt: row.created_at,
+            attempts: row.attempts,
+            notBefore: row.not_before,
+            lastError: row.last_error,
+            reason: row.reason,
+            deadAt: row.dead_at,
+          };
+        }),
+      ),
+    );
+  }
+
+  async close(): Promise<void> {
+    if (!this.#closed) {
+      this.#closed = true;
+      this.#db.close();
+    }
+    return Promise.resolve();
+  }
+}

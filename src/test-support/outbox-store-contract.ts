@@ -1,0 +1,141 @@
+/**
+ * The one contract test suite every {@link OutboxStore} passes: memory, SQLite and PostgreSQL register
+ * it with their own factory (store/outbox-contract.test.ts).
+ */
+import assert from 'node:assert/strict';
+import { after, describe, it as test } from 'node:test';
+import { isFailsmallError } from '../core/errors.js';
+import type { ErrorCode } from '../core/errors.js';
+import type { OutboxStore } from '../store/outbox-store.js';
+
+/** How a suite gets outbox stores. */
+export interface OutboxStoreFactory {
+  /** A fresh, empty store. */
+  open(): Promise<OutboxStore>;
+  /** The last store's data through a new connection (a restart); default none (those cases are skipped). */
+  reopen?(): Promise<OutboxStore>;
+  /** Called once after the suite. */
+  cleanup?(): Promise<void>;
+}
+
+const code = (c: string) => (e: unknown) => isFailsmallError(e, c as ErrorCode);
+
+/**
+ * Registers the outbox store contract under `describe(name)`; with `skip` every case is skipped with
+ * that reason.
+ *
+ * @example
+ * registerOutboxStoreContract('memory', { open: async () => new MemoryOutboxStore() });
+ */
+export function registerOutboxStoreContract(
+  name: string,
+  factory: OutboxStoreFactory,
+  options: { skip?: string } = {},
+): void {
+  describe(`outbox store contract: ${name}`, { ...(options.skip === undefined ? {} : { skip: options.skip }) }, () => {
+    const open: OutboxStore[] = [];
+    const fresh = async (): Promise<OutboxStore> => {
+      const store = await factory.open();
+      open.push(store);
+      return store;
+    };
+    after(async () => {
+      for (const s of open) await s.close().catch(() => undefined);
+      await factory.cleanup?.();
+    });
+
+    test('appends in order, deduplicates by key, and returns due entries oldest first', async () => {
+      const store = await fresh();
+      const a = await store.append({ key: 'a', payload: { n: 1 }, at: 100 });
+      const b = await store.append({ key: 'b', payload: [1, 'x', null], priority: 5, at: 200 });
+      const again = await store.append({ key: 'a', payload: { n: 2 }, at: 300 });
+      assert.equal(a.duplicate, false);
+      assert.equal(again.duplicate, true);
+      assert.deepEqual(again.entry.payload, { n: 1 });
+      assert.equal(again.entry.id, a.entry.id);
+      assert.ok(b.entry.id > a.entry.id);
+      assert.equal(await store.size(), 2);
+      assert.equal(await store.oldest(), 100);
+      const due = await store.due(10, 'oldest', 1_000);
+      assert.deepEqual(
+        due.map((e) => [e.key, e.priority, e.createdAt, e.attempts, e.notBefore, e.lastError]),
+        [
+          ['a', 0, 100, 0, 100, null],
+          ['b', 5, 200, 0, 200, null],
+        ],
+      );
+      assert.deepEqual(due[1]!.payload, [1, 'x', null]);
+      assert.deepEqual(
+        (await store.due(10, 'priority', 1_000)).map((e) => e.key),
+        ['b', 'a'],
+      );
+      assert.deepEqual(
+        (await store.due(1, 'oldest', 1_000)).map((e) => e.key),
+        ['a'],
+      );
+      assert.deepEqual(await store.due(10, 'oldest', 150).then((d) => d.map((e) => e.key)), ['a']);
+    });
+
+    test('completes, retries later with a backoff, dead-letters and expires', async () => {
+      const store = await fresh();
+      const a = (await store.append({ key: 'a', payload: 1, at: 0 })).entry;
+      const b = (await store.append({ key: 'b', payload: 2, at: 10 })).entry;
+      const c = (await store.append({ key: 'c', payload: 3, at: 20 })).entry;
+      await store.retryLater(a.id, 5_000, 'Error: down');
+      assert.deepEqual(
+        (await store.due(10, 'oldest', 1_000)).map((e) => e.key),
+        ['b', 'c'],
+      );
+      const [retried] = await store.due(10, 'oldest', 5_000);
+      assert.equal(retried!.attempts, 1);
+      assert.equal(retried!.lastError, 'Error: down');
+      assert.equal(await store.complete(b.id), true);
+      assert.equal(await store.complete(b.id), false);
+      await store.deadLetter(c.id, 'rejected', 6_000, 'Error: 400');
+      assert.equal(await store.expire(5, 7_000), 1); // a, created at 0
+      assert.equal(await store.size(), 0);
+      assert.equal(await store.oldest(), null);
+      const dead = await store.deadLetters(10);
+      assert.deepEqual(dead.map((d) => [d.key, d.reason, d.deadAt, d.lastError]).sort(), [
+        ['a', 'expired', 7_000, 'Error: down'],
+        ['c', 'rejected', 6_000, 'Error: 400'],
+      ]);
+      // a key dead-lettered may be queued again
+      assert.equal((await store.append({ key: 'c', payload: 3, at: 8_000 })).duplicate, false);
+    });
+
+    test('rejects bad input with FS_ERR_INVALID_ARGUMENT and use after close with FS_ERR_OUTBOX_CLOSED', async () => {
+      const store = await fresh();
+      await assert.rejects(store.append({ key: '', payload: 1, at: 0 }), code('FS_ERR_INVALID_ARGUMENT'));
+      await assert.rejects(store.append({ key: 'k', payload: 1, at: NaN }), code('FS_ERR_INVALID_ARGUMENT'));
+      await assert.rejects(
+        store.append({ key: 'k', payload: 1, priority: 1.5, at: 0 }),
+        code('FS_ERR_INVALID_ARGUMENT'),
+      );
+      await assert.rejects(
+        store.append({ key: 'k', payload: undefined as never, at: 0 }),
+        code('FS_ERR_INVALID_ARGUMENT'),
+      );
+      await assert.rejects(store.due(0, 'oldest', 0), code('FS_ERR_INVALID_ARGUMENT'));
+      await store.close();
+      await assert.rejects(store.size(), code('FS_ERR_OUTBOX_CLOSED'));
+      await assert.rejects(store.append({ key: 'k', payload: 1, at: 0 }), code('FS_ERR_OUTBOX_CLOSED'));
+    });
+
+    test(
+      'keeps entries across a reopen',
+      { skip: factory.reopen === undefined ? 'no reopen for this store' : false },
+      async () => {
+        const store = await fresh();
+        await store.append({ key: 'kept', payload: { v: 'x' }, at: 1 });
+        await store.close();
+        const again = await factory.reopen!();
+        open.push(again);
+        assert.deepEqual(
+          (await again.due(10, 'oldest', 10)).map((e) => [e.key, e.payload]),
+          [['kept', { v: 'x' }]],
+        );
+      },
+    );
+  });
+}
