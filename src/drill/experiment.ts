@@ -119,10 +119,12 @@ const serviceSchema = z.strictObject({
 const failsmallExtensionSchema = z.strictObject({
   name: z.literal('failsmall'),
   services: z.array(serviceSchema).optional(),
+  setup: z.array(z.looseObject({})).optional(),
   measure: z
     .strictObject({
       poll_interval_s: z.number().finite().positive('expected seconds > 0').optional(),
       recovery_timeout_s: seconds.optional(),
+      fault_activity: str.optional(),
       failback_activity: str.optional(),
     })
     .optional(),
@@ -200,6 +202,10 @@ export interface Experiment {
   readonly pollIntervalS: number;
   /** Seconds to keep polling after the method for the steady state to come back; default 30 s. */
   readonly recoveryTimeoutS: number;
+  /** Activities run after the services start and before the steady state is checked (not measured). */
+  readonly setup: readonly Activity[];
+  /** The activity whose start is the fault (default the method's first action). */
+  readonly faultActivity: string | undefined;
   /** The activity whose start is the failback (default the first `region-failback`), if any. */
   readonly failbackActivity: string | undefined;
   /** The write/read-back probe: `PUT {url}/{key}` then `GET {url}/{key}`. */
@@ -380,6 +386,15 @@ export function parseExperiment(text: string, source = 'experiment', baseDir = p
         };
   const method = file.method.map((a, i) => toActivity(a, ['method', i]));
   const rollbacks = (file.rollbacks ?? []).map((a, i) => toActivity(a, ['rollbacks', i]));
+  const setup = (fs.setup ?? []).map((raw, i) => {
+    const path = ['extensions', extIndex, 'setup', i];
+    const r = activitySchema.safeParse(raw);
+    if (!r.success) {
+      const issue = r.error.issues[0]!;
+      fail('FS_ERR_DRILL_INVALID', at, [...path, ...(issue.path as (string | number)[])], issue.message);
+    }
+    return toActivity(r.data, path);
+  });
 
   const configuration = file.configuration ?? {};
   for (const [key, path] of placeholders(data, [])) {
@@ -398,6 +413,15 @@ export function parseExperiment(text: string, source = 'experiment', baseDir = p
       `no method activity named "${failbackActivity}"`,
     );
 
+  const faultActivity = fs.measure?.fault_activity;
+  if (faultActivity !== undefined && !method.some((a) => a.name === faultActivity))
+    fail(
+      'FS_ERR_DRILL_INVALID',
+      at,
+      ['extensions', extIndex, 'measure', 'fault_activity'],
+      `no method activity named "${faultActivity}"`,
+    );
+
   const strategy = file.runtime?.rollbacks?.strategy ?? 'default';
   const pollIntervalS = fs.measure?.poll_interval_s ?? 0.5;
   return {
@@ -410,6 +434,8 @@ export function parseExperiment(text: string, source = 'experiment', baseDir = p
     rollbacks,
     rollbackStrategy: strategy === 'default' ? 'always' : strategy,
     services,
+    setup,
+    faultActivity,
     pollIntervalS,
     recoveryTimeoutS: fs.measure?.recovery_timeout_s ?? 30,
     failbackActivity,

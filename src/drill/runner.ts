@@ -320,6 +320,14 @@ export async function runDrill(experiment: Experiment, options: DrillOptions = {
       throw error;
     }
 
+    for (const activity of experiment.setup) {
+      const outcome = await run(activity, 'setup');
+      if (outcome.status === 'failed') {
+        errors.push(`setup ${activity.name} failed: ${outcome.error ?? ''}`);
+        throw new Error('setup failed');
+      }
+    }
+
     before = await hypothesisHolds('steady-state-before');
     if (!before) errors.push('the steady state did not hold before the method: the method was not run');
     else {
@@ -328,7 +336,11 @@ export async function runDrill(experiment: Experiment, options: DrillOptions = {
       const background: Promise<ActivityOutcome>[] = [];
       for (const activity of experiment.method) {
         await pause('method', activity.name, 'before', activity.pauses?.before);
-        if (activity.type === 'action' && faultAt === undefined) {
+        const isFault =
+          experiment.faultActivity === undefined
+            ? activity.type === 'action'
+            : activity.name === experiment.faultActivity;
+        if (isFault && faultAt === undefined) {
           faultAt = clock.now();
           record('method', 'mark', 'fault', 'ok', { output: { activity: activity.name } });
         }
