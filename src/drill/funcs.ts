@@ -153,7 +153,8 @@ export function checkFuncArguments(
             : v;
   const r = schema.safeParse(sample(args));
   if (!r.success) {
-    const issue = r.error.issues[0]!;
+    // An unknown key says most (a misspelt field also shows up as a missing one).
+    const issue = r.error.issues.find((i) => i.code === 'unrecognized_keys') ?? r.error.issues[0]!;
     const path = issue.path as (string | number)[];
     if (issue.code === 'unrecognized_keys' && issue.keys.length > 0)
       return { path: [...path, issue.keys[0]!], message: 'unknown field; check its spelling and nesting' };
