@@ -63,29 +63,62 @@ describe('parseExperiment', () => {
   });
 
   it('names the field and the line of a wrong value', () => {
-    rejects(minimal.replace('pauses: { after: 2 }', 'pauses: { after: soon }'), 'FS_ERR_DRILL_INVALID', 'method[0].pauses.after', 14);
+    rejects(
+      minimal.replace('pauses: { after: 2 }', 'pauses: { after: soon }'),
+      'FS_ERR_DRILL_INVALID',
+      'method[0].pauses.after',
+      14,
+    );
   });
 
   it('names an unknown field', () => {
-    rejects(minimal.replace('    name: wait\n', '    name: wait\n    colour: red\n'), 'FS_ERR_DRILL_INVALID', 'method[0].colour', 13);
+    rejects(
+      minimal.replace('    name: wait\n', '    name: wait\n    colour: red\n'),
+      'FS_ERR_DRILL_INVALID',
+      'method[0].colour',
+      13,
+    );
   });
 
   it('refuses an unknown provider type before anything runs', () => {
-    rejects(minimal.replace('{ type: http, url', '{ type: python, module: x, func: y, url'), 'FS_ERR_DRILL_UNKNOWN_PROVIDER', 'steady-state-hypothesis.probes[0].provider.type', 9);
+    rejects(
+      minimal.replace('{ type: http, url', '{ type: python, module: x, func: y, url'),
+      'FS_ERR_DRILL_UNKNOWN_PROVIDER',
+      'steady-state-hypothesis.probes[0].provider.type',
+      9,
+    );
   });
 
   it('refuses an unknown failsmall func', () => {
-    rejects(minimal.replace('func: wait', 'func: teleport'), 'FS_ERR_DRILL_UNKNOWN_PROVIDER', 'method[0].provider.func', 13);
+    rejects(
+      minimal.replace('func: wait', 'func: teleport'),
+      'FS_ERR_DRILL_UNKNOWN_PROVIDER',
+      'method[0].provider.func',
+      13,
+    );
   });
 
-  it('checks a func\'s arguments', () => {
-    rejects(minimal.replace('{ seconds: 1 }', '{ seconds: -1 }'), 'FS_ERR_DRILL_INVALID', 'method[0].provider.arguments.seconds');
-    rejects(minimal.replace('{ seconds: 1 }', '{ secs: 1 }'), 'FS_ERR_DRILL_INVALID', 'method[0].provider.arguments.secs');
+  it("checks a func's arguments", () => {
+    rejects(
+      minimal.replace('{ seconds: 1 }', '{ seconds: -1 }'),
+      'FS_ERR_DRILL_INVALID',
+      'method[0].provider.arguments.seconds',
+    );
+    rejects(
+      minimal.replace('{ seconds: 1 }', '{ secs: 1 }'),
+      'FS_ERR_DRILL_INVALID',
+      'method[0].provider.arguments.secs',
+    );
   });
 
   it('refuses a ref to nothing, a placeholder with no configuration key, a kill of an unknown service', () => {
     rejects(minimal.replace('ref: wait', 'ref: nothing'), 'FS_ERR_DRILL_INVALID', 'rollbacks[0].ref', 16);
-    rejects(minimal.replace('127.0.0.1:1', '127.0.0.1:${port}'), 'FS_ERR_DRILL_INVALID', 'steady-state-hypothesis.probes[0].provider.url', 9);
+    rejects(
+      minimal.replace('127.0.0.1:1', '127.0.0.1:${port}'),
+      'FS_ERR_DRILL_INVALID',
+      'steady-state-hypothesis.probes[0].provider.url',
+      9,
+    );
     rejects(
       minimal.replace('func: wait, arguments: { seconds: 1 }', 'func: process-kill, arguments: { service: db }'),
       'FS_ERR_DRILL_INVALID',
@@ -94,7 +127,12 @@ describe('parseExperiment', () => {
   });
 
   it('wants a tolerance on every steady-state probe, and a title', () => {
-    rejects(minimal.replace('      tolerance: 200\n', ''), 'FS_ERR_DRILL_INVALID', 'steady-state-hypothesis.probes[0]', 6);
+    rejects(
+      minimal.replace('      tolerance: 200\n', ''),
+      'FS_ERR_DRILL_INVALID',
+      'steady-state-hypothesis.probes[0]',
+      6,
+    );
     rejects(minimal.replace('title: t\n', ''), 'FS_ERR_DRILL_INVALID', 'title');
   });
 
@@ -121,6 +159,9 @@ describe('parseExperiment', () => {
   });
 
   it('says when the file cannot be read', () => {
-    assert.throws(() => loadExperimentFile('/nonexistent/drill.yaml'), (e: unknown) => isFailsmallError(e, 'FS_ERR_DRILL_INVALID'));
+    assert.throws(
+      () => loadExperimentFile('/nonexistent/drill.yaml'),
+      (e: unknown) => isFailsmallError(e, 'FS_ERR_DRILL_INVALID'),
+    );
   });
 });

@@ -265,11 +265,16 @@ export async function runDrill(experiment: Experiment, options: DrillOptions = {
       () => false,
     );
   let phaseNow: Phase = 'method';
+  let pollsStarted = 0;
+  /** For each sample, the number of polls started before it: tells a poll begun after an instant. */
+  const sampleStarts: number[] = [];
   const poller = async (): Promise<void> => {
     do {
       const at = clock.now();
+      const started = pollsStarted++;
       const ok = await hypothesisHolds(phaseNow, true);
       samples.push({ at, ok });
+      sampleStarts.push(started);
       record(phaseNow, 'poll', experiment.hypothesis?.title ?? 'hypothesis', ok ? 'ok' : 'deviated');
     } while (!loops.signal.aborted && (await sleep(experiment.pollIntervalS * 1000)));
   };
@@ -332,7 +337,10 @@ export async function runDrill(experiment: Experiment, options: DrillOptions = {
     if (!before) errors.push('the steady state did not hold before the method: the method was not run');
     else {
       methodRan = true;
-      loopsDone = Promise.all([poller(), writer()]);
+      // The writer starts now; the poller once the fault has been injected (a poll begun before the
+      // fault would count as after it).
+      const writing = writer();
+      let polling: Promise<void> | undefined;
       const background: Promise<ActivityOutcome>[] = [];
       for (const activity of experiment.method) {
         await pause('method', activity.name, 'before', activity.pauses?.before);
@@ -352,17 +360,25 @@ export async function runDrill(experiment: Experiment, options: DrillOptions = {
         }
         if (activity.background === true) background.push(run(activity, 'method'));
         else activities.push(await run(activity, 'method'));
+        if (polling === undefined && faultAt !== undefined) {
+          polling = poller();
+          loopsDone = Promise.all([polling, writing]);
+        }
         await pause('method', activity.name, 'after', activity.pauses?.after);
       }
       activities.push(...(await Promise.all(background)));
+      if (polling === undefined) {
+        polling = poller();
+        loopsDone = Promise.all([polling, writing]);
+      }
 
       // Recovery: poll until the latest sample holds, at most recovery_timeout_s.
       phaseNow = 'recovery';
       const deadline = clock.now() + experiment.recoveryTimeoutS * 1000;
-      const lastAt = clock.now();
+      const mark = pollsStarted;
       while (clock.now() < deadline) {
         const last = samples[samples.length - 1];
-        if (last !== undefined && last.at >= lastAt && last.ok) break;
+        if (last !== undefined && sampleStarts[samples.length - 1]! >= mark && last.ok) break;
         await clock.sleep(Math.min(experiment.pollIntervalS * 1000, Math.max(1, deadline - clock.now())));
       }
       loops.abort();

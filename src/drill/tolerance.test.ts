@@ -27,7 +27,10 @@ describe('withinTolerance (Chaos Toolkit semantics)', () => {
 
   it('a regex, on the body or stdout by default', () => {
     assert.equal(withinTolerance(http(200, 'all good'), { type: 'regex', pattern: 'good$' }).ok, true);
-    assert.equal(withinTolerance({ status: 0, stdout: 'welcome=hello', stderr: '' }, { type: 'regex', pattern: 'bonjour' }).ok, false);
+    assert.equal(
+      withinTolerance({ status: 0, stdout: 'welcome=hello', stderr: '' }, { type: 'regex', pattern: 'bonjour' }).ok,
+      false,
+    );
   });
 
   it('a JSONPath with expect and count', () => {
@@ -35,7 +38,10 @@ describe('withinTolerance (Chaos Toolkit semantics)', () => {
     assert.equal(withinTolerance(v, { type: 'jsonpath', path: '$.items[*].ok', expect: true }).ok, true);
     assert.equal(withinTolerance(v, { type: 'jsonpath', path: '$.items[*].ok', expect: true, count: 2 }).ok, false);
     assert.equal(withinTolerance(v, { type: 'jsonpath', path: '$.n', expect: [1, 2] }).ok, true);
-    assert.equal(withinTolerance({ addresses: [] }, { type: 'jsonpath', path: '$.addresses[*]', count: 0, target: undefined }).ok, true);
+    assert.equal(
+      withinTolerance({ addresses: [] }, { type: 'jsonpath', path: '$.addresses[*]', count: 0, target: undefined }).ok,
+      true,
+    );
     assert.equal(withinTolerance(http(200, '{"a":{"b":1}}'), { type: 'jsonpath', path: '$..b', expect: 1 }).ok, true);
   });
 
