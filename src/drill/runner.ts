@@ -298,7 +298,7 @@ export async function runDrill(experiment: Experiment, options: DrillOptions = {
     const missing = new Set<string>();
     if (rpo === undefined) return missing;
     for (const w of writes.filter((x) => x.ackedAt < until)) {
-      let found = false;
+      let found: boolean;
       try {
         const answer = await httpCall('GET', `${rpo.url}/${w.key}`, { timeoutMs: 2_000 });
         found = answer.status === 200 && answer.body === w.key;
