@@ -90,11 +90,13 @@ const stale = [];
 const expected = new Set();
 if (update) mkdirSync(apiDir, { recursive: true });
 for (const entry of entries) {
-  const file = join(apiDir, `${entry.name}.api.md`);
-  expected.add(`${entry.name}.api.md`);
+  // A nested subpath (`store/sqlite`) gets a flat file name (`store-sqlite.api.md`).
+  const flat = entry.name.replaceAll('/', '-');
+  const file = join(apiDir, `${flat}.api.md`);
+  expected.add(`${flat}.api.md`);
   const text = report(entry);
   if (update) writeFileSync(file, text);
-  else if (!existsSync(file) || readFileSync(file, 'utf8') !== text) stale.push(`api/${entry.name}.api.md`);
+  else if (!existsSync(file) || readFileSync(file, 'utf8') !== text) stale.push(`api/${flat}.api.md`);
 }
 for (const name of existsSync(apiDir) ? readdirSync(apiDir) : []) {
   if (expected.has(name)) continue;

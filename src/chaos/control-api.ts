@@ -211,7 +211,11 @@ function methodNotAllowed(method: string, path: string, allowed: string): never 
   );
 }
 
-async function readJson(req: http.IncomingMessage, maxBody: number): Promise<unknown> {
+/**
+ * Reads a JSON request body of at most `maxBody` bytes; throws `FS_ERR_CHAOS_BODY_TOO_LARGE` or
+ * `FS_ERR_CHAOS_INVALID_REQUEST` (empty or not JSON). Shared with the fault proxy's API.
+ */
+export async function readJson(req: http.IncomingMessage, maxBody: number): Promise<unknown> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {

@@ -25,7 +25,7 @@ import { FailsmallError } from '../core/errors.js';
 import { Emitter } from '../core/events.js';
 import type { Random } from '../core/random.js';
 import { isExactPattern, matchName, normalizePattern } from './name-pattern.js';
-import { formatIssues, formatPath, recordTypes } from './zone-schema.js';
+import { parseOrThrow, recordTypes } from './zone-schema.js';
 
 // zod is an optional peer, loaded when this module is first imported (FS_ERR_MISSING_PEER names it).
 const { z } = await importPeer<typeof Zod>('zod', 'fault-rule validation in failsmall/chaos');
@@ -119,7 +119,8 @@ export interface FaultQuery {
 
 const idPattern = /^[A-Za-z0-9_-]{1,64}$/;
 
-const msSchema = (what: string) =>
+/** A zod schema of a time or duration in milliseconds (finite); shared by the proxy's HTTP fault rules. */
+export const msSchema = (what: string) =>
   z
     .number({ error: `expected ${what} in milliseconds (a number)` })
     .refine(Number.isFinite, `expected a finite ${what}`);
@@ -210,13 +211,33 @@ export const faultRuleSchema = z
     if (rule.action === 'ttl' && rule.ttl === undefined) {
       ctx.addIssue({ code: 'custom', message: 'a ttl rule needs ttl (seconds)', path: ['ttl'] });
     }
-    if (rule.until !== undefined && rule.durationMs !== undefined) {
-      ctx.addIssue({ code: 'custom', message: 'give until or durationMs, not both', path: ['durationMs'] });
-    }
-    if (rule.from !== undefined && rule.until !== undefined && rule.until < rule.from) {
-      ctx.addIssue({ code: 'custom', message: 'expected until >= from', path: ['until'] });
-    }
+    checkWindowFields(rule, ctx);
   });
+
+/** Where a schema refinement reports a problem (the part of zod's refinement context used here). */
+export interface IssueSink {
+  addIssue(issue: { code: 'custom'; message: string; path: (string | number)[] }): void;
+}
+
+/**
+ * The checks every timed fault rule shares (DNS and HTTP alike): `until` or `durationMs`, not both,
+ * and `until` not before `from`. Called from a schema's `superRefine`.
+ */
+export function checkWindowFields(
+  rule: {
+    readonly from?: number | undefined;
+    readonly until?: number | undefined;
+    readonly durationMs?: number | undefined;
+  },
+  ctx: IssueSink,
+): void {
+  if (rule.until !== undefined && rule.durationMs !== undefined) {
+    ctx.addIssue({ code: 'custom', message: 'give until or durationMs, not both', path: ['durationMs'] });
+  }
+  if (rule.from !== undefined && rule.until !== undefined && rule.until < rule.from) {
+    ctx.addIssue({ code: 'custom', message: 'expected until >= from', path: ['until'] });
+  }
+}
 
 /**
  * Validates a rule input and normalises it into a {@link FaultRule}. Pure: `now` fixes a relative
@@ -226,17 +247,10 @@ export const faultRuleSchema = z
  * parseFaultRule({ name: 'sts.*', action: 'delay', delayMs: 2000, durationMs: 60_000 }, 'f1', clock.now());
  */
 export function parseFaultRule(input: unknown, id: string, now: number): FaultRule {
-  const parsed = faultRuleSchema.safeParse(input);
-  if (!parsed.success) {
-    throw new FailsmallError('FS_ERR_CHAOS_INVALID_FAULT', formatIssues(parsed.error.issues), {
-      details: { issues: parsed.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })) },
-    });
-  }
-  const r = parsed.data;
+  const r = parseOrThrow(faultRuleSchema, input, 'FS_ERR_CHAOS_INVALID_FAULT');
   const rawTypes = r.type === undefined ? [] : typeof r.type === 'string' ? [r.type] : r.type;
   const types = rawTypes.map((t) => t.toUpperCase());
-  const from = r.from ?? -Infinity;
-  const start = r.from ?? now;
+  const { from, until } = faultWindow(r, now);
   return {
     id: r.id ?? id,
     name: normalizePattern(r.name),
@@ -245,7 +259,7 @@ export function parseFaultRule(input: unknown, id: string, now: number): FaultRu
     action: r.action,
     probability: r.probability ?? 1,
     from,
-    until: r.until ?? (r.durationMs !== undefined ? start + r.durationMs : Infinity),
+    until,
     delayMs: r.delayMs ?? 0,
     jitterMs: r.jitterMs ?? 0,
     address: r.address,
@@ -256,8 +270,32 @@ export function parseFaultRule(input: unknown, id: string, now: number): FaultRu
   };
 }
 
+/**
+ * The window `[from, until)` of a rule input, in ms on the server's clock: `from` defaults to -∞;
+ * `until` to `from` (or `now` when `from` is absent) + `durationMs`, or +∞. Pure.
+ */
+export function faultWindow(
+  input: {
+    readonly from?: number | undefined;
+    readonly until?: number | undefined;
+    readonly durationMs?: number | undefined;
+  },
+  now: number,
+): { from: number; until: number } {
+  const start = input.from ?? now;
+  return {
+    from: input.from ?? -Infinity,
+    until: input.until ?? (input.durationMs !== undefined ? start + input.durationMs : Infinity),
+  };
+}
+
+/** True when a rule with this `probability` fires: 1 without a draw, 0 never, else `random.next() < p`. */
+export function fires(probability: number, random: Random): boolean {
+  return probability >= 1 || (probability > 0 && random.next() < probability);
+}
+
 /** True when the rule's time window is open at `now`. */
-export function ruleActive(rule: FaultRule, now: number): boolean {
+export function ruleActive(rule: Pick<FaultRule, 'from' | 'until'>, now: number): boolean {
   return now >= rule.from && now < rule.until;
 }
 
@@ -294,13 +332,13 @@ export function decideFault(
 ): FaultRule | undefined {
   for (const rule of rules) {
     if (!ruleMatches(rule, query, now)) continue;
-    if (rule.probability >= 1 || (rule.probability > 0 && random.next() < rule.probability)) return rule;
+    if (fires(rule.probability, random)) return rule;
   }
   return undefined;
 }
 
 /** The delay a fired rule adds before the reply, in ms: `delayMs + jitterMs · u`. */
-export function faultDelay(rule: FaultRule, random: Random): number {
+export function faultDelay(rule: Pick<FaultRule, 'delayMs' | 'jitterMs'>, random: Random): number {
   return rule.jitterMs > 0 ? rule.delayMs + rule.jitterMs * random.next() : rule.delayMs;
 }
 

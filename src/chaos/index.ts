@@ -67,3 +67,4 @@ export type { AuditEntry } from './audit-log.js';
 export { QueryParser, ParseStatus, Rcode, rcodeNames, typeNumbers, typeName } from './wire.js';
 export { probe, probeRaw, probeQuery, decodeReply } from './probe.js';
 export type { ProbeOptions, DecodedReply } from './probe.js';
+export * from './proxy/index.js';

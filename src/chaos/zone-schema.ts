@@ -8,6 +8,7 @@
  */
 import { isIPv4, isIPv6 } from 'node:net';
 import type * as Zod from 'zod';
+import { FailsmallError, type ErrorCode } from '../core/errors.js';
 import { importPeer } from '../core/optional-peer.js';
 import { hostnameOrUndefined } from '../dns/hostname.js';
 
@@ -299,6 +300,19 @@ export function resolveFileRecordSet(
     return { issues: parsed.error.issues.map((i) => ({ path: i.path as (string | number)[], message: i.message })) };
   }
   return { recordSet: parsed.data };
+}
+
+/**
+ * Parses `input` with `schema`, or throws a `FailsmallError` with `code` whose message names every
+ * field at fault and whose `details.issues` lists them (`{ path, message }`). The one way chaos
+ * turns a schema failure into an error.
+ */
+export function parseOrThrow<T>(schema: Zod.ZodType<T>, input: unknown, code: ErrorCode): T {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  throw new FailsmallError(code, formatIssues(parsed.error.issues), {
+    details: { issues: parsed.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })) },
+  });
 }
 
 /** Formats zod issues as `path: message` lines, `a.b[0].c`, for error messages. */

@@ -17,7 +17,7 @@ import { FailsmallError } from '../core/errors.js';
 import { Emitter } from '../core/events.js';
 import {
   changeBatchSchema,
-  formatIssues,
+  parseOrThrow,
   formatPath,
   inZone,
   parseSoa,
@@ -223,13 +223,7 @@ export class ZoneStore {
         details: { zone },
       });
     }
-    const parsed = changeBatchSchema.safeParse(batch);
-    if (!parsed.success) {
-      throw new FailsmallError('FS_ERR_CHAOS_INVALID_CHANGE', formatIssues(parsed.error.issues), {
-        details: { issues: parsed.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })) },
-      });
-    }
-    const { expectedVersion, changes, comment } = parsed.data;
+    const { expectedVersion, changes, comment } = parseOrThrow(changeBatchSchema, batch, 'FS_ERR_CHAOS_INVALID_CHANGE');
     if (expectedVersion !== undefined && expectedVersion !== current.version) {
       throw new FailsmallError(
         'FS_ERR_CHAOS_VERSION_CONFLICT',

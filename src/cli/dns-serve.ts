@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { describeAuditEntry, loadZoneFile, startFaultDnsServer } from '../chaos/index.js';
-import { isFailsmallError } from '../core/errors.js';
+import { describeCliError, untilStopSignal } from './exit-codes.js';
 
 /** Splits `host:port` (`[v6]:port` for IPv6) into its parts; throws a readable error when malformed. */
 export function parseHostPort(value: string, option: string): { host: string; port: number } {
@@ -50,20 +50,11 @@ export function registerDnsServe(dns: Command): void {
         process.stdout.write(
           `failsmall dns: serving ${names} on ${server.dnsServer} (udp+tcp); control API ${server.apiUrl}\n`,
         );
-        await new Promise<void>((resolve) => {
-          const stop = (): void => {
-            process.off('SIGINT', stop);
-            process.off('SIGTERM', stop);
-            resolve();
-          };
-          process.on('SIGINT', stop);
-          process.on('SIGTERM', stop);
-        });
+        await untilStopSignal();
         await server.close();
         process.stdout.write('failsmall dns: stopped\n');
       } catch (error) {
-        const code = isFailsmallError(error) ? `${error.code}: ` : '';
-        process.stderr.write(`failsmall dns serve: ${code}${(error as Error).message}\n`);
+        process.stderr.write(`failsmall dns serve: ${describeCliError(error)}\n`);
         process.exitCode = 1;
       }
     });

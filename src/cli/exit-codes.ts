@@ -22,3 +22,16 @@ export function describeCliError(error: unknown): string {
   const code = isFailsmallError(error) ? `${error.code}: ` : '';
   return `${code}${error instanceof Error ? error.message : String(error)}`;
 }
+
+/** Resolves on the first SIGINT or SIGTERM: how a `serve` sub-command waits until it is told to stop. */
+export function untilStopSignal(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}

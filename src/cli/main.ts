@@ -50,6 +50,11 @@ const subCommands: readonly SubCommand[] = [
     load: async () => (await import('./plan.js')).registerPlan,
   },
   {
+    name: 'proxy',
+    description: 'A Toxiproxy-compatible fault proxy (TCP toxics, HTTP faults) with its control API',
+    load: async () => (await import('./proxy.js')).registerProxy,
+  },
+  {
     name: 'replay',
     description: 'Replay the AWS us-east-1 outage of 2025-10-20 on loopback: the AWS SDK defaults beside failsmall',
     load: async () => (await import('./replay.js')).registerReplay,

@@ -19,7 +19,7 @@ import {
   defaultScenario,
   formatProgress,
   formatSummary,
-  loadReplayPeers,
+  checkReplayPeers,
   loadScenarioFile,
   renderReport,
   runReplay,
@@ -92,7 +92,7 @@ export function registerReplay(program: Command): Command {
         if (opts.report !== undefined) checkWritable(opts.report);
         usage = false;
         // Every optional package the run needs, checked at once, before anything starts.
-        await loadReplayPeers({ report: opts.report !== undefined });
+        await checkReplayPeers({ report: opts.report !== undefined });
         if (opts.json !== true) {
           process.stderr.write(
             `replaying "${scenario.name}" at ${scenario.speed}x (${Math.round(scenario.totalS / scenario.speed)} s); Ctrl-C stops it\n`,

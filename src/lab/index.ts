@@ -4,7 +4,7 @@
  * timelines and summary, the HTML report, the race model of the day's DNS enactors (the 2025-10-20
  * `LegacyEnactor` beside the fenced one), and `runReplay` that composes them. The replay's client
  * groups load the AWS SDK, @smithy/node-http-handler and cacheable-lookup (optional peers) on first
- * use, with chart.js for the report (`loadReplayPeers`: one error naming every missing package).
+ * use, with chart.js for the report (`checkReplayPeers`: one error naming every missing package).
  */
 export { Capacity } from './capacity.js';
 export type { CapacityOptions, CapacitySnapshot } from './capacity.js';
@@ -71,5 +71,4 @@ export { runSchedule, planContents, ROLES, CRASH_ABOVE, CHOICE_MAX } from './rac
 export type { ScheduleOptions } from './race/schedule.js';
 export { runRace } from './race/race.js';
 export type { RaceOptions, RaceTiming } from './race/race.js';
-export { loadReplayPeers, GROUP_PEERS, REPORT_PEER } from './peers.js';
-export type { GroupPeers } from './peers.js';
+export { checkReplayPeers } from './peer-check.js';

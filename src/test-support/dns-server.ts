@@ -216,27 +216,32 @@ export async function startDnsFixture(options: DnsFixtureOptions = {}): Promise<
 
   // ---- the relay ------------------------------------------------------------------------------
   const upstreamPort = chaos.dnsPort;
-  const udp = dgram.createSocket('udp4');
   const other = dgram.createSocket('udp4');
   await new Promise<void>((resolve) => other.bind(0, '127.0.0.1', resolve));
   const tcp = net.createServer();
+  // One UDP port that is also free for TCP; a closed dgram socket cannot bind again, so each try
+  // takes a new one.
+  let udp: dgram.Socket | undefined;
   let port = 0;
-  for (let attempt = 0; ; attempt++) {
+  for (let attempt = 0; udp === undefined; attempt++) {
+    const candidate = dgram.createSocket('udp4');
     await new Promise<void>((resolve, reject) => {
-      udp.once('error', reject);
-      udp.bind(0, '127.0.0.1', () => {
-        udp.off('error', reject);
+      candidate.once('error', reject);
+      candidate.bind(0, '127.0.0.1', () => {
+        candidate.off('error', reject);
         resolve();
       });
     });
-    port = udp.address().port;
+    port = candidate.address().port;
     const bound = await new Promise<boolean>((resolve) => {
       tcp.once('error', () => resolve(false));
       tcp.listen(port, '127.0.0.1', () => resolve(true));
     });
-    if (bound) break;
-    if (attempt >= 20) throw new Error('no free port for both UDP and TCP');
-    await new Promise<void>((resolve) => udp.close(() => resolve()));
+    if (bound) udp = candidate;
+    else {
+      await new Promise<void>((resolve) => candidate.close(() => resolve()));
+      if (attempt >= 20) throw new Error('no free port for both UDP and TCP');
+    }
   }
   const sockets = new Set<net.Socket>();
   const pending = new Set<dgram.Socket>();

