@@ -135,7 +135,7 @@ export async function loadZoneFile(path: string): Promise<ZoneDefinition[]> {
 }
 
 /** The line and column of the node at `path`, or of its nearest ancestor that exists. */
-function locate(
+export function locate(
   doc: Yaml.Document,
   lineCounter: Yaml.LineCounter,
   path: readonly (string | number)[],

@@ -45,6 +45,11 @@ const subCommands: readonly SubCommand[] = [
     load: async () => (await import('./health.js')).registerHealth,
   },
   {
+    name: 'drill',
+    description: 'Run a drill (Chaos Toolkit experiment): steady state, method, rollbacks, RTO/RPO',
+    load: async () => (await import('./drill.js')).registerDrill,
+  },
+  {
     name: 'plan',
     description: 'Fenced plan enactment: see the DNS race of 2025-10-20 and the fences',
     load: async () => (await import('./plan.js')).registerPlan,

@@ -1,0 +1,116 @@
+/**
+ * The drill target of examples/drills/region-failover.yaml: two loopback "regions" and a switch.
+ *
+ * `regions.ts region --port=P --peer=URL --lag-ms=300`: a key-value store (`PUT /kv/{key}` stores the
+ * body and acknowledges at once; `GET /kv/{key}`; `GET /kv` every pair) that replicates each write to
+ * its peer asynchronously, in batches every `lag-ms` (so a region killed with kill -9 loses the writes
+ * of its last batch: the RPO a drill measures), and pulls its peer's pairs when it starts (a restarted
+ * region catches up before a failback).
+ *
+ * `regions.ts switch --port=P --a=URL --b=URL --active=a`: forwards `/kv/*` to the active region;
+ * `POST /switch {"active": "a"|"b"}` moves it (the failover and failback control call).
+ */
+import http from 'node:http';
+import { flags, onStop } from './args.js';
+
+const role = process.argv[2];
+const f = flags(process.argv.slice(3));
+
+async function send(method: string, url: string, body?: string): Promise<{ status: number; text: string }> {
+  try {
+    const res = await fetch(url, {
+      method,
+      ...(body === undefined ? {} : { body }),
+      signal: AbortSignal.timeout(1_000),
+    });
+    return { status: res.status, text: await res.text() };
+  } catch {
+    return { status: 502, text: 'unreachable' };
+  }
+}
+
+function readBody(req: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (c: string) => (body = (body + c).slice(0, 1 << 20)));
+    req.on('end', () => resolve(body));
+  });
+}
+
+let server: http.Server;
+if (role === 'region') {
+  const peer = f.get('peer').replace(/\/+$/, '');
+  const lagMs = f.num('lag-ms', 300);
+  const data = new Map<string, string>();
+  let pending: [string, string][] = [];
+  const initial = await send('GET', `${peer}/kv`);
+  if (initial.status === 200)
+    for (const [k, v] of Object.entries(JSON.parse(initial.text) as Record<string, string>)) data.set(k, v);
+  const timer = setInterval(() => {
+    if (pending.length === 0) return;
+    const batch = pending;
+    pending = [];
+    void send('POST', `${peer}/replicate`, JSON.stringify(batch)).then((r) => {
+      if (r.status !== 200) pending.unshift(...batch); // the peer is down: keep them for later
+    });
+  }, lagMs);
+  server = http.createServer((req, res) => {
+    void (async () => {
+      const url = req.url ?? '/';
+      const body = await readBody(req);
+      const m = /^\/kv\/(.+)$/.exec(url);
+      if (url === '/kv' && req.method === 'GET')
+        return void res.writeHead(200).end(JSON.stringify(Object.fromEntries(data)));
+      if (url === '/replicate' && req.method === 'POST') {
+        for (const [k, v] of JSON.parse(body) as [string, string][]) data.set(k, v);
+        return void res.writeHead(200).end('{}');
+      }
+      if (m !== null && req.method === 'PUT') {
+        data.set(m[1]!, body);
+        pending.push([m[1]!, body]);
+        return void res.writeHead(204).end();
+      }
+      if (m !== null && req.method === 'GET') {
+        const v = data.get(m[1]!);
+        return void (v === undefined
+          ? res.writeHead(404).end()
+          : res.writeHead(200, { 'content-type': 'text/plain' }).end(v));
+      }
+      res.writeHead(url === '/ready' ? 200 : 404).end();
+    })();
+  });
+  onStop(async () => {
+    clearInterval(timer);
+    await new Promise((r) => server.close(r));
+  });
+} else if (role === 'switch') {
+  const regions: Record<string, string> = { a: f.get('a').replace(/\/+$/, ''), b: f.get('b').replace(/\/+$/, '') };
+  let active = f.get('active', 'a');
+  server = http.createServer((req, res) => {
+    void (async () => {
+      const url = req.url ?? '/';
+      const body = await readBody(req);
+      if (url === '/switch' && req.method === 'POST') {
+        const next = (JSON.parse(body) as { active?: string }).active;
+        if (next === undefined || !(next in regions))
+          return void res.writeHead(400).end('{"error":"active: expected a or b"}');
+        active = next;
+        return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ active }));
+      }
+      if (url === '/ready') return void res.writeHead(200).end(JSON.stringify({ active }));
+      const answer = await send(
+        req.method ?? 'GET',
+        `${regions[active]}${url}`,
+        req.method === 'PUT' ? body : undefined,
+      );
+      res.writeHead(answer.status, { 'content-type': 'text/plain' }).end(answer.text);
+    })();
+  });
+  onStop(() => new Promise((r) => server.close(r)));
+} else {
+  process.stderr.write('usage: regions.js region|switch --port=P …\n');
+  process.exit(2);
+}
+await new Promise<void>((resolve) => server.listen(f.num('port'), '127.0.0.1', resolve));
+process.stdout.write(`${role} on ${f.num('port')}\n`);
