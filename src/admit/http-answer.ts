@@ -15,13 +15,14 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { isFailsmallError } from '../core/errors.js';
 import { func, invalid, nonNegativeNumber } from '../core/validate.js';
+import { NO_RETRY_HEADER } from '../policy/errors/describe-failure.js';
 import type { Admission, Permit, ReleaseVerdict, WorkItem } from './admission.js';
 import type { Criticality } from './criticality.js';
 import { parseCriticality } from './criticality.js';
 import { remainingFromHeaders } from './deadline.js';
 
-/** The response header that tells a client not to retry: `x-failsmall-no-retry: 1`. */
-export const NO_RETRY_HEADER = 'x-failsmall-no-retry';
+/** The response header that tells a client not to retry: `x-failsmall-no-retry: 1` (defined where the classifier reads it). */
+export { NO_RETRY_HEADER };
 /** The request header a caller names its criticality in (`critical-plus`, `critical`, `sheddable-plus`, `sheddable`). */
 export const CRITICALITY_HEADER = 'x-failsmall-criticality';
 

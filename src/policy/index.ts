@@ -74,7 +74,7 @@ export {
   toVerdict,
   verdictOf,
 } from './errors/classify.js';
-export { describeFailure, describeHttpResult, MAX_CAUSE_DEPTH } from './errors/describe-failure.js';
+export { describeFailure, describeHttpResult, MAX_CAUSE_DEPTH, NO_RETRY_HEADER } from './errors/describe-failure.js';
 export { FAILURE_TABLE, PROGRAMMING_ERROR_NAMES, statusKind } from './errors/failure-table.js';
 export type { FailureTableEntry } from './errors/failure-table.js';
 export { FAILURE_KINDS } from './errors/failure.js';

@@ -26,8 +26,9 @@ import {
   type Case,
   type Expected,
 } from '../../test-support/failure-corpus.js';
+import { FailsmallError } from '../../core/errors.js';
 import { classifyHttpResult, verdictOf } from './classify.js';
-import { describeFailure, describeHttpResult, MAX_CAUSE_DEPTH } from './describe-failure.js';
+import { describeFailure, describeHttpResult, MAX_CAUSE_DEPTH, NO_RETRY_HEADER } from './describe-failure.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -164,6 +165,51 @@ describe('describeHttpResult', () => {
       const asError = describeFailure(Object.assign(new Error(String(status)), { status }), now);
       assert.deepEqual(asError, asResult, String(status));
     }
+  });
+});
+
+describe('the do-not-retry marker (x-failsmall-no-retry: 1)', () => {
+  it('a response carrying it is doNotRetry, whatever its status; without it or with another value it is not', () => {
+    for (const status of [503, 429, 500, 504]) {
+      const marked = describeHttpResult(new Response(null, { status, headers: { [NO_RETRY_HEADER]: '1' } }), now)!;
+      assert.equal(marked.doNotRetry, true, String(status));
+      assert.equal(verdictOf(marked).retry, false, String(status));
+    }
+    assert.equal(describeHttpResult(new Response(null, { status: 503 }), now)!.doNotRetry, undefined);
+    assert.equal(describeHttpResult({ status: 503, headers: { [NO_RETRY_HEADER]: '0' } }, now)!.doNotRetry, undefined);
+    assert.equal(describeHttpResult({ statusCode: 503, headers: { 'X-Failsmall-No-Retry': ['1'] } })!.doNotRetry, true);
+    assert.equal(describeHttpResult({ status: 200, headers: { [NO_RETRY_HEADER]: '1' } }), undefined, 'a success');
+  });
+
+  it('an error whose response carries it (axios response, AWS $response) is doNotRetry; the kind is kept', () => {
+    const aws = Object.assign(new Error('Service Unavailable'), {
+      name: 'ServiceUnavailable',
+      $metadata: { httpStatusCode: 503 },
+      $response: { statusCode: 503, headers: { [NO_RETRY_HEADER]: '1', 'retry-after': '2' } },
+    });
+    const d = describeFailure(aws, now);
+    assert.equal(d.doNotRetry, true);
+    assert.equal(d.kind, 'overload');
+    assert.equal(d.retryAfter, 2_000);
+    const axios = { response: { status: 503, headers: { [NO_RETRY_HEADER]: '1' } } };
+    assert.equal(describeFailure(axios, now).doNotRetry, true);
+    const wrapped = new Error('fetch failed', { cause: axios });
+    assert.equal(describeFailure(wrapped, now).doNotRetry, true, 'read at the level that decides');
+    assert.equal(describeFailure({ response: { status: 503, headers: {} } }, now).doNotRetry, undefined);
+  });
+
+  it("a failsmall rejection with details.doNotRetry (admit's deadline drop, kind timeout) is doNotRetry", () => {
+    const shed = new FailsmallError('FS_ERR_ADMIT_DEADLINE', 'shed', {
+      details: { kind: 'timeout', neverSent: true, retryAfter: 10, doNotRetry: true },
+    });
+    const d = describeFailure(shed, now);
+    assert.equal(d.kind, 'timeout');
+    assert.equal(d.doNotRetry, true);
+    assert.equal(verdictOf(d).retry, false);
+    const retryable = new FailsmallError('FS_ERR_ADMIT_SHED', 'shed', {
+      details: { kind: 'throttle', neverSent: true, retryAfter: 10, doNotRetry: false },
+    });
+    assert.equal(describeFailure(retryable, now).doNotRetry, undefined);
   });
 });
 

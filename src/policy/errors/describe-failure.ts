@@ -22,7 +22,11 @@
  * (`ECONNREFUSED`, `ENOTFOUND`, …, or a `syscall` of `connect`, `getaddrinfo`, `query…`), or a
  * failsmall rejection with `details.neverSent`. `doNotRetry` is true for a local overload
  * rejection (an open breaker, a full bulkhead, a concurrency limit: `kind: 'overload'` with
- * `neverSent: true`): failing fast is their purpose, so no retry view retries them.
+ * `neverSent: true`): failing fast is their purpose, so no retry view retries them. It is also
+ * true when the other side said so: a failsmall rejection with `details.doNotRetry: true` (admit's
+ * shed work), or a response carrying {@link NO_RETRY_HEADER} (`x-failsmall-no-retry: 1`, what
+ * failsmall's admission control answers when a retry cannot help), on the value itself, on
+ * `response` (axios) or on `$response` (AWS SDK v3 service errors).
  *
  * Pure: `now` (epoch ms) is used only to read an HTTP-date `Retry-After`; without it only
  * delta-seconds are read. A hostile error (a throwing getter) is described as `fatal`.
@@ -37,6 +41,14 @@ import { parseRetryAfter } from './retry-after.js';
  * `TypeError: fetch failed` → failsmall error → socket error, and a wrapper or two above them.
  */
 export const MAX_CAUSE_DEPTH = 5;
+
+/**
+ * The response header by which a server asks its clients not to retry: `x-failsmall-no-retry: 1`
+ * (failsmall's admission control sends it when it sheds work a retry cannot help: a standing queue,
+ * an overload, a deadline that cannot be met). Read by {@link describeFailure} and
+ * {@link describeHttpResult} as `doNotRetry`.
+ */
+export const NO_RETRY_HEADER = 'x-failsmall-no-retry';
 
 type Bag = Record<string, unknown>;
 
@@ -92,6 +104,23 @@ export function retryAfterOf(source: unknown, now?: number): number | undefined 
     if (parsed !== undefined) return parsed;
   }
   return undefined;
+}
+
+/** True when `holder` (a response or an error) or its `response`/`$response` carries `x-failsmall-no-retry: 1`. */
+function noRetryMarked(holder: Bag | undefined): boolean {
+  if (holder === undefined) return false;
+  for (const h of [holder, asBag(holder.response), asBag(holder.$response)]) {
+    if (h === undefined || h.headers === undefined) continue;
+    const raw = headerOf(h.headers, NO_RETRY_HEADER);
+    const value = Array.isArray(raw) ? (raw as unknown[])[0] : raw;
+    if (value === '1' || value === 1) return true;
+  }
+  return false;
+}
+
+/** The description with `doNotRetry: true` (the other side asked the caller not to retry). */
+function withDoNotRetry(description: FailureDescription): FailureDescription {
+  return description.doNotRetry === true ? description : { ...description, doNotRetry: true };
 }
 
 /** Descriptions without status or Retry-After are shared, so describing allocates nothing. */
@@ -177,7 +206,8 @@ function describeOne(bag: Bag, now: number | undefined): FailureDescription | un
   if (isFailsmallError(bag)) {
     const details = asBag(bag.details);
     if (details === undefined || !isKind(details.kind)) return undefined;
-    return make(details.kind, details.neverSent === true, undefined, retryAfterOf(bag, now));
+    const own = make(details.kind, details.neverSent === true, undefined, retryAfterOf(bag, now));
+    return details.doNotRetry === true ? withDoNotRetry(own) : own;
   }
   const code = bag.code;
   if (typeof code === 'string') {
@@ -212,7 +242,7 @@ function describeChain(error: unknown, now: number | undefined): FailureDescript
     const bag = asBag(current);
     if (bag === undefined) break;
     const description = describeOne(bag, now);
-    if (description !== undefined) return description;
+    if (description !== undefined) return noRetryMarked(bag) ? withDoNotRetry(description) : description;
     current = bag.cause;
   }
   const top = asBag(error);
@@ -245,6 +275,7 @@ export function describeFailure(error: unknown, now?: number): FailureDescriptio
  * (undici `request`, `http.IncomingMessage`). `undefined` for a success (below 400) or a value
  * that is not a response. 429 throttle; 408 and 504 timeout; 503 overload (throttle when
  * `x-amzn-errortype` names a throttling error); 500 and 502 transient; any other 4xx/5xx fatal.
+ * A response with `x-failsmall-no-retry: 1` ({@link NO_RETRY_HEADER}) is `doNotRetry`.
  *
  * @param now - epoch milliseconds, to read an HTTP-date `Retry-After`; optional.
  * @example
@@ -259,7 +290,8 @@ export function describeHttpResult(value: unknown, now?: number): FailureDescrip
     let kind = statusKind(status);
     if (kind === undefined) return undefined;
     if (kind === 'overload' && saysThrottle(bag)) kind = 'throttle';
-    return make(kind, false, status, kind === 'fatal' ? undefined : retryAfterOf(bag, now));
+    const description = make(kind, false, status, kind === 'fatal' ? undefined : retryAfterOf(bag, now));
+    return noRetryMarked(bag) ? withDoNotRetry(description) : description;
   } catch {
     return undefined;
   }
