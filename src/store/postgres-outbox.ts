@@ -6,7 +6,8 @@
  * drainers may both read one entry: the idempotency key makes a double application harmless).
  */
 import type pg from 'pg';
-import { FailsmallError, isFailsmallError } from '../core/errors.js';
+import { pgTransaction } from './pg-query.js';
+import { FailsmallError } from '../core/errors.js';
 import { importPeer } from '../core/optional-peer.js';
 import { positiveInteger } from '../core/validate.js';
 import {
@@ -133,26 +134,9 @@ export class PostgresOutboxStore implements OutboxStore {
     return store;
   }
 
-  async #tx<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    if (this.#closed) throw outboxClosed();
-    let client: pg.PoolClient;
-    try {
-      client = await this.#pool.connect();
-    } catch (error) {
-      throw new FailsmallError('FS_ERR_STORE_BACKEND', `PostgreSQL outbox: ${String(error)}`, { cause: error });
-    }
-    try {
-      await client.query('BEGIN');
-      const result = await fn(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      if (isFailsmallError(error)) throw error;
-      throw new FailsmallError('FS_ERR_STORE_BACKEND', `PostgreSQL outbox: ${String(error)}`, { cause: error });
-    } finally {
-      client.release();
-    }
+  #tx<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    if (this.#closed) return Promise.reject(outboxClosed());
+    return pgTransaction(this.#pool, fn);
   }
 
   async append(input: OutboxInput): Promise<{ entry: OutboxEntry; duplicate: boolean }> {

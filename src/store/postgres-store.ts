@@ -6,7 +6,8 @@
  * optional peer dependency, loaded by {@link PostgresPlanStore.open} on first use (`npm install pg`).
  */
 import type pg from 'pg';
-import { FailsmallError, isFailsmallError } from '../core/errors.js';
+import { pgQuery, pgTransaction } from './pg-query.js';
+import { FailsmallError } from '../core/errors.js';
 import { importPeer } from '../core/optional-peer.js';
 import {
   checkActiveWrite,
@@ -139,35 +140,14 @@ export class PostgresPlanStore implements PlanStore {
     if (this.#closed) throw new FailsmallError('FS_ERR_STORE_CLOSED', 'The plan store is closed');
   }
 
-  async #query<R extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<R[]> {
+  #query<R extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<R[]> {
     this.#open();
-    try {
-      return (await this.#pool.query<R>(text, values)).rows;
-    } catch (error) {
-      throw new FailsmallError('FS_ERR_STORE_BACKEND', `PostgreSQL: ${String(error)}`, { cause: error });
-    }
+    return pgQuery<R>(this.#pool, text, values);
   }
 
-  async #transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  #transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     this.#open();
-    let client: pg.PoolClient;
-    try {
-      client = await this.#pool.connect();
-    } catch (error) {
-      throw new FailsmallError('FS_ERR_STORE_BACKEND', `PostgreSQL: ${String(error)}`, { cause: error });
-    }
-    try {
-      await client.query('BEGIN');
-      const result = await fn(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      if (isFailsmallError(error)) throw error;
-      throw new FailsmallError('FS_ERR_STORE_BACKEND', `PostgreSQL: ${String(error)}`, { cause: error });
-    } finally {
-      client.release();
-    }
+    return pgTransaction(this.#pool, fn);
   }
 
   async createPlan<B extends Json>(target: string, body: B, meta: { at: number; by: string }): Promise<StoredPlan<B>> {
