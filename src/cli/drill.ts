@@ -79,7 +79,11 @@ export function registerDrill(program: Commander.Command): Commander.Command {
         process.exitCode = run.result.status === 'completed' && !rollbackFailed ? exitCodes.ok : exitCodes.failed;
       } catch (error) {
         process.stderr.write(`failsmall drill run: ${describeCliError(error)}\n`);
-        process.exitCode = isFailsmallError(error, 'FS_ERR_MISSING_PEER') ? exitCodes.usage : exitCodes.failed;
+        // A missing peer or a configuration value that does not convert: nothing was run.
+        process.exitCode =
+          isFailsmallError(error, 'FS_ERR_MISSING_PEER') || isFailsmallError(error, 'FS_ERR_DRILL_INVALID')
+            ? exitCodes.usage
+            : exitCodes.failed;
       } finally {
         journal?.close();
       }

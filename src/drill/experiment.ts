@@ -1,7 +1,7 @@
 /**
  * The experiment file: Chaos Toolkit's format (https://chaostoolkit.org/reference/api/experiment/),
  * in JSON or YAML, with its field names and meanings: `title`, `description`, `tags`,
- * `configuration` (values, `{ type: env, key, default }`), `steady-state-hypothesis` (`title`,
+ * `configuration` (values, `{ type: env, key, default, env_var_type }`), `steady-state-hypothesis` (`title`,
  * `probes` with a `tolerance` each), `method` (actions and probes, `pauses.before`/`after` in
  * seconds, `background`, `ref`), `rollbacks`, `runtime.rollbacks.strategy`, `extensions`. Providers
  * are Chaos Toolkit's `http` and `process`, and `failsmall` (`func` + `arguments`, see providers.ts).
@@ -104,6 +104,8 @@ const configValueSchema = z.union([
     type: z.literal('env'),
     key: str,
     default: z.union([z.string(), z.number(), z.boolean()]).optional(),
+    // Chaos Toolkit's conversion of the variable's text; without it, the type of `default`.
+    env_var_type: z.enum(['str', 'int', 'float', 'bool']).optional(),
   }),
   z.strictObject({ type: z.literal('free-port') }),
 ]);

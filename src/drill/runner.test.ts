@@ -4,7 +4,8 @@ import { VirtualClock } from '../core/clock.js';
 import { settle } from '../testing/virtual-time.js';
 import { parseExperiment } from './experiment.js';
 import type { Provider } from './experiment.js';
-import { runDrill, type Invoke } from './runner.js';
+import { envConfigValue, runDrill, type Invoke } from './runner.js';
+import { isFailsmallError } from '../core/errors.js';
 
 /** A system on the virtual clock: `break` breaks it, `heal` heals it `healAfterMs` later. */
 function system(clock: VirtualClock, options: { healAfterMs?: number; brokenAtStart?: boolean } = {}) {
@@ -119,5 +120,53 @@ describe('runDrill on a virtual clock', () => {
     assert.equal(r.failback?.time_to_detect_s, 0);
     assert.equal(r.failback?.rto_s, 2);
     assert.equal(r.failback?.rpo_writes_lost, null);
+  });
+
+  it('an env configuration value takes the type of its default, or of env_var_type, before it is substituted', async () => {
+    const clock = new VirtualClock();
+    const seen: unknown[] = [];
+    const invoke: Invoke = async (provider: Provider) => {
+      if (provider.type === 'failsmall') seen.push(provider.arguments);
+      return { status: 200, headers: {}, body: '' };
+    };
+    const e = experiment(
+      '  - type: action\n    name: wait\n    provider: { type: failsmall, func: wait, arguments: { seconds: "${s}" } }\n',
+      '',
+      'configuration:\n  s: { type: env, key: T_S, default: 2 }\n',
+    );
+    await settle(clock, runDrill(e, { clock, invoke, env: { T_S: '0.25' } }));
+    assert.deepEqual(seen, [{ seconds: 0.25 }]);
+    await assert.rejects(
+      runDrill(e, { clock, invoke, env: { T_S: 'soon' } }),
+      (err: unknown) =>
+        isFailsmallError(err, 'FS_ERR_DRILL_INVALID') &&
+        /configuration\.s: T_S="soon" is not a number/.test(err.message),
+    );
+  });
+});
+
+describe('envConfigValue', () => {
+  const value = (spec: Parameters<typeof envConfigValue>[1], text?: string) =>
+    envConfigValue('k', spec, text === undefined ? {} : { K: text });
+  it('converts as env_var_type says, else as the default is typed', () => {
+    assert.equal(value({ key: 'K', default: 2000 }, '3000'), 3000);
+    assert.equal(value({ key: 'K', default: 2000 }), 2000);
+    assert.equal(value({ key: 'K', default: 'naive' }, 'fail-open'), 'fail-open');
+    assert.equal(value({ key: 'K', env_var_type: 'int' }, ' 42 '), 42);
+    assert.equal(value({ key: 'K', env_var_type: 'str', default: 1 }, '007'), '007');
+    assert.equal(value({ key: 'K', default: false }, 'yes'), true);
+    assert.equal(value({ key: 'K', env_var_type: 'bool' }, '0'), false);
+    assert.equal(value({ key: 'K' }), '');
+  });
+  it('a value that does not convert names the key and the variable', () => {
+    const bad = (spec: Parameters<typeof envConfigValue>[1], text: string | undefined, re: RegExp) =>
+      assert.throws(
+        () => value(spec, text),
+        (e: unknown) => isFailsmallError(e, 'FS_ERR_DRILL_INVALID') && re.test(e.message),
+      );
+    bad({ key: 'K', default: 1 }, '', /configuration\.k: K="" is not a number/);
+    bad({ key: 'K', env_var_type: 'int' }, '1.5', /is not an integer/);
+    bad({ key: 'K', env_var_type: 'int', default: 'x' }, undefined, /its default "x" is not a number/);
+    bad({ key: 'K', default: true }, 'maybe', /is not a boolean/);
   });
 });

@@ -20,7 +20,7 @@
 import { createServer } from 'node:net';
 import type { Clock } from '../core/clock.js';
 import { systemClock } from '../core/clock.js';
-import { isFailsmallError } from '../core/errors.js';
+import { FailsmallError, isFailsmallError } from '../core/errors.js';
 import type { Activity, Experiment, Provider, ServiceSpec } from './experiment.js';
 import { httpCall, substitute, type FuncContext } from './funcs.js';
 import { MemoryJournal, type DrillJournal, type Phase, type Step } from './journal.js';
@@ -125,6 +125,56 @@ export function freeLoopbackPort(): Promise<number> {
   });
 }
 
+/**
+ * The value of an `{ type: env }` configuration entry. The variable's text is converted as
+ * `env_var_type` says (Chaos Toolkit's `str`, `int`, `float`, and `bool`) or, without it, to the
+ * type of `default`: a number default makes `FAILSMALL_DRILL_STORM_MS=3000` the number 3000, as the
+ * default 2000 is, so that a func whose argument is a number gets one either way. A text that does
+ * not convert is `FS_ERR_DRILL_INVALID` naming the key, before anything runs.
+ */
+export function envConfigValue(
+  name: string,
+  spec: {
+    readonly key: string;
+    readonly default?: string | number | boolean | undefined;
+    readonly env_var_type?: string | undefined;
+  },
+  env: Readonly<Record<string, string | undefined>>,
+  source = 'experiment',
+): string | number | boolean {
+  const text = env[spec.key];
+  const raw = text ?? spec.default;
+  if (raw === undefined) return '';
+  const type =
+    spec.env_var_type ??
+    (typeof spec.default === 'number' ? 'float' : typeof spec.default === 'boolean' ? 'bool' : 'str');
+  const bad = (expected: string): never => {
+    const field = `configuration.${name}`;
+    const from = text === undefined ? `its default ${JSON.stringify(raw)}` : `${spec.key}=${JSON.stringify(raw)}`;
+    throw new FailsmallError('FS_ERR_DRILL_INVALID', `${source}: ${field}: ${from} is not ${expected}`, {
+      details: { source, field, key: spec.key, value: raw },
+    });
+  };
+  switch (type) {
+    case 'int':
+    case 'float': {
+      const n = typeof raw === 'number' ? raw : raw === '' || typeof raw === 'boolean' ? NaN : Number(raw.trim());
+      if (!Number.isFinite(n)) return bad('a number');
+      if (type === 'int' && !Number.isInteger(n)) return bad('an integer');
+      return n;
+    }
+    case 'bool': {
+      if (typeof raw === 'boolean') return raw;
+      const t = String(raw).trim().toLowerCase();
+      if (['true', '1', 'yes', 'on'].includes(t)) return true;
+      if (['false', '0', 'no', 'off'].includes(t)) return false;
+      return bad('a boolean (true/false)');
+    }
+    default:
+      return String(raw);
+  }
+}
+
 /** The configuration's values for this run. */
 async function resolveConfiguration(
   experiment: Experiment,
@@ -132,15 +182,13 @@ async function resolveConfiguration(
   freePort: () => Promise<number>,
 ): Promise<Record<string, string | number | boolean>> {
   const out: Record<string, string | number | boolean> = {};
+  // Every env value first: a bad one is reported before a port is taken.
+  for (const [key, value] of Object.entries(experiment.configuration))
+    if (typeof value === 'object' && value.type === 'env')
+      out[key] = envConfigValue(key, value, env, experiment.source);
   for (const [key, value] of Object.entries(experiment.configuration)) {
     if (typeof value !== 'object') out[key] = value;
     else if (value.type === 'free-port') out[key] = await freePort();
-    else {
-      const found = env[value.key];
-      if (found !== undefined) out[key] = found;
-      else if (value.default !== undefined) out[key] = value.default;
-      else out[key] = '';
-    }
   }
   return out;
 }
@@ -151,7 +199,9 @@ const errorText = (error: unknown): string =>
 
 /**
  * Runs `experiment` and returns its result with the samples and steps the report draws. Never
- * rejects for a failure of the system under test or of an activity: those are in the result.
+ * rejects for a failure of the system under test or of an activity: those are in the result. Rejects
+ * with `FS_ERR_DRILL_INVALID`, before anything runs, for a configuration value that does not convert
+ * (see {@link envConfigValue}).
  *
  * @example
  * const run = await runDrill(loadExperimentFile('examples/drills/dns-empty.yaml'));
@@ -162,6 +212,12 @@ export async function runDrill(experiment: Experiment, options: DrillOptions = {
   const memory = new MemoryJournal();
   const journals: DrillJournal[] = [memory, ...(options.journal === undefined ? [] : [options.journal])];
   const invoke: Invoke = options.invoke ?? runProvider;
+  // A bad configuration value rejects here, before anything runs or is journaled.
+  const config = await resolveConfiguration(
+    experiment,
+    options.env ?? process.env,
+    options.freePort ?? freeLoopbackPort,
+  );
   const startedAt = clock.now();
   for (const j of journals) j.begin(experiment.title, experiment.source, startedAt);
   const record = (
@@ -177,11 +233,6 @@ export async function runDrill(experiment: Experiment, options: DrillOptions = {
   };
 
   const errors: string[] = [];
-  const config = await resolveConfiguration(
-    experiment,
-    options.env ?? process.env,
-    options.freePort ?? freeLoopbackPort,
-  );
   const sub = <T>(v: T): T => substitute(v, config) as T;
   const services = new ServiceManager(sub(experiment.services) as ServiceSpec[], experiment.baseDir, clock);
   const stop = new AbortController();
