@@ -53,7 +53,7 @@ describe('examples/drills on loopback', () => {
     assert.match(renderDrillReport(drill), /failback/);
   });
 
-  it('lying-health-monitor.yaml: naive automation follows the lie, fail-open does not', async () => {
+  it("lying-health-monitor.yaml on health/'s monitor: guardrails off follow the lie, fail-open and quorum do not", async () => {
     const naive = (
       await run('lying-health-monitor.yaml', { FAILSMALL_DRILL_AUTOMATION: 'naive', FAILSMALL_DRILL_LIE_S: '1' })
     ).result;
@@ -65,6 +65,11 @@ describe('examples/drills on loopback', () => {
     ).result;
     assert.equal(open.steady_state_lost, false);
     assert.equal(open.rto_s, 0);
+    const quorum = (
+      await run('lying-health-monitor.yaml', { FAILSMALL_DRILL_AUTOMATION: 'quorum', FAILSMALL_DRILL_LIE_S: '1' })
+    ).result;
+    assert.equal(quorum.status, 'completed', JSON.stringify(quorum.errors));
+    assert.equal(quorum.steady_state_lost, false);
   });
 
   it(

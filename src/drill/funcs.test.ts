@@ -6,7 +6,8 @@ import { startFaultDnsServer } from '../chaos/index.js';
 import { systemClock } from '../core/clock.js';
 import { isFailsmallError } from '../core/errors.js';
 import { runFunc, type FuncContext } from './funcs.js';
-import { startLyingHealthSource } from './health-liar.js';
+import { httpProbe } from '../health/index.js';
+import { LyingSource, serveLyingSource } from '../lab/drill-targets/lying-source.js';
 import { ServiceManager } from './services.js';
 
 const ctx: FuncContext = { clock: systemClock, services: new ServiceManager([], process.cwd(), systemClock) };
@@ -120,14 +121,16 @@ describe('failsmall funcs', () => {
   it('make a health source lie and tell the truth again', async () => {
     const target = http.createServer((_q, r) => r.writeHead(200).end());
     await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
-    const source = await startLyingHealthSource({
-      targets: { a: `http://127.0.0.1:${(target.address() as AddressInfo).port}/` },
-    });
+    const liar = new LyingSource(httpProbe({ path: '/' }));
+    const source = await serveLyingSource(liar, [
+      { id: 'a', address: '127.0.0.1', port: (target.address() as AddressInfo).port },
+    ]);
     try {
       const health = () => runFunc('http-probe', { url: `${source.url}/health/a` }, ctx) as Promise<{ status: number }>;
       assert.equal((await health()).status, 200);
       await runFunc('health-lie', { url: source.url, report: 'down' }, ctx);
       assert.equal((await health()).status, 503);
+      assert.deepEqual(liar.lies(), { '*': 'down' });
       await runFunc('health-truth', { url: source.url }, ctx);
       assert.equal((await health()).status, 200);
       assert.equal(await runFunc('tcp-probe', { port: (target.address() as AddressInfo).port }, ctx), true);

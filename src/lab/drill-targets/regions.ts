@@ -12,6 +12,7 @@
  */
 import http from 'node:http';
 import { flags, onStop } from './args.js';
+import { readBody } from './read-body.js';
 
 const role = process.argv[2];
 const f = flags(process.argv.slice(3));
@@ -27,15 +28,6 @@ async function send(method: string, url: string, body?: string): Promise<{ statu
   } catch {
     return { status: 502, text: 'unreachable' };
   }
-}
-
-function readBody(req: http.IncomingMessage): Promise<string> {
-  return new Promise((resolve) => {
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (c: string) => (body = (body + c).slice(0, 1 << 20)));
-    req.on('end', () => resolve(body));
-  });
 }
 
 let server: http.Server;
