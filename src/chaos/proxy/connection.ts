@@ -43,7 +43,7 @@ export class Connection {
       port: upstream.port,
       allowHalfOpen: true,
       noDelay: true,
-      onread: readInto((data) => feed.link!.push(data)),
+      onread: readInto((data, release) => feed.link!.push(data, release)),
     });
     this.#server = server;
     const owner = { clock: env.clock, random: env.random, close: () => this.close(), reset: () => this.reset() };
