@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { loadExperimentFile } from './experiment.js';
 import { SqliteJournal } from './journal.js';
 import { renderDrillReport } from './report.js';
-import { runDrill } from './runner.js';
+import { runDrill, type DrillResult } from './runner.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const example = (name: string): string => join(root, 'examples/drills', name);
@@ -140,10 +140,72 @@ describe('examples/drills on loopback', () => {
     assert.match(readFileSync(report, 'utf8'), /<svg id="timeline"/);
   });
 
+  it('failsmall drill run on a system it cannot restore: says so, runs every rollback, exits 1', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'drill-'));
+    const file = join(dir, 'broken.yaml');
+    const flag = join(dir, 'broken.flag');
+    const node = JSON.stringify(process.execPath);
+    // The system is "healthy" while the flag file does not exist; the method creates it and nothing
+    // removes it until the second rollback.
+    writeFileSync(
+      file,
+      [
+        'title: a fault nothing heals',
+        'description: d',
+        'configuration:',
+        `  flag: ${JSON.stringify(flag)}`,
+        'extensions:',
+        '  - name: failsmall',
+        '    measure: { poll_interval_s: 0.1, recovery_timeout_s: 1 }',
+        'steady-state-hypothesis:',
+        '  title: no flag',
+        '  probes:',
+        '    - type: probe',
+        '      name: no-flag',
+        '      tolerance: 0',
+        `      provider: { type: process, path: ${node}, arguments: ['-e', 'process.exit(require("fs").existsSync(process.argv[1]) ? 1 : 0)', '\${flag}'] }`,
+        'method:',
+        '  - type: action',
+        '    name: break-it',
+        `    provider: { type: process, path: ${node}, arguments: ['-e', 'require("fs").writeFileSync(process.argv[1], "x")', '\${flag}'] }`,
+        'rollbacks:',
+        '  - type: action',
+        '    name: a-rollback-that-fails',
+        `    provider: { type: process, path: ${node}, arguments: ['-e', 'process.exit(3)'] }`,
+        '  - type: action',
+        '    name: remove-the-flag',
+        `    provider: { type: process, path: ${node}, arguments: ['-e', 'require("fs").rmSync(process.argv[1])', '\${flag}'] }`,
+        '',
+      ].join('\n'),
+    );
+    const out = await new Promise<{ code: number; stdout: string }>((resolve) => {
+      execFile(process.execPath, [join(root, 'dist/cli/main.js'), 'drill', 'run', file, '--json'], (error, stdout) =>
+        resolve({ code: Number((error as { code?: number } | null)?.code ?? 0), stdout }),
+      );
+    });
+    assert.equal(out.code, 1, out.stdout);
+    const json = JSON.parse(out.stdout) as DrillResult;
+    assert.equal(json.status, 'deviated');
+    assert.equal(json.steady_state_before, true);
+    assert.equal(json.steady_state_after, false);
+    assert.equal(json.deviated, true);
+    assert.equal(json.rto_s, null, 'never recovered: no RTO');
+    assert.notEqual(json.detected_at, null);
+    assert.deepEqual(
+      json.rollbacks.map((r) => [r.name, r.status]),
+      [
+        ['a-rollback-that-fails', 'failed'],
+        ['remove-the-flag', 'succeeded'],
+      ],
+    );
+    assert.match(json.errors.join(' '), /rollback a-rollback-that-fails failed/);
+    assert.equal(existsSync(flag), false, 'the rollback after the failed one ran');
+  });
+
   it('failsmall drill run exits 2 on an invalid file and names the field', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'drill-'));
     const file = join(dir, 'bad.yaml');
-    (await import('node:fs')).writeFileSync(
+    writeFileSync(
       file,
       'title: t\ndescription: d\nmethod:\n  - type: action\n    name: x\n    provider: { type: python, module: m, func: f }\n',
     );
