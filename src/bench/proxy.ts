@@ -7,6 +7,9 @@
  * Rounds alternate direct, proxied and a bare `pipe` proxy for reference (5 each, medians). The JSON
  * line reports each and the ratios (÷ direct; the target for the fault proxy is ≥ 0.8, i.e. ≤ 20 %
  * loss; `pipe_*_ratio` shows what any extra Node hop costs on the same machine in the same run).
+ * Throughput ratios move with the machine's load (three processes share its cores); the CPU time the
+ * proxy's process spends per MB streamed (`proxy_cpu_ms_per_mb`, user + system, beside the bare pipe's
+ * `pipe_cpu_ms_per_mb`) is the cost of its data path itself and varies much less.
  */
 import { fork } from 'node:child_process';
 import net from 'node:net';
@@ -124,7 +127,34 @@ async function pipeProxyChild(upPort: number): Promise<void> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   process.send!((server.address() as net.AddressInfo).port);
+  process.on('message', (m) => {
+    if (m === 'cpu') process.send!({ cpuMs: cpuMs() });
+  });
   process.once('disconnect', () => server.close());
+}
+
+/** User + system CPU time of this process so far, in ms. */
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+/** Asks the pipe proxy's process for its CPU time so far, in ms. */
+function childCpuMs(c: ReturnType<typeof fork>): Promise<number> {
+  return new Promise((resolve) => {
+    c.once('message', (m) => resolve((m as { cpuMs: number }).cpuMs));
+    c.send('cpu');
+  });
+}
+
+/** One stream run against `port` with the CPU time `cpu` reports around it, per MB streamed. */
+async function streamWithCpu(
+  port: number,
+  cpu: () => Promise<number> | number,
+): Promise<{ mbps: number; cpu: number }> {
+  const before = await cpu();
+  const mbps = (await runChild('stream', port))['mbps']!;
+  return { mbps, cpu: ((await cpu()) - before) / ((streamConnections * streamBytes) / 1e6) };
 }
 
 async function main(): Promise<void> {
@@ -146,12 +176,17 @@ async function main(): Promise<void> {
     proxy_rps: [],
     pipe_rps: [],
   };
+  const cpu = { proxy: [] as number[], pipe: [] as number[] };
   for (let round = 0; round < 5; round++) {
     r['direct_mbps']!.push((await runChild('stream', upPort))['mbps']!);
-    r['proxy_mbps']!.push((await runChild('stream', proxyPort))['mbps']!);
+    const proxied = await streamWithCpu(proxyPort, cpuMs);
+    r['proxy_mbps']!.push(proxied.mbps);
+    cpu.proxy.push(proxied.cpu);
     r['direct_rps']!.push((await runChild('rr', upPort))['rps']!);
     r['proxy_rps']!.push((await runChild('rr', proxyPort))['rps']!);
-    r['pipe_mbps']!.push((await runChild('stream', pipePort))['mbps']!);
+    const piped = await streamWithCpu(pipePort, () => childCpuMs(pipe));
+    r['pipe_mbps']!.push(piped.mbps);
+    cpu.pipe.push(piped.cpu);
     r['pipe_rps']!.push((await runChild('rr', pipePort))['rps']!);
   }
   await server.close();
@@ -168,12 +203,15 @@ async function main(): Promise<void> {
     rps_ratio: Number((m['proxy_rps']! / m['direct_rps']!).toFixed(3)),
     pipe_mbps_ratio: Number((m['pipe_mbps']! / m['direct_mbps']!).toFixed(3)),
     pipe_rps_ratio: Number((m['pipe_rps']! / m['direct_rps']!).toFixed(3)),
+    proxy_cpu_ms_per_mb: Number(median(cpu.proxy).toFixed(3)),
+    pipe_cpu_ms_per_mb: Number(median(cpu.pipe).toFixed(3)),
     target_ratio_min: 0.8,
   };
   printTable('fault proxy, no toxic, proxied ÷ direct (medians of 5 rounds)', [
     ['MB/s direct / proxied', `${result.direct_mbps} / ${result.proxy_mbps} (${result.mbps_ratio})`],
     ['requests/s direct / proxied', `${result.direct_rps} / ${result.proxy_rps} (${result.rps_ratio})`],
     ['reference: bare Node pipe proxy', `${result.pipe_mbps_ratio} MB/s, ${result.pipe_rps_ratio} req/s`],
+    ['CPU per MB streamed: proxy / bare pipe', `${result.proxy_cpu_ms_per_mb} / ${result.pipe_cpu_ms_per_mb} ms`],
   ]);
   console.log(JSON.stringify(result));
 }
