@@ -28,7 +28,8 @@ import { Emitter } from '../../core/events.js';
 import { invalid, oneOf, positiveNumber } from '../../core/validate.js';
 import { CoarseTimer, CoarseTimerEntry, coarseTimer } from './coarse-timer.js';
 import { isQuietRoot, neverAborted } from '../core/context.js';
-import { callNext, kRunChain, runChain } from '../core/fast-path.js';
+import { callNext, kRunChain, markObserved, runChain, takeObserver } from '../core/fast-path.js';
+import type { Observer } from '../core/fast-path.js';
 import { clockOption, dependencyOption, policyOptions } from '../core/options.js';
 import { PolicyBase } from '../core/policy-base.js';
 import type { Policy, PolicyContext, PolicyFn } from '../core/types.js';
@@ -236,23 +237,30 @@ class TimeoutGroup extends CoarseTimerEntry {
   signalled: Set<GroupedCall> | null = null;
   readonly dependency: string | undefined;
   readonly ok: (value: unknown) => unknown;
-  readonly fail: (error: unknown) => never;
+  readonly fail: (error: unknown) => unknown;
 
   constructor(
     readonly policy: TimeoutPolicy,
     readonly parent: PolicyContext,
+    /** The outer step's observer its calls run (see `Observer` in fast-path.ts); changed only while none is pending. */
+    public outer: Observer | undefined,
   ) {
     super();
     this.dependency = parent.dependency;
     this.ok = (value) => {
       this.pending--;
-      return value;
+      const outer = this.outer;
+      return outer === undefined ? value : outer.ok(value);
     };
     this.fail = (error) => {
       this.pending--;
-      throw this.error === undefined
-        ? error
-        : afterTimeout(this.policy, this.error, error, 'timeout', this.dependency, this.start);
+      const seen =
+        this.error === undefined
+          ? error
+          : afterTimeout(this.policy, this.error, error, 'timeout', this.dependency, this.start);
+      const outer = this.outer;
+      if (outer === undefined) throw seen;
+      return outer.fail(seen);
     };
   }
 
@@ -438,12 +446,14 @@ export class TimeoutPolicy extends PolicyBase<TimeoutSnapshot> {
   /** @internal The policy's step (see policy-base.ts). */
   [kRunChain]<T>(chain: readonly Policy[], next: number, fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
     this.#calls++;
-    const outer = ctx.deadline;
+    // An outer breaker's handlers, to run in this call's reaction instead of one of its own.
+    const outer = takeObserver(this);
+    const callerDeadline = ctx.deadline;
     let call: TimeoutCall;
-    if (outer === Infinity) {
+    if (callerDeadline === Infinity) {
       if (this.timeout === Infinity) return invoke(chain, next, fn, ctx);
       if (this.#cooperative && isQuietRoot(ctx) && ctx.dependency === this.dependency) {
-        return this.#grouped(chain, next, fn, ctx);
+        return this.#grouped(chain, next, fn, ctx, outer);
       }
       // No caller deadline: no clock read per call (a system call on some VMs, dearer than the
       // call itself); the coarse timer gives the call its start time a little later, never earlier.
@@ -451,7 +461,7 @@ export class TimeoutPolicy extends PolicyBase<TimeoutSnapshot> {
       this.timer.addDeferred(call, this.timeout);
     } else {
       const now = this.clock.now();
-      const deadline = Math.min(now + this.timeout, outer);
+      const deadline = Math.min(now + this.timeout, callerDeadline);
       call = new TimeoutCall(this, ctx, deadline, now);
       if (deadline <= now) {
         // Out of time before it starts: do not call fn at all.
@@ -483,10 +493,21 @@ export class TimeoutPolicy extends PolicyBase<TimeoutSnapshot> {
    * call joins the current {@link TimeoutGroup} (see there). Per call: the context fn sees and one
    * reaction on fn's promise with the group's shared handlers; no timer entry, no closure.
    */
-  #grouped<T>(chain: readonly Policy[], next: number, fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
+  #grouped<T>(
+    chain: readonly Policy[],
+    next: number,
+    fn: PolicyFn<T>,
+    ctx: PolicyContext,
+    outer: Observer | undefined,
+  ): Promise<T> {
     let group = this.group;
+    if (group !== undefined && group.outer !== outer) {
+      // The group's calls run one outer observer: a call with another joins a group of its own.
+      if (group.pending === 0) group.outer = outer;
+      else group = undefined;
+    }
     if (group === undefined) {
-      group = this.group = new TimeoutGroup(this, ctx);
+      group = this.group = new TimeoutGroup(this, ctx, outer);
       this.timer.addDeferred(group, this.timeout);
     }
     const call = new GroupedCall(group);
@@ -502,7 +523,8 @@ export class TimeoutPolicy extends PolicyBase<TimeoutSnapshot> {
     const settled = (call.promise = Promise.resolve(result));
     // fn read ctx.signal already: watch this call (it must not be aborted once it has settled).
     if (call.controller !== undefined) watch(call);
-    return settled.then(group.ok as (value: T) => T, group.fail);
+    if (outer !== undefined) markObserved();
+    return settled.then(group.ok as (value: T) => T, group.fail as (error: unknown) => never);
   }
 
   /** @internal The group that calls on the fast path join, until the timer pins its start. */
