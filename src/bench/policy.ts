@@ -5,7 +5,9 @@
  * - failsmall `pipeline(retry, circuitBreaker, timeout)`;
  * - cockatiel `wrap(retry, circuitBreaker, timeout)` with the same settings;
  * - opossum's breaker with its timeout (a `setTimeout` per call);
- * - failsmall's breaker alone, and failsmall's timeout alone.
+ * - failsmall's breaker alone, and failsmall's timeout alone;
+ * - one reaction on the bare call with shared handlers and no logic (`one_reaction`): the floor of
+ *   any policy that has to see the outcome, hence of the breaker alone and of the timeout alone.
  * Every wrapped function succeeds (the steady state a resilience layer must not slow down).
  * Targets, as ratios within one run: the pipeline ≤ 3× the bare call, the breaker ≤ 1.5×, the
  * timeout ≤ 2×; the pipeline ≥ 20× faster than cockatiel's; the breaker faster than opossum's.
@@ -44,8 +46,15 @@ const opossum = new Opossum(work, { timeout: 1_000, resetTimeout: 10_000 });
 const failsmallBreaker = circuitBreaker({ halfOpenAfter: 10_000 });
 const failsmallTimeout = timeout(1_000);
 
+const identity = (value: unknown): unknown => value;
+const rethrow = (error: unknown): never => {
+  throw error;
+};
+
 const cases: [string, () => Promise<unknown>, number][] = [
   ['bare', () => work(), 1_000_000],
+  // The floor of any policy that must see the outcome: one reaction with shared handlers, no logic.
+  ['one_reaction', () => work().then(identity, rethrow), 1_000_000],
   ['failsmall_pipeline', () => failsmallPipeline.execute(work), 300_000],
   ['cockatiel_pipeline', () => cockatielPipeline.execute(work), 20_000],
   ['opossum_breaker', () => opossum.fire(), 200_000],
@@ -98,7 +107,9 @@ const gc = (globalThis as { gc?: () => void }).gc;
 if (process.env['FAILSMALL_POLICY_BYTES'] === '1' && gc !== undefined) {
   const bytes: Record<string, number> = {};
   for (const [name, fn] of cases)
-    if (name.startsWith('failsmall') || name === 'bare') bytes[name] = await bytesPerCall(fn, gc);
+    if (name.startsWith('failsmall') || name === 'bare' || name === 'one_reaction') {
+      bytes[name] = await bytesPerCall(fn, gc);
+    }
   opossum.shutdown();
   console.log(JSON.stringify(bytes));
   process.exit(0);
@@ -167,10 +178,12 @@ const result = {
   timeout_vs_bare: r2(ratio('failsmall_timeout')),
   pipeline_speedup_vs_cockatiel: r(median(ratios.cockatiel_over_pipeline!)),
   breaker_speedup_vs_opossum: r(median(ratios.opossum_over_breaker!)),
+  one_reaction_vs_bare: r2(ratio('one_reaction')),
   bytes_per_call: b('failsmall_pipeline'),
   bytes_per_call_bare: b('bare'),
   bytes_per_call_breaker: b('failsmall_breaker'),
   bytes_per_call_timeout: b('failsmall_timeout'),
+  bytes_per_call_one_reaction: b('one_reaction'),
   pipeline_extra_bytes_per_call: extra('failsmall_pipeline'),
   breaker_extra_bytes_per_call: extra('failsmall_breaker'),
   timeout_extra_bytes_per_call: extra('failsmall_timeout'),
@@ -204,6 +217,7 @@ const row = (label: string, name: string): [string, string] => [
 ];
 printTable(`policy: CPU ns per awaited call, median of ${ROUNDS} interleaved rounds; ratios per round, then median`, [
   row('bare async call', 'bare'),
+  row('one reaction (.then, shared handlers)', 'one_reaction'),
   row('failsmall retry+breaker+timeout', 'failsmall_pipeline'),
   row('cockatiel retry+breaker+timeout', 'cockatiel_pipeline'),
   row('opossum breaker + timeout', 'opossum_breaker'),
