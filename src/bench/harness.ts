@@ -23,6 +23,8 @@ export interface Provenance {
   readonly platform: string;
   /** The 1-minute load average when the bench ended: above `cores`, other work shared the machine. */
   readonly load_1m: number;
+  /** The 1-minute load average when the bench started (null when not known). */
+  readonly load_1m_start: number | null;
   /** Installed version of each competitor package the bench measures (null when it is not installed). */
   readonly competitors: Readonly<Record<string, string | null>>;
 }
@@ -46,7 +48,7 @@ export function packageVersion(name: string): string | null {
 }
 
 /** The provenance of a run that measures the given competitor packages. */
-export function provenance(competitors: readonly string[] = []): Provenance {
+export function provenance(competitors: readonly string[] = [], loadStart: number | null = null): Provenance {
   const commit = git(['rev-parse', '--short', 'HEAD']);
   const dirty = commit !== null && (git(['status', '--porcelain', '--untracked-files=no']) ?? '') !== '';
   const cpu = cpus();
@@ -58,6 +60,7 @@ export function provenance(competitors: readonly string[] = []): Provenance {
     cores: cpu.length,
     platform: `${process.platform} ${process.arch}`,
     load_1m: Math.round(loadavg()[0]! * 100) / 100,
+    load_1m_start: loadStart,
     competitors: Object.fromEntries(competitors.map((name) => [name, packageVersion(name)])),
   };
 }

@@ -10,6 +10,7 @@
  */
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { provenance, type Provenance } from './harness.js';
 
@@ -33,8 +34,10 @@ interface BenchResult {
 }
 
 function runOne(name: string): Promise<BenchResult> {
+  const loadStart = Math.round(loadavg()[0]! * 100) / 100;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [fileURLToPath(new URL(`${name}.js`, here))], {
+    // The bench's name as its argument: a bench file that tests also import (fuzz) runs only then.
+    const child = spawn(process.execPath, [fileURLToPath(new URL(`${name}.js`, here)), name], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';
@@ -52,7 +55,7 @@ function runOne(name: string): Promise<BenchResult> {
         reject(new Error(`bench ${name} exited ${code} without a JSON line last`));
         return;
       }
-      const result: BenchResult = { bench: name, ...json, provenance: provenance(competitors[name] ?? []) };
+      const result: BenchResult = { bench: name, ...json, provenance: provenance(competitors[name] ?? [], loadStart) };
       console.log(JSON.stringify(result));
       if (code !== 0) reject(new Error(`bench ${name} exited ${code}`));
       else resolve(result);
@@ -66,12 +69,15 @@ function show(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
-/** Ratio keys: the figures that carry over to another machine (`*_vs_*`, `*speedup*`, `*ratio*`). */
-const isRatio = (key: string): boolean => /_vs_|speedup|ratio/.test(key);
+/**
+ * Ratio keys: the figures that carry over to another machine (`*_vs_*`, `*speedup*`, `*ratio*`);
+ * the summary leaves out the wall-clock twins (`wall_*`) of ratios measured in CPU time.
+ */
+const isRatio = (key: string): boolean => /_vs_|speedup|ratio/.test(key) && !key.startsWith('wall_');
 
 function markdown(results: readonly BenchResult[]): { page: string; summary: string } {
   const p = results[0]!.provenance;
-  const maxLoad = Math.max(...results.map((r) => r.provenance.load_1m));
+  const maxLoad = Math.max(...results.flatMap((r) => [r.provenance.load_1m, r.provenance.load_1m_start ?? 0]));
   const load = `load average up to ${maxLoad}${maxLoad > p.cores ? ': the machine was shared, absolute figures are pessimistic' : ''}`;
   const machine = `${p.cpu_model}, ${p.cores} cores, ${p.platform}; Node ${p.node}; commit ${p.commit ?? 'unknown'}; ${p.date.slice(0, 10)}; ${load}`;
   const ratios = results.flatMap((r) =>

@@ -42,7 +42,8 @@ import type {
   CallOutcome,
 } from './state.js';
 import { isQuietRoot } from '../core/context.js';
-import { kRunChain, runChain } from '../core/fast-path.js';
+import { kRunChain, offerObserver, runChain, wasObserved } from '../core/fast-path.js';
+import type { Observer } from '../core/fast-path.js';
 import { clockOption, dependencyOption, policyOptions, randomOption } from '../core/options.js';
 import { PolicyBase } from '../core/policy-base.js';
 import type { Policy, PolicyContext, PolicyFn } from '../core/types.js';
@@ -352,8 +353,15 @@ export class CircuitBreaker extends PolicyBase<BreakerSnapshot> {
       if (this.#fastGen !== m.gen) this.#fastHandlers(m.gen);
       let result: T | PromiseLike<T>;
       try {
-        result = next === chain.length ? fn(ctx) : runChain(chain, next, fn, ctx);
+        if (next === chain.length) result = fn(ctx);
+        else {
+          // The next step may run this generation's handlers in its own reaction (see Observer).
+          offerObserver(chain[next]!, this.#fastObserver);
+          result = runChain(chain, next, fn, ctx);
+          if (wasObserved()) return result as Promise<T>;
+        }
       } catch (error) {
+        wasObserved();
         this.#done(m.gen, 0, this.#classifyQuiet(error), ctx.dependency);
         return Promise.reject(error);
       }
@@ -367,6 +375,7 @@ export class CircuitBreaker extends PolicyBase<BreakerSnapshot> {
   #fastGen = -1;
   #fastOk: (value: unknown) => unknown = identity;
   #fastFail: (error: unknown) => never = rethrow;
+  #fastObserver: Observer = { ok: identity, fail: rethrow };
 
   /** Builds the fast path's handlers for generation `gen` (once per state change, not per call). */
   #fastHandlers(gen: number): void {
@@ -381,6 +390,7 @@ export class CircuitBreaker extends PolicyBase<BreakerSnapshot> {
       this.#done(gen, 0, this.#classifyQuiet(error), this.dependency);
       throw error;
     };
+    this.#fastObserver = { ok: this.#fastOk, fail: this.#fastFail };
   }
 
   /** {@link #classify} for a context whose signal never aborts. */

@@ -41,3 +41,52 @@ export function callNext<T>(
 ): T | PromiseLike<T> {
   return next === chain.length ? fn(ctx) : runChain(chain, next, fn, ctx);
 }
+
+/**
+ * A pair of handlers that many calls share (a breaker's, per generation): what an outer step would
+ * attach to the inner step's promise. An inner step that already attaches one reaction with shared
+ * handlers (the timeout's fast path) may run the observer in it instead, which saves the outer step
+ * a reaction per call. The handshake is synchronous: the outer step offers its observer to the
+ * step it is about to call ({@link offerObserver}); that step takes the offer on entry
+ * ({@link takeObserver}) and, if it will run it, says so just before it returns
+ * ({@link markObserved}); the outer step checks right after the call returns ({@link wasObserved})
+ * and otherwise attaches its own reaction. An offer addressed to another policy is never taken.
+ */
+export interface Observer {
+  /** Called with the inner step's value; returns what the outer step returns. */
+  readonly ok: (value: unknown) => unknown;
+  /** Called with the inner step's error; throws (or returns) what the outer step would. */
+  readonly fail: (error: unknown) => unknown;
+}
+
+let offeredTo: object | undefined;
+let offered: Observer | undefined;
+let observed = false;
+
+/** The outer step: offers `observer` to `to`, the step it calls next. */
+export function offerObserver(to: object, observer: Observer): void {
+  offeredTo = to;
+  offered = observer;
+  observed = false;
+}
+
+/** The inner step, on entry: the observer offered to it (then no longer offered), or undefined. */
+export function takeObserver(self: object): Observer | undefined {
+  if (offeredTo !== self) return undefined;
+  const observer = offered;
+  offeredTo = offered = undefined;
+  return observer;
+}
+
+/** The inner step, just before it returns: its reaction runs the observer it took. */
+export function markObserved(): void {
+  observed = true;
+}
+
+/** The outer step, right after the call returned: whether the inner step runs its observer (clears the offer). */
+export function wasObserved(): boolean {
+  const yes = observed;
+  observed = false;
+  offeredTo = offered = undefined;
+  return yes;
+}

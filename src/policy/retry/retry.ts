@@ -33,7 +33,7 @@ import type { RetryBudget, RetryBudgetSnapshot, RetryCause } from '../budget/bud
 import { classifyError, neverSent as defaultNeverSent } from '../errors/classify.js';
 import { toVerdict } from '../errors/classify.js';
 import type { Classifier, RetryVerdict, VerdictLike } from '../errors/classify.js';
-import { neverAborted } from '../core/context.js';
+import { isQuietRoot, neverAborted } from '../core/context.js';
 import { callNext, kRunChain } from '../core/fast-path.js';
 import { budgetOption, clockOption, dependencyOption, policyOptions, randomOption } from '../core/options.js';
 import { PolicyBase } from '../core/policy-base.js';
@@ -288,11 +288,45 @@ export class RetryPolicy extends PolicyBase<RetrySnapshot> {
     // No async frame: one reaction on the first attempt's promise. Its success handler is shared
     // when it needs nothing of the call (no result classifier, no budget, the policy's own
     // dependency for events); only the failure handler closes over the call, to retry it.
-    const onFailure = (error: unknown): Promise<T> => this.#retry(chain, next, fn, ctx, error, undefined, undefined);
     if (this.#classifyResult === undefined && budget === undefined && ctx.dependency === this.dependency) {
-      return Promise.resolve(result).then(this.#firstSucceeded as (value: T) => T, onFailure);
+      return Promise.resolve(result).then(
+        this.#firstSucceeded as (value: T) => T,
+        this.#onFailure(chain, next, fn, ctx) as (error: unknown) => Promise<T>,
+      );
     }
+    const onFailure = (error: unknown): Promise<T> => this.#retry(chain, next, fn, ctx, error, undefined, undefined);
     return Promise.resolve(result).then((value) => this.#firstSettled(chain, next, fn, ctx, value, start), onFailure);
+  }
+
+  /** The call whose failure handler {@link #failureHandler} holds. */
+  #lastChain: readonly Policy[] | undefined = undefined;
+  #lastNext = -1;
+  #lastFn: PolicyFn<unknown> | undefined = undefined;
+  #lastCtx: PolicyContext | undefined = undefined;
+  #failureHandler: (error: unknown) => Promise<unknown> = (error) => Promise.reject(error);
+
+  /**
+   * The handler that retries a call whose first attempt failed. It closes over the call (`fn` and
+   * its context), so it is one closure per call, except for calls of the same `fn` in the same
+   * context (a function passed again and again, under a root context without a caller signal,
+   * which is shared): they share the last one built, instead of a closure each. The policy holds
+   * the last such `fn` until another one comes.
+   */
+  #onFailure<T>(
+    chain: readonly Policy[],
+    next: number,
+    fn: PolicyFn<T>,
+    ctx: PolicyContext,
+  ): (error: unknown) => Promise<unknown> {
+    if (fn === this.#lastFn && ctx === this.#lastCtx && chain === this.#lastChain && next === this.#lastNext) {
+      return this.#failureHandler;
+    }
+    if (!isQuietRoot(ctx)) return (error) => this.#retry(chain, next, fn, ctx, error, undefined, undefined);
+    this.#lastChain = chain;
+    this.#lastNext = next;
+    this.#lastFn = fn as PolicyFn<unknown>;
+    this.#lastCtx = ctx;
+    return (this.#failureHandler = (error) => this.#retry(chain, next, fn, ctx, error, undefined, undefined));
   }
 
   /** The first attempt succeeded, of a call under the policy's own dependency: count it, tell. */

@@ -156,6 +156,54 @@ describe('timeout (cooperative)', () => {
     assert.equal(read, 1);
   });
 
+  it('never aborts the signal of a call that settled, when a call started with it runs out of time', async () => {
+    const clock = new VirtualClock();
+    const policy = timeout(100, { clock });
+    let early: AbortSignal | undefined;
+    // Started together (one group, one deadline): two settle at once, one reading its signal before
+    // it returns and one after; the third never settles by itself.
+    assert.equal(
+      await policy.execute((ctx) => {
+        early = ctx.signal;
+        return 1;
+      }),
+      1,
+    );
+    const slow = policy.execute(({ signal }) => untilAborted(signal));
+    let reader: PolicyContext | undefined;
+    assert.equal(
+      await policy.execute((ctx) => {
+        reader = ctx;
+        return 2;
+      }),
+      2,
+    );
+    const late = reader!.signal;
+    const outcome = assert.rejects(slow, isTimeout);
+    await clock.advance(110);
+    await outcome;
+    assert.equal(early!.aborted, false);
+    assert.equal(late.aborted, false);
+    assert.equal(policy.snapshot().timeouts, 1);
+    // A signal first read after the group ran out of time is aborted already.
+    const reason = policy.execute(async (ctx) => (await clock.sleep(200), ctx.signal.reason));
+    await clock.advance(300);
+    assert.ok(isTimeout(await reason));
+  });
+
+  it('gives the calls started together one deadline, never earlier than the last of them', async () => {
+    const clock = new VirtualClock();
+    const policy = timeout(100, { clock });
+    const deadlines: Record<string, number> = {};
+    const first = policy.execute((ctx) => clock.sleep(10).then(() => (deadlines.first = ctx.deadline)));
+    const also = policy.execute((ctx) => clock.sleep(10).then(() => (deadlines.also = ctx.deadline)));
+    await clock.advance(5);
+    const second = policy.execute((ctx) => ((deadlines.second = ctx.deadline), clock.sleep(10)));
+    await clock.advance(20);
+    await Promise.all([first, also, second]);
+    assert.deepEqual(deadlines, { first: 100, also: 100, second: 105 });
+  });
+
   it('files every call in one coarse timer: at most one clock timer for any number of calls', async () => {
     const clock = new VirtualClock();
     const policy = timeout(1_000, { clock });

@@ -9,13 +9,15 @@
  *   the signal (which aborts too); whatever `fn` later returns is dropped. It also rejects at once
  *   when the caller's signal aborts.
  *
- * The hot path allocates one object per call (the derived context, which is also its timer entry),
- * files it in the shared {@link CoarseTimer} (no `setTimeout` per call) and builds an
- * `AbortController` only if `fn` reads `ctx.signal`. Without a caller deadline it does not even read
- * the clock: the timer gives the call its start time when it next runs its clock timers (or when
- * something reads `ctx.deadline`), never earlier than the call. Timeouts therefore fire up to the
- * timer's resolution (10 ms by default) late, plus the time until the event loop next runs timers,
- * never early.
+ * The hot path (cooperative, no caller deadline or signal) allocates one small object per call, the
+ * context fn sees, and one reaction on fn's promise: the calls started between two runs of the
+ * shared {@link CoarseTimer} form a group with one timer entry and shared handlers (no
+ * `setTimeout`, no timer entry and no closure per call), and an `AbortController` is built only if
+ * `fn` reads `ctx.signal`. It does not even read the clock: the timer gives the group its start time
+ * when it next runs its clock timers (or when something reads `ctx.deadline`), never earlier than
+ * the call. Otherwise (a caller deadline or signal, or `aggressive`) a call is its own timer entry.
+ * Timeouts fire up to the timer's resolution (10 ms by default) late, plus the time until the event
+ * loop next runs timers, never early.
  *
  * @see https://aws.amazon.com/builders-library/timeouts-retries-and-backoff-with-jitter/
  */
@@ -25,8 +27,9 @@ import { FailsmallError } from '../../core/errors.js';
 import { Emitter } from '../../core/events.js';
 import { invalid, oneOf, positiveNumber } from '../../core/validate.js';
 import { CoarseTimer, CoarseTimerEntry, coarseTimer } from './coarse-timer.js';
-import { neverAborted } from '../core/context.js';
-import { callNext, kRunChain, runChain } from '../core/fast-path.js';
+import { isQuietRoot, neverAborted } from '../core/context.js';
+import { callNext, kRunChain, markObserved, runChain, takeObserver } from '../core/fast-path.js';
+import type { Observer } from '../core/fast-path.js';
 import { clockOption, dependencyOption, policyOptions } from '../core/options.js';
 import { PolicyBase } from '../core/policy-base.js';
 import type { Policy, PolicyContext, PolicyFn } from '../core/types.js';
@@ -185,8 +188,8 @@ class TimeoutCall extends CoarseTimerEntry implements PolicyContext {
     this.flags |= FIRED;
     const policy = this.policy;
     const elapsed = policy.clock.now() - this.start;
-    const error = (this.error = timeoutError(policy, this, elapsed));
-    policy.noteTimeout(this, elapsed);
+    const error = (this.error = timeoutError(policy, this.source, this.dependency, elapsed));
+    policy.noteTimeout(this.source, this.dependency, elapsed);
     this.controller?.abort(error);
     if (this.reject !== undefined) {
       this.flags |= DONE;
@@ -213,15 +216,127 @@ class TimeoutCall extends CoarseTimerEntry implements PolicyContext {
   }
 }
 
+/**
+ * The calls on the fast path between two pinnings of the coarse timer (see `addDeferred`): they
+ * all get the same start time (the pin), hence the same deadline, so ONE timer entry, a count of
+ * calls not yet settled and two handlers shared by all of them stand in for an entry, a reaction
+ * closure and a settle per call. Nothing per call is held: a call that settles only decrements
+ * `pending`. When the group falls due with calls pending, they have run out of time: each counts
+ * one timeout, the signals built for them abort, and a failure that follows becomes FS_ERR_TIMEOUT
+ * (as {@link failure} does per call). A call that reads `ctx.signal` is watched on its own
+ * (`signalled`), so that a signal never aborts once its call has settled.
+ */
+class TimeoutGroup extends CoarseTimerEntry {
+  /** Calls that joined and have not settled. */
+  pending = 0;
+  /** The start time of every call of the group (NaN until pinned). */
+  start = NaN;
+  /** Set when the group fell due with calls pending: the reason their signals abort with. */
+  error: FailsmallError | undefined = undefined;
+  /** Calls that read `ctx.signal` and have not settled (null until one does). */
+  signalled: Set<GroupedCall> | null = null;
+  readonly dependency: string | undefined;
+  readonly ok: (value: unknown) => unknown;
+  readonly fail: (error: unknown) => unknown;
+
+  constructor(
+    readonly policy: TimeoutPolicy,
+    readonly parent: PolicyContext,
+    /** The outer step's observer its calls run (see `Observer` in fast-path.ts); changed only while none is pending. */
+    public outer: Observer | undefined,
+  ) {
+    super();
+    this.dependency = parent.dependency;
+    this.ok = (value) => {
+      this.pending--;
+      const outer = this.outer;
+      return outer === undefined ? value : outer.ok(value);
+    };
+    this.fail = (error) => {
+      this.pending--;
+      const seen =
+        this.error === undefined
+          ? error
+          : afterTimeout(this.policy, this.error, error, 'timeout', this.dependency, this.start);
+      const outer = this.outer;
+      if (outer === undefined) throw seen;
+      return outer.fail(seen);
+    };
+  }
+
+  override _pinned(now: number): void {
+    this.start = now;
+    // Later calls start after the pin: they need a group (and a deadline) of their own.
+    if (this.policy.group === this) this.policy.group = undefined;
+  }
+
+  /** The deadline of every call of the group; reading it pins the start. */
+  get deadline(): number {
+    if (this.start !== this.start) this.policy.timer.pin(this);
+    return this.start + this.policy.timeout;
+  }
+
+  onTimeout(): void {
+    if (this.policy.group === this) this.policy.group = undefined;
+    const pending = this.pending;
+    if (pending === 0) return; // every call settled in time
+    const policy = this.policy;
+    const elapsed = policy.clock.now() - this.start;
+    const error = (this.error = timeoutError(policy, 'timeout', this.dependency, elapsed));
+    for (let i = 0; i < pending; i++) policy.noteTimeout('timeout', this.dependency, elapsed);
+    const signalled = this.signalled;
+    this.signalled = null;
+    if (signalled !== null) for (const call of signalled) call.controller!.abort(error);
+  }
+}
+
+/** Watches a grouped call that built its signal, so that the group never aborts it once it settled. */
+function watch(call: GroupedCall): void {
+  (call.group.signalled ??= new Set()).add(call);
+  const done = (): void => void call.group.signalled?.delete(call);
+  call.promise!.then(done, done);
+}
+
+/** The context fn sees on the fast path: four fields; the signal is built only if fn reads it. */
+class GroupedCall implements PolicyContext {
+  controller: AbortController | undefined = undefined;
+  /** fn's promise (once fn has returned). */
+  promise: Promise<unknown> | undefined = undefined;
+  constructor(readonly group: TimeoutGroup) {}
+
+  get attempt(): number {
+    return this.group.parent.attempt;
+  }
+
+  get dependency(): string | undefined {
+    return this.group.dependency;
+  }
+
+  get deadline(): number {
+    return this.group.deadline;
+  }
+
+  get signal(): AbortSignal {
+    let controller = this.controller;
+    if (controller === undefined) {
+      controller = this.controller = new AbortController();
+      const group = this.group;
+      if (group.error !== undefined) controller.abort(group.error);
+      else if (this.promise !== undefined) watch(this); // read after fn returned
+    }
+    return controller.signal;
+  }
+}
+
 function timeoutError(
   policy: TimeoutPolicy,
-  call: TimeoutCall,
+  source: 'timeout' | 'deadline',
+  dependency: string | undefined,
   elapsed: number,
   cause?: unknown,
   neverSent = false,
 ): FailsmallError {
-  const source = call.source;
-  const dependency = call.dependency ?? policy.dependency;
+  dependency ??= policy.dependency;
   const of = dependency === undefined ? '' : ` for ${dependency}`;
   const message =
     source === 'timeout'
@@ -246,11 +361,22 @@ function timeoutError(
  * as node:timers does; else a new one that keeps fn's error as its cause).
  */
 function failure(call: TimeoutCall, error: unknown): unknown {
-  if ((call.flags & FIRED) === 0 || error === call.error) return error;
-  if (typeof error === 'object' && error !== null && (error as { cause?: unknown }).cause === call.error) {
-    return call.error;
-  }
-  return timeoutError(call.policy, call, call.policy.clock.now() - call.start, error);
+  if ((call.flags & FIRED) === 0) return error;
+  return afterTimeout(call.policy, call.error!, error, call.source, call.dependency, call.start);
+}
+
+/** {@link failure} once the timeout `fired` (the error the signal aborted with) for a call started at `start`. */
+function afterTimeout(
+  policy: TimeoutPolicy,
+  fired: FailsmallError,
+  error: unknown,
+  source: 'timeout' | 'deadline',
+  dependency: string | undefined,
+  start: number,
+): unknown {
+  if (error === fired) return error;
+  if (typeof error === 'object' && error !== null && (error as { cause?: unknown }).cause === fired) return fired;
+  return timeoutError(policy, source, dependency, policy.clock.now() - start, error);
 }
 
 /**
@@ -320,23 +446,28 @@ export class TimeoutPolicy extends PolicyBase<TimeoutSnapshot> {
   /** @internal The policy's step (see policy-base.ts). */
   [kRunChain]<T>(chain: readonly Policy[], next: number, fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
     this.#calls++;
-    const outer = ctx.deadline;
+    // An outer breaker's handlers, to run in this call's reaction instead of one of its own.
+    const outer = takeObserver(this);
+    const callerDeadline = ctx.deadline;
     let call: TimeoutCall;
-    if (outer === Infinity) {
+    if (callerDeadline === Infinity) {
       if (this.timeout === Infinity) return invoke(chain, next, fn, ctx);
+      if (this.#cooperative && isQuietRoot(ctx) && ctx.dependency === this.dependency) {
+        return this.#grouped(chain, next, fn, ctx, outer);
+      }
       // No caller deadline: no clock read per call (a system call on some VMs, dearer than the
       // call itself); the coarse timer gives the call its start time a little later, never earlier.
       call = new TimeoutCall(this, ctx, NaN, NaN);
       this.timer.addDeferred(call, this.timeout);
     } else {
       const now = this.clock.now();
-      const deadline = Math.min(now + this.timeout, outer);
+      const deadline = Math.min(now + this.timeout, callerDeadline);
       call = new TimeoutCall(this, ctx, deadline, now);
       if (deadline <= now) {
         // Out of time before it starts: do not call fn at all.
         call.flags = FIRED | DONE;
-        call.error = timeoutError(this, call, 0, undefined, true);
-        this.noteTimeout(call, 0);
+        call.error = timeoutError(this, call.source, call.dependency, 0, undefined, true);
+        this.noteTimeout(call.source, call.dependency, 0);
         return Promise.reject(call.error);
       }
       this.timer.addAt(call, deadline);
@@ -357,20 +488,56 @@ export class TimeoutPolicy extends PolicyBase<TimeoutSnapshot> {
     });
   }
 
+  /**
+   * The fast path (cooperative, no caller deadline, a root context whose signal never aborts): the
+   * call joins the current {@link TimeoutGroup} (see there). Per call: the context fn sees and one
+   * reaction on fn's promise with the group's shared handlers; no timer entry, no closure.
+   */
+  #grouped<T>(
+    chain: readonly Policy[],
+    next: number,
+    fn: PolicyFn<T>,
+    ctx: PolicyContext,
+    outer: Observer | undefined,
+  ): Promise<T> {
+    let group = this.group;
+    if (group !== undefined && group.outer !== outer) {
+      // The group's calls run one outer observer: a call with another joins a group of its own.
+      if (group.pending === 0) group.outer = outer;
+      else group = undefined;
+    }
+    if (group === undefined) {
+      group = this.group = new TimeoutGroup(this, ctx, outer);
+      this.timer.addDeferred(group, this.timeout);
+    }
+    const call = new GroupedCall(group);
+    group.pending++;
+    let result: T | PromiseLike<T>;
+    try {
+      result = next === chain.length ? fn(call) : runChain(chain, next, fn, call);
+    } catch (error) {
+      group.pending--;
+      group.signalled?.delete(call);
+      return Promise.reject(error);
+    }
+    const settled = (call.promise = Promise.resolve(result));
+    // fn read ctx.signal already: watch this call (it must not be aborted once it has settled).
+    if (call.controller !== undefined) watch(call);
+    if (outer !== undefined) markObserved();
+    return settled.then(group.ok as (value: T) => T, group.fail as (error: unknown) => never);
+  }
+
+  /** @internal The group that calls on the fast path join, until the timer pins its start. */
+  group: TimeoutGroup | undefined = undefined;
+
   /** @internal Counts a timeout and tells listeners. */
-  noteTimeout(call: TimeoutCall, elapsed: number): void {
+  noteTimeout(source: 'timeout' | 'deadline', dependency: string | undefined, elapsed: number): void {
     this.#timeouts++;
     const listeners = this.onTimeout.hasListeners;
     if (!listeners && !this.channel.hasSubscribers) return;
-    const event: TimeoutEvent = {
-      timeout: this.timeout,
-      elapsed,
-      source: call.source,
-      strategy: this.strategy,
-      dependency: call.dependency,
-    };
+    const event: TimeoutEvent = { timeout: this.timeout, elapsed, source, strategy: this.strategy, dependency };
     if (listeners) this.onTimeout.emit(event);
-    this.publish('timeout', event, call.dependency);
+    this.publish('timeout', event, dependency);
   }
 
   /** Plain numbers for metrics. */
