@@ -55,7 +55,7 @@ describe('dependency map SVG', () => {
     assert.ok(!svg.includes('<script>'));
     assert.ok(svg.includes('&#60;script&#62;'));
     assert.ok(!/style=/.test(svg), 'no inline style: the page CSP forbids it');
-    assert.match(svg, /3 calls · 33\.3% err · DNS guard/);
+    assert.match(svg, /3 calls · 33\.3% err<\/text><text [^>]*>DNS guard engaged</);
     assert.match(svg, /class="map-edge health-failing"/);
     assert.equal(
       renderDependencySvg({ ...map, nodes: [], edges: [] }),

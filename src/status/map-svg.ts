@@ -8,9 +8,9 @@
 import type { DependencyMap, MapEdge, MapNode } from './dependency-map.js';
 import { escapeHtml } from './html.js';
 
-const BOX_W = 190;
+const BOX_W = 210;
 const BOX_H = 46;
-const COL_GAP = 110;
+const COL_GAP = 150;
 const ROW_GAP = 22;
 const PAD = 16;
 /** More than this and the picture says it left the rest out (the JSON has everything). */
@@ -51,9 +51,13 @@ const clip = (s: string, n: number): string => (s.length > n ? `${s.slice(0, n -
 const pct = (x: number | null): string => (x === null ? '–' : `${(x * 100).toFixed(x > 0 && x < 0.01 ? 2 : 1)}%`);
 
 function edgeLabel(e: MapEdge): string {
-  if (!e.observed) return 'declared';
-  const state = e.breaker === 'open' ? ' · breaker open' : e.guard === 'engaged' ? ' · DNS guard' : '';
-  return `${e.calls} calls · ${pct(e.errorRate)} err${state}`;
+  return e.observed ? `${e.calls} calls · ${pct(e.errorRate)} err` : 'declared';
+}
+
+/** The state worth a word under the arrow, or ''. */
+function edgeState(e: MapEdge): string {
+  if (e.breaker === 'open' || e.breaker === 'isolated' || e.breaker === 'half-open') return `breaker ${e.breaker}`;
+  return e.guard === 'engaged' ? 'DNS guard engaged' : '';
 }
 
 function edgeTitle(e: MapEdge): string {
@@ -102,11 +106,16 @@ export function renderDependencySvg(map: DependencyMap): string {
         ? `M${x1},${y1} C${x1 + bend},${y1 - 80} ${x2 - bend},${y2 - 80} ${x2},${y2}`
         : `M${x1},${y1} C${x1 + bend},${y1} ${x2 - bend},${y2} ${x2},${y2}`;
       const stroke = strokes[e.health];
-      const lx = (x1 + x2) / 2;
-      const ly = (y1 + y2) / 2 - 6;
+      // The label sits just after the arrow's start: arrows into one box start from different rows.
+      const lx = back ? x1 - BOX_W / 2 : x1 + 6;
+      const ly = back ? y1 - BOX_H / 2 - 6 : y1 - 6;
       return `<g class="map-edge health-${e.health}" data-from="${escapeHtml(e.from)}" data-to="${escapeHtml(e.to)}"><title>${escapeHtml(edgeTitle(e))}</title>
 <path d="${d}" fill="none" stroke="${stroke}" stroke-width="${e.observed ? 2.5 : 1.5}"${e.observed ? '' : ' stroke-dasharray="6 4"'} marker-end="url(#arrow-${e.health})"/>
-<text x="${lx}" y="${ly}" text-anchor="middle" font-size="11" fill="#333">${escapeHtml(edgeLabel(e))}</text></g>`;
+<text x="${lx}" y="${ly}"${back ? ' text-anchor="middle"' : ''} font-size="11" fill="#333">${escapeHtml(edgeLabel(e))}</text>${
+        edgeState(e) === ''
+          ? ''
+          : `<text x="${lx}" y="${ly + 20}"${back ? ' text-anchor="middle"' : ''} font-size="11" fill="${stroke}">${escapeHtml(edgeState(e))}</text>`
+      }</g>`;
     })
     .join('\n');
   const boxes = nodes
@@ -117,8 +126,8 @@ export function renderDependencySvg(map: DependencyMap): string {
       const title = `${n.title} (${n.id}): ${n.kind}${n.system === null ? '' : `, business process ${n.system}`}${n.status === null ? '' : `, ${n.status.replace('_', ' ')}`}`;
       return `<g class="map-node" data-id="${escapeHtml(n.id)}"><title>${escapeHtml(title)}</title>
 <rect x="${p.x}" y="${p.y}" width="${BOX_W}" height="${BOX_H}" rx="6" fill="${fill}" stroke="#555"/>
-<text x="${p.x + 10}" y="${p.y + 19}" font-size="13" font-weight="600" fill="#1d1d1f">${escapeHtml(clip(n.title, 26))}</text>
-<text x="${p.x + 10}" y="${p.y + 36}" font-size="11" fill="#555">${escapeHtml(clip(sub, 32))}</text></g>`;
+<text x="${p.x + 10}" y="${p.y + 19}" font-size="13" font-weight="600" fill="#1d1d1f">${escapeHtml(clip(n.title, 28))}</text>
+<text x="${p.x + 10}" y="${p.y + 36}" font-size="11" fill="#555">${escapeHtml(clip(sub, 34))}</text></g>`;
     })
     .join('\n');
   const markers = Object.entries(strokes)
