@@ -18,24 +18,9 @@ import { createStatusStore } from '../status/store.js';
 import { chromiumFlags, chromiumPath } from './browser.js';
 import { runReplay, type ReplaySummary } from './replay.js';
 import { parseScenario } from './scenario.js';
+import { shortReplayScenarioYaml } from '../test-support/short-scenario.js';
 
 const TOKEN = 'replay-feed-token-0123456789';
-/** 25 scenario minutes at 240x (about 6 real seconds), as lab/replay.test.ts. */
-const shortScenarioYaml = `
-name: short replay
-speed: 240
-seed: 7
-region: { zone: amazonaws.com, endpoint: dynamodb.us-east-1.amazonaws.com, addresses: [127.0.0.2, 127.0.0.3], ttl: 4m, negative_ttl: 4m }
-table: { concurrency: 4, queue: 16, service_time_ms: 2, connection_max_age: 1m, items: 100 }
-load: { rate: 40, timeout_ms: 2000, read_share: 0.9 }
-bucket: 1m
-phases:
-  - { kind: steady, duration: 2m }
-  - { kind: race, duration: 1m }
-  - { kind: empty, duration: 16m }
-  - { kind: restore, duration: 4m }
-  - { kind: steady, duration: 2m }
-`;
 
 describe('replay → status service', () => {
   let server: StatusServer;
@@ -46,7 +31,7 @@ describe('replay → status service', () => {
     service = new StatusService({ store: createStatusStore(new MemoryBackend()), page: { name: 'Lab status' } });
     server = await startStatusServer({ service, token: TOKEN });
     ({ summary } = await runReplay({
-      scenario: parseScenario(shortScenarioYaml),
+      scenario: parseScenario(shortReplayScenarioYaml),
       health: { speed: 600, leadS: 60, flapS: 900, tailS: 60 },
       status: { url: server.url, token: TOKEN },
     }));

@@ -20,12 +20,14 @@ export {
   latencyBoundsMs,
   maintenanceStatuses,
   namePattern,
+  noCalls,
   suggestionKinds,
 } from './model.js';
 export type {
   AffectedComponent,
   BreakerSignal,
   BreakerState,
+  CallCounts,
   CallStats,
   Catalog,
   CatalogEntity,

@@ -218,9 +218,8 @@ export interface HealthSignal {
 /** One automatic signal. */
 export type Signal = BreakerSignal | DnsGuardSignal | HealthSignal;
 
-/** Calls from the reporting service to one dependency during one interval. */
-export interface CallStats {
-  readonly dependency: string;
+/** Counts of calls: what a report carries per dependency and an edge accumulates. */
+export interface CallCounts {
   readonly calls: number;
   /** Calls that failed (an error, or a failure result such as an HTTP 5xx). */
   readonly errors: number;
@@ -231,6 +230,23 @@ export interface CallStats {
   readonly latencyMsMax: number;
   /** Counts per bucket of {@link latencyBoundsMs}, one more for above the last bound. */
   readonly latencyBuckets: readonly number[];
+}
+
+/** No calls yet. */
+export function noCalls(): { -readonly [K in keyof CallCounts]: CallCounts[K] } & { latencyBuckets: number[] } {
+  return {
+    calls: 0,
+    errors: 0,
+    rejected: 0,
+    latencyMsSum: 0,
+    latencyMsMax: 0,
+    latencyBuckets: new Array<number>(latencyBoundsMs.length + 1).fill(0),
+  };
+}
+
+/** Calls from the reporting service to one dependency during one interval. */
+export interface CallStats extends CallCounts {
+  readonly dependency: string;
 }
 
 /** What a reporter posts (`POST /api/admin/reports`). */
@@ -285,16 +301,10 @@ export interface PublishInput {
 }
 
 /** Traffic of one service to one dependency, accumulated from reports. */
-export interface DependencyEdge {
+export interface DependencyEdge extends CallCounts {
   readonly service: string;
   readonly dependency: string;
   readonly region: string | null;
-  readonly calls: number;
-  readonly errors: number;
-  readonly rejected: number;
-  readonly latencyMsSum: number;
-  readonly latencyMsMax: number;
-  readonly latencyBuckets: readonly number[];
   /** The latest report's counts. */
   readonly recent: { readonly calls: number; readonly errors: number; readonly rejected: number; readonly at: number };
   readonly firstAt: number;

@@ -26,7 +26,7 @@ import type {
   Suggestion,
   SuggestionKind,
 } from './model.js';
-import { latencyBoundsMs } from './model.js';
+import { noCalls } from './model.js';
 import { suggestionWords } from './suggestion-words.js';
 
 /** What recording a report did. */
@@ -81,12 +81,7 @@ function emptyEdge(service: string, dependency: string, region: string | null, a
     service,
     dependency,
     region,
-    calls: 0,
-    errors: 0,
-    rejected: 0,
-    latencyMsSum: 0,
-    latencyMsMax: 0,
-    latencyBuckets: new Array<number>(latencyBoundsMs.length + 1).fill(0),
+    ...noCalls(),
     recent: { calls: 0, errors: 0, rejected: 0, at },
     firstAt: at,
     lastAt: at,

@@ -22,7 +22,7 @@ import diagnostics from 'node:diagnostics_channel';
 import { systemClock, type Cancel, type Clock } from '../core/clock.js';
 import { FailsmallError } from '../core/errors.js';
 import { positiveNumber } from '../core/validate.js';
-import { latencyBoundsMs, namePattern, type CallStats, type Signal } from './model.js';
+import { latencyBoundsMs, namePattern, noCalls, type CallStats, type Signal } from './model.js';
 
 /** The channels a reporter can listen to. */
 export const reporterChannels = ['calls', 'breaker', 'dns-guard', 'health'] as const;
@@ -70,14 +70,7 @@ export interface ReporterSnapshot {
   readonly lastError: string | null;
 }
 
-interface Counting {
-  calls: number;
-  errors: number;
-  rejected: number;
-  latencyMsSum: number;
-  latencyMsMax: number;
-  latencyBuckets: number[];
-}
+type Counting = ReturnType<typeof noCalls>;
 
 const PER_POST = 100;
 const KNOWN = new Set([
@@ -295,14 +288,7 @@ export class StatusReporter {
         this.#dropped.calls++;
         return;
       }
-      c = {
-        calls: 0,
-        errors: 0,
-        rejected: 0,
-        latencyMsSum: 0,
-        latencyMsMax: 0,
-        latencyBuckets: new Array<number>(latencyBoundsMs.length + 1).fill(0),
-      };
+      c = noCalls();
       this.#calls.set(dependency, c);
     }
     c.calls++;
