@@ -197,12 +197,14 @@ function suggestionHtml(s: Suggestion, components: readonly Component[]): string
 <h3 class="suggestion-name">${escapeHtml(s.name)}</h3>
 <p class="suggestion-seen">${escapeHtml(seen)}</p>
 ${s.reasons.length === 0 ? '' : `<p class="suggestion-reasons">${escapeHtml(s.reasons.join('; '))}</p>`}
-<p class="suggestion-components">${names.length === 0 ? 'No component tied to it: pick them before publishing.' : `Affects ${escapeHtml(names.join(', '))} (${escapeHtml(s.componentStatus.replace('_', ' '))})`}</p>
+<p class="suggestion-components">${names.length === 0 ? 'No component tied to it: pick them below.' : `Affects ${escapeHtml(names.join(', '))} (${escapeHtml(s.componentStatus.replace('_', ' '))})`}</p>
 <form class="publish-form" method="post" action="/api/admin/suggestions/${escapeHtml(s.id)}/publish" data-json>
 <label>Title <input name="name" value="${escapeHtml(s.name)}" required></label><span class="error" data-field="name"></span>
 <label>Impact <select name="impact">${options(['none', 'minor', 'major', 'critical'], s.impact)}</select></label>
 <label>First update <textarea name="body" required>${escapeHtml(s.body)}</textarea></label><span class="error" data-field="body"></span>
 <label>What you can do <textarea name="whatYouCanDo"></textarea></label><span class="error" data-field="whatYouCanDo"></span>
+<p class="hint">Components: left unchanged, the ones above with the proposed status.</p>
+${componentPicker(components, 'component:')}<span class="error" data-field="components"></span>
 <span class="error" data-field=""></span><button type="submit">Publish</button></form>
 <form class="dismiss-form" method="post" action="/api/admin/suggestions/${escapeHtml(s.id)}/dismiss" data-json>
 <span class="error" data-field=""></span><button type="submit">Dismiss</button></form></article>`;

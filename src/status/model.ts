@@ -297,6 +297,7 @@ export interface PublishInput {
   readonly body?: string;
   readonly impact?: IncidentImpact;
   readonly whatYouCanDo?: string | null;
+  /** The components and their status; default (also when empty) the suggestion's, with its proposed status. */
   readonly components?: readonly ComponentChange[];
 }
 

@@ -452,9 +452,11 @@ export function createStatusStore(backend: StatusBackend): StatusStore {
         if (doc === undefined) notFound('suggestion', id);
         const suggestion = doc as unknown as Suggestion;
         if (suggestion.status !== 'suggested') decided(id, suggestion);
+        // No components given (or none picked in the responder view): the suggested ones.
         const changes = uniqueChanges(
-          edits.components ??
-            suggestion.componentIds.map((componentId) => ({ id: componentId, status: suggestion.componentStatus })),
+          edits.components !== undefined && edits.components.length > 0
+            ? edits.components
+            : suggestion.componentIds.map((componentId) => ({ id: componentId, status: suggestion.componentStatus })),
         );
         const input = parseInput('incident', {
           name: edits.name ?? suggestion.name,
