@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
+import { nearestRank } from '../core/quantile.js';
 
 /** Where and with what a bench ran: numbers are comparable only within one provenance. */
 export interface Provenance {
@@ -98,9 +99,12 @@ export function median(values: readonly number[]): number {
 
 /** The `p`-quantile (0..1) of a list, nearest-rank. */
 export function quantile(values: readonly number[], p: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
+  return (
+    nearestRank(
+      [...values].sort((a, b) => a - b),
+      p,
+    ) ?? NaN
+  );
 }
 
 /** Prints rows as an aligned table. */

@@ -108,6 +108,18 @@ describe('failsmall replay (CLI)', () => {
     assert.doesNotMatch(stderr, /replaying/, 'nothing was run');
   });
 
+  it('rejects --status-url without a token or not http(s), exit 2 before the run', async () => {
+    const noToken = await run(['replay', '--status-url', 'http://127.0.0.1:9']);
+    assert.equal(noToken.code, 2);
+    assert.match(noToken.stderr, /FS_ERR_CLI_USAGE: --status-url needs --status-token or \$FAILSMALL_STATUS_TOKEN/);
+    const ftp = await run(['replay', '--status-url', 'ftp://x', '--status-token', 't']);
+    assert.equal(ftp.code, 2);
+    assert.match(ftp.stderr, /FS_ERR_CLI_USAGE: --status-url: expected an http\(s\) URL/);
+    const alone = await run(['replay', '--status-token', 't']);
+    assert.equal(alone.code, 2);
+    assert.doesNotMatch(noToken.stderr + ftp.stderr + alone.stderr, /replaying/, 'nothing was run');
+  });
+
   it('exits 2 on an unknown option', async () => {
     const { code, stderr } = await run(['replay', '--no-such-option']);
     assert.equal(code, 2);

@@ -7,6 +7,7 @@
  * failsmall replay --speed 240 --seed 7              # faster, another draw
  * failsmall replay --scenario my.yaml --report replay.html
  * failsmall replay --json > summary.json
+ * failsmall replay --status-url http://127.0.0.1:8080 --status-token "$TOKEN"   # feed a status page
  * ```
  */
 import { closeSync, openSync, statSync, writeFileSync } from 'node:fs';
@@ -32,6 +33,8 @@ interface ReplayCliOptions {
   seed?: string;
   json?: boolean;
   report?: string;
+  statusUrl?: string;
+  statusToken?: string;
 }
 
 function number(value: string | undefined, option: string): number | undefined {
@@ -61,6 +64,31 @@ function checkWritable(path: string): void {
   }
 }
 
+/** The status service to feed, from `--status-url` and `--status-token` (or the environment). */
+function statusTarget(opts: ReplayCliOptions): { url: string; token: string } | undefined {
+  if (opts.statusUrl === undefined) {
+    if (opts.statusToken !== undefined)
+      throw new FailsmallError(CLI_USAGE, '--status-token needs --status-url', {
+        details: { option: '--status-token' },
+      });
+    return undefined;
+  }
+  if (!URL.canParse(opts.statusUrl) || !/^https?:$/.test(new URL(opts.statusUrl).protocol))
+    throw new FailsmallError(
+      CLI_USAGE,
+      `--status-url: expected an http(s) URL, got ${JSON.stringify(opts.statusUrl)}`,
+      {
+        details: { option: '--status-url' },
+      },
+    );
+  const token = opts.statusToken ?? (process.env['FAILSMALL_STATUS_TOKEN'] || undefined);
+  if (token === undefined)
+    throw new FailsmallError(CLI_USAGE, '--status-url needs --status-token or $FAILSMALL_STATUS_TOKEN', {
+      details: { option: '--status-token' },
+    });
+  return { url: opts.statusUrl, token };
+}
+
 /** Adds the `replay` command to `program` and returns it. */
 export function registerReplay(program: Command): Command {
   const command = program
@@ -71,6 +99,11 @@ export function registerReplay(program: Command): Command {
     .option('--seed <n>', 'seed of the arrivals and every random draw (overrides the file)')
     .option('--json', 'print one JSON object with the summary instead of the table')
     .option('--report <file.html>', 'write a self-contained HTML report with the timelines')
+    .option(
+      '--status-url <url>',
+      "feed a running status service: the day's suggested incidents and the region's dependency map",
+    )
+    .option('--status-token <token>', 'its write token (default $FAILSMALL_STATUS_TOKEN)')
     .action(async (opts: ReplayCliOptions) => {
       const controller = new AbortController();
       const onSigint = (): void => {
@@ -90,6 +123,7 @@ export function registerReplay(program: Command): Command {
           ...(seed === undefined ? {} : { seed }),
         });
         if (opts.report !== undefined) checkWritable(opts.report);
+        const status = statusTarget(opts);
         usage = false;
         // Every optional package the run needs, checked at once, before anything starts.
         await checkReplayPeers({ report: opts.report !== undefined });
@@ -103,6 +137,7 @@ export function registerReplay(program: Command): Command {
           signal: controller.signal,
           onEvent: (line) => progress.line(line),
           onProgress: (p) => progress.update(formatProgress(p)),
+          ...(status === undefined ? {} : { status }),
         });
         progress.clear();
         if (opts.report !== undefined) {
@@ -110,6 +145,13 @@ export function registerReplay(program: Command): Command {
           if (opts.json !== true) process.stderr.write(`report written to ${opts.report}\n`);
         }
         process.stdout.write(opts.json === true ? `${JSON.stringify(summary)}\n` : `\n${formatSummary(summary)}\n`);
+        if (summary.status !== undefined && opts.json !== true) {
+          const r = Object.values(summary.status.reporters);
+          const sum = (f: (x: (typeof r)[number]) => number): number => r.reduce((n, x) => n + f(x), 0);
+          process.stderr.write(
+            `status service ${summary.status.url}: ${sum((x) => x.signalsSent)} signals and ${sum((x) => x.callsSent)} calls sent, ${sum((x) => x.dropped.signals)} signals and ${sum((x) => x.dropped.calls)} calls dropped${summary.status.setup_error === undefined ? '' : `; setup: ${summary.status.setup_error}`}\n`,
+          );
+        }
         const missed = Object.entries(summary.targets).filter(([, t]) => !t.met);
         if (summary.aborted) process.exitCode = 130;
         else if (missed.length > 0) {

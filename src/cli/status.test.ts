@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -73,6 +73,20 @@ describe('failsmall status serve', () => {
     const r = run(['status', 'serve', '--db', 'mysql://x', '--port', '0']);
     assert.deepEqual(await r.exited, { code: 1, signal: null });
     assert.match(r.stderr(), /FS_ERR_INVALID_ARGUMENT: .*unknown scheme mysql:/);
+  });
+
+  it('exits 1 on an invalid --catalog, naming the field and its line', async () => {
+    const catalog = join(dir, 'catalog-info.yaml');
+    writeFileSync(catalog, 'apiVersion: backstage.io/v1alpha1\nkind: Resource\nmetadata: { name: db }\nspec: {}\n');
+    const r = run(['status', 'serve', '--db', 'memory', '--port', '0', '--catalog', catalog]);
+    assert.deepEqual(await r.exited, { code: 1, signal: null });
+    assert.match(
+      r.stderr(),
+      /FS_ERR_STATUS_INVALID_CATALOG: Invalid catalog file: 4:\d+: documents\[0\]\.spec\.type: /,
+    );
+    const kinds = run(['status', 'serve', '--db', 'memory', '--auto-publish', 'meteor']);
+    assert.notEqual((await kinds.exited).code, 0);
+    assert.match(kinds.stderr(), /expected kinds among breaker-open, dns-guard, health-escalation/);
   });
 
   it('exits 1 naming fastify when it is not installed', async () => {

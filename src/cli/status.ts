@@ -1,11 +1,13 @@
 /**
  * `failsmall status serve [--db sqlite:FILE|postgres://…] [--port N] [--host ADDR] [--token T]
- * [--name NAME] [--url URL] [--cadence 15,60,120] [--cadence-webhook URL]`: the status page on an
+ * [--name NAME] [--url URL] [--cadence 15,60,120] [--cadence-webhook URL] [--catalog catalog-info.yaml]
+ * [--auto-publish breaker-open,dns-guard,health-escalation]`: the status page on an
  * embedded SQLite file by default, until SIGINT or SIGTERM. The write token comes from `--token`,
  * `$FAILSMALL_STATUS_TOKEN`, or is generated and printed once. The status module (fastify, the
  * database driver) is loaded only when the command runs.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { isFailsmallError } from '../core/errors.js';
 
@@ -22,7 +24,19 @@ const parseCadence = (value: string): number[] => {
   return minutes.map((m) => m * 60_000);
 };
 
+const KINDS = ['breaker-open', 'dns-guard', 'health-escalation'] as const;
+const parseKinds = (value: string): (typeof KINDS)[number][] => {
+  const kinds = value.split(',').map((v) => v.trim());
+  for (const k of kinds) {
+    if (!(KINDS as readonly string[]).includes(k))
+      throw new InvalidArgumentError(`expected kinds among ${KINDS.join(', ')}`);
+  }
+  return kinds as (typeof KINDS)[number][];
+};
+
 interface ServeOptions {
+  catalog?: string;
+  autoPublish?: (typeof KINDS)[number][];
   db: string;
   port: number;
   host: string;
@@ -49,6 +63,12 @@ export function registerStatus(program: Command): Command {
     .option('--url <url>', 'the public URL of the page (for links in JSON and the feed)')
     .option('--cadence <minutes>', 'update cadence in minutes, the last repeating', parseCadence)
     .option('--cadence-webhook <url>', 'POST a reminder here when an update comes due')
+    .option('--catalog <file>', 'a Backstage catalog-info.yaml tying services to business processes')
+    .option(
+      '--auto-publish <kinds>',
+      'publish these suggestion kinds without a human (breaker-open, dns-guard, health-escalation); default none',
+      parseKinds,
+    )
     .action(async (opts: ServeOptions) => {
       let store: { close(): Promise<void> } | undefined;
       try {
@@ -65,7 +85,21 @@ export function registerStatus(program: Command): Command {
           },
           ...(opts.cadence === undefined ? {} : { cadence: { intervalsMs: opts.cadence } }),
           ...(opts.cadenceWebhook === undefined ? {} : { cadenceWebhook: opts.cadenceWebhook }),
+          ...(opts.autoPublish === undefined ? {} : { autoPublish: opts.autoPublish.map((kind) => ({ kind })) }),
         });
+        if (opts.catalog !== undefined) {
+          let text: string;
+          try {
+            text = readFileSync(opts.catalog, 'utf8');
+          } catch (error) {
+            throw new Error(`--catalog: cannot read ${opts.catalog}: ${(error as Error).message}`, { cause: error });
+          }
+          const loaded = await service.loadCatalog(text, 'file');
+          process.stdout.write(
+            `catalog ${opts.catalog}: ${loaded.entities} entities${loaded.ignored.length === 0 ? '' : `, ${loaded.ignored.length} of other kinds skipped`}
+`,
+          );
+        }
         await service.start();
         service.onReminder.on((r) =>
           process.stderr.write(`${new Date(r.at).toISOString()} ${r.type} ${r.incidentId} ${JSON.stringify(r.name)}\n`),

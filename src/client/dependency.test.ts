@@ -69,7 +69,10 @@ describe('dependency', () => {
       credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
       ...db.aws,
     });
+    const seen: string[] = [];
+    db.observer.onCall.on((c) => seen.push(`${c.dependency} ${c.outcome}`));
     try {
+      await client.send(new GetItemCommand({ TableName: 't', Key: { pk: { S: 'a' } } })).catch(() => undefined);
       for (let i = 0; i < 2; i++) {
         await assert.rejects(
           db.execute(() => Promise.reject(new Error('boom'))),
@@ -81,6 +84,10 @@ describe('dependency', () => {
         isFailsmallError(e, 'FS_ERR_BREAKER_OPEN'),
       );
       assert.equal(table.requests, before);
+      // Every attempt of both integrations is observed once: the AWS call, two failures, the fast rejection.
+      assert.deepEqual(seen.slice(-3), ['dynamodb error', 'dynamodb error', 'dynamodb rejected']);
+      assert.equal(seen.length, 4);
+      assert.match(seen[0]!, /^dynamodb (ok|error)$/);
     } finally {
       client.destroy();
       await db.close();

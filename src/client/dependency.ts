@@ -15,9 +15,10 @@ import { pipeline } from '../policy/core/pipeline.js';
 import { ratioBudget } from '../policy/budget/ratio.js';
 import { describeFailure } from '../policy/errors/describe-failure.js';
 import { verdictOf, type RetryVerdict } from '../policy/errors/classify.js';
+import { observe, type ObservePolicy } from '../policy/observe.js';
 import { retry } from '../policy/retry/retry.js';
 import type { Policy, PolicyFn } from '../policy/core/types.js';
-import { attemptPolicy } from './attempt-policy.js';
+import { attemptPolicy, isFailureResponse } from './attempt-policy.js';
 import { defaultAwsRetryClassifier, type AwsRetryErrorInfo } from './aws-retry-strategy.js';
 import { awsClientConfig, type AwsClientConfig } from './aws-client-config.js';
 import type { AwsRequestHandlerOptions } from './aws-request-handler.js';
@@ -78,8 +79,14 @@ export class Dependency {
   readonly connector: Connector;
   /** The retry budget shared by every call site. */
   readonly budget: RetryBudget;
-  /** The per-attempt policy (breaker, then timeout), shared by every integration; undefined when both are off. */
-  readonly attemptPolicy: Policy | undefined;
+  /**
+   * Measures every attempt of every integration (outcome and latency), published as `call` on
+   * `failsmall:policy:observe` and `observer.onCall`: what the status service's dependency map and
+   * metrics read. Outermost in {@link attemptPolicy}.
+   */
+  readonly observer: ObservePolicy;
+  /** The per-attempt policy (observer, breaker, then timeout), shared by every integration. */
+  readonly attemptPolicy: Policy;
   /** The policy of {@link execute}: retry (drawing from the budget) around the per-attempt policy. */
   readonly policy: Policy;
   readonly #options: DependencyOptions;
@@ -97,13 +104,21 @@ export class Dependency {
     this.#clock = options.clock ?? systemClock;
     this.connector = new Connector({ ...options, clock: options.connectClock ?? systemClock, dependency: name });
     this.budget = options.budget ?? ratioBudget({ ratio: 0.1, minRetriesPerSecond: 1 });
-    this.attemptPolicy = attemptPolicy({
+    const perAttempt = attemptPolicy({
       clock: this.#clock,
       dependency: name,
       ...(options.breaker === undefined ? {} : { breaker: options.breaker }),
       ...(options.attemptTimeout === undefined ? {} : { attemptTimeout: options.attemptTimeout }),
       ...(options.isFailureResult === undefined ? {} : { isFailureResult: options.isFailureResult }),
     });
+    this.observer = observe({
+      clock: this.#clock,
+      dependency: name,
+      isFailureResult: options.isFailureResult ?? isFailureResponse,
+    });
+    this.attemptPolicy = (
+      perAttempt === undefined ? pipeline(this.observer) : pipeline(this.observer, perAttempt)
+    ).named(name);
     const waitForBreaker = options.waitForBreaker ?? false;
     if (typeof waitForBreaker !== 'boolean') validate.invalid('waitForBreaker', 'a boolean', waitForBreaker);
     this.#waitForBreaker = waitForBreaker;
@@ -115,10 +130,7 @@ export class Dependency {
       maxAttempts: options.maxAttempts ?? 3,
       ...(options.random === undefined ? {} : { random: options.random }),
     });
-    this.policy =
-      this.attemptPolicy === undefined
-        ? pipeline(retryPolicy).named(name)
-        : pipeline(retryPolicy, this.attemptPolicy).named(name);
+    this.policy = pipeline(retryPolicy, this.attemptPolicy).named(name);
   }
 
   /** The undici dispatcher for `fetch(url, { dispatcher })` or `setGlobalDispatcher`. */
@@ -152,9 +164,7 @@ export class Dependency {
       clock: this.#clock,
       maxAttempts: this.#options.maxAttempts ?? 3,
       ...(this.#waitForBreaker ? { classify: awsClassifyWaitingForBreaker } : {}),
-      ...(this.attemptPolicy === undefined
-        ? { breaker: false, attemptTimeout: Infinity }
-        : { policy: this.attemptPolicy }),
+      policy: this.attemptPolicy,
       ...(this.#options.random === undefined ? {} : { random: this.#options.random }),
       ...this.#agentOptions(),
       ...(this.#options.http === undefined ? {} : { http: this.#options.http }),

@@ -20,3 +20,4 @@ export { slowStartCurve, slowStartWeight } from './slow-start.js';
 export type { SlowStartCurve, SlowStartOptions } from './slow-start.js';
 export { readStateFile, writeStateFile } from './state-file.js';
 export type { StateFileRead } from './state-file.js';
+export { nearestRank } from './quantile.js';

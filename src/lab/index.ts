@@ -55,6 +55,8 @@ export type { Region } from './region.js';
 export { baselineGroup, failsmallGroup, groupNames } from './groups.js';
 export type { ClientGroup, GroupName, GroupOptions } from './groups.js';
 export { runReplay } from './replay.js';
+export { regionCatalog, startStatusFeed } from './status-feed.js';
+export type { StatusFeed, StatusFeedOptions, StatusFeedSummary } from './status-feed.js';
 export type { ReplayOptions, ReplayProgress, ReplayResult, ReplaySummary } from './replay.js';
 export { formatProgress, formatSummary } from './format.js';
 export { LegacyEnactor, ACTIVE_MISSING } from './race/legacy-enactor.js';

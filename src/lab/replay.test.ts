@@ -8,27 +8,7 @@ import type { Region } from './region.js';
 import { runReplay } from './replay.js';
 import type { ReplayProgress } from './replay.js';
 import { parseScenario } from './scenario.js';
-
-/**
- * A replay of a few real seconds: 25 scenario minutes at 240x = 6.25 s. The record's TTL is 1 s on
- * the wire and connections live 0.25 s, so the baseline keeps its addresses at most 1.25 s of the 4 s
- * empty window: its reads fail for most of it, whatever the timing of the machine.
- */
-const shortScenarioYaml = `
-name: short replay
-speed: 240
-seed: 7
-region: { zone: amazonaws.com, endpoint: dynamodb.us-east-1.amazonaws.com, addresses: [127.0.0.2, 127.0.0.3], ttl: 4m, negative_ttl: 4m }
-table: { concurrency: 4, queue: 16, service_time_ms: 2, connection_max_age: 1m, items: 100 }
-load: { rate: 40, timeout_ms: 2000, read_share: 0.9 }
-bucket: 1m
-phases:
-  - { kind: steady, duration: 2m }
-  - { kind: race, duration: 1m }
-  - { kind: empty, duration: 16m }
-  - { kind: restore, duration: 4m }
-  - { kind: steady, duration: 2m }
-`;
+import { shortReplayScenarioYaml } from '../test-support/short-scenario.js';
 
 /** True when nothing accepts TCP connections on host:port any more. */
 function tcpClosed(host: string, port: number): Promise<boolean> {
@@ -71,7 +51,7 @@ describe('replay', () => {
     const progress: ReplayProgress[] = [];
     const events: string[] = [];
     const { summary, report } = await runReplay({
-      scenario: parseScenario(shortScenarioYaml),
+      scenario: parseScenario(shortReplayScenarioYaml),
       onRegion: (r) => (region = r),
       onProgress: (p) => progress.push(p),
       onEvent: (line) => events.push(line),
@@ -137,7 +117,7 @@ describe('replay', () => {
     let region: Region | undefined;
     const controller = new AbortController();
     let abortedAtS: number | undefined;
-    const scenario = parseScenario(shortScenarioYaml);
+    const scenario = parseScenario(shortReplayScenarioYaml);
     const { summary, report } = await runReplay({
       scenario,
       signal: controller.signal,
@@ -162,7 +142,7 @@ describe('replay', () => {
     let region: Region | undefined;
     await assert.rejects(
       runReplay({
-        scenario: parseScenario(shortScenarioYaml),
+        scenario: parseScenario(shortReplayScenarioYaml),
         onRegion: (r) => {
           region = r;
           throw new Error('boom');

@@ -25,6 +25,8 @@ import { buildTimeline, emptyWindow, summarize } from './timeline.js';
 import { runHealthLink } from './health-link.js';
 import type { HealthLinkOptions, HealthLinkResult } from './health-link.js';
 import { healthSummary } from './health-report.js';
+import { startStatusFeed } from './status-feed.js';
+import type { StatusFeed, StatusFeedSummary } from './status-feed.js';
 import type { HealthLinkSummary } from './health-report.js';
 import type { GroupSummary, Sample } from './timeline.js';
 
@@ -53,6 +55,12 @@ export interface ReplayOptions {
    * serve); `false` leaves it out. Default on with the link's defaults (about 19 real seconds).
    */
   readonly health?: HealthLinkOptions | false;
+  /**
+   * A running status service to feed (`failsmall replay --status-url`): the day's breaker opens,
+   * guard engagements and health escalations become suggested incidents there, and the region's
+   * dependency map shows on its page (status-feed.ts). Default none.
+   */
+  readonly status?: { readonly url: string; readonly token: string; readonly region?: string };
 }
 
 /** The state of a run, for a progress display. */
@@ -107,6 +115,8 @@ export interface ReplaySummary {
   };
   /** The health link: each group's record set while health checks flap (absent when left out). */
   readonly health?: HealthLinkSummary;
+  /** The status service fed (absent without `status`): what each reporter sent and dropped. */
+  readonly status?: StatusFeedSummary;
   /** True when the run was stopped before its end. */
   readonly aborted: boolean;
   readonly real_elapsed_s: number;
@@ -174,6 +184,8 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayResult> {
   let restoredAtS: number | undefined;
   let outcomes: Outcome[] | undefined;
   let health: HealthLinkResult | undefined;
+  let feed: StatusFeed | undefined;
+  let fed: StatusFeedSummary | undefined;
 
   try {
     // Every optional package first, all at once: a missing one fails before anything starts.
@@ -181,6 +193,14 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayResult> {
     region = await startRegion(scenario, { scenarioClock, random: seededRandom(scenario.seed + 1) });
     const r = region;
     options.onRegion?.(r);
+    if (options.status !== undefined) {
+      feed = await startStatusFeed({
+        url: options.status.url,
+        token: options.status.token,
+        endpoint: r.endpoint,
+        ...(options.status.region === undefined ? {} : { region: options.status.region }),
+      });
+    }
     const groupOptions = {
       endpointUrl: r.endpointUrl,
       dnsServer: r.dns.dnsServer,
@@ -324,6 +344,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayResult> {
       scenarioClock,
       signal: stop.signal,
       onOutcome: (o) => {
+        feed?.outcome(o);
         if (options.onProgress !== undefined) recent.push(Object.assign({ settledAt: systemClock.now() }, o));
       },
     });
@@ -334,7 +355,9 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayResult> {
     await sample();
     await Promise.allSettled(tasks);
     health = await healthLink(options, scenario, stop.signal, event);
+    fed = await feed?.close();
   } finally {
+    if (fed === undefined) await feed?.close();
     options.signal?.removeEventListener('abort', onAbort);
     sampler?.();
     for (const cancel of timers) cancel();
@@ -418,6 +441,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayResult> {
     },
     failsmall_guard: guardSummary(groups.find((g) => g.name === 'failsmall')?.snapshot()),
     ...(health === undefined ? {} : { health: healthSummary(health) }),
+    ...(fed === undefined ? {} : { status: fed }),
     aborted: stop.signal.aborted,
     real_elapsed_s: round1((systemClock.now() - startedReal) / 1000),
   };

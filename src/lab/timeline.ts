@@ -6,6 +6,7 @@
  * restore. Pure functions of their input: the replay gathers, this computes.
  */
 import type { Outcome } from './load.js';
+import { nearestRank } from '../core/quantile.js';
 import { phaseAt, phaseOf } from './scenario.js';
 import type { Scenario } from './scenario.js';
 
@@ -126,9 +127,7 @@ export const recoveredSuccess = 0.99;
 
 /** Nearest-rank percentile of sorted values; `null` when empty. */
 export function percentile(sorted: readonly number[], p: number): number | null {
-  if (sorted.length === 0) return null;
-  const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))]!;
+  return nearestRank(sorted, p / 100) ?? null;
 }
 
 function groupsOf(input: TimelineInput): string[] {

@@ -7,6 +7,8 @@ import { pipeline } from './core/pipeline.js';
 import { fallback } from './fallback.js';
 import type { FallbackOptions } from './fallback.js';
 import { hedge } from './hedge/hedge.js';
+import { observe } from './observe.js';
+import type { ObserveOptions } from './observe.js';
 import type { HedgeOptions } from './hedge/hedge.js';
 import { bulkhead } from './limit/bulkhead.js';
 import type { BulkheadOptions } from './limit/bulkhead.js';
@@ -63,6 +65,14 @@ registerPolicyConformance('fallback', {
   base: { when: (e: unknown) => (e as Error).message === 'replace me' },
   publish: async (policy) => {
     await policy.execute(() => Promise.reject(new Error('replace me')));
+  },
+});
+
+registerPolicyConformance('observe', {
+  kind: 'observe',
+  factory: (o) => observe(o as ObserveOptions),
+  publish: async (policy) => {
+    await policy.execute(() => 'ok');
   },
 });
 

@@ -100,6 +100,10 @@ export { LatencyWindow } from './hedge/latency-window.js';
 export { FallbackPolicy, fallback } from './fallback.js';
 export type { FallbackOptions, FallbackSource, FallbackEvent, FallbackSnapshot } from './fallback.js';
 
+// observe: every call measured (outcome, latency), nothing changed
+export { ObservePolicy, observe } from './observe.js';
+export type { CallEvent, CallOutcome, ObserveOptions, ObserveSnapshot } from './observe.js';
+
 // overload signals (shared by throttle, rate limiter and limits)
 export { isOverloadError, isThrottlingError, isTimeoutError } from './errors/overload.js';
 export type { Outcome } from './errors/overload.js';

@@ -8,7 +8,8 @@ import { FailsmallError } from '../core/errors.js';
 import { StatusErrorCodes } from './error-codes.js';
 
 /** The kinds of document a status store keeps. */
-export type DocumentKind = 'component' | 'incident' | 'maintenance' | 'subscriber' | 'event';
+export type DocumentKind =
+  'component' | 'incident' | 'maintenance' | 'subscriber' | 'event' | 'suggestion' | 'edge' | 'failure' | 'catalog';
 
 /** A JSON document. */
 export type Doc = Record<string, unknown>;

@@ -19,6 +19,10 @@ export const StatusErrorCodes = {
   CSRF: 'FS_ERR_STATUS_CSRF',
   /** A write without a token or session, or a wrong login token (HTTP 401). */
   UNAUTHORIZED: 'FS_ERR_STATUS_UNAUTHORIZED',
+  /** A catalog file (Backstage `catalog-info.yaml`) is not valid; `details.errors` lists `{ field, message, line, col }` (HTTP 400). */
+  INVALID_CATALOG: 'FS_ERR_STATUS_INVALID_CATALOG',
+  /** A signal names a status component that does not exist; `details.errors` lists `{ field, message }` (HTTP 400). */
+  UNKNOWN_COMPONENT: 'FS_ERR_STATUS_UNKNOWN_COMPONENT',
   /** The status store is closed. */
   STORE_CLOSED: 'FS_ERR_STATUS_STORE_CLOSED',
   /** The database failed (cause attached), or holds a document that is not JSON. */
@@ -30,6 +34,8 @@ export const StatusErrorCodes = {
 /** The HTTP status of each status-service code. */
 export const statusHttpStatus: Readonly<Record<string, number>> = {
   FS_ERR_STATUS_INVALID_INPUT: 400,
+  FS_ERR_STATUS_INVALID_CATALOG: 400,
+  FS_ERR_STATUS_UNKNOWN_COMPONENT: 400,
   FS_ERR_STATUS_NOT_FOUND: 404,
   FS_ERR_STATUS_CLOSED: 409,
   FS_ERR_STATUS_RATE_LIMITED: 429,

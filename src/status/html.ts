@@ -5,7 +5,9 @@
  * through {@link escapeHtml}, so an incident titled `<script>` shows as that text.
  */
 import { cadenceStatus, nextUpdateDue, type Cadence } from './cadence.js';
-import type { Component, ComponentEvent, ComponentStatus, Incident, Maintenance } from './model.js';
+import type { DependencyMap } from './dependency-map.js';
+import { renderDependencySvg } from './map-svg.js';
+import type { Component, ComponentEvent, ComponentStatus, Incident, Maintenance, Suggestion } from './model.js';
 import { overallStatus, type PageState } from './statuspage-json.js';
 import { uptimeBar, uptimeShare } from './uptime.js';
 
@@ -83,8 +85,43 @@ function maintenanceHtml(m: Maintenance): string {
 <p>${escapeHtml(m.body)}</p></article>`;
 }
 
+/** A duration for people: `45 s`, `12 min`, `2 h 05 min`. */
+export function durationText(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s} s`;
+  const min = Math.round(s / 60);
+  if (min < 60) return `${min} min`;
+  return `${Math.floor(min / 60)} h ${String(min % 60).padStart(2, '0')} min`;
+}
+
+function mapHtml(map: DependencyMap): string {
+  const rows = map.mttr
+    .map(
+      (
+        m,
+      ) => `<tr data-dependency="${escapeHtml(m.dependency)}"><td>${escapeHtml(m.dependency)}</td><td>${m.failures}</td>
+<td>${m.p50Ms === null ? '–' : escapeHtml(durationText(m.p50Ms))}</td><td>${m.p90Ms === null ? '–' : escapeHtml(durationText(m.p90Ms))}</td>
+<td>${m.maxMs === null ? '–' : escapeHtml(durationText(m.maxMs))}</td><td>${m.ongoing}</td></tr>`,
+    )
+    .join('');
+  const processes = map.systems
+    .map(
+      (s) =>
+        `<li><strong>${escapeHtml(s.title)}</strong>${s.description === null ? '' : `: ${escapeHtml(s.description)}`} (${escapeHtml(s.members.join(', '))})</li>`,
+    )
+    .join('');
+  return `<section id="dependencies"><h2>Dependency map</h2>
+<p class="map-note">Built from our services' own calls, updated as they report. <a href="/api/dependencies.json">JSON</a></p>
+<div class="map">${renderDependencySvg(map)}</div>
+${processes === '' ? '' : `<h3>Business processes</h3><ul class="processes">${processes}</ul>`}
+${rows === '' ? '' : `<h3>Time to recover, per dependency</h3><table class="mttr"><thead><tr><th>Dependency</th><th>Failures</th><th>p50</th><th>p90</th><th>max</th><th>Ongoing</th></tr></thead><tbody>${rows}</tbody></table>`}
+</section>`;
+}
+
 /** What the public page shows. */
 export interface PublicPageInput {
+  /** The dependency map; left out when absent or empty. */
+  readonly map?: DependencyMap;
   readonly state: PageState;
   /** Status changes of the last 90 days, for the uptime bars. */
   readonly events: readonly ComponentEvent[];
@@ -119,6 +156,7 @@ ${maint.length === 0 ? '' : `<section id="maintenance"><h2>Scheduled maintenance
           .join('')}</div>`,
     )
     .join('')}</section>
+${input.map === undefined || input.map.nodes.length === 0 ? '' : mapHtml(input.map)}
 ${past.length === 0 ? '' : `<section id="past"><h2>Past incidents</h2>${past.map((i) => incidentHtml(i, state, c)).join('')}</section>`}
 </main><footer><a href="/api/v2/summary.json">JSON</a> · <a href="/history.atom">Atom feed</a> · <a href="/responder">Responders</a></footer>`;
   return layout(state.page.name, body);
@@ -148,6 +186,28 @@ export interface ResponderPageInput {
   readonly cadence: Cadence;
   /** The session's CSRF token, sent back in `X-CSRF-Token` by the page's script. */
   readonly csrf: string;
+  /** Suggested incidents waiting for a decision; default none. */
+  readonly suggestions?: readonly Suggestion[];
+}
+
+function suggestionHtml(s: Suggestion, components: readonly Component[]): string {
+  const names = s.componentIds.map((id) => components.find((c) => c.id === id)?.name ?? id);
+  const seen = `${s.count} signal${s.count === 1 ? '' : 's'} from ${s.service}${s.region === null ? '' : ` (${s.region})`}, first ${stamp(s.firstAt)}, latest ${stamp(s.lastAt)}${s.clearedAt === null ? '' : `; cleared ${stamp(s.clearedAt)}`}`;
+  return `<article class="suggestion kind-${escapeHtml(s.kind)}" id="suggestion-${escapeHtml(s.id)}" data-kind="${escapeHtml(s.kind)}">
+<h3 class="suggestion-name">${escapeHtml(s.name)}</h3>
+<p class="suggestion-seen">${escapeHtml(seen)}</p>
+${s.reasons.length === 0 ? '' : `<p class="suggestion-reasons">${escapeHtml(s.reasons.join('; '))}</p>`}
+<p class="suggestion-components">${names.length === 0 ? 'No component tied to it: pick them below.' : `Affects ${escapeHtml(names.join(', '))} (${escapeHtml(s.componentStatus.replace('_', ' '))})`}</p>
+<form class="publish-form" method="post" action="/api/admin/suggestions/${escapeHtml(s.id)}/publish" data-json>
+<label>Title <input name="name" value="${escapeHtml(s.name)}" required></label><span class="error" data-field="name"></span>
+<label>Impact <select name="impact">${options(['none', 'minor', 'major', 'critical'], s.impact)}</select></label>
+<label>First update <textarea name="body" required>${escapeHtml(s.body)}</textarea></label><span class="error" data-field="body"></span>
+<label>What you can do <textarea name="whatYouCanDo"></textarea></label><span class="error" data-field="whatYouCanDo"></span>
+<p class="hint">Components: left unchanged, the ones above with the proposed status.</p>
+${componentPicker(components, 'component:')}<span class="error" data-field="components"></span>
+<span class="error" data-field=""></span><button type="submit">Publish</button></form>
+<form class="dismiss-form" method="post" action="/api/admin/suggestions/${escapeHtml(s.id)}/dismiss" data-json>
+<span class="error" data-field=""></span><button type="submit">Dismiss</button></form></article>`;
 }
 
 const componentPicker = (components: readonly Component[], prefix: string): string =>
@@ -192,6 +252,11 @@ ${componentPicker(state.components, 'component:')}<span class="error" data-field
     .join('');
   const body = `<header><h1>${escapeHtml(state.page.name)}: responders</h1>
 <form method="post" action="/responder/logout" data-json><button type="submit">Sign out</button></form></header><main>
+<section id="suggestions"><h2>Suggested incidents</h2>${
+    (input.suggestions ?? []).length === 0
+      ? '<p>None: breaker opens, DNS guard engagements and health escalations show here for you to publish or dismiss.</p>'
+      : (input.suggestions ?? []).map((x) => suggestionHtml(x, state.components)).join('')
+  }</section>
 <section id="open-incidents"><h2>Open incidents</h2>${incidents === '' ? '<p>None.</p>' : incidents}</section>
 <section><h2>Open an incident</h2><form id="open-incident" method="post" action="/api/admin/incidents" data-json>
 <label>Title <input name="name" required></label><span class="error" data-field="name"></span>
@@ -219,7 +284,9 @@ export const statusCss = `body{font:16px/1.5 system-ui,sans-serif;margin:0 auto;
 .day.under_maintenance{background:#4a7bd0}.uptime-share{font-size:.8rem;color:#666;margin:0}
 .error{color:#b00;display:block;font-size:.9rem}.cadence-due .cadence{color:#a60;font-weight:600}
 .cadence-overdue .cadence{color:#fff;background:#b00;padding:.2rem .5rem;font-weight:600}
-label{display:block;margin:.4rem 0}textarea{width:100%;min-height:4rem}.next-update{font-weight:600}`;
+label{display:block;margin:.4rem 0}textarea{width:100%;min-height:4rem}.next-update{font-weight:600}
+.map{overflow-x:auto}.mttr{border-collapse:collapse}.mttr td,.mttr th{padding:.2rem .6rem;border-bottom:1px solid #ddd;text-align:left}
+.suggestion{border-left:4px solid #4a7bd0;padding:.25rem 1rem;margin:1rem 0}.map-note{font-size:.9rem;color:#555}`;
 
 /**
  * The responder view's script: sends each `form[data-json]` as JSON with the CSRF token, shows field

@@ -11,14 +11,36 @@ export { StatusErrorCodes } from './error-codes.js';
 export { escapeHtml } from './html.js';
 export { parseInput } from './input.js';
 export type { FieldError, InputKind } from './input.js';
-export { componentStatuses, incidentImpacts, incidentStatuses, maintenanceStatuses } from './model.js';
+export {
+  breakerStates,
+  catalogKinds,
+  componentStatuses,
+  incidentImpacts,
+  incidentStatuses,
+  latencyBoundsMs,
+  maintenanceStatuses,
+  namePattern,
+  noCalls,
+  suggestionKinds,
+} from './model.js';
 export type {
   AffectedComponent,
+  BreakerSignal,
+  BreakerState,
+  CallCounts,
+  CallStats,
+  Catalog,
+  CatalogEntity,
+  CatalogKind,
   Component,
   ComponentChange,
   ComponentEvent,
   ComponentInput,
   ComponentStatus,
+  DependencyEdge,
+  DnsGuardSignal,
+  FailureInterval,
+  HealthSignal,
   Incident,
   IncidentImpact,
   IncidentInput,
@@ -28,7 +50,12 @@ export type {
   Maintenance,
   MaintenanceInput,
   MaintenanceStatus,
+  PublishInput,
+  ReportInput,
+  Signal,
   Subscriber,
+  Suggestion,
+  SuggestionKind,
 } from './model.js';
 export { openStatusStore } from './open.js';
 export { PostgresBackend } from './postgres-backend.js';
@@ -38,7 +65,7 @@ export type { WriteRateLimitOptions } from './rate-limit.js';
 export { startStatusServer } from './server.js';
 export type { StatusServer, StatusServerOptions } from './server.js';
 export { StatusService } from './service.js';
-export type { CachedDocument, CadenceReminder, StatusServiceOptions } from './service.js';
+export type { AutoPublishRule, CachedDocument, CadenceReminder, StatusServiceOptions } from './service.js';
 export { SqliteBackend } from './sqlite-backend.js';
 export type { SqliteBackendOptions } from './sqlite-backend.js';
 export { overallStatus, statuspageDocuments } from './statuspage-json.js';
@@ -47,3 +74,19 @@ export { createStatusStore } from './store.js';
 export type { IncidentQuery, StatusStore } from './store.js';
 export { uptimeBar } from './uptime.js';
 export type { UptimeDay } from './uptime.js';
+export { buildDependencyMap, bucketQuantile, incidentIntervals, mttr } from './dependency-map.js';
+export type {
+  DependencyMap,
+  DependencyMapInput,
+  Interval,
+  MapEdge,
+  MapNode,
+  MapSystem,
+  MttrStats,
+} from './dependency-map.js';
+export { renderDependencySvg } from './map-svg.js';
+export { StatusReporter, reporterChannels } from './reporter.js';
+export type { ReporterChannel, ReporterSnapshot, StatusReporterOptions } from './reporter.js';
+export type { ReportResult } from './report-store.js';
+export { suggestionWords } from './suggestion-words.js';
+export type { SuggestedWords, SuggestionFacts } from './suggestion-words.js';

@@ -7,16 +7,21 @@
 import { z } from 'zod';
 import { FailsmallError } from '../core/errors.js';
 import {
+  breakerStates,
   componentStatuses,
   incidentImpacts,
   incidentStatuses,
+  latencyBoundsMs,
   maintenanceStatuses,
+  namePattern,
   type ComponentInput,
   type ComponentStatus,
   type IncidentInput,
   type IncidentUpdateInput,
   type MaintenanceInput,
   type MaintenanceStatus,
+  type PublishInput,
+  type ReportInput,
 } from './model.js';
 import { StatusErrorCodes } from './error-codes.js';
 
@@ -33,6 +38,61 @@ const idPattern = /^[A-Za-z0-9_-]{1,64}$/;
 const id = z.string().regex(idPattern, 'letters, digits, - and _, 1 to 64 characters');
 const time = z.number().finite().nonnegative();
 const change = z.object({ id, status: z.enum(componentStatuses) }).strict();
+/** A service, dependency, host or set name. */
+const name = z.string().regex(namePattern, 'letters, digits and . _ : @ / -, 1 to 128 characters');
+const count = z.number().int().nonnegative().max(1e12);
+const reason = z.string().max(200).optional();
+const signalComponents = z.array(id).max(20).optional();
+const signal = z.discriminatedUnion('kind', [
+  z
+    .object({
+      kind: z.literal('breaker'),
+      dependency: name,
+      from: z.enum(breakerStates).optional(),
+      to: z.enum(breakerStates),
+      reason,
+      at: time,
+      components: signalComponents,
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('dns-guard'),
+      hostname: name,
+      dependency: name.optional(),
+      event: z.enum(['engaged', 'released']),
+      reason,
+      at: time,
+      components: signalComponents,
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('health-escalation'),
+      set: name,
+      reason: z.string().min(1, 'must not be empty').max(200),
+      targets: z.array(z.string().max(128)).max(100),
+      at: time,
+      components: signalComponents,
+    })
+    .strict(),
+]);
+const callStats = z
+  .object({
+    dependency: name,
+    calls: count,
+    errors: count,
+    rejected: count,
+    latencyMsSum: z.number().finite().nonnegative(),
+    latencyMsMax: z.number().finite().nonnegative(),
+    latencyBuckets: z.array(count).length(latencyBoundsMs.length + 1, `${latencyBoundsMs.length + 1} counts`),
+  })
+  .strict()
+  .refine((c) => c.errors + c.rejected <= c.calls, { path: ['errors'], message: 'errors + rejected exceed calls' })
+  .refine((c) => c.latencyBuckets.reduce((a, b) => a + b, 0) <= c.calls, {
+    path: ['latencyBuckets'],
+    message: 'more latencies than calls',
+  });
 
 const schemas = {
   component: z
@@ -87,6 +147,25 @@ const schemas = {
     })
     .strict(),
   login: z.object({ token: z.string().min(1, 'must not be empty').max(500) }).strict(),
+  report: z
+    .object({
+      service: name,
+      region: name.optional(),
+      signals: z.array(signal).max(200).optional(),
+      calls: z.array(callStats).max(200).optional(),
+    })
+    .strict(),
+  publish: z
+    .object({
+      name: text(200).optional(),
+      body: text(5_000).optional(),
+      impact: z.enum(incidentImpacts).optional(),
+      whatYouCanDo: optionalText(2_000),
+      components: z.array(change).max(100).optional(),
+    })
+    .strict(),
+  dismiss: z.object({}).strict(),
+  catalog: z.object({ source: name.optional(), yaml: z.string().min(1, 'must not be empty').max(60_000) }).strict(),
 };
 
 /** The inputs {@link parseInput} knows, by name. */
@@ -102,6 +181,10 @@ export interface ParsedInputs {
   maintenanceStatus: { status: MaintenanceStatus };
   subscriber: { url: string };
   login: { token: string };
+  report: ReportInput;
+  publish: PublishInput;
+  dismiss: Record<string, never>;
+  catalog: { source?: string; yaml: string };
 }
 
 function fieldName(path: readonly PropertyKey[]): string {
@@ -142,6 +225,11 @@ function stripUndefined(value: unknown): unknown {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = stripUndefined(v);
   return out;
+}
+
+/** Whether `value` is a valid service, dependency or host name (as in a report). */
+export function isValidName(value: unknown): value is string {
+  return typeof value === 'string' && namePattern.test(value);
 }
 
 /** Whether `value` is a valid id (`[A-Za-z0-9_-]{1,64}`). */

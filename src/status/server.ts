@@ -39,6 +39,8 @@ export interface StatusServerOptions {
   readonly allowedOrigins?: readonly string[];
   /** Writes per client; default 60 per minute. */
   readonly writeRateLimit?: WriteRateLimitOptions;
+  /** Reports (`POST /api/admin/reports`) per client, counted apart from other writes; default 600 per minute. */
+  readonly reportRateLimit?: WriteRateLimitOptions;
   /** How long a responder session lasts, in milliseconds; default 12 h. */
   readonly sessionTtlMs?: number;
 }
@@ -69,6 +71,7 @@ const KNOWN = new Set([
   'allowedHosts',
   'allowedOrigins',
   'writeRateLimit',
+  'reportRateLimit',
   'sessionTtlMs',
 ]);
 
@@ -115,6 +118,7 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
   const host = options.host ?? '127.0.0.1';
   const sessions = new Sessions(service.clock, positiveNumber('sessionTtlMs', options.sessionTtlMs ?? 12 * 3_600_000));
   const limiter = new WriteRateLimit(service.clock, options.writeRateLimit);
+  const reportLimiter = new WriteRateLimit(service.clock, options.reportRateLimit ?? { limit: 600, windowMs: 60_000 });
   const { default: Fastify } = await importPeer<{ default: typeof createFastify }>('fastify', 'the status server');
   const app: FastifyInstance = Fastify({ logger: false, bodyLimit: 64 * 1024, return503OnClosing: true });
   // Built once the port is known (after listen).
@@ -143,8 +147,8 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
     return payload;
   });
 
-  const rate = (key: string): void => {
-    const verdict = limiter.take(key);
+  const rate = (key: string, which = limiter): void => {
+    const verdict = which.take(key);
     if (!verdict.allowed) {
       throw new FailsmallError(
         StatusErrorCodes.RATE_LIMITED,
@@ -177,7 +181,7 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
   };
 
   // ---- public reads, from the cache ----
-  const serve = (path: string, name: StatuspagePath | 'page' | 'atom', maxAge: number): void => {
+  const serve = (path: string, name: StatuspagePath | 'page' | 'atom' | 'dependencies', maxAge: number): void => {
     app.get(path, (request, reply) => {
       const reply304 = (etag: string): boolean => request.headers['if-none-match'] === etag;
       const hit = service.cached(name);
@@ -193,6 +197,7 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
   };
   serve('/', 'page', 10);
   serve('/history.atom', 'atom', 30);
+  serve('/api/dependencies.json', 'dependencies', 10);
   for (const path of Object.keys(statuspageDocuments) as StatuspagePath[]) serve(`/api/v2/${path}`, path, 10);
   app.get('/assets/status.css', (_request, reply) =>
     reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(statusCss),
@@ -240,7 +245,9 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
     async (admin) => {
       admin.addHook('preHandler', async (request) => {
         const session = authorize(request);
-        if (request.method !== 'GET') rate(session === undefined ? `token:${request.ip}` : `session:${session.id}`);
+        const who = session === undefined ? `token:${request.ip}` : `session:${session.id}`;
+        if (request.routeOptions.url === '/api/admin/reports') rate(who, reportLimiter);
+        else if (request.method !== 'GET') rate(who);
       });
       const params = (request: FastifyRequest): { id: string } => request.params as { id: string };
       const created = (reply: FastifyReply, body: unknown) => send(reply, 201, body);
@@ -282,6 +289,31 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
       admin.patch('/maintenances/:id', async (request) =>
         service.setMaintenanceStatus(params(request).id, parseInput('maintenanceStatus', request.body).status),
       );
+      admin.post('/reports', async (request, reply) => {
+        const result = await service.report(parseInput('report', request.body));
+        return send(reply, 202, {
+          signals: result.signals,
+          calls: result.calls,
+          suggestions: result.suggestions.map((x) => ({ id: x.id, kind: x.kind, status: x.status, count: x.count })),
+        });
+      });
+      admin.get('/suggestions', async (request) => {
+        const status = (request.query as { status?: unknown }).status;
+        const wanted = status === 'suggested' || status === 'published' || status === 'dismissed' ? status : undefined;
+        return { suggestions: await service.store.listSuggestions(wanted === undefined ? {} : { status: wanted }) };
+      });
+      admin.post('/suggestions/:id/publish', async (request, reply) =>
+        created(reply, await service.publishSuggestion(params(request).id, parseInput('publish', request.body ?? {}))),
+      );
+      admin.post('/suggestions/:id/dismiss', async (request) => {
+        parseInput('dismiss', request.body ?? {});
+        return service.dismissSuggestion(params(request).id);
+      });
+      admin.put('/catalog', async (request) => {
+        const input = parseInput('catalog', request.body);
+        return service.loadCatalog(input.yaml, input.source ?? 'file');
+      });
+      admin.get('/catalog', async () => ({ catalogs: await service.store.listCatalogs() }));
       admin.get('/subscribers', async () => ({ subscribers: await service.store.listSubscribers() }));
       admin.post('/subscribers', async (request, reply) =>
         created(reply, await service.addSubscriber(parseInput('subscriber', request.body).url)),

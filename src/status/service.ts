@@ -4,8 +4,9 @@
  * reschedules the cadence reminders and tells the webhook subscribers. Time comes from the injected
  * {@link Clock} (a VirtualClock in tests drives the reminders without sleeping).
  *
- * Channels (`node:diagnostics_channel`): `failsmall:status:update-due` ({@link CadenceReminder}) and
- * `failsmall:status:incident` (`{ incident, kind: 'opened' | 'updated' }`).
+ * Channels (`node:diagnostics_channel`): `failsmall:status:update-due` ({@link CadenceReminder}),
+ * `failsmall:status:incident` (`{ incident, kind: 'opened' | 'updated' }`) and
+ * `failsmall:status:suggestion` (`{ suggestion }`, each suggestion a report created or folded into).
  */
 import { createHash } from 'node:crypto';
 import { raceTimer } from '../core/abort.js';
@@ -22,7 +23,9 @@ import {
   type CadenceOptions,
   type CadenceStatus,
 } from './cadence.js';
+import { buildDependencyMap, type DependencyMap } from './dependency-map.js';
 import { renderPublicPage, renderResponder } from './html.js';
+import type { ReportResult } from './report-store.js';
 import type {
   Component,
   ComponentInput,
@@ -33,7 +36,11 @@ import type {
   Maintenance,
   MaintenanceInput,
   MaintenanceStatus,
+  PublishInput,
+  ReportInput,
   Subscriber,
+  Suggestion,
+  SuggestionKind,
 } from './model.js';
 import {
   incidentWebhook,
@@ -44,8 +51,21 @@ import {
 } from './statuspage-json.js';
 import type { StatusStore } from './store.js';
 
+/**
+ * A rule that publishes a suggestion without a human: suggestions of `kind` (about `subject`, when
+ * given) once `minCount` signals folded into them (default 1). Without a rule, nothing is
+ * published automatically.
+ */
+export interface AutoPublishRule {
+  readonly kind: SuggestionKind;
+  readonly subject?: string;
+  readonly minCount?: number;
+}
+
 /** Options of {@link StatusService}. */
 export interface StatusServiceOptions {
+  /** Rules that publish suggestions automatically; default none (a responder decides each). */
+  readonly autoPublish?: readonly AutoPublishRule[];
   readonly store: StatusStore;
   /** Default {@link systemClock}. */
   readonly clock?: Clock;
@@ -86,6 +106,7 @@ export interface CachedDocument {
 }
 
 const KNOWN = new Set([
+  'autoPublish',
   'store',
   'clock',
   'page',
@@ -97,6 +118,24 @@ const KNOWN = new Set([
 ]);
 const dueChannel = channel('status', 'update-due');
 const incidentChannel = channel('status', 'incident');
+const suggestionChannel = channel('status', 'suggestion');
+
+function checkRules(rules: unknown): readonly AutoPublishRule[] {
+  if (rules === undefined) return [];
+  const bad = (why: string): never => {
+    throw new FailsmallError('FS_ERR_INVALID_ARGUMENT', `Expected \`autoPublish\` ${why}`, {
+      details: { option: 'autoPublish' },
+    });
+  };
+  if (!Array.isArray(rules)) bad('to be an array of rules');
+  for (const [i, r] of (rules as AutoPublishRule[]).entries()) {
+    if (!['breaker-open', 'dns-guard', 'health-escalation'].includes(r?.kind))
+      bad(`[${i}].kind to be breaker-open, dns-guard or health-escalation, got ${JSON.stringify(r?.kind)}`);
+    if (r.minCount !== undefined && !(Number.isInteger(r.minCount) && r.minCount >= 1))
+      bad(`[${i}].minCount to be a positive integer, got ${String(r.minCount)}`);
+  }
+  return rules as readonly AutoPublishRule[];
+}
 
 /**
  * @example
@@ -113,6 +152,7 @@ export class StatusService {
   readonly onReminder = new Emitter<CadenceReminder>();
   /** Webhook deliveries so far. */
   readonly deliveries = { sent: 0, failed: 0 };
+  readonly #rules: readonly AutoPublishRule[];
   readonly #cadenceWebhook: string | undefined;
   readonly #ttl: number;
   readonly #webhookTimeout: number;
@@ -143,6 +183,7 @@ export class StatusService {
       timeZone: options.page?.timeZone ?? 'Etc/UTC',
     };
     this.cadence = makeCadence(options.cadence);
+    this.#rules = checkRules(options.autoPublish);
     this.#cadenceWebhook = options.cadenceWebhook;
     this.#ttl = nonNegativeNumber('cacheTtlMs', options.cacheTtlMs ?? 2_000);
     this.#webhookTimeout = positiveNumber('webhookTimeoutMs', options.webhookTimeoutMs ?? 5_000);
@@ -195,6 +236,77 @@ export class StatusService {
     return this.store.removeSubscriber(id);
   }
 
+  /**
+   * Records a reporter's batch (signals and call counts) and publishes, by the configured rules
+   * only, the suggestions it created or folded into. Rejects bad input with field-level errors
+   * (`FS_ERR_STATUS_INVALID_INPUT`, `FS_ERR_STATUS_UNKNOWN_COMPONENT`); nothing is recorded then.
+   */
+  async report(input: ReportInput): Promise<ReportResult> {
+    const result = this.#wrote(await this.store.recordReport(input, this.clock.now()));
+    const suggestions: Suggestion[] = [];
+    for (const s of result.suggestions) {
+      if (suggestionChannel.hasSubscribers) suggestionChannel.publish({ suggestion: s });
+      const rule = this.#rules.find(
+        (r) =>
+          r.kind === s.kind && (r.subject === undefined || r.subject === s.subject) && s.count >= (r.minCount ?? 1),
+      );
+      if (rule !== undefined && s.status === 'suggested') {
+        suggestions.push((await this.publishSuggestion(s.id, {}, 'rule')).suggestion);
+      } else suggestions.push(s);
+    }
+    return { ...result, suggestions };
+  }
+
+  /** Publishes a suggestion as an incident, with the responder's edits over its words. */
+  async publishSuggestion(
+    id: string,
+    input: PublishInput = {},
+    by: 'responder' | 'rule' = 'responder',
+  ): Promise<{ suggestion: Suggestion; incident: Incident }> {
+    const published = this.#wrote(await this.store.publishSuggestion(id, input, by, this.clock.now()));
+    this.#schedule(published.incident);
+    this.#announce(published.incident, 'opened');
+    return published;
+  }
+
+  /** Dismisses a suggestion (a false alarm, or already known). */
+  async dismissSuggestion(id: string): Promise<Suggestion> {
+    return this.#wrote(await this.store.dismissSuggestion(id, this.clock.now()));
+  }
+
+  /**
+   * Loads a Backstage `catalog-info.yaml` text as the catalog of `source` (default `file`),
+   * replacing that source's previous one. Rejects with `FS_ERR_STATUS_INVALID_CATALOG` and
+   * field-level errors; the previous catalog stays then.
+   */
+  async loadCatalog(yaml: string, source = 'file'): Promise<{ entities: number; ignored: string[] }> {
+    const { parseCatalog } = await import('./catalog.js');
+    const parsed = parseCatalog(yaml, source);
+    this.#wrote(await this.store.putCatalog(source, parsed.entities, this.clock.now()));
+    return { entities: parsed.entities.length, ignored: parsed.ignored };
+  }
+
+  /** The dependency map now: traffic edges, the catalog, MTTR per dependency. */
+  async dependencyMap(): Promise<DependencyMap> {
+    const [edges, catalogs, failures, suggestions, incidents, components] = await Promise.all([
+      this.store.listEdges(),
+      this.store.listCatalogs(),
+      this.store.listFailures(),
+      this.store.listSuggestions(),
+      this.store.listIncidents({ limit: 10_000 }),
+      this.store.listComponents(),
+    ]);
+    return buildDependencyMap({
+      edges,
+      catalogs,
+      failures,
+      suggestions,
+      incidents,
+      components,
+      now: this.clock.now(),
+    });
+  }
+
   #wrote<T>(value: T): T {
     this.#generation++;
     this.#cache.clear();
@@ -225,7 +337,7 @@ export class StatusService {
    * time): a Statuspage path (`summary.json`, …), `page` (the HTML page) or `atom`. Synchronous on a
    * cache hit, through {@link cached}.
    */
-  document(name: StatuspagePath | 'page' | 'atom'): Promise<CachedDocument> {
+  document(name: StatuspagePath | 'page' | 'atom' | 'dependencies'): Promise<CachedDocument> {
     const hit = this.cached(name);
     if (hit !== undefined) return Promise.resolve(hit);
     const entry = this.#cache.get(name);
@@ -256,15 +368,18 @@ export class StatusService {
     return entry.done;
   }
 
-  async #render(name: StatuspagePath | 'page' | 'atom'): Promise<CachedDocument> {
+  async #render(name: StatuspagePath | 'page' | 'atom' | 'dependencies'): Promise<CachedDocument> {
     const state = await this.state();
     let text: string;
     let contentType: string;
-    if (name === 'page') {
+    if (name === 'dependencies') {
+      text = JSON.stringify(await this.dependencyMap());
+      contentType = 'application/json; charset=utf-8';
+    } else if (name === 'page') {
       const now = this.clock.now();
       // Every event: the bar needs the status in force when its 90 days begin.
-      const events = await this.store.componentEvents(0);
-      text = renderPublicPage({ state, events, now, cadence: this.cadence });
+      const [events, map] = await Promise.all([this.store.componentEvents(0), this.dependencyMap()]);
+      text = renderPublicPage({ state, events, now, cadence: this.cadence, map });
       contentType = 'text/html; charset=utf-8';
     } else if (name === 'atom') {
       text = renderAtom(this.page, state.incidents);
@@ -278,7 +393,8 @@ export class StatusService {
 
   /** The responder view for a session with CSRF token `csrf`; never cached. */
   async responderPage(csrf: string): Promise<string> {
-    return renderResponder({ state: await this.state(), now: this.clock.now(), cadence: this.cadence, csrf });
+    const [state, suggestions] = await Promise.all([this.state(), this.store.listSuggestions({ status: 'suggested' })]);
+    return renderResponder({ state, now: this.clock.now(), cadence: this.cadence, csrf, suggestions });
   }
 
   // ---- cadence ----

@@ -9,14 +9,19 @@ import { FailsmallError } from '../core/errors.js';
 import { finiteNumber } from '../core/validate.js';
 import type { Doc, DocumentTx, StatusBackend } from './backend.js';
 import { StatusErrorCodes } from './error-codes.js';
-import { isValidId, parseInput } from './input.js';
+import { isValidId, isValidName, parseInput } from './input.js';
+import { recordReportIn, type ReportResult } from './report-store.js';
 import type {
   AffectedComponent,
+  Catalog,
+  CatalogEntity,
   Component,
   ComponentChange,
   ComponentEvent,
   ComponentInput,
   ComponentStatus,
+  DependencyEdge,
+  FailureInterval,
   Incident,
   IncidentInput,
   IncidentUpdate,
@@ -24,7 +29,10 @@ import type {
   Maintenance,
   MaintenanceInput,
   MaintenanceStatus,
+  PublishInput,
+  ReportInput,
   Subscriber,
+  Suggestion,
 } from './model.js';
 
 /** Options of {@link StatusStore.listIncidents}. */
@@ -64,6 +72,34 @@ export interface StatusStore {
   addSubscriber(url: string, at: number): Promise<Subscriber>;
   removeSubscriber(id: string): Promise<boolean>;
   listSubscribers(): Promise<Subscriber[]>;
+  /**
+   * Records a reporter's batch (report-store.ts): call counts on the edges, breaker intervals,
+   * suggestions. Validated first; nothing is recorded when any of it is invalid.
+   */
+  recordReport(input: ReportInput, at: number): Promise<ReportResult>;
+  /** Suggestions, newest first; only those with `status` when given. */
+  listSuggestions(query?: { readonly status?: Suggestion['status'] }): Promise<Suggestion[]>;
+  getSuggestion(id: string): Promise<Suggestion | undefined>;
+  /**
+   * Opens the suggested incident (the responder's edits over the suggestion's words) and marks the
+   * suggestion published, in one transaction. `FS_ERR_STATUS_CLOSED` when it was already decided.
+   */
+  publishSuggestion(
+    id: string,
+    input: PublishInput,
+    by: 'responder' | 'rule',
+    at: number,
+  ): Promise<{ suggestion: Suggestion; incident: Incident }>;
+  /** Marks a suggestion dismissed; `FS_ERR_STATUS_CLOSED` when it was already decided. */
+  dismissSuggestion(id: string, at: number): Promise<Suggestion>;
+  /** Every edge service → dependency seen in reports. */
+  listEdges(): Promise<DependencyEdge[]>;
+  /** Every breaker failure interval, oldest first. */
+  listFailures(): Promise<FailureInterval[]>;
+  /** Replaces the catalog from `source` (a name such as `file` or a reporter's service). */
+  putCatalog(source: string, entities: readonly CatalogEntity[], at: number): Promise<Catalog>;
+  /** Every stored catalog. */
+  listCatalogs(): Promise<Catalog[]>;
   close(): Promise<void>;
 }
 
@@ -104,6 +140,45 @@ async function applyChanges(
     affected.push({ componentId: change.id, oldStatus: component.status, newStatus: change.status });
   }
   return affected;
+}
+
+/** Opens an incident inside `tx` (its input parsed, its changes checked for duplicates). */
+async function openIn(
+  tx: DocumentTx,
+  input: IncidentInput,
+  changes: readonly ComponentChange[],
+  at: number,
+): Promise<Incident> {
+  const affected = await applyChanges(tx, changes, at);
+  const status = input.status ?? 'investigating';
+  const update: IncidentUpdate = {
+    id: newId(),
+    status,
+    body: input.body,
+    whatYouCanDo: input.whatYouCanDo ?? null,
+    at,
+    affected,
+  };
+  const incident: Incident = {
+    id: newId(),
+    name: input.name,
+    status,
+    impact: input.impact ?? 'minor',
+    createdAt: at,
+    updatedAt: at,
+    monitoringAt: status === 'monitoring' ? at : null,
+    resolvedAt: null,
+    componentIds: changes.map((c) => c.id),
+    updates: [update],
+  };
+  await tx.put('incident', incident.id, toDoc(incident));
+  return incident;
+}
+
+function decided(id: string, suggestion: Suggestion): never {
+  throw new FailsmallError(StatusErrorCodes.CLOSED, `Suggestion ${id} is already ${suggestion.status}`, {
+    details: { id, status: suggestion.status },
+  });
 }
 
 function checkAt(at: number): number {
@@ -206,32 +281,7 @@ export function createStatusStore(backend: StatusBackend): StatusStore {
       checkAt(at);
       const input = parseInput('incident', raw);
       const changes = uniqueChanges(input.components ?? []);
-      return backend.write(async (tx) => {
-        const affected = await applyChanges(tx, changes, at);
-        const status = input.status ?? 'investigating';
-        const update: IncidentUpdate = {
-          id: newId(),
-          status,
-          body: input.body,
-          whatYouCanDo: input.whatYouCanDo ?? null,
-          at,
-          affected,
-        };
-        const incident: Incident = {
-          id: newId(),
-          name: input.name,
-          status,
-          impact: input.impact ?? 'minor',
-          createdAt: at,
-          updatedAt: at,
-          monitoringAt: status === 'monitoring' ? at : null,
-          resolvedAt: null,
-          componentIds: changes.map((c) => c.id),
-          updates: [update],
-        };
-        await tx.put('incident', incident.id, toDoc(incident));
-        return incident;
-      });
+      return backend.write((tx) => openIn(tx, input, changes, at));
     },
 
     async updateIncident(id, raw, at) {
@@ -372,6 +422,99 @@ export function createStatusStore(backend: StatusBackend): StatusStore {
 
     async listSubscribers() {
       return (await backend.read((tx) => tx.list('subscriber'))) as unknown as Subscriber[];
+    },
+
+    async recordReport(raw, at) {
+      checkAt(at);
+      const input = parseInput('report', raw);
+      return backend.write((tx) => recordReportIn(tx, input, at, newId));
+    },
+
+    async listSuggestions(query = {}) {
+      const all = (await backend.read((tx) => tx.list('suggestion'))) as unknown as Suggestion[];
+      return all
+        .filter((s) => query.status === undefined || s.status === query.status)
+        .sort((a, b) => b.lastAt - a.lastAt || b.firstAt - a.firstAt);
+    },
+
+    async getSuggestion(id) {
+      if (!isValidId(id)) return undefined;
+      const doc = await backend.read((tx) => tx.get('suggestion', id));
+      return doc === undefined ? undefined : (doc as unknown as Suggestion);
+    },
+
+    async publishSuggestion(id, raw, by, at) {
+      checkAt(at);
+      checkId('suggestion', id);
+      const edits = parseInput('publish', raw);
+      return backend.write(async (tx) => {
+        const doc = await tx.get('suggestion', id);
+        if (doc === undefined) notFound('suggestion', id);
+        const suggestion = doc as unknown as Suggestion;
+        if (suggestion.status !== 'suggested') decided(id, suggestion);
+        // No components given (or none picked in the responder view): the suggested ones.
+        const changes = uniqueChanges(
+          edits.components !== undefined && edits.components.length > 0
+            ? edits.components
+            : suggestion.componentIds.map((componentId) => ({ id: componentId, status: suggestion.componentStatus })),
+        );
+        const input = parseInput('incident', {
+          name: edits.name ?? suggestion.name,
+          body: edits.body ?? suggestion.body,
+          impact: edits.impact ?? suggestion.impact,
+          ...(edits.whatYouCanDo === undefined ? {} : { whatYouCanDo: edits.whatYouCanDo }),
+          components: changes,
+        });
+        const incident = await openIn(tx, input, changes, at);
+        const published: Suggestion = {
+          ...suggestion,
+          status: 'published',
+          incidentId: incident.id,
+          decidedAt: at,
+          decidedBy: by,
+        };
+        await tx.put('suggestion', id, toDoc(published));
+        return { suggestion: published, incident };
+      });
+    },
+
+    async dismissSuggestion(id, at) {
+      checkAt(at);
+      checkId('suggestion', id);
+      return backend.write(async (tx) => {
+        const doc = await tx.get('suggestion', id);
+        if (doc === undefined) notFound('suggestion', id);
+        const suggestion = doc as unknown as Suggestion;
+        if (suggestion.status !== 'suggested') decided(id, suggestion);
+        const dismissed: Suggestion = { ...suggestion, status: 'dismissed', decidedAt: at, decidedBy: 'responder' };
+        await tx.put('suggestion', id, toDoc(dismissed));
+        return dismissed;
+      });
+    },
+
+    async listEdges() {
+      return (await backend.read((tx) => tx.list('edge'))) as unknown as DependencyEdge[];
+    },
+
+    async listFailures() {
+      const all = (await backend.read((tx) => tx.list('failure'))) as unknown as FailureInterval[];
+      return all.sort((a, b) => a.startedAt - b.startedAt);
+    },
+
+    async putCatalog(source, entities, at) {
+      checkAt(at);
+      if (!isValidName(source)) {
+        throw new FailsmallError(StatusErrorCodes.INVALID_INPUT, 'Invalid catalog: source: not a valid name', {
+          details: { errors: [{ field: 'source', message: 'letters, digits and . _ : @ / -, 1 to 128 characters' }] },
+        });
+      }
+      const catalog: Catalog = { source, entities: [...entities], updatedAt: at };
+      await backend.write((tx) => tx.put('catalog', source, toDoc(catalog)));
+      return catalog;
+    },
+
+    async listCatalogs() {
+      return (await backend.read((tx) => tx.list('catalog'))) as unknown as Catalog[];
     },
 
     close: () => backend.close(),

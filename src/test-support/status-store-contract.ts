@@ -245,6 +245,215 @@ export function registerStatusStoreContract(
       );
     });
 
+    const buckets = (n: number): number[] => {
+      const b = new Array<number>(14).fill(0);
+      b[5] = n; // ≤ 50 ms
+      return b;
+    };
+    const calls = (dependency: string, n: number, errors: number) => ({
+      dependency,
+      calls: n,
+      errors,
+      rejected: 0,
+      latencyMsSum: n * 40,
+      latencyMsMax: 48,
+      latencyBuckets: buckets(n),
+    });
+
+    it('accumulates reported calls on the edge service → dependency, and keeps the breaker state', async () => {
+      const store = await open();
+      await store.recordReport({ service: 'checkout', region: 'us-east-1', calls: [calls('dynamodb', 10, 1)] }, 1_000);
+      await store.recordReport(
+        {
+          service: 'checkout',
+          calls: [calls('dynamodb', 5, 5)],
+          signals: [{ kind: 'breaker', dependency: 'dynamodb', from: 'closed', to: 'open', at: 900 }],
+        },
+        2_000,
+      );
+      const [edge] = await store.listEdges();
+      assert.equal(edge!.service, 'checkout');
+      assert.equal(edge!.dependency, 'dynamodb');
+      assert.equal(edge!.region, 'us-east-1');
+      assert.deepEqual([edge!.calls, edge!.errors, edge!.rejected], [15, 6, 0]);
+      assert.deepEqual(edge!.recent, { calls: 5, errors: 5, rejected: 0, at: 2_000 });
+      assert.equal(edge!.latencyBuckets[5], 15);
+      assert.equal(edge!.breaker, 'open');
+      assert.deepEqual([edge!.firstAt, edge!.lastAt], [1_000, 2_000]);
+    });
+
+    it('turns a breaker open into one suggestion that folds repeats, and a failure interval that the close ends', async () => {
+      const store = await open();
+      await store.putComponent({ id: 'dynamodb', name: 'DynamoDB', group: 'Orders' }, 0);
+      const open1 = await store.recordReport(
+        {
+          service: 'checkout',
+          signals: [{ kind: 'breaker', dependency: 'dynamodb', to: 'open', reason: 'consecutive', at: 10_000 }],
+        },
+        10_000,
+      );
+      assert.equal(open1.suggestions.length, 1);
+      const s = open1.suggestions[0]!;
+      assert.equal(s.kind, 'breaker-open');
+      assert.equal(s.status, 'suggested');
+      assert.deepEqual(s.componentIds, ['dynamodb'], 'a component named as the dependency is affected');
+      assert.match(s.name, /dynamodb/);
+      await store.recordReport(
+        {
+          service: 'checkout',
+          signals: [
+            { kind: 'breaker', dependency: 'dynamodb', to: 'half-open', at: 40_000 },
+            { kind: 'breaker', dependency: 'dynamodb', to: 'open', at: 40_001 },
+            { kind: 'breaker', dependency: 'dynamodb', to: 'closed', at: 70_000 },
+          ],
+        },
+        70_000,
+      );
+      const [folded] = await store.listSuggestions();
+      assert.equal(folded!.id, s.id, 'one suggestion, not one per open');
+      assert.equal(folded!.count, 2);
+      assert.equal(folded!.clearedAt, 70_000);
+      assert.deepEqual(
+        (await store.listFailures()).map((f) => [f.source, f.dependency, f.startedAt, f.endedAt]),
+        [['breaker', 'dynamodb', 10_000, 70_000]],
+        'open → (half-open → open) → closed is one interval',
+      );
+    });
+
+    it('publishes a suggestion as an incident in one write, and refuses a second decision', async () => {
+      const store = await open();
+      await store.putComponent({ id: 'dynamodb', name: 'DynamoDB', group: 'Orders' }, 0);
+      const { suggestions } = await store.recordReport(
+        {
+          service: 'checkout',
+          signals: [
+            {
+              kind: 'dns-guard',
+              hostname: 'dynamodb.us-east-1.amazonaws.com',
+              dependency: 'dynamodb',
+              event: 'engaged',
+              reason: 'empty',
+              at: 5,
+            },
+          ],
+        },
+        5_000,
+      );
+      const id = suggestions[0]!.id;
+      const { suggestion, incident } = await store.publishSuggestion(
+        id,
+        { whatYouCanDo: 'Nothing: requests go through.' },
+        'responder',
+        6_000,
+      );
+      assert.equal(suggestion.status, 'published');
+      assert.equal(suggestion.incidentId, incident.id);
+      assert.equal(incident.name, suggestions[0]!.name);
+      assert.equal(incident.updates[0]!.whatYouCanDo, 'Nothing: requests go through.');
+      assert.deepEqual(incident.componentIds, ['dynamodb']);
+      assert.equal((await store.listComponents())[0]!.status, 'degraded_performance');
+      await assert.rejects(store.publishSuggestion(id, {}, 'responder', 7_000), code('FS_ERR_STATUS_CLOSED'));
+      await assert.rejects(store.dismissSuggestion(id, 7_000), code('FS_ERR_STATUS_CLOSED'));
+      // While the incident is open, the same signal folds into the published suggestion.
+      const again = await store.recordReport(
+        {
+          service: 'checkout',
+          signals: [
+            {
+              kind: 'dns-guard',
+              hostname: 'dynamodb.us-east-1.amazonaws.com',
+              dependency: 'dynamodb',
+              event: 'engaged',
+              at: 8,
+            },
+          ],
+        },
+        8_000,
+      );
+      assert.equal(again.suggestions[0]!.id, id);
+      assert.equal(again.suggestions[0]!.count, 2);
+      const other = await store.recordReport(
+        {
+          service: 'checkout',
+          signals: [{ kind: 'health-escalation', set: 'nlb', reason: 'disagreement', targets: ['n2'], at: 9 }],
+        },
+        9_000,
+      );
+      const dismissed = await store.dismissSuggestion(other.suggestions[0]!.id, 9_500);
+      assert.equal(dismissed.status, 'dismissed');
+      assert.deepEqual(
+        (await store.listSuggestions({ status: 'suggested' })).map((x) => x.id),
+        [],
+      );
+      await assert.rejects(store.publishSuggestion('nope', {}, 'responder', 1), code('FS_ERR_STATUS_NOT_FOUND'));
+    });
+
+    it('refuses a malformed report or an unknown component with field-level errors, recording nothing', async () => {
+      const store = await open();
+      const fields = (e: unknown): string[] =>
+        (e as { details: { errors: { field: string }[] } }).details.errors.map((x) => x.field);
+      await assert.rejects(
+        store.recordReport(
+          {
+            service: 'bad name!',
+            signals: [{ kind: 'breaker', dependency: 'db', to: 'ajar', at: -1 }],
+            calls: [{ ...calls('db', 1, 2) }],
+          } as never,
+          1,
+        ),
+        (e: unknown) =>
+          code('FS_ERR_STATUS_INVALID_INPUT')(e) &&
+          JSON.stringify(fields(e)) ===
+            JSON.stringify(['service', 'signals[0].to', 'signals[0].at', 'calls[0].errors']),
+      );
+      await assert.rejects(
+        store.recordReport(
+          {
+            service: 'checkout',
+            calls: [calls('db', 3, 0)],
+            signals: [{ kind: 'breaker', dependency: 'db', to: 'open', at: 1, components: ['ghost'] }],
+          },
+          1,
+        ),
+        (e: unknown) =>
+          code('FS_ERR_STATUS_UNKNOWN_COMPONENT')(e) && JSON.stringify(fields(e)) === '["signals[0].components[0]"]',
+      );
+      assert.deepEqual(await store.listEdges(), [], 'a refused report leaves nothing behind');
+      assert.deepEqual(await store.listSuggestions(), []);
+    });
+
+    it('keeps one catalog per source; the catalog ties a subject to its status component', async () => {
+      const store = await open();
+      await store.putComponent({ id: 'orders-db', name: 'Orders database', group: 'Orders' }, 0);
+      await store.putCatalog(
+        'file',
+        [
+          {
+            kind: 'Resource',
+            name: 'dynamodb',
+            title: 'DynamoDB',
+            description: null,
+            type: 'database',
+            system: 'orders',
+            dependsOn: [],
+            statusComponent: 'orders-db',
+          },
+        ],
+        100,
+      );
+      await store.putCatalog('file', (await store.listCatalogs())[0]!.entities, 200);
+      assert.deepEqual(
+        (await store.listCatalogs()).map((c) => [c.source, c.entities.length, c.updatedAt]),
+        [['file', 1, 200]],
+      );
+      const { suggestions } = await store.recordReport(
+        { service: 'checkout', signals: [{ kind: 'breaker', dependency: 'dynamodb', to: 'open', at: 1 }] },
+        300,
+      );
+      assert.deepEqual(suggestions[0]!.componentIds, ['orders-db']);
+      assert.match(suggestions[0]!.name, /DynamoDB/, 'the catalog title names it');
+    });
+
     it('refuses every call after close with FS_ERR_STATUS_STORE_CLOSED', async () => {
       const store = await factory.open();
       await store.close();
