@@ -5,6 +5,7 @@
  * against docs/otel.md: a test fails when the documented table and the instruments created differ.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import diagnostics from 'node:diagnostics_channel';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
@@ -287,6 +288,33 @@ describe('failsmall/otel', () => {
     sub.dispose();
     await metrics.stop();
     await memory.shutdown();
+  });
+});
+
+describe('failsmall/otel without its peers', () => {
+  const hide = new URL('../test-support/hide-packages.js', import.meta.url).href;
+  const index = new URL('./index.js', import.meta.url).href;
+  /** Runs `call` in a child Node with `hidden` packages looking not installed; prints `code package`. */
+  const without = (hidden: string, call: string): Promise<string> =>
+    new Promise((resolve, reject) => {
+      const script = `const m = await import(${JSON.stringify(index)}); try { await m.${call}; console.log('loaded'); } catch (e) { console.log(e.code, e.details?.package); }`;
+      execFile(
+        process.execPath,
+        ['--import', hide, '--input-type=module', '-e', script],
+        { env: { ...process.env, FAILSMALL_TEST_HIDE_PACKAGES: hidden }, timeout: 30_000 },
+        (error, stdout) => (error ? reject(error) : resolve(stdout.trim())),
+      );
+    });
+
+  it('enableMetrics() fails with FS_ERR_MISSING_PEER naming @opentelemetry/api', async () => {
+    assert.equal(await without('@opentelemetry/api', 'enableMetrics()'), 'FS_ERR_MISSING_PEER @opentelemetry/api');
+  });
+
+  it('the Prometheus endpoint names the exporter it misses', async () => {
+    assert.equal(
+      await without('@opentelemetry/exporter-prometheus', 'startPrometheusEndpoint({ port: 0 })'),
+      'FS_ERR_MISSING_PEER @opentelemetry/exporter-prometheus',
+    );
   });
 });
 
