@@ -201,6 +201,20 @@ export const INSTRUMENTS = [
     attributes: [DEP, 'failsmall.client.outcome'],
     boundaries: CALL_SECONDS,
   },
+  {
+    name: 'failsmall.client.region.switches',
+    type: 'Counter',
+    unit: '{switch}',
+    description: 'Failovers and failbacks of a region set, by direction, region switched to and reason.',
+    attributes: [DEP, 'failsmall.client.direction', 'failsmall.client.region', 'failsmall.client.reason'],
+  },
+  {
+    name: 'failsmall.client.feature.changes',
+    type: 'Counter',
+    unit: '{change}',
+    description: 'State changes of degradable features, by feature and new state.',
+    attributes: [DEP, 'failsmall.client.feature', 'failsmall.client.feature.state'],
+  },
   // ---- admit ----
   {
     name: 'failsmall.admit.decisions',
@@ -221,6 +235,13 @@ export const INSTRUMENTS = [
     description: 'Time admitted work waited for its slot (0 when admitted at once).',
     attributes: ['failsmall.admit.name', 'failsmall.admit.criticality'],
     boundaries: CALL_SECONDS,
+  },
+  {
+    name: 'failsmall.admit.overload.changes',
+    type: 'Counter',
+    unit: '{change}',
+    description: 'The event-loop overload signal switching on or off, by the measure that decided.',
+    attributes: ['failsmall.admit.overloaded', 'failsmall.admit.cause'],
   },
   {
     name: 'failsmall.admit.limit',
@@ -271,6 +292,37 @@ export const INSTRUMENTS = [
     unit: '{target}',
     description: 'Targets of an observed health monitor, in the set or out of it.',
     attributes: ['failsmall.health.set', 'failsmall.health.membership'],
+  },
+  // ---- plan ----
+  {
+    name: 'failsmall.plan.decisions',
+    type: 'Counter',
+    unit: '{decision}',
+    description: 'Journal entries of the plan enactors, by target and decision.',
+    attributes: ['failsmall.plan.target', 'failsmall.plan.decision'],
+  },
+  {
+    name: 'failsmall.plan.escalations',
+    type: 'Counter',
+    unit: '{escalation}',
+    description: 'Plans an enactor refused to apply on its own and handed to a human.',
+    attributes: ['failsmall.plan.target', 'failsmall.plan.reason'],
+  },
+  // ---- chaos ----
+  {
+    name: 'failsmall.chaos.faults',
+    type: 'Counter',
+    unit: '{query}',
+    description: 'Queries of the fault DNS server that a fault rule decided, by rule and action.',
+    attributes: ['failsmall.chaos.rule', 'failsmall.chaos.action'],
+  },
+  // ---- status ----
+  {
+    name: 'failsmall.status.reminders',
+    type: 'Counter',
+    unit: '{reminder}',
+    description: 'Incident updates that came due or overdue on the status service.',
+    attributes: ['failsmall.status.reminder'],
   },
 ] as const satisfies readonly InstrumentSpec[];
 

@@ -202,6 +202,8 @@ describe('failsmall/otel', () => {
       assert.equal(v('failsmall.health.decisions', { ...web, 'failsmall.health.verdict': 'up' }), 1);
       assert.equal(v('failsmall.health.changes', { ...web, 'failsmall.health.change': 'removed' }), 1);
       assert.equal(v('failsmall.health.targets', { ...web, 'failsmall.health.membership': 'in' }), 1);
+      // chaos: the fault rule that emptied the record
+      assert.ok(v('failsmall.chaos.faults', { 'failsmall.chaos.action': 'empty' })! >= 1);
       // every data point carries only documented attributes, and every instrument's unit is the catalogue's
       for (const row of rows) {
         const s = spec(row.name);
@@ -210,6 +212,79 @@ describe('failsmall/otel', () => {
       }
       permit.release();
       await resolver.close();
+    } finally {
+      await metrics.stop();
+      await memory.shutdown();
+    }
+  });
+
+  it('counts region switches, feature changes, overload changes, plan decisions and status reminders from their channels', async () => {
+    const memory = memoryMetrics();
+    const metrics = await enableMetrics({ meterProvider: memory.meterProvider });
+    try {
+      const publish = (name: string, message: unknown): void =>
+        diagnostics.channel(`failsmall:${name}`).publish(message);
+      // The payloads documented for each channel (docs/channels.md and the modules' pages).
+      publish('client:region', {
+        dependency: 'orders',
+        operation: 'GetItem',
+        direction: 'failover',
+        from: 'us-east-1',
+        to: 'us-west-2',
+        at: 1,
+        reason: 'breaker-open',
+      });
+      publish('client:degradation', {
+        dependency: 'orders',
+        feature: 'recommendations',
+        from: 'ok',
+        to: 'hidden',
+        at: 1,
+      });
+      publish('admit:event-loop', { type: 'event-loop', overloaded: true, cause: 'delay', now: 1 });
+      publish('plan:decision', {
+        seq: 1,
+        target: 'dynamodb',
+        generation: 2,
+        actor: 'e1',
+        decision: 'applied',
+        reason: 'ok',
+        at: 1,
+        details: {},
+      });
+      publish('plan:escalation', {
+        type: 'escalation',
+        actor: 'e1',
+        target: 'dynamodb',
+        generation: 3,
+        reason: 'share',
+        share: 1,
+        at: 1,
+      });
+      publish('status:update-due', { type: 'update_overdue', incidentId: 'i1', name: 'Errors', dueAt: 0, at: 1 });
+      publish('policy:retry', 'not an object'); // skipped, never thrown to the publisher
+      const rows = await memory.collect();
+      const v = (name: string, match: Record<string, unknown> = {}) => valueOf(rows, name, match);
+      assert.equal(
+        v('failsmall.client.region.switches', {
+          'failsmall.dependency': 'orders',
+          'failsmall.client.direction': 'failover',
+          'failsmall.client.region': 'us-west-2',
+          'failsmall.client.reason': 'breaker-open',
+        }),
+        1,
+      );
+      assert.equal(v('failsmall.client.feature.changes', { 'failsmall.client.feature.state': 'hidden' }), 1);
+      assert.equal(
+        v('failsmall.admit.overload.changes', { 'failsmall.admit.overloaded': true, 'failsmall.admit.cause': 'delay' }),
+        1,
+      );
+      assert.equal(
+        v('failsmall.plan.decisions', { 'failsmall.plan.target': 'dynamodb', 'failsmall.plan.decision': 'applied' }),
+        1,
+      );
+      assert.equal(v('failsmall.plan.escalations', { 'failsmall.plan.reason': 'share' }), 1);
+      assert.equal(v('failsmall.status.reminders', { 'failsmall.status.reminder': 'update_overdue' }), 1);
     } finally {
       await metrics.stop();
       await memory.shutdown();

@@ -357,6 +357,55 @@ export async function enableMetrics(options: MetricsOptions = {}): Promise<Metri
       );
     }
   });
+  on('client', 'region', (m) => {
+    counter('failsmall.client.region.switches').add(
+      1,
+      attrs({
+        'failsmall.dependency': m['dependency'],
+        'failsmall.client.direction': m['direction'],
+        'failsmall.client.region': m['to'],
+        'failsmall.client.reason': m['reason'],
+      }),
+    );
+  });
+  on('client', 'degradation', (m) => {
+    counter('failsmall.client.feature.changes').add(
+      1,
+      attrs({
+        'failsmall.dependency': m['dependency'],
+        'failsmall.client.feature': m['feature'],
+        'failsmall.client.feature.state': m['to'],
+      }),
+    );
+  });
+  on('admit', 'event-loop', (m) => {
+    if (m['type'] !== 'event-loop') return;
+    counter('failsmall.admit.overload.changes').add(
+      1,
+      attrs({ 'failsmall.admit.overloaded': m['overloaded'], 'failsmall.admit.cause': m['cause'] }),
+    );
+  });
+  on('plan', 'decision', (m) => {
+    counter('failsmall.plan.decisions').add(
+      1,
+      attrs({ 'failsmall.plan.target': m['target'], 'failsmall.plan.decision': m['decision'] }),
+    );
+  });
+  on('plan', 'escalation', (m) => {
+    counter('failsmall.plan.escalations').add(
+      1,
+      attrs({ 'failsmall.plan.target': m['target'], 'failsmall.plan.reason': m['reason'] }),
+    );
+  });
+  on('chaos', 'fault', (m) => {
+    counter('failsmall.chaos.faults').add(
+      1,
+      attrs({ 'failsmall.chaos.rule': m['rule'], 'failsmall.chaos.action': m['action'] }),
+    );
+  });
+  on('status', 'update-due', (m) => {
+    counter('failsmall.status.reminders').add(1, attrs({ 'failsmall.status.reminder': m['type'] }));
+  });
   on('admit', 'admission', (m) => {
     const name = m['name'];
     if (m['type'] === 'admit') {
