@@ -4,7 +4,8 @@
 //   - `import('failsmall/policy')` and `import { retry } from 'failsmall'` work; `failsmall/client`
 //     without undici fails with FS_ERR_MISSING_PEER naming it;
 //   - the shipped .d.ts files compile with `skipLibCheck: false` for every subpath, with the optional
-//     peers a user of that subpath installs (undici, yaml, zod, commander: linked from this checkout)
+//     peers a user of that subpath installs (undici, yaml, zod, commander, @opentelemetry/api: linked
+//     from this checkout)
 //     and without @types/pg, @types/better-sqlite3 or @smithy/*.
 // Prints one JSON line with the sizes. Run by `npm test` after the build (`npm pack --ignore-scripts`).
 import { execFileSync } from 'node:child_process';
@@ -125,7 +126,7 @@ try {
     problems.push(`failsmall/client without undici: expected FS_ERR_MISSING_PEER undici, got ${missing}`);
 
   // Types: every subpath, skipLibCheck false, with the peers a user of those subpaths installs.
-  for (const peer of ['undici', 'yaml', 'zod', 'commander', '@types/node']) {
+  for (const peer of ['undici', 'yaml', 'zod', 'commander', '@opentelemetry/api', '@types/node']) {
     const target = join(modules, peer);
     mkdirSync(join(target, '..'), { recursive: true });
     if (!existsSync(target)) symlinkSync(join(root, 'node_modules', peer), target, 'dir');

@@ -21,6 +21,7 @@ const LAYERS = [
   'client',
   'chaos',
   'sim',
+  'otel',
   'status',
   'drill',
   'lab',

@@ -322,7 +322,7 @@ describe('admission', () => {
     }
   });
 
-  it('publishes sheds on failsmall:admit:admission', async () => {
+  it('publishes admissions and sheds on failsmall:admit:admission', async () => {
     const events: unknown[] = [];
     const sub = (m: unknown): void => void events.push(m);
     diagnostics.subscribe('failsmall:admit:admission', sub);
@@ -331,9 +331,18 @@ describe('admission', () => {
     await admit.acquire().catch(() => undefined);
     diagnostics.unsubscribe('failsmall:admit:admission', sub);
     held.release();
-    assert.equal(events.length, 1);
+    assert.equal(events.length, 2);
+    assert.deepEqual(events[0], {
+      type: 'admit',
+      criticality: 'critical',
+      queued: false,
+      waited: 0,
+      now: 0,
+      inflight: 1,
+      name: 'api',
+    });
     assert.deepEqual(
-      { ...(events[0] as object), now: 0 },
+      { ...(events[1] as object), now: 0 },
       {
         type: 'shed',
         reason: 'queue-full',

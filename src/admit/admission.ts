@@ -163,6 +163,24 @@ export interface ShedEvent {
   readonly name: string | undefined;
 }
 
+/**
+ * Published on `failsmall:admit:admission` (only there: no emitter, the hot path stays free) for each
+ * piece of work admitted, at once or from the queue.
+ */
+export interface AdmitEvent {
+  readonly type: 'admit';
+  readonly criticality: Criticality;
+  /** Whether it waited in the queue. */
+  readonly queued: boolean;
+  /** ms spent waiting for its slot (0 when admitted at once). */
+  readonly waited: number;
+  /** ms on the admission's clock. */
+  readonly now: number;
+  /** Work in flight, this one included. */
+  readonly inflight: number;
+  readonly name: string | undefined;
+}
+
 /** Emitted when the queue starts or stops standing (CoDel). */
 export interface QueueStateEvent {
   readonly type: 'queue';
@@ -206,7 +224,7 @@ export interface AdmissionSnapshot {
   readonly partitions: Readonly<Record<Criticality, PartitionSnapshot>>;
 }
 
-/** `failsmall:admit:admission`: sheds and queue state changes. */
+/** `failsmall:admit:admission`: admissions, sheds and queue state changes. */
 export const admissionChannel = channel('admit', 'admission');
 
 const DEFAULT_MAX_QUEUE = 100; // enough for a burst of a few hundred ms at typical limits; never a backlog.
@@ -477,6 +495,18 @@ export class Admission {
     const inflight = this.#total;
     const startedAt = this.#clock.now();
     let released = false;
+    if (admissionChannel.hasSubscribers) {
+      const event: AdmitEvent = {
+        type: 'admit',
+        criticality,
+        queued,
+        waited: startedAt - enqueuedAt,
+        now: startedAt,
+        inflight,
+        name: this.name,
+      };
+      admissionChannel.publish(event);
+    }
     return {
       criticality,
       waited: startedAt - enqueuedAt,

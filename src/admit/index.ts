@@ -5,6 +5,7 @@ export { Admission, admission, admissionChannel, SHED_REASONS } from './admissio
 export type {
   AdmissionOptions,
   AdmissionSnapshot,
+  AdmitEvent,
   OverloadSignal,
   PartitionSnapshot,
   Permit,

@@ -4,7 +4,7 @@
  */
 export { Resolver } from './resolver/resolver.js';
 export type { ResolverOptions } from './resolver/options.js';
-export type { DnsEvent, ResolverCounters, ResolverSnapshot } from './resolver/events.js';
+export type { DnsAnswerMessage, DnsEvent, ResolverCounters, ResolverSnapshot } from './resolver/events.js';
 export type {
   DnsAddress,
   DnsAnswer,

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import diagnostics from 'node:diagnostics_channel';
 import { describe, it } from 'node:test';
 import { VirtualClock } from '../core/clock.js';
 import { seededRandom } from '../core/random.js';
@@ -35,6 +36,30 @@ function monitor(extra: Partial<ConstructorParameters<typeof HealthMonitor>[0]> 
 }
 
 describe('HealthMonitor', () => {
+  it('publishes each round on failsmall:health:monitor with the vote per target', async () => {
+    const { m, one, two } = monitor();
+    one.set('a', false);
+    two.set('a', false);
+    const published: Record<string, unknown>[] = [];
+    const sub = (message: unknown): void => void published.push(message as Record<string, unknown>);
+    diagnostics.subscribe('failsmall:health:monitor', sub);
+    try {
+      await m.evaluate();
+    } finally {
+      diagnostics.unsubscribe('failsmall:health:monitor', sub);
+    }
+    const round = published.find((p) => p['type'] === 'round')!;
+    assert.equal(round['set'], 'default');
+    assert.equal(round['mode'], 'normal');
+    const decisions = round['decisions'] as Record<string, { verdict: string }>;
+    assert.equal(decisions['a']!.verdict, 'down');
+    assert.equal(decisions['b']!.verdict, 'up');
+    assert.deepEqual(
+      published.map((p) => p['type']),
+      ['change', 'round'],
+    );
+  });
+
   it('removes a target only when both independent sources say down', async () => {
     const { m, one, two, changes, escalations } = monitor();
     one.set('a', false);

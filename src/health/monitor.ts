@@ -548,6 +548,9 @@ export class HealthMonitor {
       if (this.#channel.hasSubscribers) this.#channel.publish({ type: 'escalation', ...event });
     }
     this.#round.emit(round);
+    if (this.#channel.hasSubscribers) {
+      this.#channel.publish({ type: 'round', set: this.name, mode: round.mode, decisions, at: now });
+    }
     return round;
   }
 

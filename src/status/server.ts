@@ -20,7 +20,7 @@ import { StatusErrorCodes, statusHttpStatus } from './error-codes.js';
 import { renderLogin, responderJs, statusCss } from './html.js';
 import { parseInput } from './input.js';
 import { WriteRateLimit, type WriteRateLimitOptions } from './rate-limit.js';
-import type { StatusService } from './service.js';
+import type { CachedDocument, StatusService } from './service.js';
 import { Sessions, type Session } from './sessions.js';
 import { statuspageDocuments, type StatuspagePath } from './statuspage-json.js';
 
@@ -142,9 +142,10 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
       message: `No route ${request.method} ${request.url.split('?')[0]}`,
     });
   });
-  app.addHook('onSend', async (_request, reply, payload) => {
+  // A callback hook, not an async one: no promise per response on the public read path.
+  app.addHook('onSend', (_request, reply, payload, done) => {
     reply.headers(securityHeaders);
-    return payload;
+    done(null, payload);
   });
 
   const rate = (key: string, which = limiter): void => {
@@ -182,14 +183,15 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
 
   // ---- public reads, from the cache ----
   const serve = (path: string, name: StatuspagePath | 'page' | 'atom' | 'dependencies', maxAge: number): void => {
+    const cacheControl = `public, max-age=${maxAge}`;
     app.get(path, (request, reply) => {
       const reply304 = (etag: string): boolean => request.headers['if-none-match'] === etag;
       const hit = service.cached(name);
-      const respond = (doc: { text: string; contentType: string; etag: string }) => {
-        reply.header('cache-control', `public, max-age=${maxAge}`).header('etag', doc.etag);
+      const respond = (doc: CachedDocument) => {
+        reply.header('cache-control', cacheControl).header('etag', doc.etag);
         if (name !== 'page' && name !== 'atom') reply.header('access-control-allow-origin', '*');
         if (reply304(doc.etag)) return reply.code(304).send();
-        return reply.type(doc.contentType).send(doc.text);
+        return reply.type(doc.contentType).send(doc.body); // bytes encoded once per render
       };
       if (hit !== undefined) return respond(hit);
       return service.document(name).then(respond);

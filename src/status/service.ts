@@ -101,8 +101,19 @@ export interface CadenceReminder {
 /** A rendered document in the cache. */
 export interface CachedDocument {
   readonly text: string;
+  /** `text` encoded as UTF-8 once, so that a cache hit sends bytes without encoding them again. */
+  readonly body: Buffer;
   readonly contentType: string;
   readonly etag: string;
+}
+
+/** A cache entry: the render in flight or done, and the previous document while it renders again. */
+interface CacheEntry {
+  readonly at: number;
+  readonly value: Promise<CachedDocument>;
+  done?: CachedDocument;
+  /** The document this render replaces (same generation: no write since), served until it is done. */
+  readonly stale: CachedDocument | undefined;
 }
 
 const KNOWN = new Set([
@@ -158,7 +169,7 @@ export class StatusService {
   readonly #webhookTimeout: number;
   readonly #fetch: typeof fetch;
   readonly #timers = new Map<string, Cancel[]>();
-  readonly #cache = new Map<string, { at: number; value: Promise<CachedDocument>; done?: CachedDocument }>();
+  readonly #cache = new Map<string, CacheEntry>();
   readonly #inflight = new Set<Promise<unknown>>();
   #generation = 0;
   #closed = false;
@@ -342,12 +353,17 @@ export class StatusService {
     if (hit !== undefined) return Promise.resolve(hit);
     const entry = this.#cache.get(name);
     if (entry !== undefined && entry.done === undefined) return entry.value;
+    return this.#rerender(name, undefined);
+  }
+
+  /** Renders `name` into the cache; `stale` is served meanwhile. */
+  #rerender(
+    name: Parameters<StatusService['document']>[0],
+    stale: CachedDocument | undefined,
+  ): Promise<CachedDocument> {
     const generation = this.#generation;
     const value = this.#render(name);
-    const fresh: { at: number; value: Promise<CachedDocument>; done?: CachedDocument } = {
-      at: this.clock.now(),
-      value,
-    };
+    const fresh: CacheEntry = { at: this.clock.now(), value, stale };
     this.#cache.set(name, fresh);
     value.then(
       (doc) => {
@@ -360,11 +376,22 @@ export class StatusService {
     return value;
   }
 
-  /** The cached document when it is fresh; `undefined` otherwise. */
+  /**
+   * The cached document when it is fresh; `undefined` otherwise. Past the TTL, and up to twice the
+   * TTL, the document is still served while it is rendered again in the background
+   * (stale-while-revalidate), so that the busiest moment of a status page never queues its readers
+   * behind a render; a write empties the cache at once, so this only delays another replica's
+   * writes, by at most one more TTL.
+   */
   cached(name: string): CachedDocument | undefined {
     const entry = this.#cache.get(name);
-    if (entry?.done === undefined) return undefined;
-    if (this.clock.now() - entry.at > this.#ttl) return undefined;
+    if (entry === undefined) return undefined;
+    if (entry.done === undefined) return entry.stale;
+    const age = this.clock.now() - entry.at;
+    if (age <= this.#ttl) return entry.done;
+    if (age > 2 * this.#ttl) return undefined;
+    // `name` has an entry, so document() made it: it is a document name.
+    this.#rerender(name as Parameters<StatusService['document']>[0], entry.done).catch(() => undefined);
     return entry.done;
   }
 
@@ -388,7 +415,8 @@ export class StatusService {
       text = JSON.stringify(statuspageDocuments[name](state));
       contentType = 'application/json; charset=utf-8';
     }
-    return { text, contentType, etag: `"${createHash('sha1').update(text).digest('base64url')}"` };
+    const body = Buffer.from(text, 'utf8');
+    return { text, body, contentType, etag: `"${createHash('sha1').update(body).digest('base64url')}"` };
   }
 
   /** The responder view for a session with CSRF token `csrf`; never cached. */

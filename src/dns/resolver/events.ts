@@ -4,7 +4,7 @@
  */
 import { channel } from '../../core/events.js';
 import type { GuardReason, ReleaseReason } from '../guard.js';
-import type { DnsAddress, DnsFamily } from '../types.js';
+import type { DnsAddress, DnsFamily, DnsSource } from '../types.js';
 import type { UpstreamStats } from '../upstream.js';
 import type { WireClientStats } from '../wire-client.js';
 
@@ -154,3 +154,31 @@ export interface ResolverSnapshot extends ResolverCounters {
 export const guardChannel = channel('dns', 'guard');
 /** `failsmall:dns:stale`: `{ hostname, family, expiredFor }` per stale answer. */
 export const staleChannel = channel('dns', 'stale');
+/**
+ * `failsmall:dns:answer`: one {@link DnsAnswerMessage} per resolution of a name (`resolve` and
+ * `lookup`; IP literals and localhost excluded), published only while someone subscribes.
+ */
+export const answerChannel = channel('dns', 'answer');
+
+/** A message of `failsmall:dns:answer`. `duration` and `at` are in ms on the resolver's clock. */
+export type DnsAnswerMessage =
+  | {
+      readonly type: 'answer';
+      readonly hostname: string;
+      readonly family: DnsFamily;
+      /** Where the answer came from (`fresh`: an upstream just answered). */
+      readonly source: DnsSource;
+      /** From the call to the answer (0 on the lookup's synchronous cache path). */
+      readonly duration: number;
+      readonly at: number;
+    }
+  | {
+      /** No answer: a negative one (`FS_ERR_DNS_NOT_FOUND`, `FS_ERR_DNS_NO_DATA`) or every upstream failed. */
+      readonly type: 'error';
+      readonly hostname: string;
+      readonly family: DnsFamily;
+      /** The error's code (`unknown` without one). */
+      readonly code: string;
+      readonly duration: number;
+      readonly at: number;
+    };

@@ -397,6 +397,35 @@ describe('Resolver', () => {
     assert.equal(held.addresses.length, 3);
   });
 
+  it('publishes every answer with its source, and failures with their code, on failsmall:dns:answer', async () => {
+    fresh();
+    server.set('answers.test', { A: ['10.4.0.1'], ttl: 5 });
+    const resolver = make();
+    const published: Record<string, unknown>[] = [];
+    const onAnswer = (message: unknown): void => void published.push(message as Record<string, unknown>);
+    diagnostics.subscribe('failsmall:dns:answer', onAnswer);
+    try {
+      await resolver.resolve('answers.test', { family: 4 });
+      await resolver.resolve('answers.test', { family: 4 });
+      await lookupAsync(resolver, 'answers.test', { family: 4 }); // the synchronous cache path
+      server.behave('gone.test', 'nxdomain');
+      await assert.rejects(resolver.resolve('gone.test', { family: 4 }), { code: 'FS_ERR_DNS_NOT_FOUND' });
+      await resolver.resolve('127.0.0.1'); // literals are not resolutions
+    } finally {
+      diagnostics.unsubscribe('failsmall:dns:answer', onAnswer);
+    }
+    assert.deepEqual(
+      published.map((m) => [m['type'], m['hostname'], m['source'] ?? m['code'], m['family']]),
+      [
+        ['answer', 'answers.test', 'fresh', 4],
+        ['answer', 'answers.test', 'cache', 4],
+        ['answer', 'answers.test', 'cache', 4],
+        ['error', 'gone.test', 'FS_ERR_DNS_NOT_FOUND', 4],
+      ],
+    );
+    assert.ok(published.every((m) => typeof m['duration'] === 'number' && typeof m['at'] === 'number'));
+  });
+
   it('releases at once when the name recovers', async () => {
     fresh();
     server.set('flap.test', { A: ['10.3.0.1'], ttl: 5 });

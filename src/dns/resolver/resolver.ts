@@ -48,6 +48,7 @@ import { inFailureRecheck, withinMaxStale, type ServeStaleConfig } from '../serv
 import { ServerUpstream, UpstreamSet, createUpstream, sanitize } from '../upstream.js';
 import type { DnsAnswer, DnsFamily, DnsSource, UpstreamResult } from '../types.js';
 import {
+  answerChannel,
   guardChannel,
   newCounters,
   staleChannel,
@@ -306,13 +307,44 @@ export class Resolver {
     this.#counters.hits++;
     if (entry.guard.engaged) this.#counters.lastKnownGoodServed++;
     else if (now >= entry.refreshAt) this.#refreshAhead(entry);
+    if (answerChannel.hasSubscribers) {
+      const source = entry.guard.engaged ? 'last-known-good' : entry.data.source === 'hosts' ? 'hosts' : 'cache';
+      answerChannel.publish({ type: 'answer', hostname: name, family, source, duration: 0, at: now });
+    }
     return entry.data;
   }
 
   // ---- resolution --------------------------------------------------------------------------
 
+  /** {@link #serveFrom}, published on `failsmall:dns:answer` when anyone subscribes. */
+  #serve(family: DnsFamily, name: string, signal: AbortSignal | undefined): Promise<Served> {
+    if (!answerChannel.hasSubscribers) return this.#serveFrom(family, name, signal);
+    const start = this.#clock.now();
+    return this.#serveFrom(family, name, signal).then(
+      (served) => {
+        const at = this.#clock.now();
+        const source = served.source;
+        answerChannel.publish({ type: 'answer', hostname: name, family, source, duration: at - start, at });
+        return served;
+      },
+      (error: unknown) => {
+        const at = this.#clock.now();
+        const code = (error as { code?: unknown } | null)?.code;
+        answerChannel.publish({
+          type: 'error',
+          hostname: name,
+          family,
+          code: typeof code === 'string' ? code : 'unknown',
+          duration: at - start,
+          at,
+        });
+        throw error;
+      },
+    );
+  }
+
   /** Serves (family, name): from the cache, a refresh, or a stale / last-known-good set. */
-  async #serve(family: DnsFamily, name: string, signal: AbortSignal | undefined): Promise<Served> {
+  async #serveFrom(family: DnsFamily, name: string, signal: AbortSignal | undefined): Promise<Served> {
     if (this.#closed) throw dnsError('FS_ERR_DNS_CLOSED', 'The resolver is closed');
     this.#counters.queries++;
     const now = this.#clock.now();
