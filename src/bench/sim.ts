@@ -3,7 +3,7 @@
  * plain-JavaScript baseline of the same OCC model in the same run (events as objects in a simple
  * binary heap of objects, a closure per event kind), and the ratio. Prints a table, then one JSON line.
  */
-import { normal, seededRandom } from '../core/random.js';
+import { NormalPairs, seededRandom } from '../core/random.js';
 import { fullJitter } from '../policy/retry/backoff.js';
 import { runCollapse } from '../sim/models/collapse.js';
 import { runOcc } from '../sim/models/occ.js';
@@ -63,7 +63,8 @@ function baselineOcc(clients: number, trials: number): { events: number; wall: n
     let now = 0;
     let version = 0;
     const at = (delay: number, run: () => void) => heap.push({ t: now + delay, seq: seq++, run });
-    const net = () => Math.abs(normal(random, 10, 2));
+    const normal = new NormalPairs(random); // the same draws as the model's
+    const net = () => Math.abs(normal.next(10, 2));
     for (let c = 0; c < clients; c++) {
       const client = { attempt: 0, previous: 0, read: 0 };
       const start = (): void =>
