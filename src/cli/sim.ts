@@ -10,10 +10,15 @@
  * ```
  * Bad arguments exit 2 with `FS_ERR_SIM_ARGUMENT`; the simulator modules load only when a model runs.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { FailsmallError, isFailsmallError } from '../core/errors.js';
 import type { SimChart } from '../sim/report.js';
+import { describeCliError, exitCodes } from './exit-codes.js';
+
+/** The code of every bad usage of `failsmall sim` (exit 2). */
+const SIM_ARGUMENT = 'FS_ERR_SIM_ARGUMENT';
 
 interface CommonOptions {
   json?: boolean;
@@ -24,7 +29,7 @@ interface CommonOptions {
 }
 
 function bad(option: string, expected: string, value: unknown): never {
-  throw new FailsmallError('FS_ERR_SIM_ARGUMENT', `${option}: expected ${expected}, got ${JSON.stringify(value)}`, {
+  throw new FailsmallError(SIM_ARGUMENT, `${option}: expected ${expected}, got ${JSON.stringify(value)}`, {
     details: { option, value },
   });
 }
@@ -101,21 +106,35 @@ function print(results: readonly object[], json: boolean | undefined): void {
   }
 }
 
+/** Checks before a run that `--report`'s folder exists (the report is written after the run). */
+function reportPath(file: string | undefined): string | undefined {
+  if (file === undefined) return undefined;
+  if (file.trim() === '' || !existsSync(dirname(resolve(file)))) bad('--report', 'a file in an existing folder', file);
+  return file;
+}
+
 async function report(file: string | undefined, title: string, charts: SimChart[], results: unknown): Promise<void> {
   if (file === undefined) return;
   const { renderSimReport } = await import('../sim/report.js');
-  writeFileSync(file, renderSimReport(title, charts, results));
+  try {
+    writeFileSync(file, renderSimReport(title, charts, results));
+  } catch (error) {
+    throw new FailsmallError(SIM_ARGUMENT, `--report: cannot write ${file}: ${(error as Error).message}`, {
+      cause: error,
+      details: { option: '--report', value: file },
+    });
+  }
   process.stderr.write(`report written to ${file}\n`);
 }
 
-/** Runs `body`, printing an error as `failsmall sim: CODE: message`: exit 2 for bad arguments, else 1. */
+/** Runs `body`, printing an error as `failsmall sim: CODE: message`: exit 2 for bad usage, else 1. */
 async function guarded(body: () => Promise<void>): Promise<void> {
   try {
     await body();
   } catch (error) {
-    const code = isFailsmallError(error) ? error.code : undefined;
-    process.stderr.write(`failsmall sim: ${code === undefined ? '' : `${code}: `}${(error as Error).message}\n`);
-    process.exitCode = code === 'FS_ERR_SIM_ARGUMENT' || code === 'FS_ERR_INVALID_ARGUMENT' ? 2 : 1;
+    process.stderr.write(`failsmall sim: ${describeCliError(error)}\n`);
+    const usage = isFailsmallError(error, SIM_ARGUMENT) || isFailsmallError(error, 'FS_ERR_INVALID_ARGUMENT');
+    process.exitCode = usage ? exitCodes.usage : exitCodes.failed;
   }
 }
 
@@ -129,7 +148,11 @@ const common = (c: Command): Command =>
 
 /** Adds the `sim` command and its models to `program`. */
 export function registerSim(program: Command): Command {
-  const sim = program.command('sim').description('Run the simulator: failsmall policies at scale (docs/sim.md)');
+  const sim = program
+    .command('sim')
+    .description('Run the simulator: failsmall policies at scale (docs/sim.md)')
+    // Commander's own usage errors (an unknown option or sub-command, a missing value) carry the code too.
+    .configureOutput({ outputError: (text, write) => write(`failsmall sim: ${SIM_ARGUMENT}: ${text}`) });
 
   common(
     sim
@@ -140,6 +163,7 @@ export function registerSim(program: Command): Command {
       .option('--trials <t>', 'trials averaged per seed (default 10)'),
   ).action((opts: CommonOptions & { clients?: string; strategy?: string; trials?: string }) =>
     guarded(async () => {
+      reportPath(opts.report);
       const { OCC_STRATEGIES, runOcc } = await import('../sim/models/occ.js');
       const clients = int(opts.clients, '--clients');
       const strategy = oneOf(opts.strategy, '--strategy', OCC_STRATEGIES);
@@ -167,6 +191,7 @@ export function registerSim(program: Command): Command {
       .option('--calls <n>', 'calls per client (default 100)'),
   ).action((opts: CommonOptions & { p?: string; strategy?: string; clients?: string; calls?: string }) =>
     guarded(async () => {
+      reportPath(opts.report);
       const { RETRY_STRATEGIES, runRetry } = await import('../sim/models/retry.js');
       const p = probability(opts.p, '--p');
       const strategy = oneOf(opts.strategy, '--strategy', RETRY_STRATEGIES);
@@ -196,6 +221,7 @@ export function registerSim(program: Command): Command {
       .option('--backoff <b>', 'none|jitter (default none)'),
   ).action((opts: CommonOptions & { spikeRps?: string; spikeS?: string; tries?: string; backoff?: string }) =>
     guarded(async () => {
+      reportPath(opts.report);
       const { runCollapse } = await import('../sim/models/collapse.js');
       const spikeRps = positive(opts.spikeRps, '--spike-rps');
       const spikeS = num(opts.spikeS, '--spike-s', (n) => n >= 0, 'a number >= 0');
@@ -232,6 +258,7 @@ export function registerSim(program: Command): Command {
       .option('--call-every-s <s>', 'mean seconds between a client’s calls (default 3600)'),
   ).action((opts: CommonOptions & { clients?: string; callEveryS?: string }) =>
     guarded(async () => {
+      reportPath(opts.report);
       const { runOutageFleet } = await import('../sim/models/outage.js');
       const { loadAdmit, runLease } = await import('../sim/models/lease.js');
       const admit = await loadAdmit();

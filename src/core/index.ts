@@ -1,6 +1,6 @@
 export { systemClock, VirtualClock, ScaledClock, abortReason } from './clock.js';
 export type { Clock, Cancel, TimerOptions, ScaledClockOptions } from './clock.js';
-export { mathRandom, seededRandom, randomInt, exponential, normal } from './random.js';
+export { mathRandom, seededRandom, randomInt, exponential, normal, NormalPairs } from './random.js';
 export type { Random } from './random.js';
 export { FailsmallError, isFailsmallError, findFailsmallError, CoreErrorCodes } from './errors.js';
 export type { ErrorCode } from './errors.js';

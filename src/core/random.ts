@@ -76,3 +76,35 @@ export function normal(random: Random, mean: number, sd: number): number {
   const v = random.next();
   return mean + sd * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
 }
+
+/**
+ * Normally distributed numbers for a hot loop (the simulator): Box–Muller with both values of each
+ * pair used, so a draw costs half the uniform numbers, logarithms and square roots of {@link normal}.
+ * A seeded source replays exactly; its sequence differs from `normal`'s.
+ *
+ * @example
+ * const delays = new NormalPairs(seededRandom(1));
+ * Math.abs(delays.next(10, 2)); // a network delay of |Normal(10 ms, 2 ms)|
+ */
+export class NormalPairs {
+  readonly #random: Random;
+  #spare = 0;
+  #hasSpare = false;
+
+  constructor(random: Random) {
+    this.#random = random;
+  }
+
+  /** A draw from Normal(`mean`, `sd`). */
+  next(mean: number, sd: number): number {
+    if (this.#hasSpare) {
+      this.#hasSpare = false;
+      return mean + sd * this.#spare;
+    }
+    const r = Math.sqrt(-2 * Math.log(1 - this.#random.next())); // 1 - next() is in (0, 1]
+    const angle = 2 * Math.PI * this.#random.next();
+    this.#spare = r * Math.sin(angle);
+    this.#hasSpare = true;
+    return mean + sd * r * Math.cos(angle);
+  }
+}

@@ -258,7 +258,9 @@ export function observe<O extends Observation>(
     if (release !== undefined) return { action: 'accept', state: idleGuard, adopt: observation };
     return { action: 'hold', state: engaged, event: { type: 'guard-engaged', reason, at: now } };
   }
-  const next: GuardState<O> = { ...state, reason, pending: observation };
+  // The same suspicion again keeps the same state object (no copy per lookup while the guard holds).
+  const next: GuardState<O> =
+    state.reason === reason && state.pending === observation ? state : { ...state, reason, pending: observation };
   const release = releasable(next, now, config);
   if (release !== undefined) {
     return {

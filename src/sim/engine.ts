@@ -102,25 +102,25 @@ export class Simulation {
   next(): boolean {
     const q = this.queue;
     for (;;) {
-      if (q.size === 0) {
-        this.#stopped = 'empty';
-        return false;
-      }
-      if (this.events >= this.#maxEvents) {
-        this.#stopped = 'max-events';
-        return false;
-      }
-      if (q.peekTime() > this.#until) {
-        this.now = this.#until;
-        this.#stopped = 'until';
-        return false;
-      }
+      // One test per bound on the hot path (each event), the cold ending apart: small enough to inline.
+      if (q.size === 0 || this.events >= this.#maxEvents || q.peekTime() > this.#until) return this.#end();
       q.pop();
       this.now = q.time;
       this.events++;
       if (q.kind !== TIMER) return true;
       this.#fire(q.a, q.b);
     }
+  }
+
+  /** Records why the run ended (see {@link next}); false. */
+  #end(): false {
+    if (this.queue.size === 0) this.#stopped = 'empty';
+    else if (this.events >= this.#maxEvents) this.#stopped = 'max-events';
+    else {
+      this.now = this.#until;
+      this.#stopped = 'until';
+    }
+    return false;
   }
 
   /** Why the run stopped, once {@link next} returned false. */

@@ -89,6 +89,15 @@ const KEYS = new Set([
 ]);
 
 /**
+ * The model's recovery rule: the goodput over the last 10 seconds is at least 90 % of the steady
+ * arrival rate `rps`. Exported so that the loopback cross-check judges a real run by the same rule.
+ */
+export function collapseRecovered(goodputPerS: readonly number[], rps: number): boolean {
+  const tail = goodputPerS.slice(Math.max(0, goodputPerS.length - 10));
+  return tail.length > 0 && tail.reduce((a, b) => a + b, 0) / tail.length >= 0.9 * rps;
+}
+
+/**
  * Runs the metastable collapse model once.
  *
  * @example
@@ -190,8 +199,7 @@ export function runCollapse(options: CollapseOptions = {}): CollapseResult {
     }
   }
   const stats = sim.stats(started);
-  const tail = goodput.slice(Math.max(0, seconds - 10));
-  const recovered = tail.reduce((a, b) => a + b, 0) / tail.length >= 0.9 * rps;
+  const recovered = collapseRecovered(goodput, rps);
   return {
     model: 'collapse',
     seed,

@@ -5,7 +5,8 @@
  * N clients each write once to one row under optimistic concurrency. A client sends a read; the
  * server answers with the row's version; the client sends a write carrying that version; the write
  * succeeds (and bumps the version) if the version is unchanged, else it fails. Every message takes a
- * network delay drawn from |Normal(10 ms, 2 ms)|. After a failed write the client waits its backoff
+ * network delay drawn from |Normal(10 ms, 2 ms)| (core's {@link NormalPairs}: both values of each
+ * Box–Muller pair). After a failed write the client waits its backoff
  * (base 5 ms, cap 2,000 ms) and starts again with a read. The backoff is failsmall's own
  * (`policy/retry/backoff.ts`), called with the simulation's random.
  *
@@ -13,7 +14,7 @@
  * last event, when the last client succeeded).
  */
 import { FailsmallError } from '../../core/errors.js';
-import { normal } from '../../core/random.js';
+import { NormalPairs } from '../../core/random.js';
 import { invalid, positiveInteger } from '../../core/validate.js';
 import {
   constantBackoff,
@@ -116,6 +117,7 @@ export function runOcc(options: OccOptions = {}): OccResult {
   for (let trial = 0; trial < trials; trial++) {
     const sim = new Simulation({ seed: seed + trial, capacity: clients * 2 });
     const random = sim.random;
+    const net = new NormalPairs(random);
     const q = sim.queue;
     let version = 0;
     let done = 0;
@@ -129,21 +131,21 @@ export function runOcc(options: OccOptions = {}): OccResult {
       const now = q.time;
       switch (q.kind) {
         case START:
-          q.push(now + Math.abs(normal(random, mean, sd)), READ_AT_SERVER, c);
+          q.push(now + Math.abs(net.next(mean, sd)), READ_AT_SERVER, c);
           break;
         case READ_AT_SERVER:
           readVersion[c] = version;
-          q.push(now + Math.abs(normal(random, mean, sd)), READ_REPLY, c);
+          q.push(now + Math.abs(net.next(mean, sd)), READ_REPLY, c);
           break;
         case READ_REPLY:
           calls++;
-          q.push(now + Math.abs(normal(random, mean, sd)), WRITE_AT_SERVER, c);
+          q.push(now + Math.abs(net.next(mean, sd)), WRITE_AT_SERVER, c);
           break;
         case WRITE_AT_SERVER:
           if (readVersion[c] === version) {
             version++;
-            q.push(now + Math.abs(normal(random, mean, sd)), WRITE_OK, c);
-          } else q.push(now + Math.abs(normal(random, mean, sd)), WRITE_FAILED, c);
+            q.push(now + Math.abs(net.next(mean, sd)), WRITE_OK, c);
+          } else q.push(now + Math.abs(net.next(mean, sd)), WRITE_FAILED, c);
           break;
         case WRITE_OK:
           done++;
