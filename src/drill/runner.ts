@@ -349,12 +349,18 @@ export async function runDrill(experiment: Experiment, options: DrillOptions = {
     const missing = new Set<string>();
     if (rpo === undefined) return missing;
     for (const w of writes.filter((x) => x.ackedAt < until)) {
-      let found: boolean;
-      try {
-        const answer = await httpCall('GET', `${rpo.url}/${w.key}`, { timeoutMs: 2_000 });
-        found = answer.status === 200 && answer.body === w.key;
-      } catch {
-        found = false;
+      // A read that fails (no answer, or a 5xx: a loaded machine, a proxy's timeout) says nothing of
+      // the write: it is tried again, up to 3 times. A 404 or another value is a write lost.
+      let found = false;
+      for (let attempt = 0; attempt < 3; attempt++) {
+        try {
+          const answer = await httpCall('GET', `${rpo.url}/${w.key}`, { timeoutMs: 2_000 });
+          if (answer.status >= 500) continue;
+          found = answer.status === 200 && answer.body === w.key;
+          break;
+        } catch {
+          // no answer: try again
+        }
       }
       if (!found) missing.add(w.key);
     }
