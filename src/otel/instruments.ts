@@ -106,6 +106,15 @@ export const INSTRUMENTS = [
     attributes: [DEP, 'failsmall.hedge.trigger'],
   },
   {
+    name: 'failsmall.dependency.call.duration',
+    type: 'Histogram',
+    unit: 's',
+    description:
+      'Every call through an observe() policy (each attempt of a dependency()), by outcome: ok, error, or rejected before it was sent.',
+    attributes: [DEP, 'failsmall.call.outcome', 'error.type'],
+    boundaries: CALL_SECONDS,
+  },
+  {
     name: 'failsmall.hedge.duration',
     type: 'Histogram',
     unit: 's',

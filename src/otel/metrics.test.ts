@@ -24,6 +24,7 @@ import { tokenBucketBudget } from '../policy/budget/token-bucket.js';
 import { pipeline } from '../policy/core/pipeline.js';
 import { fixedLimit } from '../policy/limit/limit.js';
 import { constantBackoff } from '../policy/retry/backoff.js';
+import { observe } from '../policy/observe.js';
 import { retry } from '../policy/retry/retry.js';
 import { memoryMetrics, valueOf } from '../test-support/otel.js';
 import { drive } from '../test-support/policy.js';
@@ -212,6 +213,43 @@ describe('failsmall/otel', () => {
       }
       permit.release();
       await resolver.close();
+    } finally {
+      await metrics.stop();
+      await memory.shutdown();
+    }
+  });
+
+  it('records each observed call by dependency and outcome (the dependency map for dashboards)', async () => {
+    const memory = memoryMetrics();
+    const metrics = await enableMetrics({ meterProvider: memory.meterProvider });
+    try {
+      const clock = new VirtualClock();
+      const policy = observe({ dependency: 'orders', clock });
+      await policy.execute(async () => {
+        clock.tick(250);
+        return 'ok';
+      });
+      await assert.rejects(
+        policy.execute(async () => {
+          throw Object.assign(new Error('reset'), { code: 'ECONNRESET' });
+        }),
+      );
+      const rows = await memory.collect();
+      const dep = { 'failsmall.dependency': 'orders' };
+      const ok = rows.find(
+        (r) => r.name === 'failsmall.dependency.call.duration' && r.attributes['failsmall.call.outcome'] === 'ok',
+      )!;
+      assert.deepEqual(ok.attributes, { ...dep, 'failsmall.call.outcome': 'ok' });
+      assert.equal(ok.histogram!.count, 1);
+      assert.ok(Math.abs(ok.histogram!.sum - 0.25) < 1e-9);
+      assert.equal(
+        valueOf(rows, 'failsmall.dependency.call.duration', {
+          ...dep,
+          'failsmall.call.outcome': 'error',
+          'error.type': 'ECONNRESET',
+        }),
+        1,
+      );
     } finally {
       await metrics.stop();
       await memory.shutdown();

@@ -295,6 +295,18 @@ export async function enableMetrics(options: MetricsOptions = {}): Promise<Metri
       );
     }
   });
+  on('policy', 'observe', (m) => {
+    const duration = seconds(m['ms']);
+    if (m['type'] !== 'call' || duration === undefined) return;
+    histogram('failsmall.dependency.call.duration').record(
+      duration,
+      attrs({
+        'failsmall.dependency': m['dependency'],
+        'failsmall.call.outcome': m['outcome'],
+        'error.type': m['code'],
+      }),
+    );
+  });
   on('policy', 'timeout', (m) => {
     if (m['type'] !== 'timeout') return;
     counter('failsmall.timeout.timeouts').add(
