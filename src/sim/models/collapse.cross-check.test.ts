@@ -23,7 +23,8 @@
  * simulator's retries range over 41-301 across seeds). Faster scales fail on a loaded 2-core machine:
  * the real process is starved and every attempt times out. The real run is bounded: at most ~3,600
  * calls, arrivals stop at the 80 s horizon (16 s real), then every call is aborted and the server
- * closed.
+ * closed. When the real side cannot keep up before the spike (goodput below 75 % of 40/s: the
+ * machine starves the process), the case is skipped with the figure rather than judged.
  */
 import assert from 'node:assert/strict';
 import { Agent, createServer, request, type Server } from 'node:http';
@@ -192,14 +193,25 @@ describe('collapse model cross-check on loopback', () => {
     { spikeRps: 80, spikeS: 5, backoff: 'jitter', outcome: 'recovers' },
   ];
   for (const { outcome, ...scenario } of scenarios) {
-    it(`spike to ${scenario.spikeRps}/s for ${scenario.spikeS} s, backoff ${scenario.backoff}: ${outcome} on a real server as in the simulator`, async () => {
+    it(`spike to ${scenario.spikeRps}/s for ${scenario.spikeS} s, backoff ${scenario.backoff}: ${outcome} on a real server as in the simulator`, async (t) => {
       const sim = simulated(scenario);
       assert.equal(
         sim.recovered,
         outcome === 'recovers',
         `simulator recovered in ${sim.recoveredShare * 10} of 10 seeds`,
       );
-      compare(scenario, await loopbackCollapse(scenario, 7), sim);
+      const real = await loopbackCollapse(scenario, 7);
+      // The experiment's precondition: before the spike the real side must keep up with the steady
+      // 40/s. When the machine starves this process of CPU it does not (every attempt times out on
+      // the client's side), and the run says nothing about the model: skipped, with the figure.
+      const steady = meanOf(real.goodput_per_s, 2, 20);
+      if (steady < 0.75 * RPS) {
+        t.skip(
+          `the loopback side could not keep up before the spike (goodput ${steady.toFixed(1)}/s of ${RPS}/s): the machine is too loaded to judge`,
+        );
+        return;
+      }
+      compare(scenario, real, sim);
     });
   }
 });
