@@ -27,3 +27,4 @@ export { SqliteOutboxStore } from './sqlite-outbox.js';
 export type { SqliteOutboxStoreOptions } from './sqlite-outbox.js';
 export { PostgresOutboxStore } from './postgres-outbox.js';
 export type { PostgresOutboxStoreOptions } from './postgres-outbox.js';
+export type { PgPoolLike, PgClientLike, PgResultLike, PgRow } from './pg-query.js';

@@ -9,3 +9,4 @@ export { StoreErrorCodes } from '../plan/store.js';
 export type { PlanStore } from '../plan/store.js';
 export { PostgresHealthStore } from './postgres-health-store.js';
 export type { PostgresHealthStoreOptions } from './postgres-health-store.js';
+export type { PgPoolLike, PgClientLike, PgResultLike, PgRow } from './pg-query.js';

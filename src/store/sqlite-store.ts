@@ -5,8 +5,7 @@
  * {@link SqlitePlanStore.open} on first use (`npm install better-sqlite3`).
  */
 import type Database from 'better-sqlite3';
-import { FailsmallError, isFailsmallError } from '../core/errors.js';
-import { importPeer } from '../core/optional-peer.js';
+import { FailsmallError } from '../core/errors.js';
 import {
   checkActiveWrite,
   checkJournalInput,
@@ -27,8 +26,9 @@ import {
   type SetActiveResult,
   type StoredPlan,
 } from '../plan/store.js';
-import { finiteNumber, nonNegativeNumber, positiveInteger } from '../core/validate.js';
+import { finiteNumber, positiveInteger } from '../core/validate.js';
 import { activeFromRow, entryFromRow, planFromRow, type ActiveRow, type JournalRow, type PlanRow } from './rows.js';
+import { openSqlite, sqliteTx } from './sqlite-open.js';
 
 /** Options of {@link SqlitePlanStore.open}. */
 export interface SqlitePlanStoreOptions {
@@ -66,16 +66,6 @@ const toPlan = (row: PlanRow<string>): StoredPlan => planFromRow(row, (body) => 
 const toEntry = (row: JournalRow<string>): JournalEntry =>
   entryFromRow(row, (details) => parse(details, 'journal entry'));
 
-function checkPath(options: SqlitePlanStoreOptions): void {
-  if (typeof options?.path !== 'string' || options.path === '') {
-    throw new FailsmallError(
-      'FS_ERR_INVALID_ARGUMENT',
-      `Expected \`path\` to be a file path, got ${JSON.stringify(options?.path)}`,
-      { details: { option: 'path' } },
-    );
-  }
-}
-
 /**
  * Plans, active pointers and the journal in one SQLite file.
  *
@@ -96,35 +86,21 @@ export class SqlitePlanStore implements PlanStore {
    * with `FS_ERR_STORE_BACKEND` when the file cannot be opened (a missing directory, no permission).
    */
   static async open(options: SqlitePlanStoreOptions): Promise<SqlitePlanStore> {
-    checkPath(options);
-    const busy = nonNegativeNumber('busyTimeoutMs', options.busyTimeoutMs ?? 5_000);
-    const driver = await importPeer<{ default: typeof Database }>('better-sqlite3', 'the SQLite plan store');
-    return new SqlitePlanStore(driver.default, options.path, busy);
+    return new SqlitePlanStore(
+      await openSqlite(options, { what: 'plan store', schema: SCHEMA, version: 1 }),
+      options.path,
+    );
   }
 
-  private constructor(Driver: typeof Database, path: string, busyTimeoutMs: number) {
+  private constructor(db: Database.Database, path: string) {
+    this.#db = db;
     this.path = path;
-    try {
-      this.#db = new Driver(path, { timeout: busyTimeoutMs });
-      this.#db.pragma('journal_mode = WAL');
-      this.#db.pragma('synchronous = NORMAL');
-      this.#db.exec(SCHEMA);
-    } catch (cause) {
-      throw new FailsmallError('FS_ERR_STORE_BACKEND', `Cannot open the SQLite store at ${path}: ${String(cause)}`, {
-        cause,
-      });
-    }
   }
 
   /** Runs `fn` in one immediate transaction, mapping driver errors to `FS_ERR_STORE_BACKEND`. */
   #tx<T>(fn: () => T): T {
     if (this.#closed) throw new FailsmallError('FS_ERR_STORE_CLOSED', 'The plan store is closed');
-    try {
-      return this.#db.transaction(fn).immediate();
-    } catch (error) {
-      if (isFailsmallError(error)) throw error;
-      throw new FailsmallError('FS_ERR_STORE_BACKEND', `SQLite: ${String(error)}`, { cause: error });
-    }
+    return sqliteTx(this.#db, fn);
   }
 
   async createPlan<B extends Json>(target: string, body: B, meta: { at: number; by: string }): Promise<StoredPlan<B>> {
