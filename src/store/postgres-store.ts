@@ -8,27 +8,30 @@
 import { openPgPool, pgMigrate, type PgPoolHandle } from './pg-pool.js';
 import { pgQuery, type PgPoolLike, type PgRow } from './pg-query.js';
 import { FailsmallError } from '../core/errors.js';
+import type {
+  ActiveCondition,
+  ActivePointer,
+  Json,
+  JournalEntry,
+  JournalInput,
+  JournalQuery,
+  PlanDeletion,
+  PlanQuery,
+  PlanStore,
+  SetActiveResult,
+  StoredPlan,
+} from '../plan/store.js';
 import {
   checkActiveWrite,
+  checkCreatePlan,
+  toJsonText,
   checkJournalInput,
   checkJournalQuery,
   checkPlanDeletion,
+  checkPlanKey,
   checkPlanQuery,
   checkTarget,
-  toJsonText,
-  type ActiveCondition,
-  type ActivePointer,
-  type Json,
-  type JournalEntry,
-  type JournalInput,
-  type JournalQuery,
-  type PlanDeletion,
-  type PlanQuery,
-  type PlanStore,
-  type SetActiveResult,
-  type StoredPlan,
-} from '../plan/store.js';
-import { finiteNumber, positiveInteger } from '../core/validate.js';
+} from '../plan/store-checks.js';
 import { activeFromRow, entryFromRow, planFromRow, type ActiveRow, type JournalRow, type PlanRow } from './rows.js';
 
 /** Options of {@link PostgresPlanStore.open}. */
@@ -115,10 +118,7 @@ export class PostgresPlanStore implements PlanStore {
   }
 
   async createPlan<B extends Json>(target: string, body: B, meta: { at: number; by: string }): Promise<StoredPlan<B>> {
-    checkTarget(target);
-    finiteNumber('at', meta.at);
-    const text = toJsonText('body', body);
-    const by = String(meta.by);
+    const { text, by } = checkCreatePlan(target, body, meta);
     const t = this.#t;
     // One statement: the counter's row lock orders concurrent creators; a generation is never reused.
     const rows = await this.#query<{ generation: string }>(
@@ -139,8 +139,7 @@ export class PostgresPlanStore implements PlanStore {
   }
 
   async getPlan(target: string, generation: number): Promise<StoredPlan | undefined> {
-    checkTarget(target);
-    positiveInteger('generation', generation);
+    checkPlanKey(target, generation);
     const rows = await this.#query<PlanRow<Json>>(
       `SELECT * FROM ${this.#t.plans} WHERE target = $1 AND generation = $2`,
       [target, generation],

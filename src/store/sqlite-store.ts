@@ -6,27 +6,30 @@
  */
 import type Database from 'better-sqlite3';
 import { FailsmallError } from '../core/errors.js';
+import type {
+  ActiveCondition,
+  ActivePointer,
+  Json,
+  JournalEntry,
+  JournalInput,
+  JournalQuery,
+  PlanDeletion,
+  PlanQuery,
+  PlanStore,
+  SetActiveResult,
+  StoredPlan,
+} from '../plan/store.js';
 import {
   checkActiveWrite,
+  checkCreatePlan,
+  toJsonText,
   checkJournalInput,
   checkJournalQuery,
   checkPlanDeletion,
+  checkPlanKey,
   checkPlanQuery,
   checkTarget,
-  toJsonText,
-  type ActiveCondition,
-  type ActivePointer,
-  type Json,
-  type JournalEntry,
-  type JournalInput,
-  type JournalQuery,
-  type PlanDeletion,
-  type PlanQuery,
-  type PlanStore,
-  type SetActiveResult,
-  type StoredPlan,
-} from '../plan/store.js';
-import { finiteNumber, positiveInteger } from '../core/validate.js';
+} from '../plan/store-checks.js';
 import { activeFromRow, entryFromRow, planFromRow, type ActiveRow, type JournalRow, type PlanRow } from './rows.js';
 import { openSqlite, sqliteTx } from './sqlite-open.js';
 
@@ -104,10 +107,7 @@ export class SqlitePlanStore implements PlanStore {
   }
 
   async createPlan<B extends Json>(target: string, body: B, meta: { at: number; by: string }): Promise<StoredPlan<B>> {
-    checkTarget(target);
-    finiteNumber('at', meta.at);
-    const text = toJsonText('body', body);
-    const by = String(meta.by);
+    const { text, by } = checkCreatePlan(target, body, meta);
     const generation = this.#tx(() => {
       const row = this.#db
         .prepare(
@@ -126,8 +126,7 @@ export class SqlitePlanStore implements PlanStore {
   }
 
   async getPlan(target: string, generation: number): Promise<StoredPlan | undefined> {
-    checkTarget(target);
-    positiveInteger('generation', generation);
+    checkPlanKey(target, generation);
     const row = this.#tx(
       () =>
         this.#db
