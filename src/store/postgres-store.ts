@@ -8,9 +8,30 @@
 import { openPgPool, pgMigrate, type PgPoolHandle } from './pg-pool.js';
 import { pgQuery, type PgPoolLike, type PgRow } from './pg-query.js';
 import { FailsmallError } from '../core/errors.js';
-import type * as P from '../plan/store.js';
-import type { Json, StoredPlan } from '../plan/store.js';
-import * as check from '../plan/store-checks.js';
+import type {
+  ActiveCondition,
+  ActivePointer,
+  Json,
+  JournalEntry,
+  JournalInput,
+  JournalQuery,
+  PlanDeletion,
+  PlanQuery,
+  PlanStore,
+  SetActiveResult,
+  StoredPlan,
+} from '../plan/store.js';
+import {
+  checkActiveWrite,
+  checkCreatePlan,
+  toJsonText,
+  checkJournalInput,
+  checkJournalQuery,
+  checkPlanDeletion,
+  checkPlanKey,
+  checkPlanQuery,
+  checkTarget,
+} from '../plan/store-checks.js';
 import { activeFromRow, entryFromRow, planFromRow, type ActiveRow, type JournalRow, type PlanRow } from './rows.js';
 
 /** Options of {@link PostgresPlanStore.open}. */
@@ -32,7 +53,7 @@ export interface PostgresPlanStoreOptions {
 
 const keep = (json: Json): Json => json; // JSONB arrives parsed
 const toPlan = (row: PlanRow<Json>): StoredPlan => planFromRow(row, keep);
-const toEntry = (row: JournalRow<Json>): P.JournalEntry => entryFromRow(row, keep);
+const toEntry = (row: JournalRow<Json>): JournalEntry => entryFromRow(row, keep);
 
 /**
  * Plans, active pointers and the journal in PostgreSQL.
@@ -41,7 +62,7 @@ const toEntry = (row: JournalRow<Json>): P.JournalEntry => entryFromRow(row, kee
  * const store = await PostgresPlanStore.open({ connectionString: process.env.DATABASE_URL });
  * const enactor = new Enactor({ name: `enactor-${hostname()}`, store, provider, targets });
  */
-export class PostgresPlanStore implements P.PlanStore {
+export class PostgresPlanStore implements PlanStore {
   readonly kind = 'postgres';
   readonly schema: string;
   readonly #pool: PgPoolLike;
@@ -97,7 +118,7 @@ export class PostgresPlanStore implements P.PlanStore {
   }
 
   async createPlan<B extends Json>(target: string, body: B, meta: { at: number; by: string }): Promise<StoredPlan<B>> {
-    const { text, by } = check.checkCreatePlan(target, body, meta);
+    const { text, by } = checkCreatePlan(target, body, meta);
     const t = this.#t;
     // One statement: the counter's row lock orders concurrent creators; a generation is never reused.
     const rows = await this.#query<{ generation: string }>(
@@ -118,7 +139,7 @@ export class PostgresPlanStore implements P.PlanStore {
   }
 
   async getPlan(target: string, generation: number): Promise<StoredPlan | undefined> {
-    check.checkPlanKey(target, generation);
+    checkPlanKey(target, generation);
     const rows = await this.#query<PlanRow<Json>>(
       `SELECT * FROM ${this.#t.plans} WHERE target = $1 AND generation = $2`,
       [target, generation],
@@ -127,7 +148,7 @@ export class PostgresPlanStore implements P.PlanStore {
   }
 
   async latestPlan(target: string): Promise<StoredPlan | undefined> {
-    check.checkTarget(target);
+    checkTarget(target);
     const rows = await this.#query<PlanRow<Json>>(
       `SELECT * FROM ${this.#t.plans} WHERE target = $1 ORDER BY generation DESC LIMIT 1`,
       [target],
@@ -135,9 +156,9 @@ export class PostgresPlanStore implements P.PlanStore {
     return rows[0] === undefined ? undefined : toPlan(rows[0]);
   }
 
-  async listPlans(target: string, query: P.PlanQuery = {}): Promise<StoredPlan[]> {
-    check.checkTarget(target);
-    const bounds = check.checkPlanQuery(query);
+  async listPlans(target: string, query: PlanQuery = {}): Promise<StoredPlan[]> {
+    checkTarget(target);
+    const bounds = checkPlanQuery(query);
     const below = bounds.below ?? Number.MAX_SAFE_INTEGER;
     const above = bounds.above ?? -1;
     const rows = await this.#query<PlanRow<Json>>(
@@ -147,9 +168,9 @@ export class PostgresPlanStore implements P.PlanStore {
     return rows.map(toPlan);
   }
 
-  async deletePlans(target: string, which: P.PlanDeletion): Promise<number[]> {
-    check.checkTarget(target);
-    const { below, except } = check.checkPlanDeletion(which);
+  async deletePlans(target: string, which: PlanDeletion): Promise<number[]> {
+    checkTarget(target);
+    const { below, except } = checkPlanDeletion(which);
     const rows = await this.#query<{ generation: string }>(
       `DELETE FROM ${this.#t.plans} WHERE target = $1 AND generation < $2 AND NOT (generation = ANY($3::float8[]))
        RETURNING generation`,
@@ -158,8 +179,8 @@ export class PostgresPlanStore implements P.PlanStore {
     return rows.map((r) => Number(r.generation)).sort((a, b) => a - b);
   }
 
-  async getActive(target: string): Promise<P.ActivePointer | undefined> {
-    check.checkTarget(target);
+  async getActive(target: string): Promise<ActivePointer | undefined> {
+    checkTarget(target);
     const rows = await this.#query<ActiveRow>(`SELECT * FROM ${this.#t.active} WHERE target = $1`, [target]);
     return activeFromRow(rows[0]);
   }
@@ -167,10 +188,10 @@ export class PostgresPlanStore implements P.PlanStore {
   async setActive(
     target: string,
     next: { generation: number; at: number; by: string },
-    condition?: P.ActiveCondition,
-  ): Promise<P.SetActiveResult> {
-    check.checkTarget(target);
-    check.checkActiveWrite(next);
+    condition?: ActiveCondition,
+  ): Promise<SetActiveResult> {
+    checkTarget(target);
+    checkActiveWrite(next);
     const a = this.#t.active;
     const values: unknown[] = [target, next.generation, next.at, next.by];
     const upsert = `INSERT INTO ${a} (target, generation, updated_at, updated_by) VALUES ($1, $2, $3, $4)`;
@@ -190,10 +211,10 @@ export class PostgresPlanStore implements P.PlanStore {
     return { ok: false, current: await this.getActive(target) };
   }
 
-  async appendJournal(entry: P.JournalInput): Promise<P.JournalEntry> {
-    check.checkJournalInput(entry);
+  async appendJournal(entry: JournalInput): Promise<JournalEntry> {
+    checkJournalInput(entry);
     const details = entry.details === undefined ? null : entry.details;
-    const text = check.toJsonText('details', details);
+    const text = toJsonText('details', details);
     const rows = await this.#query<{ seq: string }>(
       `INSERT INTO ${this.#t.journal} (target, generation, actor, decision, reason, at, details)
        VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb) RETURNING seq`,
@@ -202,8 +223,8 @@ export class PostgresPlanStore implements P.PlanStore {
     return { ...entry, details: JSON.parse(text) as Json, seq: Number(rows[0]!.seq) };
   }
 
-  async readJournal(query: P.JournalQuery = {}): Promise<P.JournalEntry[]> {
-    const q = check.checkJournalQuery(query);
+  async readJournal(query: JournalQuery = {}): Promise<JournalEntry[]> {
+    const q = checkJournalQuery(query);
     const values: unknown[] = [q.afterSeq];
     const where = ['seq > $1'];
     if (q.target !== undefined) {

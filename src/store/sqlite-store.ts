@@ -6,9 +6,30 @@
  */
 import type Database from 'better-sqlite3';
 import { FailsmallError } from '../core/errors.js';
-import type * as P from '../plan/store.js';
-import type { Json, StoredPlan } from '../plan/store.js';
-import * as check from '../plan/store-checks.js';
+import type {
+  ActiveCondition,
+  ActivePointer,
+  Json,
+  JournalEntry,
+  JournalInput,
+  JournalQuery,
+  PlanDeletion,
+  PlanQuery,
+  PlanStore,
+  SetActiveResult,
+  StoredPlan,
+} from '../plan/store.js';
+import {
+  checkActiveWrite,
+  checkCreatePlan,
+  toJsonText,
+  checkJournalInput,
+  checkJournalQuery,
+  checkPlanDeletion,
+  checkPlanKey,
+  checkPlanQuery,
+  checkTarget,
+} from '../plan/store-checks.js';
 import { activeFromRow, entryFromRow, planFromRow, type ActiveRow, type JournalRow, type PlanRow } from './rows.js';
 import { openSqlite, sqliteTx } from './sqlite-open.js';
 
@@ -45,7 +66,7 @@ function parse(text: string, what: string): Json {
 }
 
 const toPlan = (row: PlanRow<string>): StoredPlan => planFromRow(row, (body) => parse(body, 'plan body'));
-const toEntry = (row: JournalRow<string>): P.JournalEntry =>
+const toEntry = (row: JournalRow<string>): JournalEntry =>
   entryFromRow(row, (details) => parse(details, 'journal entry'));
 
 /**
@@ -56,7 +77,7 @@ const toEntry = (row: JournalRow<string>): P.JournalEntry =>
  * const enactor = new Enactor({ name: 'enactor-az1', store, provider, targets });
  * @see https://www.sqlite.org/wal.html
  */
-export class SqlitePlanStore implements P.PlanStore {
+export class SqlitePlanStore implements PlanStore {
   readonly kind = 'sqlite';
   readonly path: string;
   readonly #db: Database.Database;
@@ -86,7 +107,7 @@ export class SqlitePlanStore implements P.PlanStore {
   }
 
   async createPlan<B extends Json>(target: string, body: B, meta: { at: number; by: string }): Promise<StoredPlan<B>> {
-    const { text, by } = check.checkCreatePlan(target, body, meta);
+    const { text, by } = checkCreatePlan(target, body, meta);
     const generation = this.#tx(() => {
       const row = this.#db
         .prepare(
@@ -105,7 +126,7 @@ export class SqlitePlanStore implements P.PlanStore {
   }
 
   async getPlan(target: string, generation: number): Promise<StoredPlan | undefined> {
-    check.checkPlanKey(target, generation);
+    checkPlanKey(target, generation);
     const row = this.#tx(
       () =>
         this.#db
@@ -116,7 +137,7 @@ export class SqlitePlanStore implements P.PlanStore {
   }
 
   async latestPlan(target: string): Promise<StoredPlan | undefined> {
-    check.checkTarget(target);
+    checkTarget(target);
     const row = this.#tx(
       () =>
         this.#db
@@ -126,9 +147,9 @@ export class SqlitePlanStore implements P.PlanStore {
     return row === undefined ? undefined : toPlan(row);
   }
 
-  async listPlans(target: string, query: P.PlanQuery = {}): Promise<StoredPlan[]> {
-    check.checkTarget(target);
-    const bounds = check.checkPlanQuery(query);
+  async listPlans(target: string, query: PlanQuery = {}): Promise<StoredPlan[]> {
+    checkTarget(target);
+    const bounds = checkPlanQuery(query);
     const below = bounds.below ?? Number.MAX_SAFE_INTEGER;
     const above = bounds.above ?? -1;
     const rows = this.#tx(
@@ -142,9 +163,9 @@ export class SqlitePlanStore implements P.PlanStore {
     return rows.map(toPlan);
   }
 
-  async deletePlans(target: string, which: P.PlanDeletion): Promise<number[]> {
-    check.checkTarget(target);
-    const { below, except } = check.checkPlanDeletion(which);
+  async deletePlans(target: string, which: PlanDeletion): Promise<number[]> {
+    checkTarget(target);
+    const { below, except } = checkPlanDeletion(which);
     const rows = this.#tx(
       () =>
         this.#db
@@ -157,8 +178,8 @@ export class SqlitePlanStore implements P.PlanStore {
     return rows.map((r) => r.generation).sort((a, b) => a - b);
   }
 
-  async getActive(target: string): Promise<P.ActivePointer | undefined> {
-    check.checkTarget(target);
+  async getActive(target: string): Promise<ActivePointer | undefined> {
+    checkTarget(target);
     return activeFromRow(
       this.#tx(
         () => this.#db.prepare('SELECT * FROM failsmall_active WHERE target = ?').get(target) as ActiveRow | undefined,
@@ -169,10 +190,10 @@ export class SqlitePlanStore implements P.PlanStore {
   async setActive(
     target: string,
     next: { generation: number; at: number; by: string },
-    condition?: P.ActiveCondition,
-  ): Promise<P.SetActiveResult> {
-    check.checkTarget(target);
-    check.checkActiveWrite(next);
+    condition?: ActiveCondition,
+  ): Promise<SetActiveResult> {
+    checkTarget(target);
+    checkActiveWrite(next);
     const args = [target, next.generation, next.at, next.by];
     return this.#tx(() => {
       let changes: number;
@@ -213,10 +234,10 @@ export class SqlitePlanStore implements P.PlanStore {
     });
   }
 
-  async appendJournal(entry: P.JournalInput): Promise<P.JournalEntry> {
-    check.checkJournalInput(entry);
+  async appendJournal(entry: JournalInput): Promise<JournalEntry> {
+    checkJournalInput(entry);
     const details = entry.details === undefined ? null : entry.details;
-    const text = check.toJsonText('details', details);
+    const text = toJsonText('details', details);
     const seq = this.#tx(
       () =>
         this.#db
@@ -231,8 +252,8 @@ export class SqlitePlanStore implements P.PlanStore {
     return { ...entry, details: JSON.parse(text) as Json, seq };
   }
 
-  async readJournal(query: P.JournalQuery = {}): Promise<P.JournalEntry[]> {
-    const q = check.checkJournalQuery(query);
+  async readJournal(query: JournalQuery = {}): Promise<JournalEntry[]> {
+    const q = checkJournalQuery(query);
     const where: string[] = ['seq > ?'];
     const args: (string | number)[] = [q.afterSeq];
     if (q.target !== undefined) {
