@@ -34,13 +34,7 @@ const problems = [];
  * names an optional peer's types). Reported as warnings until fixed; remove an entry once its file
  * no longer needs the peer's types, so the check holds it from then on.
  */
-const pending = [
-  // The PostgreSQL stores' `pool` option is typed as pg's Pool: to replace by a structural pool type.
-  { file: 'dist/store/postgres-store.d.ts', module: 'pg' },
-  { file: 'dist/store/postgres-health-store.d.ts', module: 'pg' },
-  { file: 'dist/store/postgres-outbox.d.ts', module: 'pg' },
-  { file: 'dist/client/aws-request-handler.d.ts', module: '@smithy/node-http-handler' }, // client: structural AWS handler types
-];
+const pending = [];
 
 function bytes(path) {
   const s = statSync(path, { throwIfNoEntry: false });

@@ -18,7 +18,6 @@
  * expected a TTL >= 0`.
  */
 import { readFile } from 'node:fs/promises';
-import type * as Yaml from 'yaml';
 import { FailsmallError, isFailsmallError } from '../core/errors.js';
 import {
   fileZoneSchema,
@@ -30,12 +29,10 @@ import {
 import { ZoneStore } from './zone-store.js';
 import type * as Zod from 'zod';
 import { importPeer } from '../core/optional-peer.js';
+import { loadYaml, readYamlText } from './yaml-text.js';
 
 // yaml and zod are optional peers, loaded when this module is first imported (FS_ERR_MISSING_PEER names them).
-const { LineCounter, isNode, parseDocument } = await importPeer<typeof Yaml>(
-  'yaml',
-  'the zone file reader of failsmall/chaos',
-);
+const yaml = await loadYaml('the zone file reader of failsmall/chaos');
 const { z } = await importPeer<typeof Zod>('zod', 'the zone file reader of failsmall/chaos');
 
 /** Default TTL of a record set without one, in seconds: 300 s, Route 53's console default. */
@@ -55,24 +52,10 @@ const zonesFileSchema = z.strictObject({
  * await startFaultDnsServer({ zones });
  */
 export function parseZoneText(text: string, source = 'zone'): ZoneDefinition[] {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
-  const syntax = doc.errors[0];
-  if (syntax !== undefined) {
-    const pos = syntax.linePos?.[0] ?? lineCounter.linePos(syntax.pos[0]);
-    const where = pos === undefined ? source : `${source}:${pos.line}:${pos.col}`;
-    throw new FailsmallError('FS_ERR_CHAOS_ZONE_FILE', `${where}: ${syntax.message.split('\n')[0]}`, {
-      details: { source, line: pos?.line, col: pos?.col },
-    });
-  }
-  let data: unknown;
-  try {
-    data = doc.toJS({ maxAliasCount: 100 });
-  } catch (error) {
-    throw new FailsmallError('FS_ERR_CHAOS_ZONE_FILE', `${source}: ${(error as Error).message}`, { cause: error });
-  }
+  const file = readYamlText(yaml, text, source, 'FS_ERR_CHAOS_ZONE_FILE', '');
+  const data = file.data;
   const fail = (path: (string | number)[], message: string): never => {
-    const pos = locate(doc, lineCounter, path);
+    const pos = file.locate(path);
     const where = pos === undefined ? source : `${source}:${pos.line}:${pos.col}`;
     const field = formatPath(path);
     throw new FailsmallError('FS_ERR_CHAOS_ZONE_FILE', `${where}: ${field === '' ? '' : `${field}: `}${message}`, {
@@ -132,19 +115,4 @@ export async function loadZoneFile(path: string): Promise<ZoneDefinition[]> {
     });
   }
   return parseZoneText(text, path);
-}
-
-/** The line and column of the node at `path`, or of its nearest ancestor that exists. */
-export function locate(
-  doc: Yaml.Document,
-  lineCounter: Yaml.LineCounter,
-  path: readonly (string | number)[],
-): { line: number; col: number } | undefined {
-  for (let n = path.length; n >= 0; n--) {
-    const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
-    if (isNode(node) && node.range !== undefined && node.range !== null) {
-      return lineCounter.linePos(node.range[0]);
-    }
-  }
-  return undefined;
 }

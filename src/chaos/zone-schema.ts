@@ -10,6 +10,7 @@ import { isIPv4, isIPv6 } from 'node:net';
 import type * as Zod from 'zod';
 import { FailsmallError, type ErrorCode } from '../core/errors.js';
 import { importPeer } from '../core/optional-peer.js';
+import { formatPath } from './yaml-text.js';
 import { hostnameOrUndefined } from '../dns/hostname.js';
 
 // zod is an optional peer, loaded when this module is first imported (FS_ERR_MISSING_PEER names it).
@@ -320,12 +321,4 @@ export function formatIssues(issues: readonly { path: readonly PropertyKey[]; me
   return issues.map((i) => `${formatPath(i.path) || '(root)'}: ${i.message}`).join('; ');
 }
 
-/** Formats a path: `changes[0].recordSet.ttl`. */
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const key of path) {
-    if (typeof key === 'number') out += `[${key}]`;
-    else out += out === '' ? String(key) : `.${String(key)}`;
-  }
-  return out;
-}
+export { formatPath };

@@ -8,18 +8,61 @@
  */
 import { createRequire } from 'node:module';
 import type https from 'node:https';
-import type { NodeHttpHandler, NodeHttpHandlerOptions } from '@smithy/node-http-handler';
+import type { NodeHttpHandler } from '@smithy/node-http-handler';
 import { FailsmallError, isFailsmallError } from '../core/index.js';
 import type { Policy } from '../policy/core/types.js';
 import { Connector, type ConnectorOptions } from './connector.js';
 import { FailsmallHttpAgent, FailsmallHttpsAgent } from './http-agent.js';
 
-/** The request type `NodeHttpHandler.handle` takes (`HttpRequest` of `@smithy/types`). */
-export type AwsHttpRequest = Parameters<NodeHttpHandler['handle']>[0];
+/*
+ * The SDK's types, declared structurally here (as `@smithy/types` declares them), so that the shipped
+ * `.d.ts` compile without `@smithy/*` installed; the SDK's own objects fit them.
+ */
+
+/** The request `NodeHttpHandler.handle` takes (`HttpRequest` of `@smithy/types`). */
+export interface AwsHttpRequest {
+  method: string;
+  protocol: string;
+  hostname: string;
+  port?: number;
+  path: string;
+  query?: Record<string, string | string[] | null>;
+  username?: string;
+  password?: string;
+  fragment?: string;
+  headers: Record<string, string>;
+  body?: unknown;
+}
 /** The options `NodeHttpHandler.handle` takes (`abortSignal`, `requestTimeout`). */
-export type AwsHandlerOptions = NonNullable<Parameters<NodeHttpHandler['handle']>[1]>;
-/** What `NodeHttpHandler.handle` resolves with. */
-export type AwsHandlerOutput = Awaited<ReturnType<NodeHttpHandler['handle']>>;
+export interface AwsHandlerOptions {
+  abortSignal?: AbortSignal | { readonly aborted: boolean; onabort: unknown };
+  requestTimeout?: number;
+}
+/** What `NodeHttpHandler.handle` resolves with (`{ response: HttpResponse }`). */
+export interface AwsHandlerOutput {
+  response: { statusCode: number; reason?: string; headers: Record<string, string>; body?: unknown };
+}
+/** The `NodeHttpHandler` options failsmall passes through (`NodeHttpHandlerOptions` without the agents). */
+export interface AwsHttpOptions {
+  connectionTimeout?: number;
+  requestTimeout?: number;
+  throwOnRequestTimeout?: boolean;
+  socketTimeout?: number;
+  socketAcquisitionWarningTimeout?: number;
+  logger?: {
+    debug(...content: unknown[]): void;
+    info(...content: unknown[]): void;
+    warn(...content: unknown[]): void;
+    error(...content: unknown[]): void;
+  };
+}
+/** What failsmall calls on the SDK's `NodeHttpHandler` (its `inner` handler). */
+export interface AwsHttpHandlerLike {
+  handle(request: AwsHttpRequest, options?: AwsHandlerOptions): Promise<AwsHandlerOutput>;
+  destroy(): void;
+  updateHttpClientConfig(key: keyof AwsHttpOptions, value: AwsHttpOptions[keyof AwsHttpOptions]): void;
+  httpHandlerConfigs(): AwsHttpOptions;
+}
 
 /** Options of {@link awsRequestHandler}. */
 export interface AwsRequestHandlerOptions extends ConnectorOptions {
@@ -37,7 +80,7 @@ export interface AwsRequestHandlerOptions extends ConnectorOptions {
    */
   readonly isFailure?: (statusCode: number, headers: Record<string, string>) => boolean;
   /** `NodeHttpHandler` options (`connectionTimeout`, `requestTimeout`, `socketTimeout`, …); the agents are failsmall's. */
-  readonly http?: Omit<NodeHttpHandlerOptions, 'httpAgent' | 'httpsAgent'>;
+  readonly http?: AwsHttpOptions;
   /** Options of the http(s) agents: `keepAlive` (default true), `maxSockets` (default 50, the SDK's), TLS `ca` … */
   readonly agent?: https.AgentOptions;
 }
@@ -82,7 +125,7 @@ export class FailsmallRequestHandler {
   /** The connector every connection goes through. */
   readonly connector: Connector;
   /** The SDK's own handler doing the HTTP exchange. */
-  readonly inner: NodeHttpHandler;
+  readonly inner: AwsHttpHandlerLike;
   readonly #policy: Policy | undefined;
   readonly #isFailure: (statusCode: number, headers: Record<string, string>) => boolean;
   readonly #counters = { requests: 0, attempts: 0, responses: 0, failedResponses: 0, errors: 0 };
@@ -92,11 +135,12 @@ export class FailsmallRequestHandler {
     const Handler = loadNodeHttpHandler();
     this.connector = options.connector ?? new Connector(options);
     const agentOptions = { keepAlive: true, maxSockets: 50, ...options.agent };
+    // The SDK's handler, seen through the structural types above (its own are the same shapes).
     this.inner = new Handler({
-      ...options.http,
+      ...(options.http as ConstructorParameters<typeof NodeHttpHandler>[0] & object),
       httpAgent: new FailsmallHttpAgent({ connector: this.connector, agent: agentOptions }),
       httpsAgent: new FailsmallHttpsAgent({ connector: this.connector, agent: agentOptions }),
-    });
+    }) as unknown as AwsHttpHandlerLike;
     this.#policy = options.policy;
     this.#isFailure = options.isFailure ?? defaultIsFailure;
   }
@@ -152,13 +196,13 @@ export class FailsmallRequestHandler {
   }
 
   /** Part of the SDK's handler contract: changes one `NodeHttpHandler` option. */
-  updateHttpClientConfig(key: keyof NodeHttpHandlerOptions, value: NodeHttpHandlerOptions[typeof key]): void {
+  updateHttpClientConfig(key: keyof AwsHttpOptions | 'httpAgent' | 'httpsAgent', value: unknown): void {
     if (key === 'httpAgent' || key === 'httpsAgent') return; // the agents are failsmall's
-    this.inner.updateHttpClientConfig(key, value);
+    this.inner.updateHttpClientConfig(key, value as AwsHttpOptions[keyof AwsHttpOptions]);
   }
 
   /** Part of the SDK's handler contract: the `NodeHttpHandler` options in force. */
-  httpHandlerConfigs(): NodeHttpHandlerOptions {
+  httpHandlerConfigs(): AwsHttpOptions {
     return this.inner.httpHandlerConfigs();
   }
 

@@ -15,19 +15,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type * as Yaml from 'yaml';
 import type * as Zod from 'zod';
-import { formatPath } from '../chaos/zone-schema.js';
-import { locate } from '../chaos/zone-file.js';
+import { formatPath, loadYaml, readYamlText } from '../chaos/yaml-text.js';
 import { FailsmallError } from '../core/errors.js';
 import { importPeer } from '../core/optional-peer.js';
 import { funcNames, checkFuncArguments } from './funcs.js';
 
 // yaml and zod are optional peers, loaded when this module is first imported (FS_ERR_MISSING_PEER names them).
-const { LineCounter, parseDocument } = await importPeer<typeof Yaml>(
-  'yaml',
-  'the experiment reader of failsmall drill',
-);
+const yaml = await loadYaml('the experiment reader of failsmall drill');
 const { z } = await importPeer<typeof Zod>('zod', 'the experiment reader of failsmall drill');
 
 const seconds = z.number({ error: 'expected a number of seconds >= 0' }).finite().min(0, 'expected seconds >= 0');
@@ -260,22 +255,9 @@ function* placeholders(value: unknown, path: (string | number)[]): Generator<[st
  * const experiment = parseExperiment(readFileSync('drill.yaml', 'utf8'), 'drill.yaml');
  */
 export function parseExperiment(text: string, source = 'experiment', baseDir = process.cwd()): Experiment {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const at: Located = {
-    source,
-    where: (path) => locate(doc, lineCounter, path) ?? {},
-  };
-  const syntax = doc.errors[0];
-  if (syntax !== undefined) {
-    const pos = lineCounter.linePos(syntax.pos[0]);
-    throw new FailsmallError(
-      'FS_ERR_DRILL_INVALID',
-      `${source}:${pos.line}:${pos.col}: not valid JSON or YAML: ${syntax.message.split('\n')[0]}`,
-      { details: { source, field: '(root)', line: pos.line, col: pos.col } },
-    );
-  }
-  const data: unknown = doc.toJS({ maxAliasCount: 100 });
+  const read = readYamlText(yaml, text, source, 'FS_ERR_DRILL_INVALID', 'not valid JSON or YAML: ');
+  const at: Located = { source, where: (path) => read.locate(path) ?? {} };
+  const data = read.data;
   const parsed = experimentSchema.safeParse(data);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

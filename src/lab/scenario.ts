@@ -12,15 +12,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import type * as Yaml from 'yaml';
 import type * as Zod from 'zod';
 import { importPeer } from '../core/optional-peer.js';
 import { FailsmallError } from '../core/index.js';
 import { defaultGuardConfig } from '../dns/index.js';
+import { loadYaml, parseYamlWith } from '../chaos/yaml-text.js';
 import { defaultScenarioName, defaultScenarioYaml } from './default-scenario.js';
 
 // yaml and zod are optional peers, loaded when this module is first imported (FS_ERR_MISSING_PEER names them).
-const { LineCounter, parseDocument } = await importPeer<typeof Yaml>('yaml', 'the scenario reader of failsmall/lab');
+const yaml = await loadYaml('the scenario reader of failsmall/lab');
 const { z } = await importPeer<typeof Zod>('zod', 'the scenario reader of failsmall/lab');
 
 /** The kinds of phase, in the order the outage went through them. */
@@ -343,12 +343,6 @@ function build(file: Zod.output<typeof scenarioFileSchema>): Scenario {
   };
 }
 
-function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const key of path) out += typeof key === 'number' ? `[${key}]` : out === '' ? String(key) : `.${String(key)}`;
-  return out || '(root)';
-}
-
 /**
  * Parses and validates a scenario from YAML (or JSON) text. Throws `FS_ERR_LAB_SCENARIO` naming the
  * field, with the line and column when the field is in the text:
@@ -359,57 +353,7 @@ function formatPath(path: readonly PropertyKey[]): string {
  * const scenario = parseScenario(readFileSync('my.yaml', 'utf8'), 'my.yaml');
  */
 export function parseScenario(text: string, source = 'scenario'): Scenario {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    const e = doc.errors[0]!;
-    const pos = lineCounter.linePos(e.pos[0]);
-    throw new FailsmallError(
-      'FS_ERR_LAB_SCENARIO',
-      `${source}:${pos.line}:${pos.col}: not valid YAML: ${e.message.split('\n')[0]}`,
-      {
-        details: { source, field: '(root)', line: pos.line, col: pos.col },
-      },
-    );
-  }
-  const data: unknown = doc.toJS({ maxAliasCount: 100 });
-  const parsed = scenarioFileSchema.safeParse(data);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((issue) => {
-      let path = issue.path as (string | number)[];
-      let message = issue.message;
-      if (issue.code === 'unrecognized_keys' && issue.keys.length > 0) {
-        // Point at the unknown field itself, not at its parent.
-        path = [...path, issue.keys[0]!];
-        message = `unknown field${issue.keys.length > 1 ? `s ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}` : ''}; check its spelling and nesting`;
-      }
-      // The deepest node of the path that exists in the text: the field, or its parent when missing.
-      let line: number | undefined;
-      let col: number | undefined;
-      for (let n = path.length; n >= 0; n--) {
-        const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
-        const range = (node as { range?: [number, number, number] } | undefined)?.range;
-        if (range !== undefined) {
-          ({ line, col } = lineCounter.linePos(range[0]));
-          break;
-        }
-      }
-      return { field: formatPath(path), message, line, col };
-    });
-    const first = issues[0]!;
-    const where = first.line === undefined ? source : `${source}:${first.line}:${first.col}`;
-    const more =
-      issues.length > 1
-        ? ` (and ${issues.length - 1} more: ${issues
-            .slice(1, 4)
-            .map((i) => i.field)
-            .join(', ')})`
-        : '';
-    throw new FailsmallError('FS_ERR_LAB_SCENARIO', `${where}: ${first.field}: ${first.message}${more}`, {
-      details: { source, field: first.field, line: first.line, col: first.col, issues },
-    });
-  }
-  return build(parsed.data);
+  return build(parseYamlWith(yaml, text, scenarioFileSchema, source, 'FS_ERR_LAB_SCENARIO'));
 }
 
 /** Returns the scenario with `speed` and/or `seed` replaced, validated like the file's own. */

@@ -3,6 +3,19 @@
  * needs no durability. Every method is atomic because it runs to completion without awaiting.
  */
 import { FailsmallError } from '../core/errors.js';
+import type {
+  ActiveCondition,
+  ActivePointer,
+  Json,
+  JournalEntry,
+  JournalInput,
+  JournalQuery,
+  PlanDeletion,
+  PlanQuery,
+  PlanStore,
+  SetActiveResult,
+  StoredPlan,
+} from './store.js';
 import {
   checkActiveWrite,
   checkJournalInput,
@@ -11,18 +24,7 @@ import {
   checkPlanQuery,
   checkTarget,
   toJsonText,
-  type ActiveCondition,
-  type ActivePointer,
-  type Json,
-  type JournalEntry,
-  type JournalInput,
-  type JournalQuery,
-  type PlanDeletion,
-  type PlanQuery,
-  type PlanStore,
-  type SetActiveResult,
-  type StoredPlan,
-} from './store.js';
+} from './store-checks.js';
 import { finiteNumber, positiveInteger } from '../core/validate.js';
 
 interface TargetState {

@@ -12,7 +12,6 @@
  * what keeps the contract small enough for any database.
  */
 import type { ErrorCode } from '../core/errors.js';
-import { finiteNumber, invalid, nonNegativeInteger, oneOf, positiveInteger } from '../core/validate.js';
 
 /** A JSON value: what a store keeps as a plan body or journal details. */
 export type Json = null | boolean | number | string | readonly Json[] | { readonly [key: string]: Json };
@@ -171,31 +170,6 @@ export const StoreErrorCodes = {
   CORRUPT: 'FS_ERR_STORE_CORRUPT',
 } as const satisfies Record<string, ErrorCode>;
 
-/** Checks a target name: a non-empty string of at most 255 characters. Throws `FS_ERR_INVALID_ARGUMENT`. */
-export function checkTarget(target: unknown): string {
-  if (typeof target !== 'string' || target.length === 0 || target.length > 255) {
-    invalid('target', 'a non-empty string of at most 255 characters', target);
-  }
-  return target;
-}
-
-/** Checks the arguments of {@link PlanStore.setActive}. */
-export function checkActiveWrite(next: { generation: number; at: number; by: string }): void {
-  positiveInteger('generation', next.generation);
-  finiteNumber('at', next.at);
-  if (typeof next.by !== 'string') invalid('by', 'a string', next.by);
-}
-
-/** Checks a journal entry before it is written. */
-export function checkJournalInput(entry: JournalInput): void {
-  checkTarget(entry.target);
-  nonNegativeInteger('generation', entry.generation);
-  if (typeof entry.actor !== 'string') invalid('actor', 'a string', entry.actor);
-  if (typeof entry.reason !== 'string') invalid('reason', 'a string', entry.reason);
-  oneOf('decision', entry.decision, JOURNAL_DECISIONS);
-  finiteNumber('at', entry.at);
-}
-
 /** Every {@link JournalDecision}. */
 export const JOURNAL_DECISIONS: readonly JournalDecision[] = [
   'created',
@@ -207,53 +181,3 @@ export const JOURNAL_DECISIONS: readonly JournalDecision[] = [
   'escalated',
   'rolled-back',
 ];
-
-/** Serialises a body for storage; throws `FS_ERR_INVALID_ARGUMENT` when it is not plain JSON. */
-export function toJsonText(name: string, value: unknown): string {
-  let text: string | undefined;
-  try {
-    text = JSON.stringify(value);
-  } catch {
-    text = undefined;
-  }
-  if (text === undefined) invalid(name, 'plain JSON', value);
-  return text;
-}
-
-/**
- * Checks a {@link PlanQuery} (each bound a finite number when given); returns its bounds,
- * `undefined` where not given, for the store to fill in the default its backend can compare with.
- */
-export function checkPlanQuery(query: PlanQuery): { below: number | undefined; above: number | undefined } {
-  return {
-    below: query.below === undefined ? undefined : finiteNumber('below', query.below),
-    above: query.above === undefined ? undefined : finiteNumber('above', query.above),
-  };
-}
-
-/** Checks a {@link PlanDeletion}: `below` and every kept generation a finite number. */
-export function checkPlanDeletion(which: PlanDeletion): { below: number; except: number[] } {
-  const below = finiteNumber('below', which.below);
-  return { below, except: [...(which.except ?? [])].map((g) => finiteNumber('except', g)) };
-}
-
-/** A {@link JournalQuery} checked, with its defaults: after sequence 0, oldest first, no limit. */
-export interface CheckedJournalQuery {
-  readonly afterSeq: number;
-  readonly target: string | undefined;
-  readonly decision: JournalDecision | undefined;
-  /** At most this many entries; `undefined`: all. */
-  readonly limit: number | undefined;
-  readonly newestFirst: boolean;
-}
-
-/** Checks a {@link JournalQuery} and fills in its defaults. Throws `FS_ERR_INVALID_ARGUMENT`. */
-export function checkJournalQuery(query: JournalQuery): CheckedJournalQuery {
-  return {
-    afterSeq: query.afterSeq === undefined ? 0 : nonNegativeInteger('afterSeq', query.afterSeq),
-    target: query.target === undefined ? undefined : checkTarget(query.target),
-    decision: query.decision === undefined ? undefined : oneOf('decision', query.decision, JOURNAL_DECISIONS),
-    limit: query.limit === undefined ? undefined : nonNegativeInteger('limit', query.limit),
-    newestFirst: query.newestFirst === true,
-  };
-}

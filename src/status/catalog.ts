@@ -17,7 +17,7 @@
  */
 import type * as Yaml from 'yaml';
 import type * as Zod from 'zod';
-import { locate } from '../chaos/zone-file.js';
+import { locate } from '../chaos/yaml-text.js';
 import { FailsmallError } from '../core/errors.js';
 import { importPeer } from '../core/optional-peer.js';
 import { StatusErrorCodes } from './error-codes.js';

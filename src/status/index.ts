@@ -5,69 +5,19 @@
  */
 export { MemoryBackend } from './backend.js';
 export type { Doc, DocumentKind, DocumentTx, StatusBackend } from './backend.js';
-export { cadence, cadenceStatus, nextUpdateDue } from './cadence.js';
-export type { Cadence, CadenceOptions, CadenceState, CadenceStatus } from './cadence.js';
+export * from './cadence.js';
 export { StatusErrorCodes } from './error-codes.js';
 export { escapeHtml } from './html.js';
 export { parseInput } from './input.js';
 export type { FieldError, InputKind } from './input.js';
-export {
-  breakerStates,
-  catalogKinds,
-  componentStatuses,
-  incidentImpacts,
-  incidentStatuses,
-  latencyBoundsMs,
-  maintenanceStatuses,
-  namePattern,
-  noCalls,
-  suggestionKinds,
-} from './model.js';
-export type {
-  AffectedComponent,
-  BreakerSignal,
-  BreakerState,
-  CallCounts,
-  CallStats,
-  Catalog,
-  CatalogEntity,
-  CatalogKind,
-  Component,
-  ComponentChange,
-  ComponentEvent,
-  ComponentInput,
-  ComponentStatus,
-  DependencyEdge,
-  DnsGuardSignal,
-  FailureInterval,
-  HealthSignal,
-  Incident,
-  IncidentImpact,
-  IncidentInput,
-  IncidentStatus,
-  IncidentUpdate,
-  IncidentUpdateInput,
-  Maintenance,
-  MaintenanceInput,
-  MaintenanceStatus,
-  PublishInput,
-  ReportInput,
-  Signal,
-  Subscriber,
-  Suggestion,
-  SuggestionKind,
-} from './model.js';
-export { openStatusStore } from './open.js';
-export { PostgresBackend } from './postgres-backend.js';
-export type { PostgresBackendOptions } from './postgres-backend.js';
+export * from './model.js';
+export * from './open.js';
+export * from './postgres-backend.js';
 export { WriteRateLimit } from './rate-limit.js';
 export type { WriteRateLimitOptions } from './rate-limit.js';
-export { startStatusServer } from './server.js';
-export type { StatusServer, StatusServerOptions } from './server.js';
-export { StatusService } from './service.js';
-export type { AutoPublishRule, CachedDocument, CadenceReminder, StatusServiceOptions } from './service.js';
-export { SqliteBackend } from './sqlite-backend.js';
-export type { SqliteBackendOptions } from './sqlite-backend.js';
+export * from './server.js';
+export * from './service.js';
+export * from './sqlite-backend.js';
 export { overallStatus, statuspageDocuments } from './statuspage-json.js';
 export type { PageInfo, PageState, StatuspagePath } from './statuspage-json.js';
 export { createStatusStore } from './store.js';

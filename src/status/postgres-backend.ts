@@ -4,10 +4,9 @@
  * lock, so writes from every server are serialised; reads need no lock. The driver is an optional
  * peer, loaded by {@link PostgresBackend.open} on first use (`npm install pg`).
  */
-import type pg from 'pg';
-import { FailsmallError, isFailsmallError } from '../core/errors.js';
-import { importPeer } from '../core/optional-peer.js';
-import { positiveInteger } from '../core/validate.js';
+import { FailsmallError } from '../core/errors.js';
+import { openPgPool, pgMigrate } from '../store/pg-pool.js';
+import { pgError, pgTransaction, type PgClientLike, type PgPoolLike } from '../store/pg-query.js';
 import { checkOpen, type Doc, type DocumentKind, type DocumentTx, type StatusBackend } from './backend.js';
 import { StatusErrorCodes } from './error-codes.js';
 
@@ -26,11 +25,6 @@ export interface PostgresBackendOptions {
 /** The advisory lock key every status write takes (an arbitrary constant: "fsstatus"). */
 const LOCK_KEY = 0x66737374;
 
-function backendError(error: unknown): FailsmallError {
-  if (isFailsmallError(error)) return error;
-  return new FailsmallError(StatusErrorCodes.STORE_BACKEND, `PostgreSQL: ${String(error)}`, { cause: error });
-}
-
 /**
  * The PostgreSQL {@link StatusBackend}.
  *
@@ -40,11 +34,11 @@ function backendError(error: unknown): FailsmallError {
 export class PostgresBackend implements StatusBackend {
   readonly kind = 'postgres';
   readonly schema: string;
-  readonly #pool: pg.Pool;
+  readonly #pool: PgPoolLike;
   readonly #table: string;
   #closed = false;
 
-  private constructor(pool: pg.Pool, schema: string) {
+  private constructor(pool: PgPoolLike, schema: string) {
     this.#pool = pool;
     this.schema = schema;
     this.#table = `"${schema}".failsmall_status_docs`;
@@ -55,38 +49,17 @@ export class PostgresBackend implements StatusBackend {
    * if missing. Rejects with `FS_ERR_STATUS_STORE_BACKEND` when the server cannot be reached.
    */
   static async open(options: PostgresBackendOptions = {}): Promise<PostgresBackend> {
-    const schema = options.schema ?? 'public';
-    if (typeof schema !== 'string' || !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
-      throw new FailsmallError(
-        'FS_ERR_INVALID_ARGUMENT',
-        `Expected \`schema\` to be a lower-case SQL identifier, got ${JSON.stringify(schema)}`,
-        { details: { option: 'schema' } },
-      );
-    }
-    const max = positiveInteger('max', options.max ?? 4);
-    const connectionTimeoutMillis = positiveInteger('connectTimeoutMs', options.connectTimeoutMs ?? 10_000);
-    const driver = await importPeer<{ default: typeof pg }>('pg', 'the PostgreSQL status store');
-    const pool = new driver.default.Pool({
-      ...(options.connectionString === undefined ? {} : { connectionString: options.connectionString }),
-      max,
-      connectionTimeoutMillis,
-    });
-    pool.on('error', () => undefined); // an idle client died: the next query reconnects
-    const backend = new PostgresBackend(pool, schema);
-    try {
-      await pool.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
-      await pool.query(
-        `CREATE TABLE IF NOT EXISTS ${backend.#table} (
-           seq BIGSERIAL PRIMARY KEY, kind TEXT NOT NULL, id TEXT NOT NULL, body JSONB NOT NULL, UNIQUE (kind, id))`,
-      );
-    } catch (error) {
-      await pool.end().catch(() => undefined);
-      throw backendError(error);
-    }
+    const code = StatusErrorCodes.STORE_BACKEND;
+    const handle = await openPgPool(options, { what: 'status store', max: 4, code });
+    const backend = new PostgresBackend(handle.pool, handle.schema);
+    await pgMigrate(handle, { lock: 'failsmall-status-migrate', component: 'status store', version: 1, code }, [
+      `CREATE TABLE IF NOT EXISTS ${backend.#table} (
+         seq BIGSERIAL PRIMARY KEY, kind TEXT NOT NULL, id TEXT NOT NULL, body JSONB NOT NULL, UNIQUE (kind, id))`,
+    ]);
     return backend;
   }
 
-  #tx(client: pg.Pool | pg.PoolClient, writable: boolean): DocumentTx {
+  #tx(client: PgPoolLike | PgClientLike, writable: boolean): DocumentTx {
     const t = this.#table;
     const readOnly = (): never => {
       throw new FailsmallError('FS_ERR_INVALID_ARGUMENT', 'A read transaction cannot write');
@@ -118,24 +91,14 @@ export class PostgresBackend implements StatusBackend {
 
   async write<T>(fn: (tx: DocumentTx) => Promise<T>): Promise<T> {
     checkOpen(this.#closed);
-    let client: pg.PoolClient;
-    try {
-      client = await this.#pool.connect();
-    } catch (error) {
-      throw backendError(error);
-    }
-    try {
-      await client.query('BEGIN');
-      await client.query('SELECT pg_advisory_xact_lock($1)', [LOCK_KEY]);
-      const result = await fn(this.#tx(client, true));
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw backendError(error);
-    } finally {
-      client.release();
-    }
+    return pgTransaction(
+      this.#pool,
+      async (client) => {
+        await client.query('SELECT pg_advisory_xact_lock($1)', [LOCK_KEY]);
+        return fn(this.#tx(client, true));
+      },
+      StatusErrorCodes.STORE_BACKEND,
+    );
   }
 
   async read<T>(fn: (tx: DocumentTx) => Promise<T>): Promise<T> {
@@ -143,7 +106,7 @@ export class PostgresBackend implements StatusBackend {
     try {
       return await fn(this.#tx(this.#pool, false));
     } catch (error) {
-      throw backendError(error);
+      throw pgError(error, StatusErrorCodes.STORE_BACKEND);
     }
   }
 

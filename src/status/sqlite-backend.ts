@@ -6,9 +6,8 @@
  */
 import { resolve } from 'node:path';
 import type Database from 'better-sqlite3';
-import { FailsmallError, isFailsmallError } from '../core/errors.js';
-import { importPeer } from '../core/optional-peer.js';
-import { nonNegativeNumber } from '../core/validate.js';
+import { FailsmallError } from '../core/errors.js';
+import { openSqlite, sqliteError } from '../store/sqlite-open.js';
 import { checkOpen, Mutex, type Doc, type DocumentKind, type DocumentTx, type StatusBackend } from './backend.js';
 import { StatusErrorCodes } from './error-codes.js';
 
@@ -73,43 +72,32 @@ export class SqliteBackend implements StatusBackend {
    * file. Rejects with `FS_ERR_STATUS_STORE_BACKEND` when the file cannot be opened.
    */
   static async open(options: SqliteBackendOptions): Promise<SqliteBackend> {
-    if (typeof options?.path !== 'string' || options.path === '') {
-      throw new FailsmallError(
-        'FS_ERR_INVALID_ARGUMENT',
-        `Expected \`path\` to be a file path, got ${JSON.stringify(options?.path)}`,
-        { details: { option: 'path' } },
-      );
-    }
-    const busy = nonNegativeNumber('busyTimeoutMs', options.busyTimeoutMs ?? 5_000);
-    const driver = await importPeer<{ default: typeof Database }>('better-sqlite3', 'the SQLite status store');
-    return new SqliteBackend(driver.default, options.path, busy);
+    const db = await openSqlite(options, {
+      what: 'status store',
+      schema: SCHEMA,
+      version: 1,
+      code: StatusErrorCodes.STORE_BACKEND,
+    });
+    return new SqliteBackend(db, options.path);
   }
 
-  private constructor(Driver: typeof Database, path: string, busyTimeoutMs: number) {
+  private constructor(db: Database.Database, path: string) {
     this.path = path;
     this.#mutex = mutexFor(path);
+    this.#db = db;
     try {
-      this.#db = new Driver(path, { timeout: busyTimeoutMs });
-      this.#db.pragma('journal_mode = WAL');
-      this.#db.pragma('synchronous = NORMAL');
-      this.#db.exec(SCHEMA);
       this.#stmts = {
-        get: this.#db.prepare('SELECT body FROM failsmall_status_docs WHERE kind = ? AND id = ?'),
-        list: this.#db.prepare('SELECT body FROM failsmall_status_docs WHERE kind = ? ORDER BY seq'),
-        put: this.#db.prepare(
+        get: db.prepare('SELECT body FROM failsmall_status_docs WHERE kind = ? AND id = ?'),
+        list: db.prepare('SELECT body FROM failsmall_status_docs WHERE kind = ? ORDER BY seq'),
+        put: db.prepare(
           `INSERT INTO failsmall_status_docs (kind, id, body) VALUES (?, ?, ?)
            ON CONFLICT (kind, id) DO UPDATE SET body = excluded.body`,
         ),
-        del: this.#db.prepare('DELETE FROM failsmall_status_docs WHERE kind = ? AND id = ?'),
+        del: db.prepare('DELETE FROM failsmall_status_docs WHERE kind = ? AND id = ?'),
       };
     } catch (cause) {
-      throw new FailsmallError(
-        StatusErrorCodes.STORE_BACKEND,
-        `Cannot open the SQLite status store at ${path}: ${String(cause)}`,
-        {
-          cause,
-        },
-      );
+      db.close();
+      throw sqliteError(cause, StatusErrorCodes.STORE_BACKEND);
     }
   }
 
@@ -142,8 +130,7 @@ export class SqliteBackend implements StatusBackend {
         return result;
       } catch (error) {
         if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
-        if (isFailsmallError(error)) throw error;
-        throw new FailsmallError(StatusErrorCodes.STORE_BACKEND, `SQLite: ${String(error)}`, { cause: error });
+        throw sqliteError(error, StatusErrorCodes.STORE_BACKEND);
       }
     });
   }
@@ -160,7 +147,7 @@ export class SqliteBackend implements StatusBackend {
     try {
       fn();
     } catch (cause) {
-      throw new FailsmallError(StatusErrorCodes.STORE_BACKEND, `SQLite: ${String(cause)}`, { cause });
+      throw sqliteError(cause, StatusErrorCodes.STORE_BACKEND);
     }
   }
 

@@ -4,49 +4,24 @@
  * checker processes agreeing through one database: two monitors, each with its own store handle.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import pg from 'pg';
 import { VirtualClock } from '../core/clock.js';
 import { initialSet } from '../health/guardrails.js';
 import { HealthMonitor } from '../health/monitor.js';
 import { providerSource, type HealthTarget } from '../health/source.js';
 import type { HealthStore } from '../health/store.js';
 import { registerHealthStoreContract } from '../test-support/health-store-contract.js';
-import { POSTGRES_SKIP_REASON, postgresFromEnv } from './pg-env.js';
+import { tempPgSchemas, tempSqliteFiles } from '../test-support/sql-backends.js';
 import { PostgresHealthStore } from './postgres-health-store.js';
 import { SqliteHealthStore } from './sqlite-health-store.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'failsmall-health-store-'));
-let files = 0;
-after(() => rmSync(dir, { recursive: true, force: true }));
-registerHealthStoreContract('sqlite', () => SqliteHealthStore.open({ path: join(dir, `health-${++files}.db`) }));
+const files = tempSqliteFiles('health');
+after(files.cleanup);
+registerHealthStoreContract('sqlite', () => SqliteHealthStore.open({ path: files.next() }));
 
-const pgConfig = postgresFromEnv();
-const pgSkip = pgConfig === undefined ? POSTGRES_SKIP_REASON : false;
-const schemas: string[] = [];
-const run = `fs_health_${process.pid}_${Date.now().toString(36)}`;
-const openPg = (schema: string) => PostgresHealthStore.open({ ...pgConfig, schema });
-const freshPg = () => {
-  const schema = `${run}_${schemas.length + 1}`;
-  schemas.push(schema);
-  return schema;
-};
-registerHealthStoreContract('postgres', () => openPg(freshPg()), pgSkip);
-after(async () => {
-  if (pgConfig === undefined || schemas.length === 0) return;
-  const client = new pg.Client(
-    pgConfig.connectionString === undefined ? {} : { connectionString: pgConfig.connectionString },
-  );
-  await client.connect();
-  try {
-    for (const schema of schemas) await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  } finally {
-    await client.end();
-  }
-});
+const schemas = tempPgSchemas('health');
+registerHealthStoreContract('postgres', () => PostgresHealthStore.open(schemas.next()), schemas.skip);
+after(schemas.cleanup);
 
 const targets: HealthTarget[] = ['a', 'b', 'c', 'd'].map((id, i) => ({ id, address: `127.0.0.${i + 2}`, port: 1 }));
 
@@ -114,7 +89,7 @@ async function twoCheckersAgree(east: HealthStore, west: HealthStore): Promise<v
 
 describe('checkers on several processes agree through one database', () => {
   it('two monitors with two handles on one SQLite file', async () => {
-    const path = join(dir, 'shared.db');
+    const path = files.next();
     const east = await SqliteHealthStore.open({ path });
     const west = await SqliteHealthStore.open({ path });
     try {
@@ -125,10 +100,9 @@ describe('checkers on several processes agree through one database', () => {
     }
   });
 
-  it('two monitors with two pools on one PostgreSQL schema', { skip: pgSkip }, async () => {
-    const schema = freshPg();
-    const east = await openPg(schema);
-    const west = await openPg(schema);
+  it('two monitors with two pools on one PostgreSQL schema', { skip: schemas.skip }, async () => {
+    const east = await PostgresHealthStore.open(schemas.next());
+    const west = await PostgresHealthStore.open(schemas.last());
     try {
       await twoCheckersAgree(east, west);
     } finally {
@@ -138,12 +112,12 @@ describe('checkers on several processes agree through one database', () => {
   });
 
   it('a closed store rejects with FS_ERR_STORE_CLOSED; a bad path or schema is FS_ERR_INVALID_ARGUMENT', async () => {
-    const store = await SqliteHealthStore.open({ path: join(dir, 'closed.db') });
+    const store = await SqliteHealthStore.open({ path: files.next() });
     await store.close();
     await assert.rejects(store.votes('s', 0), { code: 'FS_ERR_STORE_CLOSED' });
     await assert.rejects(SqliteHealthStore.open({ path: '' }), { code: 'FS_ERR_INVALID_ARGUMENT' });
     await assert.rejects(PostgresHealthStore.open({ schema: 'Bad-Name' }), { code: 'FS_ERR_INVALID_ARGUMENT' });
-    await assert.rejects(SqliteHealthStore.open({ path: join(dir, 'missing', 'x.db') }), {
+    await assert.rejects(SqliteHealthStore.open({ path: `${files.next()}-missing/x.db` }), {
       code: 'FS_ERR_STORE_BACKEND',
     });
   });

@@ -2,53 +2,28 @@
  * The outbox store contract on memory, SQLite (temporary files) and PostgreSQL (a fresh schema per
  * store, dropped afterwards; skipped when no PostgreSQL is configured).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
 import { MemoryOutboxStore } from './outbox-store.js';
 import { registerOutboxStoreContract } from '../test-support/outbox-store-contract.js';
-import { POSTGRES_SKIP_REASON, postgresFromEnv } from './pg-env.js';
+import { tempPgSchemas, tempSqliteFiles } from '../test-support/sql-backends.js';
 import { PostgresOutboxStore } from './postgres-outbox.js';
 import { SqliteOutboxStore } from './sqlite-outbox.js';
 
 registerOutboxStoreContract('memory', { open: async () => new MemoryOutboxStore() });
 
-const dir = mkdtempSync(join(tmpdir(), 'failsmall-outbox-'));
-let files = 0;
-let lastFile = '';
+const files = tempSqliteFiles('outbox');
 registerOutboxStoreContract('sqlite', {
-  open: async () => {
-    lastFile = join(dir, `outbox-${++files}.db`);
-    return SqliteOutboxStore.open({ path: lastFile });
-  },
-  reopen: () => SqliteOutboxStore.open({ path: lastFile }),
-  cleanup: async () => rmSync(dir, { recursive: true, force: true }),
+  open: () => SqliteOutboxStore.open({ path: files.next() }),
+  reopen: () => SqliteOutboxStore.open({ path: files.last() }),
+  cleanup: files.cleanup,
 });
 
-const pgConfig = postgresFromEnv();
-const schemas: string[] = [];
-const run = `fs_outbox_${process.pid}_${Date.now().toString(36)}`;
+const schemas = tempPgSchemas('outbox');
 registerOutboxStoreContract(
   'postgres',
   {
-    open: async () => {
-      const schema = `${run}_${schemas.length + 1}`;
-      schemas.push(schema);
-      return PostgresOutboxStore.open({ ...pgConfig, schema });
-    },
-    reopen: async () => PostgresOutboxStore.open({ ...pgConfig, schema: schemas.at(-1)! }),
-    cleanup: async () => {
-      const client = new pg.Client(
-        pgConfig?.connectionString === undefined ? {} : { connectionString: pgConfig.connectionString },
-      );
-      await client.connect();
-      try {
-        for (const schema of schemas) await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-      } finally {
-        await client.end();
-      }
-    },
+    open: () => PostgresOutboxStore.open(schemas.next()),
+    reopen: () => PostgresOutboxStore.open(schemas.last()),
+    cleanup: schemas.cleanup,
   },
-  pgConfig === undefined ? { skip: POSTGRES_SKIP_REASON } : {},
+  schemas.suite,
 );

@@ -5,11 +5,9 @@
  * DO NOTHING` for the first write). The tables live in one schema per store. The driver is an
  * optional peer dependency, loaded by {@link PostgresHealthStore.open} on first use.
  */
-import type pg from 'pg';
-import { pgQuery, pgTransaction } from './pg-query.js';
+import { openPgPool, pgMigrate, type PgPoolHandle } from './pg-pool.js';
+import { pgQuery, type PgPoolLike, type PgRow } from './pg-query.js';
 import { FailsmallError } from '../core/errors.js';
-import { importPeer } from '../core/optional-peer.js';
-import { positiveInteger } from '../core/validate.js';
 import type { SetState } from '../health/guardrails.js';
 import type { SetChange } from '../health/monitor.js';
 import {
@@ -27,7 +25,7 @@ export interface PostgresHealthStoreOptions {
   /** `postgres://user:pass@host:port/db`; default from the `PG*` environment variables, as `pg` does. */
   readonly connectionString?: string;
   /** Use this pool instead of creating one (it is not ended by `close()`). */
-  readonly pool?: pg.Pool;
+  readonly pool?: PgPoolLike;
   /** The schema holding the tables (created if missing), default `public`. Letters, digits, `_`. */
   readonly schema?: string;
   /** Connections in the pool, default 4: a checker makes one call at a time. */
@@ -48,16 +46,16 @@ const keep = (state: SetState): SetState => state; // JSONB arrives parsed
 export class PostgresHealthStore implements HealthStore {
   readonly kind = 'postgres';
   readonly schema: string;
-  readonly #pool: pg.Pool;
+  readonly #pool: PgPoolLike;
   readonly #ownsPool: boolean;
   readonly #t: { votes: string; sets: string; changes: string };
   #closed = false;
 
-  private constructor(pool: pg.Pool, ownsPool: boolean, schema: string) {
-    this.#pool = pool;
-    this.#ownsPool = ownsPool;
-    this.schema = schema;
-    const q = `"${schema}"`;
+  private constructor(handle: PgPoolHandle) {
+    this.#pool = handle.pool;
+    this.#ownsPool = handle.owned;
+    this.schema = handle.schema;
+    const q = `"${handle.schema}"`;
     this.#t = {
       votes: `${q}.failsmall_health_votes`,
       sets: `${q}.failsmall_health_sets`,
@@ -71,65 +69,31 @@ export class PostgresHealthStore implements HealthStore {
    * `FS_ERR_STORE_BACKEND` when the server cannot be reached within `connectTimeoutMs`.
    */
   static async open(options: PostgresHealthStoreOptions = {}): Promise<PostgresHealthStore> {
-    const schema = options.schema ?? 'public';
-    if (typeof schema !== 'string' || !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
-      throw new FailsmallError(
-        'FS_ERR_INVALID_ARGUMENT',
-        `Expected \`schema\` to be a lower-case SQL identifier, got ${JSON.stringify(schema)}`,
-        { details: { option: 'schema' } },
-      );
-    }
-    const max = positiveInteger('max', options.max ?? 4);
-    const connectionTimeoutMillis = positiveInteger('connectTimeoutMs', options.connectTimeoutMs ?? 10_000);
-    const pool =
-      options.pool ??
-      new (await importPeer<{ default: typeof pg }>('pg', 'the PostgreSQL health store')).default.Pool({
-        ...(options.connectionString === undefined ? {} : { connectionString: options.connectionString }),
-        max,
-        connectionTimeoutMillis,
-      });
-    if (options.pool === undefined) pool.on('error', () => undefined); // an idle client died: the next query reconnects
-    const store = new PostgresHealthStore(pool, options.pool === undefined, schema);
-    try {
-      await store.#migrate();
-    } catch (error) {
-      if (options.pool === undefined) await pool.end().catch(() => undefined);
-      throw error;
-    }
-    return store;
-  }
-
-  async #migrate(): Promise<void> {
-    const t = this.#t;
-    await this.#transaction(async (client) => {
-      // Two checkers starting at once must not race on CREATE TABLE.
-      await client.query(`SELECT pg_advisory_xact_lock(hashtext('failsmall-store-migrate'))`);
-      await client.query(`CREATE SCHEMA IF NOT EXISTS "${this.schema}"`);
-      await client.query(`CREATE TABLE IF NOT EXISTS ${t.votes} (
+    const handle = await openPgPool(options, { what: 'health store', max: 4 });
+    const store = new PostgresHealthStore(handle);
+    const t = store.#t;
+    await pgMigrate(handle, { lock: 'failsmall-store-migrate', component: 'health store', version: 1 }, [
+      `CREATE TABLE IF NOT EXISTS ${t.votes} (
         set_name TEXT NOT NULL, checker TEXT NOT NULL, source TEXT NOT NULL, target TEXT NOT NULL,
-        vote TEXT NOT NULL, at DOUBLE PRECISION NOT NULL, PRIMARY KEY (set_name, checker, source, target))`);
-      await client.query(`CREATE INDEX IF NOT EXISTS failsmall_health_votes_at ON ${t.votes} (set_name, at)`);
-      await client.query(`CREATE TABLE IF NOT EXISTS ${t.sets} (
-        set_name TEXT PRIMARY KEY, version BIGINT NOT NULL, state JSONB NOT NULL)`);
-      await client.query(`CREATE TABLE IF NOT EXISTS ${t.changes} (
+        vote TEXT NOT NULL, at DOUBLE PRECISION NOT NULL, PRIMARY KEY (set_name, checker, source, target))`,
+      `CREATE INDEX IF NOT EXISTS failsmall_health_votes_at ON ${t.votes} (set_name, at)`,
+      `CREATE TABLE IF NOT EXISTS ${t.sets} (
+        set_name TEXT PRIMARY KEY, version BIGINT NOT NULL, state JSONB NOT NULL)`,
+      `CREATE TABLE IF NOT EXISTS ${t.changes} (
         seq BIGSERIAL PRIMARY KEY, set_name TEXT NOT NULL, target TEXT NOT NULL, change TEXT NOT NULL,
-        reason TEXT NOT NULL, at DOUBLE PRECISION NOT NULL, by_whom TEXT NOT NULL)`);
-      await client.query(`CREATE INDEX IF NOT EXISTS failsmall_health_changes_set ON ${t.changes} (set_name, at, seq)`);
-    });
+        reason TEXT NOT NULL, at DOUBLE PRECISION NOT NULL, by_whom TEXT NOT NULL)`,
+      `CREATE INDEX IF NOT EXISTS failsmall_health_changes_set ON ${t.changes} (set_name, at, seq)`,
+    ]);
+    return store;
   }
 
   #open(): void {
     if (this.#closed) throw new FailsmallError('FS_ERR_STORE_CLOSED', 'The health store is closed');
   }
 
-  #query<R extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<R[]> {
+  #query<R extends PgRow>(text: string, values: unknown[]): Promise<R[]> {
     this.#open();
     return pgQuery<R>(this.#pool, text, values);
-  }
-
-  #transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    this.#open();
-    return pgTransaction(this.#pool, fn);
   }
 
   async putVotes(votes: readonly StoredVote[]): Promise<void> {

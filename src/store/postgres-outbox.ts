@@ -5,11 +5,9 @@
  * (`due` takes rows with `FOR UPDATE SKIP LOCKED` only inside its own short transaction, so two
  * drainers may both read one entry: the idempotency key makes a double application harmless).
  */
-import type pg from 'pg';
-import { pgTransaction } from './pg-query.js';
+import { openPgPool, pgMigrate, type PgPoolHandle } from './pg-pool.js';
+import { pgTransaction, type PgClientLike, type PgPoolLike } from './pg-query.js';
 import { FailsmallError } from '../core/errors.js';
-import { importPeer } from '../core/optional-peer.js';
-import { positiveInteger } from '../core/validate.js';
 import {
   checkLimit,
   checkOutboxInput,
@@ -27,7 +25,7 @@ export interface PostgresOutboxStoreOptions {
   /** `postgres://user:pass@host:port/db`; default from the `PG*` environment variables. */
   readonly connectionString?: string;
   /** Use this pool instead of creating one (not ended by `close()`). */
-  readonly pool?: pg.Pool;
+  readonly pool?: PgPoolLike;
   /** The schema holding the tables (created if missing), default `public`. */
   readonly schema?: string;
   /** The queue's name, so several outboxes share the tables; default `default`. */
@@ -70,71 +68,46 @@ export class PostgresOutboxStore implements OutboxStore {
   readonly kind = 'postgres';
   readonly schema: string;
   readonly queue: string;
-  readonly #pool: pg.Pool;
+  readonly #pool: PgPoolLike;
   readonly #ownsPool: boolean;
   readonly #t: { box: string; dead: string };
   #closed = false;
 
-  private constructor(pool: pg.Pool, ownsPool: boolean, schema: string, queue: string) {
-    this.#pool = pool;
-    this.#ownsPool = ownsPool;
-    this.schema = schema;
+  private constructor(handle: PgPoolHandle, queue: string) {
+    this.#pool = handle.pool;
+    this.#ownsPool = handle.owned;
+    this.schema = handle.schema;
     this.queue = queue;
-    this.#t = { box: `"${schema}".failsmall_outbox`, dead: `"${schema}".failsmall_outbox_dead` };
+    this.#t = { box: `"${handle.schema}".failsmall_outbox`, dead: `"${handle.schema}".failsmall_outbox_dead` };
   }
 
   /** Loads pg (`FS_ERR_MISSING_PEER` when absent), connects, creates the tables; `FS_ERR_STORE_BACKEND` when unreachable. */
   static async open(options: PostgresOutboxStoreOptions = {}): Promise<PostgresOutboxStore> {
-    const schema = options.schema ?? 'public';
-    if (typeof schema !== 'string' || !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
-      throw new FailsmallError(
-        'FS_ERR_INVALID_ARGUMENT',
-        `Expected \`schema\` to be a lower-case SQL identifier, got ${JSON.stringify(schema)}`,
-        { details: { option: 'schema' } },
-      );
-    }
     const queue = options.queue ?? 'default';
     if (typeof queue !== 'string' || queue === '') {
       throw new FailsmallError(
         'FS_ERR_INVALID_ARGUMENT',
         `Expected \`queue\` to be a non-empty string, got ${JSON.stringify(queue)}`,
-        {
-          details: { option: 'queue' },
-        },
+        { details: { option: 'queue' } },
       );
     }
-    const max = positiveInteger('max', options.max ?? 2);
-    const connectionTimeoutMillis = positiveInteger('connectTimeoutMs', options.connectTimeoutMs ?? 10_000);
-    const pool =
-      options.pool ??
-      new (await importPeer<{ default: typeof pg }>('pg', 'the PostgreSQL outbox store')).default.Pool({
-        ...(options.connectionString === undefined ? {} : { connectionString: options.connectionString }),
-        max,
-        connectionTimeoutMillis,
-      });
-    if (options.pool === undefined) pool.on('error', () => undefined);
-    const store = new PostgresOutboxStore(pool, options.pool === undefined, schema, queue);
-    try {
-      await store.#tx(async (client) => {
-        await client.query(`SELECT pg_advisory_xact_lock(hashtext('failsmall-outbox-migrate'))`);
-        await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
-        await client.query(`CREATE TABLE IF NOT EXISTS ${store.#t.box} (
-          id BIGSERIAL PRIMARY KEY, queue TEXT NOT NULL, key TEXT NOT NULL, payload JSONB NOT NULL,
-          priority INTEGER NOT NULL, created_at DOUBLE PRECISION NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
-          not_before DOUBLE PRECISION NOT NULL, last_error TEXT, UNIQUE (queue, key))`);
-        await client.query(`CREATE TABLE IF NOT EXISTS ${store.#t.dead} (
-          id BIGINT PRIMARY KEY, queue TEXT NOT NULL, key TEXT NOT NULL, payload JSONB NOT NULL,
-          priority INTEGER NOT NULL, created_at DOUBLE PRECISION NOT NULL, attempts INTEGER NOT NULL,
-          not_before DOUBLE PRECISION NOT NULL, last_error TEXT, reason TEXT NOT NULL, dead_at DOUBLE PRECISION NOT NULL)`);
-      });
-    } catch (error) {
-      if (options.pool === undefined) await pool.end().catch(() => undefined);
-      throw error;
-    }
+    const handle = await openPgPool(options, { what: 'outbox store', max: 2 });
+    const store = new PostgresOutboxStore(handle, queue);
+    const t = store.#t;
+    await pgMigrate(handle, { lock: 'failsmall-outbox-migrate', component: 'outbox store', version: 1 }, [
+      `CREATE TABLE IF NOT EXISTS ${t.box} (
+        id BIGSERIAL PRIMARY KEY, queue TEXT NOT NULL, key TEXT NOT NULL, payload JSONB NOT NULL,
+        priority INTEGER NOT NULL, created_at DOUBLE PRECISION NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+        not_before DOUBLE PRECISION NOT NULL, last_error TEXT, UNIQUE (queue, key))`,
+      `CREATE TABLE IF NOT EXISTS ${t.dead} (
+        id BIGINT PRIMARY KEY, queue TEXT NOT NULL, key TEXT NOT NULL, payload JSONB NOT NULL,
+        priority INTEGER NOT NULL, created_at DOUBLE PRECISION NOT NULL, attempts INTEGER NOT NULL,
+        not_before DOUBLE PRECISION NOT NULL, last_error TEXT, reason TEXT NOT NULL, dead_at DOUBLE PRECISION NOT NULL)`,
+    ]);
     return store;
   }
 
-  #tx<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  #tx<T>(fn: (client: PgClientLike) => Promise<T>): Promise<T> {
     if (this.#closed) return Promise.reject(outboxClosed());
     return pgTransaction(this.#pool, fn);
   }
@@ -185,7 +158,7 @@ export class PostgresOutboxStore implements OutboxStore {
   }
 
   async #move(
-    c: pg.PoolClient,
+    c: PgClientLike,
     where: string,
     values: unknown[],
     reason: string,

@@ -5,31 +5,33 @@
  * active pointer's compare-and-set is a conditional `INSERT … ON CONFLICT … WHERE`. The driver is an
  * optional peer dependency, loaded by {@link PostgresPlanStore.open} on first use (`npm install pg`).
  */
-import type pg from 'pg';
-import { pgQuery, pgTransaction } from './pg-query.js';
+import { openPgPool, pgMigrate, type PgPoolHandle } from './pg-pool.js';
+import { pgQuery, type PgPoolLike, type PgRow } from './pg-query.js';
 import { FailsmallError } from '../core/errors.js';
-import { importPeer } from '../core/optional-peer.js';
+import type {
+  ActiveCondition,
+  ActivePointer,
+  Json,
+  JournalEntry,
+  JournalInput,
+  JournalQuery,
+  PlanDeletion,
+  PlanQuery,
+  PlanStore,
+  SetActiveResult,
+  StoredPlan,
+} from '../plan/store.js';
 import {
   checkActiveWrite,
+  checkCreatePlan,
+  toJsonText,
   checkJournalInput,
   checkJournalQuery,
   checkPlanDeletion,
+  checkPlanKey,
   checkPlanQuery,
   checkTarget,
-  toJsonText,
-  type ActiveCondition,
-  type ActivePointer,
-  type Json,
-  type JournalEntry,
-  type JournalInput,
-  type JournalQuery,
-  type PlanDeletion,
-  type PlanQuery,
-  type PlanStore,
-  type SetActiveResult,
-  type StoredPlan,
-} from '../plan/store.js';
-import { finiteNumber, positiveInteger } from '../core/validate.js';
+} from '../plan/store-checks.js';
 import { activeFromRow, entryFromRow, planFromRow, type ActiveRow, type JournalRow, type PlanRow } from './rows.js';
 
 /** Options of {@link PostgresPlanStore.open}. */
@@ -37,7 +39,7 @@ export interface PostgresPlanStoreOptions {
   /** `postgres://user:pass@host:port/db`; default from the `PG*` environment variables, as `pg` does. */
   readonly connectionString?: string;
   /** Use this pool instead of creating one (it is not ended by `close()`). */
-  readonly pool?: pg.Pool;
+  readonly pool?: PgPoolLike;
   /** The schema holding the tables (created if missing), default `public`. Letters, digits, `_`. */
   readonly schema?: string;
   /** Connections in the pool, default 4: enactors make one call at a time. */
@@ -63,16 +65,16 @@ const toEntry = (row: JournalRow<Json>): JournalEntry => entryFromRow(row, keep)
 export class PostgresPlanStore implements PlanStore {
   readonly kind = 'postgres';
   readonly schema: string;
-  readonly #pool: pg.Pool;
+  readonly #pool: PgPoolLike;
   readonly #ownsPool: boolean;
   readonly #t: { seq: string; plans: string; active: string; journal: string };
   #closed = false;
 
-  private constructor(pool: pg.Pool, ownsPool: boolean, schema: string) {
-    this.#pool = pool;
-    this.#ownsPool = ownsPool;
-    this.schema = schema;
-    const q = `"${schema}"`;
+  private constructor(handle: PgPoolHandle) {
+    this.#pool = handle.pool;
+    this.#ownsPool = handle.owned;
+    this.schema = handle.schema;
+    const q = `"${handle.schema}"`;
     this.#t = {
       seq: `${q}.failsmall_plan_seq`,
       plans: `${q}.failsmall_plans`,
@@ -87,74 +89,36 @@ export class PostgresPlanStore implements PlanStore {
    * `FS_ERR_STORE_BACKEND` when the server cannot be reached within `connectTimeoutMs`.
    */
   static async open(options: PostgresPlanStoreOptions = {}): Promise<PostgresPlanStore> {
-    const schema = options.schema ?? 'public';
-    if (typeof schema !== 'string' || !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
-      throw new FailsmallError(
-        'FS_ERR_INVALID_ARGUMENT',
-        `Expected \`schema\` to be a lower-case SQL identifier, got ${JSON.stringify(schema)}`,
-        {
-          details: { option: 'schema' },
-        },
-      );
-    }
-    const max = positiveInteger('max', options.max ?? 4);
-    const connectionTimeoutMillis = positiveInteger('connectTimeoutMs', options.connectTimeoutMs ?? 10_000);
-    const pool =
-      options.pool ??
-      new (await importPeer<{ default: typeof pg }>('pg', 'the PostgreSQL plan store')).default.Pool({
-        ...(options.connectionString === undefined ? {} : { connectionString: options.connectionString }),
-        max,
-        connectionTimeoutMillis,
-      });
-    if (options.pool === undefined) pool.on('error', () => undefined); // an idle client died: the next query reconnects
-    const store = new PostgresPlanStore(pool, options.pool === undefined, schema);
-    try {
-      await store.#migrate();
-    } catch (error) {
-      if (options.pool === undefined) await pool.end().catch(() => undefined);
-      throw error;
-    }
-    return store;
-  }
-
-  async #migrate(): Promise<void> {
-    const t = this.#t;
-    await this.#transaction(async (client) => {
-      // Two enactors starting at once must not race on CREATE TABLE.
-      await client.query(`SELECT pg_advisory_xact_lock(hashtext('failsmall-store-migrate'))`);
-      await client.query(`CREATE SCHEMA IF NOT EXISTS "${this.schema}"`);
-      await client.query(`CREATE TABLE IF NOT EXISTS ${t.seq} (target TEXT PRIMARY KEY, last BIGINT NOT NULL)`);
-      await client.query(`CREATE TABLE IF NOT EXISTS ${t.plans} (
+    const handle = await openPgPool(options, { what: 'plan store', max: 4 });
+    const store = new PostgresPlanStore(handle);
+    const t = store.#t;
+    // Two enactors starting at once must not race on CREATE TABLE: pgMigrate holds a lock.
+    await pgMigrate(handle, { lock: 'failsmall-store-migrate', component: 'plan store', version: 1 }, [
+      `CREATE TABLE IF NOT EXISTS ${t.seq} (target TEXT PRIMARY KEY, last BIGINT NOT NULL)`,
+      `CREATE TABLE IF NOT EXISTS ${t.plans} (
         target TEXT NOT NULL, generation BIGINT NOT NULL, created_at DOUBLE PRECISION NOT NULL,
-        created_by TEXT NOT NULL, body JSONB NOT NULL, PRIMARY KEY (target, generation))`);
-      await client.query(`CREATE TABLE IF NOT EXISTS ${t.active} (
-        target TEXT PRIMARY KEY, generation BIGINT NOT NULL, updated_at DOUBLE PRECISION NOT NULL, updated_by TEXT NOT NULL)`);
-      await client.query(`CREATE TABLE IF NOT EXISTS ${t.journal} (
+        created_by TEXT NOT NULL, body JSONB NOT NULL, PRIMARY KEY (target, generation))`,
+      `CREATE TABLE IF NOT EXISTS ${t.active} (
+        target TEXT PRIMARY KEY, generation BIGINT NOT NULL, updated_at DOUBLE PRECISION NOT NULL, updated_by TEXT NOT NULL)`,
+      `CREATE TABLE IF NOT EXISTS ${t.journal} (
         seq BIGSERIAL PRIMARY KEY, target TEXT NOT NULL, generation BIGINT NOT NULL, actor TEXT NOT NULL,
-        decision TEXT NOT NULL, reason TEXT NOT NULL, at DOUBLE PRECISION NOT NULL, details JSONB NOT NULL)`);
-      await client.query(`CREATE INDEX IF NOT EXISTS failsmall_journal_target ON ${t.journal} (target, seq)`);
-    });
+        decision TEXT NOT NULL, reason TEXT NOT NULL, at DOUBLE PRECISION NOT NULL, details JSONB NOT NULL)`,
+      `CREATE INDEX IF NOT EXISTS failsmall_journal_target ON ${t.journal} (target, seq)`,
+    ]);
+    return store;
   }
 
   #open(): void {
     if (this.#closed) throw new FailsmallError('FS_ERR_STORE_CLOSED', 'The plan store is closed');
   }
 
-  #query<R extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<R[]> {
+  #query<R extends PgRow>(text: string, values: unknown[]): Promise<R[]> {
     this.#open();
     return pgQuery<R>(this.#pool, text, values);
   }
 
-  #transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    this.#open();
-    return pgTransaction(this.#pool, fn);
-  }
-
   async createPlan<B extends Json>(target: string, body: B, meta: { at: number; by: string }): Promise<StoredPlan<B>> {
-    checkTarget(target);
-    finiteNumber('at', meta.at);
-    const text = toJsonText('body', body);
-    const by = String(meta.by);
+    const { text, by } = checkCreatePlan(target, body, meta);
     const t = this.#t;
     // One statement: the counter's row lock orders concurrent creators; a generation is never reused.
     const rows = await this.#query<{ generation: string }>(
@@ -175,8 +139,7 @@ export class PostgresPlanStore implements PlanStore {
   }
 
   async getPlan(target: string, generation: number): Promise<StoredPlan | undefined> {
-    checkTarget(target);
-    positiveInteger('generation', generation);
+    checkPlanKey(target, generation);
     const rows = await this.#query<PlanRow<Json>>(
       `SELECT * FROM ${this.#t.plans} WHERE target = $1 AND generation = $2`,
       [target, generation],

@@ -2,10 +2,9 @@
  * `failsmall/store/postgres`: the PostgreSQL plan store alone (its driver, pg, is an optional peer
  * loaded by `PostgresPlanStore.open`), with the plan store contract it implements.
  */
-export { PostgresPlanStore } from './postgres-store.js';
-export type { PostgresPlanStoreOptions } from './postgres-store.js';
+export * from './postgres-store.js';
 export { postgresFromEnv } from './pg-env.js';
 export { StoreErrorCodes } from '../plan/store.js';
 export type { PlanStore } from '../plan/store.js';
-export { PostgresHealthStore } from './postgres-health-store.js';
-export type { PostgresHealthStoreOptions } from './postgres-health-store.js';
+export * from './postgres-health-store.js';
+export type { PgPoolLike, PgClientLike, PgResultLike, PgRow } from './pg-query.js';

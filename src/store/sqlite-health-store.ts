@@ -6,9 +6,7 @@
  * The driver is an optional peer dependency, loaded by {@link SqliteHealthStore.open} on first use.
  */
 import type Database from 'better-sqlite3';
-import { FailsmallError, isFailsmallError } from '../core/errors.js';
-import { importPeer } from '../core/optional-peer.js';
-import { nonNegativeNumber } from '../core/validate.js';
+import { FailsmallError } from '../core/errors.js';
 import type { SetState } from '../health/guardrails.js';
 import type { SetChange } from '../health/monitor.js';
 import {
@@ -20,6 +18,7 @@ import {
   type WriteSetResult,
 } from '../health/store.js';
 import { changeFromRow, setFromRow, voteFromRow, type ChangeRow, type SetRow, type VoteRow } from './health-rows.js';
+import { openSqlite, sqliteTx } from './sqlite-open.js';
 
 /** Options of {@link SqliteHealthStore.open}. */
 export interface SqliteHealthStoreOptions {
@@ -73,43 +72,21 @@ export class SqliteHealthStore implements HealthStore {
    * `FS_ERR_STORE_BACKEND` when the file cannot be opened.
    */
   static async open(options: SqliteHealthStoreOptions): Promise<SqliteHealthStore> {
-    if (typeof options?.path !== 'string' || options.path === '') {
-      throw new FailsmallError(
-        'FS_ERR_INVALID_ARGUMENT',
-        `Expected \`path\` to be a file path, got ${JSON.stringify(options?.path)}`,
-        { details: { option: 'path' } },
-      );
-    }
-    const busy = nonNegativeNumber('busyTimeoutMs', options.busyTimeoutMs ?? 5_000);
-    const driver = await importPeer<{ default: typeof Database }>('better-sqlite3', 'the SQLite health store');
-    return new SqliteHealthStore(driver.default, options.path, busy);
+    return new SqliteHealthStore(
+      await openSqlite(options, { what: 'health store', schema: SCHEMA, version: 1 }),
+      options.path,
+    );
   }
 
-  private constructor(Driver: typeof Database, path: string, busyTimeoutMs: number) {
+  private constructor(db: Database.Database, path: string) {
+    this.#db = db;
     this.path = path;
-    try {
-      this.#db = new Driver(path, { timeout: busyTimeoutMs });
-      this.#db.pragma('journal_mode = WAL');
-      this.#db.pragma('synchronous = NORMAL');
-      this.#db.exec(SCHEMA);
-    } catch (cause) {
-      throw new FailsmallError(
-        'FS_ERR_STORE_BACKEND',
-        `Cannot open the SQLite health store at ${path}: ${String(cause)}`,
-        { cause },
-      );
-    }
   }
 
   /** Runs `fn` in one immediate transaction, mapping driver errors to `FS_ERR_STORE_BACKEND`. */
   #tx<T>(fn: () => T): T {
     if (this.#closed) throw new FailsmallError('FS_ERR_STORE_CLOSED', 'The health store is closed');
-    try {
-      return this.#db.transaction(fn).immediate();
-    } catch (error) {
-      if (isFailsmallError(error)) throw error;
-      throw new FailsmallError('FS_ERR_STORE_BACKEND', `SQLite: ${String(error)}`, { cause: error });
-    }
+    return sqliteTx(this.#db, fn);
   }
 
   async putVotes(votes: readonly StoredVote[]): Promise<void> {

@@ -12,9 +12,8 @@
  */
 import { existsSync, renameSync } from 'node:fs';
 import type Database from 'better-sqlite3';
-import { FailsmallError, isFailsmallError } from '../core/errors.js';
-import { importPeer } from '../core/optional-peer.js';
-import { func, nonNegativeNumber } from '../core/validate.js';
+import { FailsmallError } from '../core/errors.js';
+import { func } from '../core/validate.js';
 import {
   checkLimit,
   checkOutboxInput,
@@ -26,6 +25,7 @@ import {
   type OutboxOrder,
   type OutboxStore,
 } from './outbox-store.js';
+import { openSqlite, sqliteTx } from './sqlite-open.js';
 
 /** Options of {@link SqliteOutboxStore.open}. */
 export interface SqliteOutboxStoreOptions {
@@ -58,16 +58,6 @@ interface Row {
   attempts: number;
   not_before: number;
   last_error: string | null;
-}
-
-/** True for the driver's errors that say the file is not (or no longer) a usable database. */
-function isCorruption(error: unknown): boolean {
-  const code = (error as { code?: unknown })?.code;
-  return (
-    code === 'SQLITE_NOTADB' ||
-    code === 'SQLITE_CORRUPT' ||
-    (typeof code === 'string' && code.startsWith('SQLITE_CORRUPT'))
-  );
 }
 
 function toEntry(row: Row): OutboxEntry {
@@ -104,33 +94,12 @@ export class SqliteOutboxStore implements OutboxStore {
    * cannot be opened at all (a missing directory, no permission).
    */
   static async open(options: SqliteOutboxStoreOptions): Promise<SqliteOutboxStore> {
-    if (typeof options?.path !== 'string' || options.path === '' || options.path === ':memory:') {
-      throw new FailsmallError(
-        'FS_ERR_INVALID_ARGUMENT',
-        `Expected \`path\` to be a file path, got ${JSON.stringify(options?.path)}`,
-        { details: { option: 'path' } },
-      );
-    }
-    const busy = nonNegativeNumber('busyTimeoutMs', options.busyTimeoutMs ?? 5_000);
     const onCorrupt =
-      options.onCorrupt === undefined
+      options?.onCorrupt === undefined
         ? (error: FailsmallError) => process.emitWarning(error.message, { code: error.code })
         : func<(error: FailsmallError) => void>('onCorrupt', options.onCorrupt);
-    const driver = await importPeer<{ default: typeof Database }>('better-sqlite3', 'the SQLite outbox store');
     let recovered: FailsmallError | undefined;
-    let db: Database.Database;
-    try {
-      db = SqliteOutboxStore.#openFile(driver.default, options.path, busy);
-    } catch (cause) {
-      if (!isCorruption(cause) || !existsSync(options.path)) {
-        throw new FailsmallError(
-          'FS_ERR_STORE_BACKEND',
-          `Cannot open the SQLite outbox at ${options.path}: ${String(cause)}`,
-          {
-            cause,
-          },
-        );
-      }
+    const moveAside = (cause: unknown): void => {
       const movedTo = `${options.path}.corrupt-${Date.now()}`;
       renameSync(options.path, movedTo);
       for (const suffix of ['-wal', '-shm']) {
@@ -142,26 +111,17 @@ export class SqliteOutboxStore implements OutboxStore {
         { cause, details: { path: options.path, movedTo } },
       );
       onCorrupt(recovered);
-      db = SqliteOutboxStore.#openFile(driver.default, options.path, busy);
-    }
+    };
+    const db = await openSqlite(options, {
+      what: 'outbox store',
+      schema: SCHEMA,
+      version: 1,
+      synchronous: 'FULL', // acknowledged means fsync'd
+      quickCheck: true,
+      fileOnly: true,
+      onCorrupt: moveAside,
+    });
     return new SqliteOutboxStore(db, options.path, recovered);
-  }
-
-  static #openFile(Driver: typeof Database, path: string, busy: number): Database.Database {
-    const db = new Driver(path, { timeout: busy });
-    try {
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = FULL'); // acknowledged means fsync'd
-      const check = db.pragma('quick_check', { simple: true });
-      if (check !== 'ok') {
-        throw Object.assign(new Error(`quick_check: ${String(check)}`), { code: 'SQLITE_CORRUPT' });
-      }
-      db.exec(SCHEMA);
-      return db;
-    } catch (error) {
-      db.close();
-      throw error;
-    }
   }
 
   private constructor(db: Database.Database, path: string, recovered: FailsmallError | undefined) {
@@ -172,12 +132,7 @@ export class SqliteOutboxStore implements OutboxStore {
 
   #tx<T>(fn: () => T): T {
     if (this.#closed) throw outboxClosed();
-    try {
-      return this.#db.transaction(fn).immediate();
-    } catch (error) {
-      if (isFailsmallError(error)) throw error;
-      throw new FailsmallError('FS_ERR_STORE_BACKEND', `SQLite outbox: ${String(error)}`, { cause: error });
-    }
+    return sqliteTx(this.#db, fn, 'SQLite outbox');
   }
 
   async append(input: OutboxInput): Promise<{ entry: OutboxEntry; duplicate: boolean }> {

@@ -5,30 +5,33 @@
  * {@link SqlitePlanStore.open} on first use (`npm install better-sqlite3`).
  */
 import type Database from 'better-sqlite3';
-import { FailsmallError, isFailsmallError } from '../core/errors.js';
-import { importPeer } from '../core/optional-peer.js';
+import { FailsmallError } from '../core/errors.js';
+import type {
+  ActiveCondition,
+  ActivePointer,
+  Json,
+  JournalEntry,
+  JournalInput,
+  JournalQuery,
+  PlanDeletion,
+  PlanQuery,
+  PlanStore,
+  SetActiveResult,
+  StoredPlan,
+} from '../plan/store.js';
 import {
   checkActiveWrite,
+  checkCreatePlan,
+  toJsonText,
   checkJournalInput,
   checkJournalQuery,
   checkPlanDeletion,
+  checkPlanKey,
   checkPlanQuery,
   checkTarget,
-  toJsonText,
-  type ActiveCondition,
-  type ActivePointer,
-  type Json,
-  type JournalEntry,
-  type JournalInput,
-  type JournalQuery,
-  type PlanDeletion,
-  type PlanQuery,
-  type PlanStore,
-  type SetActiveResult,
-  type StoredPlan,
-} from '../plan/store.js';
-import { finiteNumber, nonNegativeNumber, positiveInteger } from '../core/validate.js';
+} from '../plan/store-checks.js';
 import { activeFromRow, entryFromRow, planFromRow, type ActiveRow, type JournalRow, type PlanRow } from './rows.js';
+import { openSqlite, sqliteTx } from './sqlite-open.js';
 
 /** Options of {@link SqlitePlanStore.open}. */
 export interface SqlitePlanStoreOptions {
@@ -66,16 +69,6 @@ const toPlan = (row: PlanRow<string>): StoredPlan => planFromRow(row, (body) => 
 const toEntry = (row: JournalRow<string>): JournalEntry =>
   entryFromRow(row, (details) => parse(details, 'journal entry'));
 
-function checkPath(options: SqlitePlanStoreOptions): void {
-  if (typeof options?.path !== 'string' || options.path === '') {
-    throw new FailsmallError(
-      'FS_ERR_INVALID_ARGUMENT',
-      `Expected \`path\` to be a file path, got ${JSON.stringify(options?.path)}`,
-      { details: { option: 'path' } },
-    );
-  }
-}
-
 /**
  * Plans, active pointers and the journal in one SQLite file.
  *
@@ -96,42 +89,25 @@ export class SqlitePlanStore implements PlanStore {
    * with `FS_ERR_STORE_BACKEND` when the file cannot be opened (a missing directory, no permission).
    */
   static async open(options: SqlitePlanStoreOptions): Promise<SqlitePlanStore> {
-    checkPath(options);
-    const busy = nonNegativeNumber('busyTimeoutMs', options.busyTimeoutMs ?? 5_000);
-    const driver = await importPeer<{ default: typeof Database }>('better-sqlite3', 'the SQLite plan store');
-    return new SqlitePlanStore(driver.default, options.path, busy);
+    return new SqlitePlanStore(
+      await openSqlite(options, { what: 'plan store', schema: SCHEMA, version: 1 }),
+      options.path,
+    );
   }
 
-  private constructor(Driver: typeof Database, path: string, busyTimeoutMs: number) {
+  private constructor(db: Database.Database, path: string) {
+    this.#db = db;
     this.path = path;
-    try {
-      this.#db = new Driver(path, { timeout: busyTimeoutMs });
-      this.#db.pragma('journal_mode = WAL');
-      this.#db.pragma('synchronous = NORMAL');
-      this.#db.exec(SCHEMA);
-    } catch (cause) {
-      throw new FailsmallError('FS_ERR_STORE_BACKEND', `Cannot open the SQLite store at ${path}: ${String(cause)}`, {
-        cause,
-      });
-    }
   }
 
   /** Runs `fn` in one immediate transaction, mapping driver errors to `FS_ERR_STORE_BACKEND`. */
   #tx<T>(fn: () => T): T {
     if (this.#closed) throw new FailsmallError('FS_ERR_STORE_CLOSED', 'The plan store is closed');
-    try {
-      return this.#db.transaction(fn).immediate();
-    } catch (error) {
-      if (isFailsmallError(error)) throw error;
-      throw new FailsmallError('FS_ERR_STORE_BACKEND', `SQLite: ${String(error)}`, { cause: error });
-    }
+    return sqliteTx(this.#db, fn);
   }
 
   async createPlan<B extends Json>(target: string, body: B, meta: { at: number; by: string }): Promise<StoredPlan<B>> {
-    checkTarget(target);
-    finiteNumber('at', meta.at);
-    const text = toJsonText('body', body);
-    const by = String(meta.by);
+    const { text, by } = checkCreatePlan(target, body, meta);
     const generation = this.#tx(() => {
       const row = this.#db
         .prepare(
@@ -150,8 +126,7 @@ export class SqlitePlanStore implements PlanStore {
   }
 
   async getPlan(target: string, generation: number): Promise<StoredPlan | undefined> {
-    checkTarget(target);
-    positiveInteger('generation', generation);
+    checkPlanKey(target, generation);
     const row = this.#tx(
       () =>
         this.#db

@@ -19,8 +19,7 @@ export { VirtualClock, ScaledClock } from '../core/clock.js';
 export type { Clock, ScaledClockOptions } from '../core/clock.js';
 export { seededRandom } from '../core/random.js';
 export type { Random } from '../core/random.js';
-export { drive, settle, NOT_SETTLED } from './virtual-time.js';
-export type { Settled } from './virtual-time.js';
+export * from './virtual-time.js';
 export type { FaultDnsServer, FaultDnsServerOptions } from '../chaos/fault-dns-server.js';
 
 /**

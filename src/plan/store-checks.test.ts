@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isFailsmallError } from '../core/errors.js';
-import { checkJournalQuery, checkPlanDeletion, checkPlanQuery } from './store.js';
+import { checkJournalQuery, checkPlanDeletion, checkPlanQuery } from './store-checks.js';
 
 const invalidArgument = (error: unknown): boolean => isFailsmallError(error, 'FS_ERR_INVALID_ARGUMENT');
 
