@@ -9,6 +9,11 @@
  * `-shm`), reported (`onCorrupt`, and `recovered` on the store, code `FS_ERR_OUTBOX_CORRUPT`), and
  * a new empty outbox is created in its place. A stored row whose payload is not JSON moves to the
  * dead letters (`corrupt`).
+ *
+ * Each store handle is one drainer: `due` claims what it returns (`claimed_by`, `claimed_until`) in
+ * the same immediate transaction, so two processes draining one file never get the same entry
+ * while a claim holds (see outbox-store.ts). A file written before claims existed gets the two
+ * columns added at open.
  */
 import { existsSync, renameSync } from 'node:fs';
 import type Database from 'better-sqlite3';
@@ -16,9 +21,12 @@ import { FailsmallError, isFailsmallError } from '../core/errors.js';
 import { importPeer } from '../core/optional-peer.js';
 import { func, nonNegativeNumber } from '../core/validate.js';
 import {
+  checkClaimMs,
   checkLimit,
   checkOutboxInput,
+  newClaimOwner,
   outboxClosed,
+  sortEntries,
   type DeadLetter,
   type OutboxEntry,
   type OutboxInput,
@@ -35,13 +43,15 @@ export interface SqliteOutboxStoreOptions {
   readonly busyTimeoutMs?: number;
   /** Called when a corrupt file was moved aside (the error has `details.movedTo`); default: a process warning. */
   readonly onCorrupt?: (error: FailsmallError) => void;
+  /** How long a claim taken by `due` holds, in ms; default 30 s (see {@link OutboxStore.claimMs}). */
+  readonly claimMs?: number;
 }
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS failsmall_outbox (
   id INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL UNIQUE, payload TEXT NOT NULL,
   priority INTEGER NOT NULL, created_at REAL NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
-  not_before REAL NOT NULL, last_error TEXT);
+  not_before REAL NOT NULL, last_error TEXT, claimed_by TEXT, claimed_until REAL NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS failsmall_outbox_due ON failsmall_outbox (not_before);
 CREATE TABLE IF NOT EXISTS failsmall_outbox_dead (
   id INTEGER PRIMARY KEY, key TEXT NOT NULL, payload TEXT NOT NULL, priority INTEGER NOT NULL,
@@ -58,6 +68,7 @@ interface Row {
   attempts: number;
   not_before: number;
   last_error: string | null;
+  claimed_until: number;
 }
 
 /** True for the driver's errors that say the file is not (or no longer) a usable database. */
@@ -80,6 +91,7 @@ function toEntry(row: Row): OutboxEntry {
     attempts: row.attempts,
     notBefore: row.not_before,
     lastError: row.last_error,
+    claimedUntil: row.claimed_until,
   };
 }
 
@@ -93,6 +105,9 @@ function toEntry(row: Row): OutboxEntry {
 export class SqliteOutboxStore implements OutboxStore {
   readonly kind = 'sqlite';
   readonly path: string;
+  readonly claimMs: number;
+  /** This handle's drainer identity (the `claimed_by` of its claims). */
+  readonly #owner = newClaimOwner();
   /** Set when the file found at open was corrupt and moved aside (`details.movedTo`). */
   readonly recovered: FailsmallError | undefined;
   readonly #db: Database.Database;
@@ -112,6 +127,7 @@ export class SqliteOutboxStore implements OutboxStore {
       );
     }
     const busy = nonNegativeNumber('busyTimeoutMs', options.busyTimeoutMs ?? 5_000);
+    const claimMs = checkClaimMs(options.claimMs);
     const onCorrupt =
       options.onCorrupt === undefined
         ? (error: FailsmallError) => process.emitWarning(error.message, { code: error.code })
@@ -144,7 +160,7 @@ export class SqliteOutboxStore implements OutboxStore {
       onCorrupt(recovered);
       db = SqliteOutboxStore.#openFile(driver.default, options.path, busy);
     }
-    return new SqliteOutboxStore(db, options.path, recovered);
+    return new SqliteOutboxStore(db, options.path, recovered, claimMs);
   }
 
   static #openFile(Driver: typeof Database, path: string, busy: number): Database.Database {
@@ -157,6 +173,11 @@ export class SqliteOutboxStore implements OutboxStore {
         throw Object.assign(new Error(`quick_check: ${String(check)}`), { code: 'SQLITE_CORRUPT' });
       }
       db.exec(SCHEMA);
+      const columns = (db.pragma('table_info(failsmall_outbox)') as { name: string }[]).map((c) => c.name);
+      if (!columns.includes('claimed_by')) {
+        db.exec(`ALTER TABLE failsmall_outbox ADD COLUMN claimed_by TEXT;
+          ALTER TABLE failsmall_outbox ADD COLUMN claimed_until REAL NOT NULL DEFAULT 0;`);
+      }
       return db;
     } catch (error) {
       db.close();
@@ -164,10 +185,11 @@ export class SqliteOutboxStore implements OutboxStore {
     }
   }
 
-  private constructor(db: Database.Database, path: string, recovered: FailsmallError | undefined) {
+  private constructor(db: Database.Database, path: string, recovered: FailsmallError | undefined, claimMs: number) {
     this.#db = db;
     this.path = path;
     this.recovered = recovered;
+    this.claimMs = claimMs;
   }
 
   #tx<T>(fn: () => T): T {
@@ -204,8 +226,14 @@ export class SqliteOutboxStore implements OutboxStore {
     return Promise.resolve(
       this.#tx(() => {
         const rows = this.#db
-          .prepare(`SELECT * FROM failsmall_outbox WHERE not_before <= ? ORDER BY ${orderBy} LIMIT ?`)
-          .all(now, limit) as Row[];
+          .prepare(
+            `UPDATE failsmall_outbox SET claimed_by = ?, claimed_until = ? WHERE id IN (
+               SELECT id FROM failsmall_outbox
+               WHERE not_before <= ? AND (claimed_by IS NULL OR claimed_by = ? OR claimed_until <= ?)
+               ORDER BY ${orderBy} LIMIT ?)
+             RETURNING *`,
+          )
+          .all(this.#owner, now + this.claimMs, now, this.#owner, now, limit) as Row[];
         const entries: OutboxEntry[] = [];
         for (const row of rows) {
           try {
@@ -214,7 +242,7 @@ export class SqliteOutboxStore implements OutboxStore {
             this.#moveDead(row.id, 'corrupt', now, 'the stored payload is not JSON');
           }
         }
-        return entries;
+        return sortEntries(entries, order); // RETURNING keeps no order
       }),
     );
   }
@@ -228,8 +256,12 @@ export class SqliteOutboxStore implements OutboxStore {
   async retryLater(id: number, notBefore: number, error: string): Promise<void> {
     this.#tx(() =>
       this.#db
-        .prepare('UPDATE failsmall_outbox SET attempts = attempts + 1, not_before = ?, last_error = ? WHERE id = ?')
-        .run(notBefore, error, id),
+        .prepare(
+          `UPDATE failsmall_outbox SET attempts = attempts + 1, not_before = ?, last_error = ?,
+             claimed_by = NULL, claimed_until = 0
+           WHERE id = ? AND (claimed_by IS NULL OR claimed_by = ?)`,
+        )
+        .run(notBefore, error, id, this.#owner),
     );
     return Promise.resolve();
   }
@@ -304,6 +336,7 @@ export class SqliteOutboxStore implements OutboxStore {
             attempts: row.attempts,
             notBefore: row.not_before,
             lastError: row.last_error,
+            claimedUntil: 0,
             reason: row.reason,
             deadAt: row.dead_at,
           };

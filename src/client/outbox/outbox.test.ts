@@ -3,7 +3,11 @@ import { describe, it } from 'node:test';
 import { FailsmallError, VirtualClock, isFailsmallError } from '../../core/index.js';
 import { drive } from '../../test-support/policy.js';
 import { outbox, type OutboxWrite } from './outbox.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { MemoryOutboxStore } from '../../store/outbox-store.js';
+import { SqliteOutboxStore } from '../../store/sqlite-outbox.js';
 
 async function driven<T>(clock: VirtualClock, promise: Promise<T>): Promise<T> {
   const settled = await drive(clock, promise);
@@ -127,6 +131,43 @@ describe('outbox', () => {
     assert.equal(dep.state.applied.get('a'), 1);
     assert.equal(box.pending, 0);
     await box.close();
+  });
+
+  it('two outboxes draining one SQLite file apply every queued write once, in batches that fit a claim', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'failsmall-outbox-two-'));
+    try {
+      const clock = new VirtualClock(0);
+      const dep = fakeDependency();
+      const path = join(dir, 'outbox.db');
+      // 40 writes/s with 1 s claims: batches of 20, each applied within half its claim
+      const one = outbox({
+        store: await SqliteOutboxStore.open({ path, claimMs: 1_000 }),
+        apply: dep.apply,
+        clock,
+        rate: 40,
+      });
+      const two = outbox({
+        store: await SqliteOutboxStore.open({ path, claimMs: 1_000 }),
+        apply: dep.apply,
+        clock,
+        rate: 40,
+      });
+      dep.state.down = true;
+      for (let i = 0; i < 60; i++) await one.write({ key: `w${i}`, payload: i });
+      dep.state.down = false;
+      const [a, b] = await driven(clock, Promise.all([one.drain(), two.drain()]));
+      assert.equal(a.applied + b.applied, 60);
+      assert.ok(a.applied > 0 && b.applied > 0, `both drained: ${a.applied} + ${b.applied}`);
+      assert.equal(dep.state.applied.size, 60);
+      assert.ok(
+        [...dep.state.applied.values()].every((n) => n === 1),
+        'no write applied twice',
+      );
+      await one.close();
+      await two.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('validates its options by name', () => {

@@ -15,6 +15,10 @@
  *   admission gate (admit/, an adaptive concurrency limit that backs off on timeouts and overload)
  *   and is paced at `rate` writes per second; a pass stops at the first sign the dependency is still
  *   down, and a failed entry waits an exponential backoff.
+ * - **One drainer per entry**: outboxes on several processes or hosts may share one store (SQLite
+ *   file, PostgreSQL queue); each entry is claimed by one drainer at a time (the store's `claimMs`,
+ *   default 30 s, taken over when a drainer dies), a batch is sized to fit in half a claim at `rate`,
+ *   and an entry whose claim lapsed is claimed again before it is applied.
  * - **Bounds**: `maxEntries` (a full outbox refuses with `FS_ERR_OUTBOX_FULL`: nothing is
  *   acknowledged that is not stored), `maxAge` (older entries move to the dead letters as `expired`),
  *   `maxAttempts` (then `attempts`); a write the dependency refuses for good (a fatal error, e.g. a
@@ -272,14 +276,18 @@ export class Outbox {
       this.#counts.expired += result.expired;
     }
     const gap = 1_000 / this.#rate;
+    // claim no more than half a claim's time of writes at the pace, so a claim outlives its batch
+    const limit = Math.max(1, Math.min(BATCH, Math.floor((this.#rate * this.store.claimMs) / 2_000)));
     let next = this.#clock.now();
-    for (;;) {
-      const batch = await this.store.due(BATCH, this.#order, this.#clock.now());
+    batches: for (;;) {
+      const batch = await this.store.due(limit, this.#order, this.#clock.now());
       if (batch.length === 0) break;
       for (const entry of batch) {
         if (this.#closed) return result;
         const wait = next - this.#clock.now();
         if (wait > 0) await this.#clock.sleep(wait, this.#abort.signal).catch(() => undefined);
+        // a claim that lapsed may be another drainer's now: claim again rather than apply twice
+        if (this.#clock.now() >= entry.claimedUntil) continue batches;
         next = Math.max(next, this.#clock.now()) + gap;
         const outcome = await this.#applyQueued(entry);
         result[outcome]++;
