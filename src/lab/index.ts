@@ -78,3 +78,19 @@ export { NlbAutomation } from './nlb-automation.js';
 export type { NlbAutomationOptions } from './nlb-automation.js';
 export { formatHealthSummary, healthSection, healthSummary } from './health-report.js';
 export type { HealthLinkSummary } from './health-report.js';
+// the region-loss scenario (`failsmall replay --scenario region-loss`)
+export {
+  builtInScenarios,
+  isRegionLoss,
+  loadAnyScenario,
+  parseRegionLossScenario,
+  regionLossFileSchema,
+  regionLossScenario,
+} from './region-loss/scenario.js';
+export type { AnyScenario, LossRegion, RegionLossScenario } from './region-loss/scenario.js';
+export { regionLossScenarioName, regionLossScenarioYaml } from './region-loss/embedded.js';
+export { runRegionLoss } from './region-loss/run.js';
+export type { LossGroupSummary, RegionFigures, RegionLossOptions, RegionLossSummary } from './region-loss/run.js';
+export { formatRegionLossSummary } from './region-loss/format.js';
+export { startRegionLossWorld } from './region-loss/world.js';
+export type { RegionLossWorld, WorldRegion } from './region-loss/world.js';

@@ -143,7 +143,8 @@ export function formatDuration(seconds: number): string {
   return parts.join('');
 }
 
-const duration = (what: string, never = false) => {
+/** A zod field of a duration (`2h37m`, `15m`, `90s`, seconds; `never` too when allowed), in seconds. */
+export const duration = (what: string, never = false) => {
   const expected = `expected ${what}: a duration like 2h37m, 15m or 90s${never ? ', or never' : ''}`;
   return z.union([z.string(), z.number()], { error: expected }).transform((raw, ctx) => {
     const seconds = never && raw === 'never' ? Infinity : parseDuration(raw);
@@ -158,18 +159,21 @@ const duration = (what: string, never = false) => {
 /** The failsmall resolver's own hold-down, scenario seconds. */
 const defaultHoldDownS = defaultGuardConfig.holdDown / 1000;
 
-const hostname = z
+/** A zod field of a domain name, lower-cased. */
+export const hostname = z
   .string({ error: 'expected a domain name' })
   .regex(/^(?=.{1,253}\.?$)([a-z0-9_-]{1,63}\.)*[a-z0-9_-]{1,63}\.?$/i, 'expected a domain name')
   .transform((s) => s.toLowerCase().replace(/\.$/, ''));
 
-const loopback = z
+/** A zod field of an IPv4 loopback address. */
+export const loopback = z
   .string({ error: 'expected an IPv4 loopback address' })
   .refine((s) => isIP(s) === 4 && s.startsWith('127.'), {
     error: (issue) => `expected an IPv4 loopback address (127.0.0.0/8), got ${JSON.stringify(issue.input)}`,
   });
 
-const int = (min: number, max: number, what: string) =>
+/** A zod field of an integer in [min, max]. */
+export const int = (min: number, max: number, what: string) =>
   z
     .number({ error: `expected ${what}` })
     .int(`expected ${what} (an integer)`)
@@ -359,6 +363,15 @@ function formatPath(path: readonly PropertyKey[]): string {
  * const scenario = parseScenario(readFileSync('my.yaml', 'utf8'), 'my.yaml');
  */
 export function parseScenario(text: string, source = 'scenario'): Scenario {
+  return build(parseYamlWith(scenarioFileSchema, text, source));
+}
+
+/**
+ * Parses YAML (or JSON) `text` and validates it with the zod `schema`, throwing `FS_ERR_LAB_SCENARIO`
+ * as {@link parseScenario} does (the field named, with its line and column). Shared by every
+ * scenario format of the lab.
+ */
+export function parseYamlWith<S extends Zod.ZodType>(schema: S, text: string, source: string): Zod.output<S> {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -373,7 +386,7 @@ export function parseScenario(text: string, source = 'scenario'): Scenario {
     );
   }
   const data: unknown = doc.toJS({ maxAliasCount: 100 });
-  const parsed = scenarioFileSchema.safeParse(data);
+  const parsed = schema.safeParse(data);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((issue) => {
       let path = issue.path as (string | number)[];
@@ -409,7 +422,7 @@ export function parseScenario(text: string, source = 'scenario'): Scenario {
       details: { source, field: first.field, line: first.line, col: first.col, issues },
     });
   }
-  return build(parsed.data);
+  return parsed.data;
 }
 
 /** Returns the scenario with `speed` and/or `seed` replaced, validated like the file's own. */
