@@ -221,6 +221,9 @@ export class RegionSet {
         : func<NonNullable<FailbackOptions['caughtUp']>>('failback.caughtUp', failback.caughtUp);
     const rampOptions = failback.ramp ?? { window: 30_000 };
     new SlowStart(rampOptions); // validates once, with the field's name
+    if (options.breaker !== undefined && (typeof options.breaker !== 'object' || options.breaker === null)) {
+      invalid('breaker', 'breaker options (an object; every region has a breaker)', options.breaker);
+    }
     const {
       regions: _r,
       operations: _o,
