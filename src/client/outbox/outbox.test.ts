@@ -20,13 +20,24 @@ const breakerOpen = (): FailsmallError =>
 
 /** A dependency that is down while `down` is true, and records what it applied (by idempotency key). */
 function fakeDependency() {
-  const state = { down: false, applied: new Map<string, number>(), calls: 0, reject: new Set<string>() };
+  const state = {
+    down: false,
+    /** A failure after the write was sent (a reset) instead of an open breaker. */
+    sent: false,
+    applied: new Map<string, number>(),
+    calls: 0,
+    reject: new Set<string>(),
+  };
   const apply = (write: OutboxWrite): Promise<string> => {
     state.calls++;
     if (state.reject.has(write.key)) {
       return Promise.reject(new FailsmallError('FS_ERR_INVALID_ARGUMENT', 'bad write', { details: { kind: 'fatal' } }));
     }
-    if (state.down) return Promise.reject(breakerOpen());
+    if (state.down) {
+      return Promise.reject(
+        state.sent ? Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }) : breakerOpen(),
+      );
+    }
     state.applied.set(write.key, (state.applied.get(write.key) ?? 0) + 1);
     return Promise.resolve(`ok ${write.key}`);
   };
@@ -51,7 +62,7 @@ describe('outbox', () => {
     const order: string[] = [];
     box.events.on((e) => e.type === 'applied' && order.push(e.key));
     const result = await driven(clock, box.drain());
-    assert.deepEqual(result, { applied: 2, failed: 0, dead: 0, expired: 0, stopped: false });
+    assert.deepEqual(result, { applied: 2, failed: 0, dead: 0, expired: 0, refused: 0, stopped: false });
     assert.deepEqual(order, ['w2', 'w3']);
     assert.equal(clock.now() >= 100, true); // paced at 10/s: the second write 100 ms after the first
     assert.deepEqual([...dep.state.applied.keys()], ['w1', 'w2', 'w3']);
@@ -75,6 +86,7 @@ describe('outbox', () => {
       retryDelay: 1_000,
     });
     dep.state.down = true;
+    dep.state.sent = true;
     await box.write({ key: 'a', payload: 1 });
     await box.write({ key: 'b', payload: 2 });
     dep.state.reject.add('b');
@@ -168,6 +180,28 @@ describe('outbox', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('keeps an entry refused before anything was sent in its place: no attempt counted, no backoff', async () => {
+    const clock = new VirtualClock(0);
+    const dep = fakeDependency();
+    const box = outbox({ store: new MemoryOutboxStore(), apply: dep.apply, clock, retryDelay: 60_000 });
+    dep.state.down = true; // an open breaker
+    await box.write({ key: 'a', payload: 1 });
+    await box.write({ key: 'b', payload: 2 });
+    for (let i = 0; i < 3; i++) {
+      const pass = await driven(clock, box.drain());
+      assert.deepEqual(pass, { applied: 0, failed: 0, dead: 0, expired: 0, refused: 1, stopped: true });
+    }
+    const [head] = await box.store.due(10, 'oldest', clock.now());
+    assert.equal(head!.key, 'a');
+    assert.equal(head!.attempts, 0);
+    dep.state.down = false;
+    const order: string[] = [];
+    box.events.on((e) => e.type === 'applied' && order.push(e.key));
+    assert.equal((await driven(clock, box.drain())).applied, 2); // at once: no backoff to wait
+    assert.deepEqual(order, ['a', 'b']);
+    await box.close();
   });
 
   it('validates its options by name', () => {
