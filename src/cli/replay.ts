@@ -66,6 +66,26 @@ function checkWritable(path: string): void {
   }
 }
 
+/** Sets the exit code from a summary: 130 when stopped, 1 with a warning naming each missed target. */
+function judgeTargets(
+  summary: {
+    readonly aborted: boolean;
+    readonly targets: Readonly<Record<string, { value: unknown; target: string; met: boolean }>>;
+  },
+  hint: string,
+): void {
+  const missed = Object.entries(summary.targets).filter(([, t]) => !t.met);
+  if (summary.aborted) process.exitCode = 130;
+  else if (missed.length > 0) {
+    process.stderr.write(
+      `failsmall replay: warning: ${missed.length} target(s) missed: ${missed
+        .map(([name, t]) => `${name} = ${String(t.value)} (target ${t.target})`)
+        .join('; ')}${hint}\n`,
+    );
+    process.exitCode = exitCodes.failed;
+  }
+}
+
 /** Checks the options of a region-loss run: it has no `--speed` and no report; `--seed` applies. */
 function regionLossOptions(
   base: RegionLossScenario,
@@ -103,16 +123,7 @@ async function regionLoss(
   }
   const summary = await runRegionLoss({ scenario, signal, onEvent: line });
   process.stdout.write(opts.json === true ? `${JSON.stringify(summary)}\n` : `\n${formatRegionLossSummary(summary)}\n`);
-  const missed = Object.entries(summary.targets).filter(([, t]) => !t.met);
-  if (summary.aborted) process.exitCode = 130;
-  else if (missed.length > 0) {
-    process.stderr.write(
-      `failsmall replay: warning: ${missed.length} target(s) missed: ${missed
-        .map(([name, t]) => `${name} = ${String(t.value)} (target ${t.target})`)
-        .join('; ')}\n`,
-    );
-    process.exitCode = exitCodes.failed;
-  }
+  judgeTargets(summary, '');
 }
 
 /** Adds the `replay` command to `program` and returns it. */
@@ -173,18 +184,10 @@ export function registerReplay(program: Command): Command {
           if (opts.json !== true) process.stderr.write(`report written to ${opts.report}\n`);
         }
         process.stdout.write(opts.json === true ? `${JSON.stringify(summary)}\n` : `\n${formatSummary(summary)}\n`);
-        const missed = Object.entries(summary.targets).filter(([, t]) => !t.met);
-        if (summary.aborted) process.exitCode = 130;
-        else if (missed.length > 0) {
-          process.stderr.write(
-            `failsmall replay: warning: ${missed.length} target(s) missed: ${missed
-              .map(([name, t]) => `${name} = ${String(t.value)} (target ${t.target})`)
-              .join(
-                '; ',
-              )}${scenario.speed > 240 ? `; speed ${scenario.speed}x may be too fast for this machine` : ''}\n`,
-          );
-          process.exitCode = exitCodes.failed;
-        }
+        judgeTargets(
+          summary,
+          scenario.speed > 240 ? `; speed ${scenario.speed}x may be too fast for this machine` : '',
+        );
       } catch (error) {
         progress.clear();
         process.stderr.write(`failsmall replay: ${describeCliError(error)}\n`);

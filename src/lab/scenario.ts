@@ -180,6 +180,16 @@ export const int = (min: number, max: number, what: string) =>
     .min(min, `expected ${what} >= ${min}`)
     .max(max, `expected ${what} <= ${max}`);
 
+/** The table nodes' capacity fields (`concurrency`, `queue`, `service_time_ms`), shared by the scenario formats. */
+export const capacityFields = () => ({
+  concurrency: int(1, 10_000, 'a concurrency'),
+  queue: int(0, 100_000, 'a queue length'),
+  service_time_ms: z
+    .number({ error: 'expected a service time in milliseconds' })
+    .min(0, 'expected a service time >= 0')
+    .max(10_000, 'expected a service time <= 10000 ms'),
+});
+
 const phaseSchema = z.strictObject({
   kind: z.enum(phaseKinds, {
     error: (issue) => `expected one of ${phaseKinds.join(', ')}, got ${JSON.stringify(issue.input)}`,
@@ -215,12 +225,7 @@ export const scenarioFileSchema = z
         .string()
         .regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'expected a DynamoDB table name (3-255 of a-z A-Z 0-9 _ . -)')
         .default('orders'),
-      concurrency: int(1, 10_000, 'a concurrency'),
-      queue: int(0, 100_000, 'a queue length'),
-      service_time_ms: z
-        .number({ error: 'expected a service time in milliseconds' })
-        .min(0, 'expected a service time >= 0')
-        .max(10_000, 'expected a service time <= 10000 ms'),
+      ...capacityFields(),
       overload: z
         .enum(['throughput', 'throttling', 'unavailable'], {
           error: 'expected "throughput", "throttling" or "unavailable"',

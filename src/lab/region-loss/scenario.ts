@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import type * as Zod from 'zod';
 import { FailsmallError } from '../../core/index.js';
 import { importPeer } from '../../core/optional-peer.js';
-import { duration, hostname, int, loopback, parseScenario, parseYamlWith } from '../scenario.js';
+import { capacityFields, duration, hostname, int, loopback, parseScenario, parseYamlWith } from '../scenario.js';
 import type { Scenario } from '../scenario.js';
 import { regionLossScenarioName, regionLossScenarioYaml } from './embedded.js';
 
@@ -97,12 +97,7 @@ export const regionLossFileSchema = z
       replication_lag: positive('the replication lag'),
     }),
     table: z.strictObject({
-      concurrency: int(1, 10_000, 'a concurrency'),
-      queue: int(0, 100_000, 'a queue length'),
-      service_time_ms: z
-        .number({ error: 'expected a service time in milliseconds' })
-        .min(0, 'expected a service time >= 0')
-        .max(10_000, 'expected a service time <= 10000 ms'),
+      ...capacityFields(),
       items: int(1, 100_000, 'an item count').default(100),
     }),
     load: z.strictObject({

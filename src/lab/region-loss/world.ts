@@ -11,8 +11,9 @@ import { startFaultDnsServer } from '../../chaos/index.js';
 import type { FaultDnsServer } from '../../chaos/index.js';
 import { FailsmallError, systemClock } from '../../core/index.js';
 import type { Cancel, Random } from '../../core/index.js';
+import { zoneApex } from '../region.js';
 import { startTableService, TableStore } from '../table-service.js';
-import type { AttributeValue, TableService, TableServiceSnapshot } from '../table-service.js';
+import type { AttributeValue, TableService } from '../table-service.js';
 import type { LossRegion, RegionLossScenario } from './scenario.js';
 
 /** The tables of the run: one per client group, so the groups' writes never mix. */
@@ -109,13 +110,7 @@ export async function startRegionLossWorld(
         {
           name: zone,
           records: [
-            {
-              name: zone,
-              type: 'SOA',
-              ttl: ttlS,
-              records: [{ value: `ns1.${zone} hostmaster.${zone} 1 60 60 3600 ${ttlS}` }],
-            },
-            { name: zone, type: 'NS', ttl: 3600, records: [{ value: `ns1.${zone}` }] },
+            ...zoneApex(zone, ttlS),
             ...sides.map((s) => ({
               name: s.region.endpoint,
               type: 'A' as const,
@@ -173,9 +168,4 @@ export async function startRegionLossWorld(
       return closing;
     },
   };
-}
-
-/** The counters of a region's service, or undefined while it is down. */
-export function regionSnapshot(region: WorldRegion): TableServiceSnapshot | undefined {
-  return region.service()?.snapshot();
 }
