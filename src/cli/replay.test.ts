@@ -136,6 +136,19 @@ describe('failsmall replay (CLI)', () => {
   });
 });
 
+describe('failsmall replay --scenario region-loss (CLI)', () => {
+  it('refuses --speed and --report for the region-loss scenario, and an unknown scenario name, with exit 2', async () => {
+    const speed = await run(['replay', '--scenario', 'region-loss', '--speed', '2']);
+    assert.equal(speed.code, 2, speed.stderr);
+    assert.match(speed.stderr, /--speed: not available for the region-loss scenario/);
+    const report = await run(['replay', '--scenario', 'region-loss', '--report', join(dir, 'x.html')]);
+    assert.equal(report.code, 2, report.stderr);
+    const unknown = await run(['replay', '--scenario', 'region-gone']);
+    assert.equal(unknown.code, 2, unknown.stderr);
+    assert.match(unknown.stderr, /FS_ERR_LAB_SCENARIO.*built-in scenarios: region-loss/);
+  });
+});
+
 describe('failsmall (CLI entry)', () => {
   it('lists every sub-command in --help without loading them, and exits 0', async () => {
     const { code, stdout } = await run(['--help']);

@@ -8,6 +8,7 @@
  * failsmall replay --scenario my.yaml --report replay.html
  * failsmall replay --json > summary.json
  * failsmall replay --status-url http://127.0.0.1:8080 --status-token "$TOKEN"   # feed a status page
+ * failsmall replay --scenario region-loss --json     # a region that really goes away, about 45 s
  * ```
  */
 import { closeSync, openSync, statSync, writeFileSync } from 'node:fs';
@@ -19,13 +20,17 @@ import { progressWriter } from './progress.js';
 import {
   defaultScenario,
   formatProgress,
+  formatRegionLossSummary,
   formatSummary,
   checkReplayPeers,
-  loadScenarioFile,
+  isRegionLoss,
+  loadAnyScenario,
   renderReport,
+  runRegionLoss,
   runReplay,
   withOverrides,
 } from '../lab/index.js';
+import type { RegionLossScenario } from '../lab/index.js';
 
 interface ReplayCliOptions {
   scenario?: string;
@@ -89,12 +94,75 @@ function statusTarget(opts: ReplayCliOptions): { url: string; token: string } | 
   return { url: opts.statusUrl, token };
 }
 
+/** Sets the exit code from a summary: 130 when stopped, 1 with a warning naming each missed target. */
+function judgeTargets(
+  summary: {
+    readonly aborted: boolean;
+    readonly targets: Readonly<Record<string, { value: unknown; target: string; met: boolean }>>;
+  },
+  hint: string,
+): void {
+  const missed = Object.entries(summary.targets).filter(([, t]) => !t.met);
+  if (summary.aborted) process.exitCode = 130;
+  else if (missed.length > 0) {
+    process.stderr.write(
+      `failsmall replay: warning: ${missed.length} target(s) missed: ${missed
+        .map(([name, t]) => `${name} = ${String(t.value)} (target ${t.target})`)
+        .join('; ')}${hint}\n`,
+    );
+    process.exitCode = exitCodes.failed;
+  }
+}
+
+/** Checks the options of a region-loss run: it has no `--speed` and no report; `--seed` applies. */
+function regionLossOptions(
+  base: RegionLossScenario,
+  opts: ReplayCliOptions,
+  seed: number | undefined,
+): RegionLossScenario {
+  if (opts.speed !== undefined || opts.report !== undefined) {
+    const option = opts.speed !== undefined ? '--speed' : '--report';
+    throw new FailsmallError(
+      CLI_USAGE,
+      `${option}: not available for the region-loss scenario (it runs in real time and prints its summary)`,
+      { details: { option } },
+    );
+  }
+  if (seed !== undefined && !(Number.isSafeInteger(seed) && seed >= 0 && seed < 2 ** 32)) {
+    throw new FailsmallError('FS_ERR_LAB_SCENARIO', `seed: expected an integer 0..4294967295, got ${String(seed)}`, {
+      details: { field: 'seed' },
+    });
+  }
+  return seed === undefined ? base : { ...base, seed };
+}
+
+/** Runs the region-loss scenario (`--scenario region-loss` or a `kind: region-loss` file). */
+async function regionLoss(
+  scenario: RegionLossScenario,
+  opts: ReplayCliOptions,
+  signal: AbortSignal,
+  line: (text: string) => void,
+): Promise<void> {
+  await checkReplayPeers();
+  if (opts.json !== true) {
+    process.stderr.write(
+      `replaying "${scenario.name}" (${Math.round(scenario.phases.endMs / 1000)} s of load); Ctrl-C stops it\n`,
+    );
+  }
+  const summary = await runRegionLoss({ scenario, signal, onEvent: line });
+  process.stdout.write(opts.json === true ? `${JSON.stringify(summary)}\n` : `\n${formatRegionLossSummary(summary)}\n`);
+  judgeTargets(summary, '');
+}
+
 /** Adds the `replay` command to `program` and returns it. */
 export function registerReplay(program: Command): Command {
   const command = program
     .command('replay')
     .description('Replay the AWS us-east-1 outage of 2025-10-20 on loopback: the AWS SDK defaults beside failsmall')
-    .option('--scenario <file>', 'a scenario YAML file (default: the built-in 2025-10-20 scenario)')
+    .option(
+      '--scenario <file|name>',
+      'a scenario YAML file, or the built-in region-loss (default: the built-in 2025-10-20 scenario)',
+    )
     .option('--speed <n>', 'scenario seconds per real second (overrides the file)')
     .option('--seed <n>', 'seed of the arrivals and every random draw (overrides the file)')
     .option('--json', 'print one JSON object with the summary instead of the table')
@@ -117,8 +185,14 @@ export function registerReplay(program: Command): Command {
       try {
         const speed = number(opts.speed, '--speed');
         const seed = number(opts.seed, '--seed');
-        const base = opts.scenario === undefined ? defaultScenario() : loadScenarioFile(opts.scenario);
-        const scenario = withOverrides(base, {
+        const chosen = opts.scenario === undefined ? defaultScenario() : loadAnyScenario(opts.scenario);
+        if (isRegionLoss(chosen)) {
+          const scenario = regionLossOptions(chosen, opts, seed);
+          usage = false;
+          await regionLoss(scenario, opts, controller.signal, (line) => progress.line(line));
+          return;
+        }
+        const scenario = withOverrides(chosen, {
           ...(speed === undefined ? {} : { speed }),
           ...(seed === undefined ? {} : { seed }),
         });
@@ -152,18 +226,10 @@ export function registerReplay(program: Command): Command {
             `status service ${summary.status.url}: ${sum((x) => x.signalsSent)} signals and ${sum((x) => x.callsSent)} calls sent, ${sum((x) => x.dropped.signals)} signals and ${sum((x) => x.dropped.calls)} calls dropped${summary.status.setup_error === undefined ? '' : `; setup: ${summary.status.setup_error}`}\n`,
           );
         }
-        const missed = Object.entries(summary.targets).filter(([, t]) => !t.met);
-        if (summary.aborted) process.exitCode = 130;
-        else if (missed.length > 0) {
-          process.stderr.write(
-            `failsmall replay: warning: ${missed.length} target(s) missed: ${missed
-              .map(([name, t]) => `${name} = ${String(t.value)} (target ${t.target})`)
-              .join(
-                '; ',
-              )}${scenario.speed > 240 ? `; speed ${scenario.speed}x may be too fast for this machine` : ''}\n`,
-          );
-          process.exitCode = exitCodes.failed;
-        }
+        judgeTargets(
+          summary,
+          scenario.speed > 240 ? `; speed ${scenario.speed}x may be too fast for this machine` : '',
+        );
       } catch (error) {
         progress.clear();
         process.stderr.write(`failsmall replay: ${describeCliError(error)}\n`);

@@ -59,7 +59,7 @@ export interface GroupOptions {
   /** The table the requests go to. */
   readonly tableName: string;
   /** The table service: attempts that reached it are counted per logical request. */
-  readonly table: TableService;
+  readonly table: Pick<TableService, 'takeAttempts'>;
   /** failsmall's jitter. */
   readonly random: Random;
   /**

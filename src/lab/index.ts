@@ -31,3 +31,9 @@ export * from './peer-check.js';
 export * from './health-link.js';
 export * from './nlb-automation.js';
 export * from './health-report.js';
+// the region-loss scenario (`failsmall replay --scenario region-loss`)
+export * from './region-loss/scenario.js';
+export * from './region-loss/embedded.js';
+export * from './region-loss/run.js';
+export * from './region-loss/format.js';
+export * from './region-loss/world.js';

@@ -47,6 +47,19 @@ export function endpointRecordSet(scenario: Scenario, name = scenario.region.end
   return { name, type: 'A', ttl: wireTtl(scenario), records: scenario.region.addresses.map((value) => ({ value })) };
 }
 
+/** The SOA (negative TTL `negativeTtl`, real seconds) and NS record sets at the apex of a lab zone. */
+export function zoneApex(zone: string, negativeTtl: number): RecordSet[] {
+  return [
+    {
+      name: zone,
+      type: 'SOA',
+      ttl: negativeTtl,
+      records: [{ value: `ns1.${zone} hostmaster.${zone} 1 60 60 3600 ${negativeTtl}` }],
+    },
+    { name: zone, type: 'NS', ttl: 3600, records: [{ value: `ns1.${zone}` }] },
+  ];
+}
+
 /**
  * Starts the region of `scenario`. If any part fails to start, the parts already started are stopped
  * before the error propagates.
@@ -80,13 +93,7 @@ export async function startRegion(
         {
           name: zone,
           records: [
-            {
-              name: zone,
-              type: 'SOA',
-              ttl: negativeWire,
-              records: [{ value: `ns1.${zone} hostmaster.${zone} 1 60 60 3600 ${negativeWire}` }],
-            },
-            { name: zone, type: 'NS', ttl: 3600, records: [{ value: `ns1.${zone}` }] },
+            ...zoneApex(zone, negativeWire),
             endpointRecordSet(scenario, endpoint),
             endpointRecordSet(scenario, twin),
           ],

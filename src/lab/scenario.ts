@@ -143,7 +143,8 @@ export function formatDuration(seconds: number): string {
   return parts.join('');
 }
 
-const duration = (what: string, never = false) => {
+/** A zod field of a duration (`2h37m`, `15m`, `90s`, seconds; `never` too when allowed), in seconds. */
+export const duration = (what: string, never = false) => {
   const expected = `expected ${what}: a duration like 2h37m, 15m or 90s${never ? ', or never' : ''}`;
   return z.union([z.string(), z.number()], { error: expected }).transform((raw, ctx) => {
     const seconds = never && raw === 'never' ? Infinity : parseDuration(raw);
@@ -158,23 +159,36 @@ const duration = (what: string, never = false) => {
 /** The failsmall resolver's own hold-down, scenario seconds. */
 const defaultHoldDownS = defaultGuardConfig.holdDown / 1000;
 
-const hostname = z
+/** A zod field of a domain name, lower-cased. */
+export const hostname = z
   .string({ error: 'expected a domain name' })
   .regex(/^(?=.{1,253}\.?$)([a-z0-9_-]{1,63}\.)*[a-z0-9_-]{1,63}\.?$/i, 'expected a domain name')
   .transform((s) => s.toLowerCase().replace(/\.$/, ''));
 
-const loopback = z
+/** A zod field of an IPv4 loopback address. */
+export const loopback = z
   .string({ error: 'expected an IPv4 loopback address' })
   .refine((s) => isIP(s) === 4 && s.startsWith('127.'), {
     error: (issue) => `expected an IPv4 loopback address (127.0.0.0/8), got ${JSON.stringify(issue.input)}`,
   });
 
-const int = (min: number, max: number, what: string) =>
+/** A zod field of an integer in [min, max]. */
+export const int = (min: number, max: number, what: string) =>
   z
     .number({ error: `expected ${what}` })
     .int(`expected ${what} (an integer)`)
     .min(min, `expected ${what} >= ${min}`)
     .max(max, `expected ${what} <= ${max}`);
+
+/** The table nodes' capacity fields (`concurrency`, `queue`, `service_time_ms`), shared by the scenario formats. */
+export const capacityFields = () => ({
+  concurrency: int(1, 10_000, 'a concurrency'),
+  queue: int(0, 100_000, 'a queue length'),
+  service_time_ms: z
+    .number({ error: 'expected a service time in milliseconds' })
+    .min(0, 'expected a service time >= 0')
+    .max(10_000, 'expected a service time <= 10000 ms'),
+});
 
 const phaseSchema = z.strictObject({
   kind: z.enum(phaseKinds, {
@@ -211,12 +225,7 @@ export const scenarioFileSchema = z
         .string()
         .regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'expected a DynamoDB table name (3-255 of a-z A-Z 0-9 _ . -)')
         .default('orders'),
-      concurrency: int(1, 10_000, 'a concurrency'),
-      queue: int(0, 100_000, 'a queue length'),
-      service_time_ms: z
-        .number({ error: 'expected a service time in milliseconds' })
-        .min(0, 'expected a service time >= 0')
-        .max(10_000, 'expected a service time <= 10000 ms'),
+      ...capacityFields(),
       overload: z
         .enum(['throughput', 'throttling', 'unavailable'], {
           error: 'expected "throughput", "throttling" or "unavailable"',
@@ -354,6 +363,15 @@ function build(file: Zod.output<typeof scenarioFileSchema>): Scenario {
  */
 export function parseScenario(text: string, source = 'scenario'): Scenario {
   return build(parseYamlWith(yaml, text, scenarioFileSchema, source, 'FS_ERR_LAB_SCENARIO'));
+}
+
+/**
+ * Parses YAML (or JSON) `text` and validates it with the zod `schema`, throwing `FS_ERR_LAB_SCENARIO`
+ * as {@link parseScenario} does (the field named, with its line and column). Shared by every
+ * scenario format of the lab.
+ */
+export function parseScenarioYaml<S extends Zod.ZodType>(schema: S, text: string, source: string): Zod.output<S> {
+  return parseYamlWith(yaml, text, schema, source, 'FS_ERR_LAB_SCENARIO');
 }
 
 /** Returns the scenario with `speed` and/or `seed` replaced, validated like the file's own. */

@@ -31,6 +31,7 @@ import { TableRouter, type TableNode } from './table-router.js';
 import { TableStore } from './table-store.js';
 
 export { groupHeader, requestHeader } from './table-router.js';
+export { TableStore } from './table-store.js';
 export type { AttributeValue, OverloadAnswer } from './dynamo-json.js';
 
 /** Options of {@link startTableService}. */
@@ -70,6 +71,11 @@ export interface TableServiceOptions {
   readonly maxConnectionAgeMs?: number;
   /** Most logical requests whose attempts are remembered at once; default 1,000,000 (older ones are forgotten). */
   readonly maxTrackedRequests?: number;
+  /**
+   * The items to serve, kept by the caller so that a service stopped and started again (a region
+   * that comes back) still has them; default a new store with `tables`. `tables` is ignored when given.
+   */
+  readonly store?: TableStore;
 }
 
 /** Load counters of one address (one node). */
@@ -148,7 +154,7 @@ export async function startTableService(options: TableServiceOptions = {}): Prom
     ...(options.serviceTimeMs === undefined ? {} : { serviceTimeMs: options.serviceTimeMs }),
     clock,
   };
-  const store = new TableStore(options.tables ?? { orders: ['id'] });
+  const store = options.store ?? new TableStore(options.tables ?? { orders: ['id'] });
   const router = new TableRouter({
     store,
     overload,

@@ -3,7 +3,7 @@
  * the replay's clients use, `GetItem` and `PutItem`, checked the way DynamoDB checks them. In memory,
  * no capacity, no HTTP: the router in front of it (table-router.ts) does those.
  */
-import { validate } from '../core/index.js';
+import { Emitter, validate } from '../core/index.js';
 import {
   apiError,
   errorPrefix,
@@ -46,6 +46,8 @@ function tableKey(table: Table, key: Record<string, AttributeValue>, exact: bool
  */
 export class TableStore {
   readonly #tables = new Map<string, Table>();
+  /** Every item a `PutItem` stored (not `seed`): the region-loss scenario replicates from it. */
+  readonly puts = new Emitter<{ readonly table: string; readonly item: Record<string, AttributeValue> }>();
 
   /** @param tables the tables and their key attribute names, e.g. `{ orders: ['id'] }` */
   constructor(tables: Readonly<Record<string, readonly string[]>>) {
@@ -97,6 +99,7 @@ export class TableStore {
     const key = tableKey(table, item, false);
     if (typeof key !== 'string') return key;
     table.items.set(key, item);
+    if (this.puts.hasListeners) this.puts.emit({ table: input['TableName'] as string, item });
     return { body: {} };
   }
 
@@ -108,5 +111,13 @@ export class TableStore {
     const key = tableKey(table, item, false);
     if (typeof key !== 'string') validate.invalid('item', `an item with the key ${table.keyNames.join(', ')}`, item);
     table.items.set(key, item);
+  }
+
+  /** The item stored under `key` in `tableName`, or undefined (for checks after a run, bypassing capacity). */
+  peek(tableName: string, key: Record<string, AttributeValue>): Record<string, AttributeValue> | undefined {
+    const table = this.#tables.get(tableName);
+    if (table === undefined) validate.invalid('table', `one of ${[...this.#tables.keys()].join(', ')}`, tableName);
+    const k = tableKey(table, key, true);
+    return typeof k === 'string' ? table.items.get(k) : undefined;
   }
 }

@@ -8,12 +8,15 @@ import { tempPgSchemas, tempSqliteFiles } from '../test-support/sql-backends.js'
 import { PostgresOutboxStore } from './postgres-outbox.js';
 import { SqliteOutboxStore } from './sqlite-outbox.js';
 
-registerOutboxStoreContract('memory', { open: async () => new MemoryOutboxStore() });
+registerOutboxStoreContract('memory', {
+  open: async (claimMs) => new MemoryOutboxStore(claimMs === undefined ? {} : { claimMs }),
+});
 
 const files = tempSqliteFiles('outbox');
 registerOutboxStoreContract('sqlite', {
-  open: () => SqliteOutboxStore.open({ path: files.next() }),
+  open: (claimMs) => SqliteOutboxStore.open({ path: files.next(), ...(claimMs === undefined ? {} : { claimMs }) }),
   reopen: () => SqliteOutboxStore.open({ path: files.last() }),
+  another: (claimMs) => SqliteOutboxStore.open({ path: files.last(), claimMs }),
   cleanup: files.cleanup,
 });
 
@@ -21,8 +24,9 @@ const schemas = tempPgSchemas('outbox');
 registerOutboxStoreContract(
   'postgres',
   {
-    open: () => PostgresOutboxStore.open(schemas.next()),
+    open: (claimMs) => PostgresOutboxStore.open({ ...schemas.next(), ...(claimMs === undefined ? {} : { claimMs }) }),
     reopen: () => PostgresOutboxStore.open(schemas.last()),
+    another: (claimMs) => PostgresOutboxStore.open({ ...schemas.last(), claimMs }),
     cleanup: schemas.cleanup,
   },
   schemas.suite,

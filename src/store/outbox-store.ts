@@ -8,7 +8,15 @@
  * a key that is already queued returns the queued entry (a caller retrying its own write does not
  * queue it twice), and the key travels with the write so that the dependency can ignore a second
  * application.
+ *
+ * **One drainer per entry**: several drainers (processes, hosts) may share one queue. `due` claims
+ * the entries it returns for the calling store handle until `now + claimMs`; another handle's `due`
+ * skips them until the claim is released (`complete`, `retryLater`, `deadLetter`) or has expired (a
+ * drainer killed mid-batch: its entries are taken over once `claimMs` has passed). Claims are judged
+ * with the callers' `now`, so drainers on several hosts need clocks within a small part of
+ * `claimMs`, and `claimMs` must exceed the time a drainer takes to apply what it claimed.
  */
+import { randomUUID } from 'node:crypto';
 import { FailsmallError } from '../core/errors.js';
 import { finiteNumber, invalid, positiveInteger } from '../core/validate.js';
 
@@ -42,6 +50,8 @@ export interface OutboxEntry {
   readonly notBefore: number;
   /** The last attempt's error, as text. */
   readonly lastError: string | null;
+  /** Until when (ms) the handle that returned it from `due` holds its claim; 0 when unclaimed. */
+  readonly claimedUntil: number;
 }
 
 /** A write that could not be applied: moved aside, kept for an operator. */
@@ -63,13 +73,19 @@ export type OutboxOrder = 'oldest' | 'priority';
 export interface OutboxStore {
   /** `memory`, `sqlite` or `postgres`. */
   readonly kind: string;
+  /** How long (ms) a claim taken by `due` holds: see the module comment. */
+  readonly claimMs: number;
   /** Queues a write, durably; a key already queued returns that entry with `duplicate: true`. */
   append(input: OutboxInput): Promise<{ entry: OutboxEntry; duplicate: boolean }>;
-  /** Up to `limit` entries with `notBefore <= now`, oldest first or by priority (then oldest). */
+  /**
+   * Claims and returns up to `limit` entries with `notBefore <= now` that no other handle holds a
+   * live claim on, oldest first or by priority (then oldest). Entries this handle claimed already
+   * are returned again (the claim renewed).
+   */
   due(limit: number, order: OutboxOrder, now: number): Promise<OutboxEntry[]>;
   /** Removes an applied entry; true when it was there. */
   complete(id: number): Promise<boolean>;
-  /** Records a failed attempt: `attempts + 1`, `notBefore`, `lastError`. */
+  /** Records a failed attempt: `attempts + 1`, `notBefore`, `lastError`; releases the claim. Does nothing when another handle holds it. */
   retryLater(id: number, notBefore: number, error: string): Promise<void>;
   /** Moves an entry to the dead letters with `reason`. */
   deadLetter(id: number, reason: string, at: number, error?: string): Promise<void>;
@@ -107,6 +123,19 @@ export function checkOutboxInput(input: OutboxInput): { text: string; priority: 
   return { text, priority };
 }
 
+/** The default claim of `due`: 30 s, well above one batch of applications at the outbox's default pace. */
+export const DEFAULT_CLAIM_MS = 30_000;
+
+/** Checks a store's `claimMs` option (default {@link DEFAULT_CLAIM_MS}). */
+export function checkClaimMs(claimMs: number | undefined): number {
+  return positiveInteger('claimMs', claimMs ?? DEFAULT_CLAIM_MS);
+}
+
+/** A new drainer identity: one per store handle. */
+export function newClaimOwner(): string {
+  return randomUUID();
+}
+
 /** Checks the `limit` of {@link OutboxStore.due} / `deadLetters`. */
 export function checkLimit(limit: number): number {
   return positiveInteger('limit', limit);
@@ -117,7 +146,8 @@ export function outboxClosed(): FailsmallError {
   return new FailsmallError('FS_ERR_OUTBOX_CLOSED', 'The outbox store is closed');
 }
 
-function sortEntries(entries: OutboxEntry[], order: OutboxOrder): OutboxEntry[] {
+/** Sorts entries in the order of {@link OutboxStore.due} (in place); shared by every store. */
+export function sortEntries(entries: OutboxEntry[], order: OutboxOrder): OutboxEntry[] {
   return entries.sort((a, b) => (order === 'priority' ? b.priority - a.priority : 0) || a.id - b.id);
 }
 
@@ -130,10 +160,16 @@ function sortEntries(entries: OutboxEntry[], order: OutboxOrder): OutboxEntry[] 
  */
 export class MemoryOutboxStore implements OutboxStore {
   readonly kind = 'memory';
+  readonly claimMs: number;
   readonly #entries = new Map<number, OutboxEntry>();
   readonly #dead: DeadLetter[] = [];
   #seq = 0;
   #closed = false;
+
+  /** `claimMs`: see {@link OutboxStore.claimMs} (one handle holds every claim of a memory store). */
+  constructor(options: { readonly claimMs?: number } = {}) {
+    this.claimMs = checkClaimMs(options.claimMs);
+  }
 
   #check(): void {
     if (this.#closed) throw outboxClosed();
@@ -154,6 +190,7 @@ export class MemoryOutboxStore implements OutboxStore {
       attempts: 0,
       notBefore: input.at,
       lastError: null,
+      claimedUntil: 0,
     };
     this.#entries.set(entry.id, entry);
     return Promise.resolve({ entry, duplicate: false });
@@ -163,7 +200,11 @@ export class MemoryOutboxStore implements OutboxStore {
     this.#check();
     checkLimit(limit);
     const due = [...this.#entries.values()].filter((e) => e.notBefore <= now);
-    return Promise.resolve(sortEntries(due, order).slice(0, limit));
+    const claimed = sortEntries(due, order)
+      .slice(0, limit)
+      .map((e) => ({ ...e, claimedUntil: now + this.claimMs }));
+    for (const e of claimed) this.#entries.set(e.id, e);
+    return Promise.resolve(claimed);
   }
 
   async complete(id: number): Promise<boolean> {
@@ -175,7 +216,7 @@ export class MemoryOutboxStore implements OutboxStore {
     this.#check();
     const entry = this.#entries.get(id);
     if (entry !== undefined) {
-      this.#entries.set(id, { ...entry, attempts: entry.attempts + 1, notBefore, lastError: error });
+      this.#entries.set(id, { ...entry, attempts: entry.attempts + 1, notBefore, lastError: error, claimedUntil: 0 });
     }
     return Promise.resolve();
   }
@@ -185,7 +226,7 @@ export class MemoryOutboxStore implements OutboxStore {
     const entry = this.#entries.get(id);
     if (entry !== undefined) {
       this.#entries.delete(id);
-      this.#dead.push({ ...entry, lastError: error ?? entry.lastError, reason, deadAt: at });
+      this.#dead.push({ ...entry, lastError: error ?? entry.lastError, claimedUntil: 0, reason, deadAt: at });
     }
     return Promise.resolve();
   }

@@ -1,17 +1,26 @@
 /**
  * The outbox store in PostgreSQL, for a fleet whose hosts share one queue (optional peer `pg`).
  * `append` resolves after its transaction committed (PostgreSQL's default `synchronous_commit = on`
- * flushes the WAL first). The same contract as the SQLite store; several drainers may share it
- * (`due` takes rows with `FOR UPDATE SKIP LOCKED` only inside its own short transaction, so two
- * drainers may both read one entry: the idempotency key makes a double application harmless).
+ * flushes the WAL first). The same contract as the SQLite store.
+ *
+ * Several drainers (hosts) may share one queue, and never get the same entry while a claim holds:
+ * `due` is one statement that picks the due rows nobody else holds a live claim on with
+ * `FOR UPDATE SKIP LOCKED` (a row another drainer is claiming at that instant is skipped, not
+ * waited for) and stamps them `claimed_by` this handle, `claimed_until = now + claimMs`. A drainer
+ * killed mid-batch leaves claims that expire: after `claimMs` another drainer takes the entries
+ * over. Statements go through store/pg-query.ts (`pgQuery`, `pgTransaction` where two statements
+ * must commit together).
  */
 import { openPgPool, pgMigrate, type PgPoolHandle } from './pg-pool.js';
-import { pgTransaction, type PgClientLike, type PgPoolLike } from './pg-query.js';
+import { pgQuery, pgTransaction, type PgClientLike, type PgPoolLike, type PgRow } from './pg-query.js';
 import { FailsmallError } from '../core/errors.js';
 import {
+  checkClaimMs,
   checkLimit,
   checkOutboxInput,
+  newClaimOwner,
   outboxClosed,
+  sortEntries,
   type DeadLetter,
   type OutboxEntry,
   type OutboxInput,
@@ -34,6 +43,8 @@ export interface PostgresOutboxStoreOptions {
   readonly max?: number;
   /** How long opening a connection may take, in ms; default 10 s. */
   readonly connectTimeoutMs?: number;
+  /** How long a claim taken by `due` holds, in ms; default 30 s (see {@link OutboxStore.claimMs}). */
+  readonly claimMs?: number;
 }
 
 interface Row {
@@ -45,6 +56,7 @@ interface Row {
   attempts: number;
   not_before: number;
   last_error: string | null;
+  claimed_until?: number;
 }
 
 const toEntry = (row: Row): OutboxEntry => ({
@@ -56,6 +68,7 @@ const toEntry = (row: Row): OutboxEntry => ({
   attempts: row.attempts,
   notBefore: row.not_before,
   lastError: row.last_error,
+  claimedUntil: row.claimed_until ?? 0,
 });
 
 /**
@@ -68,12 +81,16 @@ export class PostgresOutboxStore implements OutboxStore {
   readonly kind = 'postgres';
   readonly schema: string;
   readonly queue: string;
+  readonly claimMs: number;
+  /** This handle's drainer identity (the `claimed_by` of its claims). */
+  readonly #owner = newClaimOwner();
   readonly #pool: PgPoolLike;
   readonly #ownsPool: boolean;
   readonly #t: { box: string; dead: string };
   #closed = false;
 
-  private constructor(handle: PgPoolHandle, queue: string) {
+  private constructor(handle: PgPoolHandle, queue: string, claimMs: number) {
+    this.claimMs = claimMs;
     this.#pool = handle.pool;
     this.#ownsPool = handle.owned;
     this.schema = handle.schema;
@@ -91,14 +108,18 @@ export class PostgresOutboxStore implements OutboxStore {
         { details: { option: 'queue' } },
       );
     }
+    const claimMs = checkClaimMs(options.claimMs);
     const handle = await openPgPool(options, { what: 'outbox store', max: 2 });
-    const store = new PostgresOutboxStore(handle, queue);
+    const store = new PostgresOutboxStore(handle, queue, claimMs);
     const t = store.#t;
     await pgMigrate(handle, { lock: 'failsmall-outbox-migrate', component: 'outbox store', version: 1 }, [
       `CREATE TABLE IF NOT EXISTS ${t.box} (
         id BIGSERIAL PRIMARY KEY, queue TEXT NOT NULL, key TEXT NOT NULL, payload JSONB NOT NULL,
         priority INTEGER NOT NULL, created_at DOUBLE PRECISION NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
         not_before DOUBLE PRECISION NOT NULL, last_error TEXT, UNIQUE (queue, key))`,
+      // claims (tables made before them get the columns here)
+      `ALTER TABLE ${t.box} ADD COLUMN IF NOT EXISTS claimed_by TEXT,
+        ADD COLUMN IF NOT EXISTS claimed_until DOUBLE PRECISION NOT NULL DEFAULT 0`,
       `CREATE TABLE IF NOT EXISTS ${t.dead} (
         id BIGINT PRIMARY KEY, queue TEXT NOT NULL, key TEXT NOT NULL, payload JSONB NOT NULL,
         priority INTEGER NOT NULL, created_at DOUBLE PRECISION NOT NULL, attempts INTEGER NOT NULL,
@@ -110,6 +131,11 @@ export class PostgresOutboxStore implements OutboxStore {
   #tx<T>(fn: (client: PgClientLike) => Promise<T>): Promise<T> {
     if (this.#closed) return Promise.reject(outboxClosed());
     return pgTransaction(this.#pool, fn);
+  }
+
+  #query<R extends PgRow>(text: string, values: unknown[]): Promise<R[]> {
+    if (this.#closed) return Promise.reject(outboxClosed());
+    return pgQuery<R>(this.#pool, text, values);
   }
 
   async append(input: OutboxInput): Promise<{ entry: OutboxEntry; duplicate: boolean }> {
@@ -132,87 +158,72 @@ export class PostgresOutboxStore implements OutboxStore {
   async due(limit: number, order: OutboxOrder, now: number): Promise<OutboxEntry[]> {
     checkLimit(limit);
     const orderBy = order === 'priority' ? 'priority DESC, id' : 'id';
-    return this.#tx(async (c) =>
-      (
-        await c.query<Row>(
-          `SELECT * FROM ${this.#t.box} WHERE queue = $1 AND not_before <= $2 ORDER BY ${orderBy} LIMIT $3
-           FOR UPDATE SKIP LOCKED`,
-          [this.queue, now, limit],
-        )
-      ).rows.map(toEntry),
+    const rows = await this.#query<Row>(
+      `WITH picked AS (
+         SELECT id FROM ${this.#t.box}
+         WHERE queue = $1 AND not_before <= $2 AND (claimed_by IS NULL OR claimed_by = $3 OR claimed_until <= $2)
+         ORDER BY ${orderBy} LIMIT $4 FOR UPDATE SKIP LOCKED)
+       UPDATE ${this.#t.box} AS box SET claimed_by = $3, claimed_until = $5
+       FROM picked WHERE box.id = picked.id RETURNING box.*`,
+      [this.queue, now, this.#owner, limit, now + this.claimMs],
     );
+    return sortEntries(rows.map(toEntry), order); // RETURNING keeps no order
   }
 
   async complete(id: number): Promise<boolean> {
-    return this.#tx(async (c) => ((await c.query(`DELETE FROM ${this.#t.box} WHERE id = $1`, [id])).rowCount ?? 0) > 0);
+    const rows = await this.#query(`DELETE FROM ${this.#t.box} WHERE id = $1 RETURNING id`, [id]);
+    return rows.length > 0;
   }
 
   async retryLater(id: number, notBefore: number, error: string): Promise<void> {
-    await this.#tx((c) =>
-      c.query(`UPDATE ${this.#t.box} SET attempts = attempts + 1, not_before = $2, last_error = $3 WHERE id = $1`, [
-        id,
-        notBefore,
-        error,
-      ]),
+    await this.#query(
+      `UPDATE ${this.#t.box} SET attempts = attempts + 1, not_before = $2, last_error = $3,
+         claimed_by = NULL, claimed_until = 0
+       WHERE id = $1 AND (claimed_by IS NULL OR claimed_by = $4)`,
+      [id, notBefore, error, this.#owner],
     );
   }
 
-  async #move(
-    c: PgClientLike,
-    where: string,
-    values: unknown[],
-    reason: string,
-    at: number,
-    error: string | null,
-  ): Promise<number> {
-    const moved = await c.query(
+  #move(where: string, values: unknown[], reason: string, at: number, error: string | null): Promise<unknown[]> {
+    return this.#query(
       `WITH gone AS (DELETE FROM ${this.#t.box} WHERE queue = $1 AND ${where} RETURNING *)
        INSERT INTO ${this.#t.dead}
        SELECT id, queue, key, payload, priority, created_at, attempts, not_before, COALESCE($2, last_error), $3, $4 FROM gone
-       ON CONFLICT (id) DO NOTHING`,
+       ON CONFLICT (id) DO NOTHING RETURNING id`,
       [this.queue, error, reason, at, ...values],
     );
-    return moved.rowCount ?? 0;
   }
 
   async deadLetter(id: number, reason: string, at: number, error?: string): Promise<void> {
-    await this.#tx((c) => this.#move(c, 'id = $5', [id], reason, at, error ?? null));
+    await this.#move('id = $5', [id], reason, at, error ?? null);
   }
 
   async expire(before: number, at: number): Promise<number> {
-    return this.#tx((c) => this.#move(c, 'created_at < $5', [before], 'expired', at, null));
+    return (await this.#move('created_at < $5', [before], 'expired', at, null)).length;
   }
 
   async size(): Promise<number> {
-    return this.#tx(async (c) =>
-      Number(
-        (await c.query<{ n: string }>(`SELECT COUNT(*) AS n FROM ${this.#t.box} WHERE queue = $1`, [this.queue]))
-          .rows[0]!.n,
-      ),
-    );
+    const rows = await this.#query<{ n: string }>(`SELECT COUNT(*) AS n FROM ${this.#t.box} WHERE queue = $1`, [
+      this.queue,
+    ]);
+    return Number(rows[0]!.n);
   }
 
   async oldest(): Promise<number | null> {
-    return this.#tx(
-      async (c) =>
-        (
-          await c.query<{ t: number | null }>(`SELECT MIN(created_at) AS t FROM ${this.#t.box} WHERE queue = $1`, [
-            this.queue,
-          ])
-        ).rows[0]!.t,
+    const rows = await this.#query<{ t: number | null }>(
+      `SELECT MIN(created_at) AS t FROM ${this.#t.box} WHERE queue = $1`,
+      [this.queue],
     );
+    return rows[0]!.t;
   }
 
   async deadLetters(limit: number): Promise<DeadLetter[]> {
     checkLimit(limit);
-    return this.#tx(async (c) =>
-      (
-        await c.query<Row & { reason: string; dead_at: number }>(
-          `SELECT * FROM ${this.#t.dead} WHERE queue = $1 ORDER BY dead_at, id LIMIT $2`,
-          [this.queue, limit],
-        )
-      ).rows.map((row) => ({ ...toEntry(row), reason: row.reason, deadAt: row.dead_at })),
+    const rows = await this.#query<Row & { reason: string; dead_at: number }>(
+      `SELECT * FROM ${this.#t.dead} WHERE queue = $1 ORDER BY dead_at, id LIMIT $2`,
+      [this.queue, limit],
     );
+    return rows.map((row) => ({ ...toEntry(row), claimedUntil: 0, reason: row.reason, deadAt: row.dead_at }));
   }
 
   async close(): Promise<void> {

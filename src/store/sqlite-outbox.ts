@@ -9,15 +9,23 @@
  * `-shm`), reported (`onCorrupt`, and `recovered` on the store, code `FS_ERR_OUTBOX_CORRUPT`), and
  * a new empty outbox is created in its place. A stored row whose payload is not JSON moves to the
  * dead letters (`corrupt`).
+ *
+ * Each store handle is one drainer: `due` claims what it returns (`claimed_by`, `claimed_until`) in
+ * the same immediate transaction, so two processes draining one file never get the same entry
+ * while a claim holds (see outbox-store.ts). A file written before claims existed gets the two
+ * columns added at open.
  */
 import { existsSync, renameSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import { FailsmallError } from '../core/errors.js';
 import { func } from '../core/validate.js';
 import {
+  checkClaimMs,
   checkLimit,
   checkOutboxInput,
+  newClaimOwner,
   outboxClosed,
+  sortEntries,
   type DeadLetter,
   type OutboxEntry,
   type OutboxInput,
@@ -35,13 +43,15 @@ export interface SqliteOutboxStoreOptions {
   readonly busyTimeoutMs?: number;
   /** Called when a corrupt file was moved aside (the error has `details.movedTo`); default: a process warning. */
   readonly onCorrupt?: (error: FailsmallError) => void;
+  /** How long a claim taken by `due` holds, in ms; default 30 s (see {@link OutboxStore.claimMs}). */
+  readonly claimMs?: number;
 }
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS failsmall_outbox (
   id INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL UNIQUE, payload TEXT NOT NULL,
   priority INTEGER NOT NULL, created_at REAL NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
-  not_before REAL NOT NULL, last_error TEXT);
+  not_before REAL NOT NULL, last_error TEXT, claimed_by TEXT, claimed_until REAL NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS failsmall_outbox_due ON failsmall_outbox (not_before);
 CREATE TABLE IF NOT EXISTS failsmall_outbox_dead (
   id INTEGER PRIMARY KEY, key TEXT NOT NULL, payload TEXT NOT NULL, priority INTEGER NOT NULL,
@@ -58,6 +68,7 @@ interface Row {
   attempts: number;
   not_before: number;
   last_error: string | null;
+  claimed_until: number;
 }
 
 function toEntry(row: Row): OutboxEntry {
@@ -70,6 +81,7 @@ function toEntry(row: Row): OutboxEntry {
     attempts: row.attempts,
     notBefore: row.not_before,
     lastError: row.last_error,
+    claimedUntil: row.claimed_until,
   };
 }
 
@@ -83,6 +95,9 @@ function toEntry(row: Row): OutboxEntry {
 export class SqliteOutboxStore implements OutboxStore {
   readonly kind = 'sqlite';
   readonly path: string;
+  readonly claimMs: number;
+  /** This handle's drainer identity (the `claimed_by` of its claims). */
+  readonly #owner = newClaimOwner();
   /** Set when the file found at open was corrupt and moved aside (`details.movedTo`). */
   readonly recovered: FailsmallError | undefined;
   readonly #db: Database.Database;
@@ -94,6 +109,7 @@ export class SqliteOutboxStore implements OutboxStore {
    * cannot be opened at all (a missing directory, no permission).
    */
   static async open(options: SqliteOutboxStoreOptions): Promise<SqliteOutboxStore> {
+    const claimMs = checkClaimMs(options?.claimMs);
     const onCorrupt =
       options?.onCorrupt === undefined
         ? (error: FailsmallError) => process.emitWarning(error.message, { code: error.code })
@@ -121,13 +137,20 @@ export class SqliteOutboxStore implements OutboxStore {
       fileOnly: true,
       onCorrupt: moveAside,
     });
-    return new SqliteOutboxStore(db, options.path, recovered);
+    // claims (tables made before them get the columns here)
+    const columns = (db.pragma('table_info(failsmall_outbox)') as { name: string }[]).map((c) => c.name);
+    if (!columns.includes('claimed_by')) {
+      db.exec(`ALTER TABLE failsmall_outbox ADD COLUMN claimed_by TEXT;
+        ALTER TABLE failsmall_outbox ADD COLUMN claimed_until REAL NOT NULL DEFAULT 0;`);
+    }
+    return new SqliteOutboxStore(db, options.path, recovered, claimMs);
   }
 
-  private constructor(db: Database.Database, path: string, recovered: FailsmallError | undefined) {
+  private constructor(db: Database.Database, path: string, recovered: FailsmallError | undefined, claimMs: number) {
     this.#db = db;
     this.path = path;
     this.recovered = recovered;
+    this.claimMs = claimMs;
   }
 
   #tx<T>(fn: () => T): T {
@@ -159,8 +182,14 @@ export class SqliteOutboxStore implements OutboxStore {
     return Promise.resolve(
       this.#tx(() => {
         const rows = this.#db
-          .prepare(`SELECT * FROM failsmall_outbox WHERE not_before <= ? ORDER BY ${orderBy} LIMIT ?`)
-          .all(now, limit) as Row[];
+          .prepare(
+            `UPDATE failsmall_outbox SET claimed_by = ?, claimed_until = ? WHERE id IN (
+               SELECT id FROM failsmall_outbox
+               WHERE not_before <= ? AND (claimed_by IS NULL OR claimed_by = ? OR claimed_until <= ?)
+               ORDER BY ${orderBy} LIMIT ?)
+             RETURNING *`,
+          )
+          .all(this.#owner, now + this.claimMs, now, this.#owner, now, limit) as Row[];
         const entries: OutboxEntry[] = [];
         for (const row of rows) {
           try {
@@ -169,7 +198,7 @@ export class SqliteOutboxStore implements OutboxStore {
             this.#moveDead(row.id, 'corrupt', now, 'the stored payload is not JSON');
           }
         }
-        return entries;
+        return sortEntries(entries, order); // RETURNING keeps no order
       }),
     );
   }
@@ -183,8 +212,12 @@ export class SqliteOutboxStore implements OutboxStore {
   async retryLater(id: number, notBefore: number, error: string): Promise<void> {
     this.#tx(() =>
       this.#db
-        .prepare('UPDATE failsmall_outbox SET attempts = attempts + 1, not_before = ?, last_error = ? WHERE id = ?')
-        .run(notBefore, error, id),
+        .prepare(
+          `UPDATE failsmall_outbox SET attempts = attempts + 1, not_before = ?, last_error = ?,
+             claimed_by = NULL, claimed_until = 0
+           WHERE id = ? AND (claimed_by IS NULL OR claimed_by = ?)`,
+        )
+        .run(notBefore, error, id, this.#owner),
     );
     return Promise.resolve();
   }
@@ -259,6 +292,7 @@ export class SqliteOutboxStore implements OutboxStore {
             attempts: row.attempts,
             notBefore: row.not_before,
             lastError: row.last_error,
+            claimedUntil: 0,
             reason: row.reason,
             deadAt: row.dead_at,
           };

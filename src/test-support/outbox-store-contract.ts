@@ -10,10 +10,15 @@ import type { OutboxStore } from '../store/outbox-store.js';
 
 /** How a suite gets outbox stores. */
 export interface OutboxStoreFactory {
-  /** A fresh, empty store. */
-  open(): Promise<OutboxStore>;
+  /** A fresh, empty store; with `claimMs`, its claims last that long. */
+  open(claimMs?: number): Promise<OutboxStore>;
   /** The last store's data through a new connection (a restart); default none (those cases are skipped). */
   reopen?(): Promise<OutboxStore>;
+  /**
+   * A second handle on the last store's queue while the first stays open (another drainer: another
+   * process or host), opened with `claimMs`; default none (those cases are skipped).
+   */
+  another?(claimMs: number): Promise<OutboxStore>;
   /** Called once after the suite. */
   cleanup?(): Promise<void>;
 }
@@ -34,11 +39,17 @@ export function registerOutboxStoreContract(
 ): void {
   describe(`outbox store contract: ${name}`, { ...(options.skip === undefined ? {} : { skip: options.skip }) }, () => {
     const open: OutboxStore[] = [];
-    const fresh = async (): Promise<OutboxStore> => {
-      const store = await factory.open();
+    const fresh = async (claimMs?: number): Promise<OutboxStore> => {
+      const store = await factory.open(claimMs);
       open.push(store);
       return store;
     };
+    const second = async (claimMs: number): Promise<OutboxStore> => {
+      const store = await factory.another!(claimMs);
+      open.push(store);
+      return store;
+    };
+    const noSecond = factory.another === undefined ? 'no second handle for this store' : false;
     after(async () => {
       for (const s of open) await s.close().catch(() => undefined);
       await factory.cleanup?.();
@@ -120,6 +131,52 @@ export function registerOutboxStoreContract(
       await store.close();
       await assert.rejects(store.size(), code('FS_ERR_OUTBOX_CLOSED'));
       await assert.rejects(store.append({ key: 'k', payload: 1, at: 0 }), code('FS_ERR_OUTBOX_CLOSED'));
+    });
+
+    test('two drainers never hold the same entry; a claim that expired is taken over', { skip: noSecond }, async () => {
+      const a = await fresh(1_000);
+      const b = await second(1_000);
+      for (const key of ['k1', 'k2', 'k3', 'k4']) await a.append({ key, payload: key, at: 0 });
+      const keys = (entries: { key: string }[]) => entries.map((e) => e.key);
+      const claimedByA = await a.due(2, 'oldest', 100);
+      assert.deepEqual(keys(claimedByA), ['k1', 'k2']);
+      assert.equal(claimedByA[0]!.claimedUntil, 1_100);
+      assert.deepEqual(keys(await b.due(10, 'oldest', 100)), ['k3', 'k4']);
+      assert.deepEqual(keys(await b.due(10, 'oldest', 200)), ['k3', 'k4'], 'its own claims come back, renewed');
+      assert.deepEqual(keys(await a.due(10, 'oldest', 300)), ['k1', 'k2'], 'not the entries b holds');
+      // a released claim: k1 failed on a and waits its backoff; then either drainer may take it
+      await a.retryLater(claimedByA[0]!.id, 400, 'Error: down');
+      await b.retryLater(claimedByA[1]!.id, 0, 'Error: not mine');
+      assert.equal((await b.due(10, 'oldest', 400)).length, 3, 'k1 released: b takes it with its own');
+      // a is "killed": its claim on k2 expires (claimed at 300 for 1 s) and b takes it over
+      assert.deepEqual(keys(await b.due(10, 'oldest', 1_299)), ['k1', 'k3', 'k4']);
+      const taken = await b.due(10, 'oldest', 1_300);
+      assert.deepEqual(keys(taken), ['k1', 'k2', 'k3', 'k4']);
+      assert.equal(taken[1]!.attempts, 0, "b's retryLater on a's claim did nothing");
+      assert.deepEqual(await a.due(10, 'oldest', 1_400), []);
+    });
+
+    test('two drainers draining at once deliver every entry exactly once', { skip: noSecond }, async () => {
+      const a = await fresh(60_000);
+      const b = await second(60_000);
+      const c = await second(60_000);
+      const total = 60;
+      for (let i = 0; i < total; i++) await a.append({ key: `w${i}`, payload: i, at: 0 });
+      const delivered: string[] = [];
+      const drainer = async (store: OutboxStore): Promise<void> => {
+        for (let round = 0; round < total; round++) {
+          const batch = await store.due(4, 'oldest', 10);
+          if (batch.length === 0) return;
+          for (const entry of batch) {
+            delivered.push(entry.key);
+            assert.equal(await store.complete(entry.id), true);
+          }
+        }
+      };
+      await Promise.all([drainer(a), drainer(b), drainer(c)]);
+      assert.equal(delivered.length, total);
+      assert.equal(new Set(delivered).size, total);
+      assert.equal(await a.size(), 0);
     });
 
     test(

@@ -3,7 +3,11 @@ import { describe, it } from 'node:test';
 import { FailsmallError, VirtualClock, isFailsmallError } from '../../core/index.js';
 import { drive } from '../../test-support/policy.js';
 import { outbox, type OutboxWrite } from './outbox.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { MemoryOutboxStore } from '../../store/outbox-store.js';
+import { SqliteOutboxStore } from '../../store/sqlite-outbox.js';
 
 async function driven<T>(clock: VirtualClock, promise: Promise<T>): Promise<T> {
   const settled = await drive(clock, promise);
@@ -16,13 +20,24 @@ const breakerOpen = (): FailsmallError =>
 
 /** A dependency that is down while `down` is true, and records what it applied (by idempotency key). */
 function fakeDependency() {
-  const state = { down: false, applied: new Map<string, number>(), calls: 0, reject: new Set<string>() };
+  const state = {
+    down: false,
+    /** A failure after the write was sent (a reset) instead of an open breaker. */
+    sent: false,
+    applied: new Map<string, number>(),
+    calls: 0,
+    reject: new Set<string>(),
+  };
   const apply = (write: OutboxWrite): Promise<string> => {
     state.calls++;
     if (state.reject.has(write.key)) {
       return Promise.reject(new FailsmallError('FS_ERR_INVALID_ARGUMENT', 'bad write', { details: { kind: 'fatal' } }));
     }
-    if (state.down) return Promise.reject(breakerOpen());
+    if (state.down) {
+      return Promise.reject(
+        state.sent ? Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }) : breakerOpen(),
+      );
+    }
     state.applied.set(write.key, (state.applied.get(write.key) ?? 0) + 1);
     return Promise.resolve(`ok ${write.key}`);
   };
@@ -47,7 +62,7 @@ describe('outbox', () => {
     const order: string[] = [];
     box.events.on((e) => e.type === 'applied' && order.push(e.key));
     const result = await driven(clock, box.drain());
-    assert.deepEqual(result, { applied: 2, failed: 0, dead: 0, expired: 0, stopped: false });
+    assert.deepEqual(result, { applied: 2, failed: 0, dead: 0, expired: 0, refused: 0, stopped: false });
     assert.deepEqual(order, ['w2', 'w3']);
     assert.equal(clock.now() >= 100, true); // paced at 10/s: the second write 100 ms after the first
     assert.deepEqual([...dep.state.applied.keys()], ['w1', 'w2', 'w3']);
@@ -71,6 +86,7 @@ describe('outbox', () => {
       retryDelay: 1_000,
     });
     dep.state.down = true;
+    dep.state.sent = true;
     await box.write({ key: 'a', payload: 1 });
     await box.write({ key: 'b', payload: 2 });
     dep.state.reject.add('b');
@@ -126,6 +142,65 @@ describe('outbox', () => {
     await clock.advance(100);
     assert.equal(dep.state.applied.get('a'), 1);
     assert.equal(box.pending, 0);
+    await box.close();
+  });
+
+  it('two outboxes draining one SQLite file apply every queued write once, in batches that fit a claim', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'failsmall-outbox-two-'));
+    try {
+      const clock = new VirtualClock(0);
+      const dep = fakeDependency();
+      const path = join(dir, 'outbox.db');
+      // 40 writes/s with 1 s claims: batches of 20, each applied within half its claim
+      const one = outbox({
+        store: await SqliteOutboxStore.open({ path, claimMs: 1_000 }),
+        apply: dep.apply,
+        clock,
+        rate: 40,
+      });
+      const two = outbox({
+        store: await SqliteOutboxStore.open({ path, claimMs: 1_000 }),
+        apply: dep.apply,
+        clock,
+        rate: 40,
+      });
+      dep.state.down = true;
+      for (let i = 0; i < 60; i++) await one.write({ key: `w${i}`, payload: i });
+      dep.state.down = false;
+      const [a, b] = await driven(clock, Promise.all([one.drain(), two.drain()]));
+      assert.equal(a.applied + b.applied, 60);
+      assert.ok(a.applied > 0 && b.applied > 0, `both drained: ${a.applied} + ${b.applied}`);
+      assert.equal(dep.state.applied.size, 60);
+      assert.ok(
+        [...dep.state.applied.values()].every((n) => n === 1),
+        'no write applied twice',
+      );
+      await one.close();
+      await two.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps an entry refused before anything was sent in its place: no attempt counted, no backoff', async () => {
+    const clock = new VirtualClock(0);
+    const dep = fakeDependency();
+    const box = outbox({ store: new MemoryOutboxStore(), apply: dep.apply, clock, retryDelay: 60_000 });
+    dep.state.down = true; // an open breaker
+    await box.write({ key: 'a', payload: 1 });
+    await box.write({ key: 'b', payload: 2 });
+    for (let i = 0; i < 3; i++) {
+      const pass = await driven(clock, box.drain());
+      assert.deepEqual(pass, { applied: 0, failed: 0, dead: 0, expired: 0, refused: 1, stopped: true });
+    }
+    const [head] = await box.store.due(10, 'oldest', clock.now());
+    assert.equal(head!.key, 'a');
+    assert.equal(head!.attempts, 0);
+    dep.state.down = false;
+    const order: string[] = [];
+    box.events.on((e) => e.type === 'applied' && order.push(e.key));
+    assert.equal((await driven(clock, box.drain())).applied, 2); // at once: no backoff to wait
+    assert.deepEqual(order, ['a', 'b']);
     await box.close();
   });
 

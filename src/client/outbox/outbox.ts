@@ -14,7 +14,12 @@
  * - **The drain does not overload the returning dependency**: every application runs through an
  *   admission gate (admit/, an adaptive concurrency limit that backs off on timeouts and overload)
  *   and is paced at `rate` writes per second; a pass stops at the first sign the dependency is still
- *   down, and a failed entry waits an exponential backoff.
+ *   down, and a failed entry waits an exponential backoff; an entry refused before anything was sent
+ *   (an open breaker, a refused connection) keeps its place and its attempts: the pass just stops.
+ * - **One drainer per entry**: outboxes on several processes or hosts may share one store (SQLite
+ *   file, PostgreSQL queue); each entry is claimed by one drainer at a time (the store's `claimMs`,
+ *   default 30 s, taken over when a drainer dies), a batch is sized to fit in half a claim at `rate`,
+ *   and an entry whose claim lapsed is claimed again before it is applied.
  * - **Bounds**: `maxEntries` (a full outbox refuses with `FS_ERR_OUTBOX_FULL`: nothing is
  *   acknowledged that is not stored), `maxAge` (older entries move to the dead letters as `expired`),
  *   `maxAttempts` (then `attempts`); a write the dependency refuses for good (a fatal error, e.g. a
@@ -86,6 +91,11 @@ export interface DrainResult {
   readonly failed: number;
   readonly dead: number;
   readonly expired: number;
+  /**
+   * Entries refused before anything was sent (an open breaker, a refused connection: the dependency
+   * is still down); the pass stops there and the entry keeps its place: no attempt counted, no backoff.
+   */
+  readonly refused: number;
   /** True when the pass stopped because the dependency still failed. */
   readonly stopped: boolean;
 }
@@ -265,25 +275,29 @@ export class Outbox {
   }
 
   async #drainPass(): Promise<DrainResult> {
-    const result = { applied: 0, failed: 0, dead: 0, expired: 0, stopped: false };
+    const result = { applied: 0, failed: 0, dead: 0, expired: 0, refused: 0, stopped: false };
     const now = this.#clock.now();
     if (Number.isFinite(this.#maxAge)) {
       result.expired = await this.store.expire(now - this.#maxAge, now);
       this.#counts.expired += result.expired;
     }
     const gap = 1_000 / this.#rate;
+    // claim no more than half a claim's time of writes at the pace, so a claim outlives its batch
+    const limit = Math.max(1, Math.min(BATCH, Math.floor((this.#rate * this.store.claimMs) / 2_000)));
     let next = this.#clock.now();
-    for (;;) {
-      const batch = await this.store.due(BATCH, this.#order, this.#clock.now());
+    batches: for (;;) {
+      const batch = await this.store.due(limit, this.#order, this.#clock.now());
       if (batch.length === 0) break;
       for (const entry of batch) {
         if (this.#closed) return result;
         const wait = next - this.#clock.now();
         if (wait > 0) await this.#clock.sleep(wait, this.#abort.signal).catch(() => undefined);
+        // a claim that lapsed may be another drainer's now: claim again rather than apply twice
+        if (this.#clock.now() >= entry.claimedUntil) continue batches;
         next = Math.max(next, this.#clock.now()) + gap;
         const outcome = await this.#applyQueued(entry);
         result[outcome]++;
-        if (outcome === 'failed') {
+        if (outcome === 'failed' || outcome === 'refused') {
           result.stopped = true;
           await this.#refresh();
           return result;
@@ -294,7 +308,7 @@ export class Outbox {
     return result;
   }
 
-  async #applyQueued(entry: OutboxEntry): Promise<'applied' | 'failed' | 'dead'> {
+  async #applyQueued(entry: OutboxEntry): Promise<'applied' | 'failed' | 'dead' | 'refused'> {
     const write: OutboxWrite = {
       key: entry.key,
       payload: entry.payload,
@@ -307,6 +321,9 @@ export class Outbox {
       const at = this.#clock.now();
       const text = String(error instanceof Error ? `${error.name}: ${error.message}` : error);
       const permanent = this.#isPermanent(error);
+      // nothing was sent: the dependency is still down, the entry was not tried (its order and its
+      // attempts are kept; `maxAge` bounds how long it may wait)
+      if (!permanent && describeFailure(error).neverSent) return 'refused';
       if (permanent || entry.attempts + 1 >= this.#maxAttempts) {
         const reason = permanent ? 'rejected' : 'attempts';
         await this.store.deadLetter(entry.id, reason, at, text);

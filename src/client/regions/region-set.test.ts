@@ -241,7 +241,8 @@ describe('regions', () => {
         'FS_ERR_INVALID_ARGUMENT',
         'Unknown option `dwel`; expected one of dwell, stableFor, probes, probeInterval, minInterval, ramp, probe, caughtUp',
       ],
-      [{ regions: [base], breaker: false }, 'FS_ERR_INVALID_ARGUMENT', 'Unknown option `breaker`; expected one of '],
+      [{ regions: [base], breaker: false }, 'FS_ERR_INVALID_ARGUMENT', 'Expected `breaker` to be breaker options'],
+      [{ regions: [base], breaker: { halfOpenAfter: -1 } }, 'FS_ERR_INVALID_ARGUMENT', 'Expected `halfOpenAfter`'],
     ];
     for (const [options, code, message] of cases) {
       assert.throws(

@@ -17,11 +17,12 @@
  * switch is recorded with its reason (`switches`, `onSwitch`, channel `failsmall:client:region`).
  */
 import { channel, Emitter, systemClock, type Cancel, type Clock, type Random } from '../../core/index.js';
-import { FailsmallError, findFailsmallError } from '../../core/errors.js';
+import { FailsmallError } from '../../core/errors.js';
+import { describeFailure } from '../../policy/errors/describe-failure.js';
 import { mathRandom } from '../../core/random.js';
 import { duration, func, nonNegativeInteger, invalid } from '../../core/validate.js';
 import { SlowStart, type SlowStartOptions } from '../../admit/slow-start.js';
-import { circuitBreaker, type CircuitBreaker } from '../../policy/breaker/breaker.js';
+import { circuitBreaker, type BreakerOptions, type CircuitBreaker } from '../../policy/breaker/breaker.js';
 import { policyOptions } from '../../policy/core/options.js';
 import type { PolicyContext } from '../../policy/core/types.js';
 import { isFailureResponse } from '../attempt-policy.js';
@@ -83,6 +84,12 @@ export interface RegionSetOptions extends Omit<DependencyOptions, 'breaker' | 'c
   readonly clock?: Clock;
   /** The source of the ramp's draws and the retries' jitter; default `Math.random`. */
   readonly random?: Random;
+  /**
+   * Settings of each region's breaker (one breaker per region); default the breaker's own (5
+   * failures in a row open it, half-open after 30 s). Its `halfOpenAfter` bounds how soon a returning
+   * region can pass the failback probes.
+   */
+  readonly breaker?: Omit<BreakerOptions, 'dependency' | 'clock' | 'state'>;
 }
 
 /** A region of a {@link RegionSet}. */
@@ -125,6 +132,7 @@ const KNOWN = [
   'failback',
   'clock',
   'random',
+  'breaker',
   'connectClock',
   'resolver',
   'attemptDelay',
@@ -213,13 +221,24 @@ export class RegionSet {
         : func<NonNullable<FailbackOptions['caughtUp']>>('failback.caughtUp', failback.caughtUp);
     const rampOptions = failback.ramp ?? { window: 30_000 };
     new SlowStart(rampOptions); // validates once, with the field's name
-    const { regions: _r, operations: _o, failover: _f, failback: _b, ...dependencyOptions } = options;
+    if (options.breaker !== undefined && (typeof options.breaker !== 'object' || options.breaker === null)) {
+      invalid('breaker', 'breaker options (an object; every region has a breaker)', options.breaker);
+    }
+    const {
+      regions: _r,
+      operations: _o,
+      failover: _f,
+      failback: _b,
+      breaker: breakerOptions,
+      ...dependencyOptions
+    } = options;
     this.regions = resolved.map((r) => {
       const depName = `${name}@${r.name}`;
       const breaker = circuitBreaker({
+        isFailureResult: options.isFailureResult ?? isFailureResponse,
+        ...breakerOptions,
         dependency: depName,
         clock: this.#clock,
-        isFailureResult: options.isFailureResult ?? isFailureResponse,
       });
       const dependency = new Dependency(depName, {
         ...dependencyOptions,
@@ -341,9 +360,9 @@ export class RegionSet {
 
   /**
    * Runs `fn` in the region that serves `operation`, under that region's policy (retries from its
-   * budget, its breaker, its attempt timeout). A call that its region's policy rejected before
-   * sending anything (an open breaker: `details.neverSent`) is run once more in the region the
-   * class fails over to, if it does.
+   * budget, its breaker, its attempt timeout). A call that was never sent (its region's breaker
+   * rejected it, or no connection could be made: `describeFailure(error).neverSent`) is run once
+   * more in the region the class fails over to, if it does.
    *
    * @example
    * const res = await orders.execute('read', ({ region, endpoint, signal }) =>
@@ -378,8 +397,8 @@ export class RegionSet {
     try {
       return await run(region);
     } catch (error) {
-      const rejection = findFailsmallError(error);
-      if (rejection?.details?.neverSent !== true) throw error;
+      // never sent (an open breaker, a refused or unresolved connection): safe to run elsewhere
+      if (!describeFailure(error).neverSent) throw error;
       const next = this.route(operation);
       if (next === region) throw error;
       this.#counts.rerouted++;
