@@ -10,6 +10,7 @@
  *
  * Pure apart from the injected clock: tests run a fleet on a `VirtualClock`.
  */
+import { setMaxListeners } from 'node:events';
 import { systemClock, validate } from '../core/index.js';
 import type { Clock, Random } from '../core/index.js';
 import { fullJitter } from '../policy/retry/backoff.js';
@@ -27,13 +28,20 @@ export function fixedPause(ms: number): HostPacing {
 }
 
 /**
- * failsmall's pacing: full jitter over `base · 2^(n-1)` capped at `cap` (ms), and never sooner than
- * the server's retry-after hint.
+ * failsmall's pacing: back when the server said (its retry-after hint, plus up to a quarter of it in
+ * jitter, at least `floor` ms), else full jitter over `base · 2^(n-1)` capped at `cap` (ms).
  */
-export function retryAfterJitter(options: { base: number; cap: number; random: Random }): HostPacing {
+export function retryAfterJitter(options: { base: number; cap: number; floor?: number; random: Random }): HostPacing {
   const backoff = fullJitter({ base: options.base, cap: options.cap });
-  return (outcome, refusals) =>
-    Math.max(outcome.held ? 0 : (outcome.retryAfterMs ?? 0), backoff.next(refusals, 0, options.random));
+  const floor = options.floor ?? 50;
+  return (outcome, refusals) => {
+    const hint = outcome.held ? undefined : outcome.retryAfterMs;
+    const wait =
+      hint === undefined
+        ? backoff.next(refusals, 0, options.random)
+        : Math.min(options.cap, hint * (1 + 0.25 * options.random.next()));
+    return Math.max(floor, wait);
+  };
 }
 
 /** Options of {@link runHosts}. */
@@ -69,10 +77,24 @@ export interface HostFleetResult {
 export async function runHosts(options: HostFleetOptions): Promise<HostFleetResult> {
   const clock = options.clock ?? systemClock;
   const spread = validate.nonNegativeNumber('spreadMs', options.spreadMs ?? 100);
-  const { signal } = options;
   let asks = 0;
   let held = 0;
+  // One listener per host on the fleet's signal; each host's own signal is what its sleeps and
+  // requests listen to (thousands of listeners on one signal make every add and remove slow).
+  setMaxListeners(Infinity, options.signal);
   const host = async (name: string): Promise<void> => {
+    const own = new AbortController();
+    const { signal } = own;
+    const stop = (): void => own.abort();
+    options.signal.addEventListener('abort', stop, { once: true });
+    try {
+      await run(name, signal);
+    } finally {
+      options.signal.removeEventListener('abort', stop);
+    }
+  };
+  const run = async (name: string, signal: AbortSignal): Promise<void> => {
+    if (options.signal.aborted) return;
     await clock.sleep(options.random.next() * spread, signal);
     for (let refusals = 1; !signal.aborted; refusals++) {
       asks++;
