@@ -64,7 +64,7 @@ export interface LeaseLinkOptions {
   /**
    * Admit failsmall's re-establishment work in waves (`admit/`'s `waves`); default off: with one kind
    * of work on a known capacity, waves only add idle gaps (measured 2.3-2.9x the lower bound with
-   * waves of 2 s of work, 1.65x without, on the same loaded machine).
+   * waves of 2 s of work, 1.65x without, with a queue of one second's work on the same loaded machine).
    */
   readonly waves?: { readonly size: number; readonly interval?: number };
   readonly seed?: number;
@@ -274,7 +274,7 @@ async function runGroup(
     name === 'failsmall'
       ? admission({
           limit: fixedLimit(s.concurrency), // the manager's workers: a known capacity
-          maxQueue: Math.max(1, Math.round((s.concurrency / s.workMs) * 1_000)), // a second of work
+          maxQueue: Math.max(1, Math.round((s.concurrency / s.workMs) * 2_000)), // two seconds of work
           // CoDel and the age bound set from the work's own timeout (the defaults suit a 5 ms request path).
           codel: { target: s.workTimeoutMs / 6, interval: s.workTimeoutMs / 3 },
           maxAge: s.workTimeoutMs / 2,
