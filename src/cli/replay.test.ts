@@ -31,7 +31,8 @@ function run(args: string[]): Promise<{ code: number; stdout: string; stderr: st
     execFile(
       process.execPath,
       [main, ...args],
-      { timeout: 60_000, env: { ...process.env, NO_COLOR: '1' } },
+      // the short scenario plus the lease link (about 40 s) and the health link (about 19 s)
+      { timeout: 150_000, env: { ...process.env, NO_COLOR: '1' } },
       (error, stdout, stderr) => {
         const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
         resolve({ code, stdout, stderr });

@@ -6,6 +6,7 @@ import type { ReplayProgress, ReplaySummary } from './replay.js';
 import { formatDuration } from './scenario.js';
 import type { GroupSummary } from './timeline.js';
 import { formatHealthSummary } from './health-report.js';
+import { formatLeaseSummary } from './lease-report.js';
 import { pct, table } from './text-table.js';
 
 /**
@@ -59,6 +60,7 @@ export function formatSummary(summary: ReplaySummary): string {
       `  ${t.met ? 'met ' : 'MISS'}  ${name} = ${t.value === null ? 'null' : String(t.value)} (target ${t.target})`,
     );
   }
+  if (summary.lease_manager !== undefined) lines.push('', formatLeaseSummary(summary.lease_manager));
   if (summary.health !== undefined) lines.push('', formatHealthSummary(summary.health));
   if (summary.aborted) lines.push('\n(stopped before the end: the figures cover what ran)');
   return lines.join('\n');

@@ -37,3 +37,7 @@ export * from './region-loss/embedded.js';
 export * from './region-loss/run.js';
 export * from './region-loss/format.js';
 export * from './region-loss/world.js';
+// the replay's second link, the lease manager
+export * from './lease-link.js';
+export * from './lease-report.js';
+export * from './lease-manager.js';

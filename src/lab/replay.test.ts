@@ -56,6 +56,8 @@ describe('replay', () => {
       onProgress: (p) => progress.push(p),
       onEvent: (line) => events.push(line),
       health: { speed: 600, leadS: 60, flapS: 900, tailS: 60 },
+      // The lease link at small scale (its full size is the default replay's): 60 hosts, about 6 real s.
+      lease: { hosts: 60, concurrency: 2, workMs: 20, workTimeoutMs: 300, interventionS: 720, horizonS: 1_800 },
     });
     const { baseline, failsmall } = summary.groups;
     assert.ok(summary.legacy_plan.record_emptied, 'the legacy race empties the record');
@@ -102,6 +104,16 @@ describe('replay', () => {
     assert.ok(health.phase.from_s >= summary.scenario.total_s, 'after the restore');
     assert.ok(report.health !== undefined && report.health.timeline.length > 1);
     assert.match(formatSummary(summary), /health checks flapping/);
+    // The lease link: the JSON has its keys, from the restore's state.
+    const lease = summary.lease_manager;
+    assert.ok(lease !== undefined);
+    for (const g of [lease.baseline, lease.failsmall]) {
+      assert.ok('all_leases_s' in g && 'wasted_work' in g && 'peak_queue' in g, JSON.stringify(g));
+    }
+    assert.equal(lease.failsmall.held, 60, JSON.stringify(lease.failsmall));
+    assert.equal(typeof lease.lower_bound_s, 'number');
+    assert.ok(report.lease !== undefined);
+    assert.match(formatSummary(summary), /lease manager/);
     // the report's data and the text renderings hold together
     assert.equal(report.timeline.groups['baseline']!.requests.length, report.timeline.t.length);
     assert.ok(report.timeline.recordAddresses.includes(0));

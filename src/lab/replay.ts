@@ -28,6 +28,10 @@ import { healthSummary } from './health-report.js';
 import { startStatusFeed } from './status-feed.js';
 import type { StatusFeed, StatusFeedSummary } from './status-feed.js';
 import type { HealthLinkSummary } from './health-report.js';
+import { runLeaseLink } from './lease-link.js';
+import type { LeaseLinkOptions, LeaseLinkResult } from './lease-link.js';
+import { leaseSummary } from './lease-report.js';
+import type { LeaseLinkSummary } from './lease-report.js';
 import type { GroupSummary, Sample } from './timeline.js';
 
 /** Options of {@link runReplay}. */
@@ -61,6 +65,12 @@ export interface ReplayOptions {
    * dependency map shows on its page (status-feed.ts). Default none.
    */
   readonly status?: { readonly url: string; readonly token: string; readonly region?: string };
+  /**
+   * The lease-manager link from the restore's state ({@link runLeaseLink}: every lease timed out at
+   * 02:25, each group's manager re-establishing them); `false` leaves it out. Default on with the
+   * link's defaults (about 40 real seconds).
+   */
+  readonly lease?: LeaseLinkOptions | false;
 }
 
 /** The state of a run, for a progress display. */
@@ -113,6 +123,8 @@ export interface ReplaySummary {
     readonly reachable_reports: number;
     readonly unreachable_reports: number;
   };
+  /** The lease-manager link: each group's time to every lease from 02:25 (absent when left out). */
+  readonly lease_manager?: LeaseLinkSummary;
   /** The health link: each group's record set while health checks flap (absent when left out). */
   readonly health?: HealthLinkSummary;
   /** The status service fed (absent without `status`): what each reporter sent and dropped. */
@@ -186,6 +198,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayResult> {
   let health: HealthLinkResult | undefined;
   let feed: StatusFeed | undefined;
   let fed: StatusFeedSummary | undefined;
+  let lease: LeaseLinkResult | undefined;
 
   try {
     // Every optional package first, all at once: a missing one fails before anything starts.
@@ -354,6 +367,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayResult> {
     await sampling;
     await sample();
     await Promise.allSettled(tasks);
+    lease = await leaseLink(options, scenario, stop.signal, event);
     health = await healthLink(options, scenario, stop.signal, event);
     fed = await feed?.close();
   } finally {
@@ -440,6 +454,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayResult> {
       table_rejected: last?.table.rejected ?? 0,
     },
     failsmall_guard: guardSummary(groups.find((g) => g.name === 'failsmall')?.snapshot()),
+    ...(lease === undefined ? {} : { lease_manager: leaseSummary(lease) }),
     ...(health === undefined ? {} : { health: healthSummary(health) }),
     ...(fed === undefined ? {} : { status: fed }),
     aborted: stop.signal.aborted,
@@ -459,8 +474,26 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayResult> {
     ],
     generatedAt: new Date().toISOString(),
     ...(health === undefined ? {} : { health }),
+    ...(lease === undefined ? {} : { lease }),
   };
   return { summary, report };
+}
+
+/**
+ * Runs the lease-manager link from the restore's state (02:25), unless left out or the run was
+ * stopped. It runs after the load, on its own servers and addresses, on real time: nothing of the
+ * region (its DNS, its table capacity) is shared with it.
+ */
+async function leaseLink(
+  options: ReplayOptions,
+  scenario: Scenario,
+  signal: AbortSignal,
+  event: (line: string) => void,
+): Promise<LeaseLinkResult | undefined> {
+  if (options.lease === false || signal.aborted) return undefined;
+  event(`         lease manager link: every lease timed out at the restore; each group's manager re-establishes them`);
+  const restore = phaseOf(scenario, 'restore');
+  return runLeaseLink({ startS: restore.startS, seed: scenario.seed, ...options.lease, signal, onEvent: event });
 }
 
 /** Runs the health link after the restore, unless left out or the run was stopped. */

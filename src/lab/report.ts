@@ -15,6 +15,8 @@ import type { Scenario } from './scenario.js';
 import type { GroupSummary, Timeline } from './timeline.js';
 import type { HealthLinkResult } from './health-link.js';
 import { healthSection } from './health-report.js';
+import type { LeaseLinkResult } from './lease-link.js';
+import { leaseSection } from './lease-report.js';
 
 /** What a plan run did to its record (from plan's `runRace` and the lab's own observation). */
 export interface PlanOutcome {
@@ -38,6 +40,8 @@ export interface ReportData {
   readonly notes?: readonly string[];
   /** ISO time of the run. */
   readonly generatedAt?: string;
+  /** The lease-manager link, when it ran. */
+  readonly lease?: LeaseLinkResult;
   /** The health link, when it ran. */
   readonly health?: HealthLinkResult;
 }
@@ -257,6 +261,7 @@ ${plansText(data)}
   window.__replayCharts = (window.__replayCharts || 0) + charts.length;
 })();
 </script>
+${leaseSection(data.lease)}
 ${healthSection(data.health)}
 </body>
 </html>

@@ -33,6 +33,7 @@ describe('replay → status service', () => {
     ({ summary } = await runReplay({
       scenario: parseScenario(shortReplayScenarioYaml),
       health: { speed: 600, leadS: 60, flapS: 900, tailS: 60 },
+      lease: false,
       status: { url: server.url, token: TOKEN },
     }));
   });
