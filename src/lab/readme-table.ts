@@ -34,6 +34,7 @@ const KNOWN = new Set([
   'region',
   'failsmall_guard',
   'health',
+  'lease_manager',
   'aborted',
   'real_elapsed_s',
 ]);
@@ -87,6 +88,42 @@ export function renderReplayBlock(summary: unknown, at: ReplayProvenance): strin
     const cells = names.map((n) => get(obj(groups[n])!));
     if (cells.every((c) => c === undefined)) continue;
     lines.push(`| ${label} | ${cells.map((c) => cell(c ?? '–')).join(' | ')} |`);
+  }
+  // The later links of the replay, each from the day's state at its hour, in the same columns.
+  const lease = obj(root['lease_manager']);
+  const health = obj(root['health']);
+  const links: [string, Obj | undefined, (g: Obj) => string | undefined][] = [
+    [
+      `lease manager from 02:25: all ${String(lease?.['hosts'] ?? '')} leases held after (lower bound ${fmt(lease?.['lower_bound_s'], formatDuration) ?? '?'})`,
+      lease,
+      (g) => {
+        const t = fmt(g['all_leases_s'], formatDuration) ?? 'never';
+        return num(g['intervened_at_s']) === undefined ? t : `${t}, after the operators' 04:14 intervention`;
+      },
+    ],
+    [
+      'lease manager: work wasted / peak queue',
+      lease,
+      (g) =>
+        num(g['wasted_work']) === undefined ? undefined : `${String(g['wasted_work'])} / ${String(g['peak_queue'])}`,
+    ],
+    [
+      'health checks flapping: lowest capacity kept / nodes removed',
+      health,
+      (g) =>
+        num(g['min_capacity_share']) === undefined
+          ? undefined
+          : `${pct(num(g['min_capacity_share'])!)} / ${String(g['removals'])}`,
+    ],
+  ];
+  for (const [label, section, get] of links) {
+    if (section === undefined) continue;
+    const cells = names.map((n) => {
+      const g = obj(section[n]);
+      return g === undefined ? undefined : get(g);
+    });
+    if (cells.every((c) => c === undefined)) continue;
+    lines.push(`| ${cell(label)} | ${cells.map((c) => cell(c ?? '–')).join(' | ')} |`);
   }
   lines.push('');
   const plan = (p: Obj | undefined): string | undefined =>
