@@ -49,13 +49,13 @@ describe('README replay table', () => {
 
   it('tolerates missing and unknown sections', () => {
     const { groups, ...rest } = run;
-    const partial = { ...rest, groups: { failsmall: { read_success_during_empty: 1 } }, lease_manager: { x: 1 } };
+    const partial = { ...rest, groups: { failsmall: { read_success_during_empty: 1 } }, next_link: { x: 1 } };
     const block = renderReplayBlock(partial, at);
     assert.deepEqual(checkReplayBlock(wrap(block)), []);
     assert.ok(groups);
     assert.match(block, /\| reads ok while the record was empty \| 100% \|/);
     assert.doesNotMatch(block, /DNS queries/);
-    assert.match(block, /Also in the run's JSON: `lease_manager`/);
+    assert.match(block, /Also in the run's JSON: `next_link`/);
   });
 
   it('finds a malformed block', () => {
