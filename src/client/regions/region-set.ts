@@ -468,11 +468,10 @@ export class RegionSet {
         [...wanted].map(async ([i, from]) => {
           const region = this.regions[i]!;
           try {
-            const policy = region.dependency.attemptPolicy;
-            const probe = (ctx: { signal: AbortSignal }): Promise<unknown> => this.#probe(region, ctx.signal);
-            await (policy === undefined
-              ? probe({ signal: this.#abort.signal })
-              : policy.execute(probe, this.#abort.signal));
+            await region.dependency.attemptPolicy.execute(
+              (ctx: { signal: AbortSignal }) => this.#probe(region, ctx.signal),
+              this.#abort.signal,
+            );
             this.#probes[i]!++;
             this.#unreachable[i] = false;
           } catch {
