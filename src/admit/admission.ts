@@ -30,7 +30,7 @@ import { channel, Emitter } from '../core/events.js';
 import type { Random } from '../core/random.js';
 import { SlotQueue } from '../core/slot-queue.js';
 import type { SlotWaiter } from '../core/slot-queue.js';
-import { duration, invalid, nonNegativeInteger, oneOf } from '../core/validate.js';
+import { duration, invalid, nonNegativeInteger, oneOf, withMethods } from '../core/validate.js';
 import { clockOption, randomOption } from '../policy/core/options.js';
 import { stacklessError } from '../policy/core/stackless-error.js';
 import type { RejectionDetails } from '../policy/errors/failure.js';
@@ -291,10 +291,7 @@ export class Admission {
     for (const key of Object.keys(options)) {
       if (!KNOWN_OPTIONS.has(key)) invalid(key, 'a known option of admission()', 'an unknown option');
     }
-    const limit = options.limit ?? vegas();
-    if (typeof limit !== 'object' || limit === null || typeof limit.onSample !== 'function') {
-      invalid('limit', 'a Limit (e.g. aimd())', limit);
-    }
+    const limit = withMethods<Limit>('limit', options.limit ?? vegas(), ['onSample'], 'a Limit (e.g. aimd())');
     this.limit = limit;
     this.shares = resolveShares(options.shares);
     this.#criticality =

@@ -12,7 +12,7 @@
  * Invariant: a waiter waits only while every slot is taken (`queued > 0` implies `active >= slots`).
  */
 import { abortReason, systemClock, type Clock } from './clock.js';
-import { invalid, nonNegativeInteger, oneOf, positiveInteger } from './validate.js';
+import { invalid, knownOptions, nonNegativeInteger, oneOf, positiveInteger, withMethods } from './validate.js';
 
 /** The order in which waiters get a freed slot. */
 export type SlotOrder = 'fifo' | 'lifo';
@@ -107,16 +107,11 @@ export class SlotQueue {
   readonly #watches = new Map<AbortSignal, SignalWatch>();
 
   constructor(options: SlotQueueOptions) {
-    if (typeof options !== 'object' || options === null) invalid('options', 'an object', options);
-    for (const key of Object.keys(options)) if (!KEYS.has(key)) invalid(key, 'a known option', key);
+    knownOptions(options, KEYS);
     this.#slots = positiveInteger('slots', options.slots);
     this.#maxQueue = maxQueueOption(options.maxQueue ?? 0);
     this.order = oneOf('order', options.order ?? 'fifo', ['fifo', 'lifo']);
-    const clock = options.clock ?? systemClock;
-    if (typeof clock !== 'object' || clock === null || typeof clock.now !== 'function') {
-      invalid('clock', 'a Clock', clock);
-    }
-    this.#clock = clock;
+    this.#clock = withMethods<Clock>('clock', options.clock ?? systemClock, ['now'], 'a Clock');
     const drop = options.shouldDrop;
     if (drop !== undefined && typeof drop !== 'function') invalid('shouldDrop', 'a function', drop);
     this.#shouldDrop = drop;

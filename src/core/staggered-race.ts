@@ -9,7 +9,7 @@
  */
 import { abortReason, systemClock, type Cancel, type Clock } from './clock.js';
 import { FailsmallError } from './errors.js';
-import { func, invalid, positiveInteger } from './validate.js';
+import { func, invalid, knownOptions, positiveInteger } from './validate.js';
 
 /** The code of the reason every losing attempt is aborted with. */
 export const RACE_LOST = 'FS_ERR_RACE_LOST';
@@ -169,8 +169,7 @@ export function staggeredRace<T>(
 ): Promise<T> {
   try {
     func('run', run);
-    if (typeof options !== 'object' || options === null) invalid('options', 'an object', options);
-    for (const key of Object.keys(options)) if (!KEYS.has(key)) invalid(key, 'a known option', key);
+    knownOptions(options, KEYS);
     positiveInteger('attempts', options.attempts);
     const d = options.delay;
     if (typeof d === 'number') {

@@ -82,3 +82,31 @@ export function oneOf<const T extends string>(name: string, value: unknown, allo
   }
   return value as T;
 }
+
+/**
+ * A collaborator given by its shape: an object (not null) whose `methods` are all functions, e.g. a
+ * `Clock` with `now`, `sleep` and `setTimer`. `expected` names it in the message (``a Clock``).
+ *
+ * @example
+ * const clock = withMethods<Clock>('clock', options.clock, ['now', 'sleep', 'setTimer'], 'a Clock');
+ */
+export function withMethods<T extends object>(
+  name: string,
+  value: unknown,
+  methods: readonly (keyof T & string)[],
+  expected: string,
+): T {
+  if (typeof value !== 'object' || value === null) invalid(name, expected, value);
+  for (const m of methods)
+    if (typeof (value as Record<string, unknown>)[m] !== 'function') invalid(name, expected, value);
+  return value as T;
+}
+
+/**
+ * An options object: an object (not null) with no key outside `known`. A stray key fails with
+ * ``Expected `key` to be a known option, got "key"`` (a typo would otherwise be silently ignored).
+ */
+export function knownOptions(options: unknown, known: ReadonlySet<string>): void {
+  if (typeof options !== 'object' || options === null) invalid('options', 'an object', options);
+  for (const key of Object.keys(options)) if (!known.has(key)) invalid(key, 'a known option', key);
+}

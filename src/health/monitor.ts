@@ -12,7 +12,7 @@ import { raceAbort } from '../core/abort.js';
 import { systemClock, type Cancel, type Clock } from '../core/clock.js';
 import { Emitter, channel, type Disposable, type Listener } from '../core/events.js';
 import { mathRandom, type Random } from '../core/random.js';
-import { duration, invalid, positiveInteger, ratio } from '../core/validate.js';
+import { duration, invalid, knownOptions, positiveInteger, ratio, withMethods } from '../core/validate.js';
 import {
   evaluateSet,
   guardrails,
@@ -214,8 +214,7 @@ export class HealthMonitor {
   readonly #channel = channel('health', 'monitor');
 
   constructor(options: HealthMonitorOptions) {
-    if (typeof options !== 'object' || options === null) invalid('options', 'an object', options);
-    for (const key of Object.keys(options)) if (!KEYS.has(key)) invalid(key, 'a known option', key);
+    knownOptions(options, KEYS);
     this.name = options.name ?? 'default';
     if (typeof this.name !== 'string' || this.name === '') invalid('name', 'a non-empty string', this.name);
     if (!Array.isArray(options.targets) || options.targets.length === 0)
@@ -233,8 +232,7 @@ export class HealthMonitor {
     if (!Array.isArray(options.sources)) invalid('sources', 'an array', options.sources);
     const names = new Set<string>();
     for (const [i, s] of options.sources.entries()) {
-      if (typeof s !== 'object' || s === null || typeof s.check !== 'function')
-        invalid(`sources[${i}]`, 'a health source with check()', s);
+      withMethods<HealthSource>(`sources[${i}]`, s, ['check'], 'a health source with check()');
       if (typeof s.name !== 'string' || s.name === '' || s.name === PASSIVE || names.has(s.name)) {
         invalid(`sources[${i}].name`, `a unique non-empty name other than "${PASSIVE}"`, s.name);
       }

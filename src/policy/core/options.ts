@@ -8,32 +8,19 @@ import type { Clock } from '../../core/clock.js';
 import { mathRandom } from '../../core/random.js';
 import type { Random } from '../../core/random.js';
 import { FailsmallError } from '../../core/errors.js';
-import { invalid } from '../../core/validate.js';
+import { invalid, withMethods } from '../../core/validate.js';
 import type { RetryBudget } from '../budget/budget.js';
 
 /** A {@link Clock} (anything with `now`, `setTimer` and `sleep`); default {@link systemClock}. */
 export function clockOption(value: unknown): Clock {
   if (value === undefined) return systemClock;
-  const clock = value as Clock;
-  if (
-    typeof clock !== 'object' ||
-    clock === null ||
-    typeof clock.now !== 'function' ||
-    typeof clock.sleep !== 'function' ||
-    typeof clock.setTimer !== 'function'
-  ) {
-    invalid('clock', 'a Clock', value);
-  }
-  return clock;
+  return withMethods<Clock>('clock', value, ['now', 'sleep', 'setTimer'], 'a Clock');
 }
 
 /** A {@link Random} (anything with `next`); default {@link mathRandom}. */
 export function randomOption(value: unknown): Random {
   if (value === undefined) return mathRandom;
-  if (typeof value !== 'object' || value === null || typeof (value as Random).next !== 'function') {
-    invalid('random', 'a Random', value);
-  }
-  return value as Random;
+  return withMethods<Random>('random', value, ['next'], 'a Random');
 }
 
 /** A dependency name: a non-empty string, or undefined. */
@@ -45,17 +32,7 @@ export function dependencyOption(value: unknown): string | undefined {
 
 /** A {@link RetryBudget} (anything with `tryAcquire`, `recordRequest` and `recordSuccess`). */
 export function budgetOption(value: unknown): RetryBudget {
-  const b = value as RetryBudget;
-  if (
-    typeof value !== 'object' ||
-    value === null ||
-    typeof b.tryAcquire !== 'function' ||
-    typeof b.recordRequest !== 'function' ||
-    typeof b.recordSuccess !== 'function'
-  ) {
-    invalid('budget', 'a RetryBudget', value);
-  }
-  return b;
+  return withMethods<RetryBudget>('budget', value, ['tryAcquire', 'recordRequest', 'recordSuccess'], 'a RetryBudget');
 }
 
 /**

@@ -11,7 +11,7 @@
 import type { Clock } from '../../core/clock.js';
 import { Emitter } from '../../core/events.js';
 import { SlotQueue } from '../../core/slot-queue.js';
-import { func, invalid } from '../../core/validate.js';
+import { func, withMethods } from '../../core/validate.js';
 import { callNext, kRunChain } from '../core/fast-path.js';
 import type { Limit, LimitSnapshot } from './limit.js';
 import { isOverloadError, isTimeoutError } from '../errors/overload.js';
@@ -89,10 +89,7 @@ export class ConcurrencyLimiter extends PolicyBase<ConcurrencyLimiterSnapshot> {
     const options = policyOptions(given, KNOWN_OPTIONS, true);
     const clock = clockOption(options.clock);
     super('limiter', dependencyOption(options.dependency), clock);
-    const limit = options.limit;
-    if (typeof limit !== 'object' || limit === null || typeof limit.onSample !== 'function') {
-      invalid('limit', 'a Limit (e.g. aimd())', limit);
-    }
+    const limit = withMethods<Limit>('limit', options.limit, ['onSample'], 'a Limit (e.g. aimd())');
     this.limit = limit;
     this.#clock = clock;
     this.#slots = new SlotQueue({ slots: limit.limit, clock });

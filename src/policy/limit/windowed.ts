@@ -11,7 +11,7 @@
  * @see https://github.com/Netflix/concurrency-limits/blob/main/concurrency-limits-core/src/main/java/com/netflix/concurrency/limits/limit/WindowedLimit.java
  */
 import type { Emitter } from '../../core/events.js';
-import { invalid, nonNegativeNumber, positiveInteger, positiveNumber } from '../../core/validate.js';
+import { invalid, nonNegativeNumber, positiveInteger, positiveNumber, withMethods } from '../../core/validate.js';
 import { checkSample, optionsObject } from './limit.js';
 import type { Limit, LimitChange, LimitSample, LimitSnapshot } from './limit.js';
 
@@ -48,10 +48,7 @@ class WindowedLimit implements Limit {
   readonly #aggregate = { now: 0, rtt: 0, inflight: 0, dropped: false };
 
   constructor(inner: Limit, options: WindowedLimitOptions) {
-    if (typeof inner !== 'object' || inner === null || typeof inner.onSample !== 'function') {
-      invalid('limit', 'a Limit', inner);
-    }
-    this.#inner = inner;
+    this.#inner = withMethods<Limit>('limit', inner, ['onSample'], 'a Limit');
     this.kind = `windowed(${inner.kind})`;
     this.minWindow = positiveNumber('minWindow', options.minWindow ?? DEFAULT_WINDOW);
     this.maxWindow = positiveNumber('maxWindow', options.maxWindow ?? Math.max(DEFAULT_WINDOW, this.minWindow));

@@ -25,7 +25,7 @@ import { abortReason } from '../../core/clock.js';
 import type { Clock } from '../../core/clock.js';
 import { Emitter } from '../../core/events.js';
 import type { Random } from '../../core/random.js';
-import { func, invalid, nonNegativeNumber, positiveInteger } from '../../core/validate.js';
+import { func, invalid, nonNegativeNumber, positiveInteger, withMethods } from '../../core/validate.js';
 import { defaultBackoff, MAX_RETRY_DELAY } from './backoff.js';
 import type { Backoff } from './backoff.js';
 import { nextRetry, throttleBackoffFor, type GiveUpReason, type RetrySchedule } from './decision.js';
@@ -498,10 +498,7 @@ export class RetryPolicy extends PolicyBase<RetrySnapshot> {
 }
 
 function backoffOption(name: string, value: unknown): Backoff {
-  if (typeof value !== 'object' || value === null || typeof (value as Backoff).next !== 'function') {
-    invalid(name, 'a Backoff (an object with next())', value);
-  }
-  return value as Backoff;
+  return withMethods<Backoff>(name, value, ['next'], 'a Backoff (an object with next())');
 }
 
 /**

@@ -14,7 +14,7 @@
  * whether the system recovered (goodput over the last 10 s at least 90 % of `rps`).
  */
 import { exponential } from '../../core/random.js';
-import { invalid, nonNegativeNumber, positiveInteger, positiveNumber } from '../../core/validate.js';
+import { invalid, knownOptions, nonNegativeNumber, positiveInteger, positiveNumber } from '../../core/validate.js';
 import { fullJitter, type Backoff } from '../../policy/retry/backoff.js';
 import { Simulation } from '../engine.js';
 
@@ -104,8 +104,7 @@ export function collapseRecovered(goodputPerS: readonly number[], rps: number): 
  * runCollapse({ backoff: 'none' }).recovered; // false: the 5 s spike leaves the server collapsed
  */
 export function runCollapse(options: CollapseOptions = {}): CollapseResult {
-  if (typeof options !== 'object' || options === null) invalid('options', 'an object', options);
-  for (const key of Object.keys(options)) if (!KEYS.has(key)) invalid(key, 'a known option', key);
+  knownOptions(options, KEYS);
   const rps = positiveNumber('rps', options.rps ?? 40);
   const spikeRps = positiveNumber('spikeRps', options.spikeRps ?? 80);
   const spikeAt = nonNegativeNumber('spikeAt', options.spikeAt ?? 20) * 1000;

@@ -24,7 +24,7 @@
  * or null), `wasted_share` (work done for abandoned requests ÷ work done), `peak_queue`.
  */
 import { exponential } from '../../core/random.js';
-import { invalid, positiveInteger, positiveNumber } from '../../core/validate.js';
+import { knownOptions, positiveInteger, positiveNumber } from '../../core/validate.js';
 import { fullJitter } from '../../policy/retry/backoff.js';
 import { Simulation } from '../engine.js';
 
@@ -112,8 +112,7 @@ const KEYS = new Set([
  * runLease().recovered_s; // null: the FIFO manager collapses
  */
 export function runLease(options: LeaseOptions = {}, admit?: AdmitDecisions): LeaseResult {
-  if (typeof options !== 'object' || options === null) invalid('options', 'an object', options);
-  for (const key of Object.keys(options)) if (!KEYS.has(key)) invalid(key, 'a known option', key);
+  knownOptions(options, KEYS);
   const hosts = positiveInteger('hosts', options.hosts ?? 20_000);
   const workers = positiveInteger('workers', options.workers ?? 40);
   const work = positiveNumber('workS', options.workS ?? 0.2) * 1000;

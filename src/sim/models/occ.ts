@@ -15,7 +15,7 @@
  */
 import { FailsmallError } from '../../core/errors.js';
 import { NormalPairs } from '../../core/random.js';
-import { invalid, positiveInteger } from '../../core/validate.js';
+import { invalid, knownOptions, positiveInteger } from '../../core/validate.js';
 import {
   constantBackoff,
   decorrelatedJitter,
@@ -97,8 +97,7 @@ const KEYS = new Set(['clients', 'strategy', 'trials', 'seed', 'base', 'cap', 'n
  * runOcc({ clients: 100, strategy: 'full', trials: 5 }).mean_calls; // ≈ a few calls per client
  */
 export function runOcc(options: OccOptions = {}): OccResult {
-  if (typeof options !== 'object' || options === null) invalid('options', 'an object', options);
-  for (const key of Object.keys(options)) if (!KEYS.has(key)) invalid(key, 'a known option', key);
+  knownOptions(options, KEYS);
   const clients = positiveInteger('clients', options.clients ?? 100);
   const strategy = options.strategy ?? 'full';
   if (!OCC_STRATEGIES.includes(strategy)) invalid('strategy', OCC_STRATEGIES.join(', '), strategy);

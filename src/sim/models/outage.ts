@@ -28,7 +28,14 @@
  * attempts per minute.
  */
 import { exponential } from '../../core/random.js';
-import { invalid, nonNegativeNumber, positiveInteger, positiveNumber, ratio } from '../../core/validate.js';
+import {
+  invalid,
+  knownOptions,
+  nonNegativeNumber,
+  positiveInteger,
+  positiveNumber,
+  ratio,
+} from '../../core/validate.js';
 import { guardConfig, idleGuard, observe, reachable, type GuardState, type Observation } from '../../dns/guard.js';
 import type { DnsAddress } from '../../dns/types.js';
 import { RatioBudget } from '../../policy/budget/ratio.js';
@@ -144,8 +151,7 @@ function fleetBreaker(random: BreakerConfig['random']): BreakerConfig {
  */
 export function runOutageFleet(fleet: OutageFleet, options: OutageOptions = {}): OutageFleetResult {
   if (fleet !== 'sdk' && fleet !== 'failsmall') invalid('fleet', 'sdk or failsmall', fleet);
-  if (typeof options !== 'object' || options === null) invalid('options', 'an object', options);
-  for (const key of Object.keys(options)) if (!KEYS.has(key)) invalid(key, 'a known option', key);
+  knownOptions(options, KEYS);
   const clients = positiveInteger('clients', options.clients ?? 1_000_000);
   const gap = positiveNumber('callEveryS', options.callEveryS ?? 3_600) * 1000;
   const empty = nonNegativeNumber('emptyS', options.emptyS ?? 9_420) * 1000;

@@ -26,7 +26,7 @@
  * it probes with one retry instead of re-checking the ratio on every failure.
  */
 import { exponential } from '../../core/random.js';
-import { invalid, positiveInteger, positiveNumber, ratio } from '../../core/validate.js';
+import { invalid, knownOptions, positiveInteger, positiveNumber, ratio } from '../../core/validate.js';
 import { TokenBucketBudget } from '../../policy/budget/token-bucket.js';
 import {
   acquire,
@@ -115,8 +115,7 @@ const KEYS = new Set(['p', 'strategy', 'clients', 'calls', 'rate', 'networkMs', 
  * runRetry({ p: 0.5, strategy: 'retry3' }).load; // ≈ 1.875: three retries nearly double the load
  */
 export function runRetry(options: RetryModelOptions = {}): RetryModelResult {
-  if (typeof options !== 'object' || options === null) invalid('options', 'an object', options);
-  for (const key of Object.keys(options)) if (!KEYS.has(key)) invalid(key, 'a known option', key);
+  knownOptions(options, KEYS);
   const p = ratio('p', options.p ?? 0.1);
   const strategy = options.strategy ?? 'retry3';
   if (!RETRY_STRATEGIES.includes(strategy)) invalid('strategy', RETRY_STRATEGIES.join(', '), strategy);
