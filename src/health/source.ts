@@ -50,6 +50,28 @@ function portOf(target: HealthTarget, port: number | undefined, what: string): n
   return p;
 }
 
+/** A source from its parts; `riseFall` only when given. */
+function source(name: string, riseFall: RiseFallOptions | undefined, check: HealthSource['check']): HealthSource {
+  return riseFall === undefined ? { name, check } : { name, riseFall, check };
+}
+
+/**
+ * A probe that connects to a port: the probe's own `port` (checked here), else the target's.
+ * `probe` starts the check and calls `settle` once: `true` for a pass, `false` for a fail.
+ */
+function portProbe(
+  what: string,
+  defaultName: string,
+  options: { readonly name?: string; readonly port?: number; readonly riseFall?: RiseFallOptions },
+  probe: (target: HealthTarget, port: number, signal: AbortSignal, settle: (pass: boolean) => void) => void,
+): HealthSource {
+  const port = options.port === undefined ? undefined : positiveInteger('port', options.port);
+  return source(options.name ?? defaultName, options.riseFall, (target, signal) => {
+    const p = portOf(target, port, what);
+    return new Promise<boolean>((settle) => probe(target, p, signal, settle));
+  });
+}
+
 /** Options of {@link httpProbe}. */
 export interface HttpProbeOptions {
   /** Source name, default `http`. */
@@ -76,34 +98,16 @@ export function httpProbe(options: HttpProbeOptions = {}): HealthSource {
   const path = options.path ?? '/health';
   if (typeof path !== 'string' || !path.startsWith('/')) invalid('path', 'a path starting with /', path);
   const expect = options.expect ?? ((s: number) => s >= 200 && s < 400);
-  const port = options.port === undefined ? undefined : positiveInteger('port', options.port);
-  return {
-    name: options.name ?? 'http',
-    ...(options.riseFall === undefined ? {} : { riseFall: options.riseFall }),
-    check(target, signal) {
-      const p = portOf(target, port, 'httpProbe');
-      return new Promise<boolean>((resolve) => {
-        const req = request(
-          {
-            host: target.address,
-            port: p,
-            path,
-            method: 'GET',
-            signal,
-            headers: { host: options.host ?? target.address },
-            agent: false,
-          },
-          (res) => {
-            res.resume();
-            res.on('end', () => resolve(expect(res.statusCode ?? 0)));
-            res.on('error', () => resolve(false));
-          },
-        );
-        req.on('error', () => resolve(false));
-        req.end();
-      });
-    },
-  };
+  return portProbe('httpProbe', 'http', options, (target, port, signal, settle) => {
+    const headers = { host: options.host ?? target.address };
+    const req = request({ host: target.address, port, path, method: 'GET', signal, headers, agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => settle(expect(res.statusCode ?? 0)));
+      res.on('error', () => settle(false));
+    });
+    req.on('error', () => settle(false));
+    req.end();
+  });
 }
 
 /** Options of {@link tcpProbe}. */
@@ -115,22 +119,14 @@ export interface TcpProbeOptions {
 
 /** A TCP connect probe: passes when the connection opens. */
 export function tcpProbe(options: TcpProbeOptions = {}): HealthSource {
-  const port = options.port === undefined ? undefined : positiveInteger('port', options.port);
-  return {
-    name: options.name ?? 'tcp',
-    ...(options.riseFall === undefined ? {} : { riseFall: options.riseFall }),
-    check(target, signal) {
-      const p = portOf(target, port, 'tcpProbe');
-      return new Promise<boolean>((resolve) => {
-        const socket = connect({ host: target.address, port: p, signal });
-        socket.once('connect', () => {
-          socket.destroy();
-          resolve(true);
-        });
-        socket.once('error', () => resolve(false));
-      });
-    },
-  };
+  return portProbe('tcpProbe', 'tcp', options, (target, port, signal, settle) => {
+    const socket = connect({ host: target.address, port, signal });
+    socket.once('connect', () => {
+      socket.destroy();
+      settle(true);
+    });
+    socket.once('error', () => settle(false));
+  });
 }
 
 /** Options of {@link dnsProbe}. */
@@ -157,23 +153,19 @@ export function dnsProbe(options: DnsProbeOptions): HealthSource {
   const family = options.family ?? 4;
   if (family !== 4 && family !== 6) invalid('family', '4 or 6', family);
   const min = nonNegativeInteger('minAddresses', options.minAddresses ?? 1);
-  return {
-    name: options.name ?? 'dns',
-    ...(options.riseFall === undefined ? {} : { riseFall: options.riseFall }),
-    async check(target) {
-      const port = options.port ?? target.port ?? 53;
-      const host = target.address.includes(':') ? `[${target.address}]` : target.address;
-      const client = new WireClient({ server: `${host}:${port}`, retransmit: Infinity });
-      try {
-        const result = await client.resolve(options.query, family);
-        return result.kind === 'addresses' && result.addresses.length >= min;
-      } catch {
-        return false;
-      } finally {
-        client.close();
-      }
-    },
-  };
+  return source(options.name ?? 'dns', options.riseFall, async (target) => {
+    const port = options.port ?? target.port ?? 53;
+    const host = target.address.includes(':') ? `[${target.address}]` : target.address;
+    const client = new WireClient({ server: `${host}:${port}`, retransmit: Infinity });
+    try {
+      const result = await client.resolve(options.query, family);
+      return result.kind === 'addresses' && result.addresses.length >= min;
+    } catch {
+      return false;
+    } finally {
+      client.close();
+    }
+  });
 }
 
 /**
@@ -190,9 +182,5 @@ export function providerSource(
 ): HealthSource {
   if (typeof name !== 'string' || name === '') invalid('name', 'a non-empty string', name);
   if (typeof fn !== 'function') invalid('fn', 'a function', fn);
-  return {
-    name,
-    ...(riseFall === undefined ? {} : { riseFall }),
-    check: async (target, signal) => fn(target, signal),
-  };
+  return source(name, riseFall, async (target, signal) => fn(target, signal));
 }
