@@ -217,6 +217,21 @@ function releasable(state: GuardState<Observation>, now: number, config: GuardCo
   return undefined;
 }
 
+/** The decision that releases a guard engaged `since`: adopt the change, back to idle. */
+function released<O extends Observation>(
+  adopt: O,
+  reason: ReleaseReason,
+  since: number,
+  now: number,
+): GuardDecision<O> {
+  return {
+    action: 'accept',
+    state: idleGuard,
+    adopt,
+    event: { type: 'guard-released', reason, at: now, heldFor: now - since },
+  };
+}
+
 /**
  * Feeds an answer of the primary upstreams to the guard.
  *
@@ -235,12 +250,7 @@ export function observe<O extends Observation>(
   const reason = suspicion(lastKnownGood, observation, config.maxDropShare);
   if (reason === undefined) {
     if (!state.engaged) return { action: 'accept', state, adopt: observation };
-    return {
-      action: 'accept',
-      state: idleGuard,
-      adopt: observation,
-      event: { type: 'guard-released', reason: 'recovered', at: now, heldFor: now - state.since },
-    };
+    return released(observation, 'recovered', state.since, now);
   }
   if (!state.engaged) {
     const engaged: GuardState<O> = {
@@ -262,14 +272,7 @@ export function observe<O extends Observation>(
   const next: GuardState<O> =
     state.reason === reason && state.pending === observation ? state : { ...state, reason, pending: observation };
   const release = releasable(next, now, config);
-  if (release !== undefined) {
-    return {
-      action: 'accept',
-      state: idleGuard,
-      adopt: observation,
-      event: { type: 'guard-released', reason: release, at: now, heldFor: now - state.since },
-    };
-  }
+  if (release !== undefined) return released(observation, release, state.since, now);
   return { action: 'hold', state: next };
 }
 
@@ -298,14 +301,7 @@ export function confirm<O extends Observation>(
   (agrees ? agreeing : vetoing).push(upstream);
   const next: GuardState<O> = { ...state, agreeing, vetoing };
   const release = releasable(next, now, config);
-  if (release !== undefined && next.pending !== undefined) {
-    return {
-      action: 'accept',
-      state: idleGuard,
-      adopt: next.pending,
-      event: { type: 'guard-released', reason: release, at: now, heldFor: now - state.since },
-    };
-  }
+  if (release !== undefined && next.pending !== undefined) return released(next.pending, release, state.since, now);
   return { action: 'hold', state: next };
 }
 
