@@ -2,17 +2,7 @@ import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
 import { describe, it } from 'node:test';
 import { raceAbort } from './abort.js';
-
-/** A promise with its settle functions exposed. */
-function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void } {
-  let resolve!: (v: T) => void;
-  let reject!: (e: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
+import { deferred } from '../test-support/deferred.js';
 
 /** Collects unhandled rejections while `fn` runs and a few turns after. */
 async function unhandledDuring(fn: () => Promise<void>): Promise<unknown[]> {

@@ -30,6 +30,15 @@ function fake(clock: VirtualClock, plan: Plan, value: string): (a: RaceAttempt) 
     });
 }
 
+/** Runs every timer of `clock` and returns the race's rejection, asserting it is FS_ERR_RACE_FAILED. */
+async function raceFailed(race: Promise<unknown>, clock: VirtualClock): Promise<FailsmallError> {
+  const caught = race.catch((e: unknown) => e);
+  await clock.runAll();
+  const error = (await caught) as FailsmallError;
+  assert.equal(error.code, RACE_FAILED);
+  return error;
+}
+
 describe('staggeredRace', () => {
   it('starts the next attempt after the delay; the first success wins; the loser aborts with FS_ERR_RACE_LOST', async () => {
     const clock = new VirtualClock();
@@ -96,10 +105,7 @@ describe('staggeredRace', () => {
       delay: 1,
       clock,
     });
-    const caught = race.catch((e: unknown) => e);
-    await clock.runAll();
-    const error = (await caught) as FailsmallError;
-    assert.equal(error.code, RACE_FAILED);
+    const error = await raceFailed(race, clock);
     const failures = error.details?.['failures'] as { attempt: number; error: Error }[];
     assert.deepEqual(
       failures.map((f) => f.attempt),
@@ -191,16 +197,13 @@ describe('staggeredRace', () => {
 
   it('fails when admit refuses and nothing runs any more', async () => {
     const clock = new VirtualClock();
-    const race = staggeredRace((a) => fake(clock, { ok: false, after: 5 }, '')(a), {
+    const race = staggeredRace(fake(clock, { ok: false, after: 5 }, ''), {
       attempts: 5,
       delay: Infinity,
       clock,
       admit: () => false,
     });
-    const caught = race.catch((e: unknown) => e);
-    await clock.runAll();
-    const error = (await caught) as FailsmallError;
-    assert.equal(error.code, RACE_FAILED);
+    const error = await raceFailed(race, clock);
     assert.equal((error.details?.['failures'] as unknown[]).length, 1);
   });
 

@@ -200,48 +200,68 @@ describe('guard', () => {
       }),
     );
     const walk = fc.array(fc.tuple(step, fc.nat(120_000)), { maxLength: 60 });
+    type Walk = typeof walk extends fc.Arbitrary<infer T> ? T : never;
+
+    /**
+     * Plays `steps` from `start` over `known` (`lkg`, or undefined for a name that never resolved),
+     * up to `until` ms: reports go to reachable/unreachable, observations to `onObserve`, which
+     * returns the next state, or a verdict that ends the walk. Returns the last state or the verdict.
+     */
+    const play = (
+      start: GuardState,
+      known: readonly DnsAddress[] | undefined,
+      steps: Walk,
+      onObserve: (state: GuardState, obs: Observation, now: number) => GuardState | boolean,
+      until = Infinity,
+    ): GuardState | boolean => {
+      let state = start;
+      let now = 0;
+      for (const [s, gap] of steps) {
+        now += gap;
+        if (now >= until) break;
+        if (s.kind === 'up') state = reachable(state, known, s.address, now);
+        else if (s.kind === 'down') state = unreachable(state, known, s.address, now);
+        else {
+          const next = onObserve(state, s.obs, now);
+          if (typeof next === 'boolean') return next;
+          state = next;
+        }
+      }
+      return state;
+    };
 
     it('never releases on the hold-down while the evidence is fresh (property)', () => {
       fc.assert(
-        fc.property(walk, (steps) => {
-          let state: GuardState = observe(idleGuard, lkg, EMPTY, 0, cfg).state;
-          let now = 0;
-          for (const [s, gap] of steps) {
-            now += gap;
-            if (s.kind === 'up') state = reachable(state, lkg, s.address, now);
-            else if (s.kind === 'down') state = unreachable(state, lkg, s.address, now);
-            else {
+        fc.property(
+          walk,
+          (steps) =>
+            play(observe(idleGuard, lkg, EMPTY, 0, cfg).state, lkg, steps, (state, obs, now) => {
               const fresh = evidenceFresh(state, now, cfg);
-              const d: GuardDecision = observe(state, lkg, s.obs, now, cfg);
+              const d: GuardDecision = observe(state, lkg, obs, now, cfg);
               const reason = d.event?.type === 'guard-released' ? d.event.reason : undefined;
               if (fresh && reason === 'hold-down') return false;
-              if (d.action === 'accept') state = observe(idleGuard, lkg, EMPTY, now, cfg).state;
-              else state = d.state;
-            }
-          }
-          return true;
-        }),
+              return d.action === 'accept' ? observe(idleGuard, lkg, EMPTY, now, cfg).state : d.state;
+            }) !== false,
+        ),
       );
     });
 
     it('always releases by maxHold (property)', () => {
       fc.assert(
         fc.property(walk, fc.nat(10_000), (steps, late) => {
-          let state: GuardState = observe(idleGuard, lkg, EMPTY, 0, cfg).state;
-          let now = 0;
-          for (const [s, gap] of steps) {
-            now += gap;
-            if (now >= cfg.maxHold) break;
-            if (s.kind === 'up') state = reachable(state, lkg, s.address, now);
-            else if (s.kind === 'down') state = unreachable(state, lkg, s.address, now);
-            else {
+          const end = play(
+            observe(idleGuard, lkg, EMPTY, 0, cfg).state,
+            lkg,
+            steps,
+            (state, _obs, now) => {
               const d: GuardDecision = observe(state, lkg, EMPTY, now, cfg); // the change persists
-              if (d.action === 'accept') return true; // released earlier: fine
-              state = d.state;
-            }
-          }
+              return d.action === 'accept' ? true : d.state; // released earlier: fine
+            },
+            cfg.maxHold,
+          );
+          if (typeof end === 'boolean') return end;
           // Whatever happened, a suspicious answer at maxHold is believed.
-          state = reachable(state, lkg, '10.0.0.1', cfg.maxHold + late);
+          const state = reachable(end, lkg, '10.0.0.1', cfg.maxHold + late);
           return observe(state, lkg, NX, cfg.maxHold + late, cfg).action === 'accept';
         }),
       );
@@ -249,21 +269,14 @@ describe('guard', () => {
 
     it('never invents addresses for a name that never resolved (property)', () => {
       fc.assert(
-        fc.property(walk, (steps) => {
-          let state: GuardState = idleGuard;
-          let now = 0;
-          for (const [s, gap] of steps) {
-            now += gap;
-            if (s.kind === 'up') state = reachable(state, undefined, s.address, now);
-            else if (s.kind === 'down') state = unreachable(state, undefined, s.address, now);
-            else {
-              const d: GuardDecision = observe(state, undefined, s.obs, now, cfg);
-              if (d.action !== 'accept' || d.adopt !== s.obs || d.state.engaged) return false;
-              state = d.state;
-            }
-          }
-          return state === idleGuard;
-        }),
+        fc.property(
+          walk,
+          (steps) =>
+            play(idleGuard, undefined, steps, (state, obs, now) => {
+              const d: GuardDecision = observe(state, undefined, obs, now, cfg);
+              return d.action !== 'accept' || d.adopt !== obs || d.state.engaged ? false : d.state;
+            }) === idleGuard,
+        ),
       );
     });
   });

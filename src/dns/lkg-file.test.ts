@@ -9,7 +9,8 @@ import { isFailsmallError } from '../core/errors.js';
 import type { DnsEvent } from './resolver/events.js';
 import { Resolver } from './resolver/resolver.js';
 import { defaultLkgLimits, encodeLkg, readLkgFile, writeLkgFile, type LkgRecord } from './lkg-file.js';
-import { startDnsFixture } from '../test-support/dns-server.js';
+import type { ResolverOptions } from './resolver/options.js';
+import { startDnsFixture, type DnsFixture, type FixtureRecord } from '../test-support/dns-server.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'failsmall-dns-lkg-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -143,12 +144,31 @@ describe('last-known-good file', () => {
   });
 });
 
+/** Runs `fn` with an upstream serving `zone`, a fresh file path and a virtual clock; closes the upstream after. */
+async function withUpstream(
+  zone: Record<string, FixtureRecord>,
+  fn: (t: { server: DnsFixture; path: string; clock: VirtualClock }) => Promise<void>,
+): Promise<void> {
+  const server = await startDnsFixture({ zone });
+  try {
+    await fn({ server, path: file(), clock: new VirtualClock(1_000_000) });
+  } finally {
+    await server.close();
+  }
+}
+
+/** A resolver and every event it emits from construction on, once it has read its file (on the next tick). */
+async function started(options: ResolverOptions): Promise<{ resolver: Resolver; events: DnsEvent[] }> {
+  const resolver = new Resolver(options);
+  const events: DnsEvent[] = [];
+  resolver.events.on((e) => events.push(e));
+  await new Promise((resolve) => process.nextTick(resolve));
+  return { resolver, events };
+}
+
 describe('Resolver lkgFile', () => {
   it('persists last-known-good sets and serves them after a restart during an outage', async () => {
-    const server = await startDnsFixture({ zone: { 'db.test': { A: ['10.8.0.1', '10.8.0.2'], ttl: 30 } } });
-    const path = file();
-    const clock = new VirtualClock(1_000_000);
-    try {
+    await withUpstream({ 'db.test': { A: ['10.8.0.1', '10.8.0.2'], ttl: 30 } }, async ({ server, path, clock }) => {
       const first = new Resolver({ upstreams: [server.server], clock, lkgFile: path, lkgDebounce: 500 });
       const saved: DnsEvent[] = [];
       first.events.on((e) => saved.push(e));
@@ -167,15 +187,12 @@ describe('Resolver lkgFile', () => {
       // The process restarts while the record is empty.
       server.behave('db.test', 'empty');
       await clock.advance(60_000);
-      const second = new Resolver({
+      const { resolver: second, events } = await started({
         upstreams: [server.server],
         clock,
         lkgFile: path,
         guard: { confirmations: 0 },
       });
-      const events: DnsEvent[] = [];
-      second.events.on((e) => events.push(e));
-      await new Promise((resolve) => process.nextTick(resolve));
       assert.ok(events.some((e) => e.type === 'lkg-loaded' && e.entries === 1));
       const answer = await second.resolve('db.test', { family: 4 });
       assert.equal(answer.source, 'last-known-good');
@@ -202,26 +219,18 @@ describe('Resolver lkgFile', () => {
       const third2 = new Resolver({ upstreams: [server.server], clock, lkgFile: path });
       assert.equal((await third2.resolve('db.test', { family: 4 })).source, 'stale');
       await third2.close();
-    } finally {
-      await server.close();
-    }
+    });
   });
 
   it('reads back a set of more than 64 addresses that it wrote itself', async () => {
     const many = Array.from({ length: 100 }, (_, i) => `10.20.0.${i + 1}`);
-    const server = await startDnsFixture({ zone: { 'big.test': { A: many, ttl: 30 } } });
-    const path = file();
-    const clock = new VirtualClock(1_000_000);
-    try {
+    await withUpstream({ 'big.test': { A: many, ttl: 30 } }, async ({ server, path, clock }) => {
       const first = new Resolver({ upstreams: [server.server], clock, lkgFile: path });
       assert.equal((await first.resolve('big.test', { family: 4 })).addresses.length, 100);
       await first.close(); // writes the pending file
       server.behave('big.test', 'servfail');
       await clock.advance(60_000);
-      const second = new Resolver({ upstreams: [server.server], clock, lkgFile: path });
-      const events: DnsEvent[] = [];
-      second.events.on((e) => events.push(e));
-      await new Promise((resolve) => process.nextTick(resolve));
+      const { resolver: second, events } = await started({ upstreams: [server.server], clock, lkgFile: path });
       assert.deepEqual(
         events.map((e) => e.type),
         ['lkg-loaded'],
@@ -230,41 +239,33 @@ describe('Resolver lkgFile', () => {
       assert.equal(answer.source, 'stale');
       assert.equal(answer.addresses.length, 100);
       await second.close();
-    } finally {
-      await server.close();
-    }
+    });
   });
 
   it('does not serve a set older than guard.maxHold after a restart (a 7-day-old file)', async () => {
-    const server = await startDnsFixture({ zone: { 'old.test': { A: ['10.21.0.1'], ttl: 30 } } });
-    const path = file();
-    const clock = new VirtualClock(1_000_000);
-    try {
+    await withUpstream({ 'old.test': { A: ['10.21.0.1'], ttl: 30 } }, async ({ server, path, clock }) => {
       const first = new Resolver({ upstreams: [server.server], clock, lkgFile: path });
       await first.resolve('old.test', { family: 4 });
       await first.close();
       server.behave('old.test', 'empty');
       await clock.advance(7 * 86_400_000);
-      const second = new Resolver({ upstreams: [server.server], clock, lkgFile: path, guard: { confirmations: 0 } });
-      const events: DnsEvent[] = [];
-      second.events.on((e) => events.push(e));
-      await new Promise((resolve) => process.nextTick(resolve));
+      const { resolver: second, events } = await started({
+        upstreams: [server.server],
+        clock,
+        lkgFile: path,
+        guard: { confirmations: 0 },
+      });
       assert.ok(events.some((e) => e.type === 'lkg-loaded' && e.entries === 0 && e.expired === 1));
       await assert.rejects(second.resolve('old.test', { family: 4 }), (e) => isFailsmallError(e, 'FS_ERR_DNS_NO_DATA'));
       await second.close();
-    } finally {
-      await server.close();
-    }
+    });
   });
 
   it('carries the age of a held set across a restart: the hold-down counts from when it began', async () => {
-    const server = await startDnsFixture({ zone: { 'held.test': { A: ['10.22.0.1'], ttl: 30 } } });
-    const path = file();
-    const clock = new VirtualClock(1_000_000);
     const hour = 3_600_000;
     // Held for 23 h without confirmation; maxHold 24 h.
     const guard = { confirmations: 0, holdDown: 23 * hour };
-    try {
+    await withUpstream({ 'held.test': { A: ['10.22.0.1'], ttl: 30 } }, async ({ server, path, clock }) => {
       const first = new Resolver({ upstreams: [server.server], clock, lkgFile: path, guard });
       await first.resolve('held.test', { family: 4 });
       server.behave('held.test', 'empty');
@@ -281,18 +282,17 @@ describe('Resolver lkgFile', () => {
         isFailsmallError(e, 'FS_ERR_DNS_NO_DATA'),
       );
       await second.close();
-    } finally {
-      await server.close();
-    }
+    });
   });
 
   it('starts normally, with an event, from a corrupt file', async () => {
     const path = file();
     writeFileSync(path, '{"format":"failsmall-dns-lkg","version":2,"entries":[{"name":');
-    const resolver = new Resolver({ upstreams: ['127.0.0.1:9'], lkgFile: path, clock: new VirtualClock() });
-    const events: DnsEvent[] = [];
-    resolver.events.on((e) => events.push(e));
-    await new Promise((resolve) => process.nextTick(resolve));
+    const { resolver, events } = await started({
+      upstreams: ['127.0.0.1:9'],
+      lkgFile: path,
+      clock: new VirtualClock(),
+    });
     assert.deepEqual(
       events.map((e) => e.type === 'lkg-ignored' && e.code),
       ['FS_ERR_DNS_LKG_FILE'],

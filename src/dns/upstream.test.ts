@@ -14,6 +14,15 @@ import { ServerUpstream, SystemUpstream, UpstreamSet, createUpstream, mergeFamil
 const dir = mkdtempSync(join(tmpdir(), 'failsmall-dns-upstream-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
+/** An answer of one address. */
+const oneAddress = (
+  address: string,
+  ttl: number,
+  upstream: string,
+  source: 'fresh' | 'hosts' = 'fresh',
+  family: 4 | 6 = 4,
+): UpstreamResult => ({ kind: 'addresses', addresses: [{ address, family }], ttl, source, upstream });
+
 /** An upstream driven by the test: each query waits until the test settles it. */
 class ScriptedUpstream implements Upstream {
   readonly calls: { hostname: string; family: DnsFamily; signal: AbortSignal | undefined }[] = [];
@@ -30,13 +39,7 @@ class ScriptedUpstream implements Upstream {
     });
   }
   answer(address: string): void {
-    this.#waiting.shift()?.resolve({
-      kind: 'addresses',
-      addresses: [{ address, family: 4 }],
-      ttl: 60,
-      source: 'fresh',
-      upstream: this.name,
-    });
+    this.#waiting.shift()?.resolve(oneAddress(address, 60, this.name));
   }
   fail(code: 'FS_ERR_DNS_SERVFAIL' | 'FS_ERR_DNS_TIMEOUT'): void {
     this.#waiting.shift()?.reject(dnsError(code, `${this.name} failed`));
@@ -87,20 +90,8 @@ describe('SystemUpstream', () => {
         'again.test': { code: 'EAI_AGAIN' },
       }),
     });
-    assert.deepEqual(await upstream.query('pinned.test', 0), {
-      kind: 'addresses',
-      addresses: [{ address: '10.9.0.1', family: 4 }],
-      ttl: 7,
-      source: 'hosts',
-      upstream: 'system',
-    });
-    assert.deepEqual(await upstream.query('dns.test', 4), {
-      kind: 'addresses',
-      addresses: [{ address: '10.9.0.2', family: 4 }],
-      ttl: 7,
-      source: 'fresh',
-      upstream: 'system',
-    });
+    assert.deepEqual(await upstream.query('pinned.test', 0), oneAddress('10.9.0.1', 7, 'system', 'hosts'));
+    assert.deepEqual(await upstream.query('dns.test', 4), oneAddress('10.9.0.2', 7, 'system'));
     assert.equal((await upstream.query('nope.test', 0)).kind, 'nxdomain');
     assert.equal((await upstream.query('empty.test', 0)).kind, 'empty');
     await assert.rejects(upstream.query('again.test', 0), (e) => isFailsmallError(e, 'FS_ERR_DNS_SERVFAIL'));
@@ -138,7 +129,7 @@ describe('SystemUpstream', () => {
 describe('mergeFamilies', () => {
   const ok = (address: string, family: 4 | 6, ttl: number): PromiseSettledResult<UpstreamResult> => ({
     status: 'fulfilled',
-    value: { kind: 'addresses', addresses: [{ address, family }], ttl, source: 'fresh', upstream: 'u' },
+    value: oneAddress(address, ttl, 'u', 'fresh', family),
   });
   const neg = (kind: 'nxdomain' | 'empty', ttl = 5): PromiseSettledResult<UpstreamResult> => ({
     status: 'fulfilled',

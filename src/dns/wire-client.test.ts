@@ -121,24 +121,16 @@ describe('WireClient', () => {
 
   it('maps SERVFAIL, REFUSED and other rcodes to stable codes', async () => {
     const c = client();
-    server.behave('sf.test', 'servfail');
-    server.behave('rf.test', 'refused');
-    server.behave('fe.test', 'formerr');
-    try {
+    await server.behaving({ 'sf.test': 'servfail', 'rf.test': 'refused', 'fe.test': 'formerr' }, async () => {
       await assert.rejects(c.resolve('sf.test', 4), (e) => isFailsmallError(e, 'FS_ERR_DNS_SERVFAIL'));
       await assert.rejects(c.resolve('rf.test', 4), (e) => isFailsmallError(e, 'FS_ERR_DNS_REFUSED'));
       await assert.rejects(c.resolve('fe.test', 4), (e) => isFailsmallError(e, 'FS_ERR_DNS_RCODE'));
-    } finally {
-      server.behave('sf.test', 'answer');
-      server.behave('rf.test', 'answer');
-      server.behave('fe.test', 'answer');
-    }
+    });
   });
 
   it('advertises EDNS0 and retries without it on FORMERR', async () => {
     const c = client();
-    server.behave('api.test', 'formerr-edns');
-    try {
+    await server.behaving({ 'api.test': 'formerr-edns' }, async () => {
       const start = server.queries.length;
       const r = await c.resolve('api.test', 4);
       assert.equal(r.kind, 'addresses');
@@ -147,15 +139,12 @@ describe('WireClient', () => {
         sent.map((q) => q.edns),
         [true, false],
       );
-    } finally {
-      server.behave('api.test', 'answer');
-    }
+    });
   });
 
   it('falls back to TCP when the UDP answer is truncated', async () => {
     const c = client();
-    server.behave('api.test', 'truncate');
-    try {
+    await server.behaving({ 'api.test': 'truncate' }, async () => {
       const start = server.queries.length;
       const r = await c.resolve('api.test', 4);
       assert.equal(r.kind === 'addresses' && r.addresses.length, 2);
@@ -164,25 +153,20 @@ describe('WireClient', () => {
         ['udp', 'tcp'],
       );
       assert.equal(c.snapshot().tcpFallbacks, 1);
-    } finally {
-      server.behave('api.test', 'answer');
-    }
+    });
   });
 
   it('takes a large answer over TCP (100 records, past the 1232-byte UDP size)', async () => {
     const c = client();
     const many = Array.from({ length: 100 }, (_, i) => `10.1.${i >> 8}.${i & 255}`);
     server.set('many.test', { A: many, ttl: 60 });
-    server.behave('many.test', 'truncate');
-    try {
+    await server.behaving({ 'many.test': 'truncate' }, async () => {
       const r = await c.resolve('many.test', 4);
       assert.equal(r.kind === 'addresses' && r.addresses.length, 100);
       const cares = new dns.promises.Resolver();
       cares.setServers([server.server]);
       assert.equal((await cares.resolve4('many.test')).length, 100);
-    } finally {
-      server.behave('many.test', 'answer');
-    }
+    });
   });
 
   it('fails with FS_ERR_DNS_MALFORMED or FS_ERR_DNS_NETWORK when the TCP answer is bad or cut', async () => {
@@ -226,8 +210,7 @@ describe('WireClient', () => {
   it('times out on the injected clock, after one retransmission', async () => {
     const clock = new VirtualClock();
     const c = client({ clock, timeout: 1_000 });
-    server.behave('silent.test', 'drop');
-    try {
+    await server.behaving({ 'silent.test': 'drop' }, async () => {
       const start = server.count('silent.test');
       const pending = c.resolve('silent.test', 4);
       let settled = false;
@@ -240,9 +223,7 @@ describe('WireClient', () => {
       await clock.advance(1);
       await assert.rejects(pending, (e) => isFailsmallError(e, 'FS_ERR_DNS_TIMEOUT'));
       assert.equal(c.snapshot().retransmits, 1);
-    } finally {
-      server.behave('silent.test', 'answer');
-    }
+    });
   });
 
   for (const behavior of [
@@ -256,14 +237,15 @@ describe('WireClient', () => {
   ] as const) {
     it(`drops a ${behavior} datagram and keeps waiting for the real answer`, async () => {
       const c = client();
-      server.behave('api.test', behavior, { then: 'answer' });
-      try {
-        const r = await c.resolve('api.test', 4);
-        assert.deepEqual(r.kind === 'addresses' && r.addresses.map((a) => a.address), ['10.0.0.1', '10.0.0.2']);
-        if (behavior !== 'wrong-source') assert.ok(c.snapshot().dropped >= 1, 'the bad datagram was counted');
-      } finally {
-        server.behave('api.test', 'answer');
-      }
+      await server.behaving(
+        { 'api.test': behavior },
+        async () => {
+          const r = await c.resolve('api.test', 4);
+          assert.deepEqual(r.kind === 'addresses' && r.addresses.map((a) => a.address), ['10.0.0.1', '10.0.0.2']);
+          if (behavior !== 'wrong-source') assert.ok(c.snapshot().dropped >= 1, 'the bad datagram was counted');
+        },
+        { then: 'answer' },
+      );
     });
   }
 

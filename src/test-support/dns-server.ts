@@ -102,6 +102,15 @@ export interface DnsFixture {
   delete(name: string): void;
   /** Makes queries for `name` (or every name, with `*`) behave as told; `answer` restores. */
   behave(name: string, behavior: FixtureBehavior, options?: FixtureBehaviorOptions): void;
+  /**
+   * Runs `fn` while each name of `behaviors` behaves as told (with `options`), then restores
+   * `answer` for those names, also when `fn` throws.
+   */
+  behaving<T>(
+    behaviors: Readonly<Record<string, FixtureBehavior>>,
+    fn: () => Promise<T>,
+    options?: FixtureBehaviorOptions,
+  ): Promise<T>;
   /** Every query forwarded so far. */
   readonly queries: FixtureQuery[];
   /** How many queries for `name` (any type, any transport; every name when absent) arrived. */
@@ -308,6 +317,18 @@ export async function startDnsFixture(options: DnsFixtureOptions = {}): Promise<
     set,
     delete: remove,
     behave,
+    async behaving<T>(
+      behaviors: Readonly<Record<string, FixtureBehavior>>,
+      fn: () => Promise<T>,
+      options?: FixtureBehaviorOptions,
+    ): Promise<T> {
+      for (const [name, behavior] of Object.entries(behaviors)) behave(name, behavior, options);
+      try {
+        return await fn();
+      } finally {
+        for (const name of Object.keys(behaviors)) behave(name, 'answer');
+      }
+    },
     queries,
     count(name?: string): number {
       if (name === undefined) return queries.length;

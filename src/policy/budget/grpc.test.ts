@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { grpcRetryBudget } from './grpc.js';
+import { assertInvalidOptions } from '../../test-support/invalid-options.js';
 
 describe('grpcRetryBudget (gRFC A6 retry throttling)', () => {
   it('starts at maxTokens; a failure takes 1; retries only while tokens > maxTokens / 2', () => {
@@ -33,17 +34,12 @@ describe('grpcRetryBudget (gRFC A6 retry throttling)', () => {
   });
 
   it('validates its options', () => {
-    const code = { code: 'FS_ERR_INVALID_ARGUMENT' };
-    assert.throws(() => grpcRetryBudget({ maxTokens: 0 }), {
-      ...code,
-      message: 'Expected `maxTokens` to be a finite number > 0, got 0',
-    });
-    assert.throws(() => grpcRetryBudget({ maxTokens: 1001 }), {
-      ...code,
-      message: 'Expected `maxTokens` to be a number in (0, 1000], got 1001',
-    });
-    assert.throws(() => grpcRetryBudget({ tokenRatio: 0 }), code);
-    assert.throws(() => grpcRetryBudget(7 as never), code);
+    assertInvalidOptions(grpcRetryBudget, [
+      [{ maxTokens: 0 }, 'Expected `maxTokens` to be a finite number > 0, got 0'],
+      [{ maxTokens: 1001 }, 'Expected `maxTokens` to be a number in (0, 1000], got 1001'],
+      [{ tokenRatio: 0 }],
+      [7],
+    ]);
   });
 
   it('property: retries never exceed the budget (matches the gRFC model, tokens in [0, max])', () => {

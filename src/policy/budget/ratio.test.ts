@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { ratioBudget } from './ratio.js';
+import { assertInvalidOptions } from '../../test-support/invalid-options.js';
 
 describe('ratioBudget (Finagle / Envoy)', () => {
   it('defaults: 10 % of requests over 10 s plus 10 retries per second', () => {
@@ -54,21 +55,14 @@ describe('ratioBudget (Finagle / Envoy)', () => {
   });
 
   it('validates its options', () => {
-    const code = { code: 'FS_ERR_INVALID_ARGUMENT' };
-    assert.throws(() => ratioBudget({ ratio: 1.5 }), {
-      ...code,
-      message: 'Expected `ratio` to be a number between 0 and 1, got 1.5',
-    });
-    assert.throws(() => ratioBudget({ window: 0 }), {
-      ...code,
-      message: 'Expected `window` to be a finite number > 0, got 0',
-    });
-    assert.throws(() => ratioBudget({ minRetriesPerSecond: -1 }), code);
-    assert.throws(() => ratioBudget({ slots: 0 }), { message: 'Expected `slots` to be a positive integer, got 0' });
-    assert.throws(() => ratioBudget({ slots: 5_000 }), {
-      message: 'Expected `slots` to be an integer between 1 and 1000, got 5000',
-    });
-    assert.throws(() => ratioBudget('x' as never), code);
+    assertInvalidOptions(ratioBudget, [
+      [{ ratio: 1.5 }, 'Expected `ratio` to be a number between 0 and 1, got 1.5'],
+      [{ window: 0 }, 'Expected `window` to be a finite number > 0, got 0'],
+      [{ minRetriesPerSecond: -1 }],
+      [{ slots: 0 }, 'Expected `slots` to be a positive integer, got 0'],
+      [{ slots: 5_000 }, 'Expected `slots` to be an integer between 1 and 1000, got 5000'],
+      ['x'],
+    ]);
   });
 
   it('property: retries never exceed ratio x requests + reserve over the window', () => {

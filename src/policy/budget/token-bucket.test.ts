@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { sdkRetries2026Costs, tokenBucketBudget } from './token-bucket.js';
 import type { RetryCause } from './budget.js';
+import { assertInvalidOptions } from '../../test-support/invalid-options.js';
 
 describe('tokenBucketBudget (AWS SDK v3 standard mode)', () => {
   it('starts with 500 tokens; a retry costs 5, a timeout retry 10', () => {
@@ -89,22 +90,15 @@ describe('tokenBucketBudget (AWS SDK v3 standard mode)', () => {
   });
 
   it('validates its options', () => {
-    const code = { code: 'FS_ERR_INVALID_ARGUMENT' };
-    assert.throws(() => tokenBucketBudget({ initialTokens: 0 }), {
-      ...code,
-      message: 'Expected `initialTokens` to be a finite number > 0, got 0',
-    });
-    assert.throws(() => tokenBucketBudget({ retryCost: -5 }), code);
-    assert.throws(() => tokenBucketBudget({ timeoutCost: NaN }), code);
-    assert.throws(() => tokenBucketBudget({ throttleCost: Infinity }), code);
-    assert.throws(() => tokenBucketBudget({ successIncrement: -1 }), {
-      message: 'Expected `successIncrement` to be a finite number >= 0, got -1',
-    });
-    assert.throws(() => tokenBucketBudget({ requestIncrement: -0.1 }), {
-      ...code,
-      message: 'Expected `requestIncrement` to be a finite number >= 0, got -0.1',
-    });
-    assert.throws(() => tokenBucketBudget(null as never), { message: 'Expected `options` to be an object, got null' });
+    assertInvalidOptions(tokenBucketBudget, [
+      [{ initialTokens: 0 }, 'Expected `initialTokens` to be a finite number > 0, got 0'],
+      [{ retryCost: -5 }],
+      [{ timeoutCost: NaN }],
+      [{ throttleCost: Infinity }],
+      [{ successIncrement: -1 }, 'Expected `successIncrement` to be a finite number >= 0, got -1'],
+      [{ requestIncrement: -0.1 }, 'Expected `requestIncrement` to be a finite number >= 0, got -0.1'],
+      [null, 'Expected `options` to be an object, got null'],
+    ]);
   });
 
   it('property: retries never exceed the budget (tokens stay in [0, max]; spent <= initial + refunds)', () => {

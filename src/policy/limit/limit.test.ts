@@ -8,6 +8,7 @@ import { checkSample, fixedLimit, resolveBounds } from './limit.js';
 import type { Limit, LimitChange, LimitSample } from './limit.js';
 import { gradient2 } from './gradient2.js';
 import { vegas } from './vegas.js';
+import { assertInvalidOptions } from '../../test-support/invalid-options.js';
 import { windowedLimit } from './windowed.js';
 
 describe('fixedLimit', () => {
@@ -67,19 +68,19 @@ describe('resolveBounds', () => {
   });
 
   it('rejects contradictory bounds with exact messages', () => {
-    const cases: [object, string][] = [
-      [{ minLimit: 0 }, 'Expected `minLimit` to be a positive integer, got 0'],
-      [{ maxLimit: 2.5 }, 'Expected `maxLimit` to be a positive integer, got 2.5'],
-      [{ initialLimit: -3 }, 'Expected `initialLimit` to be a positive integer, got -3'],
-      [{ minLimit: 10, maxLimit: 5 }, 'Expected `maxLimit` to be an integer >= minLimit (10), got 5'],
+    assertInvalidOptions(
+      (options: object) => resolveBounds(options, defaults),
       [
-        { initialLimit: 300, maxLimit: 100 },
-        'Expected `initialLimit` to be an integer in [minLimit, maxLimit] ([20, 100]), got 300',
+        [{ minLimit: 0 }, 'Expected `minLimit` to be a positive integer, got 0'],
+        [{ maxLimit: 2.5 }, 'Expected `maxLimit` to be a positive integer, got 2.5'],
+        [{ initialLimit: -3 }, 'Expected `initialLimit` to be a positive integer, got -3'],
+        [{ minLimit: 10, maxLimit: 5 }, 'Expected `maxLimit` to be an integer >= minLimit (10), got 5'],
+        [
+          { initialLimit: 300, maxLimit: 100 },
+          'Expected `initialLimit` to be an integer in [minLimit, maxLimit] ([20, 100]), got 300',
+        ],
       ],
-    ];
-    for (const [options, message] of cases) {
-      assert.throws(() => resolveBounds(options, defaults), { code: 'FS_ERR_INVALID_ARGUMENT', message });
-    }
+    );
   });
 });
 

@@ -9,21 +9,8 @@ import type { LimitSample } from './limit.js';
 import { concurrencyLimiter } from './limiter.js';
 import type { LimitRejectEvent } from './limiter.js';
 import { pipeline } from '../core/pipeline.js';
+import { deferred } from '../../test-support/deferred.js';
 
-interface Deferred<T> {
-  promise: Promise<T>;
-  resolve(value: T): void;
-  reject(error: unknown): void;
-}
-function deferred<T>(): Deferred<T> {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
 const named = (name: string): Error => Object.assign(new Error(name), { name });
 
 describe('concurrencyLimiter policy', () => {
