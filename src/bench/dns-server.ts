@@ -71,14 +71,17 @@ function queryPacket(name: string): Buffer {
   return q;
 }
 
-/** The generator: runs in its own process, open loop at `rate` for `seconds`, over `sockets` sockets. */
-async function generate(
-  host: string,
-  port: number,
-  rate: number,
-  seconds: number,
-  socketCount: number,
-): Promise<LoadResult> {
+/** One load run: `rate` queries per second for `seconds` at `host:port`, over `socketCount` sockets. */
+interface LoadSpec {
+  readonly host: string;
+  readonly port: number;
+  readonly rate: number;
+  readonly seconds: number;
+  readonly socketCount: number;
+}
+
+/** The generator: runs in its own process, open loop (see {@link LoadSpec}). */
+async function generate({ host, port, rate, seconds, socketCount }: LoadSpec): Promise<LoadResult> {
   const packets = names.map(queryPacket);
   const total = Math.round(rate * seconds);
   const cpuStart = process.cpuUsage();
@@ -350,16 +353,10 @@ function cpuNs(pids: readonly number[]): number {
 }
 
 /** One load run at `rate` for `seconds`: dnsperf when installed, else the built-in generator in a child. */
-async function runLoad(
-  host: string,
-  port: number,
-  rate: number,
-  seconds: number,
-  socketCount: number,
-): Promise<LoadResult> {
-  if (hasDnsperf()) return runDnsperf(host, port, rate, seconds);
+async function runLoad(spec: LoadSpec): Promise<LoadResult> {
+  if (hasDnsperf()) return runDnsperf(spec.host, spec.port, spec.rate, spec.seconds);
   const child = fork(fileURLToPath(import.meta.url), [], {
-    env: { ...process.env, FAILSMALL_DNS_LOADGEN: JSON.stringify({ host, port, rate, seconds, socketCount }) },
+    env: { ...process.env, FAILSMALL_DNS_LOADGEN: JSON.stringify(spec) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     detached: true,
   });
@@ -417,7 +414,7 @@ const P99_LIMIT_US = Number(process.env['DNS_BENCH_P99_MS'] ?? 10) * 1000;
 /** One step for one target, with the server's CPU time over it. */
 async function step(t: Target, offered: number, socketCount: number, retried: boolean): Promise<Step> {
   const before = cpuNs(t.pids);
-  const r = await runLoad(t.host, t.port, offered, STEP_SECONDS, socketCount);
+  const r = await runLoad({ host: t.host, port: t.port, rate: offered, seconds: STEP_SECONDS, socketCount });
   const cpu = cpuNs(t.pids) - before;
   const held = r.received >= MIN_ANSWERED * r.sent && r.p99_us <= P99_LIMIT_US;
   const result: Step = {
@@ -455,7 +452,9 @@ async function findMaxRates(targets: readonly Target[], socketCount: number): Pr
   );
   const live = new Set(targets.map((t) => t.name));
   // Warm-up, not counted: failsmall's server compiles its answer path on the first queries.
-  for (const t of targets) await runLoad(t.host, t.port, steps[0]!, STEP_SECONDS, socketCount);
+  for (const t of targets) {
+    await runLoad({ host: t.host, port: t.port, rate: steps[0]!, seconds: STEP_SECONDS, socketCount });
+  }
   for (const offered of steps) {
     for (const t of targets) {
       if (!live.has(t.name)) continue;
@@ -714,14 +713,7 @@ async function serve(): Promise<void> {
 
 const loadgen = process.env['FAILSMALL_DNS_LOADGEN'];
 if (loadgen !== undefined) {
-  const { host, port, rate, seconds, socketCount } = JSON.parse(loadgen) as {
-    host: string;
-    port: number;
-    rate: number;
-    seconds: number;
-    socketCount: number;
-  };
-  const result = await generate(host, port, rate, seconds, socketCount);
+  const result = await generate(JSON.parse(loadgen) as LoadSpec);
   process.send!(result, () => process.exit(0));
 } else if (process.env['FAILSMALL_DNS_SERVE'] === '1') {
   await serve();

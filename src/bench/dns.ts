@@ -149,48 +149,41 @@ try {
   await new Promise((resolve) => failsmallLookup(NAME, { family: 4 }, resolve));
   await new Promise((resolve) => cacheableLookup(NAME, { family: 4 }, resolve));
   const bareMap = mapLookup();
-  // Interleaved rounds, so that a slower phase of the machine weighs on every side alike.
-  const mapRounds: number[] = [];
-  const failsmallRounds: number[] = [];
-  const cacheableRounds: number[] = [];
-  const mapSeqRounds: number[] = [];
-  const failsmallSeqRounds: number[] = [];
-  const cacheableSeqRounds: number[] = [];
-  // Every side in every round, and each ratio taken within its round (then the median over rounds).
-  const vsMapBatchRounds: number[] = [];
-  const vsMapSeqRounds: number[] = [];
-  const speedupBatchRounds: number[] = [];
-  const speedupSeqRounds: number[] = [];
-  const wallVsMapSeqRounds: number[] = [];
-  const wallSpeedupSeqRounds: number[] = [];
-  for (let round = 0; round < 5; round++) {
-    const m = await cachedNs(bareMap, { family: 4 }, 300);
-    const f = await cachedNs(failsmallLookup, { family: 4 }, 300);
-    const c = await cachedNs(cacheableLookup, { family: 4 }, 300);
-    const ms = await cachedSequentialNs(bareMap, { family: 4 }, 20_000);
-    const msWall = lastWallNs;
-    const fs = await cachedSequentialNs(failsmallLookup, { family: 4 }, 20_000);
-    const fsWall = lastWallNs;
-    const cs = await cachedSequentialNs(cacheableLookup, { family: 4 }, 5_000);
-    wallVsMapSeqRounds.push(fsWall / msWall);
-    wallSpeedupSeqRounds.push(lastWallNs / fsWall);
-    mapRounds.push(m);
-    failsmallRounds.push(f);
-    cacheableRounds.push(c);
-    mapSeqRounds.push(ms);
-    failsmallSeqRounds.push(fs);
-    cacheableSeqRounds.push(cs);
-    vsMapBatchRounds.push(f / m);
-    vsMapSeqRounds.push(fs / ms);
-    speedupBatchRounds.push(c / f);
-    speedupSeqRounds.push(cs / fs);
-  }
-  const mapCached = median(mapRounds);
-  const failsmallCached = median(failsmallRounds);
-  const mapCachedSeq = median(mapSeqRounds);
-  const failsmallCachedSeq = median(failsmallSeqRounds);
-  const cacheableCached = median(cacheableRounds);
-  const cacheableCachedSeq = median(cacheableSeqRounds);
+  // Interleaved rounds, so that a slower phase of the machine weighs on every side alike: every side
+  // in every round, and each ratio taken within its round (then the median over rounds).
+  const cachedRound = async () => {
+    const map = await cachedNs(bareMap, { family: 4 }, 300);
+    const failsmall = await cachedNs(failsmallLookup, { family: 4 }, 300);
+    const cacheable = await cachedNs(cacheableLookup, { family: 4 }, 300);
+    const mapSeq = await cachedSequentialNs(bareMap, { family: 4 }, 20_000);
+    const mapSeqWall = lastWallNs;
+    const failsmallSeq = await cachedSequentialNs(failsmallLookup, { family: 4 }, 20_000);
+    const failsmallSeqWall = lastWallNs;
+    const cacheableSeq = await cachedSequentialNs(cacheableLookup, { family: 4 }, 5_000);
+    return {
+      map,
+      failsmall,
+      cacheable,
+      mapSeq,
+      failsmallSeq,
+      cacheableSeq,
+      vsMapBatch: failsmall / map,
+      vsMapSeq: failsmallSeq / mapSeq,
+      speedupBatch: cacheable / failsmall,
+      speedupSeq: cacheableSeq / failsmallSeq,
+      wallVsMapSeq: failsmallSeqWall / mapSeqWall,
+      wallSpeedupSeq: lastWallNs / failsmallSeqWall,
+    };
+  };
+  const rounds: Awaited<ReturnType<typeof cachedRound>>[] = [];
+  for (let round = 0; round < 5; round++) rounds.push(await cachedRound());
+  const medianOf = (key: keyof (typeof rounds)[number]): number => median(rounds.map((r) => r[key]));
+  const mapCached = medianOf('map');
+  const failsmallCached = medianOf('failsmall');
+  const mapCachedSeq = medianOf('mapSeq');
+  const failsmallCachedSeq = medianOf('failsmallSeq');
+  const cacheableCached = medianOf('cacheable');
+  const cacheableCachedSeq = medianOf('cacheableSeq');
   const failsmallCachedAll = await cachedNs(failsmallLookup, { all: true }, 1_000);
   const cacheableCachedAll = await cachedNs(cacheableLookup, { all: true }, 1_000);
 
@@ -236,10 +229,10 @@ try {
 
   const us = (ns: number): string => `${(ns / 1000).toFixed(1)} µs`;
   const ratio = (a: number, b: number): number => Math.round((a / b) * 100) / 100;
-  const vsMapBatch = ratio(median(vsMapBatchRounds), 1);
-  const vsMapSeq = ratio(median(vsMapSeqRounds), 1);
-  const speedupBatch = ratio(median(speedupBatchRounds), 1);
-  const speedupSeq = ratio(median(speedupSeqRounds), 1);
+  const vsMapBatch = ratio(medianOf('vsMapBatch'), 1);
+  const vsMapSeq = ratio(medianOf('vsMapSeq'), 1);
+  const speedupBatch = ratio(medianOf('speedupBatch'), 1);
+  const speedupSeq = ratio(medianOf('speedupSeq'), 1);
   printTable('dns: cached lookup (callback API, batches of 100)', [
     ['bare Map hit + microtask callback', `${mapCached.toFixed(0)} ns`],
     ['failsmall lookup {family: 4}', `${failsmallCached.toFixed(0)} ns`],
@@ -268,8 +261,8 @@ try {
       bench: 'dns',
       cached_vs_map: Math.max(vsMapBatch, vsMapSeq),
       cached_speedup: Math.min(speedupBatch, speedupSeq),
-      wall_cached_vs_map_sequential: ratio(median(wallVsMapSeqRounds), 1),
-      wall_cached_speedup_sequential: ratio(median(wallSpeedupSeqRounds), 1),
+      wall_cached_vs_map_sequential: ratio(medianOf('wallVsMapSeq'), 1),
+      wall_cached_speedup_sequential: ratio(medianOf('wallSpeedupSeq'), 1),
       cached_vs_map_batch: vsMapBatch,
       cached_vs_map_sequential: vsMapSeq,
       cached_speedup_batch: speedupBatch,
