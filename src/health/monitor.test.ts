@@ -6,6 +6,7 @@ import { seededRandom } from '../core/random.js';
 import { HealthMonitor, type Escalation, type FaultyCheck, type SetChange } from './monitor.js';
 import { providerSource, type HealthTarget } from './source.js';
 import { MemoryHealthStore, type HealthStore } from './store.js';
+import { twoCheckers } from '../test-support/health-store-contract.js';
 
 const targets: HealthTarget[] = ['a', 'b', 'c', 'd'].map((id, i) => ({ id, address: `127.0.0.${i + 2}`, port: 1 }));
 
@@ -222,21 +223,7 @@ describe('HealthMonitor', () => {
   it("checkers sharing a store count each other's votes and agree on one set", async () => {
     const clock = new VirtualClock(0);
     const store = new MemoryHealthStore();
-    const seen = { east: new Map<string, unknown>(), west: new Map<string, unknown>() };
-    const make = (checker: 'east' | 'west') =>
-      new HealthMonitor({
-        name: 'orders',
-        targets,
-        sources: [scripted('probe', seen[checker])],
-        guardrails: { maxRemovedShare: 1, floor: 0, holdDown: 0, slowStart: false },
-        store,
-        checker,
-        checkers: 2,
-        interval: 1000,
-        clock,
-      });
-    const east = make('east');
-    const west = make('west');
+    const { east, west, answers: seen } = twoCheckers({ east: store, west: store }, clock);
     seen.east.set('a', false);
     await east.evaluate();
     const r = await west.evaluate();

@@ -7,10 +7,8 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { VirtualClock } from '../core/clock.js';
 import { initialSet } from '../health/guardrails.js';
-import { HealthMonitor } from '../health/monitor.js';
-import { providerSource, type HealthTarget } from '../health/source.js';
 import type { HealthStore } from '../health/store.js';
-import { registerHealthStoreContract } from '../test-support/health-store-contract.js';
+import { registerHealthStoreContract, twoCheckers } from '../test-support/health-store-contract.js';
 import { tempPgSchemas, tempSqliteFiles } from '../test-support/sql-backends.js';
 import { PostgresHealthStore } from './postgres-health-store.js';
 import { SqliteHealthStore } from './sqlite-health-store.js';
@@ -23,26 +21,10 @@ const schemas = tempPgSchemas('health');
 registerHealthStoreContract('postgres', () => PostgresHealthStore.open(schemas.next()), schemas.skip);
 after(schemas.cleanup);
 
-const targets: HealthTarget[] = ['a', 'b', 'c', 'd'].map((id, i) => ({ id, address: `127.0.0.${i + 2}`, port: 1 }));
-
 /** Two checkers, each with its own handle on one database, agree on one set. */
 async function twoCheckersAgree(east: HealthStore, west: HealthStore): Promise<void> {
   const clock = new VirtualClock(0);
-  const answers = { east: new Map<string, boolean>(), west: new Map<string, boolean>() };
-  const make = (checker: 'east' | 'west', store: HealthStore) =>
-    new HealthMonitor({
-      name: 'orders',
-      targets,
-      sources: [providerSource('probe', (t) => answers[checker].get(t.id) ?? true, { rise: 1, fall: 1 })],
-      guardrails: { maxRemovedShare: 1, floor: 0, holdDown: 0, slowStart: false },
-      store,
-      checker,
-      checkers: 2,
-      interval: 1000,
-      clock,
-    });
-  const e = make('east', east);
-  const w = make('west', west);
+  const { east: e, west: w, answers } = twoCheckers({ east, west }, clock);
   answers.east.set('a', false);
   await e.evaluate();
   const r = await w.evaluate();

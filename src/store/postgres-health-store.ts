@@ -5,7 +5,7 @@
  * DO NOTHING` for the first write). The tables live in one schema per store. The driver is an
  * optional peer dependency, loaded by {@link PostgresHealthStore.open} on first use.
  */
-import { openPgStore, type PgStoreHandle } from './pg-pool.js';
+import { openPgStore, type PgStoreHandle, type PgStoreSpec } from './pg-pool.js';
 import type { PgPoolLike } from './pg-query.js';
 import type { SetState } from '../health/guardrails.js';
 import type { SetChange } from '../health/monitor.js';
@@ -35,6 +35,28 @@ export interface PostgresHealthStoreOptions {
 
 const keep = (state: SetState): SetState => state; // JSONB arrives parsed
 
+type Table = 'votes' | 'sets' | 'changes';
+
+const TABLES: PgStoreSpec<Table> = {
+  what: 'health store',
+  max: 4,
+  lock: 'failsmall-store-migrate',
+  version: 1,
+  tables: { votes: 'failsmall_health_votes', sets: 'failsmall_health_sets', changes: 'failsmall_health_changes' },
+  migrate: (t) => [
+    `CREATE TABLE IF NOT EXISTS ${t.votes} (
+      set_name TEXT NOT NULL, checker TEXT NOT NULL, source TEXT NOT NULL, target TEXT NOT NULL,
+      vote TEXT NOT NULL, at DOUBLE PRECISION NOT NULL, PRIMARY KEY (set_name, checker, source, target))`,
+    `CREATE INDEX IF NOT EXISTS failsmall_health_votes_at ON ${t.votes} (set_name, at)`,
+    `CREATE TABLE IF NOT EXISTS ${t.sets} (
+      set_name TEXT PRIMARY KEY, version BIGINT NOT NULL, state JSONB NOT NULL)`,
+    `CREATE TABLE IF NOT EXISTS ${t.changes} (
+      seq BIGSERIAL PRIMARY KEY, set_name TEXT NOT NULL, target TEXT NOT NULL, change TEXT NOT NULL,
+      reason TEXT NOT NULL, at DOUBLE PRECISION NOT NULL, by_whom TEXT NOT NULL)`,
+    `CREATE INDEX IF NOT EXISTS failsmall_health_changes_set ON ${t.changes} (set_name, at, seq)`,
+  ],
+};
+
 /**
  * Votes, the set and its journal in PostgreSQL.
  *
@@ -45,9 +67,9 @@ const keep = (state: SetState): SetState => state; // JSONB arrives parsed
 export class PostgresHealthStore implements HealthStore {
   readonly kind = 'postgres';
   readonly schema: string;
-  readonly #db: PgStoreHandle<'votes' | 'sets' | 'changes'>;
+  readonly #db: PgStoreHandle<Table>;
 
-  private constructor(db: PgStoreHandle<'votes' | 'sets' | 'changes'>) {
+  private constructor(db: PgStoreHandle<Table>) {
     this.#db = db;
     this.schema = db.schema;
   }
@@ -58,26 +80,7 @@ export class PostgresHealthStore implements HealthStore {
    * `FS_ERR_STORE_BACKEND` when the server cannot be reached within `connectTimeoutMs`.
    */
   static async open(options: PostgresHealthStoreOptions = {}): Promise<PostgresHealthStore> {
-    const db = await openPgStore(options, {
-      what: 'health store',
-      max: 4,
-      lock: 'failsmall-store-migrate',
-      version: 1,
-      tables: { votes: 'failsmall_health_votes', sets: 'failsmall_health_sets', changes: 'failsmall_health_changes' },
-      migrate: (t) => [
-        `CREATE TABLE IF NOT EXISTS ${t.votes} (
-          set_name TEXT NOT NULL, checker TEXT NOT NULL, source TEXT NOT NULL, target TEXT NOT NULL,
-          vote TEXT NOT NULL, at DOUBLE PRECISION NOT NULL, PRIMARY KEY (set_name, checker, source, target))`,
-        `CREATE INDEX IF NOT EXISTS failsmall_health_votes_at ON ${t.votes} (set_name, at)`,
-        `CREATE TABLE IF NOT EXISTS ${t.sets} (
-          set_name TEXT PRIMARY KEY, version BIGINT NOT NULL, state JSONB NOT NULL)`,
-        `CREATE TABLE IF NOT EXISTS ${t.changes} (
-          seq BIGSERIAL PRIMARY KEY, set_name TEXT NOT NULL, target TEXT NOT NULL, change TEXT NOT NULL,
-          reason TEXT NOT NULL, at DOUBLE PRECISION NOT NULL, by_whom TEXT NOT NULL)`,
-        `CREATE INDEX IF NOT EXISTS failsmall_health_changes_set ON ${t.changes} (set_name, at, seq)`,
-      ],
-    });
-    return new PostgresHealthStore(db);
+    return new PostgresHealthStore(await openPgStore(options, TABLES));
   }
 
   async putVotes(votes: readonly StoredVote[]): Promise<void> {

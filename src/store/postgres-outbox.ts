@@ -11,7 +11,7 @@
  * over. Statements go through store/pg-query.ts (`pgQuery`, `pgTransaction` where two statements
  * must commit together).
  */
-import { openPgStore, type PgStoreHandle } from './pg-pool.js';
+import { openPgStore, type PgStoreHandle, type PgStoreSpec } from './pg-pool.js';
 import type { PgPoolLike } from './pg-query.js';
 import { invalid } from '../core/validate.js';
 import {
@@ -52,6 +52,30 @@ type Row = OutboxRow<OutboxJson>; // JSONB arrives parsed
 const keep = (payload: OutboxJson): OutboxJson => payload;
 const toEntry = (row: Row): OutboxEntry => entryFromRow(row, keep);
 
+type Table = 'box' | 'dead';
+
+const TABLES: PgStoreSpec<Table> = {
+  what: 'outbox store',
+  max: 2,
+  lock: 'failsmall-outbox-migrate',
+  version: 1,
+  tables: { box: 'failsmall_outbox', dead: 'failsmall_outbox_dead' },
+  closed: outboxClosed,
+  migrate: (t) => [
+    `CREATE TABLE IF NOT EXISTS ${t.box} (
+      id BIGSERIAL PRIMARY KEY, queue TEXT NOT NULL, key TEXT NOT NULL, payload JSONB NOT NULL,
+      priority INTEGER NOT NULL, created_at DOUBLE PRECISION NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+      not_before DOUBLE PRECISION NOT NULL, last_error TEXT, UNIQUE (queue, key))`,
+    // claims (tables made before them get the columns here)
+    `ALTER TABLE ${t.box} ADD COLUMN IF NOT EXISTS claimed_by TEXT,
+      ADD COLUMN IF NOT EXISTS claimed_until DOUBLE PRECISION NOT NULL DEFAULT 0`,
+    `CREATE TABLE IF NOT EXISTS ${t.dead} (
+      id BIGINT PRIMARY KEY, queue TEXT NOT NULL, key TEXT NOT NULL, payload JSONB NOT NULL,
+      priority INTEGER NOT NULL, created_at DOUBLE PRECISION NOT NULL, attempts INTEGER NOT NULL,
+      not_before DOUBLE PRECISION NOT NULL, last_error TEXT, reason TEXT NOT NULL, dead_at DOUBLE PRECISION NOT NULL)`,
+  ],
+};
+
 /**
  * See the module comment.
  *
@@ -65,9 +89,9 @@ export class PostgresOutboxStore implements OutboxStore {
   readonly claimMs: number;
   /** This handle's drainer identity (the `claimed_by` of its claims). */
   readonly #owner = newClaimOwner();
-  readonly #db: PgStoreHandle<'box' | 'dead'>;
+  readonly #db: PgStoreHandle<Table>;
 
-  private constructor(db: PgStoreHandle<'box' | 'dead'>, queue: string, claimMs: number) {
+  private constructor(db: PgStoreHandle<Table>, queue: string, claimMs: number) {
     this.#db = db;
     this.schema = db.schema;
     this.queue = queue;
@@ -79,28 +103,7 @@ export class PostgresOutboxStore implements OutboxStore {
     const queue = options.queue ?? 'default';
     if (typeof queue !== 'string' || queue === '') invalid('queue', 'a non-empty string', queue);
     const claimMs = checkClaimMs(options.claimMs);
-    const db = await openPgStore(options, {
-      what: 'outbox store',
-      max: 2,
-      lock: 'failsmall-outbox-migrate',
-      version: 1,
-      tables: { box: 'failsmall_outbox', dead: 'failsmall_outbox_dead' },
-      closed: outboxClosed,
-      migrate: (t) => [
-        `CREATE TABLE IF NOT EXISTS ${t.box} (
-          id BIGSERIAL PRIMARY KEY, queue TEXT NOT NULL, key TEXT NOT NULL, payload JSONB NOT NULL,
-          priority INTEGER NOT NULL, created_at DOUBLE PRECISION NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
-          not_before DOUBLE PRECISION NOT NULL, last_error TEXT, UNIQUE (queue, key))`,
-        // claims (tables made before them get the columns here)
-        `ALTER TABLE ${t.box} ADD COLUMN IF NOT EXISTS claimed_by TEXT,
-          ADD COLUMN IF NOT EXISTS claimed_until DOUBLE PRECISION NOT NULL DEFAULT 0`,
-        `CREATE TABLE IF NOT EXISTS ${t.dead} (
-          id BIGINT PRIMARY KEY, queue TEXT NOT NULL, key TEXT NOT NULL, payload JSONB NOT NULL,
-          priority INTEGER NOT NULL, created_at DOUBLE PRECISION NOT NULL, attempts INTEGER NOT NULL,
-          not_before DOUBLE PRECISION NOT NULL, last_error TEXT, reason TEXT NOT NULL, dead_at DOUBLE PRECISION NOT NULL)`,
-      ],
-    });
-    return new PostgresOutboxStore(db, queue, claimMs);
+    return new PostgresOutboxStore(await openPgStore(options, TABLES), queue, claimMs);
   }
 
   async append(input: OutboxInput): Promise<{ entry: OutboxEntry; duplicate: boolean }> {

@@ -5,7 +5,7 @@
  * active pointer's compare-and-set is a conditional `INSERT … ON CONFLICT … WHERE`. The driver is an
  * optional peer dependency, loaded by {@link PostgresPlanStore.open} on first use (`npm install pg`).
  */
-import { openPgStore, type PgStoreHandle } from './pg-pool.js';
+import { openPgStore, type PgStoreHandle, type PgStoreSpec } from './pg-pool.js';
 import type { PgPoolLike } from './pg-query.js';
 import type {
   ActiveCondition,
@@ -54,6 +54,33 @@ const keep = (json: Json): Json => json; // JSONB arrives parsed
 const toPlan = (row: PlanRow<Json>): StoredPlan => planFromRow(row, keep);
 const toEntry = (row: JournalRow<Json>): JournalEntry => entryFromRow(row, keep);
 
+type Table = 'seq' | 'plans' | 'active' | 'journal';
+
+const TABLES: PgStoreSpec<Table> = {
+  what: 'plan store',
+  max: 4,
+  lock: 'failsmall-store-migrate', // two enactors starting at once must not race on CREATE TABLE
+  version: 1,
+  tables: {
+    seq: 'failsmall_plan_seq',
+    plans: 'failsmall_plans',
+    active: 'failsmall_active',
+    journal: 'failsmall_journal',
+  },
+  migrate: (t) => [
+    `CREATE TABLE IF NOT EXISTS ${t.seq} (target TEXT PRIMARY KEY, last BIGINT NOT NULL)`,
+    `CREATE TABLE IF NOT EXISTS ${t.plans} (
+      target TEXT NOT NULL, generation BIGINT NOT NULL, created_at DOUBLE PRECISION NOT NULL,
+      created_by TEXT NOT NULL, body JSONB NOT NULL, PRIMARY KEY (target, generation))`,
+    `CREATE TABLE IF NOT EXISTS ${t.active} (
+      target TEXT PRIMARY KEY, generation BIGINT NOT NULL, updated_at DOUBLE PRECISION NOT NULL, updated_by TEXT NOT NULL)`,
+    `CREATE TABLE IF NOT EXISTS ${t.journal} (
+      seq BIGSERIAL PRIMARY KEY, target TEXT NOT NULL, generation BIGINT NOT NULL, actor TEXT NOT NULL,
+      decision TEXT NOT NULL, reason TEXT NOT NULL, at DOUBLE PRECISION NOT NULL, details JSONB NOT NULL)`,
+    `CREATE INDEX IF NOT EXISTS failsmall_journal_target ON ${t.journal} (target, seq)`,
+  ],
+};
+
 /**
  * Plans, active pointers and the journal in PostgreSQL.
  *
@@ -64,9 +91,9 @@ const toEntry = (row: JournalRow<Json>): JournalEntry => entryFromRow(row, keep)
 export class PostgresPlanStore implements PlanStore {
   readonly kind = 'postgres';
   readonly schema: string;
-  readonly #db: PgStoreHandle<'seq' | 'plans' | 'active' | 'journal'>;
+  readonly #db: PgStoreHandle<Table>;
 
-  private constructor(db: PgStoreHandle<'seq' | 'plans' | 'active' | 'journal'>) {
+  private constructor(db: PgStoreHandle<Table>) {
     this.#db = db;
     this.schema = db.schema;
   }
@@ -77,32 +104,7 @@ export class PostgresPlanStore implements PlanStore {
    * `FS_ERR_STORE_BACKEND` when the server cannot be reached within `connectTimeoutMs`.
    */
   static async open(options: PostgresPlanStoreOptions = {}): Promise<PostgresPlanStore> {
-    // Two enactors starting at once must not race on CREATE TABLE: the migration holds a lock.
-    const db = await openPgStore(options, {
-      what: 'plan store',
-      max: 4,
-      lock: 'failsmall-store-migrate',
-      version: 1,
-      tables: {
-        seq: 'failsmall_plan_seq',
-        plans: 'failsmall_plans',
-        active: 'failsmall_active',
-        journal: 'failsmall_journal',
-      },
-      migrate: (t) => [
-        `CREATE TABLE IF NOT EXISTS ${t.seq} (target TEXT PRIMARY KEY, last BIGINT NOT NULL)`,
-        `CREATE TABLE IF NOT EXISTS ${t.plans} (
-          target TEXT NOT NULL, generation BIGINT NOT NULL, created_at DOUBLE PRECISION NOT NULL,
-          created_by TEXT NOT NULL, body JSONB NOT NULL, PRIMARY KEY (target, generation))`,
-        `CREATE TABLE IF NOT EXISTS ${t.active} (
-          target TEXT PRIMARY KEY, generation BIGINT NOT NULL, updated_at DOUBLE PRECISION NOT NULL, updated_by TEXT NOT NULL)`,
-        `CREATE TABLE IF NOT EXISTS ${t.journal} (
-          seq BIGSERIAL PRIMARY KEY, target TEXT NOT NULL, generation BIGINT NOT NULL, actor TEXT NOT NULL,
-          decision TEXT NOT NULL, reason TEXT NOT NULL, at DOUBLE PRECISION NOT NULL, details JSONB NOT NULL)`,
-        `CREATE INDEX IF NOT EXISTS failsmall_journal_target ON ${t.journal} (target, seq)`,
-      ],
-    });
-    return new PostgresPlanStore(db);
+    return new PostgresPlanStore(await openPgStore(options, TABLES));
   }
 
   async createPlan<B extends Json>(target: string, body: B, meta: { at: number; by: string }): Promise<StoredPlan<B>> {

@@ -4,8 +4,37 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { VirtualClock } from '../core/clock.js';
 import { initialSet } from '../health/guardrails.js';
+import { HealthMonitor } from '../health/monitor.js';
+import { providerSource, type HealthTarget } from '../health/source.js';
 import type { HealthStore, StoredVote } from '../health/store.js';
+
+/**
+ * Two checkers, `east` and `west`, monitoring the set `orders` of targets a–d through their own
+ * store handles (one store passed twice, or two handles on one database), on `clock`. Each one's
+ * probe answers `true` unless the test set its `answers` for a target.
+ */
+export function twoCheckers(
+  stores: { readonly east: HealthStore; readonly west: HealthStore },
+  clock: VirtualClock,
+): { east: HealthMonitor; west: HealthMonitor; answers: { east: Map<string, boolean>; west: Map<string, boolean> } } {
+  const targets: HealthTarget[] = ['a', 'b', 'c', 'd'].map((id, i) => ({ id, address: `127.0.0.${i + 2}`, port: 1 }));
+  const answers = { east: new Map<string, boolean>(), west: new Map<string, boolean>() };
+  const make = (checker: 'east' | 'west'): HealthMonitor =>
+    new HealthMonitor({
+      name: 'orders',
+      targets,
+      sources: [providerSource('probe', (t) => answers[checker].get(t.id) ?? true, { rise: 1, fall: 1 })],
+      guardrails: { maxRemovedShare: 1, floor: 0, holdDown: 0, slowStart: false },
+      store: stores[checker],
+      checker,
+      checkers: 2,
+      interval: 1000,
+      clock,
+    });
+  return { east: make('east'), west: make('west'), answers };
+}
 
 /** Registers the contract suite for the store `open` returns (a fresh, empty store each call). */
 export function registerHealthStoreContract(
