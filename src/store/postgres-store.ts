@@ -23,15 +23,23 @@ import type {
 import {
   checkActiveWrite,
   checkCreatePlan,
-  toJsonText,
-  checkJournalInput,
   checkJournalQuery,
   checkPlanDeletion,
   checkPlanKey,
-  checkPlanQuery,
   checkTarget,
 } from '../plan/store-checks.js';
-import { activeFromRow, entryFromRow, planFromRow, type ActiveRow, type JournalRow, type PlanRow } from './rows.js';
+import {
+  activeFromRow,
+  appendedEntry,
+  checkJournalWrite,
+  checkPlanRange,
+  createdPlan,
+  entryFromRow,
+  planFromRow,
+  type ActiveRow,
+  type JournalRow,
+  type PlanRow,
+} from './rows.js';
 
 /** Options of {@link PostgresPlanStore.open}. */
 export interface PostgresPlanStoreOptions {
@@ -108,7 +116,7 @@ export class PostgresPlanStore implements PlanStore {
   }
 
   async createPlan<B extends Json>(target: string, body: B, meta: { at: number; by: string }): Promise<StoredPlan<B>> {
-    const { text, by } = checkCreatePlan(target, body, meta);
+    const write = checkCreatePlan(target, body, meta);
     const t = this.#db.t;
     // One statement: the counter's row lock orders concurrent creators; a generation is never reused.
     const rows = await this.#db.query<{ generation: string }>(
@@ -117,15 +125,9 @@ export class PostgresPlanStore implements PlanStore {
          ON CONFLICT (target) DO UPDATE SET last = ${t.seq}.last + 1 RETURNING last)
        INSERT INTO ${t.plans} (target, generation, created_at, created_by, body)
        SELECT $1, last, $2, $3, $4::jsonb FROM seq RETURNING generation`,
-      [target, meta.at, by, text],
+      [target, meta.at, write.by, write.text],
     );
-    return {
-      target,
-      generation: Number(rows[0]!.generation),
-      createdAt: meta.at,
-      createdBy: by,
-      body: JSON.parse(text) as B,
-    };
+    return createdPlan(target, rows[0]!.generation, meta.at, write);
   }
 
   async getPlan(target: string, generation: number): Promise<StoredPlan | undefined> {
@@ -147,10 +149,7 @@ export class PostgresPlanStore implements PlanStore {
   }
 
   async listPlans(target: string, query: PlanQuery = {}): Promise<StoredPlan[]> {
-    checkTarget(target);
-    const bounds = checkPlanQuery(query);
-    const below = bounds.below ?? Number.MAX_SAFE_INTEGER;
-    const above = bounds.above ?? -1;
+    const { below, above } = checkPlanRange(target, query);
     const rows = await this.#db.query<PlanRow<Json>>(
       `SELECT * FROM ${this.#db.t.plans} WHERE target = $1 AND generation < $2 AND generation > $3 ORDER BY generation`,
       [target, below, above],
@@ -202,15 +201,13 @@ export class PostgresPlanStore implements PlanStore {
   }
 
   async appendJournal(entry: JournalInput): Promise<JournalEntry> {
-    checkJournalInput(entry);
-    const details = entry.details === undefined ? null : entry.details;
-    const text = toJsonText('details', details);
+    const text = checkJournalWrite(entry);
     const rows = await this.#db.query<{ seq: string }>(
       `INSERT INTO ${this.#db.t.journal} (target, generation, actor, decision, reason, at, details)
        VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb) RETURNING seq`,
       [entry.target, entry.generation, entry.actor, entry.decision, entry.reason, entry.at, text],
     );
-    return { ...entry, details: JSON.parse(text) as Json, seq: Number(rows[0]!.seq) };
+    return appendedEntry(entry, text, rows[0]!.seq);
   }
 
   async readJournal(query: JournalQuery = {}): Promise<JournalEntry[]> {

@@ -20,15 +20,23 @@ import type {
 import {
   checkActiveWrite,
   checkCreatePlan,
-  toJsonText,
-  checkJournalInput,
   checkJournalQuery,
   checkPlanDeletion,
   checkPlanKey,
-  checkPlanQuery,
   checkTarget,
 } from '../plan/store-checks.js';
-import { activeFromRow, entryFromRow, planFromRow, type ActiveRow, type JournalRow, type PlanRow } from './rows.js';
+import {
+  activeFromRow,
+  appendedEntry,
+  checkJournalWrite,
+  checkPlanRange,
+  createdPlan,
+  entryFromRow,
+  planFromRow,
+  type ActiveRow,
+  type JournalRow,
+  type PlanRow,
+} from './rows.js';
 import { openSqliteStore, parseStoredJson, type SqliteStoreHandle } from './sqlite-open.js';
 
 /** Options of {@link SqlitePlanStore.open}. */
@@ -87,7 +95,7 @@ export class SqlitePlanStore implements PlanStore {
   }
 
   async createPlan<B extends Json>(target: string, body: B, meta: { at: number; by: string }): Promise<StoredPlan<B>> {
-    const { text, by } = checkCreatePlan(target, body, meta);
+    const write = checkCreatePlan(target, body, meta);
     const generation = this.#db.tx((db) => {
       const row = db
         .prepare(
@@ -97,10 +105,10 @@ export class SqlitePlanStore implements PlanStore {
         .get(target) as { last: number };
       db.prepare(
         'INSERT INTO failsmall_plans (target, generation, created_at, created_by, body) VALUES (?, ?, ?, ?, ?)',
-      ).run(target, row.last, meta.at, by, text);
+      ).run(target, row.last, meta.at, write.by, write.text);
       return row.last;
     });
-    return { target, generation, createdAt: meta.at, createdBy: by, body: JSON.parse(text) as B };
+    return createdPlan(target, generation, meta.at, write);
   }
 
   async getPlan(target: string, generation: number): Promise<StoredPlan | undefined> {
@@ -124,10 +132,7 @@ export class SqlitePlanStore implements PlanStore {
   }
 
   async listPlans(target: string, query: PlanQuery = {}): Promise<StoredPlan[]> {
-    checkTarget(target);
-    const bounds = checkPlanQuery(query);
-    const below = bounds.below ?? Number.MAX_SAFE_INTEGER;
-    const above = bounds.above ?? -1;
+    const { below, above } = checkPlanRange(target, query);
     const rows = this.#db.tx(
       (db) =>
         db
@@ -211,9 +216,7 @@ export class SqlitePlanStore implements PlanStore {
   }
 
   async appendJournal(entry: JournalInput): Promise<JournalEntry> {
-    checkJournalInput(entry);
-    const details = entry.details === undefined ? null : entry.details;
-    const text = toJsonText('details', details);
+    const text = checkJournalWrite(entry);
     const seq = this.#db.tx(
       (db) =>
         db
@@ -225,7 +228,7 @@ export class SqlitePlanStore implements PlanStore {
           seq: number;
         },
     ).seq;
-    return { ...entry, details: JSON.parse(text) as Json, seq };
+    return appendedEntry(entry, text, seq);
   }
 
   async readJournal(query: JournalQuery = {}): Promise<JournalEntry[]> {
