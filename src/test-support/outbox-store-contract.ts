@@ -5,10 +5,10 @@
 import assert from 'node:assert/strict';
 import { describe, it as test } from 'node:test';
 import type { OutboxStore } from '../store/outbox-store.js';
-import { code, contractSuite } from './store-contract.js';
+import { code, contractSuite, type ContractFactory, type ContractOptions } from './store-contract.js';
 
 /** How a suite gets outbox stores. */
-export interface OutboxStoreFactory {
+export interface OutboxStoreFactory extends ContractFactory {
   /** A fresh, empty store; with `claimMs`, its claims last that long. */
   open(claimMs?: number): Promise<OutboxStore>;
   /** The last store's data through a new connection (a restart); default none (those cases are skipped). */
@@ -18,8 +18,6 @@ export interface OutboxStoreFactory {
    * process or host), opened with `claimMs`; default none (those cases are skipped).
    */
   another?(claimMs: number): Promise<OutboxStore>;
-  /** Called once after the suite. */
-  cleanup?(): Promise<void>;
 }
 
 /**
@@ -32,7 +30,7 @@ export interface OutboxStoreFactory {
 export function registerOutboxStoreContract(
   name: string,
   factory: OutboxStoreFactory,
-  options: { skip?: string } = {},
+  options: ContractOptions = {},
 ): void {
   describe(`outbox store contract: ${name}`, { ...(options.skip === undefined ? {} : { skip: options.skip }) }, () => {
     const { tracked } = contractSuite<OutboxStore>(factory, options.skip);

@@ -13,10 +13,10 @@ import { MemoryDnsProvider } from '../plan/memory-provider.js';
 import { readAddresses, readFence } from '../plan/plan-body.js';
 import { Planner } from '../plan/planner.js';
 import type { PlanStore } from '../plan/store.js';
-import { code, contractSuite } from './store-contract.js';
+import { code, contractSuite, type ContractFactory, type ContractOptions } from './store-contract.js';
 
 /** How a suite gets stores. */
-export interface StoreFactory {
+export interface StoreFactory extends ContractFactory {
   /** A fresh, empty store. */
   open(): Promise<PlanStore>;
   /**
@@ -24,8 +24,6 @@ export interface StoreFactory {
    * when the backend has such a thing; default none (those cases are skipped).
    */
   openPeer?(): Promise<PlanStore>;
-  /** Called once after the suite. */
-  cleanup?(): Promise<void>;
 }
 
 const meta = (by = 'planner', at = 1_000): { at: number; by: string } => ({ at, by });
@@ -37,7 +35,7 @@ const meta = (by = 'planner', at = 1_000): { at: number; by: string } => ({ at, 
  * @example
  * registerStoreContract('sqlite', { open: () => SqlitePlanStore.open({ path: tmpFile() }) });
  */
-export function registerStoreContract(name: string, factory: StoreFactory, options: { skip?: string } = {}): void {
+export function registerStoreContract(name: string, factory: StoreFactory, options: ContractOptions = {}): void {
   describe(`PlanStore contract: ${name}`, () => {
     const { it, tracked } = contractSuite<PlanStore>(factory, options.skip);
     const open = tracked(() => factory.open());

@@ -6,16 +6,14 @@ import assert from 'node:assert/strict';
 import { describe } from 'node:test';
 import type { DnsGuardSignal, ReportInput } from '../status/model.js';
 import type { StatusStore } from '../status/store.js';
-import { code, contractSuite } from './store-contract.js';
+import { code, contractSuite, type ContractFactory, type ContractOptions } from './store-contract.js';
 
 /** How a suite gets stores. */
-export interface StatusStoreFactory {
+export interface StatusStoreFactory extends ContractFactory {
   /** A fresh, empty store. */
   open(): Promise<StatusStore>;
   /** A second client on the same data as the last store `open` returned (another server), when the backend has one. */
   openPeer?(): Promise<StatusStore>;
-  /** Called once after the suite. */
-  cleanup?(): Promise<void>;
 }
 
 /**
@@ -27,7 +25,7 @@ export interface StatusStoreFactory {
 export function registerStatusStoreContract(
   name: string,
   factory: StatusStoreFactory,
-  options: { skip?: string } = {},
+  options: ContractOptions = {},
 ): void {
   describe(`StatusStore contract: ${name}`, () => {
     const { it, tracked } = contractSuite<StatusStore>(factory, options.skip);

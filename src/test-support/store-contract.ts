@@ -12,6 +12,18 @@ export const code =
   (e: unknown): boolean =>
     isFailsmallError(e, c as ErrorCode);
 
+/** What every contract suite's factory has besides its way of opening stores. */
+export interface ContractFactory {
+  /** Called once after the suite (not when it is skipped). */
+  cleanup?(): Promise<void>;
+}
+
+/** How a contract suite is registered. */
+export interface ContractOptions {
+  /** Report every case as skipped with this reason (a backend that is not available), never failed. */
+  readonly skip?: string;
+}
+
 /** The cases and stores of one contract suite, from {@link contractSuite}. */
 export interface ContractSuite<S> {
   /** Registers a case; with the suite's `skip`, it is reported as skipped with that reason. */
@@ -25,7 +37,7 @@ export interface ContractSuite<S> {
  * close ignored) and then, unless the suite is skipped, `factory.cleanup` runs.
  */
 export function contractSuite<S extends { close(): Promise<void> }>(
-  factory: { cleanup?(): Promise<void> },
+  factory: ContractFactory,
   skip?: string,
 ): ContractSuite<S> {
   const opened: S[] = [];
