@@ -6,6 +6,7 @@ import { seededRandom } from '../core/random.js';
 import { HealthMonitor, type Escalation, type FaultyCheck, type SetChange } from './monitor.js';
 import { providerSource, type HealthTarget } from './source.js';
 import { MemoryHealthStore, type HealthStore } from './store.js';
+import { twoCheckersAgree } from '../test-support/health-store-contract.js';
 
 const targets: HealthTarget[] = ['a', 'b', 'c', 'd'].map((id, i) => ({ id, address: `127.0.0.${i + 2}`, port: 1 }));
 
@@ -220,56 +221,8 @@ describe('HealthMonitor', () => {
   });
 
   it("checkers sharing a store count each other's votes and agree on one set", async () => {
-    const clock = new VirtualClock(0);
     const store = new MemoryHealthStore();
-    const seen = { east: new Map<string, unknown>(), west: new Map<string, unknown>() };
-    const make = (checker: 'east' | 'west') =>
-      new HealthMonitor({
-        name: 'orders',
-        targets,
-        sources: [scripted('probe', seen[checker])],
-        guardrails: { maxRemovedShare: 1, floor: 0, holdDown: 0, slowStart: false },
-        store,
-        checker,
-        checkers: 2,
-        interval: 1000,
-        clock,
-      });
-    const east = make('east');
-    const west = make('west');
-    seen.east.set('a', false);
-    await east.evaluate();
-    const r = await west.evaluate();
-    assert.equal(r.decisions['a']!.reason, 'disagreement', "west sees east's down vote against its own up vote");
-    seen.west.set('a', false);
-    await west.evaluate();
-    assert.deepEqual(
-      west.healthy().map((h) => h.id),
-      ['b', 'c', 'd'],
-    );
-    await clock.advance(10);
-    await east.evaluate();
-    assert.deepEqual(
-      east.healthy().map((h) => h.id),
-      ['b', 'c', 'd'],
-      'east applies the same set',
-    );
-    const journal = await store.changes('orders');
-    assert.deepEqual(
-      journal.map((c) => [c.target, c.change, c.by]),
-      [['a', 'removed', 'automation@west']],
-    );
-    await west.isolate('b', 'bob');
-    const stored = await store.readSet('orders');
-    assert.equal(stored!.state.members['b']!.override, 'isolate');
-    await clock.advance(5000); // west's votes are now stale: east alone is no quorum, the set holds
-    seen.east.clear();
-    const r2 = await east.evaluate();
-    assert.equal(r2.decisions['a']!.reason, 'no-quorum', 'only fresh votes count, and one checker is no quorum');
-    assert.deepEqual(
-      east.healthy().map((h) => h.id),
-      ['c', 'd'],
-    );
+    await twoCheckersAgree(store, store);
   });
 
   it('gives up a round with FS_ERR_HEALTH_CONFLICT when other writers keep winning', async () => {

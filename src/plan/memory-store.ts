@@ -21,11 +21,12 @@ import {
   checkJournalInput,
   checkJournalQuery,
   checkPlanDeletion,
+  checkPlanKey,
   checkPlanQuery,
   checkTarget,
   toJsonText,
 } from './store-checks.js';
-import { finiteNumber, positiveInteger } from '../core/validate.js';
+import { finiteNumber } from '../core/validate.js';
 
 interface TargetState {
   lastGeneration: number;
@@ -92,8 +93,7 @@ export class MemoryPlanStore implements PlanStore {
 
   async getPlan(target: string, generation: number): Promise<StoredPlan | undefined> {
     this.#open();
-    checkTarget(target);
-    positiveInteger('generation', generation);
+    checkPlanKey(target, generation);
     const plan = this.#targets.get(target)?.plans.get(generation);
     return plan === undefined ? undefined : this.#out(plan);
   }

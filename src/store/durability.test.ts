@@ -6,7 +6,6 @@
  * empty: the active pointer names a stored plan with addresses.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +13,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { seededRandom } from '../core/random.js';
+import { runUntilKilled } from '../test-support/kill-child.js';
 import { SqlitePlanStore } from './sqlite-store.js';
 
 const KILLS = 50;
@@ -27,34 +27,15 @@ interface Acks {
 }
 
 /** Runs the child until `killAfterMs` after it is ready, kills it with SIGKILL, returns what it acknowledged. */
-function runAndKill(path: string, killAfterMs: number): Promise<Acks> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [child, path], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    let armed = false;
-    proc.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      out += chunk;
-      if (!armed && out.startsWith('ready\n')) {
-        armed = true;
-        setTimeout(() => proc.kill('SIGKILL'), killAfterMs);
-      }
-    });
-    proc.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
-    proc.on('error', reject);
-    proc.on('close', (code, signal) => {
-      if (signal !== 'SIGKILL') return reject(new Error(`the child exited by itself (${code}): ${err}`));
-      const acks: Acks = { plans: [], journal: [], active: 0 };
-      // Only complete lines: a line cut by the kill was not acknowledged.
-      for (const line of out.slice(0, out.lastIndexOf('\n') + 1).split('\n')) {
-        const [what, value] = line.split(' ');
-        if (what === 'plan') acks.plans.push(Number(value));
-        else if (what === 'journal') acks.journal.push(Number(value));
-        else if (what === 'active') acks.active = Math.max(acks.active, Number(value));
-      }
-      resolve(acks);
-    });
-  });
+async function runAndKill(path: string, killAfterMs: number): Promise<Acks> {
+  const acks: Acks = { plans: [], journal: [], active: 0 };
+  for (const line of await runUntilKilled(child, [path], killAfterMs)) {
+    const [what, value] = line.split(' ');
+    if (what === 'plan') acks.plans.push(Number(value));
+    else if (what === 'journal') acks.journal.push(Number(value));
+    else if (what === 'active') acks.active = Math.max(acks.active, Number(value));
+  }
+  return acks;
 }
 
 describe('SQLite store durability under SIGKILL', () => {

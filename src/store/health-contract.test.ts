@@ -5,12 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { VirtualClock } from '../core/clock.js';
-import { initialSet } from '../health/guardrails.js';
-import { HealthMonitor } from '../health/monitor.js';
-import { providerSource, type HealthTarget } from '../health/source.js';
-import type { HealthStore } from '../health/store.js';
-import { registerHealthStoreContract } from '../test-support/health-store-contract.js';
+import { registerHealthStoreContract, twoCheckersAgree } from '../test-support/health-store-contract.js';
 import { tempPgSchemas, tempSqliteFiles } from '../test-support/sql-backends.js';
 import { PostgresHealthStore } from './postgres-health-store.js';
 import { SqliteHealthStore } from './sqlite-health-store.js';
@@ -22,70 +17,6 @@ registerHealthStoreContract('sqlite', () => SqliteHealthStore.open({ path: files
 const schemas = tempPgSchemas('health');
 registerHealthStoreContract('postgres', () => PostgresHealthStore.open(schemas.next()), schemas.skip);
 after(schemas.cleanup);
-
-const targets: HealthTarget[] = ['a', 'b', 'c', 'd'].map((id, i) => ({ id, address: `127.0.0.${i + 2}`, port: 1 }));
-
-/** Two checkers, each with its own handle on one database, agree on one set. */
-async function twoCheckersAgree(east: HealthStore, west: HealthStore): Promise<void> {
-  const clock = new VirtualClock(0);
-  const answers = { east: new Map<string, boolean>(), west: new Map<string, boolean>() };
-  const make = (checker: 'east' | 'west', store: HealthStore) =>
-    new HealthMonitor({
-      name: 'orders',
-      targets,
-      sources: [providerSource('probe', (t) => answers[checker].get(t.id) ?? true, { rise: 1, fall: 1 })],
-      guardrails: { maxRemovedShare: 1, floor: 0, holdDown: 0, slowStart: false },
-      store,
-      checker,
-      checkers: 2,
-      interval: 1000,
-      clock,
-    });
-  const e = make('east', east);
-  const w = make('west', west);
-  answers.east.set('a', false);
-  await e.evaluate();
-  const r = await w.evaluate();
-  assert.equal(r.decisions['a']!.reason, 'disagreement', "west counts east's vote from the database");
-  answers.west.set('a', false);
-  await w.evaluate();
-  await clock.advance(10);
-  await e.evaluate();
-  assert.deepEqual(
-    e.healthy().map((h) => h.id),
-    ['b', 'c', 'd'],
-  );
-  assert.deepEqual(
-    w.healthy().map((h) => h.id),
-    ['b', 'c', 'd'],
-  );
-  await e.isolate('b', 'alice');
-  await clock.advance(10);
-  await w.evaluate();
-  assert.deepEqual(
-    w.healthy().map((h) => h.id),
-    ['c', 'd'],
-    "west respects east's operator",
-  );
-  const journal = await west.changes('orders');
-  assert.deepEqual(
-    journal.map((c) => [c.target, c.change, c.by]),
-    [
-      ['a', 'removed', 'automation@west'],
-      ['b', 'removed', 'alice'],
-    ],
-  );
-  // Both write on the same version at once: exactly one wins, the other sees the winner's state.
-  const base = (await east.readSet('orders'))!;
-  const results = await Promise.all([
-    east.writeSet('orders', initialSet(['x']), base.version),
-    west.writeSet('orders', initialSet(['y']), base.version),
-  ]);
-  assert.equal(results.filter((x) => x.ok).length, 1);
-  const lost = results.find((x) => !x.ok);
-  assert.ok(lost !== undefined && !lost.ok);
-  assert.equal(lost.current.version, base.version + 1);
-}
 
 describe('checkers on several processes agree through one database', () => {
   it('two monitors with two handles on one SQLite file', async () => {

@@ -5,9 +5,8 @@
  * DO NOTHING` for the first write). The tables live in one schema per store. The driver is an
  * optional peer dependency, loaded by {@link PostgresHealthStore.open} on first use.
  */
-import { openPgPool, pgMigrate, type PgPoolHandle } from './pg-pool.js';
-import { pgQuery, type PgPoolLike, type PgRow } from './pg-query.js';
-import { FailsmallError } from '../core/errors.js';
+import { openPgStore, type PgStoreHandle, type PgStoreSpec } from './pg-pool.js';
+import type { PgPoolLike } from './pg-query.js';
 import type { SetState } from '../health/guardrails.js';
 import type { SetChange } from '../health/monitor.js';
 import {
@@ -36,6 +35,28 @@ export interface PostgresHealthStoreOptions {
 
 const keep = (state: SetState): SetState => state; // JSONB arrives parsed
 
+type Table = 'votes' | 'sets' | 'changes';
+
+const TABLES: PgStoreSpec<Table> = {
+  what: 'health store',
+  max: 4,
+  lock: 'failsmall-store-migrate',
+  version: 1,
+  tables: { votes: 'failsmall_health_votes', sets: 'failsmall_health_sets', changes: 'failsmall_health_changes' },
+  migrate: (t) => [
+    `CREATE TABLE IF NOT EXISTS ${t.votes} (
+      set_name TEXT NOT NULL, checker TEXT NOT NULL, source TEXT NOT NULL, target TEXT NOT NULL,
+      vote TEXT NOT NULL, at DOUBLE PRECISION NOT NULL, PRIMARY KEY (set_name, checker, source, target))`,
+    `CREATE INDEX IF NOT EXISTS failsmall_health_votes_at ON ${t.votes} (set_name, at)`,
+    `CREATE TABLE IF NOT EXISTS ${t.sets} (
+      set_name TEXT PRIMARY KEY, version BIGINT NOT NULL, state JSONB NOT NULL)`,
+    `CREATE TABLE IF NOT EXISTS ${t.changes} (
+      seq BIGSERIAL PRIMARY KEY, set_name TEXT NOT NULL, target TEXT NOT NULL, change TEXT NOT NULL,
+      reason TEXT NOT NULL, at DOUBLE PRECISION NOT NULL, by_whom TEXT NOT NULL)`,
+    `CREATE INDEX IF NOT EXISTS failsmall_health_changes_set ON ${t.changes} (set_name, at, seq)`,
+  ],
+};
+
 /**
  * Votes, the set and its journal in PostgreSQL.
  *
@@ -46,21 +67,11 @@ const keep = (state: SetState): SetState => state; // JSONB arrives parsed
 export class PostgresHealthStore implements HealthStore {
   readonly kind = 'postgres';
   readonly schema: string;
-  readonly #pool: PgPoolLike;
-  readonly #ownsPool: boolean;
-  readonly #t: { votes: string; sets: string; changes: string };
-  #closed = false;
+  readonly #db: PgStoreHandle<Table>;
 
-  private constructor(handle: PgPoolHandle) {
-    this.#pool = handle.pool;
-    this.#ownsPool = handle.owned;
-    this.schema = handle.schema;
-    const q = `"${handle.schema}"`;
-    this.#t = {
-      votes: `${q}.failsmall_health_votes`,
-      sets: `${q}.failsmall_health_sets`,
-      changes: `${q}.failsmall_health_changes`,
-    };
+  private constructor(db: PgStoreHandle<Table>) {
+    this.#db = db;
+    this.schema = db.schema;
   }
 
   /**
@@ -69,31 +80,7 @@ export class PostgresHealthStore implements HealthStore {
    * `FS_ERR_STORE_BACKEND` when the server cannot be reached within `connectTimeoutMs`.
    */
   static async open(options: PostgresHealthStoreOptions = {}): Promise<PostgresHealthStore> {
-    const handle = await openPgPool(options, { what: 'health store', max: 4 });
-    const store = new PostgresHealthStore(handle);
-    const t = store.#t;
-    await pgMigrate(handle, { lock: 'failsmall-store-migrate', component: 'health store', version: 1 }, [
-      `CREATE TABLE IF NOT EXISTS ${t.votes} (
-        set_name TEXT NOT NULL, checker TEXT NOT NULL, source TEXT NOT NULL, target TEXT NOT NULL,
-        vote TEXT NOT NULL, at DOUBLE PRECISION NOT NULL, PRIMARY KEY (set_name, checker, source, target))`,
-      `CREATE INDEX IF NOT EXISTS failsmall_health_votes_at ON ${t.votes} (set_name, at)`,
-      `CREATE TABLE IF NOT EXISTS ${t.sets} (
-        set_name TEXT PRIMARY KEY, version BIGINT NOT NULL, state JSONB NOT NULL)`,
-      `CREATE TABLE IF NOT EXISTS ${t.changes} (
-        seq BIGSERIAL PRIMARY KEY, set_name TEXT NOT NULL, target TEXT NOT NULL, change TEXT NOT NULL,
-        reason TEXT NOT NULL, at DOUBLE PRECISION NOT NULL, by_whom TEXT NOT NULL)`,
-      `CREATE INDEX IF NOT EXISTS failsmall_health_changes_set ON ${t.changes} (set_name, at, seq)`,
-    ]);
-    return store;
-  }
-
-  #open(): void {
-    if (this.#closed) throw new FailsmallError('FS_ERR_STORE_CLOSED', 'The health store is closed');
-  }
-
-  #query<R extends PgRow>(text: string, values: unknown[]): Promise<R[]> {
-    this.#open();
-    return pgQuery<R>(this.#pool, text, values);
+    return new PostgresHealthStore(await openPgStore(options, TABLES));
   }
 
   async putVotes(votes: readonly StoredVote[]): Promise<void> {
@@ -103,8 +90,8 @@ export class PostgresHealthStore implements HealthStore {
     const latest = new Map<string, StoredVote>();
     for (const v of votes) latest.set(JSON.stringify([v.set, v.checker, v.source, v.target]), v);
     const rows = [...latest.values()];
-    await this.#query(
-      `INSERT INTO ${this.#t.votes} (set_name, checker, source, target, vote, at)
+    await this.#db.query(
+      `INSERT INTO ${this.#db.t.votes} (set_name, checker, source, target, vote, at)
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::float8[])
        ON CONFLICT (set_name, checker, source, target) DO UPDATE SET vote = EXCLUDED.vote, at = EXCLUDED.at`,
       [
@@ -119,7 +106,7 @@ export class PostgresHealthStore implements HealthStore {
   }
 
   async votes(set: string, since: number): Promise<StoredVote[]> {
-    const rows = await this.#query<VoteRow>(`SELECT * FROM ${this.#t.votes} WHERE set_name = $1 AND at >= $2`, [
+    const rows = await this.#db.query<VoteRow>(`SELECT * FROM ${this.#db.t.votes} WHERE set_name = $1 AND at >= $2`, [
       set,
       since,
     ]);
@@ -127,21 +114,21 @@ export class PostgresHealthStore implements HealthStore {
   }
 
   async readSet(set: string): Promise<StoredSet | undefined> {
-    const rows = await this.#query<SetRow<SetState>>(`SELECT * FROM ${this.#t.sets} WHERE set_name = $1`, [set]);
+    const rows = await this.#db.query<SetRow<SetState>>(`SELECT * FROM ${this.#db.t.sets} WHERE set_name = $1`, [set]);
     return rows[0] === undefined ? undefined : setFromRow(rows[0], keep);
   }
 
   async writeSet(set: string, state: SetState, expectedVersion: number): Promise<WriteSetResult> {
     const text = JSON.stringify(state);
-    const s = this.#t.sets;
+    const s = this.#db.t.sets;
     const written =
       expectedVersion === 0
-        ? await this.#query<{ version: string }>(
+        ? await this.#db.query<{ version: string }>(
             `INSERT INTO ${s} (set_name, version, state) VALUES ($1, 1, $2::jsonb) ON CONFLICT (set_name) DO NOTHING
              RETURNING version`,
             [set, text],
           )
-        : await this.#query<{ version: string }>(
+        : await this.#db.query<{ version: string }>(
             `UPDATE ${s} SET version = version + 1, state = $2::jsonb WHERE set_name = $1 AND version = $3
              RETURNING version`,
             [set, text, expectedVersion],
@@ -151,24 +138,22 @@ export class PostgresHealthStore implements HealthStore {
   }
 
   async appendChange(change: SetChange): Promise<void> {
-    await this.#query(
-      `INSERT INTO ${this.#t.changes} (set_name, target, change, reason, at, by_whom) VALUES ($1, $2, $3, $4, $5, $6)`,
+    await this.#db.query(
+      `INSERT INTO ${this.#db.t.changes} (set_name, target, change, reason, at, by_whom) VALUES ($1, $2, $3, $4, $5, $6)`,
       [change.set, change.target, change.change, change.reason, change.at, change.by],
     );
   }
 
   async changes(set: string, query?: { readonly since?: number; readonly limit?: number }): Promise<SetChange[]> {
     const q = checkChangesQuery(query);
-    const rows = await this.#query<ChangeRow>(
-      `SELECT * FROM ${this.#t.changes} WHERE set_name = $1 AND at >= $2 ORDER BY seq LIMIT $3`,
+    const rows = await this.#db.query<ChangeRow>(
+      `SELECT * FROM ${this.#db.t.changes} WHERE set_name = $1 AND at >= $2 ORDER BY seq LIMIT $3`,
       [set, q.since, q.limit],
     );
     return rows.map(changeFromRow);
   }
 
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    if (this.#ownsPool) await this.#pool.end();
+  close(): Promise<void> {
+    return this.#db.close();
   }
 }

@@ -11,9 +11,9 @@
  * over. Statements go through store/pg-query.ts (`pgQuery`, `pgTransaction` where two statements
  * must commit together).
  */
-import { openPgPool, pgMigrate, type PgPoolHandle } from './pg-pool.js';
-import { pgQuery, pgTransaction, type PgClientLike, type PgPoolLike, type PgRow } from './pg-query.js';
-import { FailsmallError } from '../core/errors.js';
+import { openPgStore, type PgStoreHandle, type PgStoreSpec } from './pg-pool.js';
+import type { PgPoolLike } from './pg-query.js';
+import { invalid } from '../core/validate.js';
 import {
   checkClaimMs,
   checkLimit,
@@ -28,6 +28,7 @@ import {
   type OutboxOrder,
   type OutboxStore,
 } from './outbox-store.js';
+import { deadLetterFromRow, entryFromRow, type DeadRow, type OutboxRow } from './outbox-rows.js';
 
 /** Options of {@link PostgresOutboxStore.open}. */
 export interface PostgresOutboxStoreOptions {
@@ -47,29 +48,33 @@ export interface PostgresOutboxStoreOptions {
   readonly claimMs?: number;
 }
 
-interface Row {
-  id: string;
-  key: string;
-  payload: OutboxJson;
-  priority: number;
-  created_at: number;
-  attempts: number;
-  not_before: number;
-  last_error: string | null;
-  claimed_until?: number;
-}
+type Row = OutboxRow<OutboxJson>; // JSONB arrives parsed
+const keep = (payload: OutboxJson): OutboxJson => payload;
+const toEntry = (row: Row): OutboxEntry => entryFromRow(row, keep);
 
-const toEntry = (row: Row): OutboxEntry => ({
-  id: Number(row.id),
-  key: row.key,
-  payload: row.payload,
-  priority: row.priority,
-  createdAt: row.created_at,
-  attempts: row.attempts,
-  notBefore: row.not_before,
-  lastError: row.last_error,
-  claimedUntil: row.claimed_until ?? 0,
-});
+type Table = 'box' | 'dead';
+
+const TABLES: PgStoreSpec<Table> = {
+  what: 'outbox store',
+  max: 2,
+  lock: 'failsmall-outbox-migrate',
+  version: 1,
+  tables: { box: 'failsmall_outbox', dead: 'failsmall_outbox_dead' },
+  closed: outboxClosed,
+  migrate: (t) => [
+    `CREATE TABLE IF NOT EXISTS ${t.box} (
+      id BIGSERIAL PRIMARY KEY, queue TEXT NOT NULL, key TEXT NOT NULL, payload JSONB NOT NULL,
+      priority INTEGER NOT NULL, created_at DOUBLE PRECISION NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+      not_before DOUBLE PRECISION NOT NULL, last_error TEXT, UNIQUE (queue, key))`,
+    // claims (tables made before them get the columns here)
+    `ALTER TABLE ${t.box} ADD COLUMN IF NOT EXISTS claimed_by TEXT,
+      ADD COLUMN IF NOT EXISTS claimed_until DOUBLE PRECISION NOT NULL DEFAULT 0`,
+    `CREATE TABLE IF NOT EXISTS ${t.dead} (
+      id BIGINT PRIMARY KEY, queue TEXT NOT NULL, key TEXT NOT NULL, payload JSONB NOT NULL,
+      priority INTEGER NOT NULL, created_at DOUBLE PRECISION NOT NULL, attempts INTEGER NOT NULL,
+      not_before DOUBLE PRECISION NOT NULL, last_error TEXT, reason TEXT NOT NULL, dead_at DOUBLE PRECISION NOT NULL)`,
+  ],
+};
 
 /**
  * See the module comment.
@@ -84,70 +89,33 @@ export class PostgresOutboxStore implements OutboxStore {
   readonly claimMs: number;
   /** This handle's drainer identity (the `claimed_by` of its claims). */
   readonly #owner = newClaimOwner();
-  readonly #pool: PgPoolLike;
-  readonly #ownsPool: boolean;
-  readonly #t: { box: string; dead: string };
-  #closed = false;
+  readonly #db: PgStoreHandle<Table>;
 
-  private constructor(handle: PgPoolHandle, queue: string, claimMs: number) {
-    this.claimMs = claimMs;
-    this.#pool = handle.pool;
-    this.#ownsPool = handle.owned;
-    this.schema = handle.schema;
+  private constructor(db: PgStoreHandle<Table>, queue: string, claimMs: number) {
+    this.#db = db;
+    this.schema = db.schema;
     this.queue = queue;
-    this.#t = { box: `"${handle.schema}".failsmall_outbox`, dead: `"${handle.schema}".failsmall_outbox_dead` };
+    this.claimMs = claimMs;
   }
 
   /** Loads pg (`FS_ERR_MISSING_PEER` when absent), connects, creates the tables; `FS_ERR_STORE_BACKEND` when unreachable. */
   static async open(options: PostgresOutboxStoreOptions = {}): Promise<PostgresOutboxStore> {
     const queue = options.queue ?? 'default';
-    if (typeof queue !== 'string' || queue === '') {
-      throw new FailsmallError(
-        'FS_ERR_INVALID_ARGUMENT',
-        `Expected \`queue\` to be a non-empty string, got ${JSON.stringify(queue)}`,
-        { details: { option: 'queue' } },
-      );
-    }
+    if (typeof queue !== 'string' || queue === '') invalid('queue', 'a non-empty string', queue);
     const claimMs = checkClaimMs(options.claimMs);
-    const handle = await openPgPool(options, { what: 'outbox store', max: 2 });
-    const store = new PostgresOutboxStore(handle, queue, claimMs);
-    const t = store.#t;
-    await pgMigrate(handle, { lock: 'failsmall-outbox-migrate', component: 'outbox store', version: 1 }, [
-      `CREATE TABLE IF NOT EXISTS ${t.box} (
-        id BIGSERIAL PRIMARY KEY, queue TEXT NOT NULL, key TEXT NOT NULL, payload JSONB NOT NULL,
-        priority INTEGER NOT NULL, created_at DOUBLE PRECISION NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
-        not_before DOUBLE PRECISION NOT NULL, last_error TEXT, UNIQUE (queue, key))`,
-      // claims (tables made before them get the columns here)
-      `ALTER TABLE ${t.box} ADD COLUMN IF NOT EXISTS claimed_by TEXT,
-        ADD COLUMN IF NOT EXISTS claimed_until DOUBLE PRECISION NOT NULL DEFAULT 0`,
-      `CREATE TABLE IF NOT EXISTS ${t.dead} (
-        id BIGINT PRIMARY KEY, queue TEXT NOT NULL, key TEXT NOT NULL, payload JSONB NOT NULL,
-        priority INTEGER NOT NULL, created_at DOUBLE PRECISION NOT NULL, attempts INTEGER NOT NULL,
-        not_before DOUBLE PRECISION NOT NULL, last_error TEXT, reason TEXT NOT NULL, dead_at DOUBLE PRECISION NOT NULL)`,
-    ]);
-    return store;
-  }
-
-  #tx<T>(fn: (client: PgClientLike) => Promise<T>): Promise<T> {
-    if (this.#closed) return Promise.reject(outboxClosed());
-    return pgTransaction(this.#pool, fn);
-  }
-
-  #query<R extends PgRow>(text: string, values: unknown[]): Promise<R[]> {
-    if (this.#closed) return Promise.reject(outboxClosed());
-    return pgQuery<R>(this.#pool, text, values);
+    return new PostgresOutboxStore(await openPgStore(options, TABLES), queue, claimMs);
   }
 
   async append(input: OutboxInput): Promise<{ entry: OutboxEntry; duplicate: boolean }> {
     const { text, priority } = checkOutboxInput(input);
-    return this.#tx(async (c) => {
+    return this.#db.tx(async (c) => {
       const inserted = await c.query<Row>(
-        `INSERT INTO ${this.#t.box} (queue, key, payload, priority, created_at, not_before)
+        `INSERT INTO ${this.#db.t.box} (queue, key, payload, priority, created_at, not_before)
          VALUES ($1, $2, $3::jsonb, $4, $5, $5) ON CONFLICT (queue, key) DO NOTHING RETURNING *`,
         [this.queue, input.key, text, priority, input.at],
       );
       if (inserted.rows[0] !== undefined) return { entry: toEntry(inserted.rows[0]), duplicate: false };
-      const found = await c.query<Row>(`SELECT * FROM ${this.#t.box} WHERE queue = $1 AND key = $2`, [
+      const found = await c.query<Row>(`SELECT * FROM ${this.#db.t.box} WHERE queue = $1 AND key = $2`, [
         this.queue,
         input.key,
       ]);
@@ -158,12 +126,12 @@ export class PostgresOutboxStore implements OutboxStore {
   async due(limit: number, order: OutboxOrder, now: number): Promise<OutboxEntry[]> {
     checkLimit(limit);
     const orderBy = order === 'priority' ? 'priority DESC, id' : 'id';
-    const rows = await this.#query<Row>(
+    const rows = await this.#db.query<Row>(
       `WITH picked AS (
-         SELECT id FROM ${this.#t.box}
+         SELECT id FROM ${this.#db.t.box}
          WHERE queue = $1 AND not_before <= $2 AND (claimed_by IS NULL OR claimed_by = $3 OR claimed_until <= $2)
          ORDER BY ${orderBy} LIMIT $4 FOR UPDATE SKIP LOCKED)
-       UPDATE ${this.#t.box} AS box SET claimed_by = $3, claimed_until = $5
+       UPDATE ${this.#db.t.box} AS box SET claimed_by = $3, claimed_until = $5
        FROM picked WHERE box.id = picked.id RETURNING box.*`,
       [this.queue, now, this.#owner, limit, now + this.claimMs],
     );
@@ -171,13 +139,13 @@ export class PostgresOutboxStore implements OutboxStore {
   }
 
   async complete(id: number): Promise<boolean> {
-    const rows = await this.#query(`DELETE FROM ${this.#t.box} WHERE id = $1 RETURNING id`, [id]);
+    const rows = await this.#db.query(`DELETE FROM ${this.#db.t.box} WHERE id = $1 RETURNING id`, [id]);
     return rows.length > 0;
   }
 
   async retryLater(id: number, notBefore: number, error: string): Promise<void> {
-    await this.#query(
-      `UPDATE ${this.#t.box} SET attempts = attempts + 1, not_before = $2, last_error = $3,
+    await this.#db.query(
+      `UPDATE ${this.#db.t.box} SET attempts = attempts + 1, not_before = $2, last_error = $3,
          claimed_by = NULL, claimed_until = 0
        WHERE id = $1 AND (claimed_by IS NULL OR claimed_by = $4)`,
       [id, notBefore, error, this.#owner],
@@ -185,9 +153,9 @@ export class PostgresOutboxStore implements OutboxStore {
   }
 
   #move(where: string, values: unknown[], reason: string, at: number, error: string | null): Promise<unknown[]> {
-    return this.#query(
-      `WITH gone AS (DELETE FROM ${this.#t.box} WHERE queue = $1 AND ${where} RETURNING *)
-       INSERT INTO ${this.#t.dead}
+    return this.#db.query(
+      `WITH gone AS (DELETE FROM ${this.#db.t.box} WHERE queue = $1 AND ${where} RETURNING *)
+       INSERT INTO ${this.#db.t.dead}
        SELECT id, queue, key, payload, priority, created_at, attempts, not_before, COALESCE($2, last_error), $3, $4 FROM gone
        ON CONFLICT (id) DO NOTHING RETURNING id`,
       [this.queue, error, reason, at, ...values],
@@ -203,15 +171,15 @@ export class PostgresOutboxStore implements OutboxStore {
   }
 
   async size(): Promise<number> {
-    const rows = await this.#query<{ n: string }>(`SELECT COUNT(*) AS n FROM ${this.#t.box} WHERE queue = $1`, [
+    const rows = await this.#db.query<{ n: string }>(`SELECT COUNT(*) AS n FROM ${this.#db.t.box} WHERE queue = $1`, [
       this.queue,
     ]);
     return Number(rows[0]!.n);
   }
 
   async oldest(): Promise<number | null> {
-    const rows = await this.#query<{ t: number | null }>(
-      `SELECT MIN(created_at) AS t FROM ${this.#t.box} WHERE queue = $1`,
+    const rows = await this.#db.query<{ t: number | null }>(
+      `SELECT MIN(created_at) AS t FROM ${this.#db.t.box} WHERE queue = $1`,
       [this.queue],
     );
     return rows[0]!.t;
@@ -219,16 +187,14 @@ export class PostgresOutboxStore implements OutboxStore {
 
   async deadLetters(limit: number): Promise<DeadLetter[]> {
     checkLimit(limit);
-    const rows = await this.#query<Row & { reason: string; dead_at: number }>(
-      `SELECT * FROM ${this.#t.dead} WHERE queue = $1 ORDER BY dead_at, id LIMIT $2`,
+    const rows = await this.#db.query<DeadRow<OutboxJson>>(
+      `SELECT * FROM ${this.#db.t.dead} WHERE queue = $1 ORDER BY dead_at, id LIMIT $2`,
       [this.queue, limit],
     );
-    return rows.map((row) => ({ ...toEntry(row), claimedUntil: 0, reason: row.reason, deadAt: row.dead_at }));
+    return rows.map((row) => deadLetterFromRow(row, keep));
   }
 
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    if (this.#ownsPool) await this.#pool.end();
+  close(): Promise<void> {
+    return this.#db.close();
   }
 }

@@ -5,9 +5,8 @@
  * active pointer's compare-and-set is a conditional `INSERT … ON CONFLICT … WHERE`. The driver is an
  * optional peer dependency, loaded by {@link PostgresPlanStore.open} on first use (`npm install pg`).
  */
-import { openPgPool, pgMigrate, type PgPoolHandle } from './pg-pool.js';
-import { pgQuery, type PgPoolLike, type PgRow } from './pg-query.js';
-import { FailsmallError } from '../core/errors.js';
+import { openPgStore, type PgStoreHandle, type PgStoreSpec } from './pg-pool.js';
+import type { PgPoolLike } from './pg-query.js';
 import type {
   ActiveCondition,
   ActivePointer,
@@ -24,15 +23,23 @@ import type {
 import {
   checkActiveWrite,
   checkCreatePlan,
-  toJsonText,
-  checkJournalInput,
   checkJournalQuery,
   checkPlanDeletion,
   checkPlanKey,
-  checkPlanQuery,
   checkTarget,
 } from '../plan/store-checks.js';
-import { activeFromRow, entryFromRow, planFromRow, type ActiveRow, type JournalRow, type PlanRow } from './rows.js';
+import {
+  activeFromRow,
+  appendedEntry,
+  checkJournalWrite,
+  checkPlanRange,
+  createdPlan,
+  entryFromRow,
+  planFromRow,
+  type ActiveRow,
+  type JournalRow,
+  type PlanRow,
+} from './rows.js';
 
 /** Options of {@link PostgresPlanStore.open}. */
 export interface PostgresPlanStoreOptions {
@@ -55,6 +62,33 @@ const keep = (json: Json): Json => json; // JSONB arrives parsed
 const toPlan = (row: PlanRow<Json>): StoredPlan => planFromRow(row, keep);
 const toEntry = (row: JournalRow<Json>): JournalEntry => entryFromRow(row, keep);
 
+type Table = 'seq' | 'plans' | 'active' | 'journal';
+
+const TABLES: PgStoreSpec<Table> = {
+  what: 'plan store',
+  max: 4,
+  lock: 'failsmall-store-migrate', // two enactors starting at once must not race on CREATE TABLE
+  version: 1,
+  tables: {
+    seq: 'failsmall_plan_seq',
+    plans: 'failsmall_plans',
+    active: 'failsmall_active',
+    journal: 'failsmall_journal',
+  },
+  migrate: (t) => [
+    `CREATE TABLE IF NOT EXISTS ${t.seq} (target TEXT PRIMARY KEY, last BIGINT NOT NULL)`,
+    `CREATE TABLE IF NOT EXISTS ${t.plans} (
+      target TEXT NOT NULL, generation BIGINT NOT NULL, created_at DOUBLE PRECISION NOT NULL,
+      created_by TEXT NOT NULL, body JSONB NOT NULL, PRIMARY KEY (target, generation))`,
+    `CREATE TABLE IF NOT EXISTS ${t.active} (
+      target TEXT PRIMARY KEY, generation BIGINT NOT NULL, updated_at DOUBLE PRECISION NOT NULL, updated_by TEXT NOT NULL)`,
+    `CREATE TABLE IF NOT EXISTS ${t.journal} (
+      seq BIGSERIAL PRIMARY KEY, target TEXT NOT NULL, generation BIGINT NOT NULL, actor TEXT NOT NULL,
+      decision TEXT NOT NULL, reason TEXT NOT NULL, at DOUBLE PRECISION NOT NULL, details JSONB NOT NULL)`,
+    `CREATE INDEX IF NOT EXISTS failsmall_journal_target ON ${t.journal} (target, seq)`,
+  ],
+};
+
 /**
  * Plans, active pointers and the journal in PostgreSQL.
  *
@@ -65,22 +99,11 @@ const toEntry = (row: JournalRow<Json>): JournalEntry => entryFromRow(row, keep)
 export class PostgresPlanStore implements PlanStore {
   readonly kind = 'postgres';
   readonly schema: string;
-  readonly #pool: PgPoolLike;
-  readonly #ownsPool: boolean;
-  readonly #t: { seq: string; plans: string; active: string; journal: string };
-  #closed = false;
+  readonly #db: PgStoreHandle<Table>;
 
-  private constructor(handle: PgPoolHandle) {
-    this.#pool = handle.pool;
-    this.#ownsPool = handle.owned;
-    this.schema = handle.schema;
-    const q = `"${handle.schema}"`;
-    this.#t = {
-      seq: `${q}.failsmall_plan_seq`,
-      plans: `${q}.failsmall_plans`,
-      active: `${q}.failsmall_active`,
-      journal: `${q}.failsmall_journal`,
-    };
+  private constructor(db: PgStoreHandle<Table>) {
+    this.#db = db;
+    this.schema = db.schema;
   }
 
   /**
@@ -89,59 +112,28 @@ export class PostgresPlanStore implements PlanStore {
    * `FS_ERR_STORE_BACKEND` when the server cannot be reached within `connectTimeoutMs`.
    */
   static async open(options: PostgresPlanStoreOptions = {}): Promise<PostgresPlanStore> {
-    const handle = await openPgPool(options, { what: 'plan store', max: 4 });
-    const store = new PostgresPlanStore(handle);
-    const t = store.#t;
-    // Two enactors starting at once must not race on CREATE TABLE: pgMigrate holds a lock.
-    await pgMigrate(handle, { lock: 'failsmall-store-migrate', component: 'plan store', version: 1 }, [
-      `CREATE TABLE IF NOT EXISTS ${t.seq} (target TEXT PRIMARY KEY, last BIGINT NOT NULL)`,
-      `CREATE TABLE IF NOT EXISTS ${t.plans} (
-        target TEXT NOT NULL, generation BIGINT NOT NULL, created_at DOUBLE PRECISION NOT NULL,
-        created_by TEXT NOT NULL, body JSONB NOT NULL, PRIMARY KEY (target, generation))`,
-      `CREATE TABLE IF NOT EXISTS ${t.active} (
-        target TEXT PRIMARY KEY, generation BIGINT NOT NULL, updated_at DOUBLE PRECISION NOT NULL, updated_by TEXT NOT NULL)`,
-      `CREATE TABLE IF NOT EXISTS ${t.journal} (
-        seq BIGSERIAL PRIMARY KEY, target TEXT NOT NULL, generation BIGINT NOT NULL, actor TEXT NOT NULL,
-        decision TEXT NOT NULL, reason TEXT NOT NULL, at DOUBLE PRECISION NOT NULL, details JSONB NOT NULL)`,
-      `CREATE INDEX IF NOT EXISTS failsmall_journal_target ON ${t.journal} (target, seq)`,
-    ]);
-    return store;
-  }
-
-  #open(): void {
-    if (this.#closed) throw new FailsmallError('FS_ERR_STORE_CLOSED', 'The plan store is closed');
-  }
-
-  #query<R extends PgRow>(text: string, values: unknown[]): Promise<R[]> {
-    this.#open();
-    return pgQuery<R>(this.#pool, text, values);
+    return new PostgresPlanStore(await openPgStore(options, TABLES));
   }
 
   async createPlan<B extends Json>(target: string, body: B, meta: { at: number; by: string }): Promise<StoredPlan<B>> {
-    const { text, by } = checkCreatePlan(target, body, meta);
-    const t = this.#t;
+    const write = checkCreatePlan(target, body, meta);
+    const t = this.#db.t;
     // One statement: the counter's row lock orders concurrent creators; a generation is never reused.
-    const rows = await this.#query<{ generation: string }>(
+    const rows = await this.#db.query<{ generation: string }>(
       `WITH seq AS (
          INSERT INTO ${t.seq} (target, last) VALUES ($1, 1)
          ON CONFLICT (target) DO UPDATE SET last = ${t.seq}.last + 1 RETURNING last)
        INSERT INTO ${t.plans} (target, generation, created_at, created_by, body)
        SELECT $1, last, $2, $3, $4::jsonb FROM seq RETURNING generation`,
-      [target, meta.at, by, text],
+      [target, meta.at, write.by, write.text],
     );
-    return {
-      target,
-      generation: Number(rows[0]!.generation),
-      createdAt: meta.at,
-      createdBy: by,
-      body: JSON.parse(text) as B,
-    };
+    return createdPlan(target, rows[0]!.generation, meta.at, write);
   }
 
   async getPlan(target: string, generation: number): Promise<StoredPlan | undefined> {
     checkPlanKey(target, generation);
-    const rows = await this.#query<PlanRow<Json>>(
-      `SELECT * FROM ${this.#t.plans} WHERE target = $1 AND generation = $2`,
+    const rows = await this.#db.query<PlanRow<Json>>(
+      `SELECT * FROM ${this.#db.t.plans} WHERE target = $1 AND generation = $2`,
       [target, generation],
     );
     return rows[0] === undefined ? undefined : toPlan(rows[0]);
@@ -149,20 +141,17 @@ export class PostgresPlanStore implements PlanStore {
 
   async latestPlan(target: string): Promise<StoredPlan | undefined> {
     checkTarget(target);
-    const rows = await this.#query<PlanRow<Json>>(
-      `SELECT * FROM ${this.#t.plans} WHERE target = $1 ORDER BY generation DESC LIMIT 1`,
+    const rows = await this.#db.query<PlanRow<Json>>(
+      `SELECT * FROM ${this.#db.t.plans} WHERE target = $1 ORDER BY generation DESC LIMIT 1`,
       [target],
     );
     return rows[0] === undefined ? undefined : toPlan(rows[0]);
   }
 
   async listPlans(target: string, query: PlanQuery = {}): Promise<StoredPlan[]> {
-    checkTarget(target);
-    const bounds = checkPlanQuery(query);
-    const below = bounds.below ?? Number.MAX_SAFE_INTEGER;
-    const above = bounds.above ?? -1;
-    const rows = await this.#query<PlanRow<Json>>(
-      `SELECT * FROM ${this.#t.plans} WHERE target = $1 AND generation < $2 AND generation > $3 ORDER BY generation`,
+    const { below, above } = checkPlanRange(target, query);
+    const rows = await this.#db.query<PlanRow<Json>>(
+      `SELECT * FROM ${this.#db.t.plans} WHERE target = $1 AND generation < $2 AND generation > $3 ORDER BY generation`,
       [target, below, above],
     );
     return rows.map(toPlan);
@@ -171,8 +160,8 @@ export class PostgresPlanStore implements PlanStore {
   async deletePlans(target: string, which: PlanDeletion): Promise<number[]> {
     checkTarget(target);
     const { below, except } = checkPlanDeletion(which);
-    const rows = await this.#query<{ generation: string }>(
-      `DELETE FROM ${this.#t.plans} WHERE target = $1 AND generation < $2 AND NOT (generation = ANY($3::float8[]))
+    const rows = await this.#db.query<{ generation: string }>(
+      `DELETE FROM ${this.#db.t.plans} WHERE target = $1 AND generation < $2 AND NOT (generation = ANY($3::float8[]))
        RETURNING generation`,
       [target, below, except],
     );
@@ -181,7 +170,7 @@ export class PostgresPlanStore implements PlanStore {
 
   async getActive(target: string): Promise<ActivePointer | undefined> {
     checkTarget(target);
-    const rows = await this.#query<ActiveRow>(`SELECT * FROM ${this.#t.active} WHERE target = $1`, [target]);
+    const rows = await this.#db.query<ActiveRow>(`SELECT * FROM ${this.#db.t.active} WHERE target = $1`, [target]);
     return activeFromRow(rows[0]);
   }
 
@@ -192,7 +181,7 @@ export class PostgresPlanStore implements PlanStore {
   ): Promise<SetActiveResult> {
     checkTarget(target);
     checkActiveWrite(next);
-    const a = this.#t.active;
+    const a = this.#db.t.active;
     const values: unknown[] = [target, next.generation, next.at, next.by];
     const upsert = `INSERT INTO ${a} (target, generation, updated_at, updated_by) VALUES ($1, $2, $3, $4)`;
     const set =
@@ -206,21 +195,19 @@ export class PostgresPlanStore implements PlanStore {
       sql = `UPDATE ${a} SET generation = $2, updated_at = $3, updated_by = $4 WHERE target = $1 AND generation = $5 RETURNING *`;
       values.push(condition.expectedGeneration);
     }
-    const written = await this.#query<ActiveRow>(sql, values);
+    const written = await this.#db.query<ActiveRow>(sql, values);
     if (written[0] !== undefined) return { ok: true, current: activeFromRow(written[0]) };
     return { ok: false, current: await this.getActive(target) };
   }
 
   async appendJournal(entry: JournalInput): Promise<JournalEntry> {
-    checkJournalInput(entry);
-    const details = entry.details === undefined ? null : entry.details;
-    const text = toJsonText('details', details);
-    const rows = await this.#query<{ seq: string }>(
-      `INSERT INTO ${this.#t.journal} (target, generation, actor, decision, reason, at, details)
+    const text = checkJournalWrite(entry);
+    const rows = await this.#db.query<{ seq: string }>(
+      `INSERT INTO ${this.#db.t.journal} (target, generation, actor, decision, reason, at, details)
        VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb) RETURNING seq`,
       [entry.target, entry.generation, entry.actor, entry.decision, entry.reason, entry.at, text],
     );
-    return { ...entry, details: JSON.parse(text) as Json, seq: Number(rows[0]!.seq) };
+    return appendedEntry(entry, text, rows[0]!.seq);
   }
 
   async readJournal(query: JournalQuery = {}): Promise<JournalEntry[]> {
@@ -241,8 +228,8 @@ export class PostgresPlanStore implements PlanStore {
       limit = ` LIMIT $${values.length}`;
     }
     const order = q.newestFirst ? 'DESC' : 'ASC';
-    const rows = await this.#query<JournalRow<Json>>(
-      `SELECT * FROM ${this.#t.journal} WHERE ${where.join(' AND ')} ORDER BY seq ${order}${limit}`,
+    const rows = await this.#db.query<JournalRow<Json>>(
+      `SELECT * FROM ${this.#db.t.journal} WHERE ${where.join(' AND ')} ORDER BY seq ${order}${limit}`,
       values,
     );
     return rows.map(toEntry);
@@ -252,14 +239,12 @@ export class PostgresPlanStore implements PlanStore {
     return {
       kind: this.kind,
       schema: this.schema,
-      closed: this.#closed,
-      pool: { total: this.#pool.totalCount, idle: this.#pool.idleCount, waiting: this.#pool.waitingCount },
+      closed: this.#db.closed,
+      pool: this.#db.poolStats(),
     };
   }
 
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    if (this.#ownsPool) await this.#pool.end();
+  close(): Promise<void> {
+    return this.#db.close();
   }
 }

@@ -5,8 +5,6 @@
  * (or an `INSERT … ON CONFLICT DO NOTHING` for the first write), so two checkers cannot both win.
  * The driver is an optional peer dependency, loaded by {@link SqliteHealthStore.open} on first use.
  */
-import type Database from 'better-sqlite3';
-import { FailsmallError } from '../core/errors.js';
 import type { SetState } from '../health/guardrails.js';
 import type { SetChange } from '../health/monitor.js';
 import {
@@ -18,7 +16,7 @@ import {
   type WriteSetResult,
 } from '../health/store.js';
 import { changeFromRow, setFromRow, voteFromRow, type ChangeRow, type SetRow, type VoteRow } from './health-rows.js';
-import { openSqlite, sqliteTx } from './sqlite-open.js';
+import { openSqliteStore, parseStoredJson, type SqliteStoreHandle } from './sqlite-open.js';
 
 /** Options of {@link SqliteHealthStore.open}. */
 export interface SqliteHealthStoreOptions {
@@ -44,13 +42,7 @@ CREATE TABLE IF NOT EXISTS failsmall_health_changes (
 CREATE INDEX IF NOT EXISTS failsmall_health_changes_set ON failsmall_health_changes (set_name, at, seq);
 `;
 
-function parseState(text: string): SetState {
-  try {
-    return JSON.parse(text) as SetState;
-  } catch (cause) {
-    throw new FailsmallError('FS_ERR_STORE_CORRUPT', 'A stored health set is not JSON', { cause });
-  }
-}
+const parseState = (text: string): SetState => parseStoredJson(text, 'health set');
 
 /**
  * Votes, the set and its journal in one SQLite file.
@@ -63,8 +55,7 @@ function parseState(text: string): SetState {
 export class SqliteHealthStore implements HealthStore {
   readonly kind = 'sqlite';
   readonly path: string;
-  readonly #db: Database.Database;
-  #closed = false;
+  readonly #db: SqliteStoreHandle;
 
   /**
    * Loads better-sqlite3 (first call only; `FS_ERR_MISSING_PEER` naming it when it is not installed),
@@ -72,27 +63,18 @@ export class SqliteHealthStore implements HealthStore {
    * `FS_ERR_STORE_BACKEND` when the file cannot be opened.
    */
   static async open(options: SqliteHealthStoreOptions): Promise<SqliteHealthStore> {
-    return new SqliteHealthStore(
-      await openSqlite(options, { what: 'health store', schema: SCHEMA, version: 1 }),
-      options.path,
-    );
+    return new SqliteHealthStore(await openSqliteStore(options, { what: 'health store', schema: SCHEMA, version: 1 }));
   }
 
-  private constructor(db: Database.Database, path: string) {
+  private constructor(db: SqliteStoreHandle) {
     this.#db = db;
-    this.path = path;
-  }
-
-  /** Runs `fn` in one immediate transaction, mapping driver errors to `FS_ERR_STORE_BACKEND`. */
-  #tx<T>(fn: () => T): T {
-    if (this.#closed) throw new FailsmallError('FS_ERR_STORE_CLOSED', 'The health store is closed');
-    return sqliteTx(this.#db, fn);
+    this.path = db.path;
   }
 
   async putVotes(votes: readonly StoredVote[]): Promise<void> {
     for (const v of votes) checkVote(v);
-    this.#tx(() => {
-      const put = this.#db.prepare(
+    this.#db.tx((db) => {
+      const put = db.prepare(
         `INSERT INTO failsmall_health_votes (set_name, checker, source, target, vote, at) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (set_name, checker, source, target) DO UPDATE SET vote = excluded.vote, at = excluded.at`,
       );
@@ -101,50 +83,47 @@ export class SqliteHealthStore implements HealthStore {
   }
 
   async votes(set: string, since: number): Promise<StoredVote[]> {
-    const rows = this.#tx(
-      () =>
-        this.#db
-          .prepare('SELECT * FROM failsmall_health_votes WHERE set_name = ? AND at >= ?')
-          .all(set, since) as VoteRow[],
+    const rows = this.#db.tx(
+      (db) =>
+        db.prepare('SELECT * FROM failsmall_health_votes WHERE set_name = ? AND at >= ?').all(set, since) as VoteRow[],
     );
     return rows.map(voteFromRow);
   }
 
   async readSet(set: string): Promise<StoredSet | undefined> {
-    const row = this.#tx(
-      () =>
-        this.#db.prepare('SELECT * FROM failsmall_health_sets WHERE set_name = ?').get(set) as
-          SetRow<string> | undefined,
+    const row = this.#db.tx(
+      (db) =>
+        db.prepare('SELECT * FROM failsmall_health_sets WHERE set_name = ?').get(set) as SetRow<string> | undefined,
     );
     return row === undefined ? undefined : setFromRow(row, parseState);
   }
 
   async writeSet(set: string, state: SetState, expectedVersion: number): Promise<WriteSetResult> {
     const text = JSON.stringify(state);
-    return this.#tx(() => {
+    return this.#db.tx((db) => {
       const changes =
         expectedVersion === 0
-          ? this.#db
+          ? db
               .prepare(
                 `INSERT INTO failsmall_health_sets (set_name, version, state) VALUES (?, 1, ?)
                  ON CONFLICT (set_name) DO NOTHING`,
               )
               .run(set, text).changes
-          : this.#db
+          : db
               .prepare(
                 'UPDATE failsmall_health_sets SET version = version + 1, state = ? WHERE set_name = ? AND version = ?',
               )
               .run(text, set, expectedVersion).changes;
       if (changes > 0) return { ok: true as const, version: expectedVersion + 1 };
-      const row = this.#db.prepare('SELECT * FROM failsmall_health_sets WHERE set_name = ?').get(set) as
+      const row = db.prepare('SELECT * FROM failsmall_health_sets WHERE set_name = ?').get(set) as
         SetRow<string> | undefined;
       return { ok: false as const, current: row === undefined ? { state, version: 0 } : setFromRow(row, parseState) };
     });
   }
 
   async appendChange(change: SetChange): Promise<void> {
-    this.#tx(() =>
-      this.#db
+    this.#db.tx((db) =>
+      db
         .prepare(
           `INSERT INTO failsmall_health_changes (set_name, target, change, reason, at, by_whom) VALUES (?, ?, ?, ?, ?, ?)`,
         )
@@ -154,9 +133,9 @@ export class SqliteHealthStore implements HealthStore {
 
   async changes(set: string, query?: { readonly since?: number; readonly limit?: number }): Promise<SetChange[]> {
     const q = checkChangesQuery(query);
-    const rows = this.#tx(
-      () =>
-        this.#db
+    const rows = this.#db.tx(
+      (db) =>
+        db
           .prepare('SELECT * FROM failsmall_health_changes WHERE set_name = ? AND at >= ? ORDER BY seq LIMIT ?')
           .all(set, q.since, q.limit) as ChangeRow[],
     );
@@ -164,8 +143,6 @@ export class SqliteHealthStore implements HealthStore {
   }
 
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
     this.#db.close();
   }
 }

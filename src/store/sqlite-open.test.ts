@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { isFailsmallError } from '../core/errors.js';
-import { openSqlite } from './sqlite-open.js';
+import { FailsmallError } from '../core/errors.js';
+import { openSqlite, openSqliteStore, parseStoredJson } from './sqlite-open.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'failsmall-sqlite-open-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -42,6 +43,47 @@ describe('openSqlite', () => {
     await assert.rejects(
       openSqlite({ path: join(dir, 'missing', 'c.db') }, { ...spec, code: 'FS_ERR_STATUS_STORE_BACKEND' }),
       (e) => isFailsmallError(e, 'FS_ERR_STATUS_STORE_BACKEND'),
+    );
+  });
+});
+
+describe('openSqliteStore', () => {
+  it('runs transactions and reads on its file, maps driver errors, and refuses both after close()', async () => {
+    const store = await openSqliteStore({ path: join(dir, 'h.db') }, { ...spec, label: 'SQLite test' });
+    store.tx((db) => db.prepare('INSERT INTO t (x) VALUES (?)').run(7));
+    assert.deepEqual(
+      store.read((db) => db.prepare('SELECT x FROM t').all()),
+      [{ x: 7 }],
+    );
+    assert.throws(
+      () => store.tx((db) => db.prepare('SELECT * FROM missing').all()),
+      (e) => isFailsmallError(e, 'FS_ERR_STORE_BACKEND') && e.message.startsWith('SQLite test: '),
+    );
+    assert.equal(store.closed, false);
+    store.close();
+    store.close(); // a second close does nothing
+    assert.equal(store.closed, true);
+    const closed = (e: unknown) =>
+      isFailsmallError(e, 'FS_ERR_STORE_CLOSED') && e.message === 'The test store is closed';
+    assert.throws(() => store.tx(() => 1), closed);
+    assert.throws(() => store.read(() => 1), closed);
+  });
+
+  it("throws the store's own closed error when it has one", async () => {
+    const own = () => new FailsmallError('FS_ERR_OUTBOX_CLOSED', 'closed');
+    const store = await openSqliteStore({ path: join(dir, 'i.db') }, { ...spec, closed: own });
+    store.close();
+    assert.throws(
+      () => store.tx(() => 1),
+      (e) => isFailsmallError(e, 'FS_ERR_OUTBOX_CLOSED'),
+    );
+  });
+
+  it('decodes a stored JSON column, FS_ERR_STORE_CORRUPT naming it when it is not JSON', () => {
+    assert.deepEqual(parseStoredJson('{"a":[1]}', 'plan body'), { a: [1] });
+    assert.throws(
+      () => parseStoredJson('{', 'plan body'),
+      (e) => isFailsmallError(e, 'FS_ERR_STORE_CORRUPT') && e.message === 'A stored plan body is not JSON',
     );
   });
 });

@@ -3,6 +3,8 @@
  * driver load (better-sqlite3, an optional peer), WAL mode with a busy timeout, the schema applied
  * under a recorded version, and driver errors mapped to one backend code. The plan, health and
  * outbox stores and the status backend differ only in their tables, `synchronous` level and code.
+ * A store holds what it opened as one {@link SqliteStoreHandle}: its file, its transactions and
+ * its `close()`.
  */
 import { existsSync } from 'node:fs';
 import type Database from 'better-sqlite3';
@@ -138,4 +140,74 @@ export function sqliteTx<T>(db: Database.Database, fn: () => T, label?: string):
   } catch (error) {
     throw sqliteError(error, 'FS_ERR_STORE_BACKEND', label);
   }
+}
+
+/** A JSON column's text decoded; `FS_ERR_STORE_CORRUPT` (`A stored ${what} is not JSON`) when it is not JSON. */
+export function parseStoredJson<T>(text: string, what: string): T {
+  try {
+    return JSON.parse(text) as T;
+  } catch (cause) {
+    throw new FailsmallError('FS_ERR_STORE_CORRUPT', `A stored ${what} is not JSON`, { cause });
+  }
+}
+
+/** What one store asks of {@link openSqliteStore}, beyond {@link SqliteSpec}. */
+export interface SqliteStoreSpec extends SqliteSpec {
+  /** The error of a call after `close()`; default `FS_ERR_STORE_CLOSED`, `The ${what} is closed`. */
+  readonly closed?: () => FailsmallError;
+  /** Names the backend in a driver error's message; default `SQLite`. */
+  readonly label?: string;
+}
+
+/**
+ * A SQLite store's open database and closed state, as {@link openSqliteStore} opened it: every
+ * transaction fails with the store's closed error after `close()`.
+ */
+export class SqliteStoreHandle {
+  readonly path: string;
+  readonly #db: Database.Database;
+  readonly #closedError: () => FailsmallError;
+  readonly #label: string | undefined;
+  #closed = false;
+
+  constructor(db: Database.Database, path: string, closedError: () => FailsmallError, label?: string) {
+    this.#db = db;
+    this.path = path;
+    this.#closedError = closedError;
+    this.#label = label;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Runs `fn` on the database in one immediate transaction ({@link sqliteTx}). */
+  tx<T>(fn: (db: Database.Database) => T): T {
+    if (this.#closed) throw this.#closedError();
+    return sqliteTx(this.#db, () => fn(this.#db), this.#label);
+  }
+
+  /** Runs `fn` on the database in one deferred (read) transaction: a consistent view, no write lock. */
+  read<T>(fn: (db: Database.Database) => T): T {
+    if (this.#closed) throw this.#closedError();
+    try {
+      return this.#db.transaction(() => fn(this.#db)).deferred();
+    } catch (error) {
+      throw sqliteError(error, 'FS_ERR_STORE_BACKEND', this.#label);
+    }
+  }
+
+  /** Closes the database; a second call does nothing. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#db.close();
+  }
+}
+
+/** {@link openSqlite} for one store, returning its handle. */
+export async function openSqliteStore(options: SqliteFileOptions, spec: SqliteStoreSpec): Promise<SqliteStoreHandle> {
+  const db = await openSqlite(options, spec);
+  const closed = spec.closed ?? (() => new FailsmallError('FS_ERR_STORE_CLOSED', `The ${spec.what} is closed`));
+  return new SqliteStoreHandle(db, options.path, closed, spec.label);
 }

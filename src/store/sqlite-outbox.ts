@@ -33,7 +33,8 @@ import {
   type OutboxOrder,
   type OutboxStore,
 } from './outbox-store.js';
-import { openSqlite, sqliteTx } from './sqlite-open.js';
+import { deadLetterFromRow, entryFromRow, type DeadRow, type OutboxRow } from './outbox-rows.js';
+import { openSqliteStore, type SqliteStoreHandle } from './sqlite-open.js';
 
 /** Options of {@link SqliteOutboxStore.open}. */
 export interface SqliteOutboxStoreOptions {
@@ -59,30 +60,16 @@ CREATE TABLE IF NOT EXISTS failsmall_outbox_dead (
   reason TEXT NOT NULL, dead_at REAL NOT NULL);
 `;
 
-interface Row {
-  id: number;
-  key: string;
-  payload: string;
-  priority: number;
-  created_at: number;
-  attempts: number;
-  not_before: number;
-  last_error: string | null;
-  claimed_until: number;
-}
+type Row = OutboxRow<string> & { id: number };
+const toEntry = (row: Row): OutboxEntry => entryFromRow(row, (text) => JSON.parse(text) as OutboxJson);
 
-function toEntry(row: Row): OutboxEntry {
-  return {
-    id: row.id,
-    key: row.key,
-    payload: JSON.parse(row.payload) as OutboxJson,
-    priority: row.priority,
-    createdAt: row.created_at,
-    attempts: row.attempts,
-    notBefore: row.not_before,
-    lastError: row.last_error,
-    claimedUntil: row.claimed_until,
-  };
+/** A dead letter's payload: its JSON, or the text itself when it is not JSON (for an operator to read). */
+function lenientPayload(text: string): OutboxJson {
+  try {
+    return JSON.parse(text) as OutboxJson;
+  } catch {
+    return text;
+  }
 }
 
 /**
@@ -100,8 +87,7 @@ export class SqliteOutboxStore implements OutboxStore {
   readonly #owner = newClaimOwner();
   /** Set when the file found at open was corrupt and moved aside (`details.movedTo`). */
   readonly recovered: FailsmallError | undefined;
-  readonly #db: Database.Database;
-  #closed = false;
+  readonly #db: SqliteStoreHandle;
 
   /**
    * Loads better-sqlite3 (`FS_ERR_MISSING_PEER` when absent), opens or creates the file, moving a
@@ -128,7 +114,7 @@ export class SqliteOutboxStore implements OutboxStore {
       );
       onCorrupt(recovered);
     };
-    const db = await openSqlite(options, {
+    const db = await openSqliteStore(options, {
       what: 'outbox store',
       schema: SCHEMA,
       version: 1,
@@ -136,36 +122,34 @@ export class SqliteOutboxStore implements OutboxStore {
       quickCheck: true,
       fileOnly: true,
       onCorrupt: moveAside,
+      closed: outboxClosed,
+      label: 'SQLite outbox',
     });
     // claims (tables made before them get the columns here)
-    const columns = (db.pragma('table_info(failsmall_outbox)') as { name: string }[]).map((c) => c.name);
-    if (!columns.includes('claimed_by')) {
-      db.exec(`ALTER TABLE failsmall_outbox ADD COLUMN claimed_by TEXT;
-        ALTER TABLE failsmall_outbox ADD COLUMN claimed_until REAL NOT NULL DEFAULT 0;`);
-    }
-    return new SqliteOutboxStore(db, options.path, recovered, claimMs);
+    db.tx((d) => {
+      const columns = (d.pragma('table_info(failsmall_outbox)') as { name: string }[]).map((c) => c.name);
+      if (!columns.includes('claimed_by')) {
+        d.exec(`ALTER TABLE failsmall_outbox ADD COLUMN claimed_by TEXT;
+          ALTER TABLE failsmall_outbox ADD COLUMN claimed_until REAL NOT NULL DEFAULT 0;`);
+      }
+    });
+    return new SqliteOutboxStore(db, recovered, claimMs);
   }
 
-  private constructor(db: Database.Database, path: string, recovered: FailsmallError | undefined, claimMs: number) {
+  private constructor(db: SqliteStoreHandle, recovered: FailsmallError | undefined, claimMs: number) {
     this.#db = db;
-    this.path = path;
+    this.path = db.path;
     this.recovered = recovered;
     this.claimMs = claimMs;
-  }
-
-  #tx<T>(fn: () => T): T {
-    if (this.#closed) throw outboxClosed();
-    return sqliteTx(this.#db, fn, 'SQLite outbox');
   }
 
   async append(input: OutboxInput): Promise<{ entry: OutboxEntry; duplicate: boolean }> {
     const { text, priority } = checkOutboxInput(input);
     return Promise.resolve(
-      this.#tx(() => {
-        const found = this.#db.prepare('SELECT * FROM failsmall_outbox WHERE key = ?').get(input.key) as
-          Row | undefined;
+      this.#db.tx((db) => {
+        const found = db.prepare('SELECT * FROM failsmall_outbox WHERE key = ?').get(input.key) as Row | undefined;
         if (found !== undefined) return { entry: toEntry(found), duplicate: true };
-        const row = this.#db
+        const row = db
           .prepare(
             `INSERT INTO failsmall_outbox (key, payload, priority, created_at, attempts, not_before)
              VALUES (?, ?, ?, ?, 0, ?) RETURNING *`,
@@ -180,8 +164,8 @@ export class SqliteOutboxStore implements OutboxStore {
     checkLimit(limit);
     const orderBy = order === 'priority' ? 'priority DESC, id' : 'id';
     return Promise.resolve(
-      this.#tx(() => {
-        const rows = this.#db
+      this.#db.tx((db) => {
+        const rows = db
           .prepare(
             `UPDATE failsmall_outbox SET claimed_by = ?, claimed_until = ? WHERE id IN (
                SELECT id FROM failsmall_outbox
@@ -195,7 +179,7 @@ export class SqliteOutboxStore implements OutboxStore {
           try {
             entries.push(toEntry(row));
           } catch {
-            this.#moveDead(row.id, 'corrupt', now, 'the stored payload is not JSON');
+            this.#moveDead(db, row.id, 'corrupt', now, 'the stored payload is not JSON');
           }
         }
         return sortEntries(entries, order); // RETURNING keeps no order
@@ -205,13 +189,13 @@ export class SqliteOutboxStore implements OutboxStore {
 
   async complete(id: number): Promise<boolean> {
     return Promise.resolve(
-      this.#tx(() => this.#db.prepare('DELETE FROM failsmall_outbox WHERE id = ?').run(id).changes > 0),
+      this.#db.tx((db) => db.prepare('DELETE FROM failsmall_outbox WHERE id = ?').run(id).changes > 0),
     );
   }
 
   async retryLater(id: number, notBefore: number, error: string): Promise<void> {
-    this.#tx(() =>
-      this.#db
+    this.#db.tx((db) =>
+      db
         .prepare(
           `UPDATE failsmall_outbox SET attempts = attempts + 1, not_before = ?, last_error = ?,
              claimed_by = NULL, claimed_until = 0
@@ -222,47 +206,43 @@ export class SqliteOutboxStore implements OutboxStore {
     return Promise.resolve();
   }
 
-  #moveDead(id: number, reason: string, at: number, error: string | undefined): void {
-    this.#db
-      .prepare(
-        `INSERT OR REPLACE INTO failsmall_outbox_dead
+  #moveDead(db: Database.Database, id: number, reason: string, at: number, error: string | undefined): void {
+    db.prepare(
+      `INSERT OR REPLACE INTO failsmall_outbox_dead
          SELECT id, key, payload, priority, created_at, attempts, not_before, COALESCE(?, last_error), ?, ?
          FROM failsmall_outbox WHERE id = ?`,
-      )
-      .run(error ?? null, reason, at, id);
-    this.#db.prepare('DELETE FROM failsmall_outbox WHERE id = ?').run(id);
+    ).run(error ?? null, reason, at, id);
+    db.prepare('DELETE FROM failsmall_outbox WHERE id = ?').run(id);
   }
 
   async deadLetter(id: number, reason: string, at: number, error?: string): Promise<void> {
-    this.#tx(() => this.#moveDead(id, reason, at, error));
+    this.#db.tx((db) => this.#moveDead(db, id, reason, at, error));
     return Promise.resolve();
   }
 
   expire(before: number, at: number): Promise<number> {
     return Promise.resolve(
-      this.#tx(() => {
-        this.#db
-          .prepare(
-            `INSERT OR REPLACE INTO failsmall_outbox_dead
+      this.#db.tx((db) => {
+        db.prepare(
+          `INSERT OR REPLACE INTO failsmall_outbox_dead
              SELECT id, key, payload, priority, created_at, attempts, not_before, last_error, 'expired', ?
              FROM failsmall_outbox WHERE created_at < ?`,
-          )
-          .run(at, before);
-        return this.#db.prepare('DELETE FROM failsmall_outbox WHERE created_at < ?').run(before).changes;
+        ).run(at, before);
+        return db.prepare('DELETE FROM failsmall_outbox WHERE created_at < ?').run(before).changes;
       }),
     );
   }
 
   async size(): Promise<number> {
     return Promise.resolve(
-      this.#tx(() => (this.#db.prepare('SELECT COUNT(*) AS n FROM failsmall_outbox').get() as { n: number }).n),
+      this.#db.tx((db) => (db.prepare('SELECT COUNT(*) AS n FROM failsmall_outbox').get() as { n: number }).n),
     );
   }
 
   async oldest(): Promise<number | null> {
     return Promise.resolve(
-      this.#tx(
-        () => (this.#db.prepare('SELECT MIN(created_at) AS t FROM failsmall_outbox').get() as { t: number | null }).t,
+      this.#db.tx(
+        (db) => (db.prepare('SELECT MIN(created_at) AS t FROM failsmall_outbox').get() as { t: number | null }).t,
       ),
     );
   }
@@ -270,42 +250,16 @@ export class SqliteOutboxStore implements OutboxStore {
   async deadLetters(limit: number): Promise<DeadLetter[]> {
     checkLimit(limit);
     return Promise.resolve(
-      this.#tx(() =>
+      this.#db.tx((db) =>
         (
-          this.#db.prepare('SELECT * FROM failsmall_outbox_dead ORDER BY dead_at, id LIMIT ?').all(limit) as (Row & {
-            reason: string;
-            dead_at: number;
-          })[]
-        ).map((row) => {
-          let payload: OutboxJson;
-          try {
-            payload = JSON.parse(row.payload) as OutboxJson;
-          } catch {
-            payload = row.payload; // kept as text: a dead letter is for an operator to read
-          }
-          return {
-            id: row.id,
-            key: row.key,
-            payload,
-            priority: row.priority,
-            createdAt: row.created_at,
-            attempts: row.attempts,
-            notBefore: row.not_before,
-            lastError: row.last_error,
-            claimedUntil: 0,
-            reason: row.reason,
-            deadAt: row.dead_at,
-          };
-        }),
+          db.prepare('SELECT * FROM failsmall_outbox_dead ORDER BY dead_at, id LIMIT ?').all(limit) as DeadRow<string>[]
+        ).map((row) => deadLetterFromRow(row, lenientPayload)),
       ),
     );
   }
 
   async close(): Promise<void> {
-    if (!this.#closed) {
-      this.#closed = true;
-      this.#db.close();
-    }
+    this.#db.close();
     return Promise.resolve();
   }
 }

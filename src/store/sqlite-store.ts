@@ -4,8 +4,6 @@
  * transaction, hence atomic across processes. The driver is an optional peer dependency, loaded by
  * {@link SqlitePlanStore.open} on first use (`npm install better-sqlite3`).
  */
-import type Database from 'better-sqlite3';
-import { FailsmallError } from '../core/errors.js';
 import type {
   ActiveCondition,
   ActivePointer,
@@ -22,16 +20,24 @@ import type {
 import {
   checkActiveWrite,
   checkCreatePlan,
-  toJsonText,
-  checkJournalInput,
   checkJournalQuery,
   checkPlanDeletion,
   checkPlanKey,
-  checkPlanQuery,
   checkTarget,
 } from '../plan/store-checks.js';
-import { activeFromRow, entryFromRow, planFromRow, type ActiveRow, type JournalRow, type PlanRow } from './rows.js';
-import { openSqlite, sqliteTx } from './sqlite-open.js';
+import {
+  activeFromRow,
+  appendedEntry,
+  checkJournalWrite,
+  checkPlanRange,
+  createdPlan,
+  entryFromRow,
+  planFromRow,
+  type ActiveRow,
+  type JournalRow,
+  type PlanRow,
+} from './rows.js';
+import { openSqliteStore, parseStoredJson, type SqliteStoreHandle } from './sqlite-open.js';
 
 /** Options of {@link SqlitePlanStore.open}. */
 export interface SqlitePlanStoreOptions {
@@ -57,17 +63,9 @@ CREATE TABLE IF NOT EXISTS failsmall_journal (
 CREATE INDEX IF NOT EXISTS failsmall_journal_target ON failsmall_journal (target, seq);
 `;
 
-function parse(text: string, what: string): Json {
-  try {
-    return JSON.parse(text) as Json;
-  } catch (cause) {
-    throw new FailsmallError('FS_ERR_STORE_CORRUPT', `A stored ${what} is not JSON`, { cause });
-  }
-}
-
-const toPlan = (row: PlanRow<string>): StoredPlan => planFromRow(row, (body) => parse(body, 'plan body'));
+const toPlan = (row: PlanRow<string>): StoredPlan => planFromRow(row, (body) => parseStoredJson(body, 'plan body'));
 const toEntry = (row: JournalRow<string>): JournalEntry =>
-  entryFromRow(row, (details) => parse(details, 'journal entry'));
+  entryFromRow(row, (details) => parseStoredJson(details, 'journal entry'));
 
 /**
  * Plans, active pointers and the journal in one SQLite file.
@@ -80,8 +78,7 @@ const toEntry = (row: JournalRow<string>): JournalEntry =>
 export class SqlitePlanStore implements PlanStore {
   readonly kind = 'sqlite';
   readonly path: string;
-  readonly #db: Database.Database;
-  #closed = false;
+  readonly #db: SqliteStoreHandle;
 
   /**
    * Loads better-sqlite3 (first call only; `FS_ERR_MISSING_PEER` naming it when it is not installed),
@@ -89,72 +86,56 @@ export class SqlitePlanStore implements PlanStore {
    * with `FS_ERR_STORE_BACKEND` when the file cannot be opened (a missing directory, no permission).
    */
   static async open(options: SqlitePlanStoreOptions): Promise<SqlitePlanStore> {
-    return new SqlitePlanStore(
-      await openSqlite(options, { what: 'plan store', schema: SCHEMA, version: 1 }),
-      options.path,
-    );
+    return new SqlitePlanStore(await openSqliteStore(options, { what: 'plan store', schema: SCHEMA, version: 1 }));
   }
 
-  private constructor(db: Database.Database, path: string) {
+  private constructor(db: SqliteStoreHandle) {
     this.#db = db;
-    this.path = path;
-  }
-
-  /** Runs `fn` in one immediate transaction, mapping driver errors to `FS_ERR_STORE_BACKEND`. */
-  #tx<T>(fn: () => T): T {
-    if (this.#closed) throw new FailsmallError('FS_ERR_STORE_CLOSED', 'The plan store is closed');
-    return sqliteTx(this.#db, fn);
+    this.path = db.path;
   }
 
   async createPlan<B extends Json>(target: string, body: B, meta: { at: number; by: string }): Promise<StoredPlan<B>> {
-    const { text, by } = checkCreatePlan(target, body, meta);
-    const generation = this.#tx(() => {
-      const row = this.#db
+    const write = checkCreatePlan(target, body, meta);
+    const generation = this.#db.tx((db) => {
+      const row = db
         .prepare(
           `INSERT INTO failsmall_plan_seq (target, last) VALUES (?, 1)
            ON CONFLICT (target) DO UPDATE SET last = last + 1 RETURNING last`,
         )
         .get(target) as { last: number };
-      this.#db
-        .prepare(
-          'INSERT INTO failsmall_plans (target, generation, created_at, created_by, body) VALUES (?, ?, ?, ?, ?)',
-        )
-        .run(target, row.last, meta.at, by, text);
+      db.prepare(
+        'INSERT INTO failsmall_plans (target, generation, created_at, created_by, body) VALUES (?, ?, ?, ?, ?)',
+      ).run(target, row.last, meta.at, write.by, write.text);
       return row.last;
     });
-    return { target, generation, createdAt: meta.at, createdBy: by, body: JSON.parse(text) as B };
+    return createdPlan(target, generation, meta.at, write);
   }
 
   async getPlan(target: string, generation: number): Promise<StoredPlan | undefined> {
     checkPlanKey(target, generation);
-    const row = this.#tx(
-      () =>
-        this.#db
-          .prepare('SELECT * FROM failsmall_plans WHERE target = ? AND generation = ?')
-          .get(target, generation) as PlanRow<string> | undefined,
+    const row = this.#db.tx(
+      (db) =>
+        db.prepare('SELECT * FROM failsmall_plans WHERE target = ? AND generation = ?').get(target, generation) as
+          PlanRow<string> | undefined,
     );
     return row === undefined ? undefined : toPlan(row);
   }
 
   async latestPlan(target: string): Promise<StoredPlan | undefined> {
     checkTarget(target);
-    const row = this.#tx(
-      () =>
-        this.#db
-          .prepare('SELECT * FROM failsmall_plans WHERE target = ? ORDER BY generation DESC LIMIT 1')
-          .get(target) as PlanRow<string> | undefined,
+    const row = this.#db.tx(
+      (db) =>
+        db.prepare('SELECT * FROM failsmall_plans WHERE target = ? ORDER BY generation DESC LIMIT 1').get(target) as
+          PlanRow<string> | undefined,
     );
     return row === undefined ? undefined : toPlan(row);
   }
 
   async listPlans(target: string, query: PlanQuery = {}): Promise<StoredPlan[]> {
-    checkTarget(target);
-    const bounds = checkPlanQuery(query);
-    const below = bounds.below ?? Number.MAX_SAFE_INTEGER;
-    const above = bounds.above ?? -1;
-    const rows = this.#tx(
-      () =>
-        this.#db
+    const { below, above } = checkPlanRange(target, query);
+    const rows = this.#db.tx(
+      (db) =>
+        db
           .prepare(
             'SELECT * FROM failsmall_plans WHERE target = ? AND generation < ? AND generation > ? ORDER BY generation',
           )
@@ -166,9 +147,9 @@ export class SqlitePlanStore implements PlanStore {
   async deletePlans(target: string, which: PlanDeletion): Promise<number[]> {
     checkTarget(target);
     const { below, except } = checkPlanDeletion(which);
-    const rows = this.#tx(
-      () =>
-        this.#db
+    const rows = this.#db.tx(
+      (db) =>
+        db
           .prepare(
             `DELETE FROM failsmall_plans WHERE target = ? AND generation < ?
              AND generation NOT IN (SELECT value FROM json_each(?)) RETURNING generation`,
@@ -181,8 +162,8 @@ export class SqlitePlanStore implements PlanStore {
   async getActive(target: string): Promise<ActivePointer | undefined> {
     checkTarget(target);
     return activeFromRow(
-      this.#tx(
-        () => this.#db.prepare('SELECT * FROM failsmall_active WHERE target = ?').get(target) as ActiveRow | undefined,
+      this.#db.tx(
+        (db) => db.prepare('SELECT * FROM failsmall_active WHERE target = ?').get(target) as ActiveRow | undefined,
       ),
     );
   }
@@ -195,10 +176,10 @@ export class SqlitePlanStore implements PlanStore {
     checkTarget(target);
     checkActiveWrite(next);
     const args = [target, next.generation, next.at, next.by];
-    return this.#tx(() => {
+    return this.#db.tx((db) => {
       let changes: number;
       if (condition === undefined) {
-        changes = this.#db
+        changes = db
           .prepare(
             `INSERT INTO failsmall_active (target, generation, updated_at, updated_by) VALUES (?, ?, ?, ?)
              ON CONFLICT (target) DO UPDATE SET generation = excluded.generation, updated_at = excluded.updated_at,
@@ -206,7 +187,7 @@ export class SqlitePlanStore implements PlanStore {
           )
           .run(...args).changes;
       } else if ('onlyForward' in condition) {
-        changes = this.#db
+        changes = db
           .prepare(
             `INSERT INTO failsmall_active (target, generation, updated_at, updated_by) VALUES (?, ?, ?, ?)
              ON CONFLICT (target) DO UPDATE SET generation = excluded.generation, updated_at = excluded.updated_at,
@@ -214,33 +195,31 @@ export class SqlitePlanStore implements PlanStore {
           )
           .run(...args).changes;
       } else if (condition.expectedGeneration === null) {
-        changes = this.#db
+        changes = db
           .prepare(
             `INSERT INTO failsmall_active (target, generation, updated_at, updated_by) VALUES (?, ?, ?, ?)
              ON CONFLICT (target) DO NOTHING`,
           )
           .run(...args).changes;
       } else {
-        changes = this.#db
+        changes = db
           .prepare(
             `UPDATE failsmall_active SET generation = ?, updated_at = ?, updated_by = ? WHERE target = ? AND generation = ?`,
           )
           .run(next.generation, next.at, next.by, target, condition.expectedGeneration).changes;
       }
       const current = activeFromRow(
-        this.#db.prepare('SELECT * FROM failsmall_active WHERE target = ?').get(target) as ActiveRow | undefined,
+        db.prepare('SELECT * FROM failsmall_active WHERE target = ?').get(target) as ActiveRow | undefined,
       );
       return { ok: changes > 0, current };
     });
   }
 
   async appendJournal(entry: JournalInput): Promise<JournalEntry> {
-    checkJournalInput(entry);
-    const details = entry.details === undefined ? null : entry.details;
-    const text = toJsonText('details', details);
-    const seq = this.#tx(
-      () =>
-        this.#db
+    const text = checkJournalWrite(entry);
+    const seq = this.#db.tx(
+      (db) =>
+        db
           .prepare(
             `INSERT INTO failsmall_journal (target, generation, actor, decision, reason, at, details)
              VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
@@ -249,7 +228,7 @@ export class SqlitePlanStore implements PlanStore {
           seq: number;
         },
     ).seq;
-    return { ...entry, details: JSON.parse(text) as Json, seq };
+    return appendedEntry(entry, text, seq);
   }
 
   async readJournal(query: JournalQuery = {}): Promise<JournalEntry[]> {
@@ -266,9 +245,9 @@ export class SqlitePlanStore implements PlanStore {
     }
     const limit = q.limit ?? -1;
     const order = q.newestFirst ? 'DESC' : 'ASC';
-    const rows = this.#tx(
-      () =>
-        this.#db
+    const rows = this.#db.tx(
+      (db) =>
+        db
           .prepare(`SELECT * FROM failsmall_journal WHERE ${where.join(' AND ')} ORDER BY seq ${order} LIMIT ?`)
           .all(...args, limit) as JournalRow<string>[],
     );
@@ -276,22 +255,22 @@ export class SqlitePlanStore implements PlanStore {
   }
 
   snapshot(): Record<string, unknown> {
-    if (this.#closed) return { kind: this.kind, path: this.path, closed: true };
-    const count = (table: string): number =>
-      (this.#db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
-    return {
-      kind: this.kind,
-      path: this.path,
-      closed: false,
-      plans: count('failsmall_plans'),
-      targets: count('failsmall_plan_seq'),
-      journal: count('failsmall_journal'),
-    };
+    if (this.#db.closed) return { kind: this.kind, path: this.path, closed: true };
+    return this.#db.read((db) => {
+      const count = (table: string): number =>
+        (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+      return {
+        kind: this.kind,
+        path: this.path,
+        closed: false,
+        plans: count('failsmall_plans'),
+        targets: count('failsmall_plan_seq'),
+        journal: count('failsmall_journal'),
+      };
+    });
   }
 
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
     this.#db.close();
   }
 }

@@ -4,8 +4,77 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { VirtualClock } from '../core/clock.js';
 import { initialSet } from '../health/guardrails.js';
+import { HealthMonitor } from '../health/monitor.js';
+import { providerSource, type HealthTarget } from '../health/source.js';
 import type { HealthStore, StoredVote } from '../health/store.js';
+
+const targets: HealthTarget[] = ['a', 'b', 'c', 'd'].map((id, i) => ({ id, address: `127.0.0.${i + 2}`, port: 1 }));
+
+/**
+ * Two checkers, `east` and `west`, each a monitor of the set `orders` (targets a–d) with its own
+ * store handle (one memory store passed twice, or two handles on one database), agree on one set:
+ * each counts the other's votes, respects the other's operator, both see one journal, a checker
+ * alone is no quorum once the other's votes are stale, and of two writes on one version exactly
+ * one wins.
+ */
+export async function twoCheckersAgree(east: HealthStore, west: HealthStore): Promise<void> {
+  const clock = new VirtualClock(0);
+  const answers = { east: new Map<string, boolean>(), west: new Map<string, boolean>() };
+  const make = (checker: 'east' | 'west', store: HealthStore): HealthMonitor =>
+    new HealthMonitor({
+      name: 'orders',
+      targets,
+      sources: [providerSource('probe', (t) => answers[checker].get(t.id) ?? true, { rise: 1, fall: 1 })],
+      guardrails: { maxRemovedShare: 1, floor: 0, holdDown: 0, slowStart: false },
+      store,
+      checker,
+      checkers: 2,
+      interval: 1000,
+      clock,
+    });
+  const e = make('east', east);
+  const w = make('west', west);
+  const healthy = (m: HealthMonitor): string[] => m.healthy().map((h) => h.id);
+  answers.east.set('a', false);
+  await e.evaluate();
+  const r = await w.evaluate();
+  assert.equal(r.decisions['a']!.reason, 'disagreement', "west counts east's down vote against its own up vote");
+  answers.west.set('a', false);
+  await w.evaluate();
+  assert.deepEqual(healthy(w), ['b', 'c', 'd']);
+  await clock.advance(10);
+  await e.evaluate();
+  assert.deepEqual(healthy(e), ['b', 'c', 'd'], 'east applies the same set');
+  await e.isolate('b', 'alice');
+  assert.equal((await west.readSet('orders'))!.state.members['b']!.override, 'isolate');
+  await clock.advance(10);
+  await w.evaluate();
+  assert.deepEqual(healthy(w), ['c', 'd'], "west respects east's operator");
+  assert.deepEqual(
+    (await west.changes('orders')).map((c) => [c.target, c.change, c.by]),
+    [
+      ['a', 'removed', 'automation@west'],
+      ['b', 'removed', 'alice'],
+    ],
+  );
+  await clock.advance(5000); // west's votes are now stale: east alone is no quorum, the set holds
+  answers.east.clear();
+  const r2 = await e.evaluate();
+  assert.equal(r2.decisions['a']!.reason, 'no-quorum', 'only fresh votes count, and one checker is no quorum');
+  assert.deepEqual(healthy(e), ['c', 'd']);
+  // Both write on the same version at once: exactly one wins, the other sees the winner's state.
+  const base = (await east.readSet('orders'))!;
+  const results = await Promise.all([
+    east.writeSet('orders', initialSet(['x']), base.version),
+    west.writeSet('orders', initialSet(['y']), base.version),
+  ]);
+  assert.equal(results.filter((x) => x.ok).length, 1);
+  const lost = results.find((x) => !x.ok);
+  assert.ok(lost !== undefined && !lost.ok);
+  assert.equal(lost.current.version, base.version + 1);
+}
 
 /** Registers the contract suite for the store `open` returns (a fresh, empty store each call). */
 export function registerHealthStoreContract(

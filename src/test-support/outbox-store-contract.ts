@@ -3,13 +3,12 @@
  * it with their own factory (store/outbox-contract.test.ts).
  */
 import assert from 'node:assert/strict';
-import { after, describe, it as test } from 'node:test';
-import { isFailsmallError } from '../core/errors.js';
-import type { ErrorCode } from '../core/errors.js';
+import { describe, it as test } from 'node:test';
 import type { OutboxStore } from '../store/outbox-store.js';
+import { code, contractSuite, type ContractFactory, type ContractOptions } from './store-contract.js';
 
 /** How a suite gets outbox stores. */
-export interface OutboxStoreFactory {
+export interface OutboxStoreFactory extends ContractFactory {
   /** A fresh, empty store; with `claimMs`, its claims last that long. */
   open(claimMs?: number): Promise<OutboxStore>;
   /** The last store's data through a new connection (a restart); default none (those cases are skipped). */
@@ -19,11 +18,7 @@ export interface OutboxStoreFactory {
    * process or host), opened with `claimMs`; default none (those cases are skipped).
    */
   another?(claimMs: number): Promise<OutboxStore>;
-  /** Called once after the suite. */
-  cleanup?(): Promise<void>;
 }
-
-const code = (c: string) => (e: unknown) => isFailsmallError(e, c as ErrorCode);
 
 /**
  * Registers the outbox store contract under `describe(name)`; with `skip` every case is skipped with
@@ -35,25 +30,14 @@ const code = (c: string) => (e: unknown) => isFailsmallError(e, c as ErrorCode);
 export function registerOutboxStoreContract(
   name: string,
   factory: OutboxStoreFactory,
-  options: { skip?: string } = {},
+  options: ContractOptions = {},
 ): void {
   describe(`outbox store contract: ${name}`, { ...(options.skip === undefined ? {} : { skip: options.skip }) }, () => {
-    const open: OutboxStore[] = [];
-    const fresh = async (claimMs?: number): Promise<OutboxStore> => {
-      const store = await factory.open(claimMs);
-      open.push(store);
-      return store;
-    };
-    const second = async (claimMs: number): Promise<OutboxStore> => {
-      const store = await factory.another!(claimMs);
-      open.push(store);
-      return store;
-    };
+    const { tracked } = contractSuite<OutboxStore>(factory, options.skip);
+    const fresh = tracked((claimMs?: number) => factory.open(claimMs));
+    const second = tracked((claimMs: number) => factory.another!(claimMs));
+    const reopen = tracked(() => factory.reopen!());
     const noSecond = factory.another === undefined ? 'no second handle for this store' : false;
-    after(async () => {
-      for (const s of open) await s.close().catch(() => undefined);
-      await factory.cleanup?.();
-    });
 
     test('appends in order, deduplicates by key, and returns due entries oldest first', async () => {
       const store = await fresh();
@@ -186,8 +170,7 @@ export function registerOutboxStoreContract(
         const store = await fresh();
         await store.append({ key: 'kept', payload: { v: 'x' }, at: 1 });
         await store.close();
-        const again = await factory.reopen!();
-        open.push(again);
+        const again = await reopen();
         assert.deepEqual(
           (await again.due(10, 'oldest', 10)).map((e) => [e.key, e.payload]),
           [['kept', { v: 'x' }]],

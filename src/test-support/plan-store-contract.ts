@@ -6,18 +6,17 @@
  * lab's tests (lab/race/race-store.test.ts).
  */
 import assert from 'node:assert/strict';
-import { after, describe, it as test } from 'node:test';
+import { describe } from 'node:test';
 import { VirtualClock } from '../core/clock.js';
-import { isFailsmallError } from '../core/errors.js';
 import { Enactor } from '../plan/enactor.js';
-import type { ErrorCode } from '../core/errors.js';
 import { MemoryDnsProvider } from '../plan/memory-provider.js';
 import { readAddresses, readFence } from '../plan/plan-body.js';
 import { Planner } from '../plan/planner.js';
 import type { PlanStore } from '../plan/store.js';
+import { code, contractSuite, type ContractFactory, type ContractOptions } from './store-contract.js';
 
 /** How a suite gets stores. */
-export interface StoreFactory {
+export interface StoreFactory extends ContractFactory {
   /** A fresh, empty store. */
   open(): Promise<PlanStore>;
   /**
@@ -25,12 +24,9 @@ export interface StoreFactory {
    * when the backend has such a thing; default none (those cases are skipped).
    */
   openPeer?(): Promise<PlanStore>;
-  /** Called once after the suite. */
-  cleanup?(): Promise<void>;
 }
 
 const meta = (by = 'planner', at = 1_000): { at: number; by: string } => ({ at, by });
-const code = (c: string) => (e: unknown) => isFailsmallError(e, c as ErrorCode);
 
 /**
  * Registers the contract tests for a store under `describe(name)`. With `skip`, every case is
@@ -39,28 +35,11 @@ const code = (c: string) => (e: unknown) => isFailsmallError(e, c as ErrorCode);
  * @example
  * registerStoreContract('sqlite', { open: () => SqlitePlanStore.open({ path: tmpFile() }) });
  */
-export function registerStoreContract(name: string, factory: StoreFactory, options: { skip?: string } = {}): void {
+export function registerStoreContract(name: string, factory: StoreFactory, options: ContractOptions = {}): void {
   describe(`PlanStore contract: ${name}`, () => {
-    // Each case is reported as skipped, with the reason, when the backend is not available.
-    const it = (title: string, fn: () => Promise<void>): void => {
-      test(title, options.skip === undefined ? {} : { skip: options.skip }, fn);
-    };
-    const opened: PlanStore[] = [];
-    const open = async (): Promise<PlanStore> => {
-      const store = await factory.open();
-      opened.push(store);
-      return store;
-    };
-    const peer = async (): Promise<PlanStore | undefined> => {
-      if (factory.openPeer === undefined) return undefined;
-      const store = await factory.openPeer();
-      opened.push(store);
-      return store;
-    };
-    after(async () => {
-      for (const store of opened) await store.close();
-      if (options.skip === undefined) await factory.cleanup?.();
-    });
+    const { it, tracked } = contractSuite<PlanStore>(factory, options.skip);
+    const open = tracked(() => factory.open());
+    const peer = factory.openPeer === undefined ? async () => undefined : tracked(() => factory.openPeer!());
 
     it('numbers plans 1, 2, 3 … per target and keeps bodies as JSON', async () => {
       const store = await open();

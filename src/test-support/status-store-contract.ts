@@ -3,21 +3,18 @@
  * with their own factory (status/store.test.ts). It imports `node:test`, so it lives in test support.
  */
 import assert from 'node:assert/strict';
-import { after, describe, it as test } from 'node:test';
-import { isFailsmallError, type ErrorCode } from '../core/errors.js';
+import { describe } from 'node:test';
+import type { DnsGuardSignal, ReportInput } from '../status/model.js';
 import type { StatusStore } from '../status/store.js';
+import { code, contractSuite, type ContractFactory, type ContractOptions } from './store-contract.js';
 
 /** How a suite gets stores. */
-export interface StatusStoreFactory {
+export interface StatusStoreFactory extends ContractFactory {
   /** A fresh, empty store. */
   open(): Promise<StatusStore>;
   /** A second client on the same data as the last store `open` returned (another server), when the backend has one. */
   openPeer?(): Promise<StatusStore>;
-  /** Called once after the suite. */
-  cleanup?(): Promise<void>;
 }
-
-const code = (c: string) => (e: unknown) => isFailsmallError(e, c as ErrorCode);
 
 /**
  * Registers the contract tests under `describe(name)`; with `skip`, every case is reported skipped.
@@ -28,22 +25,12 @@ const code = (c: string) => (e: unknown) => isFailsmallError(e, c as ErrorCode);
 export function registerStatusStoreContract(
   name: string,
   factory: StatusStoreFactory,
-  options: { skip?: string } = {},
+  options: ContractOptions = {},
 ): void {
   describe(`StatusStore contract: ${name}`, () => {
-    const it = (title: string, fn: () => Promise<void>): void => {
-      test(title, options.skip === undefined ? {} : { skip: options.skip }, fn);
-    };
-    const opened: StatusStore[] = [];
-    const open = async (): Promise<StatusStore> => {
-      const store = await factory.open();
-      opened.push(store);
-      return store;
-    };
-    after(async () => {
-      for (const store of opened) await store.close().catch(() => undefined);
-      if (options.skip === undefined) await factory.cleanup?.();
-    });
+    const { it, tracked } = contractSuite<StatusStore>(factory, options.skip);
+    const open = tracked(() => factory.open());
+    const openPeer = tracked(() => factory.openPeer!());
 
     it('adds components in order, changes them in place, groups by business process', async () => {
       const store = await open();
@@ -230,8 +217,7 @@ export function registerStatusStoreContract(
     it('serialises concurrent updates: none is lost', async () => {
       const store = await open();
       const incident = await store.openIncident({ name: 'race', body: 'start' }, 0);
-      const peer = factory.openPeer === undefined ? store : await factory.openPeer();
-      if (peer !== store) opened.push(peer);
+      const peer = factory.openPeer === undefined ? store : await openPeer();
       await Promise.all(
         Array.from({ length: 20 }, (_, i) =>
           (i % 2 === 0 ? store : peer).updateIncident(incident.id, { status: 'identified', body: `u${i}` }, i + 1),
@@ -258,6 +244,20 @@ export function registerStatusStoreContract(
       latencyMsSum: n * 40,
       latencyMsMax: 48,
       latencyBuckets: buckets(n),
+    });
+
+    /** checkout's report that its DNS guard engaged on DynamoDB's hostname. */
+    const dnsGuardReport = (signal: Pick<DnsGuardSignal, 'reason' | 'at'>): ReportInput => ({
+      service: 'checkout',
+      signals: [
+        {
+          kind: 'dns-guard',
+          hostname: 'dynamodb.us-east-1.amazonaws.com',
+          dependency: 'dynamodb',
+          event: 'engaged',
+          ...signal,
+        },
+      ],
     });
 
     it('accumulates reported calls on the edge service → dependency, and keeps the breaker state', async () => {
@@ -323,22 +323,7 @@ export function registerStatusStoreContract(
     it('publishes a suggestion as an incident in one write, and refuses a second decision', async () => {
       const store = await open();
       await store.putComponent({ id: 'dynamodb', name: 'DynamoDB', group: 'Orders' }, 0);
-      const { suggestions } = await store.recordReport(
-        {
-          service: 'checkout',
-          signals: [
-            {
-              kind: 'dns-guard',
-              hostname: 'dynamodb.us-east-1.amazonaws.com',
-              dependency: 'dynamodb',
-              event: 'engaged',
-              reason: 'empty',
-              at: 5,
-            },
-          ],
-        },
-        5_000,
-      );
+      const { suggestions } = await store.recordReport(dnsGuardReport({ reason: 'empty', at: 5 }), 5_000);
       const id = suggestions[0]!.id;
       const { suggestion, incident } = await store.publishSuggestion(
         id,
@@ -355,21 +340,7 @@ export function registerStatusStoreContract(
       await assert.rejects(store.publishSuggestion(id, {}, 'responder', 7_000), code('FS_ERR_STATUS_CLOSED'));
       await assert.rejects(store.dismissSuggestion(id, 7_000), code('FS_ERR_STATUS_CLOSED'));
       // While the incident is open, the same signal folds into the published suggestion.
-      const again = await store.recordReport(
-        {
-          service: 'checkout',
-          signals: [
-            {
-              kind: 'dns-guard',
-              hostname: 'dynamodb.us-east-1.amazonaws.com',
-              dependency: 'dynamodb',
-              event: 'engaged',
-              at: 8,
-            },
-          ],
-        },
-        8_000,
-      );
+      const again = await store.recordReport(dnsGuardReport({ at: 8 }), 8_000);
       assert.equal(again.suggestions[0]!.id, id);
       assert.equal(again.suggestions[0]!.count, 2);
       const other = await store.recordReport(

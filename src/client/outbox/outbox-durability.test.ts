@@ -6,7 +6,6 @@
  * cleanly. The figures (kills, acknowledged, lost) are printed as one JSON line.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,34 +15,15 @@ import Database from 'better-sqlite3';
 import { seededRandom } from '../../core/random.js';
 import type { FailsmallError } from '../../core/errors.js';
 import { SqliteOutboxStore } from '../../store/sqlite-outbox.js';
+import { runUntilKilled } from '../../test-support/kill-child.js';
 
 const KILLS = 20;
 const child = fileURLToPath(new URL('./outbox-durability.test.child.js', import.meta.url));
 
-function runAndKill(box: string, remote: string, run: number, killAfterMs: number): Promise<string[]> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [child, box, remote, String(run)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    let armed = false;
-    proc.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      out += chunk;
-      if (!armed && out.startsWith('ready\n')) {
-        armed = true;
-        setTimeout(() => proc.kill('SIGKILL'), killAfterMs);
-      }
-    });
-    proc.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
-    proc.on('error', reject);
-    proc.on('close', (code, signal) => {
-      if (signal !== 'SIGKILL') return reject(new Error(`the child exited by itself (${code}): ${err}`));
-      const acked: string[] = [];
-      for (const line of out.slice(0, out.lastIndexOf('\n') + 1).split('\n')) {
-        if (line.startsWith('ack ')) acked.push(line.slice(4));
-      }
-      resolve(acked);
-    });
-  });
+/** Runs the child until `killAfterMs` after it is ready, kills it with SIGKILL, returns the keys it acknowledged. */
+async function runAndKill(box: string, remote: string, run: number, killAfterMs: number): Promise<string[]> {
+  const lines = await runUntilKilled(child, [box, remote, String(run)], killAfterMs);
+  return lines.filter((line) => line.startsWith('ack ')).map((line) => line.slice(4));
 }
 
 describe('outbox durability under SIGKILL', () => {
