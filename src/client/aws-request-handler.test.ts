@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { VirtualClock, isFailsmallError } from '../core/index.js';
 import { constantBackoff } from '../policy/retry/backoff.js';
@@ -9,21 +9,24 @@ import { timeout } from '../policy/timeout/timeout.js';
 import type { Policy } from '../policy/core/types.js';
 import { awsRequestHandler, type FailsmallRequestHandler } from './aws-request-handler.js';
 import { awsRetryStrategy, type FailsmallRetryStrategy } from './aws-retry-strategy.js';
-import { StaticResolver, startTableServer, type TableServer } from '../test-support/client.js';
+import {
+  startTableServer,
+  type TableServer,
+  suiteServer,
+  labResolver,
+  tableClientOptions,
+} from '../test-support/client.js';
 
 // The SDK warns once per process about Node 20 support; the tests know.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-const credentials = { accessKeyId: 'AKIDFAILSMALL', secretAccessKey: 'secret' };
 const get = (pk: string): GetItemCommand => new GetItemCommand({ TableName: 'leases', Key: { pk: { S: pk } } });
 const put = (pk: string): PutItemCommand =>
   new PutItemCommand({ TableName: 'leases', Item: { pk: { S: pk }, owner: { S: 'host-1' } } });
 
 function dynamo(table: TableServer, requestHandler: FailsmallRequestHandler, retryStrategy?: FailsmallRetryStrategy) {
   return new DynamoDBClient({
-    region: 'us-east-1',
-    endpoint: `http://dynamodb.lab.test:${table.port}`,
-    credentials,
+    ...tableClientOptions(table),
     requestHandler,
     ...(retryStrategy === undefined ? {} : { retryStrategy }),
   });
@@ -50,19 +53,13 @@ function recorder(): Policy & { seen: unknown[] } {
 }
 
 describe('awsRequestHandler with the real DynamoDBClient', () => {
-  let table: TableServer;
-  const resolver = new StaticResolver({ 'dynamodb.lab.test': ['127.0.0.201', '127.0.0.1'] });
-  before(async () => {
-    table = await startTableServer();
-  });
-  after(async () => {
-    await table.close();
-  });
+  const table = suiteServer(startTableServer);
+  const resolver = labResolver();
 
   it('PutItem and GetItem by name, the first address dead, the second serving', async () => {
-    table.mode = 'ok';
+    table().mode = 'ok';
     const requestHandler = awsRequestHandler({ resolver, dependency: 'dynamodb' });
-    const client = dynamo(table, requestHandler);
+    const client = dynamo(table(), requestHandler);
     try {
       await client.send(put('lease-1'));
       const { Item } = await client.send(get('lease-1'));
@@ -79,8 +76,8 @@ describe('awsRequestHandler with the real DynamoDBClient', () => {
   });
 
   it('throttled: the retry budget caps attempts at 1.1 per logical request (the SDK default would make 3)', async () => {
-    table.mode = 'throttle';
-    const before = table.requests;
+    table().mode = 'throttle';
+    const before = table().requests;
     const clock = new VirtualClock();
     const requestHandler = awsRequestHandler({ resolver });
     const retryStrategy = awsRetryStrategy({
@@ -89,7 +86,7 @@ describe('awsRequestHandler with the real DynamoDBClient', () => {
       throttleBackoff: constantBackoff(0),
       clock,
     });
-    const client = dynamo(table, requestHandler, retryStrategy);
+    const client = dynamo(table(), requestHandler, retryStrategy);
     try {
       const logical = 30;
       let throttled = 0;
@@ -99,38 +96,38 @@ describe('awsRequestHandler with the real DynamoDBClient', () => {
         });
       }
       assert.equal(throttled, logical);
-      const attempts = table.requests - before;
+      const attempts = table().requests - before;
       assert.ok(attempts <= logical * 1.1, `${attempts} attempts for ${logical} requests`);
       assert.ok(attempts > logical, 'some retries did go out');
       assert.ok((retryStrategy.snapshot().amplification as number) <= 1.1);
       assert.ok((requestHandler.snapshot().amplification as number) <= 1.1);
     } finally {
       client.destroy();
-      table.mode = 'ok';
+      table().mode = 'ok';
     }
   });
 
   it('runs each attempt in the policy: 5xx responses count as failures, the SDK still gets them', async () => {
-    table.mode = 'error';
+    table().mode = 'error';
     const policy = recorder();
     const requestHandler = awsRequestHandler({ resolver, policy });
     const retryStrategy = awsRetryStrategy({ backoff: constantBackoff(0), clock: new VirtualClock(), maxAttempts: 2 });
-    const client = dynamo(table, requestHandler, retryStrategy);
+    const client = dynamo(table(), requestHandler, retryStrategy);
     try {
       await assert.rejects(client.send(get('x')), { name: 'InternalServerError' });
       assert.equal(policy.seen.length, 2, 'both attempts failed inside the policy');
       assert.equal(requestHandler.snapshot().failedResponses, 2);
     } finally {
       client.destroy();
-      table.mode = 'ok';
+      table().mode = 'ok';
     }
   });
 
   it('a per-attempt timeout aborts a hung request with FS_ERR_TIMEOUT, which the SDK retries', async () => {
-    table.mode = 'hang';
+    table().mode = 'hang';
     const requestHandler = awsRequestHandler({ resolver, policy: timeout(100) });
     const retryStrategy = awsRetryStrategy({ backoff: constantBackoff(0), maxAttempts: 2 });
-    const client = dynamo(table, requestHandler, retryStrategy);
+    const client = dynamo(table(), requestHandler, retryStrategy);
     try {
       await assert.rejects(client.send(get('x')), (e) => {
         assert.ok(isFailsmallError(e, 'FS_ERR_TIMEOUT'));
@@ -140,21 +137,21 @@ describe('awsRequestHandler with the real DynamoDBClient', () => {
       assert.equal(requestHandler.snapshot().attempts, 2);
     } finally {
       client.destroy();
-      table.mode = 'ok';
+      table().mode = 'ok';
     }
   });
 
   it('passes an SDK abort through', async () => {
-    table.mode = 'hang';
+    table().mode = 'hang';
     const requestHandler = awsRequestHandler({ resolver, policy: recorder() });
-    const client = dynamo(table, requestHandler, awsRetryStrategy());
+    const client = dynamo(table(), requestHandler, awsRetryStrategy());
     try {
       const controller = new AbortController();
       setTimeout(() => controller.abort(), 50);
       await assert.rejects(client.send(get('x'), { abortSignal: controller.signal }), { name: 'AbortError' });
     } finally {
       client.destroy();
-      table.mode = 'ok';
+      table().mode = 'ok';
     }
   });
 });

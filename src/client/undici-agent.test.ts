@@ -1,44 +1,28 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { getGlobalDispatcher, request, setGlobalDispatcher } from 'undici';
 import { isFailsmallError } from '../core/index.js';
-import {
-  StaticResolver,
-  startHttpServer,
-  startHttpsServer,
-  testCert,
-  type TestServer,
-} from '../test-support/client.js';
+import { startHttpServer, startHttpsServer, testCert, suiteServer, labResolver } from '../test-support/client.js';
 import { createUndiciAgent } from './undici-agent.js';
 
 describe('createUndiciAgent', () => {
-  let server: TestServer;
-  let tlsServer: TestServer;
-  const resolver = new StaticResolver({
-    'api.lab.test': ['127.0.0.201', '127.0.0.1'],
-    'dead.lab.test': ['127.0.0.201', '127.0.0.202'],
-    'wrong-name.example': ['127.0.0.1'],
-  });
-  before(async () => {
-    server = await startHttpServer((req, res) => {
+  const resolver = labResolver();
+  const server = suiteServer(() =>
+    startHttpServer((req, res) => {
       let body = '';
       req.setEncoding('utf8');
       req.on('data', (chunk: string) => (body += chunk));
       req.on('end', () => res.end(`${req.method} ${req.headers.host} ${body} via ${req.socket.localAddress}`));
-    });
-    tlsServer = await startHttpsServer();
-  });
-  after(async () => {
-    await server.close();
-    await tlsServer.close();
-  });
+    }),
+  );
+  const tlsServer = suiteServer(() => startHttpsServer());
 
   it("works with Node's global fetch: the first address is dead, the second serves", async () => {
     const dispatcher = createUndiciAgent({ resolver });
     try {
-      const response = await fetch(`http://api.lab.test:${server.port}/x`, { dispatcher } as unknown as RequestInit);
+      const response = await fetch(`http://api.lab.test:${server().port}/x`, { dispatcher } as unknown as RequestInit);
       assert.equal(response.status, 200);
-      assert.equal(await response.text(), `GET api.lab.test:${server.port}  via 127.0.0.1`);
+      assert.equal(await response.text(), `GET api.lab.test:${server().port}  via 127.0.0.1`);
       const snapshot = dispatcher.snapshot();
       assert.equal(snapshot.connects, 1);
       assert.equal(snapshot.failovers, 1);
@@ -50,13 +34,13 @@ describe('createUndiciAgent', () => {
   it('sends a request body once, on the address that connected', async () => {
     const dispatcher = createUndiciAgent({ resolver });
     try {
-      const response = await fetch(`http://api.lab.test:${server.port}/put`, {
+      const response = await fetch(`http://api.lab.test:${server().port}/put`, {
         method: 'POST',
         body: 'payload',
         dispatcher,
       } as unknown as RequestInit);
-      assert.equal(await response.text(), `POST api.lab.test:${server.port} payload via 127.0.0.1`);
-      const viaUndici = await request(`http://api.lab.test:${server.port}/`, { dispatcher });
+      assert.equal(await response.text(), `POST api.lab.test:${server().port} payload via 127.0.0.1`);
+      const viaUndici = await request(`http://api.lab.test:${server().port}/`, { dispatcher });
       assert.equal(viaUndici.statusCode, 200);
       await viaUndici.body.text();
     } finally {
@@ -69,7 +53,7 @@ describe('createUndiciAgent', () => {
     const dispatcher = createUndiciAgent({ resolver });
     setGlobalDispatcher(dispatcher);
     try {
-      const response = await fetch(`http://api.lab.test:${server.port}/`);
+      const response = await fetch(`http://api.lab.test:${server().port}/`);
       assert.equal(response.status, 200);
       await response.text();
     } finally {
@@ -81,10 +65,12 @@ describe('createUndiciAgent', () => {
   it('speaks TLS by name: SNI and certificate checks use the host name, not the address', async () => {
     const dispatcher = createUndiciAgent({ resolver, tls: { ca: testCert } });
     try {
-      const response = await fetch(`https://api.lab.test:${tlsServer.port}/`, { dispatcher } as unknown as RequestInit);
+      const response = await fetch(`https://api.lab.test:${tlsServer().port}/`, {
+        dispatcher,
+      } as unknown as RequestInit);
       assert.equal(await response.text(), 'hello from 127.0.0.1');
       await assert.rejects(
-        fetch(`https://wrong-name.example:${tlsServer.port}/`, { dispatcher } as unknown as RequestInit),
+        fetch(`https://wrong-name.example:${tlsServer().port}/`, { dispatcher } as unknown as RequestInit),
         (e) => {
           assert.equal((e as Error & { cause: { code: string } }).cause.code, 'ERR_TLS_CERT_ALTNAME_INVALID');
           return true;
@@ -99,7 +85,7 @@ describe('createUndiciAgent', () => {
     const dispatcher = createUndiciAgent({ resolver });
     try {
       await assert.rejects(
-        fetch(`http://dead.lab.test:${server.port}/`, { dispatcher } as unknown as RequestInit),
+        fetch(`http://dead.lab.test:${server().port}/`, { dispatcher } as unknown as RequestInit),
         (e) => {
           assert.ok(e instanceof TypeError);
           assert.ok(isFailsmallError(e.cause, 'FS_ERR_CLIENT_CONNECT_FAILED'));
@@ -107,7 +93,7 @@ describe('createUndiciAgent', () => {
         },
       );
       await assert.rejects(
-        fetch(`http://nowhere.lab.test:${server.port}/`, { dispatcher } as unknown as RequestInit),
+        fetch(`http://nowhere.lab.test:${server().port}/`, { dispatcher } as unknown as RequestInit),
         (e) => {
           assert.equal((e as Error & { cause: { code: string } }).cause.code, 'ENOTFOUND');
           return true;
@@ -123,7 +109,7 @@ describe('createUndiciAgent', () => {
     const b = createUndiciAgent({ connector: a.connector });
     try {
       assert.equal(b.connector, a.connector);
-      await (await fetch(`http://api.lab.test:${server.port}/`, { dispatcher: b } as unknown as RequestInit)).text();
+      await (await fetch(`http://api.lab.test:${server().port}/`, { dispatcher: b } as unknown as RequestInit)).text();
       assert.equal(a.snapshot().connects, 1);
     } finally {
       await a.close();
