@@ -11,7 +11,7 @@ import { awsRequestHandler, type FailsmallRequestHandler } from './aws-request-h
 import { awsRetryStrategy, type FailsmallRetryStrategy } from './aws-retry-strategy.js';
 import {
   startTableServer,
-  type TableServer,
+  type TableMode,
   suiteServer,
   labResolver,
   tableClientOptions,
@@ -23,14 +23,6 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const get = (pk: string): GetItemCommand => new GetItemCommand({ TableName: 'leases', Key: { pk: { S: pk } } });
 const put = (pk: string): PutItemCommand =>
   new PutItemCommand({ TableName: 'leases', Item: { pk: { S: pk }, owner: { S: 'host-1' } } });
-
-function dynamo(table: TableServer, requestHandler: FailsmallRequestHandler, retryStrategy?: FailsmallRetryStrategy) {
-  return new DynamoDBClient({
-    ...tableClientOptions(table),
-    requestHandler,
-    ...(retryStrategy === undefined ? {} : { retryStrategy }),
-  });
-}
 
 /** A pass-through policy that records what each attempt threw. */
 function recorder(): Policy & { seen: unknown[] } {
@@ -56,11 +48,33 @@ describe('awsRequestHandler with the real DynamoDBClient', () => {
   const table = suiteServer(startTableServer);
   const resolver = labResolver();
 
-  it('PutItem and GetItem by name, the first address dead, the second serving', async () => {
-    table().mode = 'ok';
-    const requestHandler = awsRequestHandler({ resolver, dependency: 'dynamodb' });
-    const client = dynamo(table(), requestHandler);
+  /**
+   * Runs `body` with a DynamoDB client on `requestHandler` (and `retryStrategy`, else the SDK's) while
+   * the table answers in `mode`; then destroys the client and puts the table back to `ok`.
+   */
+  async function withClient(
+    mode: TableMode,
+    requestHandler: FailsmallRequestHandler,
+    retryStrategy: FailsmallRetryStrategy | undefined,
+    body: (client: DynamoDBClient) => Promise<void>,
+  ): Promise<void> {
+    table().mode = mode;
+    const client = new DynamoDBClient({
+      ...tableClientOptions(table()),
+      requestHandler,
+      ...(retryStrategy === undefined ? {} : { retryStrategy }),
+    });
     try {
+      await body(client);
+    } finally {
+      client.destroy();
+      table().mode = 'ok';
+    }
+  }
+
+  it('PutItem and GetItem by name, the first address dead, the second serving', async () => {
+    const requestHandler = awsRequestHandler({ resolver, dependency: 'dynamodb' });
+    await withClient('ok', requestHandler, undefined, async (client) => {
       await client.send(put('lease-1'));
       const { Item } = await client.send(get('lease-1'));
       assert.deepEqual(Item, { pk: { S: 'lease-1' }, owner: { S: 'host-1' } });
@@ -70,13 +84,10 @@ describe('awsRequestHandler with the real DynamoDBClient', () => {
       const connector = snapshot.connector as Record<string, unknown>;
       assert.equal(connector.failovers, 1);
       assert.equal(connector.connects, 1, 'the second call reused the kept-alive connection');
-    } finally {
-      client.destroy();
-    }
+    });
   });
 
   it('throttled: the retry budget caps attempts at 1.1 per logical request (the SDK default would make 3)', async () => {
-    table().mode = 'throttle';
     const before = table().requests;
     const clock = new VirtualClock();
     const requestHandler = awsRequestHandler({ resolver });
@@ -86,8 +97,7 @@ describe('awsRequestHandler with the real DynamoDBClient', () => {
       throttleBackoff: constantBackoff(0),
       clock,
     });
-    const client = dynamo(table(), requestHandler, retryStrategy);
-    try {
+    await withClient('throttle', requestHandler, retryStrategy, async (client) => {
       const logical = 30;
       let throttled = 0;
       for (let i = 0; i < logical; i++) {
@@ -101,57 +111,39 @@ describe('awsRequestHandler with the real DynamoDBClient', () => {
       assert.ok(attempts > logical, 'some retries did go out');
       assert.ok((retryStrategy.snapshot().amplification as number) <= 1.1);
       assert.ok((requestHandler.snapshot().amplification as number) <= 1.1);
-    } finally {
-      client.destroy();
-      table().mode = 'ok';
-    }
+    });
   });
 
   it('runs each attempt in the policy: 5xx responses count as failures, the SDK still gets them', async () => {
-    table().mode = 'error';
     const policy = recorder();
     const requestHandler = awsRequestHandler({ resolver, policy });
     const retryStrategy = awsRetryStrategy({ backoff: constantBackoff(0), clock: new VirtualClock(), maxAttempts: 2 });
-    const client = dynamo(table(), requestHandler, retryStrategy);
-    try {
+    await withClient('error', requestHandler, retryStrategy, async (client) => {
       await assert.rejects(client.send(get('x')), { name: 'InternalServerError' });
       assert.equal(policy.seen.length, 2, 'both attempts failed inside the policy');
       assert.equal(requestHandler.snapshot().failedResponses, 2);
-    } finally {
-      client.destroy();
-      table().mode = 'ok';
-    }
+    });
   });
 
   it('a per-attempt timeout aborts a hung request with FS_ERR_TIMEOUT, which the SDK retries', async () => {
-    table().mode = 'hang';
     const requestHandler = awsRequestHandler({ resolver, policy: timeout(100) });
     const retryStrategy = awsRetryStrategy({ backoff: constantBackoff(0), maxAttempts: 2 });
-    const client = dynamo(table(), requestHandler, retryStrategy);
-    try {
+    await withClient('hang', requestHandler, retryStrategy, async (client) => {
       await assert.rejects(client.send(get('x')), (e) => {
         assert.ok(isFailsmallError(e, 'FS_ERR_TIMEOUT'));
         assert.equal((e as { $metadata?: { attempts?: number } }).$metadata?.attempts, 2);
         return true;
       });
       assert.equal(requestHandler.snapshot().attempts, 2);
-    } finally {
-      client.destroy();
-      table().mode = 'ok';
-    }
+    });
   });
 
   it('passes an SDK abort through', async () => {
-    table().mode = 'hang';
     const requestHandler = awsRequestHandler({ resolver, policy: recorder() });
-    const client = dynamo(table(), requestHandler, awsRetryStrategy());
-    try {
+    await withClient('hang', requestHandler, awsRetryStrategy(), async (client) => {
       const controller = new AbortController();
       setTimeout(() => controller.abort(), 50);
       await assert.rejects(client.send(get('x'), { abortSignal: controller.signal }), { name: 'AbortError' });
-    } finally {
-      client.destroy();
-      table().mode = 'ok';
-    }
+    });
   });
 });

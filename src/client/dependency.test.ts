@@ -5,7 +5,7 @@ import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { VirtualClock, isFailsmallError } from '../core/index.js';
 import { circuitBreaker } from '../policy/breaker/breaker.js';
 import { dependency } from './dependency.js';
-import { startTableServer, suiteServer, labResolver, tableClientOptions } from '../test-support/client.js';
+import { startTableServer, suiteServer, labResolver, tableClientOptions, fetchVia } from '../test-support/client.js';
 import { drive } from '../test-support/policy.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -22,9 +22,7 @@ describe('dependency', () => {
     });
     try {
       const url = `http://dynamodb.lab.test:${table().port}/`;
-      const viaFetch = await db.execute(({ signal }) =>
-        fetch(url, { dispatcher: db.dispatcher, signal } as unknown as RequestInit),
-      );
+      const viaFetch = await db.execute(({ signal }) => fetchVia(url, db.dispatcher, { signal }));
       assert.equal(viaFetch.status, 400); // no x-amz-target: the fixture says UnknownOperation
       await viaFetch.text();
       const status = await new Promise<number>((resolve, reject) => {

@@ -14,7 +14,7 @@ import { Resolver } from '../dns/index.js';
 import { startDnsFixture } from '../test-support/dns-server.js';
 import { constantBackoff } from '../policy/retry/backoff.js';
 import { awsClientConfig } from './aws-client-config.js';
-import { startTableServer, suiteServer, tableClientOptions } from '../test-support/client.js';
+import { startTableServer, suiteServer, tableClientOptions, fetchVia } from '../test-support/client.js';
 import { createHttpAgent } from './http-agent.js';
 import { createUndiciAgent } from './undici-agent.js';
 
@@ -106,14 +106,14 @@ describe('last-known-good through every integration', () => {
           .on('error', reject);
       });
     try {
-      assert.equal((await fetch(url, { dispatcher } as unknown as RequestInit)).status, 400); // the fixture's UnknownOperation
+      assert.equal((await fetchVia(url, dispatcher)).status, 400); // the fixture's UnknownOperation
       dns().behave(NAME, 'empty');
       await clock.advance(2_000);
       assert.equal(await httpGet(), 400);
       // A fresh dispatcher has no pooled connection: it must resolve, and gets the last-known-good set.
       const fresh = createUndiciAgent({ connector: dispatcher.connector });
       try {
-        assert.equal((await fetch(url, { dispatcher: fresh } as unknown as RequestInit)).status, 400);
+        assert.equal((await fetchVia(url, fresh)).status, 400);
       } finally {
         await fresh.close();
       }

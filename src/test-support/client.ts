@@ -6,6 +6,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { after, before } from 'node:test';
+import type { Dispatcher } from 'undici';
 import type { Address } from '../client/address-order.js';
 import type { AddressAnswer, AddressResolver } from '../client/connector.js';
 
@@ -140,6 +141,15 @@ export const labResolver = (): StaticResolver =>
     'dynamodb.lab.test': ['127.0.0.201', '127.0.0.1'],
     'wrong-name.example': ['127.0.0.1'],
   });
+
+/**
+ * `fetch(url, init)` through an undici `dispatcher`. Node's global fetch takes one, but its
+ * `RequestInit` (from the `undici-types` of `@types/node`) does not say so, and the `Dispatcher` of
+ * the undici package is another type of the same name: hence the one cast, here.
+ */
+export function fetchVia(url: string, dispatcher: Dispatcher, init: RequestInit = {}): Promise<Response> {
+  return fetch(url, { ...init, dispatcher } as unknown as RequestInit);
+}
 
 /**
  * The options of an AWS SDK client for a {@link startTableServer} reached as `http://host:port`

@@ -3,7 +3,7 @@ import http from 'node:http';
 import { describe, it } from 'node:test';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { VirtualClock, isFailsmallError, seededRandom } from '../../core/index.js';
-import { startTableServer, suiteServer } from '../../test-support/client.js';
+import { startTableServer, suiteServer, fetchVia } from '../../test-support/client.js';
 import { regions, type RegionSwitch } from './region-set.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -31,10 +31,7 @@ describe('regions', () => {
     orders.onSwitch.on((s) => seen.push(s));
     const get = (operation: string): Promise<string> =>
       orders.execute(operation, async ({ region, endpoint, signal }) => {
-        const res = await fetch(`${endpoint}/`, {
-          dispatcher: region.dependency.dispatcher,
-          signal,
-        } as unknown as RequestInit);
+        const res = await fetchVia(`${endpoint}/`, region.dependency.dispatcher, { signal });
         await res.arrayBuffer();
         if (res.status >= 500) throw new Error(`${region.name}:${res.status}`);
         return region.name;
@@ -161,10 +158,7 @@ describe('regions', () => {
     });
     const get = (): Promise<string> =>
       orders.execute('read', async ({ region, endpoint, signal }) => {
-        const res = await fetch(`${endpoint}/`, {
-          dispatcher: region.dependency.dispatcher,
-          signal,
-        } as unknown as RequestInit);
+        const res = await fetchVia(`${endpoint}/`, region.dependency.dispatcher, { signal });
         await res.arrayBuffer();
         return region.name;
       });
