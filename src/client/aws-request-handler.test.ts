@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { VirtualClock, isFailsmallError } from '../core/index.js';
 import { constantBackoff } from '../policy/retry/backoff.js';
@@ -9,25 +9,20 @@ import { timeout } from '../policy/timeout/timeout.js';
 import type { Policy } from '../policy/core/types.js';
 import { awsRequestHandler, type FailsmallRequestHandler } from './aws-request-handler.js';
 import { awsRetryStrategy, type FailsmallRetryStrategy } from './aws-retry-strategy.js';
-import { StaticResolver, startTableServer, type TableServer } from '../test-support/client.js';
+import {
+  startTableServer,
+  type TableMode,
+  suiteServer,
+  labResolver,
+  tableClientOptions,
+} from '../test-support/client.js';
 
 // The SDK warns once per process about Node 20 support; the tests know.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-const credentials = { accessKeyId: 'AKIDFAILSMALL', secretAccessKey: 'secret' };
 const get = (pk: string): GetItemCommand => new GetItemCommand({ TableName: 'leases', Key: { pk: { S: pk } } });
 const put = (pk: string): PutItemCommand =>
   new PutItemCommand({ TableName: 'leases', Item: { pk: { S: pk }, owner: { S: 'host-1' } } });
-
-function dynamo(table: TableServer, requestHandler: FailsmallRequestHandler, retryStrategy?: FailsmallRetryStrategy) {
-  return new DynamoDBClient({
-    region: 'us-east-1',
-    endpoint: `http://dynamodb.lab.test:${table.port}`,
-    credentials,
-    requestHandler,
-    ...(retryStrategy === undefined ? {} : { retryStrategy }),
-  });
-}
 
 /** A pass-through policy that records what each attempt threw. */
 function recorder(): Policy & { seen: unknown[] } {
@@ -50,20 +45,36 @@ function recorder(): Policy & { seen: unknown[] } {
 }
 
 describe('awsRequestHandler with the real DynamoDBClient', () => {
-  let table: TableServer;
-  const resolver = new StaticResolver({ 'dynamodb.lab.test': ['127.0.0.201', '127.0.0.1'] });
-  before(async () => {
-    table = await startTableServer();
-  });
-  after(async () => {
-    await table.close();
-  });
+  const table = suiteServer(startTableServer);
+  const resolver = labResolver();
+
+  /**
+   * Runs `body` with a DynamoDB client on `requestHandler` (and `retryStrategy`, else the SDK's) while
+   * the table answers in `mode`; then destroys the client and puts the table back to `ok`.
+   */
+  async function withClient(
+    mode: TableMode,
+    requestHandler: FailsmallRequestHandler,
+    retryStrategy: FailsmallRetryStrategy | undefined,
+    body: (client: DynamoDBClient) => Promise<void>,
+  ): Promise<void> {
+    table().mode = mode;
+    const client = new DynamoDBClient({
+      ...tableClientOptions(table()),
+      requestHandler,
+      ...(retryStrategy === undefined ? {} : { retryStrategy }),
+    });
+    try {
+      await body(client);
+    } finally {
+      client.destroy();
+      table().mode = 'ok';
+    }
+  }
 
   it('PutItem and GetItem by name, the first address dead, the second serving', async () => {
-    table.mode = 'ok';
     const requestHandler = awsRequestHandler({ resolver, dependency: 'dynamodb' });
-    const client = dynamo(table, requestHandler);
-    try {
+    await withClient('ok', requestHandler, undefined, async (client) => {
       await client.send(put('lease-1'));
       const { Item } = await client.send(get('lease-1'));
       assert.deepEqual(Item, { pk: { S: 'lease-1' }, owner: { S: 'host-1' } });
@@ -73,14 +84,11 @@ describe('awsRequestHandler with the real DynamoDBClient', () => {
       const connector = snapshot.connector as Record<string, unknown>;
       assert.equal(connector.failovers, 1);
       assert.equal(connector.connects, 1, 'the second call reused the kept-alive connection');
-    } finally {
-      client.destroy();
-    }
+    });
   });
 
   it('throttled: the retry budget caps attempts at 1.1 per logical request (the SDK default would make 3)', async () => {
-    table.mode = 'throttle';
-    const before = table.requests;
+    const before = table().requests;
     const clock = new VirtualClock();
     const requestHandler = awsRequestHandler({ resolver });
     const retryStrategy = awsRetryStrategy({
@@ -89,8 +97,7 @@ describe('awsRequestHandler with the real DynamoDBClient', () => {
       throttleBackoff: constantBackoff(0),
       clock,
     });
-    const client = dynamo(table, requestHandler, retryStrategy);
-    try {
+    await withClient('throttle', requestHandler, retryStrategy, async (client) => {
       const logical = 30;
       let throttled = 0;
       for (let i = 0; i < logical; i++) {
@@ -99,62 +106,44 @@ describe('awsRequestHandler with the real DynamoDBClient', () => {
         });
       }
       assert.equal(throttled, logical);
-      const attempts = table.requests - before;
+      const attempts = table().requests - before;
       assert.ok(attempts <= logical * 1.1, `${attempts} attempts for ${logical} requests`);
       assert.ok(attempts > logical, 'some retries did go out');
       assert.ok((retryStrategy.snapshot().amplification as number) <= 1.1);
       assert.ok((requestHandler.snapshot().amplification as number) <= 1.1);
-    } finally {
-      client.destroy();
-      table.mode = 'ok';
-    }
+    });
   });
 
   it('runs each attempt in the policy: 5xx responses count as failures, the SDK still gets them', async () => {
-    table.mode = 'error';
     const policy = recorder();
     const requestHandler = awsRequestHandler({ resolver, policy });
     const retryStrategy = awsRetryStrategy({ backoff: constantBackoff(0), clock: new VirtualClock(), maxAttempts: 2 });
-    const client = dynamo(table, requestHandler, retryStrategy);
-    try {
+    await withClient('error', requestHandler, retryStrategy, async (client) => {
       await assert.rejects(client.send(get('x')), { name: 'InternalServerError' });
       assert.equal(policy.seen.length, 2, 'both attempts failed inside the policy');
       assert.equal(requestHandler.snapshot().failedResponses, 2);
-    } finally {
-      client.destroy();
-      table.mode = 'ok';
-    }
+    });
   });
 
   it('a per-attempt timeout aborts a hung request with FS_ERR_TIMEOUT, which the SDK retries', async () => {
-    table.mode = 'hang';
     const requestHandler = awsRequestHandler({ resolver, policy: timeout(100) });
     const retryStrategy = awsRetryStrategy({ backoff: constantBackoff(0), maxAttempts: 2 });
-    const client = dynamo(table, requestHandler, retryStrategy);
-    try {
+    await withClient('hang', requestHandler, retryStrategy, async (client) => {
       await assert.rejects(client.send(get('x')), (e) => {
         assert.ok(isFailsmallError(e, 'FS_ERR_TIMEOUT'));
         assert.equal((e as { $metadata?: { attempts?: number } }).$metadata?.attempts, 2);
         return true;
       });
       assert.equal(requestHandler.snapshot().attempts, 2);
-    } finally {
-      client.destroy();
-      table.mode = 'ok';
-    }
+    });
   });
 
   it('passes an SDK abort through', async () => {
-    table.mode = 'hang';
     const requestHandler = awsRequestHandler({ resolver, policy: recorder() });
-    const client = dynamo(table, requestHandler, awsRetryStrategy());
-    try {
+    await withClient('hang', requestHandler, awsRetryStrategy(), async (client) => {
       const controller = new AbortController();
       setTimeout(() => controller.abort(), 50);
       await assert.rejects(client.send(get('x'), { abortSignal: controller.signal }), { name: 'AbortError' });
-    } finally {
-      client.destroy();
-      table.mode = 'ok';
-    }
+    });
   });
 });

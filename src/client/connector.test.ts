@@ -1,20 +1,14 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { VirtualClock, isFailsmallError } from '../core/index.js';
 import { Resolver, type DnsEvent } from '../dns/index.js';
 import { startDnsFixture } from '../test-support/dns-server.js';
 import { AddressHealth } from './address-order.js';
 import { Connector, systemResolver, type ConnectorEvent } from './connector.js';
-import { StaticResolver, startHttpServer, type TestServer } from '../test-support/client.js';
+import { StaticResolver, startHttpServer, suiteServer } from '../test-support/client.js';
 
 describe('Connector', () => {
-  let server: TestServer;
-  before(async () => {
-    server = await startHttpServer();
-  });
-  after(async () => {
-    await server.close();
-  });
+  const server = suiteServer(() => startHttpServer());
 
   it('connects to the next address when the first one refuses, and remembers the dead one', async () => {
     const resolver = new StaticResolver({ 'db.lab.test': ['127.0.0.201', '127.0.0.1'] });
@@ -23,7 +17,7 @@ describe('Connector', () => {
     const events: ConnectorEvent[] = [];
     connector.events.on((e) => events.push(e));
 
-    const first = await connector.connect({ hostname: 'db.lab.test', port: server.port });
+    const first = await connector.connect({ hostname: 'db.lab.test', port: server().port });
     first.socket.destroy();
     assert.equal(first.address.address, '127.0.0.1');
     assert.deepEqual(
@@ -34,7 +28,7 @@ describe('Connector', () => {
       ],
     );
     // The dead address is tried last now: one attempt only.
-    const second = await connector.connect({ hostname: 'db.lab.test', port: server.port });
+    const second = await connector.connect({ hostname: 'db.lab.test', port: server().port });
     second.socket.destroy();
     assert.deepEqual(
       second.attempts.map((a) => a.address),
@@ -42,7 +36,7 @@ describe('Connector', () => {
     );
     // After the penalty window (30 s by default) it is tried first again.
     await clock.advance(30_000);
-    const third = await connector.connect({ hostname: 'db.lab.test', port: server.port });
+    const third = await connector.connect({ hostname: 'db.lab.test', port: server().port });
     third.socket.destroy();
     assert.equal(third.attempts.length, 2);
 
@@ -61,7 +55,7 @@ describe('Connector', () => {
     const connector = new Connector({ resolver });
     const failed: ConnectorEvent[] = [];
     connector.events.on((e) => failed.push(e));
-    await assert.rejects(connector.connect({ hostname: 'dead.lab.test', port: server.port }), (e) => {
+    await assert.rejects(connector.connect({ hostname: 'dead.lab.test', port: server().port }), (e) => {
       assert.ok(isFailsmallError(e, 'FS_ERR_CLIENT_CONNECT_FAILED'));
       assert.equal((e.cause as { code: string }).code, 'ECONNREFUSED');
       return true;
@@ -73,8 +67,10 @@ describe('Connector', () => {
   it("passes the resolver's error through and connects to IP literals without resolving", async () => {
     const resolver = new StaticResolver();
     const connector = new Connector({ resolver });
-    await assert.rejects(connector.connect({ hostname: 'nowhere.lab.test', port: server.port }), { code: 'ENOTFOUND' });
-    const { socket, source } = await connector.connect({ hostname: '127.0.0.1', port: server.port });
+    await assert.rejects(connector.connect({ hostname: 'nowhere.lab.test', port: server().port }), {
+      code: 'ENOTFOUND',
+    });
+    const { socket, source } = await connector.connect({ hostname: '127.0.0.1', port: server().port });
     socket.destroy();
     assert.equal(source, 'literal');
     assert.equal(resolver.queries, 1);
@@ -83,7 +79,7 @@ describe('Connector', () => {
   it('cancels through the signal', async () => {
     const connector = new Connector({ resolver: new StaticResolver({ 'db.lab.test': ['127.0.0.1'] }) });
     await assert.rejects(
-      connector.connect({ hostname: 'db.lab.test', port: server.port, signal: AbortSignal.abort(new Error('stop')) }),
+      connector.connect({ hostname: 'db.lab.test', port: server().port, signal: AbortSignal.abort(new Error('stop')) }),
       /stop/,
     );
   });
@@ -93,8 +89,8 @@ describe('Connector', () => {
     const resolver = new StaticResolver({ 'db.lab.test': ['127.0.0.201', '127.0.0.1'] });
     const a = new Connector({ resolver, health });
     const b = new Connector({ resolver, health });
-    (await a.connect({ hostname: 'db.lab.test', port: server.port })).socket.destroy();
-    const viaB = await b.connect({ hostname: 'db.lab.test', port: server.port });
+    (await a.connect({ hostname: 'db.lab.test', port: server().port })).socket.destroy();
+    const viaB = await b.connect({ hostname: 'db.lab.test', port: server().port });
     viaB.socket.destroy();
     assert.equal(viaB.attempts.length, 1);
     assert.equal(b.health, a.health);
@@ -104,7 +100,7 @@ describe('Connector', () => {
     const { addresses } = await systemResolver.resolve('localhost');
     assert.ok(addresses.length > 0);
     const connector = new Connector({ family: 4 });
-    const { socket, address } = await connector.connect({ hostname: 'localhost', port: server.port });
+    const { socket, address } = await connector.connect({ hostname: 'localhost', port: server().port });
     socket.destroy();
     assert.equal(address.address, '127.0.0.1');
   });
@@ -171,9 +167,9 @@ describe('Connector', () => {
       reportUnreachable: (): void => undefined,
     };
     const connector = new Connector({ resolver });
-    const byName = await connector.connect({ hostname: 'any.lab.test', port: server.port });
+    const byName = await connector.connect({ hostname: 'any.lab.test', port: server().port });
     byName.socket.destroy();
-    const literal = await connector.connect({ hostname: '127.0.0.1', port: server.port });
+    const literal = await connector.connect({ hostname: '127.0.0.1', port: server().port });
     literal.socket.destroy();
     assert.deepEqual(calls, ['any.lab.test 127.0.0.1']);
   });

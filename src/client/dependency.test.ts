@@ -1,38 +1,28 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { VirtualClock, isFailsmallError } from '../core/index.js';
 import { circuitBreaker } from '../policy/breaker/breaker.js';
 import { dependency } from './dependency.js';
-import { StaticResolver, startTableServer, type TableServer } from '../test-support/client.js';
+import { startTableServer, suiteServer, labResolver, tableClientOptions, fetchVia } from '../test-support/client.js';
 import { drive } from '../test-support/policy.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 describe('dependency', () => {
-  let table: TableServer;
-  const resolver = new StaticResolver({ 'dynamodb.lab.test': ['127.0.0.201', '127.0.0.1'] });
-  before(async () => {
-    table = await startTableServer();
-  });
-  after(async () => {
-    await table.close();
-  });
+  const table = suiteServer(startTableServer);
+  const resolver = labResolver();
 
   it('exposes fetch, http.Agent and AWS integrations over one connector, and one snapshot', async () => {
     const db = dependency('dynamodb', { resolver });
     const client = new DynamoDBClient({
-      region: 'us-east-1',
-      endpoint: `http://dynamodb.lab.test:${table.port}`,
-      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+      ...tableClientOptions(table()),
       ...db.aws,
     });
     try {
-      const url = `http://dynamodb.lab.test:${table.port}/`;
-      const viaFetch = await db.execute(({ signal }) =>
-        fetch(url, { dispatcher: db.dispatcher, signal } as unknown as RequestInit),
-      );
+      const url = `http://dynamodb.lab.test:${table().port}/`;
+      const viaFetch = await db.execute(({ signal }) => fetchVia(url, db.dispatcher, { signal }));
       assert.equal(viaFetch.status, 400); // no x-amz-target: the fixture says UnknownOperation
       await viaFetch.text();
       const status = await new Promise<number>((resolve, reject) => {
@@ -64,9 +54,7 @@ describe('dependency', () => {
     const breaker = circuitBreaker({ clock, strategy: { kind: 'consecutive', failures: 2 } });
     const db = dependency('dynamodb', { resolver, breaker, clock, maxAttempts: 1 });
     const client = new DynamoDBClient({
-      region: 'us-east-1',
-      endpoint: `http://dynamodb.lab.test:${table.port}`,
-      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+      ...tableClientOptions(table()),
       ...db.aws,
     });
     const seen: string[] = [];
@@ -79,11 +67,11 @@ describe('dependency', () => {
           /boom/,
         );
       }
-      const before = table.requests;
+      const before = table().requests;
       await assert.rejects(client.send(new GetItemCommand({ TableName: 't', Key: { pk: { S: 'a' } } })), (e) =>
         isFailsmallError(e, 'FS_ERR_BREAKER_OPEN'),
       );
-      assert.equal(table.requests, before);
+      assert.equal(table().requests, before);
       // Every attempt of both integrations is observed once: the AWS call, two failures, the fast rejection.
       assert.deepEqual(seen.slice(-3), ['dynamodb error', 'dynamodb error', 'dynamodb rejected']);
       assert.equal(seen.length, 4);

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { VirtualClock, isFailsmallError } from '../core/index.js';
 import type { Address } from './address-order.js';
-import { raceAddresses } from './happy-eyeballs.js';
+import { raceAddresses, type RaceOptions } from './happy-eyeballs.js';
 
 const v4 = (address: string): Address => ({ address, family: 4 });
 const refused = (address: string): Error =>
@@ -26,15 +26,20 @@ function fakes(clock: VirtualClock) {
   return { started, cancelled, pending, attempt };
 }
 
+/**
+ * A race over `addresses` on a fresh virtual clock, each attempt a {@link fakes} one; the attempt
+ * delay is 250 ms and the timeout 10 s unless `options` says otherwise.
+ */
+function fakeRace(addresses: readonly string[], options: Partial<Omit<RaceOptions<string>, 'clock'>> = {}) {
+  const clock = new VirtualClock();
+  const f = fakes(clock);
+  const race = raceAddresses(addresses.map(v4), f.attempt, { clock, attemptDelay: 250, timeout: 10_000, ...options });
+  return { clock, f, race };
+}
+
 describe('raceAddresses', () => {
   it('moves to the next address at once when one is refused', async () => {
-    const clock = new VirtualClock();
-    const f = fakes(clock);
-    const race = raceAddresses([v4('127.0.0.201'), v4('127.0.0.1')], f.attempt, {
-      clock,
-      attemptDelay: 250,
-      timeout: 10_000,
-    });
+    const { clock, f, race } = fakeRace(['127.0.0.201', '127.0.0.1']);
     await clock.advance(0);
     f.pending.get('127.0.0.201')!.reject(refused('127.0.0.201'));
     await clock.advance(0);
@@ -57,13 +62,7 @@ describe('raceAddresses', () => {
   });
 
   it('starts the next address after the attempt delay while a slow one keeps running; the first to connect wins', async () => {
-    const clock = new VirtualClock();
-    const f = fakes(clock);
-    const race = raceAddresses([v4('10.0.0.1'), v4('10.0.0.2'), v4('10.0.0.3')], f.attempt, {
-      clock,
-      attemptDelay: 250,
-      timeout: 10_000,
-    });
+    const { clock, f, race } = fakeRace(['10.0.0.1', '10.0.0.2', '10.0.0.3']);
     await clock.advance(249);
     assert.equal(f.started.length, 1);
     await clock.advance(1);
@@ -106,13 +105,7 @@ describe('raceAddresses', () => {
   });
 
   it('tries strictly in turn with an infinite attempt delay', async () => {
-    const clock = new VirtualClock();
-    const f = fakes(clock);
-    const race = raceAddresses([v4('10.0.0.1'), v4('10.0.0.2')], f.attempt, {
-      clock,
-      attemptDelay: Infinity,
-      timeout: Infinity,
-    });
+    const { clock, f, race } = fakeRace(['10.0.0.1', '10.0.0.2'], { attemptDelay: Infinity, timeout: Infinity });
     await clock.advance(60_000);
     assert.equal(f.started.length, 1);
     f.pending.get('10.0.0.1')!.reject(refused('10.0.0.1'));
@@ -140,13 +133,7 @@ describe('raceAddresses', () => {
   });
 
   it('times out with FS_ERR_CLIENT_CONNECT_TIMEOUT and an ETIMEDOUT cause, cancelling every attempt', async () => {
-    const clock = new VirtualClock();
-    const f = fakes(clock);
-    const race = raceAddresses([v4('10.0.0.1'), v4('10.0.0.2')], f.attempt, {
-      clock,
-      attemptDelay: 250,
-      timeout: 1_000,
-    });
+    const { clock, f, race } = fakeRace(['10.0.0.1', '10.0.0.2'], { timeout: 1_000 });
     const outcome = assert.rejects(race, (e) => {
       assert.ok(isFailsmallError(e, 'FS_ERR_CLIENT_CONNECT_TIMEOUT'));
       assert.equal((e.cause as { code: string }).code, 'ETIMEDOUT');
@@ -163,15 +150,8 @@ describe('raceAddresses', () => {
   });
 
   it("rejects with the caller's abort reason and cancels the attempts", async () => {
-    const clock = new VirtualClock();
-    const f = fakes(clock);
     const controller = new AbortController();
-    const race = raceAddresses([v4('10.0.0.1')], f.attempt, {
-      clock,
-      attemptDelay: 250,
-      timeout: 1_000,
-      signal: controller.signal,
-    });
+    const { clock, f, race } = fakeRace(['10.0.0.1'], { timeout: 1_000, signal: controller.signal });
     await clock.advance(10);
     controller.abort(new Error('caller gave up'));
     await assert.rejects(race, /caller gave up/);

@@ -1,19 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { VirtualClock } from '../core/index.js';
 import { HealthMonitor, providerSource } from '../health/index.js';
-import { StaticResolver, startHttpServer, type TestServer } from '../test-support/client.js';
+import { StaticResolver, startHttpServer, suiteServer } from '../test-support/client.js';
 import { Connector } from './connector.js';
 import { healthAwareResolver } from './health-resolver.js';
 
 describe('healthAwareResolver (passive outlier detection in the client)', () => {
-  let server: TestServer;
-  before(async () => {
-    server = await startHttpServer();
-  });
-  after(async () => {
-    await server.close();
-  });
+  const server = suiteServer(() => startHttpServer());
 
   function setup() {
     const clock = new VirtualClock(1_000);
@@ -33,7 +27,7 @@ describe('healthAwareResolver (passive outlier detection in the client)', () => 
   it('reports connect outcomes to the monitor and skips the address it ejected', async () => {
     const { monitor, resolver } = setup();
     const connector = new Connector({ resolver, dependency: 'db' });
-    const first = await connector.connect({ hostname: 'db.lab.test', port: server.port });
+    const first = await connector.connect({ hostname: 'db.lab.test', port: server().port });
     first.socket.destroy();
     assert.ok(first.attempts.some((a) => a.address === '127.0.0.201' && a.outcome === 'failed'));
     assert.deepEqual(monitor.ejected(), [], 'one gateway error ejects nothing');
@@ -46,7 +40,7 @@ describe('healthAwareResolver (passive outlier detection in the client)', () => 
       'the ejected address is left out; an address the monitor does not know passes',
     );
     const fresh = new Connector({ resolver, dependency: 'db' });
-    const second = await fresh.connect({ hostname: 'db.lab.test', port: server.port });
+    const second = await fresh.connect({ hostname: 'db.lab.test', port: server().port });
     second.socket.destroy();
     assert.deepEqual(
       second.attempts.map((a) => a.address),

@@ -2,15 +2,9 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { isFailsmallError } from '../core/index.js';
-import {
-  StaticResolver,
-  startHttpServer,
-  startHttpsServer,
-  testCert,
-  type TestServer,
-} from '../test-support/client.js';
+import { startHttpServer, startHttpsServer, testCert, suiteServer, labResolver } from '../test-support/client.js';
 import { createHttpAgent, createHttpsAgent } from './http-agent.js';
 
 /** GETs `url` with `options`; resolves with the status and body, rejects with the request's error. */
@@ -32,28 +26,16 @@ function get(
 }
 
 describe('createHttpAgent / createHttpsAgent', () => {
-  let server: TestServer;
-  let tlsServer: TestServer;
-  const resolver = new StaticResolver({
-    'api.lab.test': ['127.0.0.201', '127.0.0.1'],
-    'dead.lab.test': ['127.0.0.201', '127.0.0.202'],
-    'wrong-name.example': ['127.0.0.1'],
-  });
-  before(async () => {
-    server = await startHttpServer();
-    tlsServer = await startHttpsServer();
-  });
-  after(async () => {
-    await server.close();
-    await tlsServer.close();
-  });
+  const server = suiteServer(() => startHttpServer());
+  const tlsServer = suiteServer(() => startHttpsServer());
+  const resolver = labResolver();
 
   it('http.get through the agent: the dead first address is skipped, kept-alive sockets reused', async () => {
     const agent = createHttpAgent({ resolver });
     try {
-      const first = await get(http, `http://api.lab.test:${server.port}/`, { agent });
+      const first = await get(http, `http://api.lab.test:${server().port}/`, { agent });
       assert.deepEqual(first, { status: 200, body: 'hello from 127.0.0.1' });
-      const second = await get(http, `http://api.lab.test:${server.port}/`, { agent });
+      const second = await get(http, `http://api.lab.test:${server().port}/`, { agent });
       assert.equal(second.status, 200);
       const snapshot = agent.snapshot();
       assert.equal(snapshot.connects, 1, 'the second request reused the kept-alive socket');
@@ -66,9 +48,9 @@ describe('createHttpAgent / createHttpsAgent', () => {
   it('https.get through the agent checks the certificate against the host name', async () => {
     const agent = createHttpsAgent({ resolver, agent: { ca: testCert } });
     try {
-      const ok = await get(https, `https://api.lab.test:${tlsServer.port}/`, { agent });
+      const ok = await get(https, `https://api.lab.test:${tlsServer().port}/`, { agent });
       assert.deepEqual(ok, { status: 200, body: 'hello from 127.0.0.1' });
-      await assert.rejects(get(https, `https://wrong-name.example:${tlsServer.port}/`, { agent }), {
+      await assert.rejects(get(https, `https://wrong-name.example:${tlsServer().port}/`, { agent }), {
         code: 'ERR_TLS_CERT_ALTNAME_INVALID',
       });
     } finally {
@@ -79,12 +61,12 @@ describe('createHttpAgent / createHttpsAgent', () => {
   it('reports FS_ERR_CLIENT_CONNECT_FAILED on the request when no address accepts', async () => {
     const agent = createHttpAgent({ resolver });
     try {
-      await assert.rejects(get(http, `http://dead.lab.test:${server.port}/`, { agent }), (e) => {
+      await assert.rejects(get(http, `http://dead.lab.test:${server().port}/`, { agent }), (e) => {
         assert.ok(isFailsmallError(e, 'FS_ERR_CLIENT_CONNECT_FAILED'));
         assert.equal((e.cause as { code: string }).code, 'ECONNREFUSED');
         return true;
       });
-      await assert.rejects(get(http, `http://nowhere.lab.test:${server.port}/`, { agent }), { code: 'ENOTFOUND' });
+      await assert.rejects(get(http, `http://nowhere.lab.test:${server().port}/`, { agent }), { code: 'ENOTFOUND' });
     } finally {
       agent.destroy();
     }
@@ -124,7 +106,7 @@ describe('createHttpAgent / createHttpsAgent', () => {
     const agent = createHttpAgent({ resolver, agent: { keepAlive: true, maxSockets: 1 } });
     try {
       const results = await Promise.allSettled(
-        Array.from({ length: 3 }, () => get(http, `http://dead.lab.test:${server.port}/`, { agent })),
+        Array.from({ length: 3 }, () => get(http, `http://dead.lab.test:${server().port}/`, { agent })),
       );
       for (const r of results) {
         assert.equal(r.status, 'rejected');
@@ -132,7 +114,7 @@ describe('createHttpAgent / createHttpsAgent', () => {
       }
       assert.deepEqual({ ...agent.sockets }, {});
       // The pool recovered: a request to a live name goes through.
-      assert.equal((await get(http, `http://api.lab.test:${server.port}/`, { agent })).status, 200);
+      assert.equal((await get(http, `http://api.lab.test:${server().port}/`, { agent })).status, 200);
     } finally {
       agent.destroy();
     }
@@ -141,7 +123,7 @@ describe('createHttpAgent / createHttpsAgent', () => {
   it('agent.destroy() cancels a connect in progress', async () => {
     const hanging = { resolve: () => new Promise<never>(() => {}) };
     const agent = createHttpAgent({ resolver: hanging });
-    const request = get(http, `http://api.lab.test:${server.port}/`, { agent });
+    const request = get(http, `http://api.lab.test:${server().port}/`, { agent });
     await new Promise((resolve) => setImmediate(resolve));
     agent.destroy();
     await assert.rejects(request, (e) => isFailsmallError(e, 'FS_ERR_ABORTED'));
@@ -159,7 +141,7 @@ describe('createHttpAgent / createHttpsAgent', () => {
     }) as unknown as LookupFunction;
     const agent = new http.Agent({ lookup } as http.AgentOptions);
     try {
-      const res = await get(http, `http://api.lab.test:${server.port}/`, { agent });
+      const res = await get(http, `http://api.lab.test:${server().port}/`, { agent });
       assert.equal(res.body, 'hello from 127.0.0.1');
     } finally {
       agent.destroy();

@@ -7,14 +7,14 @@
 import assert from 'node:assert/strict';
 import { Resolver as CaresResolver } from 'node:dns/promises';
 import http from 'node:http';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { VirtualClock, isFailsmallError } from '../core/index.js';
 import { Resolver } from '../dns/index.js';
-import { startDnsFixture, type DnsFixture } from '../test-support/dns-server.js';
+import { startDnsFixture } from '../test-support/dns-server.js';
 import { constantBackoff } from '../policy/retry/backoff.js';
 import { awsClientConfig } from './aws-client-config.js';
-import { startTableServer, type TableServer } from '../test-support/client.js';
+import { startTableServer, suiteServer, tableClientOptions, fetchVia } from '../test-support/client.js';
 import { createHttpAgent } from './http-agent.js';
 import { createUndiciAgent } from './undici-agent.js';
 
@@ -23,33 +23,40 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const NAME = 'dynamodb.lab.test';
 
 describe('last-known-good through every integration', () => {
-  let table: TableServer;
-  let dns: DnsFixture;
-  before(async () => {
-    table = await startTableServer();
-    dns = await startDnsFixture({ zone: { [NAME]: { A: ['127.0.0.201', '127.0.0.1'], ttl: 1 } } });
-  });
-  after(async () => {
-    await table.close();
-    await dns.close();
-  });
+  const table = suiteServer(startTableServer);
+  const dns = suiteServer(() => startDnsFixture({ zone: { [NAME]: { A: ['127.0.0.201', '127.0.0.1'], ttl: 1 } } }));
 
   /** A resolver on a virtual clock (TTLs and hold-down), querying the loopback DNS server. */
   function resolverFor(clock: VirtualClock, guard = true): Resolver {
-    return new Resolver({ upstreams: [dns.server], clock, guard });
+    return new Resolver({ upstreams: [dns().server], clock, guard });
+  }
+
+  /**
+   * A DynamoDB client on {@link awsClientConfig} with `resolver`, without backoff. keepAlive off: every
+   * call opens a new connection, so every call resolves the name again.
+   */
+  function tableClient(resolver: Resolver, clock: VirtualClock, attempts: { maxAttempts?: number } = {}) {
+    const config = awsClientConfig({
+      resolver,
+      clock,
+      agent: { keepAlive: false },
+      backoff: constantBackoff(0),
+      ...attempts,
+    });
+    return { config, client: new DynamoDBClient({ ...tableClientOptions(table(), NAME), ...config }) };
   }
 
   it('the DNS server really answers empty, then NXDOMAIN (checked with c-ares)', async () => {
     const cares = new CaresResolver({ timeout: 1_000, tries: 1 });
-    cares.setServers([dns.server]);
+    cares.setServers([dns().server]);
     try {
       assert.deepEqual((await cares.resolve4(NAME)).sort(), ['127.0.0.1', '127.0.0.201']);
-      dns.behave(NAME, 'empty');
+      dns().behave(NAME, 'empty');
       await assert.rejects(cares.resolve4(NAME), { code: 'ENODATA' });
-      dns.behave(NAME, 'nxdomain');
+      dns().behave(NAME, 'nxdomain');
       await assert.rejects(cares.resolve4(NAME), { code: 'ENOTFOUND' });
     } finally {
-      dns.behave(NAME, 'answer');
+      dns().behave(NAME, 'answer');
     }
   });
 
@@ -60,22 +67,15 @@ describe('last-known-good through every integration', () => {
     resolver.events.on((e) => {
       if (e.type === 'guard-engaged') engaged.push(e.reason);
     });
-    // keepAlive off: every call opens a new connection, so every call resolves the name again.
-    const config = awsClientConfig({ resolver, clock, agent: { keepAlive: false }, backoff: constantBackoff(0) });
-    const client = new DynamoDBClient({
-      region: 'us-east-1',
-      endpoint: `http://${NAME}:${table.port}`,
-      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
-      ...config,
-    });
+    const { config, client } = tableClient(resolver, clock);
     try {
       await client.send(new PutItemCommand({ TableName: 'leases', Item: { pk: { S: 'host-1' }, gen: { N: '7' } } }));
-      dns.behave(NAME, 'empty');
+      dns().behave(NAME, 'empty');
       await clock.advance(2_000); // past the 1 s TTL: the next call must ask the DNS server again
       const { Item } = await client.send(new GetItemCommand({ TableName: 'leases', Key: { pk: { S: 'host-1' } } }));
       assert.deepEqual(Item, { pk: { S: 'host-1' }, gen: { N: '7' } });
 
-      dns.behave(NAME, 'nxdomain');
+      dns().behave(NAME, 'nxdomain');
       await clock.advance(2_000);
       await client.send(new GetItemCommand({ TableName: 'leases', Key: { pk: { S: 'host-1' } } }));
 
@@ -86,7 +86,7 @@ describe('last-known-good through every integration', () => {
     } finally {
       client.destroy();
       await resolver.close();
-      dns.behave(NAME, 'answer');
+      dns().behave(NAME, 'answer');
     }
   });
 
@@ -95,7 +95,7 @@ describe('last-known-good through every integration', () => {
     const resolver = resolverFor(clock);
     const dispatcher = createUndiciAgent({ resolver, clock });
     const agent = createHttpAgent({ connector: dispatcher.connector, agent: { keepAlive: false } });
-    const url = `http://${NAME}:${table.port}/`;
+    const url = `http://${NAME}:${table().port}/`;
     const httpGet = (): Promise<number> =>
       new Promise((resolve, reject) => {
         http
@@ -106,14 +106,14 @@ describe('last-known-good through every integration', () => {
           .on('error', reject);
       });
     try {
-      assert.equal((await fetch(url, { dispatcher } as unknown as RequestInit)).status, 400); // the fixture's UnknownOperation
-      dns.behave(NAME, 'empty');
+      assert.equal((await fetchVia(url, dispatcher)).status, 400); // the fixture's UnknownOperation
+      dns().behave(NAME, 'empty');
       await clock.advance(2_000);
       assert.equal(await httpGet(), 400);
       // A fresh dispatcher has no pooled connection: it must resolve, and gets the last-known-good set.
       const fresh = createUndiciAgent({ connector: dispatcher.connector });
       try {
-        assert.equal((await fetch(url, { dispatcher: fresh } as unknown as RequestInit)).status, 400);
+        assert.equal((await fetchVia(url, fresh)).status, 400);
       } finally {
         await fresh.close();
       }
@@ -122,29 +122,17 @@ describe('last-known-good through every integration', () => {
       agent.destroy();
       await dispatcher.close();
       await resolver.close();
-      dns.behave(NAME, 'answer');
+      dns().behave(NAME, 'answer');
     }
   });
 
   it('without the guard the same client fails: the test is not vacuous', async () => {
     const clock = new VirtualClock();
     const resolver = resolverFor(clock, false);
-    const config = awsClientConfig({
-      resolver,
-      clock,
-      agent: { keepAlive: false },
-      backoff: constantBackoff(0),
-      maxAttempts: 1,
-    });
-    const client = new DynamoDBClient({
-      region: 'us-east-1',
-      endpoint: `http://${NAME}:${table.port}`,
-      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
-      ...config,
-    });
+    const { client } = tableClient(resolver, clock, { maxAttempts: 1 });
     try {
       await client.send(new GetItemCommand({ TableName: 'leases', Key: { pk: { S: 'x' } } }));
-      dns.behave(NAME, 'empty');
+      dns().behave(NAME, 'empty');
       await clock.advance(2_000);
       await assert.rejects(client.send(new GetItemCommand({ TableName: 'leases', Key: { pk: { S: 'x' } } })), (e) =>
         isFailsmallError(e, 'FS_ERR_DNS_NO_DATA'),
@@ -152,7 +140,7 @@ describe('last-known-good through every integration', () => {
     } finally {
       client.destroy();
       await resolver.close();
-      dns.behave(NAME, 'answer');
+      dns().behave(NAME, 'answer');
     }
   });
 });

@@ -1,67 +1,70 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { getGlobalDispatcher, request, setGlobalDispatcher } from 'undici';
 import { isFailsmallError } from '../core/index.js';
 import {
-  StaticResolver,
   startHttpServer,
   startHttpsServer,
   testCert,
-  type TestServer,
+  suiteServer,
+  labResolver,
+  fetchVia,
 } from '../test-support/client.js';
-import { createUndiciAgent } from './undici-agent.js';
+import { createUndiciAgent, type FailsmallUndiciAgent, type UndiciAgentOptions } from './undici-agent.js';
 
 describe('createUndiciAgent', () => {
-  let server: TestServer;
-  let tlsServer: TestServer;
-  const resolver = new StaticResolver({
-    'api.lab.test': ['127.0.0.201', '127.0.0.1'],
-    'dead.lab.test': ['127.0.0.201', '127.0.0.202'],
-    'wrong-name.example': ['127.0.0.1'],
-  });
-  before(async () => {
-    server = await startHttpServer((req, res) => {
+  const resolver = labResolver();
+  const server = suiteServer(() =>
+    startHttpServer((req, res) => {
       let body = '';
       req.setEncoding('utf8');
       req.on('data', (chunk: string) => (body += chunk));
       req.on('end', () => res.end(`${req.method} ${req.headers.host} ${body} via ${req.socket.localAddress}`));
-    });
-    tlsServer = await startHttpsServer();
-  });
-  after(async () => {
-    await server.close();
-    await tlsServer.close();
-  });
+    }),
+  );
+  const tlsServer = suiteServer(() => startHttpsServer());
+
+  /** Runs `body` with an agent built from `options`, closed after. */
+  async function withAgent(
+    options: UndiciAgentOptions,
+    body: (dispatcher: FailsmallUndiciAgent) => Promise<void>,
+  ): Promise<void> {
+    const dispatcher = createUndiciAgent(options);
+    try {
+      await body(dispatcher);
+    } finally {
+      await dispatcher.close();
+    }
+  }
+
+  /** Checks a rejected fetch: undici's TypeError carries the connect error as its `cause`. */
+  const causedBy = (code: string) => (e: unknown) => {
+    assert.equal((e as Error & { cause: { code: string } }).cause.code, code);
+    return true;
+  };
 
   it("works with Node's global fetch: the first address is dead, the second serves", async () => {
-    const dispatcher = createUndiciAgent({ resolver });
-    try {
-      const response = await fetch(`http://api.lab.test:${server.port}/x`, { dispatcher } as unknown as RequestInit);
+    await withAgent({ resolver }, async (dispatcher) => {
+      const response = await fetchVia(`http://api.lab.test:${server().port}/x`, dispatcher);
       assert.equal(response.status, 200);
-      assert.equal(await response.text(), `GET api.lab.test:${server.port}  via 127.0.0.1`);
+      assert.equal(await response.text(), `GET api.lab.test:${server().port}  via 127.0.0.1`);
       const snapshot = dispatcher.snapshot();
       assert.equal(snapshot.connects, 1);
       assert.equal(snapshot.failovers, 1);
-    } finally {
-      await dispatcher.close();
-    }
+    });
   });
 
   it('sends a request body once, on the address that connected', async () => {
-    const dispatcher = createUndiciAgent({ resolver });
-    try {
-      const response = await fetch(`http://api.lab.test:${server.port}/put`, {
+    await withAgent({ resolver }, async (dispatcher) => {
+      const response = await fetchVia(`http://api.lab.test:${server().port}/put`, dispatcher, {
         method: 'POST',
         body: 'payload',
-        dispatcher,
-      } as unknown as RequestInit);
-      assert.equal(await response.text(), `POST api.lab.test:${server.port} payload via 127.0.0.1`);
-      const viaUndici = await request(`http://api.lab.test:${server.port}/`, { dispatcher });
+      });
+      assert.equal(await response.text(), `POST api.lab.test:${server().port} payload via 127.0.0.1`);
+      const viaUndici = await request(`http://api.lab.test:${server().port}/`, { dispatcher });
       assert.equal(viaUndici.statusCode, 200);
       await viaUndici.body.text();
-    } finally {
-      await dispatcher.close();
-    }
+    });
   });
 
   it('serves as the global dispatcher', async () => {
@@ -69,7 +72,7 @@ describe('createUndiciAgent', () => {
     const dispatcher = createUndiciAgent({ resolver });
     setGlobalDispatcher(dispatcher);
     try {
-      const response = await fetch(`http://api.lab.test:${server.port}/`);
+      const response = await fetch(`http://api.lab.test:${server().port}/`);
       assert.equal(response.status, 200);
       await response.text();
     } finally {
@@ -79,43 +82,25 @@ describe('createUndiciAgent', () => {
   });
 
   it('speaks TLS by name: SNI and certificate checks use the host name, not the address', async () => {
-    const dispatcher = createUndiciAgent({ resolver, tls: { ca: testCert } });
-    try {
-      const response = await fetch(`https://api.lab.test:${tlsServer.port}/`, { dispatcher } as unknown as RequestInit);
+    await withAgent({ resolver, tls: { ca: testCert } }, async (dispatcher) => {
+      const response = await fetchVia(`https://api.lab.test:${tlsServer().port}/`, dispatcher);
       assert.equal(await response.text(), 'hello from 127.0.0.1');
       await assert.rejects(
-        fetch(`https://wrong-name.example:${tlsServer.port}/`, { dispatcher } as unknown as RequestInit),
-        (e) => {
-          assert.equal((e as Error & { cause: { code: string } }).cause.code, 'ERR_TLS_CERT_ALTNAME_INVALID');
-          return true;
-        },
+        fetchVia(`https://wrong-name.example:${tlsServer().port}/`, dispatcher),
+        causedBy('ERR_TLS_CERT_ALTNAME_INVALID'),
       );
-    } finally {
-      await dispatcher.close();
-    }
+    });
   });
 
   it('fails with FS_ERR_CLIENT_CONNECT_FAILED as the cause when no address accepts', async () => {
-    const dispatcher = createUndiciAgent({ resolver });
-    try {
-      await assert.rejects(
-        fetch(`http://dead.lab.test:${server.port}/`, { dispatcher } as unknown as RequestInit),
-        (e) => {
-          assert.ok(e instanceof TypeError);
-          assert.ok(isFailsmallError(e.cause, 'FS_ERR_CLIENT_CONNECT_FAILED'));
-          return true;
-        },
-      );
-      await assert.rejects(
-        fetch(`http://nowhere.lab.test:${server.port}/`, { dispatcher } as unknown as RequestInit),
-        (e) => {
-          assert.equal((e as Error & { cause: { code: string } }).cause.code, 'ENOTFOUND');
-          return true;
-        },
-      );
-    } finally {
-      await dispatcher.close();
-    }
+    await withAgent({ resolver }, async (dispatcher) => {
+      await assert.rejects(fetchVia(`http://dead.lab.test:${server().port}/`, dispatcher), (e) => {
+        assert.ok(e instanceof TypeError);
+        assert.ok(isFailsmallError(e.cause, 'FS_ERR_CLIENT_CONNECT_FAILED'));
+        return true;
+      });
+      await assert.rejects(fetchVia(`http://nowhere.lab.test:${server().port}/`, dispatcher), causedBy('ENOTFOUND'));
+    });
   });
 
   it('shares a connector between agents', async () => {
@@ -123,7 +108,7 @@ describe('createUndiciAgent', () => {
     const b = createUndiciAgent({ connector: a.connector });
     try {
       assert.equal(b.connector, a.connector);
-      await (await fetch(`http://api.lab.test:${server.port}/`, { dispatcher: b } as unknown as RequestInit)).text();
+      await (await fetchVia(`http://api.lab.test:${server().port}/`, b)).text();
       assert.equal(a.snapshot().connects, 1);
     } finally {
       await a.close();

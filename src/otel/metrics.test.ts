@@ -26,7 +26,7 @@ import { fixedLimit } from '../policy/limit/limit.js';
 import { constantBackoff } from '../policy/retry/backoff.js';
 import { observe } from '../policy/observe.js';
 import { retry } from '../policy/retry/retry.js';
-import { memoryMetrics, valueOf } from '../test-support/otel.js';
+import { memoryMetrics, valueOf, type MemoryMetrics } from '../test-support/otel.js';
 import { drive } from '../test-support/policy.js';
 import { INSTRUMENTS, type InstrumentSpec } from './instruments.js';
 import { enableMetrics, type MetricsHandle } from './metrics.js';
@@ -90,6 +90,20 @@ async function driveEverything(dns: FaultDnsServer, metrics: MetricsHandle) {
   return { permit, resolver };
 }
 
+/** Runs `body` with metrics enabled on an in-memory provider; stops both after. */
+async function withMemoryMetrics(
+  body: (memory: MemoryMetrics, metrics: MetricsHandle) => Promise<void>,
+): Promise<void> {
+  const memory = memoryMetrics();
+  const metrics = await enableMetrics({ meterProvider: memory.meterProvider });
+  try {
+    await body(memory, metrics);
+  } finally {
+    await metrics.stop();
+    await memory.shutdown();
+  }
+}
+
 describe('failsmall/otel', () => {
   let dns: FaultDnsServer;
   before(async () => {
@@ -122,9 +136,7 @@ describe('failsmall/otel', () => {
   });
 
   it('records breakers, retries, budgets, DNS answers by source, guard engagements, admission and health decisions', async () => {
-    const memory = memoryMetrics();
-    const metrics = await enableMetrics({ meterProvider: memory.meterProvider });
-    try {
+    await withMemoryMetrics(async (memory, metrics) => {
       const { permit, resolver } = await driveEverything(dns, metrics);
       const rows = await memory.collect();
       const v = (name: string, match: Record<string, unknown> = {}) => valueOf(rows, name, match);
@@ -213,16 +225,11 @@ describe('failsmall/otel', () => {
       }
       permit.release();
       await resolver.close();
-    } finally {
-      await metrics.stop();
-      await memory.shutdown();
-    }
+    });
   });
 
   it('records each observed call by dependency and outcome (the dependency map for dashboards)', async () => {
-    const memory = memoryMetrics();
-    const metrics = await enableMetrics({ meterProvider: memory.meterProvider });
-    try {
+    await withMemoryMetrics(async (memory) => {
       const clock = new VirtualClock();
       const policy = observe({ dependency: 'orders', clock });
       await policy.execute(async () => {
@@ -250,16 +257,11 @@ describe('failsmall/otel', () => {
         }),
         1,
       );
-    } finally {
-      await metrics.stop();
-      await memory.shutdown();
-    }
+    });
   });
 
   it('counts region switches, feature changes, overload changes, plan decisions and status reminders from their channels', async () => {
-    const memory = memoryMetrics();
-    const metrics = await enableMetrics({ meterProvider: memory.meterProvider });
-    try {
+    await withMemoryMetrics(async (memory) => {
       const publish = (name: string, message: unknown): void =>
         diagnostics.channel(`failsmall:${name}`).publish(message);
       // The payloads documented for each channel (docs/channels.md and the modules' pages).
@@ -323,10 +325,7 @@ describe('failsmall/otel', () => {
       );
       assert.equal(v('failsmall.plan.escalations', { 'failsmall.plan.reason': 'share' }), 1);
       assert.equal(v('failsmall.status.reminders', { 'failsmall.status.reminder': 'update_overdue' }), 1);
-    } finally {
-      await metrics.stop();
-      await memory.shutdown();
-    }
+    });
   });
 
   it('serves the metric families on a Prometheus endpoint on loopback', async () => {

@@ -26,7 +26,7 @@ import type {
 import { FailsmallError } from '../core/errors.js';
 import { channel, type Disposable } from '../core/events.js';
 import { importPeer } from '../core/optional-peer.js';
-import { INSTRUMENTS, type InstrumentName, type InstrumentSpec } from './instruments.js';
+import { INSTRUMENTS, type InstrumentName, type InstrumentSpec, type InstrumentType } from './instruments.js';
 import { startPrometheusEndpoint, type PrometheusEndpoint, type PrometheusOptions } from './prometheus.js';
 
 /** Options of {@link enableMetrics}. */
@@ -79,6 +79,9 @@ type Message = Readonly<Record<string, unknown>>;
 type Instruments = {
   readonly [K in InstrumentName]: Counter | Histogram | Observable;
 };
+/** The names of the catalogue's instruments of `type`. */
+type NameOf<T extends InstrumentType> = Extract<(typeof INSTRUMENTS)[number], { readonly type: T }>['name'];
+type GaugeName = NameOf<'ObservableGauge' | 'ObservableCounter' | 'ObservableUpDownCounter'>;
 
 /** Attributes without the undefined ones (OpenTelemetry drops nothing by itself). */
 function attrs(entries: Record<string, unknown>): Attributes {
@@ -223,9 +226,13 @@ export async function enableMetrics(options: MetricsOptions = {}): Promise<Metri
   const made = {} as Record<InstrumentName, Counter | Histogram | Observable>;
   for (const spec of INSTRUMENTS) made[spec.name] = create(meter, spec);
   const i = made as Instruments;
-  const counter = (name: InstrumentName): Counter => i[name] as Counter;
-  const histogram = (name: InstrumentName): Histogram => i[name] as Histogram;
-  const gauge = (name: InstrumentName): Observable => i[name] as Observable;
+  /** Adds 1 to counter `name`, with the defined ones of `attributes`. */
+  const count = (name: NameOf<'Counter'>, attributes: Record<string, unknown>): void =>
+    (i[name] as Counter).add(1, attrs(attributes));
+  /** Records `value` on histogram `name`, when there is one. */
+  const record = (name: NameOf<'Histogram'>, value: number | undefined, attributes: Record<string, unknown>): void => {
+    if (value !== undefined) (i[name] as Histogram).record(value, attrs(attributes));
+  };
 
   // ---- events, from the channels ----
   /** Last state of each breaker seen changing, by dependency (`''` for none). */
@@ -240,212 +247,134 @@ export async function enableMetrics(options: MetricsOptions = {}): Promise<Metri
     const dependency = str(m['dependency']);
     const to = str(m['to']);
     if (to !== undefined) breakerStates.set(dependency ?? '', to);
-    counter('failsmall.breaker.transitions').add(
-      1,
-      attrs({
-        'failsmall.dependency': dependency,
-        'failsmall.breaker.state': to,
-        'failsmall.breaker.previous_state': m['from'],
-        'failsmall.breaker.reason': m['reason'],
-      }),
-    );
+    count('failsmall.breaker.transitions', {
+      'failsmall.dependency': dependency,
+      'failsmall.breaker.state': to,
+      'failsmall.breaker.previous_state': m['from'],
+      'failsmall.breaker.reason': m['reason'],
+    });
   });
   on('policy', 'retry', (m) => {
     const dependency = str(m['dependency']);
     if (m['type'] === 'retry') {
-      const a = attrs({ 'failsmall.dependency': dependency, 'failsmall.retry.cause': m['cause'] });
-      counter('failsmall.retry.retries').add(1, a);
-      const delay = seconds(m['delay']);
-      if (delay !== undefined) histogram('failsmall.retry.delay').record(delay, a);
+      const a = { 'failsmall.dependency': dependency, 'failsmall.retry.cause': m['cause'] };
+      count('failsmall.retry.retries', a);
+      record('failsmall.retry.delay', seconds(m['delay']), a);
     } else if (m['type'] === 'success' || m['type'] === 'give-up') {
-      const outcome = m['type'];
-      counter('failsmall.retry.calls').add(
-        1,
-        attrs({
-          'failsmall.dependency': dependency,
-          'failsmall.retry.outcome': outcome,
-          'failsmall.retry.reason': outcome === 'give-up' ? m['reason'] : undefined,
-        }),
-      );
-      const attempts = num(m['attempt']);
-      if (attempts !== undefined) {
-        histogram('failsmall.retry.attempts').record(
-          attempts,
-          attrs({ 'failsmall.dependency': dependency, 'failsmall.retry.outcome': outcome }),
-        );
-      }
+      const a = { 'failsmall.dependency': dependency, 'failsmall.retry.outcome': m['type'] };
+      count('failsmall.retry.calls', {
+        ...a,
+        'failsmall.retry.reason': m['type'] === 'give-up' ? m['reason'] : undefined,
+      });
+      record('failsmall.retry.attempts', num(m['attempt']), a);
     }
   });
   on('policy', 'hedge', (m) => {
     const dependency = str(m['dependency']);
     if (m['type'] === 'hedge') {
-      counter('failsmall.hedge.hedges').add(
-        1,
-        attrs({ 'failsmall.dependency': dependency, 'failsmall.hedge.trigger': m['trigger'] }),
-      );
+      count('failsmall.hedge.hedges', { 'failsmall.dependency': dependency, 'failsmall.hedge.trigger': m['trigger'] });
     } else if (m['type'] === 'result') {
-      const latency = seconds(m['latency']);
-      if (latency === undefined) return;
-      histogram('failsmall.hedge.duration').record(
-        latency,
-        attrs({
-          'failsmall.dependency': dependency,
-          'failsmall.hedge.outcome': m['ok'] === true ? 'success' : 'failure',
-        }),
-      );
+      record('failsmall.hedge.duration', seconds(m['latency']), {
+        'failsmall.dependency': dependency,
+        'failsmall.hedge.outcome': m['ok'] === true ? 'success' : 'failure',
+      });
     }
   });
   on('policy', 'observe', (m) => {
-    const duration = seconds(m['ms']);
-    if (m['type'] !== 'call' || duration === undefined) return;
-    histogram('failsmall.dependency.call.duration').record(
-      duration,
-      attrs({
-        'failsmall.dependency': m['dependency'],
-        'failsmall.call.outcome': m['outcome'],
-        'error.type': m['code'],
-      }),
-    );
+    if (m['type'] !== 'call') return;
+    record('failsmall.dependency.call.duration', seconds(m['ms']), {
+      'failsmall.dependency': m['dependency'],
+      'failsmall.call.outcome': m['outcome'],
+      'error.type': m['code'],
+    });
   });
   on('policy', 'timeout', (m) => {
     if (m['type'] !== 'timeout') return;
-    counter('failsmall.timeout.timeouts').add(
-      1,
-      attrs({ 'failsmall.dependency': m['dependency'], 'failsmall.timeout.source': m['source'] }),
-    );
+    count('failsmall.timeout.timeouts', {
+      'failsmall.dependency': m['dependency'],
+      'failsmall.timeout.source': m['source'],
+    });
   });
   on('policy', 'fallback', (m) => {
     if (m['type'] !== 'fallback') return;
-    counter('failsmall.fallback.substitutions').add(1, attrs({ 'failsmall.dependency': m['dependency'] }));
+    count('failsmall.fallback.substitutions', { 'failsmall.dependency': m['dependency'] });
   });
   for (const kind of REJECTING_KINDS) {
     on('policy', kind, (m) => {
       if (m['type'] !== 'rejected') return;
-      counter('failsmall.policy.rejections').add(
-        1,
-        attrs({ 'failsmall.dependency': m['dependency'], 'failsmall.policy.kind': kind }),
-      );
+      count('failsmall.policy.rejections', { 'failsmall.dependency': m['dependency'], 'failsmall.policy.kind': kind });
     });
   }
   on('dns', 'answer', (m) => {
     const duration = seconds(m['duration']);
     if (m['type'] === 'answer') {
-      counter('failsmall.dns.answers').add(
-        1,
-        attrs({ 'dns.question.name': m['hostname'], 'failsmall.dns.source': m['source'] }),
-      );
-      if (duration !== undefined) {
-        histogram('failsmall.dns.resolution.duration').record(duration, attrs({ 'failsmall.dns.source': m['source'] }));
-      }
+      count('failsmall.dns.answers', { 'dns.question.name': m['hostname'], 'failsmall.dns.source': m['source'] });
+      record('failsmall.dns.resolution.duration', duration, { 'failsmall.dns.source': m['source'] });
     } else if (m['type'] === 'error') {
-      counter('failsmall.dns.errors').add(1, attrs({ 'dns.question.name': m['hostname'], 'error.type': m['code'] }));
-      if (duration !== undefined) {
-        histogram('failsmall.dns.resolution.duration').record(duration, attrs({ 'error.type': m['code'] }));
-      }
+      count('failsmall.dns.errors', { 'dns.question.name': m['hostname'], 'error.type': m['code'] });
+      record('failsmall.dns.resolution.duration', duration, { 'error.type': m['code'] });
     }
   });
   on('dns', 'guard', (m) => {
-    const a = attrs({ 'dns.question.name': m['hostname'], 'failsmall.dns.guard.reason': m['reason'] });
-    if (m['type'] === 'guard-engaged') counter('failsmall.dns.guard.engagements').add(1, a);
-    else if (m['type'] === 'guard-released') counter('failsmall.dns.guard.releases').add(1, a);
+    const a = { 'dns.question.name': m['hostname'], 'failsmall.dns.guard.reason': m['reason'] };
+    if (m['type'] === 'guard-engaged') count('failsmall.dns.guard.engagements', a);
+    else if (m['type'] === 'guard-released') count('failsmall.dns.guard.releases', a);
   });
   on('client', 'connect', (m) => {
     const outcome = m['type'] === 'connect' ? 'connected' : m['type'] === 'connect-failed' ? 'failed' : undefined;
     if (outcome === undefined) return;
-    const dependency = m['dependency'];
-    counter('failsmall.client.connections').add(
-      1,
-      attrs({
-        'failsmall.dependency': dependency,
-        'failsmall.client.outcome': outcome,
-        'error.type': outcome === 'failed' ? m['code'] : undefined,
-      }),
-    );
-    const ms = seconds(m['ms']);
-    if (ms !== undefined) {
-      histogram('failsmall.client.connect.duration').record(
-        ms,
-        attrs({ 'failsmall.dependency': dependency, 'failsmall.client.outcome': outcome }),
-      );
-    }
+    const a = { 'failsmall.dependency': m['dependency'], 'failsmall.client.outcome': outcome };
+    count('failsmall.client.connections', { ...a, 'error.type': outcome === 'failed' ? m['code'] : undefined });
+    record('failsmall.client.connect.duration', seconds(m['ms']), a);
   });
   on('client', 'region', (m) => {
-    counter('failsmall.client.region.switches').add(
-      1,
-      attrs({
-        'failsmall.dependency': m['dependency'],
-        'failsmall.client.direction': m['direction'],
-        'failsmall.client.region': m['to'],
-        'failsmall.client.reason': m['reason'],
-      }),
-    );
+    count('failsmall.client.region.switches', {
+      'failsmall.dependency': m['dependency'],
+      'failsmall.client.direction': m['direction'],
+      'failsmall.client.region': m['to'],
+      'failsmall.client.reason': m['reason'],
+    });
   });
   on('client', 'degradation', (m) => {
-    counter('failsmall.client.feature.changes').add(
-      1,
-      attrs({
-        'failsmall.dependency': m['dependency'],
-        'failsmall.client.feature': m['feature'],
-        'failsmall.client.feature.state': m['to'],
-      }),
-    );
+    count('failsmall.client.feature.changes', {
+      'failsmall.dependency': m['dependency'],
+      'failsmall.client.feature': m['feature'],
+      'failsmall.client.feature.state': m['to'],
+    });
   });
   on('admit', 'event-loop', (m) => {
     if (m['type'] !== 'event-loop') return;
-    counter('failsmall.admit.overload.changes').add(
-      1,
-      attrs({ 'failsmall.admit.overloaded': m['overloaded'], 'failsmall.admit.cause': m['cause'] }),
-    );
+    count('failsmall.admit.overload.changes', {
+      'failsmall.admit.overloaded': m['overloaded'],
+      'failsmall.admit.cause': m['cause'],
+    });
   });
   on('plan', 'decision', (m) => {
-    counter('failsmall.plan.decisions').add(
-      1,
-      attrs({ 'failsmall.plan.target': m['target'], 'failsmall.plan.decision': m['decision'] }),
-    );
+    count('failsmall.plan.decisions', {
+      'failsmall.plan.target': m['target'],
+      'failsmall.plan.decision': m['decision'],
+    });
   });
   on('plan', 'escalation', (m) => {
-    counter('failsmall.plan.escalations').add(
-      1,
-      attrs({ 'failsmall.plan.target': m['target'], 'failsmall.plan.reason': m['reason'] }),
-    );
+    count('failsmall.plan.escalations', { 'failsmall.plan.target': m['target'], 'failsmall.plan.reason': m['reason'] });
   });
   on('chaos', 'fault', (m) => {
-    counter('failsmall.chaos.faults').add(
-      1,
-      attrs({ 'failsmall.chaos.rule': m['rule'], 'failsmall.chaos.action': m['action'] }),
-    );
+    count('failsmall.chaos.faults', { 'failsmall.chaos.rule': m['rule'], 'failsmall.chaos.action': m['action'] });
   });
   on('status', 'update-due', (m) => {
-    counter('failsmall.status.reminders').add(1, attrs({ 'failsmall.status.reminder': m['type'] }));
+    count('failsmall.status.reminders', { 'failsmall.status.reminder': m['type'] });
   });
   on('admit', 'admission', (m) => {
-    const name = m['name'];
+    const a = { 'failsmall.admit.name': m['name'], 'failsmall.admit.criticality': m['criticality'] };
     if (m['type'] === 'admit') {
-      counter('failsmall.admit.decisions').add(
-        1,
-        attrs({
-          'failsmall.admit.name': name,
-          'failsmall.admit.outcome': 'admitted',
-          'failsmall.admit.criticality': m['criticality'],
-        }),
-      );
-      const waited = seconds(m['waited']);
-      if (waited !== undefined) {
-        histogram('failsmall.admit.queue.duration').record(
-          waited,
-          attrs({ 'failsmall.admit.name': name, 'failsmall.admit.criticality': m['criticality'] }),
-        );
-      }
+      count('failsmall.admit.decisions', { ...a, 'failsmall.admit.outcome': 'admitted' });
+      record('failsmall.admit.queue.duration', seconds(m['waited']), a);
     } else if (m['type'] === 'shed') {
-      counter('failsmall.admit.decisions').add(
-        1,
-        attrs({
-          'failsmall.admit.name': name,
-          'failsmall.admit.outcome': 'shed',
-          'failsmall.admit.criticality': m['criticality'],
-          'failsmall.admit.reason': m['reason'],
-        }),
-      );
+      count('failsmall.admit.decisions', {
+        ...a,
+        'failsmall.admit.outcome': 'shed',
+        'failsmall.admit.reason': m['reason'],
+      });
     }
   });
   on('health', 'monitor', (m) => {
@@ -454,25 +383,16 @@ export async function enableMetrics(options: MetricsOptions = {}): Promise<Metri
       const decisions = m['decisions'];
       if (typeof decisions !== 'object' || decisions === null) return;
       for (const d of Object.values(decisions as Record<string, Message>)) {
-        counter('failsmall.health.decisions').add(
-          1,
-          attrs({
-            'failsmall.health.set': set,
-            'failsmall.health.verdict': d['verdict'],
-            'failsmall.health.reason': d['reason'],
-          }),
-        );
+        count('failsmall.health.decisions', {
+          'failsmall.health.set': set,
+          'failsmall.health.verdict': d['verdict'],
+          'failsmall.health.reason': d['reason'],
+        });
       }
     } else if (m['type'] === 'change') {
-      counter('failsmall.health.changes').add(
-        1,
-        attrs({ 'failsmall.health.set': set, 'failsmall.health.change': m['change'] }),
-      );
+      count('failsmall.health.changes', { 'failsmall.health.set': set, 'failsmall.health.change': m['change'] });
     } else if (m['type'] === 'escalation') {
-      counter('failsmall.health.escalations').add(
-        1,
-        attrs({ 'failsmall.health.set': set, 'failsmall.health.reason': m['reason'] }),
-      );
+      count('failsmall.health.escalations', { 'failsmall.health.set': set, 'failsmall.health.reason': m['reason'] });
     }
   });
 
@@ -496,8 +416,11 @@ export async function enableMetrics(options: MetricsOptions = {}): Promise<Metri
 
   // ---- state, from the snapshots ----
   const observed = new Map<ObservedTarget, ObserveOptions>();
-  const gauges = INSTRUMENTS.filter((s) => s.type.startsWith('Observable')).map((s) => gauge(s.name));
+  const gauges = INSTRUMENTS.filter((s) => s.type.startsWith('Observable')).map((s) => i[s.name] as Observable);
   const collect = (result: BatchObservableResult): void => {
+    /** Observes `value` on gauge `name`, with the defined ones of `attributes`. */
+    const observe = (name: GaugeName, value: number, attributes: Record<string, unknown>): void =>
+      result.observe(i[name] as Observable, value, attrs(attributes));
     const breakers = new Map<string, { dependency: string | undefined; state: string }>();
     for (const [dependency, state] of breakerStates)
       breakers.set(dependency, { dependency: dependency === '' ? undefined : dependency, state });
@@ -511,44 +434,28 @@ export async function enableMetrics(options: MetricsOptions = {}): Promise<Metri
             break;
           case 'budget': {
             const a = { 'failsmall.dependency': r.dependency, 'failsmall.budget.kind': r.budget };
-            if (r.tokens !== undefined) result.observe(gauge('failsmall.budget.tokens'), r.tokens, attrs(a));
-            result.observe(
-              gauge('failsmall.budget.decisions'),
-              r.granted,
-              attrs({ ...a, 'failsmall.budget.outcome': 'granted' }),
-            );
-            result.observe(
-              gauge('failsmall.budget.decisions'),
-              r.denied,
-              attrs({ ...a, 'failsmall.budget.outcome': 'denied' }),
-            );
+            if (r.tokens !== undefined) observe('failsmall.budget.tokens', r.tokens, a);
+            observe('failsmall.budget.decisions', r.granted, { ...a, 'failsmall.budget.outcome': 'granted' });
+            observe('failsmall.budget.decisions', r.denied, { ...a, 'failsmall.budget.outcome': 'denied' });
             break;
           }
           case 'resolver': {
-            const a = attrs({ 'failsmall.dns.resolver': opts.name ?? 'default' });
-            result.observe(gauge('failsmall.dns.cache.entries'), r.entries, a);
-            result.observe(gauge('failsmall.dns.guard.engaged'), r.guards, a);
+            const a = { 'failsmall.dns.resolver': opts.name ?? 'default' };
+            observe('failsmall.dns.cache.entries', r.entries, a);
+            observe('failsmall.dns.guard.engaged', r.guards, a);
             break;
           }
           case 'admission': {
-            const a = attrs({ 'failsmall.admit.name': r.name ?? opts.name });
-            result.observe(gauge('failsmall.admit.limit'), r.limit, a);
-            result.observe(gauge('failsmall.admit.inflight'), r.inflight, a);
-            result.observe(gauge('failsmall.admit.queued'), r.queued, a);
+            const a = { 'failsmall.admit.name': r.name ?? opts.name };
+            observe('failsmall.admit.limit', r.limit, a);
+            observe('failsmall.admit.inflight', r.inflight, a);
+            observe('failsmall.admit.queued', r.queued, a);
             break;
           }
           case 'health': {
             const set = { 'failsmall.health.set': r.set };
-            result.observe(
-              gauge('failsmall.health.targets'),
-              r.inSet,
-              attrs({ ...set, 'failsmall.health.membership': 'in' }),
-            );
-            result.observe(
-              gauge('failsmall.health.targets'),
-              r.targets - r.inSet,
-              attrs({ ...set, 'failsmall.health.membership': 'out' }),
-            );
+            observe('failsmall.health.targets', r.inSet, { ...set, 'failsmall.health.membership': 'in' });
+            observe('failsmall.health.targets', r.targets - r.inSet, { ...set, 'failsmall.health.membership': 'out' });
             break;
           }
         }
@@ -556,11 +463,10 @@ export async function enableMetrics(options: MetricsOptions = {}): Promise<Metri
     }
     for (const { dependency, state } of breakers.values()) {
       for (const s of BREAKER_STATES) {
-        result.observe(
-          gauge('failsmall.breaker.state'),
-          s === state ? 1 : 0,
-          attrs({ 'failsmall.dependency': dependency, 'failsmall.breaker.state': s }),
-        );
+        observe('failsmall.breaker.state', s === state ? 1 : 0, {
+          'failsmall.dependency': dependency,
+          'failsmall.breaker.state': s,
+        });
       }
     }
   };

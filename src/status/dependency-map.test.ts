@@ -1,25 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { bucketQuantile, buildDependencyMap, mttr } from './dependency-map.js';
-import type { DependencyEdge } from './model.js';
-
-const edge = (over: Partial<DependencyEdge>): DependencyEdge => ({
-  service: 'checkout',
-  dependency: 'dynamodb',
-  region: 'us-east-1',
-  calls: 100,
-  errors: 0,
-  rejected: 0,
-  latencyMsSum: 1_000,
-  latencyMsMax: 40,
-  latencyBuckets: [0, 0, 0, 50, 45, 5, 0, 0, 0, 0, 0, 0, 0, 0],
-  recent: { calls: 10, errors: 0, rejected: 0, at: 1 },
-  firstAt: 0,
-  lastAt: 1,
-  breaker: null,
-  guard: null,
-  ...over,
-});
+import { dependencyEdge as edge } from '../test-support/dependency-edge.js';
 
 describe('dependency map', () => {
   it('MTTR per dependency: count, nearest-rank p50/p90, max, mean; open intervals are ongoing', () => {

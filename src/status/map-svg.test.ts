@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { dependencyEdge } from '../test-support/dependency-edge.js';
 import { buildDependencyMap } from './dependency-map.js';
 import { renderDependencySvg } from './map-svg.js';
 
@@ -8,22 +9,13 @@ describe('dependency map SVG', () => {
     const evil = '<script>alert(1)</script>';
     const map = buildDependencyMap({
       edges: [
-        {
-          service: 'checkout',
-          dependency: 'dynamodb',
+        dependencyEdge({
           region: null,
           calls: 3,
           errors: 1,
-          rejected: 0,
-          latencyMsSum: 3,
-          latencyMsMax: 1,
-          latencyBuckets: [3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
           recent: { calls: 3, errors: 1, rejected: 0, at: 0 },
-          firstAt: 0,
-          lastAt: 0,
-          breaker: null,
           guard: 'engaged',
-        },
+        }),
       ],
       catalogs: [
         {

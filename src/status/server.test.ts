@@ -61,29 +61,33 @@ describe('status server', () => {
     await hook.close();
   });
 
-  const write = (path: string, body: unknown, headers: Record<string, string> = {}, method = 'POST') =>
-    fetch(`${server.url}${path}`, {
-      method,
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}`, ...headers },
-      body: JSON.stringify(body),
-    });
+  /** POSTs `body` as JSON to `path` with `headers` only (no token). */
+  const post = (
+    path: string,
+    body: unknown,
+    headers: Record<string, string> = { 'content-type': 'application/json' },
+  ) => fetch(`${server.url}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
+  /** POSTs `body` as JSON to `path` as the API client: the token, unless `headers` override it. */
+  const write = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+    post(path, body, { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}`, ...headers });
+  /** GETs `path` and parses its JSON. */
+  const getJson = async <T>(path: string, headers: Record<string, string> = {}): Promise<T> =>
+    (await (await fetch(`${server.url}${path}`, { headers })).json()) as T;
+  /** The `code` of a problem response. */
+  const codeOf = async (res: Response): Promise<string> => ((await res.json()) as { code: string }).code;
 
   it('refuses writes without the token, from another Host or Origin, or not in JSON', async () => {
     const body = { name: 'API', group: 'Checkout' };
-    const none = await fetch(`${server.url}/api/admin/components`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
+    const none = await post('/api/admin/components', body);
     assert.equal(none.status, 401);
-    assert.equal(((await none.json()) as { code: string }).code, 'FS_ERR_STATUS_UNAUTHORIZED');
+    assert.equal(await codeOf(none), 'FS_ERR_STATUS_UNAUTHORIZED');
     const wrong = await write('/api/admin/components', body, { authorization: 'Bearer nope' });
     assert.equal(wrong.status, 401);
     assert.equal(wrong.headers.get('www-authenticate'), 'Bearer realm="failsmall"');
-    assert.equal(((await wrong.json()) as { code: string }).code, 'FS_ERR_CHAOS_UNAUTHORIZED');
+    assert.equal(await codeOf(wrong), 'FS_ERR_CHAOS_UNAUTHORIZED');
     const origin = await write('/api/admin/components', body, { origin: 'http://evil.example' });
     assert.equal(origin.status, 403);
-    assert.equal(((await origin.json()) as { code: string }).code, 'FS_ERR_CHAOS_CROSS_ORIGIN');
+    assert.equal(await codeOf(origin), 'FS_ERR_CHAOS_CROSS_ORIGIN');
     const rebinding = await new Promise<number>((resolve, reject) => {
       const req = http.request(
         `${server.url}/api/admin/components`,
@@ -100,16 +104,9 @@ describe('status server', () => {
       req.end(JSON.stringify(body));
     });
     assert.equal(rebinding, 403);
-    const text = await fetch(`${server.url}/api/admin/components`, {
-      method: 'POST',
-      headers: { 'content-type': 'text/plain', authorization: `Bearer ${TOKEN}` },
-      body: JSON.stringify(body),
-    });
+    const text = await write('/api/admin/components', body, { 'content-type': 'text/plain' });
     assert.equal(text.status, 415);
-    assert.deepEqual(
-      ((await (await fetch(`${server.url}/api/v2/components.json`)).json()) as { components: unknown[] }).components,
-      [],
-    );
+    assert.deepEqual((await getJson<{ components: unknown[] }>('/api/v2/components.json')).components, []);
   });
 
   it('answers invalid input with field-level errors', async () => {
@@ -134,15 +131,15 @@ describe('status server', () => {
       body: '{',
     });
     assert.equal(notJson.status, 400);
-    assert.equal(((await notJson.json()) as { code: string }).code, 'FS_ERR_STATUS_INVALID_INPUT');
+    assert.equal(await codeOf(notJson), 'FS_ERR_STATUS_INVALID_INPUT');
   });
 
   it('opens an incident, serves it escaped, refreshes the cached JSON, tells subscribers, reminds on the cadence', async () => {
     assert.equal((await write('/api/admin/components', { id: 'api', name: 'API', group: 'Checkout' })).status, 201);
     assert.equal((await write('/api/admin/subscribers', { url: hook.url })).status, 201);
-    const before = (await (await fetch(`${server.url}/api/v2/status.json`)).json()) as {
+    const before = await getJson<{
       status: { indicator: string };
-    };
+    }>('/api/v2/status.json');
     assert.equal(before.status.indicator, 'none');
     const res = await write('/api/admin/incidents', {
       name: '<script>alert(1)</script> checkout',
@@ -152,10 +149,10 @@ describe('status server', () => {
     });
     assert.equal(res.status, 201);
     const incident = (await res.json()) as { id: string };
-    const summary = (await (await fetch(`${server.url}/api/v2/summary.json`)).json()) as {
+    const summary = await getJson<{
       status: { indicator: string };
       incidents: { id: string; name: string }[];
-    };
+    }>('/api/v2/summary.json');
     assert.equal(summary.status.indicator, 'critical');
     assert.equal(summary.incidents[0]!.name, '<script>alert(1)</script> checkout');
     const page = await (await fetch(`${server.url}/`)).text();
@@ -184,11 +181,9 @@ describe('status server', () => {
     assert.equal(published.length, 2);
     await service.settled();
     assert.ok(hook.bodies.some((b) => (b as { type?: string }).type === 'update_overdue'));
-    const cadence = (await (
-      await fetch(`${server.url}/api/admin/cadence`, { headers: { authorization: `Bearer ${TOKEN}` } })
-    ).json()) as {
-      incidents: { state: string }[];
-    };
+    const cadence = await getJson<{ incidents: { state: string }[] }>('/api/admin/cadence', {
+      authorization: `Bearer ${TOKEN}`,
+    });
     assert.deepEqual(
       cadence.incidents.map((i) => i.state),
       ['overdue'],
@@ -198,10 +193,10 @@ describe('status server', () => {
       (await write(`/api/admin/incidents/${incident.id}/updates`, { status: 'resolved', body: 'Fixed.' })).status,
       201,
     );
-    const after = (await (await fetch(`${server.url}/api/v2/summary.json`)).json()) as {
+    const after = await getJson<{
       status: { indicator: string };
       incidents: unknown[];
-    };
+    }>('/api/v2/summary.json');
     assert.deepEqual([after.status.indicator, after.incidents.length], ['none', 0]);
     const feed = await (await fetch(`${server.url}/history.atom`)).text();
     assert.ok(feed.includes('<feed xmlns="http://www.w3.org/2005/Atom">'));
@@ -219,34 +214,26 @@ describe('status server', () => {
   });
 
   it('signs a responder in with the token; session writes need the CSRF token', async () => {
-    const login = await fetch(`${server.url}/responder/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ token: 'wrong' }),
-    });
+    const login = await post('/responder/login', { token: 'wrong' });
     assert.equal(login.status, 401);
     assert.deepEqual(((await login.json()) as { errors: unknown }).errors, [
       { field: 'token', message: 'wrong token' },
     ]);
-    const ok = await fetch(`${server.url}/responder/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ token: TOKEN }),
-    });
+    const ok = await post('/responder/login', { token: TOKEN });
     assert.equal(ok.status, 200);
     const cookie = ok.headers.get('set-cookie')!;
     assert.match(cookie, /^fs_session=[^;]+; HttpOnly; SameSite=Strict; Path=\/; Max-Age=43200$/);
     const { csrf } = (await ok.json()) as { csrf: string };
     const session = cookie.split(';')[0]!;
     const open = (headers: Record<string, string>) =>
-      fetch(`${server.url}/api/admin/incidents`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', cookie: session, ...headers },
-        body: JSON.stringify({ name: 'by session', body: 'x' }),
-      });
+      post(
+        '/api/admin/incidents',
+        { name: 'by session', body: 'x' },
+        { 'content-type': 'application/json', cookie: session, ...headers },
+      );
     const noCsrf = await open({});
     assert.equal(noCsrf.status, 403);
-    assert.equal(((await noCsrf.json()) as { code: string }).code, 'FS_ERR_STATUS_CSRF');
+    assert.equal(await codeOf(noCsrf), 'FS_ERR_STATUS_CSRF');
     assert.equal((await open({ 'x-csrf-token': 'guess' })).status, 403);
     assert.equal((await open({ 'x-csrf-token': csrf })).status, 201);
     const view = await (await fetch(`${server.url}/responder`, { headers: { cookie: session } })).text();
@@ -261,7 +248,7 @@ describe('status server', () => {
       else await res.text();
     }
     assert.ok(limited !== undefined);
-    assert.equal(((await limited.json()) as { code: string }).code, 'FS_ERR_STATUS_RATE_LIMITED');
+    assert.equal(await codeOf(limited), 'FS_ERR_STATUS_RATE_LIMITED');
     assert.ok(Number(limited.headers.get('retry-after')) >= 1);
     await clock.advance(MIN);
     assert.equal((await write('/api/admin/components', { id: 'later', name: 'Later', group: 'Load' })).status, 201);

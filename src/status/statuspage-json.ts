@@ -106,83 +106,104 @@ function updateBody(body: string, whatYouCanDo: string | null): string {
   return whatYouCanDo === null || whatYouCanDo === '' ? body : `${body}\n\nWhat you can do: ${whatYouCanDo}`;
 }
 
-function incidentJson(incident: Incident, state: PageState) {
+/** One entry of an event's `incident_updates`. */
+interface UpdateFields<Status, Affected> {
+  readonly id: string;
+  readonly status: Status;
+  readonly body: string;
+  readonly at: number;
+  readonly affected: Affected;
+}
+
+/**
+ * What Statuspage's incidents and scheduled maintenances share: a maintenance is an incident there,
+ * with `impact: maintenance` and its schedule. `updates` newest first.
+ */
+function eventJson<Status extends string, Impact extends string, Monitoring extends string | null, Affected>(
+  state: PageState,
+  path: 'incidents' | 'maintenances',
+  e: {
+    readonly id: string;
+    readonly name: string;
+    readonly status: Status;
+    readonly createdAt: number;
+    readonly updatedAt: number;
+    readonly monitoringAt: Monitoring;
+    readonly resolvedAt: number | null;
+    readonly impact: Impact;
+    readonly startedAt: number;
+    readonly updates: readonly UpdateFields<Status, Affected>[];
+    readonly componentIds: readonly string[];
+  },
+) {
   const byId = new Map(state.components.map((c) => [c.id, c]));
   const positions = new Map(componentsJson(state).map((c) => [c['id'] as string, c['position'] as number]));
   return {
-    id: incident.id,
-    name: incident.name,
-    status: incident.status,
-    created_at: iso(incident.createdAt),
-    updated_at: iso(incident.updatedAt),
-    monitoring_at: iso(incident.monitoringAt),
-    resolved_at: iso(incident.resolvedAt),
-    impact: incident.impact,
-    shortlink: `${state.page.url.replace(/\/$/, '')}/incidents/${incident.id}`,
-    started_at: iso(incident.createdAt),
+    id: e.id,
+    name: e.name,
+    status: e.status,
+    created_at: iso(e.createdAt),
+    updated_at: iso(e.updatedAt),
+    monitoring_at: e.monitoringAt,
+    resolved_at: iso(e.resolvedAt),
+    impact: e.impact,
+    shortlink: `${state.page.url.replace(/\/$/, '')}/${path}/${e.id}`,
+    started_at: iso(e.startedAt),
     page_id: state.page.id,
-    incident_updates: [...incident.updates].reverse().map((u) => ({
+    incident_updates: e.updates.map((u) => ({
       id: u.id,
       status: u.status,
-      body: updateBody(u.body, u.whatYouCanDo),
-      incident_id: incident.id,
+      body: u.body,
+      incident_id: e.id,
       created_at: iso(u.at),
       updated_at: iso(u.at),
       display_at: iso(u.at),
-      affected_components:
-        u.affected.length === 0
-          ? null
-          : u.affected.map((a) => ({
-              code: a.componentId,
-              name: byId.get(a.componentId)?.name ?? a.componentId,
-              old_status: a.oldStatus,
-              new_status: a.newStatus,
-            })),
+      affected_components: u.affected,
       deliver_notifications: true,
       custom_tweet: null,
       tweet_id: null,
     })),
-    components: incident.componentIds
+    components: e.componentIds
       .map((id) => byId.get(id))
       .filter((c): c is Component => c !== undefined)
       .map((c) => componentJson(c, state.page.id, positions.get(c.id) ?? 0)),
   };
 }
 
+function incidentJson(incident: Incident, state: PageState) {
+  const nameOf = (id: string): string => state.components.find((c) => c.id === id)?.name ?? id;
+  return eventJson(state, 'incidents', {
+    ...incident,
+    monitoringAt: iso(incident.monitoringAt),
+    startedAt: incident.createdAt,
+    updates: [...incident.updates].reverse().map((u) => ({
+      id: u.id,
+      status: u.status,
+      body: updateBody(u.body, u.whatYouCanDo),
+      at: u.at,
+      affected:
+        u.affected.length === 0
+          ? null
+          : u.affected.map((a) => ({
+              code: a.componentId,
+              name: nameOf(a.componentId),
+              old_status: a.oldStatus,
+              new_status: a.newStatus,
+            })),
+    })),
+  });
+}
+
 function maintenanceJson(m: Maintenance, state: PageState) {
-  const byId = new Map(state.components.map((c) => [c.id, c]));
-  const positions = new Map(componentsJson(state).map((c) => [c['id'] as string, c['position'] as number]));
   return {
-    id: m.id,
-    name: m.name,
-    status: m.status,
-    created_at: iso(m.createdAt),
-    updated_at: iso(m.updatedAt),
-    monitoring_at: null,
-    resolved_at: m.status === 'completed' ? iso(m.updatedAt) : null,
-    impact: 'maintenance',
-    shortlink: `${state.page.url.replace(/\/$/, '')}/maintenances/${m.id}`,
-    started_at: iso(m.scheduledFor),
-    page_id: state.page.id,
-    incident_updates: [
-      {
-        id: `${m.id}-u`,
-        status: m.status,
-        body: m.body,
-        incident_id: m.id,
-        created_at: iso(m.updatedAt),
-        updated_at: iso(m.updatedAt),
-        display_at: iso(m.updatedAt),
-        affected_components: null,
-        deliver_notifications: true,
-        custom_tweet: null,
-        tweet_id: null,
-      },
-    ],
-    components: m.componentIds
-      .map((id) => byId.get(id))
-      .filter((c): c is Component => c !== undefined)
-      .map((c) => componentJson(c, state.page.id, positions.get(c.id) ?? 0)),
+    ...eventJson(state, 'maintenances', {
+      ...m,
+      monitoringAt: null,
+      resolvedAt: m.status === 'completed' ? m.updatedAt : null,
+      impact: 'maintenance' as string,
+      startedAt: m.scheduledFor,
+      updates: [{ id: `${m.id}-u`, status: m.status, body: m.body, at: m.updatedAt, affected: null }],
+    }),
     scheduled_for: iso(m.scheduledFor),
     scheduled_until: iso(m.scheduledUntil),
   };

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { FailsmallError } from '../core/errors.js';
 import { finiteNumber } from '../core/validate.js';
-import type { Doc, DocumentTx, StatusBackend } from './backend.js';
+import type { Doc, DocumentKind, DocumentTx, StatusBackend } from './backend.js';
 import { StatusErrorCodes } from './error-codes.js';
 import { isValidId, isValidName, parseInput } from './input.js';
 import { recordReportIn, type ReportResult } from './report-store.js';
@@ -117,6 +117,13 @@ function notFound(what: string, id: string): never {
   });
 }
 
+/** The stored document `kind` `id` of `tx`; `FS_ERR_STATUS_NOT_FOUND` when there is none. */
+async function existing(tx: DocumentTx, kind: DocumentKind, id: string): Promise<Doc> {
+  const doc = await tx.get(kind, id);
+  if (doc === undefined) notFound(kind, id);
+  return doc;
+}
+
 const asComponent = (d: Doc): Component => d as unknown as Component;
 const asIncident = (d: Doc): Incident => d as unknown as Incident;
 const asMaintenance = (d: Doc): Maintenance => d as unknown as Maintenance;
@@ -130,8 +137,7 @@ async function applyChanges(
 ): Promise<AffectedComponent[]> {
   const affected: AffectedComponent[] = [];
   for (const change of changes) {
-    const doc = await tx.get('component', change.id);
-    if (doc === undefined) notFound('component', change.id);
+    const doc = await existing(tx, 'component', change.id);
     const component = asComponent(doc);
     if (component.status !== change.status) {
       await tx.put('component', change.id, toDoc({ ...component, status: change.status, updatedAt: at }));
@@ -290,8 +296,7 @@ export function createStatusStore(backend: StatusBackend): StatusStore {
       const input = parseInput('update', raw);
       const named = uniqueChanges(input.components ?? []);
       return backend.write(async (tx) => {
-        const doc = await tx.get('incident', id);
-        if (doc === undefined) notFound('incident', id);
+        const doc = await existing(tx, 'incident', id);
         const incident = asIncident(doc);
         if (incident.status === 'resolved') {
           throw new FailsmallError(StatusErrorCodes.CLOSED, `Incident ${id} is resolved: open a new incident instead`, {
@@ -352,7 +357,7 @@ export function createStatusStore(backend: StatusBackend): StatusStore {
       const input = parseInput('maintenance', raw);
       return backend.write(async (tx) => {
         for (const componentId of input.components ?? []) {
-          if ((await tx.get('component', componentId)) === undefined) notFound('component', componentId);
+          await existing(tx, 'component', componentId);
         }
         const maintenance: Maintenance = {
           id: newId(),
@@ -375,8 +380,7 @@ export function createStatusStore(backend: StatusBackend): StatusStore {
       checkId('maintenance', id);
       const input = parseInput('maintenanceStatus', { status });
       return backend.write(async (tx) => {
-        const doc = await tx.get('maintenance', id);
-        if (doc === undefined) notFound('maintenance', id);
+        const doc = await existing(tx, 'maintenance', id);
         const maintenance = asMaintenance(doc);
         if (maintenance.status === 'completed') {
           throw new FailsmallError(StatusErrorCodes.CLOSED, `Maintenance ${id} is completed`, { details: { id } });
@@ -448,8 +452,7 @@ export function createStatusStore(backend: StatusBackend): StatusStore {
       checkId('suggestion', id);
       const edits = parseInput('publish', raw);
       return backend.write(async (tx) => {
-        const doc = await tx.get('suggestion', id);
-        if (doc === undefined) notFound('suggestion', id);
+        const doc = await existing(tx, 'suggestion', id);
         const suggestion = doc as unknown as Suggestion;
         if (suggestion.status !== 'suggested') decided(id, suggestion);
         // No components given (or none picked in the responder view): the suggested ones.
@@ -482,8 +485,7 @@ export function createStatusStore(backend: StatusBackend): StatusStore {
       checkAt(at);
       checkId('suggestion', id);
       return backend.write(async (tx) => {
-        const doc = await tx.get('suggestion', id);
-        if (doc === undefined) notFound('suggestion', id);
+        const doc = await existing(tx, 'suggestion', id);
         const suggestion = doc as unknown as Suggestion;
         if (suggestion.status !== 'suggested') decided(id, suggestion);
         const dismissed: Suggestion = { ...suggestion, status: 'dismissed', decidedAt: at, decidedBy: 'responder' };

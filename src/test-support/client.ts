@@ -5,6 +5,8 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { after, before } from 'node:test';
+import type { Dispatcher } from 'undici';
 import type { Address } from '../client/address-order.js';
 import type { AddressAnswer, AddressResolver } from '../client/connector.js';
 
@@ -60,14 +62,13 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-function track(server: http.Server, hits: Map<string, number>): void {
+/** Listens on `host:port` and counts the requests served by the local address they arrived on. */
+async function listen(server: http.Server, host: string, port: number): Promise<TestServer> {
+  const hits = new Map<string, number>();
   server.on('request', (req: http.IncomingMessage) => {
     const local = req.socket.localAddress ?? '?';
     hits.set(local, (hits.get(local) ?? 0) + 1);
   });
-}
-
-async function listen(server: http.Server, host: string, port: number, hits: Map<string, number>): Promise<TestServer> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());
@@ -97,22 +98,70 @@ export function startHttpServer(
   host = '127.0.0.1',
   port = 0,
 ): Promise<TestServer> {
-  const hits = new Map<string, number>();
-  const server = http.createServer(handler);
-  track(server, hits);
-  return listen(server, host, port, hits);
+  return listen(http.createServer(handler), host, port);
 }
 
-/** Starts an HTTPS server with {@link testCert} on `host` (default 127.0.0.1), port 0. */
+/** Starts an HTTPS server with {@link testCert} on `host` (default 127.0.0.1), port 0 (or `port`). */
 export function startHttpsServer(
   handler: http.RequestListener = echoAddress,
   host = '127.0.0.1',
   port = 0,
 ): Promise<TestServer> {
-  const hits = new Map<string, number>();
-  const server = https.createServer({ cert: testCert, key: testKey }, handler);
-  track(server, hits);
-  return listen(server, host, port, hits);
+  return listen(https.createServer({ cert: testCert, key: testKey }, handler), host, port);
+}
+
+/**
+ * Starts `start()` before the tests of the enclosing `describe` and closes what it started after them.
+ * Returns the started server (or anything with a `close()`), for the tests to call.
+ *
+ * @example
+ * const table = suiteServer(startTableServer);
+ * it('reads', async () => { table().mode = 'ok'; … });
+ */
+export function suiteServer<T extends { close(): Promise<void> }>(start: () => Promise<T>): () => T {
+  let started: T | undefined;
+  before(async () => {
+    started = await start();
+  });
+  after(async () => {
+    await started?.close();
+  });
+  return () => {
+    if (started === undefined)
+      throw new Error('suiteServer(): the server is started by the before() hook of the describe');
+    return started;
+  };
+}
+
+/** The names the client tests resolve: a dead first address then the table or server, or none alive. */
+export const labResolver = (): StaticResolver =>
+  new StaticResolver({
+    'api.lab.test': ['127.0.0.201', '127.0.0.1'],
+    'dead.lab.test': ['127.0.0.201', '127.0.0.202'],
+    'dynamodb.lab.test': ['127.0.0.201', '127.0.0.1'],
+    'wrong-name.example': ['127.0.0.1'],
+  });
+
+/**
+ * `fetch(url, init)` through an undici `dispatcher`. Node's global fetch takes one, but its
+ * `RequestInit` (from the `undici-types` of `@types/node`) does not say so, and the `Dispatcher` of
+ * the undici package is another type of the same name: hence the one cast, here.
+ */
+export function fetchVia(url: string, dispatcher: Dispatcher, init: RequestInit = {}): Promise<Response> {
+  return fetch(url, { ...init, dispatcher } as unknown as RequestInit);
+}
+
+/**
+ * The options of an AWS SDK client for a {@link startTableServer} reached as `http://host:port`
+ * (default host `dynamodb.lab.test`): region us-east-1 and the fixture's credentials. Spread the
+ * options under test after them.
+ */
+export function tableClientOptions(table: TestServer, host = 'dynamodb.lab.test') {
+  return {
+    region: 'us-east-1',
+    endpoint: `http://${host}:${table.port}`,
+    credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+  };
 }
 
 /** How the fixture table server answers: normally, with throttling errors, with 500s, or never. */

@@ -1,24 +1,16 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { VirtualClock, isFailsmallError, seededRandom } from '../../core/index.js';
-import { startTableServer, type TableServer } from '../../test-support/client.js';
+import { startTableServer, suiteServer, fetchVia } from '../../test-support/client.js';
 import { regions, type RegionSwitch } from './region-set.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 describe('regions', () => {
-  let east: TableServer;
-  let west: TableServer;
-  before(async () => {
-    east = await startTableServer('127.0.0.1');
-    west = await startTableServer('127.0.0.2');
-  });
-  after(async () => {
-    await east.close();
-    await west.close();
-  });
+  const east = suiteServer(() => startTableServer('127.0.0.1'));
+  const west = suiteServer(() => startTableServer('127.0.0.2'));
 
   const setup = (clock: VirtualClock) =>
     regions('orders', {
@@ -26,8 +18,8 @@ describe('regions', () => {
       random: seededRandom(7),
       maxAttempts: 1,
       regions: [
-        { name: 'us-east-1', endpoint: `http://127.0.0.1:${east.port}` },
-        { name: 'us-west-2', endpoint: `http://127.0.0.2:${west.port}` },
+        { name: 'us-east-1', endpoint: `http://127.0.0.1:${east().port}` },
+        { name: 'us-west-2', endpoint: `http://127.0.0.2:${west().port}` },
       ],
       failback: { probeInterval: 3_600_000 }, // probes driven by hand below
     });
@@ -39,10 +31,7 @@ describe('regions', () => {
     orders.onSwitch.on((s) => seen.push(s));
     const get = (operation: string): Promise<string> =>
       orders.execute(operation, async ({ region, endpoint, signal }) => {
-        const res = await fetch(`${endpoint}/`, {
-          dispatcher: region.dependency.dispatcher,
-          signal,
-        } as unknown as RequestInit);
+        const res = await fetchVia(`${endpoint}/`, region.dependency.dispatcher, { signal });
         await res.arrayBuffer();
         if (res.status >= 500) throw new Error(`${region.name}:${res.status}`);
         return region.name;
@@ -50,7 +39,7 @@ describe('regions', () => {
     try {
       assert.equal(await get('read'), 'us-east-1');
       await clock.advance(2_000);
-      east.mode = 'error';
+      east().mode = 'error';
       for (let i = 0; i < 5; i++) await assert.rejects(get('read'), /us-east-1:500/);
       assert.equal(orders.regions[0]!.breaker.state, 'open');
       // the next read is routed to the alternate at once; writes have nowhere else to go
@@ -72,7 +61,7 @@ describe('regions', () => {
       );
 
       // the primary returns; probes go through its breaker and close it once it is half-open
-      east.mode = 'ok';
+      east().mode = 'ok';
       await orders.probeOnce();
       assert.equal(orders.regions[0]!.breaker.state, 'open');
       await clock.advance(31_000); // t = 33 s: the breaker is half-open
@@ -129,7 +118,7 @@ describe('regions', () => {
         });
       await read();
       await clock.advance(2_000);
-      east.mode = 'error';
+      east().mode = 'error';
       for (let i = 0; i < 5; i++) await assert.rejects(read());
       await read(); // failed over: served by us-west-2's own client
       assert.deepEqual(used.slice(-1), ['us-west-2']);
@@ -148,7 +137,7 @@ describe('regions', () => {
       );
       assert.equal(status, 400); // the table fixture's answer to a request without x-amz-target
     } finally {
-      east.mode = 'ok';
+      east().mode = 'ok';
       for (const r of orders.regions) clientOf(r).destroy();
       await orders.close();
     }
@@ -164,15 +153,12 @@ describe('regions', () => {
       maxAttempts: 1,
       regions: [
         { name: 'a', endpoint: `http://127.0.0.1:${closedPort}` }, // nothing listens there
-        { name: 'b', endpoint: `http://127.0.0.2:${west.port}` },
+        { name: 'b', endpoint: `http://127.0.0.2:${west().port}` },
       ],
     });
     const get = (): Promise<string> =>
       orders.execute('read', async ({ region, endpoint, signal }) => {
-        const res = await fetch(`${endpoint}/`, {
-          dispatcher: region.dependency.dispatcher,
-          signal,
-        } as unknown as RequestInit);
+        const res = await fetchVia(`${endpoint}/`, region.dependency.dispatcher, { signal });
         await res.arrayBuffer();
         return region.name;
       });
