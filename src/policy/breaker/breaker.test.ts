@@ -490,3 +490,25 @@ describe('circuitBreaker: the closed fast path (execute without a signal)', () =
     assert.equal(breaker.state, 'open');
   });
 });
+
+describe('circuitBreaker: the fast path of the windows and the result classifier', () => {
+  it('count window: a success that fills the window to its minimum opens it, before the caller continues', async () => {
+    const { breaker } = setup({ strategy: { kind: 'count', size: 4, failureRate: 0.5, minimumCalls: 4 } });
+    await fail(breaker, 2);
+    await breaker.execute(ok);
+    const state = await breaker.execute(ok).then(() => breaker.state);
+    assert.equal(state, 'open');
+  });
+
+  it('a throwing result classifier rejects the call with its error and records nothing', async () => {
+    const { breaker } = setup({
+      strategy: { kind: 'count', size: 2, failureRate: 0.5, minimumCalls: 1 },
+      isFailureResult: () => {
+        throw new Error('classifier');
+      },
+    });
+    await assert.rejects(breaker.execute(ok), /classifier/);
+    assert.equal(breaker.snapshot().calls, 0);
+    assert.equal(breaker.state, 'closed');
+  });
+});

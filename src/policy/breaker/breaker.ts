@@ -340,11 +340,11 @@ export class CircuitBreaker extends PolicyBase<BreakerSnapshot> {
         if (admission === machine.Admit.REJECT_OPEN || admission === machine.Admit.REJECT_ISOLATED) {
           return Promise.reject(this.#rejection(admission, ctx.dependency, now));
         }
-      } else if (this.#cheapSuccess && this.#isFailureResult === undefined) this.#fastHandlers(m.gen);
+      } else if (!this.#timed) this.#fastHandlers(m.gen);
     }
-    // The fast path, closed with nothing to time or to classify on success and a context whose signal
-    // never aborts: one reaction on fn's promise with handlers shared by every call of the generation
-    // (no async frame, no closure per call).
+    // The fast path, closed with no call to time and a context whose signal never aborts: one
+    // reaction on fn's promise with handlers shared by every call of the generation (no async frame,
+    // no closure per call).
     if (m.gen === this.#fastGen && ctx.dependency === this.dependency && isQuietRoot(ctx)) {
       if (next === chain.length) return this.#fastCall(fn, ctx);
       let result: Promise<T>;
@@ -370,15 +370,29 @@ export class CircuitBreaker extends PolicyBase<BreakerSnapshot> {
   /** The root context of {@link execute}'s fast path (a quiet root, as PolicyBase's own). */
   readonly #quiet: PolicyContext = rootContext(undefined, this.dependency);
 
-  /** Builds the fast path's handlers for closed generation `gen` (once per state change, not per call). */
+  /**
+   * Builds the fast path's handlers for closed generation `gen` (once per state change, not per
+   * call). Every strategy takes the fast path unless slow calls are detected (a duration needs the
+   * call's start, hence a frame per call: {@link #call}).
+   */
   #fastHandlers(gen: number): void {
     this.#fastGen = gen;
     const m = this.#m;
-    this.#fastOk = (value) => {
-      // As #done: a success in the closed state of the call's generation ends a run of failures.
-      if (m.gen === gen) m.consecutive = 0;
-      return value;
-    };
+    const isFailureResult = this.#isFailureResult;
+    if (this.#cheapSuccess && isFailureResult === undefined) {
+      this.#fastOk = (value) => {
+        // As #done: a success in the closed state of the call's generation ends a run of failures.
+        if (m.gen === gen) m.consecutive = 0;
+        return value;
+      };
+    } else {
+      // As #call: a result the classifier flags is a failure (a throwing classifier rejects the call).
+      this.#fastOk = (value) => {
+        const failed = isFailureResult !== undefined && isFailureResult(value);
+        this.#done(gen, 0, failed ? machine.Outcome.FAILURE : machine.Outcome.SUCCESS, this.dependency);
+        return value;
+      };
+    }
     this.#fastFail = (error) => {
       this.#done(gen, 0, this.#classifyError(error), this.dependency);
       throw error;
