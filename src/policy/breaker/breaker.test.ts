@@ -420,3 +420,95 @@ describe('circuitBreaker: options', () => {
     assert.equal(called, false);
   });
 });
+
+describe('circuitBreaker: the closed fast path (execute without a signal)', () => {
+  it('updates the state before the caller’s continuation runs, and hands back the original rejection', async () => {
+    const { breaker } = setup({ strategy: { kind: 'consecutive', failures: 2 } });
+    await breaker.execute(ok); // the fast path is on from here
+    const error = new Error('down');
+    const seen: [unknown, string, number][] = [];
+    const failing = (): Promise<never> => Promise.reject(error);
+    await breaker.execute(failing).catch((e: unknown) => seen.push([e, breaker.state, breaker.snapshot().failures]));
+    await breaker.execute(failing).catch((e: unknown) => seen.push([e, breaker.state, breaker.snapshot().failures]));
+    assert.deepEqual(seen, [
+      [error, 'closed', 1],
+      [error, 'open', 2],
+    ]);
+    assert.equal(seen[0]![0], error);
+  });
+
+  it('leaves no unhandled rejection behind when the caller handles the failure', async () => {
+    const { breaker } = setup({ strategy: { kind: 'consecutive', failures: 100 } });
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      for (let i = 0; i < 3; i++) await assert.rejects(breaker.execute(boom), /boom/);
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+    assert.deepEqual(unhandled, []);
+  });
+
+  it('a synchronous throw rejects (never throws) and counts as a failure', async () => {
+    const { breaker } = setup({ strategy: { kind: 'consecutive', failures: 2 } });
+    await breaker.execute(ok);
+    const thrower = (): never => {
+      throw new Error('sync');
+    };
+    const first = breaker.execute(thrower);
+    assert.ok(first instanceof Promise);
+    await assert.rejects(first, /sync/);
+    await assert.rejects(breaker.execute(thrower), /sync/);
+    assert.equal(breaker.state, 'open');
+  });
+
+  it('checks fn and hands it a root context, as every policy does', async () => {
+    const breaker = circuitBreaker({ clock: new VirtualClock(), dependency: 'dynamodb' });
+    await breaker.execute(ok);
+    await assert.rejects(breaker.execute(42 as never), { code: 'FS_ERR_INVALID_ARGUMENT' });
+    const ctx = await breaker.execute((c) => c);
+    assert.deepEqual(
+      { attempt: ctx.attempt, deadline: ctx.deadline, aborted: ctx.signal.aborted, dependency: ctx.dependency },
+      { attempt: 1, deadline: Infinity, aborted: false, dependency: 'dynamodb' },
+    );
+  });
+
+  it('a success admitted before the breaker opened and closed again does not end the new run of failures', async () => {
+    const { clock, breaker } = setup({ strategy: { kind: 'consecutive', failures: 2 } });
+    await breaker.execute(ok);
+    let finish: (value: string) => void = () => undefined;
+    const late = breaker.execute(() => new Promise<string>((resolve) => (finish = resolve)));
+    await fail(breaker, 2); // open
+    await clock.advance(1_000); // half-open
+    assert.equal(await breaker.execute(ok), 'ok'); // the probe closes it
+    await fail(breaker); // one failure of the new closed state
+    finish('late');
+    assert.equal(await late, 'late');
+    await fail(breaker);
+    assert.equal(breaker.state, 'open');
+  });
+});
+
+describe('circuitBreaker: the fast path of the windows and the result classifier', () => {
+  it('count window: a success that fills the window to its minimum opens it, before the caller continues', async () => {
+    const { breaker } = setup({ strategy: { kind: 'count', size: 4, failureRate: 0.5, minimumCalls: 4 } });
+    await fail(breaker, 2);
+    await breaker.execute(ok);
+    const state = await breaker.execute(ok).then(() => breaker.state);
+    assert.equal(state, 'open');
+  });
+
+  it('a throwing result classifier rejects the call with its error and records nothing', async () => {
+    const { breaker } = setup({
+      strategy: { kind: 'count', size: 2, failureRate: 0.5, minimumCalls: 1 },
+      isFailureResult: () => {
+        throw new Error('classifier');
+      },
+    });
+    await assert.rejects(breaker.execute(ok), /classifier/);
+    assert.equal(breaker.snapshot().calls, 0);
+    assert.equal(breaker.state, 'closed');
+  });
+});

@@ -3,7 +3,7 @@
  * a fast local rejection instead of a slow remote failure, and gets room to recover. After
  * `halfOpenAfter` the breaker lets a few probe calls through; if they succeed it closes.
  *
- * This file is the thin shell around the pure state machine in breaker-machine.ts: it reads the
+ * This file is the thin shell around the pure state machine in state.ts: it reads the
  * clock, arms ONE timer per opening (so open → half-open happens on time even when no call arrives,
  * and `onHalfOpen` fires then), classifies outcomes and emits events. The hot path (closed state,
  * a success) reads the clock only when the strategy needs it and allocates nothing but the promise.
@@ -18,20 +18,8 @@ import type { Disposable } from '../../core/events.js';
 import type { Random } from '../../core/random.js';
 import { func, invalid, nonNegativeNumber, oneOf, positiveInteger, positiveNumber } from '../../core/validate.js';
 import type { Backoff } from '../retry/backoff.js';
-import {
-  Admit,
-  Outcome,
-  acquire,
-  createMachine,
-  isolate,
-  machineFromJSON,
-  machineToJSON,
-  rates,
-  record,
-  release,
-  reset,
-  tick,
-} from './state.js';
+// The shell drives the state machine module as one namespace: `machine.record(...)`, `machine.tick(...)`.
+import * as machine from './state.js';
 import type {
   Admission,
   BreakerConfig,
@@ -41,7 +29,7 @@ import type {
   BreakerStateName,
   CallOutcome,
 } from './state.js';
-import { isQuietRoot } from '../core/context.js';
+import { isQuietRoot, rootContext } from '../core/context.js';
 import { kRunChain, offerObserver, runChain, wasObserved } from '../core/fast-path.js';
 import type { Observer } from '../core/fast-path.js';
 import { clockOption, dependencyOption, policyOptions, randomOption } from '../core/options.js';
@@ -297,7 +285,7 @@ export class CircuitBreaker extends PolicyBase<BreakerSnapshot> {
     const now = this.clock.now();
     const from = m.state;
     const gen = m.gen;
-    tick(m, now);
+    machine.tick(m, now);
     if (m.gen !== gen) this.#transitioned(from, now, undefined);
     else if (m.state === 'open') this.#arm(now); // the timer fired early
   };
@@ -312,12 +300,12 @@ export class CircuitBreaker extends PolicyBase<BreakerSnapshot> {
     this.#timed = this.#config.slowCallDuration !== Infinity;
     this.#cheapSuccess = this.#config.strategy === 'consecutive' && !this.#timed;
     const now = this.clock.now();
-    if (options.state === undefined) this.#m = createMachine(this.#config, now);
+    if (options.state === undefined) this.#m = machine.createMachine(this.#config, now);
     else {
-      const m = machineFromJSON(this.#config, options.state, now);
+      const m = machine.machineFromJSON(this.#config, options.state, now);
       if (m === undefined) invalid('state', 'a breaker state from toJSON()', options.state);
       this.#m = m;
-      tick(m, now);
+      machine.tick(m, now);
       if (m.state === 'open') this.#arm(now);
     }
   }
@@ -327,80 +315,120 @@ export class CircuitBreaker extends PolicyBase<BreakerSnapshot> {
     return this.#m.state;
   }
 
+  /**
+   * Runs `fn` under the breaker (see {@link PolicyBase.execute}). A call without a signal while the
+   * closed state's fast path is on ({@link #fastGen}) goes straight to {@link #fastCall}: no context
+   * to pick and no step to dispatch, a few field reads before `fn`.
+   */
+  override execute<T>(fn: PolicyFn<T>, signal?: AbortSignal): Promise<T> {
+    if (signal === undefined && this.#m.gen === this.#fastGen && typeof fn === 'function') {
+      return this.#fastCall(fn, this.#quiet);
+    }
+    return super.execute(fn, signal);
+  }
+
   /** @internal The policy's step (see policy-base.ts). */
   [kRunChain]<T>(chain: readonly Policy[], next: number, fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
     const m = this.#m;
-    if (m.state !== 'closed') {
-      const now = this.clock.now();
-      const from = m.state;
-      const gen = m.gen;
-      const admission = acquire(this.#config, m, now);
-      if (m.gen !== gen) this.#transitioned(from, now, ctx.dependency);
-      if (admission === Admit.REJECT_OPEN || admission === Admit.REJECT_ISOLATED) {
-        return Promise.reject(this.#rejection(admission, ctx.dependency, now));
-      }
-    }
-    // The fast path, closed with nothing to time or to classify on success and a context whose signal
-    // never aborts: one reaction on fn's promise with handlers shared by every call of the generation
-    // (no async frame, no closure per call).
-    if (
-      m.state === 'closed' &&
-      this.#cheapSuccess &&
-      this.#isFailureResult === undefined &&
-      ctx.dependency === this.dependency &&
-      isQuietRoot(ctx)
-    ) {
-      if (this.#fastGen !== m.gen) this.#fastHandlers(m.gen);
-      let result: T | PromiseLike<T>;
-      try {
-        if (next === chain.length) result = fn(ctx);
-        else {
-          // The next step may run this generation's handlers in its own reaction (see Observer).
-          offerObserver(chain[next]!, this.#fastObserver);
-          result = runChain(chain, next, fn, ctx);
-          if (wasObserved()) return result as Promise<T>;
+    if (m.gen !== this.#fastGen) {
+      if (m.state !== 'closed') {
+        const now = this.clock.now();
+        const from = m.state;
+        const gen = m.gen;
+        const admission = machine.acquire(this.#config, m, now);
+        if (m.gen !== gen) this.#transitioned(from, now, ctx.dependency);
+        if (admission === machine.Admit.REJECT_OPEN || admission === machine.Admit.REJECT_ISOLATED) {
+          return Promise.reject(this.#rejection(admission, ctx.dependency, now));
         }
+      } else if (!this.#timed) this.#fastHandlers(m.gen);
+    }
+    // The fast path, closed with no call to time and a context whose signal never aborts: one
+    // reaction on fn's promise with handlers shared by every call of the generation (no async frame,
+    // no closure per call).
+    if (m.gen === this.#fastGen && ctx.dependency === this.dependency && isQuietRoot(ctx)) {
+      if (next === chain.length) return this.#fastCall(fn, ctx);
+      let result: Promise<T>;
+      try {
+        // The next step may run this generation's handlers in its own reaction (see Observer).
+        offerObserver(chain[next]!, this.#fastObserver);
+        result = runChain(chain, next, fn, ctx);
+        if (wasObserved()) return result;
       } catch (error) {
         wasObserved();
-        this.#done(m.gen, 0, this.#classifyQuiet(error), ctx.dependency);
-        return Promise.reject(error);
+        return this.#syncFailure(error, ctx);
       }
-      // Promise.resolve hands a native promise back as it is, and adopts anything else.
       return Promise.resolve(result).then(this.#fastOk as (value: T) => T, this.#fastFail as (error: unknown) => never);
     }
     return this.#call(chain, next, fn, ctx, m.gen);
   }
 
-  /** The generation the shared fast-path handlers belong to (-1: none yet). */
+  /** The generation the shared fast-path handlers belong to (-1: none yet); only ever a closed one. */
   #fastGen = -1;
   #fastOk: (value: unknown) => unknown = identity;
   #fastFail: (error: unknown) => never = rethrow;
   #fastObserver: Observer = { ok: identity, fail: rethrow };
+  /** The root context of {@link execute}'s fast path (a quiet root, as PolicyBase's own). */
+  readonly #quiet: PolicyContext = rootContext(undefined, this.dependency);
 
-  /** Builds the fast path's handlers for generation `gen` (once per state change, not per call). */
+  /**
+   * Builds the fast path's handlers for closed generation `gen` (once per state change, not per
+   * call). Every strategy takes the fast path unless slow calls are detected (a duration needs the
+   * call's start, hence a frame per call: {@link #call}).
+   */
   #fastHandlers(gen: number): void {
     this.#fastGen = gen;
     const m = this.#m;
-    this.#fastOk = (value) => {
-      // As #done: a success in the closed state of the call's generation ends a run of failures.
-      if (m.gen === gen) m.consecutive = 0;
-      return value;
-    };
+    const isFailureResult = this.#isFailureResult;
+    if (this.#cheapSuccess && isFailureResult === undefined) {
+      this.#fastOk = (value) => {
+        // As #done: a success in the closed state of the call's generation ends a run of failures.
+        if (m.gen === gen) m.consecutive = 0;
+        return value;
+      };
+    } else {
+      // As #call: a result the classifier flags is a failure (a throwing classifier rejects the call).
+      this.#fastOk = (value) => {
+        const failed = isFailureResult !== undefined && isFailureResult(value);
+        this.#done(gen, 0, failed ? machine.Outcome.FAILURE : machine.Outcome.SUCCESS, this.dependency);
+        return value;
+      };
+    }
     this.#fastFail = (error) => {
-      this.#done(gen, 0, this.#classifyQuiet(error), this.dependency);
+      this.#done(gen, 0, this.#classifyError(error), this.dependency);
       throw error;
     };
     this.#fastObserver = { ok: this.#fastOk, fail: this.#fastFail };
   }
 
-  /** {@link #classify} for a context whose signal never aborts. */
-  #classifyQuiet(error: unknown): CallOutcome {
-    const isFailure = this.#isFailure;
-    if (isFailure === undefined) return Outcome.FAILURE;
+  /** The fast path's call of `fn` itself (the last step), under a quiet `ctx` of this dependency. */
+  #fastCall<T>(fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
+    let result: T | PromiseLike<T>;
     try {
-      return isFailure(error) ? Outcome.FAILURE : Outcome.SUCCESS;
+      result = fn(ctx);
+    } catch (error) {
+      return this.#syncFailure(error, ctx);
+    }
+    // Promise.resolve hands a native promise back as it is, and adopts anything else.
+    return Promise.resolve(result).then(this.#fastOk as (value: T) => T, this.#fastFail as (error: unknown) => never);
+  }
+
+  /** The fast path's `fn` (or the rest of the chain) threw instead of returning a promise. */
+  #syncFailure(error: unknown, ctx: PolicyContext): Promise<never> {
+    this.#done(this.#m.gen, 0, this.#classifyError(error), ctx.dependency);
+    return Promise.reject(error);
+  }
+
+  /**
+   * How an error counts, by `isFailure` (a throwing `isFailure` counts it as a failure; without
+   * one, every error is). For a context whose signal never aborts; see {@link #classify}.
+   */
+  #classifyError(error: unknown): CallOutcome {
+    const isFailure = this.#isFailure;
+    if (isFailure === undefined) return machine.Outcome.FAILURE;
+    try {
+      return isFailure(error) ? machine.Outcome.FAILURE : machine.Outcome.SUCCESS;
     } catch {
-      return Outcome.FAILURE;
+      return machine.Outcome.FAILURE;
     }
   }
 
@@ -417,33 +445,27 @@ export class CircuitBreaker extends PolicyBase<BreakerSnapshot> {
     this.#done(
       gen,
       start,
-      isFailureResult !== undefined && isFailureResult(value) ? Outcome.FAILURE : Outcome.SUCCESS,
+      isFailureResult !== undefined && isFailureResult(value) ? machine.Outcome.FAILURE : machine.Outcome.SUCCESS,
       ctx.dependency,
     );
     return value;
   }
 
   #classify(error: unknown, ctx: PolicyContext): CallOutcome {
-    if (ctx.signal.aborted) return Outcome.IGNORED; // the caller gave up: not the dependency's fault
-    const isFailure = this.#isFailure;
-    if (isFailure === undefined) return Outcome.FAILURE;
-    try {
-      return isFailure(error) ? Outcome.FAILURE : Outcome.SUCCESS;
-    } catch {
-      return Outcome.FAILURE;
-    }
+    // The caller gave up: not the dependency's fault.
+    return ctx.signal.aborted ? machine.Outcome.IGNORED : this.#classifyError(error);
   }
 
   #done(gen: number, start: number, outcome: CallOutcome, dependency: string | undefined): void {
     const m = this.#m;
     if (gen !== m.gen) return; // the breaker moved on while the call ran
-    if (this.#cheapSuccess && outcome === Outcome.SUCCESS && m.state === 'closed') {
+    if (this.#cheapSuccess && outcome === machine.Outcome.SUCCESS && m.state === 'closed') {
       m.consecutive = 0;
       return;
     }
     const now = this.clock.now();
     const from = m.state;
-    record(this.#config, m, now, gen, outcome, this.#timed ? now - start : 0);
+    machine.record(this.#config, m, now, gen, outcome, this.#timed ? now - start : 0);
     if (m.gen !== gen) this.#transitioned(from, now, dependency);
   }
 
@@ -500,7 +522,7 @@ export class CircuitBreaker extends PolicyBase<BreakerSnapshot> {
     this.#rejected++;
     const dependency = ctxDependency ?? this.dependency;
     const state = this.#m.state;
-    if (admission === Admit.REJECT_ISOLATED) {
+    if (admission === machine.Admit.REJECT_ISOLATED) {
       return this.reject(
         'FS_ERR_BREAKER_ISOLATED',
         'The circuit breaker',
@@ -535,7 +557,7 @@ export class CircuitBreaker extends PolicyBase<BreakerSnapshot> {
   isolate(): Disposable {
     let held = true;
     const now = this.clock.now();
-    this.#step(now, isolate);
+    this.#step(now, machine.isolate);
     const gen = this.#m.gen;
     return {
       dispose: () => {
@@ -543,7 +565,7 @@ export class CircuitBreaker extends PolicyBase<BreakerSnapshot> {
         held = false;
         // A reset() since then already dropped this isolation.
         if (this.#m.state !== 'isolated' || this.#m.gen !== gen) return;
-        this.#step(this.clock.now(), release);
+        this.#step(this.clock.now(), machine.release);
       },
     };
   }
@@ -551,19 +573,19 @@ export class CircuitBreaker extends PolicyBase<BreakerSnapshot> {
   /** Closes the breaker, empties its window and drops every isolation. */
   reset(): void {
     const now = this.clock.now();
-    this.#step(now, reset);
+    this.#step(now, machine.reset);
   }
 
   /** The state to save and hand back as `state` after a restart (plain JSON). */
   toJSON(): BreakerStateJSON {
-    return machineToJSON(this.#config, this.#m);
+    return machine.machineToJSON(this.#config, this.#m);
   }
 
   /** Plain numbers for metrics. */
   snapshot(): BreakerSnapshot {
     const m = this.#m;
     const now = this.clock.now();
-    const window = rates(this.#config, m, now);
+    const window = machine.rates(this.#config, m, now);
     const consecutive = this.#config.strategy === 'consecutive';
     return {
       kind: 'breaker',
