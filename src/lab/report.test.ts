@@ -6,24 +6,18 @@ import { describe, it } from 'node:test';
 import type { Outcome } from './load.js';
 import { openInChromium, chromiumPath } from './browser.js';
 import { renderReport } from './report.js';
+import { scenarioYaml, smallScenario } from '../test-support/short-scenario.js';
 import { parseScenario } from './scenario.js';
 import { buildTimeline, summarize } from './timeline.js';
 import type { Sample } from './timeline.js';
 
-const scenario = parseScenario(`
-name: report </script> test & "quotes"
-speed: 10
-region: { zone: example.test, endpoint: db.example.test, addresses: [127.0.0.2], ttl: 10s, negative_ttl: 10s }
-table: { concurrency: 1, queue: 1, service_time_ms: 1 }
-load: { rate: 10, timeout_ms: 100 }
-bucket: 5s
-phases:
-  - { kind: steady, duration: 20s, at: Oct 19 23:28 PDT }
-  - { kind: race, duration: 5s }
-  - { kind: empty, duration: 35s }
-  - { kind: restore, duration: 20s }
-  - { kind: steady, duration: 20s }
-`);
+const scenario = parseScenario(
+  scenarioYaml({
+    name: 'report </script> test & "quotes"',
+    bucket: '5s',
+    phases: [['steady', '20s', 'Oct 19 23:28 PDT'], ...smallScenario.phases.slice(1)],
+  }),
+);
 
 function data(): Parameters<typeof renderReport>[0] {
   const outcomes: Outcome[] = [];
