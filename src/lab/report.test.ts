@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, it, type TestContext } from 'node:test';
 import type { Outcome } from './load.js';
 import { openInChromium, chromiumPath } from './browser.js';
 import { renderReport } from './report.js';
@@ -55,6 +55,26 @@ function data(): Parameters<typeof renderReport>[0] {
   };
 }
 
+/** Opens the report of `input` in headless Chromium; skips `t` (undefined) when Chromium is not installed. */
+async function inChromium(
+  t: TestContext,
+  input: Parameters<typeof renderReport>[0],
+): Promise<Awaited<ReturnType<typeof openInChromium>> | undefined> {
+  const executable = chromiumPath();
+  if (executable === undefined) {
+    t.skip('chromium is not installed (/usr/bin/chromium); apt-get install -y chromium to run this test');
+    return undefined;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'failsmall-report-'));
+  try {
+    const file = join(dir, 'replay.html');
+    writeFileSync(file, renderReport(input));
+    return await openInChromium(file, { executablePath: executable });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe('report', () => {
   it('is one self-contained HTML file: chart.js inlined, no external resource, the compression stated', () => {
     const html = renderReport(data());
@@ -69,28 +89,17 @@ describe('report', () => {
   });
 
   it('renders every chart in headless Chromium without page errors', async (t) => {
-    const executable = chromiumPath();
-    if (executable === undefined) {
-      t.skip('chromium is not installed (/usr/bin/chromium); apt-get install -y chromium to run this test');
-      return;
+    const result = await inChromium(t, data());
+    if (result === undefined) return;
+    assert.deepEqual(result.pageErrors, []);
+    assert.deepEqual(result.externalRequests, []);
+    assert.equal(result.charts, 6);
+    assert.equal(result.canvases.length, 6);
+    for (const c of result.canvases) {
+      assert.ok(c.width > 100 && c.height > 100, `${c.id} has a size`);
+      assert.ok(c.painted > 500, `${c.id} has ${c.painted} painted pixels`);
     }
-    const dir = mkdtempSync(join(tmpdir(), 'failsmall-report-'));
-    try {
-      const file = join(dir, 'replay.html');
-      writeFileSync(file, renderReport(data()));
-      const result = await openInChromium(file, { executablePath: executable });
-      assert.deepEqual(result.pageErrors, []);
-      assert.deepEqual(result.externalRequests, []);
-      assert.equal(result.charts, 6);
-      assert.equal(result.canvases.length, 6);
-      for (const c of result.canvases) {
-        assert.ok(c.width > 100 && c.height > 100, `${c.id} has a size`);
-        assert.ok(c.painted > 500, `${c.id} has ${c.painted} painted pixels`);
-      }
-      assert.match(result.compression, /Compressed 10×/);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    assert.match(result.compression, /Compressed 10×/);
   });
 
   it('finds chromium only where it is', () => {
@@ -143,20 +152,9 @@ describe('report with the health link', () => {
   });
 
   it('renders the health chart in headless Chromium', async (t) => {
-    const executable = chromiumPath();
-    if (executable === undefined) {
-      t.skip('chromium is not installed (/usr/bin/chromium)');
-      return;
-    }
-    const dir = mkdtempSync(join(tmpdir(), 'failsmall-report-'));
-    try {
-      const file = join(dir, 'replay.html');
-      writeFileSync(file, renderReport({ ...data(), health }));
-      const result = await openInChromium(file, { executablePath: executable });
-      assert.deepEqual(result.pageErrors, []);
-      assert.equal(result.charts, 7);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const result = await inChromium(t, { ...data(), health });
+    if (result === undefined) return;
+    assert.deepEqual(result.pageErrors, []);
+    assert.equal(result.charts, 7);
   });
 });
