@@ -5,23 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-
-/** A few real seconds (speed set from the command line). */
-const shortScenarioYaml = `
-name: short replay
-speed: 240
-seed: 7
-region: { zone: amazonaws.com, endpoint: dynamodb.us-east-1.amazonaws.com, addresses: [127.0.0.2, 127.0.0.3], ttl: 4m, negative_ttl: 4m }
-table: { concurrency: 4, queue: 16, service_time_ms: 2, connection_max_age: 1m, items: 100 }
-load: { rate: 30, timeout_ms: 2000 }
-bucket: 1m
-phases:
-  - { kind: steady, duration: 4m }
-  - { kind: race, duration: 1m }
-  - { kind: empty, duration: 8m }
-  - { kind: restore, duration: 4m }
-  - { kind: steady, duration: 3m }
-`;
+import { scenarioYaml, shortReplayScenario, shortReplayScenarioYaml } from '../test-support/short-scenario.js';
 
 const main = fileURLToPath(new URL('./main.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'failsmall-replay-cli-'));
@@ -47,7 +31,7 @@ describe('failsmall replay (CLI)', () => {
   it('prints one JSON object with the summary and writes the HTML report', async () => {
     const scenario = join(dir, 'short.yaml');
     const report = join(dir, 'replay.html');
-    writeFileSync(scenario, shortScenarioYaml);
+    writeFileSync(scenario, shortReplayScenarioYaml);
     const { code, stdout, stderr } = await run([
       'replay',
       '--scenario',
@@ -85,7 +69,7 @@ describe('failsmall replay (CLI)', () => {
 
   it('names the wrong field of an invalid scenario and exits 2 (bad usage)', async () => {
     const scenario = join(dir, 'bad.yaml');
-    writeFileSync(scenario, shortScenarioYaml.replace('rate: 30', 'rate: -3'));
+    writeFileSync(scenario, scenarioYaml({ load: { rate: -3 } }, shortReplayScenario));
     const { code, stderr, stdout } = await run(['replay', '--scenario', scenario]);
     assert.equal(code, 2);
     assert.equal(stdout, '');

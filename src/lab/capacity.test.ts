@@ -57,6 +57,26 @@ describe('Capacity', () => {
     assert.equal(clock.pending, 0);
   });
 
+  it('drops what waits on a restart, lets work in service finish without abortInService, and takes a new bound', async () => {
+    const clock = new VirtualClock();
+    const restarted = Symbol('restarted');
+    const gate = new Capacity({ concurrency: 1, queue: Infinity, serviceTimeMs: 10, clock, abortInService: false });
+    const controller = new AbortController();
+    const working = gate.serve(controller.signal);
+    const waiting = [gate.serve(), gate.serve()];
+    assert.equal(gate.queued, 2, 'queued before serve() returns');
+    controller.abort(new Error('gone'));
+    assert.equal(gate.drop(restarted), 2);
+    for (const w of waiting) await assert.rejects(w, (e) => e === restarted);
+    gate.queueLimit = 0;
+    assert.equal(await gate.serve(), false, 'the new bound: no queue');
+    await clock.advance(10);
+    assert.equal(await working, true, 'its caller left, the work went on');
+    const s = gate.snapshot();
+    assert.deepEqual([s.completed, s.abandoned, s.rejected, s.queueLimit], [1, 0, 1, 0]);
+    assert.throws(() => (gate.queueLimit = -1), /`queue`/);
+  });
+
   it('never exceeds its concurrency nor its queue, and accounts for every call', async () => {
     await fc.assert(
       fc.asyncProperty(

@@ -13,12 +13,18 @@ import type { Cancel, Clock } from '../core/index.js';
 export interface CapacityOptions {
   /** Requests in service at once; default 32 (a small front-end node). */
   readonly concurrency?: number;
-  /** Requests waiting beyond `concurrency`; default 128 (a few service times of backlog). */
+  /** Requests waiting beyond `concurrency`, or Infinity (no bound); default 128 (a few service times of backlog). */
   readonly queue?: number;
   /** Time each request spends in service, in milliseconds; default 2 ms. */
   readonly serviceTimeMs?: number;
   /** The clock the service time runs on; default {@link systemClock}. */
   readonly clock?: Clock;
+  /**
+   * Whether a caller whose signal aborts while in service frees its slot at once: default true (the
+   * table's front end stops the work of a caller that went away); false: the work goes on to its end
+   * (the lease manager's workers do not know their caller left).
+   */
+  readonly abortInService?: boolean;
 }
 
 /** Counters of one {@link Capacity}, plain JSON. */
@@ -44,7 +50,8 @@ export interface CapacitySnapshot {
 
 /**
  * A gate with `concurrency` slots, a bounded queue and a service time: a core {@link SlotQueue} (FIFO)
- * whose holders spend the service time on the clock.
+ * whose holders spend the service time on the clock. The lab's one model of a service's finite
+ * capacity: the table service's nodes and the lease manager's workers.
  *
  * @example
  * const gate = new Capacity({ concurrency: 4, queue: 8, serviceTimeMs: 5 });
@@ -52,10 +59,10 @@ export interface CapacitySnapshot {
  */
 export class Capacity {
   readonly concurrency: number;
-  readonly queueLimit: number;
   readonly serviceTimeMs: number;
   readonly #clock: Clock;
   readonly #gate: SlotQueue;
+  readonly #abortInService: boolean;
   #admitted = 0;
   #completed = 0;
   #rejected = 0;
@@ -66,20 +73,34 @@ export class Capacity {
 
   constructor(options: CapacityOptions = {}) {
     this.concurrency = validate.positiveInteger('concurrency', options.concurrency ?? 32);
-    this.queueLimit = validate.nonNegativeInteger('queue', options.queue ?? 128);
+    const queue = options.queue ?? 128;
+    if (queue !== Infinity) validate.nonNegativeInteger('queue', queue);
     this.serviceTimeMs = validate.nonNegativeNumber('serviceTimeMs', options.serviceTimeMs ?? 2);
     this.#clock = options.clock ?? systemClock;
-    this.#gate = new SlotQueue({
-      slots: this.concurrency,
-      maxQueue: this.queueLimit,
-      clock: this.#clock,
-    });
+    this.#abortInService = options.abortInService ?? true;
+    this.#gate = new SlotQueue({ slots: this.concurrency, maxQueue: queue, clock: this.#clock });
+  }
+
+  /** Requests that may wait, or Infinity; may be changed (lowering it does not evict waiters already queued). */
+  get queueLimit(): number {
+    return this.#gate.maxQueue;
+  }
+
+  set queueLimit(value: number) {
+    this.#gate.maxQueue = value === Infinity ? value : validate.nonNegativeInteger('queue', value);
+  }
+
+  /** Requests waiting now. */
+  get queued(): number {
+    return this.#gate.queued;
   }
 
   /**
    * Waits for a slot, spends the service time in it, and frees it. Resolves `true` when served,
    * `false` at once when the queue is full (the caller answers with a throttling error). Rejects with
-   * the signal's reason when `signal` aborts while queued or in service.
+   * the signal's reason when `signal` aborts while queued or (with `abortInService`) in service, and
+   * with the reason given to {@link drop} when the request was waiting then. A request that has to
+   * wait is queued before this returns.
    */
   async serve(signal?: AbortSignal): Promise<boolean> {
     if (this.#closed !== undefined) throw new FailsmallError('FS_ERR_LAB_CLOSED', 'The table service is closed');
@@ -93,13 +114,13 @@ export class Capacity {
       try {
         await waiting;
       } catch (error) {
-        if (error !== this.#closed) this.#abandoned++; // the caller gave up while queued
+        if (signal?.aborted === true && error === signal.reason) this.#abandoned++; // the caller gave up while queued
         throw error;
       }
     }
     this.#admitted++;
     try {
-      await this.#serviceTime(signal);
+      await this.#serviceTime(this.#abortInService ? signal : undefined);
       this.#completed++;
     } finally {
       this.#gate.release();
@@ -127,6 +148,14 @@ export class Capacity {
       if (signal?.aborted === true) onAbort();
       else signal?.addEventListener('abort', onAbort, { once: true });
     });
+  }
+
+  /**
+   * A restart: every request waiting is dropped, its {@link serve} rejecting with `reason`; returns how
+   * many waited. Requests in service go on.
+   */
+  drop(reason: unknown): number {
+    return this.#gate.clear(reason);
   }
 
   /** Rejects every waiter and cancels every service timer; later calls to {@link serve} throw. */

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { formatProgress, formatSummary } from './format.js';
 import type { ReplaySummary } from './replay.js';
+import { scenarioYaml } from '../test-support/short-scenario.js';
 import { parseScenario } from './scenario.js';
 import type { GroupSummary } from './timeline.js';
 
@@ -86,14 +87,18 @@ describe('format', () => {
   });
 
   it('prints one progress line', () => {
-    const scenario = parseScenario(`
-name: p
-speed: 10
-region: { zone: example.test, endpoint: db.example.test, addresses: [127.0.0.2], ttl: 10s, negative_ttl: 10s }
-table: { concurrency: 1, queue: 1, service_time_ms: 1 }
-load: { rate: 1, timeout_ms: 100 }
-phases: [{ kind: steady, duration: 10s }, { kind: race, duration: 10s }, { kind: empty, duration: 60s }, { kind: restore, duration: 20s }]
-`);
+    const scenario = parseScenario(
+      scenarioYaml({
+        name: 'p',
+        load: { rate: 1 },
+        phases: [
+          ['steady', '10s'],
+          ['race', '10s'],
+          ['empty', '60s'],
+          ['restore', '20s'],
+        ],
+      }),
+    );
     const line = formatProgress({
       atS: 50,
       totalS: 100,

@@ -4,10 +4,9 @@
  */
 import type { ReplayProgress, ReplaySummary } from './replay.js';
 import { formatDuration } from './scenario.js';
-import type { GroupSummary } from './timeline.js';
 import { formatHealthSummary } from './health-report.js';
 import { formatLeaseSummary } from './lease-report.js';
-import { pct, table } from './text-table.js';
+import { groupTable, pct, targetLines } from './text-table.js';
 
 /**
  * The side-by-side summary, as the CLI prints it.
@@ -16,13 +15,6 @@ import { pct, table } from './text-table.js';
  * console.log(formatSummary(summary));
  */
 export function formatSummary(summary: ReplaySummary): string {
-  const b = summary.groups.baseline;
-  const f = summary.groups.failsmall;
-  const row = (label: string, cell: (s: GroupSummary & { dns_queries: number }) => string): string[] => [
-    label,
-    cell(b),
-    cell(f),
-  ];
   const lines: string[] = [];
   const s = summary.scenario;
   lines.push(`${s.name}`);
@@ -34,19 +26,22 @@ export function formatSummary(summary: ReplaySummary): string {
   );
   lines.push('');
   lines.push(
-    table([
-      ['', 'baseline', 'failsmall'],
-      row('reads ok while the record was empty', (g) => pct(g.read_success_during_empty)),
-      row(
-        'requests ok while the record was empty',
-        (g) => `${pct(g.success_during_empty)} of ${g.requests_during_empty}`,
-      ),
-      row('peak amplification (attempts/request)', (g) => g.peak_amplification.toFixed(2)),
-      row('recovery after the restore', (g) => (g.recovery_s === null ? 'never' : formatDuration(g.recovery_s))),
-      row('requests ok over the run', (g) => `${pct(g.success)} of ${g.requests}`),
-      row('latency p50 / p99 (real ms)', (g) => `${g.p50_ms} / ${g.p99_ms}`),
-      row('DNS queries sent', (g) => String(g.dns_queries)),
-    ]),
+    groupTable(
+      ['baseline', 'failsmall'],
+      [summary.groups.baseline, summary.groups.failsmall],
+      [
+        ['reads ok while the record was empty', (g) => pct(g.read_success_during_empty)],
+        [
+          'requests ok while the record was empty',
+          (g) => `${pct(g.success_during_empty)} of ${g.requests_during_empty}`,
+        ],
+        ['peak amplification (attempts/request)', (g) => g.peak_amplification.toFixed(2)],
+        ['recovery after the restore', (g) => (g.recovery_s === null ? 'never' : formatDuration(g.recovery_s))],
+        ['requests ok over the run', (g) => `${pct(g.success)} of ${g.requests}`],
+        ['latency p50 / p99 (real ms)', (g) => `${g.p50_ms} / ${g.p99_ms}`],
+        ['DNS queries sent', (g) => String(g.dns_queries)],
+      ],
+    ),
   );
   lines.push('');
   const plan = (p: ReplaySummary['safe_plan']): string =>
@@ -54,12 +49,7 @@ export function formatSummary(summary: ReplaySummary): string {
   lines.push(`plan, legacy mode: ${plan(summary.legacy_plan)}`);
   lines.push(`plan, safe mode:   ${plan(summary.safe_plan)}`);
   lines.push('');
-  lines.push('targets:');
-  for (const [name, t] of Object.entries(summary.targets)) {
-    lines.push(
-      `  ${t.met ? 'met ' : 'MISS'}  ${name} = ${t.value === null ? 'null' : String(t.value)} (target ${t.target})`,
-    );
-  }
+  lines.push('targets:', ...targetLines(summary.targets));
   if (summary.lease_manager !== undefined) lines.push('', formatLeaseSummary(summary.lease_manager));
   if (summary.health !== undefined) lines.push('', formatHealthSummary(summary.health));
   if (summary.aborted) lines.push('\n(stopped before the end: the figures cover what ran)');

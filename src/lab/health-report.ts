@@ -5,7 +5,8 @@
  */
 import type { HealthGroupSummary, HealthLinkResult } from './health-link.js';
 import { formatDuration } from './scenario.js';
-import { pct, table } from './text-table.js';
+import { chartSection } from './report-section.js';
+import { groupTable, pct, targetLines } from './text-table.js';
 
 /** The health link as the JSON summary has it (`health`): everything but the timeline. */
 export type HealthLinkSummary = Omit<HealthLinkResult, 'timeline'>;
@@ -18,45 +19,38 @@ export function healthSummary(result: HealthLinkResult): HealthLinkSummary {
 
 /** The health link's rows, as the CLI prints them under the replay's table. */
 export function formatHealthSummary(h: HealthLinkSummary): string {
-  const rows: [string, (g: HealthGroupSummary) => string][] = [
-    ['least capacity in the record set', (g) => pct(g.min_capacity_share)],
-    ['time with less than full capacity', (g) => formatDuration(g.degraded_s)],
-    ['requests ok during the flapping', (g) => `${pct(g.success_during_flap)} of ${g.requests_during_flap}`],
-    ['overload rejections', (g) => String(g.overload_rejections)],
-    ['targets removed (most per window)', (g) => `${g.removals} (${g.max_removed_per_window})`],
-    ['escalations to a human', (g) => String(g.escalations)],
-  ];
-  const lines = table([
-    ['', 'baseline', 'failsmall'],
-    ...rows.map(([label, cell]) => [label, cell(h.baseline), cell(h.failsmall)]),
-  ]);
-  const head = `health checks flapping (${h.phase.day}; ${formatDuration(h.phase.from_s)} to ${formatDuration(h.phase.to_s)}, ${h.nodes} nodes; baseline: one source, immediate removal, AZ DNS failover; failsmall: a second source, quorum, at most ${h.failsmall.velocity_limit} removed per ${formatDuration(h.failsmall.window_s)}, floor ${pct(h.failsmall.floor_share)}, fail-open)`;
-  const targets = Object.entries(h.targets).map(
-    ([name, t]) => `  ${t.met ? 'met ' : 'MISS'}  ${name} = ${String(t.value)} (target ${t.target})`,
+  const lines = groupTable<HealthGroupSummary>(
+    ['baseline', 'failsmall'],
+    [h.baseline, h.failsmall],
+    [
+      ['least capacity in the record set', (g) => pct(g.min_capacity_share)],
+      ['time with less than full capacity', (g) => formatDuration(g.degraded_s)],
+      ['requests ok during the flapping', (g) => `${pct(g.success_during_flap)} of ${g.requests_during_flap}`],
+      ['overload rejections', (g) => String(g.overload_rejections)],
+      ['targets removed (most per window)', (g) => `${g.removals} (${g.max_removed_per_window})`],
+      ['escalations to a human', (g) => String(g.escalations)],
+    ],
   );
-  return [head, '', lines, '', 'health targets:', ...targets].join('\n');
+  const head = `health checks flapping (${h.phase.day}; ${formatDuration(h.phase.from_s)} to ${formatDuration(h.phase.to_s)}, ${h.nodes} nodes; baseline: one source, immediate removal, AZ DNS failover; failsmall: a second source, quorum, at most ${h.failsmall.velocity_limit} removed per ${formatDuration(h.failsmall.window_s)}, floor ${pct(h.failsmall.floor_share)}, fail-open)`;
+  return [head, '', lines, '', 'health targets:', ...targetLines(h.targets)].join('\n');
 }
 
 /** The report's health section: a table and the record set's size per group (chart.js, already on the page). */
 export function healthSection(h: HealthLinkResult | undefined): string {
   if (h === undefined) return '';
-  const rows = formatHealthSummary(h);
-  const data = JSON.stringify({
-    text: rows,
-    timeline: h.timeline,
-    nodes: h.nodes,
-    from: h.phase.from_s,
-    to: h.phase.to_s,
-  }).replace(/</g, '\\u003c');
-  return `<h2>Health checks that remove healthy capacity</h2>
-<pre id="health-summary"></pre>
-<div class="chart"><canvas id="health-record"></canvas></div>
-<script type="application/json" id="health-data">${data}</script>
-<script>
-(function () {
-  var h = JSON.parse(document.getElementById('health-data').textContent);
-  document.getElementById('health-summary').textContent = h.text;
-  function series(g) { return h.timeline.map(function (p) { return { x: p.atS, y: p[g] }; }); }
+  return chartSection({
+    heading: 'Health checks that remove healthy capacity',
+    name: 'health',
+    canvas: 'health-record',
+    variable: 'h',
+    data: {
+      text: formatHealthSummary(h),
+      timeline: h.timeline,
+      nodes: h.nodes,
+      from: h.phase.from_s,
+      to: h.phase.to_s,
+    },
+    script: `  function series(g) { return h.timeline.map(function (p) { return { x: p.atS, y: p[g] }; }); }
   new Chart(document.getElementById('health-record'), {
     type: 'line',
     data: { datasets: [
@@ -66,8 +60,6 @@ export function healthSection(h: HealthLinkResult | undefined): string {
     options: { animation: false, responsive: true, maintainAspectRatio: false, elements: { point: { radius: 0 } },
       plugins: { title: { display: true, text: 'Nodes in each group\\'s record set while health checks flap (' + h.nodes + ' nodes)' }, legend: { position: 'bottom' } },
       scales: { x: { type: 'linear', title: { display: true, text: 'scenario seconds' } }, y: { min: 0, max: h.nodes, ticks: { stepSize: 1 } } } }
+  });`,
   });
-  window.__replayCharts = (window.__replayCharts || 0) + 1;
-})();
-</script>`;
 }

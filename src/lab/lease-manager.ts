@@ -1,8 +1,8 @@
 /**
  * The lab's lease manager, modelled on EC2's DropletWorkflow Manager (DWFM) of 2025-10-20: every host
  * holds a lease the manager stores in the table service; re-establishing a lease is a unit of work
- * with a real cost on the manager (`concurrency` workers, `workMs` each: a core {@link SlotQueue}
- * whose holders spend the work time on the clock, like the table service's {@link Capacity}); and the
+ * with a real cost on the manager (`concurrency` workers, `workMs` each: the lab's {@link Capacity},
+ * as the table service's nodes, whose work goes on when its caller leaves); and the
  * work has a fixed timeout counted from its arrival: work that finishes later than `workTimeoutMs`
  * after it arrived is wasted (the lease offer expired while it waited) and answered as timed out.
  *
@@ -22,9 +22,10 @@
  * Time comes from the injected clock: tests drive it with a `VirtualClock`, the replay's link with the
  * system clock (real milliseconds, compressed only when reported).
  */
-import { SlotQueue, systemClock, validate } from '../core/index.js';
+import { systemClock, validate } from '../core/index.js';
 import type { Clock } from '../core/index.js';
 import type { Admission, Permit, WorkItem } from '../admit/index.js';
+import { Capacity } from './capacity.js';
 
 /** Options of {@link LeaseManager}. */
 export interface LeaseManagerOptions {
@@ -103,14 +104,12 @@ export class LeaseManager {
   readonly workMs: number;
   readonly workTimeoutMs: number;
   readonly #clock: Clock;
-  readonly #workers: SlotQueue;
+  readonly #workers: Capacity;
   readonly #store: ((host: string) => Promise<void>) | undefined;
   readonly #admission: Admission | undefined;
   readonly #held = new Map<string, number>();
   #requests = 0;
-  #started = 0;
   #wasted = 0;
-  #throttled = 0;
   #restarted = 0;
   #refused = 0;
   #peakQueue = 0;
@@ -123,10 +122,12 @@ export class LeaseManager {
     this.#clock = options.clock ?? systemClock;
     this.#store = options.store === undefined ? undefined : validate.func('store', options.store);
     this.#admission = options.admission;
-    this.#workers = new SlotQueue({
-      slots: this.concurrency,
-      maxQueue: options.maxQueue ?? Infinity,
+    this.#workers = new Capacity({
+      concurrency: this.concurrency,
+      queue: options.maxQueue ?? Infinity,
+      serviceTimeMs: this.workMs,
       clock: this.#clock,
+      abortInService: false,
     });
   }
 
@@ -163,30 +164,23 @@ export class LeaseManager {
     }
     let verdict: 'success' | 'dropped' | 'ignore' = 'ignore';
     try {
-      if (!this.#workers.tryAcquire()) {
-        const waiting = this.#workers.wait(signal);
-        if (waiting === undefined) {
-          this.#throttled++;
-          // The time the queue ahead takes to drain.
-          return { kind: 'throttled', retryAfterMs: Math.ceil((this.queued * this.workMs) / this.concurrency) };
-        }
-        this.#notePeak();
-        try {
-          await waiting;
-        } catch (error) {
-          if (error !== RESTARTED) {
-            this.#refused++;
-            throw error;
-          }
-          this.#restarted++;
-          return { kind: 'restarted' };
-        }
-      }
-      this.#started++;
+      // A worker, or a place in its queue (taken before serve() returns), then the work cost.
+      const working = this.#workers.serve(signal);
+      this.#notePeak();
+      let worked: boolean;
       try {
-        await this.#clock.sleep(this.workMs);
-      } finally {
-        this.#workers.release();
+        worked = await working;
+      } catch (error) {
+        if (error !== RESTARTED) {
+          this.#refused++;
+          throw error;
+        }
+        this.#restarted++;
+        return { kind: 'restarted' };
+      }
+      if (!worked) {
+        // The time the queue ahead takes to drain.
+        return { kind: 'throttled', retryAfterMs: Math.ceil((this.queued * this.workMs) / this.concurrency) };
       }
       if (this.#clock.now() - arrived > this.workTimeoutMs || signal?.aborted === true) {
         this.#wasted++;
@@ -215,14 +209,14 @@ export class LeaseManager {
    * a worker is dropped, answered `restarted`). Returns the work dropped.
    */
   intervene(maxQueue: number): number {
-    this.#workers.maxQueue = validate.nonNegativeInteger('maxQueue', maxQueue);
+    this.#workers.queueLimit = validate.nonNegativeInteger('maxQueue', maxQueue);
     this.#interventions++;
-    return this.#workers.clear(RESTARTED);
+    return this.#workers.drop(RESTARTED);
   }
 
   /** Drops everything waiting (the shell is closing); answered `restarted`. */
   close(): void {
-    this.#workers.clear(RESTARTED);
+    this.#workers.drop(RESTARTED);
   }
 
   #notePeak(): void {
@@ -232,21 +226,22 @@ export class LeaseManager {
 
   /** Plain JSON for metrics. */
   snapshot(): LeaseManagerSnapshot {
+    const workers = this.#workers.snapshot();
     return {
       concurrency: this.concurrency,
       workMs: this.workMs,
       workTimeoutMs: this.workTimeoutMs,
-      maxQueue: this.#workers.maxQueue,
+      maxQueue: workers.queueLimit,
       requests: this.#requests,
-      started: this.#started,
+      started: workers.admitted,
       wasted: this.#wasted,
       held: this.#held.size,
-      throttled: this.#throttled,
+      throttled: workers.rejected,
       restarted: this.#restarted,
       refused: this.#refused,
       queued: this.queued,
       peakQueue: this.#peakQueue,
-      inService: this.#workers.active,
+      inService: workers.inService,
       interventions: this.#interventions,
     };
   }

@@ -5,7 +5,8 @@
  */
 import type { LeaseGroupSummary, LeaseLinkResult } from './lease-link.js';
 import { formatDuration } from './scenario.js';
-import { pct, table } from './text-table.js';
+import { chartSection } from './report-section.js';
+import { groupTable, pct, targetLines } from './text-table.js';
 
 /** The lease link as the JSON summary has it (`lease_manager`): everything but the timeline. */
 export type LeaseLinkSummary = Omit<LeaseLinkResult, 'timeline'>;
@@ -24,50 +25,44 @@ function allLeases(g: LeaseGroupSummary, bound: number): string {
 /** The lease link's rows, as the CLI prints them under the replay's table. */
 export function formatLeaseSummary(l: LeaseLinkSummary): string {
   const bound = l.lower_bound_s;
-  const rows: [string, (g: LeaseGroupSummary) => string][] = [
-    ['time until every lease is held', (g) => allLeases(g, bound)],
-    ['goodput during the recovery', (g) => pct(g.goodput)],
-    ['work wasted (started, then timed out)', (g) => String(g.wasted_work)],
-    ['peak queue at the manager', (g) => String(g.peak_queue)],
-    ['requests that reached the manager', (g) => String(g.requests)],
+  const lines = groupTable<LeaseGroupSummary>(
+    ['baseline', 'failsmall'],
+    [l.baseline, l.failsmall],
     [
-      'operators throttle and restart (04:14)',
-      (g) =>
-        g.intervened_at_s === null
-          ? 'not needed'
-          : `at ${formatDuration(g.intervened_at_s)}, ${g.held_at_intervention} held`,
+      ['time until every lease is held', (g) => allLeases(g, bound)],
+      ['goodput during the recovery', (g) => pct(g.goodput)],
+      ['work wasted (started, then timed out)', (g) => String(g.wasted_work)],
+      ['peak queue at the manager', (g) => String(g.peak_queue)],
+      ['requests that reached the manager', (g) => String(g.requests)],
+      [
+        'operators throttle and restart (04:14)',
+        (g) =>
+          g.intervened_at_s === null
+            ? 'not needed'
+            : `at ${formatDuration(g.intervened_at_s)}, ${g.held_at_intervention} held`,
+      ],
     ],
-  ];
-  const lines = table([
-    ['', 'baseline', 'failsmall'],
-    ...rows.map(([label, cell]) => [label, cell(l.baseline), cell(l.failsmall)]),
-  ]);
-  const head = `lease manager (${l.phase.day}; ${l.hosts} hosts, ${l.concurrency} workers x ${l.work_ms} ms, work timeout ${l.work_timeout_ms} ms, ${l.phase.speed}x; lower bound ${formatDuration(bound)}; baseline: FIFO without bound, SDK retries; failsmall: behind admit/, failsmall's clients)`;
-  const targets = Object.entries(l.targets).map(
-    ([name, t]) => `  ${t.met ? 'met ' : 'MISS'}  ${name} = ${String(t.value)} (target ${t.target})`,
   );
-  return [head, '', lines, '', 'lease targets:', ...targets].join('\n');
+  const head = `lease manager (${l.phase.day}; ${l.hosts} hosts, ${l.concurrency} workers x ${l.work_ms} ms, work timeout ${l.work_timeout_ms} ms, ${l.phase.speed}x; lower bound ${formatDuration(bound)}; baseline: FIFO without bound, SDK retries; failsmall: behind admit/, failsmall's clients)`;
+  return [head, '', lines, '', 'lease targets:', ...targetLines(l.targets)].join('\n');
 }
 
 /** The report's lease section: a table and the leases held per group (chart.js, already on the page). */
 export function leaseSection(l: LeaseLinkResult | undefined): string {
   if (l === undefined) return '';
-  const data = JSON.stringify({
-    text: formatLeaseSummary(l),
-    timeline: l.timeline,
-    hosts: l.hosts,
-    bound: l.lower_bound_s,
-    intervention: l.baseline.intervened_at_s,
-  }).replace(/</g, '\\u003c');
-  return `<h2>The lease manager's recovery (02:25 PDT)</h2>
-<pre id="lease-summary"></pre>
-<div class="chart"><canvas id="lease-held"></canvas></div>
-<script type="application/json" id="lease-data">${data}</script>
-<script>
-(function () {
-  var l = JSON.parse(document.getElementById('lease-data').textContent);
-  document.getElementById('lease-summary').textContent = l.text;
-  function series(g) { return l.timeline[g].map(function (p) { return { x: p.atS, y: p.held }; }); }
+  return chartSection({
+    heading: "The lease manager's recovery (02:25 PDT)",
+    name: 'lease',
+    canvas: 'lease-held',
+    variable: 'l',
+    data: {
+      text: formatLeaseSummary(l),
+      timeline: l.timeline,
+      hosts: l.hosts,
+      bound: l.lower_bound_s,
+      intervention: l.baseline.intervened_at_s,
+    },
+    script: `  function series(g) { return l.timeline[g].map(function (p) { return { x: p.atS, y: p.held }; }); }
   var marks = [{ label: 'lower bound', borderColor: '#777', backgroundColor: '#777', borderDash: [2, 3], data: [{ x: l.bound, y: 0 }, { x: l.bound, y: l.hosts }] }];
   if (l.intervention !== null) marks.push({ label: 'operators throttle and restart', borderColor: '#d98e1e', backgroundColor: '#d98e1e', data: [{ x: l.intervention, y: 0 }, { x: l.intervention, y: l.hosts }] });
   new Chart(document.getElementById('lease-held'), {
@@ -79,8 +74,6 @@ export function leaseSection(l: LeaseLinkResult | undefined): string {
     options: { animation: false, responsive: true, maintainAspectRatio: false, elements: { point: { radius: 0 } },
       plugins: { title: { display: true, text: 'Leases held after 02:25 PDT (' + l.hosts + ' hosts)' }, legend: { position: 'bottom' } },
       scales: { x: { type: 'linear', title: { display: true, text: 'scenario seconds after 02:25' } }, y: { min: 0, max: l.hosts } } }
+  });`,
   });
-  window.__replayCharts = (window.__replayCharts || 0) + 1;
-})();
-</script>`;
 }

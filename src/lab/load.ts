@@ -11,7 +11,7 @@
  * @see https://www.usenix.org/conference/nsdi-06/open-versus-closed-cautionary-tale (Schroeder et al., open versus closed)
  */
 import { setMaxListeners } from 'node:events';
-import { abortReason, exponential, FailsmallError, systemClock, validate } from '../core/index.js';
+import { abortReason, exponential, FailsmallError, seededRandom, systemClock, validate } from '../core/index.js';
 import type { Clock, Random } from '../core/index.js';
 
 /** One logical request as a group's function sees it. */
@@ -87,6 +87,37 @@ export interface LoadResult {
   readonly arrivals: number;
   /** Real milliseconds from the first arrival to the last outcome. */
   readonly elapsedMs: number;
+}
+
+/** What every kind of scenario says about its load: the arrivals' seed, the items, the load section. */
+export interface ScenarioLoad {
+  readonly seed: number;
+  readonly table: { readonly items: number };
+  readonly load: {
+    readonly rate: number;
+    readonly readShare: number;
+    readonly timeoutMs: number;
+    readonly maxRequests: number;
+  };
+}
+
+/**
+ * The options of {@link runLoad} that a scenario sets, for `groups`: rate, deadline, bound, read
+ * share and keys from the scenario, arrivals drawn from its seed. The run adds its duration and clocks.
+ */
+export function scenarioLoad(
+  scenario: ScenarioLoad,
+  groups: readonly { readonly name: string; readonly run: GroupFunction }[],
+): Pick<LoadOptions, 'rate' | 'maxRequests' | 'timeoutMs' | 'random' | 'readShare' | 'keys' | 'groups'> {
+  return {
+    rate: scenario.load.rate,
+    maxRequests: scenario.load.maxRequests,
+    timeoutMs: scenario.load.timeoutMs,
+    random: seededRandom(scenario.seed),
+    readShare: scenario.load.readShare,
+    keys: scenario.table.items,
+    groups: Object.fromEntries(groups.map((g) => [g.name, g.run])),
+  };
 }
 
 function errorClass(error: unknown): string {

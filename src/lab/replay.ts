@@ -14,7 +14,7 @@ import { loadReplayPeers } from './peers.js';
 import { runRace, type RaceOptions } from './race/race.js';
 import { baselineGroup, failsmallGroup, groupNames } from './groups.js';
 import type { ClientGroup, GroupName } from './groups.js';
-import { runLoad } from './load.js';
+import { runLoad, scenarioLoad } from './load.js';
 import type { Outcome } from './load.js';
 import { startRegion } from './region.js';
 import type { Region } from './region.js';
@@ -346,14 +346,8 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayResult> {
     tick();
 
     const load = await runLoad({
-      rate: scenario.load.rate,
+      ...scenarioLoad(scenario, groups),
       durationMs: realDurationMs(scenario),
-      maxRequests: scenario.load.maxRequests,
-      timeoutMs: scenario.load.timeoutMs,
-      random: seededRandom(scenario.seed),
-      readShare: scenario.load.readShare,
-      keys: scenario.table.items,
-      groups: Object.fromEntries(groups.map((g) => [g.name, g.run])),
       scenarioClock,
       signal: stop.signal,
       onOutcome: (o) => {
@@ -367,8 +361,20 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayResult> {
     await sampling;
     await sample();
     await Promise.allSettled(tasks);
-    lease = await leaseLink(options, scenario, stop.signal, event);
-    health = await healthLink(options, scenario, stop.signal, event);
+    const link = { seed: scenario.seed, signal: stop.signal, onEvent: event };
+    // The lease manager from the restore's state (02:25): every lease timed out at once.
+    lease = await runLink(
+      options.lease,
+      { ...link, startS: phaseOf(scenario, 'restore').startS },
+      "lease manager link: every lease timed out at the restore; each group's manager re-establishes them",
+      runLeaseLink,
+    );
+    health = await runLink(
+      options.health,
+      { ...link, startS: scenario.totalS },
+      "health link: each group's automation feeds its own record set while checks flap",
+      runHealthLink,
+    );
     fed = await feed?.close();
   } finally {
     if (fed === undefined) await feed?.close();
@@ -479,33 +485,30 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayResult> {
   return { summary, report };
 }
 
-/**
- * Runs the lease-manager link from the restore's state (02:25), unless left out or the run was
- * stopped. It runs after the load, on its own servers and addresses, on real time: nothing of the
- * region (its DNS, its table capacity) is shared with it.
- */
-async function leaseLink(
-  options: ReplayOptions,
-  scenario: Scenario,
-  signal: AbortSignal,
-  event: (line: string) => void,
-): Promise<LeaseLinkResult | undefined> {
-  if (options.lease === false || signal.aborted) return undefined;
-  event(`         lease manager link: every lease timed out at the restore; each group's manager re-establishes them`);
-  const restore = phaseOf(scenario, 'restore');
-  return runLeaseLink({ startS: restore.startS, seed: scenario.seed, ...options.lease, signal, onEvent: event });
+/** What every link of the replay takes from the run: where it starts, the seed, the stop, the event log. */
+interface LinkRun {
+  readonly startS: number;
+  readonly seed: number;
+  readonly signal: AbortSignal;
+  readonly onEvent: (line: string) => void;
 }
 
-/** Runs the health link after the restore, unless left out or the run was stopped. */
-async function healthLink(
-  options: ReplayOptions,
-  scenario: Scenario,
-  signal: AbortSignal,
-  event: (line: string) => void,
-): Promise<HealthLinkResult | undefined> {
-  if (options.health === false || signal.aborted) return undefined;
-  event(`         health link: each group's automation feeds its own record set while checks flap`);
-  return runHealthLink({ startS: scenario.totalS, seed: scenario.seed, ...options.health, signal, onEvent: event });
+/**
+ * Runs one link of the replay after the load, unless it was left out (`false`) or the run was
+ * stopped: announces it, then runs it with its options over what it takes from the run. Each link
+ * runs on its own servers and addresses, on real time: nothing of the region (its DNS, its table
+ * capacity) is shared with it.
+ */
+async function runLink<O extends object, R>(
+  options: O | false | undefined,
+  run: LinkRun,
+  announcement: string,
+  link: (options: O & LinkRun) => Promise<R>,
+): Promise<R | undefined> {
+  if (options === false || run.signal.aborted) return undefined;
+  run.onEvent(`         ${announcement}`);
+  // A link's options are all optional: `undefined` runs it on its defaults.
+  return link({ ...run, ...options, signal: run.signal, onEvent: run.onEvent } as O & LinkRun);
 }
 
 function guardSummary(snapshot: Record<string, unknown> | undefined): ReplaySummary['failsmall_guard'] {

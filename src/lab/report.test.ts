@@ -2,28 +2,22 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, it, type TestContext } from 'node:test';
 import type { Outcome } from './load.js';
 import { openInChromium, chromiumPath } from './browser.js';
 import { renderReport } from './report.js';
+import { scenarioYaml, smallScenario } from '../test-support/short-scenario.js';
 import { parseScenario } from './scenario.js';
 import { buildTimeline, summarize } from './timeline.js';
 import type { Sample } from './timeline.js';
 
-const scenario = parseScenario(`
-name: report </script> test & "quotes"
-speed: 10
-region: { zone: example.test, endpoint: db.example.test, addresses: [127.0.0.2], ttl: 10s, negative_ttl: 10s }
-table: { concurrency: 1, queue: 1, service_time_ms: 1 }
-load: { rate: 10, timeout_ms: 100 }
-bucket: 5s
-phases:
-  - { kind: steady, duration: 20s, at: Oct 19 23:28 PDT }
-  - { kind: race, duration: 5s }
-  - { kind: empty, duration: 35s }
-  - { kind: restore, duration: 20s }
-  - { kind: steady, duration: 20s }
-`);
+const scenario = parseScenario(
+  scenarioYaml({
+    name: 'report </script> test & "quotes"',
+    bucket: '5s',
+    phases: [['steady', '20s', 'Oct 19 23:28 PDT'], ...smallScenario.phases.slice(1)],
+  }),
+);
 
 function data(): Parameters<typeof renderReport>[0] {
   const outcomes: Outcome[] = [];
@@ -61,6 +55,26 @@ function data(): Parameters<typeof renderReport>[0] {
   };
 }
 
+/** Opens the report of `input` in headless Chromium; skips `t` (undefined) when Chromium is not installed. */
+async function inChromium(
+  t: TestContext,
+  input: Parameters<typeof renderReport>[0],
+): Promise<Awaited<ReturnType<typeof openInChromium>> | undefined> {
+  const executable = chromiumPath();
+  if (executable === undefined) {
+    t.skip('chromium is not installed (/usr/bin/chromium); apt-get install -y chromium to run this test');
+    return undefined;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'failsmall-report-'));
+  try {
+    const file = join(dir, 'replay.html');
+    writeFileSync(file, renderReport(input));
+    return await openInChromium(file, { executablePath: executable });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe('report', () => {
   it('is one self-contained HTML file: chart.js inlined, no external resource, the compression stated', () => {
     const html = renderReport(data());
@@ -75,28 +89,17 @@ describe('report', () => {
   });
 
   it('renders every chart in headless Chromium without page errors', async (t) => {
-    const executable = chromiumPath();
-    if (executable === undefined) {
-      t.skip('chromium is not installed (/usr/bin/chromium); apt-get install -y chromium to run this test');
-      return;
+    const result = await inChromium(t, data());
+    if (result === undefined) return;
+    assert.deepEqual(result.pageErrors, []);
+    assert.deepEqual(result.externalRequests, []);
+    assert.equal(result.charts, 6);
+    assert.equal(result.canvases.length, 6);
+    for (const c of result.canvases) {
+      assert.ok(c.width > 100 && c.height > 100, `${c.id} has a size`);
+      assert.ok(c.painted > 500, `${c.id} has ${c.painted} painted pixels`);
     }
-    const dir = mkdtempSync(join(tmpdir(), 'failsmall-report-'));
-    try {
-      const file = join(dir, 'replay.html');
-      writeFileSync(file, renderReport(data()));
-      const result = await openInChromium(file, { executablePath: executable });
-      assert.deepEqual(result.pageErrors, []);
-      assert.deepEqual(result.externalRequests, []);
-      assert.equal(result.charts, 6);
-      assert.equal(result.canvases.length, 6);
-      for (const c of result.canvases) {
-        assert.ok(c.width > 100 && c.height > 100, `${c.id} has a size`);
-        assert.ok(c.painted > 500, `${c.id} has ${c.painted} painted pixels`);
-      }
-      assert.match(result.compression, /Compressed 10×/);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    assert.match(result.compression, /Compressed 10×/);
   });
 
   it('finds chromium only where it is', () => {
@@ -149,20 +152,9 @@ describe('report with the health link', () => {
   });
 
   it('renders the health chart in headless Chromium', async (t) => {
-    const executable = chromiumPath();
-    if (executable === undefined) {
-      t.skip('chromium is not installed (/usr/bin/chromium)');
-      return;
-    }
-    const dir = mkdtempSync(join(tmpdir(), 'failsmall-report-'));
-    try {
-      const file = join(dir, 'replay.html');
-      writeFileSync(file, renderReport({ ...data(), health }));
-      const result = await openInChromium(file, { executablePath: executable });
-      assert.deepEqual(result.pageErrors, []);
-      assert.equal(result.charts, 7);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const result = await inChromium(t, { ...data(), health });
+    if (result === undefined) return;
+    assert.deepEqual(result.pageErrors, []);
+    assert.equal(result.charts, 7);
   });
 });

@@ -17,6 +17,7 @@ import type { HealthLinkResult } from './health-link.js';
 import { healthSection } from './health-report.js';
 import type { LeaseLinkResult } from './lease-link.js';
 import { leaseSection } from './lease-report.js';
+import { scriptJson } from './report-section.js';
 
 /** What a plan run did to its record (from plan's `runRace` and the lab's own observation). */
 export interface PlanOutcome {
@@ -66,14 +67,6 @@ export function chartJs(): string {
 
 function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
-
-/** JSON safe inside a `<script>` element. */
-function scriptJson(value: unknown): string {
-  return JSON.stringify(value)
-    .replace(/</g, '\\u003c')
-    .replace(/\u2028/g, '\\u2028')
-    .replace(/\u2029/g, '\\u2029');
 }
 
 const pct = (x: number): string => `${(x * 100).toFixed(x === 1 || x === 0 ? 0 : 2)}%`;

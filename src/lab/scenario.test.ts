@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { isFailsmallError } from '../core/index.js';
+import { lineOf, scenarioParts, scenarioYaml, type PhaseSpec } from '../test-support/short-scenario.js';
 import { defaultScenarioYaml } from './default-scenario.js';
 import {
   defaultScenario,
@@ -27,29 +28,16 @@ function repoRoot(): string {
   }
 }
 
-const minimal = `
-name: short
-speed: 10
-region:
-  zone: example.test
-  endpoint: db.example.test
-  addresses: [127.0.0.2]
-  ttl: 20s
-  negative_ttl: 10s
-table:
-  concurrency: 2
-  queue: 4
-  service_time_ms: 1
-load:
-  rate: 10
-  timeout_ms: 500
-phases:
-  - { kind: steady, duration: 10s }
-  - { kind: race, duration: 5s }
-  - { kind: empty, duration: 20s }
-  - { kind: restore, duration: 10s }
-  - { kind: steady, duration: 5s }
-`;
+/** The small test scenario with a TTL of 2 s on the wire. */
+const base = scenarioParts({ name: 'short', region: { ttl: '20s' } });
+const minimal = scenarioYaml({}, base);
+/** The line of `minimal` that starts with `start`. */
+const at = (start: string): number => lineOf(minimal, start);
+/** The line of phase `index` (from 0). */
+const phaseLine = (index: number): number => at('phases:') + 1 + index;
+/** `base`'s phases with phase `index` changed to `phase`. */
+const phasesWith = (index: number, phase: PhaseSpec): PhaseSpec[] =>
+  base.phases.map((p, i) => (i === index ? phase : p));
 
 function rejects(text: string, field: string, line?: number): void {
   assert.throws(
@@ -84,30 +72,32 @@ describe('scenario', () => {
     assert.deepEqual(
       s.phases.map((p) => [p.kind, p.startS, p.endS]),
       [
-        ['steady', 0, 10],
-        ['race', 10, 15],
-        ['empty', 15, 35],
-        ['restore', 35, 45],
-        ['steady', 45, 50],
+        ['steady', 0, 20],
+        ['race', 20, 25],
+        ['empty', 25, 60],
+        ['restore', 60, 80],
+        ['steady', 80, 100],
       ],
     );
-    assert.equal(s.totalS, 50);
+    assert.equal(s.totalS, 100);
     assert.equal(s.seed, 1);
     assert.equal(s.table.name, 'orders');
     assert.equal(s.load.readShare, 1);
     assert.equal(s.table.connectionMaxAgeS, Infinity);
     assert.equal(s.failsmall.holdDownS, 300, "the resolver's own hold-down");
-    assert.equal(parseScenario(`${minimal}failsmall: { hold_down: never }\n`).failsmall.holdDownS, Infinity);
     assert.equal(
-      parseScenario(minimal.replace('service_time_ms: 1', 'service_time_ms: 1\n  connection_max_age: 1m')).table
-        .connectionMaxAgeS,
+      parseScenario(scenarioYaml({ failsmall: { hold_down: 'never' } }, base)).failsmall.holdDownS,
+      Infinity,
+    );
+    assert.equal(
+      parseScenario(scenarioYaml({ table: { connection_max_age: '1m' } }, base)).table.connectionMaxAgeS,
       60,
     );
     assert.equal(wireTtl(s), 2);
     assert.equal(effectiveTtlS(s), 20);
-    assert.equal(realDurationMs(s), 5000);
-    assert.equal(phaseOf(s, 'empty').startS, 15);
-    assert.equal(phaseAt(s, 14.9).kind, 'race');
+    assert.equal(realDurationMs(s), 10_000);
+    assert.equal(phaseOf(s, 'empty').startS, 25);
+    assert.equal(phaseAt(s, 24.9).kind, 'race');
     assert.equal(phaseAt(s, 1e9).kind, 'steady');
     assert.equal(wireTtl(withOverrides(s, { speed: 1000 })), 1, 'never below one second on the wire');
   });
@@ -132,29 +122,24 @@ describe('scenario', () => {
   });
 
   it('rejects invalid files naming the field and its line', () => {
-    rejects(minimal.replace('speed: 10', 'speed: -1'), 'speed', 3);
+    const bad = (changes: Parameters<typeof scenarioYaml>[0]): string => scenarioYaml(changes, base);
+    rejects(bad({ speed: -1 }), 'speed', at('speed:'));
+    rejects(bad({ phases: phasesWith(2, ['empty', 'soon']) }), 'phases[2].duration', phaseLine(2));
+    rejects(bad({ region: { addresses: ['10.0.0.1'] } }), 'region.addresses[0]', at('region:'));
+    rejects(bad({ region: { endpoint: 'db.other.test' } }), 'region.endpoint', at('region:'));
+    rejects(bad({ table: { queue: undefined } }), 'table.queue', at('table:'));
+    rejects(bad({ phases: base.phases.filter(([kind]) => kind !== 'race') }), 'phases');
+    rejects(bad({ phases: phasesWith(3, ['steady', '20s']) }), 'phases');
+    rejects(bad({ phases: phasesWith(4, ['race', '5s']) }), 'phases[4].kind', phaseLine(4));
+    rejects(bad({ phases: phasesWith(0, ['calm', '20s']) }), 'phases[0].kind', phaseLine(0));
+    rejects(bad({ load: { burst: 3 } }), 'load.burst', at('load:'));
+    rejects(minimal.replace('ttl: 20s', 'ttl: 20s, ttl: 30s'), '(root)', at('region:'));
+    rejects(bad({ table: { connection_max_age: 'sometimes' } }), 'table.connection_max_age', at('table:'));
+    // The shipped file is in block style: a field is named at its own line there.
     rejects(
-      minimal.replace('  - { kind: empty, duration: 20s }', '  - { kind: empty, duration: soon }'),
-      'phases[2].duration',
-      20,
-    );
-    rejects(minimal.replace('addresses: [127.0.0.2]', 'addresses: [10.0.0.1]'), 'region.addresses[0]', 7);
-    rejects(minimal.replace('endpoint: db.example.test', 'endpoint: db.other.test'), 'region.endpoint', 6);
-    rejects(minimal.replace('  queue: 4\n', ''), 'table.queue', 11);
-    rejects(minimal.replace('  - { kind: race, duration: 5s }\n', ''), 'phases');
-    rejects(minimal.replace('kind: restore', 'kind: steady'), 'phases');
-    rejects(
-      minimal.replace('  - { kind: steady, duration: 5s }', '  - { kind: race, duration: 5s }'),
-      'phases[4].kind',
-      22,
-    );
-    rejects(minimal.replace('kind: steady, duration: 10s', 'kind: calm, duration: 10s'), 'phases[0].kind', 18);
-    rejects(minimal.replace('rate: 10', 'rate: 10\n  burst: 3'), 'load.burst', 16);
-    rejects(minimal.replace('  ttl: 20s', '  ttl: 20s\n  ttl: 30s'), '(root)', 9);
-    rejects(
-      minimal.replace('service_time_ms: 1', 'service_time_ms: 1\n  connection_max_age: sometimes'),
-      'table.connection_max_age',
-      14,
+      defaultScenarioYaml.replace('  queue: 16', '  queue: -1'),
+      'table.queue',
+      lineOf(defaultScenarioYaml, '  queue:'),
     );
     rejects('phases: [1, 2', '(root)');
     rejects('- just a list', '(root)');

@@ -431,22 +431,28 @@ export function defaultScenario(): Scenario {
 }
 
 /**
+ * The text of a scenario file, of any format. Throws `FS_ERR_LAB_SCENARIO` when it cannot be read
+ * (the cause attached; `hint` ends the message).
+ *
+ * @example
+ * const text = readScenarioText('my.yaml');
+ */
+export function readScenarioText(path: string, hint = ''): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new FailsmallError(
+      'FS_ERR_LAB_SCENARIO',
+      `${path}: cannot read the scenario file: ${(error as Error).message}${hint}`,
+      { cause: error, details: { source: path, field: '(file)' } },
+    );
+  }
+}
+
+/**
  * Reads and validates a scenario file. Throws `FS_ERR_LAB_SCENARIO` when it cannot be read (the
  * cause attached) or is invalid.
  */
 export function loadScenarioFile(path: string): Scenario {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new FailsmallError(
-      'FS_ERR_LAB_SCENARIO',
-      `${path}: cannot read the scenario file: ${(error as Error).message}`,
-      {
-        cause: error,
-        details: { source: path, field: '(file)' },
-      },
-    );
-  }
-  return parseScenario(text, path);
+  return parseScenario(readScenarioText(path), path);
 }

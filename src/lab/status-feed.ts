@@ -50,6 +50,22 @@ export interface StatusFeed {
   close(): Promise<StatusFeedSummary>;
 }
 
+/** One client group of the replay (it calls the table), as a Backstage Component. */
+function clientGroup(name: string, title: string): string {
+  return `apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: ${name}
+  title: ${title}
+spec:
+  type: service
+  lifecycle: production
+  owner: lab
+  system: orders
+  dependsOn: [resource:dynamodb]
+`;
+}
+
 /** The region's catalog, in Backstage's format. */
 export function regionCatalog(region: string, endpoint: string): string {
   return `apiVersion: backstage.io/v1alpha1
@@ -61,30 +77,8 @@ metadata:
 spec:
   owner: lab
 ---
-apiVersion: backstage.io/v1alpha1
-kind: Component
-metadata:
-  name: baseline
-  title: Orders API (SDK defaults)
-spec:
-  type: service
-  lifecycle: production
-  owner: lab
-  system: orders
-  dependsOn: [resource:dynamodb]
----
-apiVersion: backstage.io/v1alpha1
-kind: Component
-metadata:
-  name: failsmall
-  title: Orders API (failsmall)
-spec:
-  type: service
-  lifecycle: production
-  owner: lab
-  system: orders
-  dependsOn: [resource:dynamodb]
----
+${clientGroup('baseline', 'Orders API (SDK defaults)')}---
+${clientGroup('failsmall', 'Orders API (failsmall)')}---
 apiVersion: backstage.io/v1alpha1
 kind: Resource
 metadata:

@@ -13,3 +13,28 @@ export function table(rows: readonly (readonly string[])[]): string {
     })
     .join('\n');
 }
+
+/** One row of a side-by-side table: its label, and the cell of one group. */
+export type GroupRow<G> = readonly [label: string, cell: (group: G) => string];
+
+/**
+ * The groups side by side, as every link of the replay prints them: a header naming each group (an
+ * empty corner first), then one line per row with a cell per group.
+ */
+export function groupTable<G>(heads: readonly string[], groups: readonly G[], rows: readonly GroupRow<G>[]): string {
+  return table([['', ...heads], ...rows.map(([label, cell]) => [label, ...groups.map(cell)])]);
+}
+
+/** A target of the replay: the value measured, the target it had to meet, and whether it did. */
+export interface MetTarget {
+  readonly value: unknown;
+  readonly target: string;
+  readonly met: boolean;
+}
+
+/** One line per target: `  met   name = value (target …)`, `  MISS  …` when missed. */
+export function targetLines(targets: Readonly<Record<string, MetTarget>>): string[] {
+  return Object.entries(targets).map(
+    ([name, t]) => `  ${t.met ? 'met ' : 'MISS'}  ${name} = ${String(t.value)} (target ${t.target})`,
+  );
+}

@@ -1,25 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Outcome } from './load.js';
+import { scenarioYaml } from '../test-support/short-scenario.js';
 import { parseScenario } from './scenario.js';
 import { buildTimeline, percentile, recovery, summarize } from './timeline.js';
 import type { Sample } from './timeline.js';
 
 // 100 s of scenario at speed 10: steady 0-20, race 20-25, empty 25-60, restore 60-80, steady 80-100.
-const scenario = parseScenario(`
-name: t
-speed: 10
-region: { zone: example.test, endpoint: db.example.test, addresses: [127.0.0.2], ttl: 10s, negative_ttl: 10s }
-table: { concurrency: 1, queue: 1, service_time_ms: 1 }
-load: { rate: 10, timeout_ms: 100 }
-bucket: 10s
-phases:
-  - { kind: steady, duration: 20s }
-  - { kind: race, duration: 5s }
-  - { kind: empty, duration: 35s }
-  - { kind: restore, duration: 20s }
-  - { kind: steady, duration: 20s }
-`);
+const scenario = parseScenario(scenarioYaml({ bucket: '10s' }));
 
 /** One request per scenario second per group; `fails(t)` decides failures, `attempts(t)` the attempts. */
 function outcomes(group: string, fails: (t: number) => boolean, attempts: (t: number) => number = () => 1): Outcome[] {

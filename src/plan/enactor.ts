@@ -12,13 +12,14 @@
  *
  * Every decision is journaled in the store: who, which generation, what, why.
  */
-import { systemClock, type Clock } from '../core/clock.js';
 import { FailsmallError, isFailsmallError } from '../core/errors.js';
-import { channel, Emitter } from '../core/events.js';
-import type { Json, JournalDecision, JournalInput, PlanStore } from './store.js';
-import { invalid, nonNegativeInteger, positiveInteger, ratio } from '../core/validate.js';
-import { checkPlanBody, guard, planChanges, readAddresses, readFence } from './plan-body.js';
-import type { DnsProvider, Plan, PlanBody, ZoneSnapshot } from './types.js';
+import { channel, type Emitter } from '../core/events.js';
+import { positiveInteger, ratio } from '../core/validate.js';
+import { EnactSteps, retryable, type Attempt } from './enact-steps.js';
+import { checkPlanBody, guard, planChanges, readAddresses, readFence, type GuardVerdict } from './plan-body.js';
+import type { JournalInput, PlanStore } from './store.js';
+import type { Clock } from '../core/clock.js';
+import type { DnsProvider, Plan, PlanBody } from './types.js';
 
 /**
  * A preemption point: awaited before every effect (a read or write of the store or the provider). In
@@ -82,18 +83,6 @@ export type EnactorEvent =
       readonly at: number;
     };
 
-const OPTION_KEYS = new Set([
-  'name',
-  'store',
-  'provider',
-  'targets',
-  'clock',
-  'keep',
-  'maxRemovedShare',
-  'maxAttempts',
-  'gate',
-]);
-
 const decisionChannel = channel('plan', 'decision');
 const escalationChannel = channel('plan', 'escalation');
 
@@ -110,60 +99,20 @@ const escalationChannel = channel('plan', 'escalation');
 export class Enactor {
   readonly name: string;
   /** Decisions and escalations. */
-  readonly events = new Emitter<EnactorEvent>();
-  readonly #store: PlanStore;
-  readonly #provider: DnsProvider;
-  readonly #targets: readonly string[];
-  readonly #clock: Clock;
-  readonly #keep: number;
+  readonly events: Emitter<EnactorEvent>;
+  readonly #steps: EnactSteps;
   readonly #maxRemovedShare: number;
-  readonly #maxAttempts: number;
-  readonly #gate: Gate | undefined;
-  /** Per target, the newest generation this enactor has dealt with. */
-  readonly #seen = new Map<string, number>();
-  readonly #counts: Record<EnactOutcome['outcome'], number> = {
-    idle: 0,
-    applied: 0,
-    refused: 0,
-    dropped: 0,
-    failed: 0,
-  };
 
   constructor(options: EnactorOptions) {
-    for (const key of Object.keys(options ?? {})) {
-      if (!OPTION_KEYS.has(key))
-        invalid(key, 'absent: Enactor has no such option', (options as unknown as Record<string, unknown>)[key]);
-    }
-    if (typeof options.name !== 'string' || options.name === '') {
-      throw new FailsmallError(
-        'FS_ERR_INVALID_ARGUMENT',
-        `Expected \`name\` to be a non-empty string, got ${JSON.stringify(options.name)}`,
-        {
-          details: { option: 'name' },
-        },
-      );
-    }
-    this.name = options.name;
-    this.#store = options.store;
-    this.#provider = options.provider;
-    if (!Array.isArray(options.targets)) {
-      throw new FailsmallError('FS_ERR_INVALID_ARGUMENT', 'Expected `targets` to be an array of strings', {
-        details: { option: 'targets' },
-      });
-    }
-    this.#targets = [...options.targets];
-    this.#clock = options.clock ?? systemClock;
-    this.#keep = nonNegativeInteger('keep', options.keep ?? 10);
+    this.#steps = new EnactSteps('Enactor', options, ['maxRemovedShare'], decisionChannel);
+    this.name = this.#steps.name;
+    this.events = this.#steps.events;
     this.#maxRemovedShare = ratio('maxRemovedShare', options.maxRemovedShare ?? 0.5);
-    this.#maxAttempts = positiveInteger('maxAttempts', options.maxAttempts ?? 3);
-    this.#gate = options.gate;
   }
 
   /** One pass over every target: pick up the newest plan and enact it. */
   async runOnce(): Promise<EnactOutcome[]> {
-    const outcomes: EnactOutcome[] = [];
-    for (const target of this.#targets) outcomes.push(await this.enactTarget(target));
-    return outcomes;
+    return this.#steps.runOnce((target) => this.enactTarget(target));
   }
 
   /**
@@ -177,22 +126,16 @@ export class Enactor {
       } catch (error) {
         this.events.emit({
           type: 'decision',
-          entry: this.#entry('*', 0, 'failed', 'round-error', { error: String(error) }),
+          entry: this.#steps.entry('*', 0, 'failed', 'round-error', { error: String(error) }),
         });
       }
-      await this.#clock.sleep(intervalMs, signal).catch(() => undefined);
+      await this.#steps.clock.sleep(intervalMs, signal).catch(() => undefined);
     }
   }
 
   /** Picks up the newest plan of `target` and enacts it, if this enactor has not dealt with it yet. */
   async enactTarget(target: string): Promise<EnactOutcome> {
-    await this.#gate?.('pickup', { target });
-    const plan = (await this.#store.latestPlan(target)) as Plan | undefined;
-    if (plan === undefined || plan.generation <= (this.#seen.get(target) ?? 0)) {
-      return this.#count({ target, generation: 0, outcome: 'idle', reason: 'nothing-new' });
-    }
-    this.#seen.set(target, plan.generation);
-    return this.apply(plan);
+    return this.#steps.pickUp(target, (plan) => this.apply(plan));
   }
 
   /**
@@ -201,102 +144,82 @@ export class Enactor {
    * `force`). Retries a conflict up to `maxAttempts` times, deciding again after each re-read.
    */
   async apply(plan: Plan, options: { force?: boolean } = {}): Promise<EnactOutcome> {
-    const { target, generation } = plan;
-    const body = plan.body;
-    let version: number;
-    for (let attempt = 1; ; attempt++) {
-      await this.#gate?.('apply', { target, generation });
-      // A lagging enactor notices that the planner moved on and drops its work.
-      const latest = await this.#store.latestPlan(target);
-      if (latest !== undefined && latest.generation > generation) {
-        await this.#journal(target, generation, 'dropped', 'superseded', { latest: latest.generation });
-        return this.#count({ target, generation, outcome: 'dropped', reason: 'superseded' });
-      }
-      let zone: ZoneSnapshot;
-      try {
-        zone = await this.#provider.readZone(body.zone);
-      } catch (error) {
-        if (attempt >= this.#maxAttempts) return this.#failed(target, generation, attempt, error);
-        continue;
-      }
-      const fence = readFence(zone.records, body);
-      if (fence >= generation) {
-        await this.#journal(target, generation, 'dropped', 'stale', { fence });
-        return this.#count({ target, generation, outcome: 'dropped', reason: 'stale' });
-      }
-      const verdict = guard(readAddresses(zone.records, body), body, this.#maxRemovedShare);
-      if (!verdict.ok && options.force !== true) {
-        const at = this.#clock.now();
-        await this.#journal(target, generation, 'refused', verdict.reason, {
-          share: verdict.share,
-          maxRemovedShare: this.#maxRemovedShare,
-          fence,
-        });
-        const escalation = {
-          type: 'escalation' as const,
-          actor: this.name,
-          target,
-          generation,
-          reason: verdict.reason,
-          share: verdict.share,
-          at,
-        };
-        this.events.emit(escalation);
-        if (escalationChannel.hasSubscribers) escalationChannel.publish(escalation);
-        await this.#journal(target, generation, 'escalated', verdict.reason, { share: verdict.share });
-        return this.#count({ target, generation, outcome: 'refused', reason: verdict.reason });
-      }
-      try {
-        ({ version } = await this.#provider.change(body.zone, {
-          expectedVersion: zone.version,
-          changes: planChanges(body, generation),
-          comment: `${this.name}: ${target} generation ${generation} over ${fence} (fenced)`,
-        }));
-        break;
-      } catch (error) {
-        if (attempt >= this.#maxAttempts) return this.#failed(target, generation, attempt, error);
-      }
-    }
-    await this.#gate?.('commit', { target, generation });
-    await this.#store.setActive(target, { generation, at: this.#clock.now(), by: this.name }, { onlyForward: true });
-    await this.#journal(
-      target,
-      generation,
-      'applied',
-      options.force === true || body.force === true ? 'forced' : 'fenced',
-      {
-        version,
-      },
-    );
-    await this.#cleanupSafe(target, body);
-    return this.#count({ target, generation, outcome: 'applied', reason: 'ok' });
+    return this.#steps.enact(plan, {
+      attempt: () => this.#attempt(plan, options.force === true),
+      failure: (error) => (isFailsmallError(error, 'FS_ERR_PLAN_VERSION_CONFLICT') ? 'conflict' : 'provider-error'),
+      reason: options.force === true || plan.body.force === true ? 'forced' : 'fenced',
+      condition: { onlyForward: true },
+      cleanup: () => this.#cleanupSafe(plan.target, plan.body),
+    });
   }
 
-  async #failed(target: string, generation: number, attempts: number, error: unknown): Promise<EnactOutcome> {
-    const reason = isFailsmallError(error, 'FS_ERR_PLAN_VERSION_CONFLICT') ? 'conflict' : 'provider-error';
-    await this.#journal(target, generation, 'failed', reason, { attempts, error: String(error) });
-    return this.#count({ target, generation, outcome: 'failed', reason });
+  /** One fenced, guarded attempt: re-reads the newest plan and the provider's fence, then writes by CAS. */
+  async #attempt(plan: Plan, force: boolean): Promise<Attempt> {
+    const { target, generation, body } = plan;
+    // A lagging enactor notices that the planner moved on and drops its work.
+    const latest = await this.#steps.store.latestPlan(target);
+    if (latest !== undefined && latest.generation > generation) {
+      return { done: await this.#steps.drop(target, generation, 'superseded', { latest: latest.generation }) };
+    }
+    const zone = await retryable(this.#steps.provider.readZone(body.zone));
+    const fence = readFence(zone.records, body);
+    if (fence >= generation) return { done: await this.#steps.drop(target, generation, 'stale', { fence }) };
+    const verdict = guard(readAddresses(zone.records, body), body, this.#maxRemovedShare);
+    if (!verdict.ok && !force) return { done: await this.#refuse(plan, verdict, fence) };
+    const { version } = await retryable(
+      this.#steps.provider.change(body.zone, {
+        expectedVersion: zone.version,
+        changes: planChanges(body, generation),
+        comment: `${this.name}: ${target} generation ${generation} over ${fence} (fenced)`,
+      }),
+    );
+    return { written: { version } };
+  }
+
+  /** Refuses a plan a guard stopped, and escalates. */
+  async #refuse(plan: Plan, verdict: GuardVerdict & { ok: false }, fence: number): Promise<EnactOutcome> {
+    const { target, generation } = plan;
+    const at = this.#steps.clock.now();
+    await this.#steps.journal(target, generation, 'refused', verdict.reason, {
+      share: verdict.share,
+      maxRemovedShare: this.#maxRemovedShare,
+      fence,
+    });
+    const escalation = {
+      type: 'escalation' as const,
+      actor: this.name,
+      target,
+      generation,
+      reason: verdict.reason,
+      share: verdict.share,
+      at,
+    };
+    this.events.emit(escalation);
+    if (escalationChannel.hasSubscribers) escalationChannel.publish(escalation);
+    await this.#steps.journal(target, generation, 'escalated', verdict.reason, { share: verdict.share });
+    return this.#steps.count({ target, generation, outcome: 'refused', reason: verdict.reason });
   }
 
   async #cleanupSafe(target: string, body: PlanBody): Promise<void> {
-    await this.#gate?.('cleanup', { target });
+    const { store, provider } = this.#steps;
+    await this.#steps.gate?.('cleanup', { target });
     // The provider's fence is the truth about what is active, and it only moves forward.
-    const zone = await this.#provider.readZone(body.zone);
+    const zone = await provider.readZone(body.zone);
     const active = readFence(zone.records, body);
-    const below = active - this.#keep;
+    const below = active - this.#steps.keep;
     if (below <= 1) return;
     const knownGood = await this.#knownGood(target, active);
-    await this.#gate?.('delete', { target, generation: active });
+    await this.#steps.gate?.('delete', { target, generation: active });
     const except = knownGood === undefined ? [active] : [active, knownGood];
-    const deleted = await this.#store.deletePlans(target, { below, except });
+    const deleted = await store.deletePlans(target, { below, except });
     if (deleted.length > 0) {
-      await this.#journal(target, active, 'deleted', 'cleanup', { generations: deleted, kept: except });
+      await this.#steps.journal(target, active, 'deleted', 'cleanup', { generations: deleted, kept: except });
     }
   }
 
   /** The newest generation below `active` that was applied (per the journal). */
   async #knownGood(target: string, active: number): Promise<number | undefined> {
-    const applied = await this.#store.readJournal({ target, decision: 'applied', newestFirst: true, limit: 64 });
+    const applied = await this.#steps.store.readJournal({ target, decision: 'applied', newestFirst: true, limit: 64 });
     return applied.find((e) => e.generation < active)?.generation;
   }
 
@@ -313,20 +236,21 @@ export class Enactor {
     target: string,
     options: { to?: number; force?: boolean } = {},
   ): Promise<EnactOutcome & { plan: Plan }> {
-    const latest = (await this.#store.latestPlan(target)) as Plan | undefined;
+    const { store, provider, seen } = this.#steps;
+    const latest = (await store.latestPlan(target)) as Plan | undefined;
     if (latest === undefined) {
       throw new FailsmallError('FS_ERR_PLAN_NO_KNOWN_GOOD', `No plan of ${target} is stored`, { details: { target } });
     }
-    const zone = await this.#provider.readZone(latest.body.zone);
+    const zone = await provider.readZone(latest.body.zone);
     const active = readFence(zone.records, latest.body);
     let good: Plan | undefined;
     if (options.to !== undefined) {
-      good = (await this.#store.getPlan(target, positiveInteger('to', options.to))) as Plan | undefined;
+      good = (await store.getPlan(target, positiveInteger('to', options.to))) as Plan | undefined;
     } else {
-      const applied = await this.#store.readJournal({ target, decision: 'applied', newestFirst: true });
+      const applied = await store.readJournal({ target, decision: 'applied', newestFirst: true });
       for (const entry of applied) {
         if (entry.generation >= active) continue;
-        good = (await this.#store.getPlan(target, entry.generation)) as Plan | undefined;
+        good = (await store.getPlan(target, entry.generation)) as Plan | undefined;
         if (good !== undefined) break;
       }
     }
@@ -341,47 +265,19 @@ export class Enactor {
     }
     const { force: _drop, ...content } = good.body;
     const body = checkPlanBody(options.force === true ? { ...content, force: true } : content);
-    const at = this.#clock.now();
-    const plan = (await this.#store.createPlan(target, body, { at, by: this.name })) as Plan;
-    await this.#journal(target, plan.generation, 'rolled-back', 'rollback', { from: active, to: good.generation });
-    this.#seen.set(target, Math.max(plan.generation, this.#seen.get(target) ?? 0));
+    const at = this.#steps.clock.now();
+    const plan = (await store.createPlan(target, body, { at, by: this.name })) as Plan;
+    await this.#steps.journal(target, plan.generation, 'rolled-back', 'rollback', {
+      from: active,
+      to: good.generation,
+    });
+    seen.set(target, Math.max(plan.generation, seen.get(target) ?? 0));
     const outcome = await this.apply(plan, options.force === true ? { force: true } : {});
     return { ...outcome, plan };
   }
 
-  // ---------------------------------------------------------------- shared
-
-  #entry(target: string, generation: number, decision: JournalDecision, reason: string, details?: Json): JournalInput {
-    return details === undefined
-      ? { target, generation, actor: this.name, decision, reason, at: this.#clock.now() }
-      : { target, generation, actor: this.name, decision, reason, at: this.#clock.now(), details };
-  }
-
-  async #journal(
-    target: string,
-    generation: number,
-    decision: JournalDecision,
-    reason: string,
-    details?: Json,
-  ): Promise<void> {
-    const entry = this.#entry(target, generation, decision, reason, details);
-    await this.#store.appendJournal(entry);
-    if (this.events.hasListeners) this.events.emit({ type: 'decision', entry });
-    if (decisionChannel.hasSubscribers) decisionChannel.publish(entry);
-  }
-
-  #count(outcome: EnactOutcome): EnactOutcome {
-    this.#counts[outcome.outcome]++;
-    return outcome;
-  }
-
   /** Plain JSON for metrics: name, targets, outcome counts and the newest generation seen per target. */
   snapshot(): Record<string, unknown> {
-    return {
-      name: this.name,
-      targets: this.#targets.length,
-      outcomes: { ...this.#counts },
-      seen: Object.fromEntries(this.#seen),
-    };
+    return this.#steps.snapshot();
   }
 }

@@ -13,15 +13,17 @@
  *
  * It writes the same fence record as the safe enactor (so a monitor can tell which generation is
  * served) but never reads it. Every decision is journaled in the store, as the safe enactor does.
+ *
+ * It takes the same steps as the safe enactor (pick-up, the attempt loop, the commit, the journal: see
+ * `plan/enact-steps.ts`); only its check and its write and clean-up differ.
  */
-import { systemClock, type Clock } from '../../core/clock.js';
 import { FailsmallError, isFailsmallError } from '../../core/errors.js';
-import { Emitter } from '../../core/events.js';
-import { invalid, nonNegativeInteger, oneOf, positiveInteger } from '../../core/validate.js';
-import type { EnactorEvent, EnactorOptions, EnactOutcome, Gate } from '../../plan/enactor.js';
+import type { Emitter } from '../../core/events.js';
+import { oneOf } from '../../core/validate.js';
+import { EnactSteps, retryable } from '../../plan/enact-steps.js';
+import type { EnactorEvent, EnactorOptions, EnactOutcome } from '../../plan/enactor.js';
 import { planChanges, toRecordSet } from '../../plan/plan-body.js';
-import type { Json, JournalDecision, JournalInput, PlanStore } from '../../plan/store.js';
-import type { DnsProvider, Plan } from '../../plan/types.js';
+import type { Plan } from '../../plan/types.js';
 
 /** Code of the stuck state: the active pointer names a plan that clean-up deleted. */
 export const ACTIVE_MISSING = 'FS_ERR_LAB_ACTIVE_MISSING';
@@ -54,110 +56,81 @@ export interface LegacyEnactorOptions extends Pick<
 export class LegacyEnactor {
   readonly name: string;
   /** Decisions (it never escalates). */
-  readonly events = new Emitter<EnactorEvent>();
-  readonly #store: PlanStore;
-  readonly #provider: DnsProvider;
-  readonly #targets: readonly string[];
-  readonly #clock: Clock;
-  readonly #keep: number;
-  readonly #maxAttempts: number;
+  readonly events: Emitter<EnactorEvent>;
+  readonly #steps: EnactSteps;
   readonly #removal: 'noerror' | 'nxdomain';
-  readonly #gate: Gate | undefined;
-  readonly #seen = new Map<string, number>();
 
   constructor(options: LegacyEnactorOptions) {
-    if (typeof options.name !== 'string' || options.name === '') invalid('name', 'a non-empty string', options.name);
-    if (!Array.isArray(options.targets)) invalid('targets', 'an array of strings', options.targets);
-    this.name = options.name;
-    this.#store = options.store;
-    this.#provider = options.provider;
-    this.#targets = [...options.targets];
-    this.#clock = options.clock ?? systemClock;
-    this.#keep = nonNegativeInteger('keep', options.keep ?? 10);
-    this.#maxAttempts = positiveInteger('maxAttempts', options.maxAttempts ?? 3);
+    this.#steps = new EnactSteps('LegacyEnactor', options, ['removal']);
+    this.name = this.#steps.name;
+    this.events = this.#steps.events;
     this.#removal = oneOf('removal', options.removal ?? 'noerror', ['noerror', 'nxdomain']);
-    this.#gate = options.gate;
   }
 
   /** One pass over every target. */
   async runOnce(): Promise<EnactOutcome[]> {
-    const outcomes: EnactOutcome[] = [];
-    for (const target of this.#targets) outcomes.push(await this.enactTarget(target));
-    return outcomes;
+    return this.#steps.runOnce((target) => this.enactTarget(target));
   }
 
   /** Picks up the newest plan of `target` and enacts it, if this enactor has not dealt with it yet. */
   async enactTarget(target: string): Promise<EnactOutcome> {
-    await this.#gate?.('pickup', { target });
-    const plan = (await this.#store.latestPlan(target)) as Plan | undefined;
-    if (plan === undefined || plan.generation <= (this.#seen.get(target) ?? 0)) {
-      return { target, generation: 0, outcome: 'idle', reason: 'nothing-new' };
-    }
-    this.#seen.set(target, plan.generation);
-    return this.#enact(plan);
+    return this.#steps.pickUp(target, (plan) => this.#enact(plan));
   }
 
   async #enact(plan: Plan): Promise<EnactOutcome> {
     const { target, generation } = plan;
     // The one-time freshness check, made when the plan is picked up and never again.
-    const active = await this.#store.getActive(target);
+    const active = await this.#steps.store.getActive(target);
     if (active !== undefined && generation <= active.generation) {
-      await this.#journal(target, generation, 'dropped', 'not-newer', { active: active.generation });
-      return { target, generation, outcome: 'dropped', reason: 'not-newer' };
+      return this.#steps.drop(target, generation, 'not-newer', { active: active.generation });
     }
-    for (let attempt = 1; ; attempt++) {
-      await this.#gate?.('apply', { target, generation });
-      try {
-        await this.#write(plan);
-        break;
-      } catch (error) {
-        const reason = isFailsmallError(error, ACTIVE_MISSING) ? 'active-plan-missing' : 'provider-error';
-        if (attempt >= this.#maxAttempts) {
-          await this.#journal(target, generation, 'failed', reason, { attempts: attempt, error: String(error) });
-          return { target, generation, outcome: 'failed', reason };
-        }
-      }
-    }
-    await this.#gate?.('commit', { target, generation });
-    await this.#store.setActive(target, { generation, at: this.#clock.now(), by: this.name });
-    await this.#journal(target, generation, 'applied', 'legacy-unfenced');
-    await this.#cleanup(target, generation);
-    return { target, generation, outcome: 'applied', reason: 'ok' };
+    // Every attempt writes unconditionally (whatever fails in it is retried), and the pointer follows.
+    return this.#steps.enact(plan, {
+      attempt: async () => {
+        await retryable(this.#write(plan));
+        return { written: undefined };
+      },
+      failure: (error) => (isFailsmallError(error, ACTIVE_MISSING) ? 'active-plan-missing' : 'provider-error'),
+      reason: 'legacy-unfenced',
+      cleanup: () => this.#cleanup(target, generation),
+    });
   }
 
   /** Replaces the current plan with `plan`: reads the current one (it must exist), writes unconditionally. */
   async #write(plan: Plan): Promise<void> {
-    const active = await this.#store.getActive(plan.target);
-    if (active !== undefined && (await this.#store.getPlan(plan.target, active.generation)) === undefined) {
+    const { store, provider } = this.#steps;
+    const active = await store.getActive(plan.target);
+    if (active !== undefined && (await store.getPlan(plan.target, active.generation)) === undefined) {
       throw new FailsmallError(
         ACTIVE_MISSING,
         `The active plan ${active.generation} of ${plan.target} no longer exists: cannot replace it`,
         { details: { target: plan.target, active: active.generation } },
       );
     }
-    await this.#provider.change(plan.body.zone, {
+    await provider.change(plan.body.zone, {
       changes: planChanges(plan.body, plan.generation),
       comment: `${this.name}: ${plan.target} generation ${plan.generation} (legacy)`,
     });
   }
 
   async #cleanup(target: string, applied: number): Promise<void> {
-    const below = applied - this.#keep;
-    await this.#gate?.('cleanup', { target, generation: applied });
-    const old = await this.#store.listPlans(target, { below });
+    const { store, provider, gate } = this.#steps;
+    const below = applied - this.#steps.keep;
+    await gate?.('cleanup', { target, generation: applied });
+    const old = await store.listPlans(target, { below });
     if (old.length === 0) return;
-    await this.#gate?.('delete', { target, generation: applied });
-    const active = await this.#store.getActive(target);
+    await gate?.('delete', { target, generation: applied });
+    const active = await store.getActive(target);
     // "Plans significantly older than the one just applied", whatever is active now.
-    const deleted = await this.#store.deletePlans(target, { below });
+    const deleted = await store.deletePlans(target, { below });
     if (deleted.length === 0) return;
-    await this.#journal(target, applied, 'deleted', 'cleanup', { generations: deleted });
+    await this.#steps.journal(target, applied, 'deleted', 'cleanup', { generations: deleted });
     if (active === undefined || !deleted.includes(active.generation)) return;
     // The active plan's records go with it: the record set is left with no address.
     const gone = old.find((p) => p.generation === active.generation) as Plan | undefined;
     if (gone === undefined) return;
     const set = toRecordSet(gone.body);
-    await this.#provider.change(gone.body.zone, {
+    await provider.change(gone.body.zone, {
       changes: [
         this.#removal === 'noerror'
           ? { action: 'UPSERT', recordSet: { ...set, records: [] } }
@@ -165,22 +138,8 @@ export class LegacyEnactor {
       ],
       comment: `${this.name}: clean-up deleted active plan ${active.generation} of ${target}`,
     });
-    await this.#journal(target, active.generation, 'deleted', 'cleanup-deleted-active', { removal: this.#removal });
-  }
-
-  async #journal(
-    target: string,
-    generation: number,
-    decision: JournalDecision,
-    reason: string,
-    details?: Json,
-  ): Promise<void> {
-    const at = this.#clock.now();
-    const entry: JournalInput =
-      details === undefined
-        ? { target, generation, actor: this.name, decision, reason, at }
-        : { target, generation, actor: this.name, decision, reason, at, details };
-    await this.#store.appendJournal(entry);
-    if (this.events.hasListeners) this.events.emit({ type: 'decision', entry });
+    await this.#steps.journal(target, active.generation, 'deleted', 'cleanup-deleted-active', {
+      removal: this.#removal,
+    });
   }
 }

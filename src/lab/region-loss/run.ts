@@ -14,7 +14,7 @@
  */
 import { ScaledClock, seededRandom, systemClock } from '../../core/index.js';
 import type { Cancel } from '../../core/index.js';
-import { runLoad, type Outcome } from '../load.js';
+import { runLoad, scenarioLoad, type Outcome } from '../load.js';
 import { loadReplayPeers } from '../peers.js';
 import { lossBaselineGroup, lossFailsmallGroup, writeKey, type LossGroup, type ReadSources } from './groups.js';
 import type { RegionLossScenario } from './scenario.js';
@@ -188,14 +188,8 @@ export async function runRegionLoss(options: RegionLossOptions): Promise<RegionL
     );
 
     const load = await runLoad({
-      rate: scenario.load.rate,
+      ...scenarioLoad(scenario, groups),
       durationMs: scenario.phases.endMs,
-      maxRequests: scenario.load.maxRequests,
-      timeoutMs: scenario.load.timeoutMs,
-      random: seededRandom(scenario.seed),
-      readShare: scenario.load.readShare,
-      keys: scenario.table.items,
-      groups: Object.fromEntries(groups.map((g) => [g.name, g.run])),
       scenarioClock: clock,
       signal: stop.signal,
     });

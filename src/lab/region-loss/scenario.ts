@@ -6,11 +6,18 @@
  * Durations are real time: the scenario is short enough to run uncompressed, and failsmall's timers
  * (breaker, failback, outbox) run on the real clock exactly as configured.
  */
-import { readFileSync } from 'node:fs';
 import type * as Zod from 'zod';
-import { FailsmallError } from '../../core/index.js';
 import { importPeer } from '../../core/optional-peer.js';
-import { capacityFields, duration, hostname, int, loopback, parseScenario, parseScenarioYaml } from '../scenario.js';
+import {
+  capacityFields,
+  duration,
+  hostname,
+  int,
+  loopback,
+  parseScenario,
+  parseScenarioYaml,
+  readScenarioText,
+} from '../scenario.js';
 import type { Scenario } from '../scenario.js';
 import { regionLossScenarioName, regionLossScenarioYaml } from './embedded.js';
 
@@ -227,16 +234,7 @@ export const builtInScenarios = ['region-loss'] as const;
  */
 export function loadAnyScenario(nameOrPath: string): AnyScenario {
   if (nameOrPath === 'region-loss') return regionLossScenario();
-  let text: string;
-  try {
-    text = readFileSync(nameOrPath, 'utf8');
-  } catch (error) {
-    throw new FailsmallError(
-      'FS_ERR_LAB_SCENARIO',
-      `${nameOrPath}: cannot read the scenario file: ${(error as Error).message} (built-in scenarios: ${builtInScenarios.join(', ')})`,
-      { cause: error, details: { source: nameOrPath, field: '(file)' } },
-    );
-  }
+  const text = readScenarioText(nameOrPath, ` (built-in scenarios: ${builtInScenarios.join(', ')})`);
   return /^kind:\s*['"]?region-loss['"]?\s*(#.*)?$/m.test(text)
     ? parseRegionLossScenario(text, nameOrPath)
     : parseScenario(text, nameOrPath);
