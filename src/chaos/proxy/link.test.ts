@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
+import type net from 'node:net';
+import { PassThrough, Writable } from 'node:stream';
 import { describe, it } from 'node:test';
-import { maxFreeReadBuffers, readInto } from './link.js';
+import { systemClock } from '../../core/clock.js';
+import { mathRandom } from '../../core/random.js';
+import { until } from '../../test-support/poll.js';
+import { Link, maxFreeReadBuffers, readInto } from './link.js';
+import { parseToxic } from './toxic.js';
 
 /** Drives an `onread` option as Node does: ask for a buffer, fill `n` bytes, call back. */
 function reader(lend = true) {
@@ -84,5 +90,57 @@ describe('readInto', () => {
     for (let i = 0; i < bufs.length; i++) r.release();
     const again = new Set(Array.from({ length: maxFreeReadBuffers + 2 }, () => r.next()));
     assert.equal(bufs.filter((b) => again.has(b)).length, maxFreeReadBuffers);
+  });
+});
+
+describe('Link', () => {
+  /**
+   * A link from a reader driven as Node drives `onread` to a destination whose writes complete one
+   * at a time on later turns (so the link's writes back up). Each read is `size` bytes of the value
+   * `i`; returns what the destination was handed, copied when it took each chunk.
+   */
+  function slowLink() {
+    const written: Buffer[] = [];
+    const destination = new Writable({
+      highWaterMark: 1 << 20,
+      write(chunk: Buffer, _encoding, done) {
+        written.push(Buffer.from(chunk));
+        setImmediate(done);
+      },
+    });
+    const owner = { clock: systemClock, random: mathRandom, close: () => undefined, reset: () => undefined };
+    const r = readInto((data) => link.push(data));
+    const link: Link = new Link(
+      new PassThrough() as unknown as net.Socket,
+      destination as unknown as net.Socket,
+      owner,
+      [],
+      r.release,
+    );
+    const read = (i: number, size: number): void => {
+      const buf = (r.onread.buffer as () => Buffer)();
+      buf.fill(i, 0, size);
+      r.onread.callback(size, buf);
+    };
+    return { link, read, written };
+  }
+
+  it('with no toxic, a read buffer is reused only once the write of its chunk has flushed', async () => {
+    const { read, written } = slowLink();
+    for (let i = 0; i < 8; i++) read(i, 1000); // every write after the first waits in the destination
+    await until(() => written.length === 8, 'all written');
+    written.forEach((chunk, i) => assert.ok(chunk.equals(Buffer.alloc(1000, i)), `chunk ${i} intact`));
+  });
+
+  it('a toxic added to a live link takes the next chunks, whose buffers are never reused; removed, the fast path resumes', async () => {
+    const { link, read, written } = slowLink();
+    read(0, 1000);
+    link.setToxics([parseToxic({ name: 'n', type: 'noop' })]);
+    for (let i = 1; i < 5; i++) read(i, 1000);
+    await until(() => written.length === 5, 'the chain wrote');
+    link.setToxics([]);
+    for (let i = 5; i < 9; i++) read(i, 1000);
+    await until(() => written.length === 9, 'all written');
+    written.forEach((chunk, i) => assert.ok(chunk.equals(Buffer.alloc(1000, i)), `chunk ${i} intact`));
   });
 });
