@@ -13,7 +13,8 @@
  * Throughput ratios move with the machine's load (three processes share its cores), so the line also
  * has what each process spends on the data: the CPU time (user + system) of each hop per MB streamed
  * (`proxy_cpu_ms_per_mb`, `pipe_cpu_ms_per_mb`) and per request (`proxy_us_per_req`, …, beside the
- * generator's and the upstream's own, `generator_us_per_req`, `upstream_us_per_req`), and from these
+ * generator's and the upstream's own, `generator_us_per_req`, `upstream_us_per_req`; the `…_sys_…` part
+ * of each is spent in the kernel, in the system calls that move the bytes), and from these
  * the ratios the cores allow at best (`mbps_ratio_cpu_bound`, `rps_ratio_cpu_bound`): a hop shares the
  * cores with the generator and the upstream, and forwarding a request costs it a read and a write on
  * each side, twice the system calls of the upstream's echo, whichever hop it is.
@@ -36,13 +37,27 @@ const rounds = 5;
 interface Load {
   readonly rate: number;
   readonly units: number;
-  readonly cpuMs: number;
+  readonly cpu: Cpu;
 }
 
-/** User + system CPU time of this process so far, in ms. */
-function cpuMs(): number {
+/** CPU time a process has used, in ms: user + system, and the system part (in the kernel). */
+interface Cpu {
+  readonly total: number;
+  readonly system: number;
+}
+
+/** `after - before`, per unit moved, scaled (1000 for µs). */
+function perUnit(after: Cpu, before: Cpu, units: number, scale = 1): Cpu {
+  return {
+    total: ((after.total - before.total) * scale) / units,
+    system: ((after.system - before.system) * scale) / units,
+  };
+}
+
+/** The CPU time of this process so far. */
+function cpuMs(): Cpu {
   const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
+  return { total: (u.user + u.system) / 1000, system: u.system / 1000 };
 }
 
 async function child(kind: string, port: number): Promise<void> {
@@ -50,7 +65,7 @@ async function child(kind: string, port: number): Promise<void> {
   const cpuStart = cpuMs();
   const report = (units: number): void => {
     const seconds = (performance.now() - start) / 1000;
-    const load: Load = { rate: units / seconds, units, cpuMs: cpuMs() - cpuStart };
+    const load: Load = { rate: units / seconds, units, cpu: perUnit(cpuMs(), cpuStart, 1) };
     process.stdout.write(JSON.stringify(load) + '\n');
   };
   if (kind === 'stream') {
@@ -114,14 +129,14 @@ function runChild(kind: string, port: number): Promise<Load> {
 /** Answers the parent's `cpu` messages with this process's CPU time so far. */
 function answerCpu(): void {
   process.on('message', (m) => {
-    if (m === 'cpu') process.send!({ cpuMs: cpuMs() });
+    if (m === 'cpu') process.send!(cpuMs());
   });
 }
 
 /** Asks a forked child (one that {@link answerCpu}s) for its CPU time so far, in ms. */
-function childCpuMs(c: ReturnType<typeof fork>): Promise<number> {
+function childCpuMs(c: ReturnType<typeof fork>): Promise<Cpu> {
   return new Promise((resolve) => {
-    c.once('message', (m) => resolve((m as { cpuMs: number }).cpuMs));
+    c.once('message', (m) => resolve(m as Cpu));
     c.send('cpu');
   });
 }
@@ -184,7 +199,7 @@ async function pipeProxyChild(upPort: number): Promise<void> {
 interface Hop {
   readonly name: string;
   readonly port: number;
-  cpu(): Promise<number> | number;
+  cpu(): Promise<Cpu> | Cpu;
 }
 
 /** Whether `bin` is a command on the PATH (or an existing path). */
@@ -235,11 +250,12 @@ function freePort(): Promise<number> {
   });
 }
 
-/** User + system CPU time of process `pid` so far, in ms, from /proc (Linux). */
-function procCpuMs(pid: number, ticksPerSecond: number): number {
+/** The CPU time of process `pid` so far, from /proc (Linux). */
+function procCpuMs(pid: number, ticksPerSecond: number): Cpu {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // from field 3 (state) on
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond; // fields 14, 15: utime, stime
+  const [user, system] = [Number(fields[11]), Number(fields[12])].map((t) => (t * 1000) / ticksPerSecond); // utime, stime
+  return { total: user! + system!, system: system! };
 }
 
 /**
@@ -327,30 +343,34 @@ async function main(): Promise<void> {
   const toxiproxy = await startToxiproxy(up.port);
   if (typeof toxiproxy === 'string') console.log(`  no Toxiproxy to compare: ${toxiproxy} (its ratios skipped)`);
   else hops.push(toxiproxy);
-  const upstreamCpu = (): Promise<number> => childCpuMs(up.child);
+  const upstreamCpu = (): Promise<Cpu> => childCpuMs(up.child);
   const s = new Samples();
+  const perRequest = (name: string, cpu: Cpu): void => {
+    s.push(`${name}_us_per_req`, cpu.total);
+    s.push(`${name}_sys_us_per_req`, cpu.system);
+  };
   for (let round = 0; round < rounds; round++) {
     const upStreamBefore = await upstreamCpu();
     const streamed = await runChild('stream', up.port);
     s.push('direct_mbps', streamed.rate);
-    s.push('generator_cpu_ms_per_mb', streamed.cpuMs / streamed.units);
-    s.push('upstream_cpu_ms_per_mb', ((await upstreamCpu()) - upStreamBefore) / streamed.units);
+    s.push('generator_cpu_ms_per_mb', streamed.cpu.total / streamed.units);
+    s.push('upstream_cpu_ms_per_mb', perUnit(await upstreamCpu(), upStreamBefore, streamed.units).total);
     for (const hop of hops) {
       const before = await hop.cpu();
       const load = await runChild('stream', hop.port);
       s.push(`${hop.name}_mbps`, load.rate);
-      s.push(`${hop.name}_cpu_ms_per_mb`, ((await hop.cpu()) - before) / load.units);
+      s.push(`${hop.name}_cpu_ms_per_mb`, perUnit(await hop.cpu(), before, load.units).total);
     }
     const upBefore = await upstreamCpu();
     const direct = await runChild('rr', up.port);
     s.push('direct_rps', direct.rate);
-    s.push('generator_us_per_req', (direct.cpuMs * 1000) / direct.units);
-    s.push('upstream_us_per_req', (((await upstreamCpu()) - upBefore) * 1000) / direct.units);
+    perRequest('generator', perUnit(direct.cpu, { total: 0, system: 0 }, direct.units, 1000));
+    perRequest('upstream', perUnit(await upstreamCpu(), upBefore, direct.units, 1000));
     for (const hop of hops) {
       const before = await hop.cpu();
       const load = await runChild('rr', hop.port);
       s.push(`${hop.name}_rps`, load.rate);
-      s.push(`${hop.name}_us_per_req`, (((await hop.cpu()) - before) * 1000) / load.units);
+      perRequest(hop.name, perUnit(await hop.cpu(), before, load.units, 1000));
     }
   }
   await server.close();
@@ -386,6 +406,11 @@ async function main(): Promise<void> {
     proxy_us_per_req: fixed(m('proxy_us_per_req'), 2),
     pipe_us_per_req: fixed(m('pipe_us_per_req'), 2),
     toxiproxy_us_per_req: fixed(m('toxiproxy_us_per_req'), 2),
+    generator_sys_us_per_req: fixed(m('generator_sys_us_per_req'), 2),
+    upstream_sys_us_per_req: fixed(m('upstream_sys_us_per_req'), 2),
+    proxy_sys_us_per_req: fixed(m('proxy_sys_us_per_req'), 2),
+    pipe_sys_us_per_req: fixed(m('pipe_sys_us_per_req'), 2),
+    toxiproxy_sys_us_per_req: fixed(m('toxiproxy_sys_us_per_req'), 2),
     mbps_ratio_cpu_bound: bound('proxy', '_cpu_ms_per_mb'),
     rps_ratio_cpu_bound: bound('proxy', '_us_per_req'),
     pipe_rps_ratio_cpu_bound: bound('pipe', '_us_per_req'),
@@ -412,6 +437,11 @@ async function main(): Promise<void> {
       `${result.generator_us_per_req} / ${result.upstream_us_per_req} µs (direct runs)`,
     ],
     ['CPU per request: proxy / pipe', `${result.proxy_us_per_req} / ${result.pipe_us_per_req} µs`],
+    [
+      'of which in the kernel',
+      `generator ${result.generator_sys_us_per_req}, upstream ${result.upstream_sys_us_per_req}, ` +
+        `proxy ${result.proxy_sys_us_per_req}, pipe ${result.pipe_sys_us_per_req} µs`,
+    ],
     [
       `ratios the ${cores} cores allow`,
       `MB/s ${result.mbps_ratio_cpu_bound}; req/s proxy ${result.rps_ratio_cpu_bound}, pipe ${result.pipe_rps_ratio_cpu_bound}`,
