@@ -1,18 +1,28 @@
 /**
  * `npm run bench -- proxy`: throughput of the fault proxy with no toxic against a direct connection,
  * in one run. A load generator and the upstream each run in a child process (so the proxy shares no
- * event loop with them); the generator measures, against the upstream directly and through a proxy:
+ * event loop with them); the generator measures, against the upstream directly and through each hop:
  * - MB/s: the upstream streams 64 MiB to each of 4 connections; the child reads to the end;
  * - requests/s: 32 connections each do 64-byte request/response round trips for 2 s.
- * Rounds alternate direct, proxied and a bare `pipe` proxy for reference (5 each, medians). The JSON
- * line reports each and the ratios (÷ direct; the target for the fault proxy is ≥ 0.8, i.e. ≤ 20 %
- * loss; `pipe_*_ratio` shows what any extra Node hop costs on the same machine in the same run).
- * Throughput ratios move with the machine's load (three processes share its cores); the CPU time the
- * proxy's process spends per MB streamed (`proxy_cpu_ms_per_mb`, user + system, beside the bare pipe's
- * `pipe_cpu_ms_per_mb`) is the cost of its data path itself and varies much less.
+ * The hops are the fault proxy (this process), a bare Node `pipe` proxy (a child) for reference, and
+ * Toxiproxy itself when it can be had (`toxiproxy-server` on the PATH, or `$TOXIPROXY_SERVER`; installed
+ * with apt-get when missing, running as root and Debian has a package), driven through its HTTP API.
+ * Rounds alternate direct and each hop (5 each, medians). The JSON line reports each and the ratios
+ * (÷ direct; the target for the fault proxy is ≥ 0.8, i.e. ≤ 20 % loss).
+ *
+ * Throughput ratios move with the machine's load (three processes share its cores), so the line also
+ * has what each process spends on the data: the CPU time (user + system) of each hop per MB streamed
+ * (`proxy_cpu_ms_per_mb`, `pipe_cpu_ms_per_mb`) and per request (`proxy_us_per_req`, …, beside the
+ * generator's and the upstream's own, `generator_us_per_req`, `upstream_us_per_req`; the `…_sys_…` part
+ * of each is spent in the kernel, in the system calls that move the bytes), and from these
+ * the ratios the cores allow at best (`mbps_ratio_cpu_bound`, `rps_ratio_cpu_bound`): a hop shares the
+ * cores with the generator and the upstream, and forwarding a request costs it a read and a write on
+ * each side, twice the system calls of the upstream's echo, whichever hop it is.
  */
-import { fork } from 'node:child_process';
+import { execFileSync, fork, spawn, spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { startProxyServer } from '../chaos/proxy/index.js';
 import { median, printTable } from './harness.js';
@@ -21,9 +31,43 @@ const streamBytes = 64 << 20;
 const streamConnections = 4;
 const rrConnections = 32;
 const rrMs = 2_000;
+const rounds = 5;
+
+/** What a load child reports: the rate (MB/s or requests/s), the units moved (MB or requests), its CPU. */
+interface Load {
+  readonly rate: number;
+  readonly units: number;
+  readonly cpu: Cpu;
+}
+
+/** CPU time a process has used, in ms: user + system, and the system part (in the kernel). */
+interface Cpu {
+  readonly total: number;
+  readonly system: number;
+}
+
+/** `after - before`, per unit moved, scaled (1000 for µs). */
+function perUnit(after: Cpu, before: Cpu, units: number, scale = 1): Cpu {
+  return {
+    total: ((after.total - before.total) * scale) / units,
+    system: ((after.system - before.system) * scale) / units,
+  };
+}
+
+/** The CPU time of this process so far. */
+function cpuMs(): Cpu {
+  const u = process.cpuUsage();
+  return { total: (u.user + u.system) / 1000, system: u.system / 1000 };
+}
 
 async function child(kind: string, port: number): Promise<void> {
   const start = performance.now();
+  const cpuStart = cpuMs();
+  const report = (units: number): void => {
+    const seconds = (performance.now() - start) / 1000;
+    const load: Load = { rate: units / seconds, units, cpu: perUnit(cpuMs(), cpuStart, 1) };
+    process.stdout.write(JSON.stringify(load) + '\n');
+  };
   if (kind === 'stream') {
     let total = 0;
     await Promise.all(
@@ -38,9 +82,7 @@ async function child(kind: string, port: number): Promise<void> {
           }),
       ),
     );
-    const seconds = (performance.now() - start) / 1000;
-    process.stdout.write(JSON.stringify({ mbps: total / 1e6 / seconds }) + '\n');
-    return;
+    return report(total / 1e6);
   }
   let requests = 0;
   const payload = Buffer.alloc(64, 1);
@@ -68,11 +110,10 @@ async function child(kind: string, port: number): Promise<void> {
         }),
     ),
   );
-  const seconds = (performance.now() - start) / 1000;
-  process.stdout.write(JSON.stringify({ rps: requests / seconds }) + '\n');
+  report(requests);
 }
 
-function runChild(kind: string, port: number): Promise<Record<string, number>> {
+function runChild(kind: string, port: number): Promise<Load> {
   return new Promise((resolve, reject) => {
     const c = fork(fileURLToPath(import.meta.url), ['--load', kind, String(port)], {
       stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
@@ -80,9 +121,31 @@ function runChild(kind: string, port: number): Promise<Record<string, number>> {
     let out = '';
     c.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     c.once('exit', (code) =>
-      code === 0 ? resolve(JSON.parse(out) as Record<string, number>) : reject(new Error(`load child exited ${code}`)),
+      code === 0 ? resolve(JSON.parse(out) as Load) : reject(new Error(`load child exited ${code}`)),
     );
   });
+}
+
+/** Answers the parent's `cpu` messages with this process's CPU time so far. */
+function answerCpu(): void {
+  process.on('message', (m) => {
+    if (m === 'cpu') process.send!(cpuMs());
+  });
+}
+
+/** Asks a forked child (one that {@link answerCpu}s) for its CPU time so far, in ms. */
+function childCpuMs(c: ReturnType<typeof fork>): Promise<Cpu> {
+  return new Promise((resolve) => {
+    c.once('message', (m) => resolve(m as Cpu));
+    c.send('cpu');
+  });
+}
+
+/** Forks this file with `args` and waits for the port it reports. */
+async function forkServer(args: string[]): Promise<{ child: ReturnType<typeof fork>; port: number }> {
+  const c = fork(fileURLToPath(import.meta.url), args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const port = await new Promise<number>((resolve) => c.once('message', (m) => resolve(m as number)));
+  return { child: c, port };
 }
 
 /** The upstream, in its own child process: streams 64 MiB after an `S`, echoes anything else. */
@@ -109,6 +172,7 @@ async function upstreamChild(): Promise<void> {
   });
   await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
   process.send!((upstream.address() as net.AddressInfo).port);
+  answerCpu();
   process.once('disconnect', () => upstream.close());
 }
 
@@ -127,91 +191,261 @@ async function pipeProxyChild(upPort: number): Promise<void> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   process.send!((server.address() as net.AddressInfo).port);
-  process.on('message', (m) => {
-    if (m === 'cpu') process.send!({ cpuMs: cpuMs() });
-  });
+  answerCpu();
   process.once('disconnect', () => server.close());
 }
 
-/** User + system CPU time of this process so far, in ms. */
-function cpuMs(): number {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
+/** A proxy measured between the generator and the upstream: its port and its process's CPU so far (ms). */
+interface Hop {
+  readonly name: string;
+  readonly port: number;
+  cpu(): Promise<Cpu> | Cpu;
 }
 
-/** Asks the pipe proxy's process for its CPU time so far, in ms. */
-function childCpuMs(c: ReturnType<typeof fork>): Promise<number> {
-  return new Promise((resolve) => {
-    c.once('message', (m) => resolve((m as { cpuMs: number }).cpuMs));
-    c.send('cpu');
+/** Whether `bin` is a command on the PATH (or an existing path). */
+function hasCommand(bin: string): boolean {
+  return spawnSync('sh', ['-c', 'command -v "$1"', 'sh', bin], { stdio: 'ignore' }).status === 0;
+}
+
+/** Whether Debian's package lists (as apt-get update leaves them) offer `pkg`. */
+function aptOffers(pkg: string): boolean {
+  const out = spawnSync('apt-cache', ['policy', pkg], { encoding: 'utf8' }).stdout ?? '';
+  const candidate = /Candidate:\s*(\S+)/.exec(out)?.[1];
+  return candidate !== undefined && candidate !== '(none)';
+}
+
+/**
+ * Makes `bin` available: when missing and this runs as root, installs Debian's `pkg` with apt-get
+ * (updating the package lists first only when there are none). Returns why not, or undefined.
+ */
+function ensureDebianCommand(bin: string, pkg: string): string | undefined {
+  if (hasCommand(bin)) return undefined;
+  if (process.getuid?.() !== 0) return `${bin} is not installed (and this is not root, to apt-get install ${pkg})`;
+  const apt = {
+    stdio: 'ignore',
+    timeout: 300_000,
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  } as const;
+  try {
+    const lists = readdirSync('/var/lib/apt/lists').some((f) => f.endsWith('_Packages'));
+    if (!lists) execFileSync('apt-get', ['update'], apt);
+    if (!aptOffers(pkg)) return `Debian has no ${pkg} package (apt-cache policy ${pkg}: no candidate)`;
+    console.log(`  ${bin} missing: apt-get install -y ${pkg}`);
+    execFileSync('apt-get', ['install', '-y', pkg], apt);
+  } catch (error) {
+    return `apt-get could not install ${pkg}: ${(error as Error).message}`;
+  }
+  return hasCommand(bin) ? undefined : `${pkg} installed no ${bin}`;
+}
+
+/** A free loopback TCP port (the OS picks it; it is free again when this resolves). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
   });
 }
 
-/** One stream run against `port` with the CPU time `cpu` reports around it, per MB streamed. */
-async function streamWithCpu(
-  port: number,
-  cpu: () => Promise<number> | number,
-): Promise<{ mbps: number; cpu: number }> {
-  const before = await cpu();
-  const mbps = (await runChild('stream', port))['mbps']!;
-  return { mbps, cpu: ((await cpu()) - before) / ((streamConnections * streamBytes) / 1e6) };
+/** The CPU time of process `pid` so far, from /proc (Linux). */
+function procCpuMs(pid: number, ticksPerSecond: number): Cpu {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // from field 3 (state) on
+  const [user, system] = [Number(fields[11]), Number(fields[12])].map((t) => (t * 1000) / ticksPerSecond); // utime, stime
+  return { total: user! + system!, system: system! };
+}
+
+/**
+ * Toxiproxy's server on an ephemeral loopback port, with one proxy to the upstream created through its
+ * HTTP API (as a Toxiproxy client does); a string says why it cannot be had.
+ */
+async function startToxiproxy(upPort: number): Promise<(Hop & { version: string; stop(): void }) | string> {
+  const bin = process.env['TOXIPROXY_SERVER'] ?? 'toxiproxy-server';
+  const missing = ensureDebianCommand(bin, 'toxiproxy');
+  if (missing !== undefined) return missing;
+  const apiPort = await freePort();
+  const server = spawn(bin, ['-host', '127.0.0.1', '-port', String(apiPort)], {
+    stdio: 'ignore',
+    env: { ...process.env, LOG_LEVEL: 'warn' }, // Toxiproxy logs every connection at info
+  });
+  const api = `http://127.0.0.1:${apiPort}`;
+  const stop = (): void => void server.kill('SIGTERM');
+  try {
+    let version: string | undefined;
+    for (const deadline = Date.now() + 10_000; version === undefined;) {
+      if (server.exitCode !== null || Date.now() > deadline) throw new Error(`${bin} did not answer on ${api}`);
+      version = await fetch(`${api}/version`).then(
+        (r) => r.text(),
+        () => new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 50)),
+      );
+    }
+    // Toxiproxy before 2.6 answers the bare version, later ones {"version": …}.
+    version = version.trim().startsWith('{') ? (JSON.parse(version) as { version: string }).version : version.trim();
+    const created = await fetch(`${api}/proxies`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'bench', listen: '127.0.0.1:0', upstream: `127.0.0.1:${upPort}`, enabled: true }),
+    });
+    if (!created.ok) throw new Error(`POST /proxies: ${created.status} ${await created.text()}`);
+    const listen = ((await created.json()) as { listen: string }).listen;
+    const port = Number(listen.slice(listen.lastIndexOf(':') + 1));
+    const ticks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    return { name: 'toxiproxy', port, version, cpu: () => procCpuMs(server.pid!, ticks), stop };
+  } catch (error) {
+    stop();
+    return `${bin} failed: ${(error as Error).message}`;
+  }
+}
+
+/**
+ * The throughput ratio (hop ÷ direct) that `cores` cores allow at best, given each process's CPU time
+ * per unit moved (per request, per MB): every process is single-threaded and all of them share the cores.
+ */
+function cpuBoundRatio(cores: number, generator: number, upstream: number, hop: number): number {
+  const direct = Math.min(cores / (generator + upstream), 1 / Math.max(generator, upstream));
+  const proxied = Math.min(cores / (generator + upstream + hop), 1 / Math.max(generator, upstream, hop));
+  return proxied / direct;
+}
+
+/** Samples by series name, each pushed once per round. */
+class Samples {
+  readonly #series = new Map<string, number[]>();
+  push(name: string, value: number): void {
+    const s = this.#series.get(name);
+    if (s === undefined) this.#series.set(name, [value]);
+    else s.push(value);
+  }
+  /** The median of a series; NaN when it has none. */
+  median(name: string): number {
+    const s = this.#series.get(name);
+    return s === undefined ? NaN : median(s);
+  }
+}
+
+/** Rounds to `digits` decimals; null for NaN (a series not measured). */
+function fixed(value: number, digits: number): number | null {
+  return Number.isNaN(value) ? null : Number(value.toFixed(digits));
 }
 
 async function main(): Promise<void> {
-  // Three processes: load generator, proxy (this one), upstream; so the proxy shares no event loop.
-  const up = fork(fileURLToPath(import.meta.url), ['--upstream'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const upPort = await new Promise<number>((resolve) => up.once('message', (m) => resolve(m as number)));
-  const pipe = fork(fileURLToPath(import.meta.url), ['--pipe-proxy', String(upPort)], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const pipePort = await new Promise<number>((resolve) => pipe.once('message', (m) => resolve(m as number)));
+  // Three processes: load generator, hop, upstream; so the fault proxy shares no event loop.
+  const up = await forkServer(['--upstream']);
+  const pipe = await forkServer(['--pipe-proxy', String(up.port)]);
   const server = await startProxyServer({ port: 0 });
-  const proxy = await server.proxies.create({ name: 'bench', listen: '127.0.0.1:0', upstream: `127.0.0.1:${upPort}` });
-  const proxyPort = Number(proxy.listen.slice(proxy.listen.lastIndexOf(':') + 1));
-  const r: Record<string, number[]> = {
-    direct_mbps: [],
-    proxy_mbps: [],
-    pipe_mbps: [],
-    direct_rps: [],
-    proxy_rps: [],
-    pipe_rps: [],
+  const proxy = await server.proxies.create({ name: 'bench', listen: '127.0.0.1:0', upstream: `127.0.0.1:${up.port}` });
+  const hops: Hop[] = [
+    { name: 'proxy', port: Number(proxy.listen.slice(proxy.listen.lastIndexOf(':') + 1)), cpu: cpuMs },
+    { name: 'pipe', port: pipe.port, cpu: () => childCpuMs(pipe.child) },
+  ];
+  const toxiproxy = await startToxiproxy(up.port);
+  if (typeof toxiproxy === 'string') console.log(`  no Toxiproxy to compare: ${toxiproxy} (its ratios skipped)`);
+  else hops.push(toxiproxy);
+  const upstreamCpu = (): Promise<Cpu> => childCpuMs(up.child);
+  const s = new Samples();
+  const perRequest = (name: string, cpu: Cpu): void => {
+    s.push(`${name}_us_per_req`, cpu.total);
+    s.push(`${name}_sys_us_per_req`, cpu.system);
   };
-  const cpu = { proxy: [] as number[], pipe: [] as number[] };
-  for (let round = 0; round < 5; round++) {
-    r['direct_mbps']!.push((await runChild('stream', upPort))['mbps']!);
-    const proxied = await streamWithCpu(proxyPort, cpuMs);
-    r['proxy_mbps']!.push(proxied.mbps);
-    cpu.proxy.push(proxied.cpu);
-    r['direct_rps']!.push((await runChild('rr', upPort))['rps']!);
-    r['proxy_rps']!.push((await runChild('rr', proxyPort))['rps']!);
-    const piped = await streamWithCpu(pipePort, () => childCpuMs(pipe));
-    r['pipe_mbps']!.push(piped.mbps);
-    cpu.pipe.push(piped.cpu);
-    r['pipe_rps']!.push((await runChild('rr', pipePort))['rps']!);
+  for (let round = 0; round < rounds; round++) {
+    const upStreamBefore = await upstreamCpu();
+    const streamed = await runChild('stream', up.port);
+    s.push('direct_mbps', streamed.rate);
+    s.push('generator_cpu_ms_per_mb', streamed.cpu.total / streamed.units);
+    s.push('upstream_cpu_ms_per_mb', perUnit(await upstreamCpu(), upStreamBefore, streamed.units).total);
+    for (const hop of hops) {
+      const before = await hop.cpu();
+      const load = await runChild('stream', hop.port);
+      s.push(`${hop.name}_mbps`, load.rate);
+      s.push(`${hop.name}_cpu_ms_per_mb`, perUnit(await hop.cpu(), before, load.units).total);
+    }
+    const upBefore = await upstreamCpu();
+    const direct = await runChild('rr', up.port);
+    s.push('direct_rps', direct.rate);
+    perRequest('generator', perUnit(direct.cpu, { total: 0, system: 0 }, direct.units, 1000));
+    perRequest('upstream', perUnit(await upstreamCpu(), upBefore, direct.units, 1000));
+    for (const hop of hops) {
+      const before = await hop.cpu();
+      const load = await runChild('rr', hop.port);
+      s.push(`${hop.name}_rps`, load.rate);
+      perRequest(hop.name, perUnit(await hop.cpu(), before, load.units, 1000));
+    }
   }
   await server.close();
-  up.disconnect();
-  pipe.disconnect();
-  const m = Object.fromEntries(Object.entries(r).map(([k, v]) => [k, median(v)])) as Record<string, number>;
+  up.child.disconnect();
+  pipe.child.disconnect();
+  if (typeof toxiproxy !== 'string') toxiproxy.stop();
+  const cores = availableParallelism();
+  const m = (name: string): number => s.median(name);
+  const ratio = (hop: string, what: 'mbps' | 'rps'): number | null =>
+    fixed(m(`${hop}_${what}`) / m(`direct_${what}`), 3);
+  const bound = (hop: string, per: '_us_per_req' | '_cpu_ms_per_mb'): number | null =>
+    fixed(cpuBoundRatio(cores, m(`generator${per}`), m(`upstream${per}`), m(`${hop}${per}`)), 3);
   const result = {
     bench: 'proxy',
-    direct_mbps: Math.round(m['direct_mbps']!),
-    proxy_mbps: Math.round(m['proxy_mbps']!),
-    mbps_ratio: Number((m['proxy_mbps']! / m['direct_mbps']!).toFixed(3)),
-    direct_rps: Math.round(m['direct_rps']!),
-    proxy_rps: Math.round(m['proxy_rps']!),
-    rps_ratio: Number((m['proxy_rps']! / m['direct_rps']!).toFixed(3)),
-    pipe_mbps_ratio: Number((m['pipe_mbps']! / m['direct_mbps']!).toFixed(3)),
-    pipe_rps_ratio: Number((m['pipe_rps']! / m['direct_rps']!).toFixed(3)),
-    proxy_cpu_ms_per_mb: Number(median(cpu.proxy).toFixed(3)),
-    pipe_cpu_ms_per_mb: Number(median(cpu.pipe).toFixed(3)),
+    direct_mbps: Math.round(m('direct_mbps')),
+    proxy_mbps: Math.round(m('proxy_mbps')),
+    mbps_ratio: ratio('proxy', 'mbps'),
+    direct_rps: Math.round(m('direct_rps')),
+    proxy_rps: Math.round(m('proxy_rps')),
+    rps_ratio: ratio('proxy', 'rps'),
+    pipe_mbps_ratio: ratio('pipe', 'mbps'),
+    pipe_rps_ratio: ratio('pipe', 'rps'),
+    toxiproxy_version: typeof toxiproxy === 'string' ? null : toxiproxy.version,
+    toxiproxy_mbps_ratio: ratio('toxiproxy', 'mbps'),
+    toxiproxy_rps_ratio: ratio('toxiproxy', 'rps'),
+    generator_cpu_ms_per_mb: fixed(m('generator_cpu_ms_per_mb'), 3),
+    upstream_cpu_ms_per_mb: fixed(m('upstream_cpu_ms_per_mb'), 3),
+    proxy_cpu_ms_per_mb: fixed(m('proxy_cpu_ms_per_mb'), 3),
+    pipe_cpu_ms_per_mb: fixed(m('pipe_cpu_ms_per_mb'), 3),
+    toxiproxy_cpu_ms_per_mb: fixed(m('toxiproxy_cpu_ms_per_mb'), 3),
+    generator_us_per_req: fixed(m('generator_us_per_req'), 2),
+    upstream_us_per_req: fixed(m('upstream_us_per_req'), 2),
+    proxy_us_per_req: fixed(m('proxy_us_per_req'), 2),
+    pipe_us_per_req: fixed(m('pipe_us_per_req'), 2),
+    toxiproxy_us_per_req: fixed(m('toxiproxy_us_per_req'), 2),
+    generator_sys_us_per_req: fixed(m('generator_sys_us_per_req'), 2),
+    upstream_sys_us_per_req: fixed(m('upstream_sys_us_per_req'), 2),
+    proxy_sys_us_per_req: fixed(m('proxy_sys_us_per_req'), 2),
+    pipe_sys_us_per_req: fixed(m('pipe_sys_us_per_req'), 2),
+    toxiproxy_sys_us_per_req: fixed(m('toxiproxy_sys_us_per_req'), 2),
+    mbps_ratio_cpu_bound: bound('proxy', '_cpu_ms_per_mb'),
+    rps_ratio_cpu_bound: bound('proxy', '_us_per_req'),
+    pipe_rps_ratio_cpu_bound: bound('pipe', '_us_per_req'),
+    toxiproxy_rps_ratio_cpu_bound: bound('toxiproxy', '_us_per_req'),
+    cores,
     target_ratio_min: 0.8,
   };
-  printTable('fault proxy, no toxic, proxied ÷ direct (medians of 5 rounds)', [
+  const tox =
+    typeof toxiproxy === 'string'
+      ? 'not measured'
+      : `${result.toxiproxy_mbps_ratio} MB/s, ${result.toxiproxy_rps_ratio} req/s (Toxiproxy ${toxiproxy.version})`;
+  printTable(`fault proxy, no toxic, proxied ÷ direct (medians of ${rounds} rounds)`, [
     ['MB/s direct / proxied', `${result.direct_mbps} / ${result.proxy_mbps} (${result.mbps_ratio})`],
     ['requests/s direct / proxied', `${result.direct_rps} / ${result.proxy_rps} (${result.rps_ratio})`],
     ['reference: bare Node pipe proxy', `${result.pipe_mbps_ratio} MB/s, ${result.pipe_rps_ratio} req/s`],
-    ['CPU per MB streamed: proxy / bare pipe', `${result.proxy_cpu_ms_per_mb} / ${result.pipe_cpu_ms_per_mb} ms`],
+    ['competitor: Toxiproxy', tox],
+    [
+      'CPU per MB: generator / upstream',
+      `${result.generator_cpu_ms_per_mb} / ${result.upstream_cpu_ms_per_mb} ms (direct runs)`,
+    ],
+    ['CPU per MB: proxy / pipe', `${result.proxy_cpu_ms_per_mb} / ${result.pipe_cpu_ms_per_mb} ms`],
+    [
+      'CPU per request: generator / upstream',
+      `${result.generator_us_per_req} / ${result.upstream_us_per_req} µs (direct runs)`,
+    ],
+    ['CPU per request: proxy / pipe', `${result.proxy_us_per_req} / ${result.pipe_us_per_req} µs`],
+    [
+      'of which in the kernel',
+      `generator ${result.generator_sys_us_per_req}, upstream ${result.upstream_sys_us_per_req}, ` +
+        `proxy ${result.proxy_sys_us_per_req}, pipe ${result.pipe_sys_us_per_req} µs`,
+    ],
+    [
+      `ratios the ${cores} cores allow`,
+      `MB/s ${result.mbps_ratio_cpu_bound}; req/s proxy ${result.rps_ratio_cpu_bound}, pipe ${result.pipe_rps_ratio_cpu_bound}`,
+    ],
   ]);
   console.log(JSON.stringify(result));
 }

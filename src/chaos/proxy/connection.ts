@@ -7,7 +7,7 @@
 import net from 'node:net';
 import type { Clock } from '../../core/clock.js';
 import type { Random } from '../../core/random.js';
-import { Link, readInto } from './link.js';
+import { Link, readInto, writeHighWaterMark } from './link.js';
 import type { Toxic } from './toxic.js';
 
 /** Where the upstream is: host and port. */
@@ -37,14 +37,18 @@ export class Connection {
     client.pause();
     client.setNoDelay(true);
     // The server's side is read with growing buffers (readInto): responses are where bulk data flows.
-    const feed: { link?: Link } = {};
-    const server = net.connect({
+    // (A client socket comes from the listener, which takes no `onread`: its link reads `data` events.)
+    const reader = readInto((data) => this.#links.downstream.push(data)); // set before the first read
+    // Node reads `highWaterMark` on a connect option as it does on a listener's, but the typings lack it.
+    const options: net.NetConnectOpts & { readonly highWaterMark: number } = {
       host: upstream.host,
       port: upstream.port,
       allowHalfOpen: true,
       noDelay: true,
-      onread: readInto((data, release) => feed.link!.push(data, release)),
-    });
+      highWaterMark: writeHighWaterMark,
+      onread: reader.onread,
+    };
+    const server = net.connect(options);
     this.#server = server;
     const owner = { clock: env.clock, random: env.random, close: () => this.close(), reset: () => this.reset() };
     this.#links = {
@@ -59,10 +63,9 @@ export class Connection {
         client,
         owner,
         toxics.filter((t) => t.stream === 'downstream'),
-        true,
+        reader.release,
       ),
     };
-    feed.link = this.#links.downstream;
     server.once('connect', () => client.resume());
     let closed = 0;
     const onSocketClose = (): void => {

@@ -22,41 +22,64 @@ export const maxQueued = 64;
 export const maxFreeReadBuffers = 4;
 
 /**
- * The `onread` option of a socket whose reads grow with the stream: 64 KiB to start, doubled up to
- * 1 MiB while reads fill the buffer, halved down to 2 KiB (served from Node's buffer pool) when they
- * use under a quarter. Bulk transfers then cost a fraction of the system calls of Node's fixed 64 KiB
- * reads, and small request/response traffic allocates little.
- *
- * `deliver` gets a view of the bytes read and a `release`: called once nothing refers to the view any
- * more (the write of the no-toxic fast path has flushed it), it returns the buffer to a small free
- * list that the next reads are served from. Without it, every read of a bulk transfer allocated a
- * fresh 1 MiB buffer outside V8's heap: that external memory drove the garbage collector, a fifth of
- * the proxy's busy time in a profile of the bench. A buffer never released (queued for a toxic) is
- * left to the garbage collector.
+ * The writable high-water mark of both sockets of a connection, in bytes (Node's default is 16 KiB).
+ * A read of up to 1 MiB ({@link readInto}) is then written without pausing its source each time
+ * (a `readStop` and, at `drain`, a `readStart` system call per read), while a slow reader still holds
+ * back the source after at most 1 MiB, plus the chunk in hand, per direction.
  */
-export function readInto(deliver: (data: Buffer, release: () => void) => void): net.OnReadOpts {
+export const writeHighWaterMark = 1 << 20;
+
+/** Read buffers for a socket's `onread` option, and the release of the buffers lent to writes. */
+export interface ReadBuffers {
+  /** The `onread` option of `net.connect`. */
+  readonly onread: net.OnReadOpts;
+  /**
+   * Gives back the oldest buffer still lent (reads whose `deliver` returned `true`, in read order):
+   * the next reads may be served from it. Pass it as the callback of the write of each lent chunk
+   * (writes to one socket complete in order); one function for every write lets Node count the
+   * completions of a tick instead of queuing one callback per write.
+   */
+  readonly release: () => void;
+}
+
+/**
+ * Reads whose buffers grow with the stream: 64 KiB to start, doubled up to 1 MiB while reads fill the
+ * buffer, halved down to 2 KiB (served from Node's buffer pool) when they use under a quarter. Bulk
+ * transfers then cost a fraction of the system calls of Node's fixed 64 KiB reads, and small
+ * request/response traffic allocates little.
+ *
+ * `deliver` gets a view of the bytes read (the buffer itself when the read filled it) and returns
+ * whether it lends the buffer: `true` promises one {@link ReadBuffers.release} once nothing refers to
+ * the view any more (the write of the no-toxic fast path has flushed it), and the buffer then goes to a
+ * small free list the next reads are served from; `false` keeps the view (queued for a toxic), and the
+ * buffer is left to the garbage collector. Without the free list every read of a bulk transfer
+ * allocated a fresh 1 MiB buffer outside V8's heap: that external memory drove the garbage collector,
+ * a fifth of the proxy's busy time in a profile of the bench.
+ */
+export function readInto(deliver: (data: Buffer) => boolean): ReadBuffers {
   let size = 64 << 10;
   const free: Buffer[] = [];
-  let lent: Buffer | undefined; // the buffer of the read under way (the callback's `buf`)
+  const lentOut: Buffer[] = []; // lent to writes, oldest first
+  let reading: Buffer | undefined; // the buffer of the read under way (the callback's `buf`)
   return {
-    // Node asks for the next buffer right after each callback, before the write's release runs (on
-    // the next tick): the reads then alternate between two buffers.
-    buffer: () => (lent = free.pop() ?? Buffer.allocUnsafe(size)),
-    callback: (n, buf) => {
-      const whole = lent;
-      let released = false;
-      const release = (): void => {
-        if (released) return;
-        released = true;
-        if (whole !== undefined && whole.length === size && free.length < maxFreeReadBuffers) free.push(whole);
-      };
-      const next = n === size ? Math.min(size * 2, 1 << 20) : n < size >> 2 ? Math.max(size >> 1, 2 << 10) : size;
-      if (next !== size) {
-        size = next;
-        free.length = 0;
-      }
-      deliver(Buffer.from(buf.buffer, buf.byteOffset, n), release);
-      return true;
+    onread: {
+      // Node asks for the next buffer right after each callback, before the write's release runs (on
+      // the next tick): the reads then alternate between two buffers.
+      buffer: () => (reading = free.pop() ?? Buffer.allocUnsafe(size)),
+      callback: (n) => {
+        const whole = reading!;
+        const next = n === size ? Math.min(size * 2, 1 << 20) : n < size >> 2 ? Math.max(size >> 1, 2 << 10) : size;
+        if (next !== size) {
+          size = next;
+          free.length = 0;
+        }
+        if (deliver(n === whole.length ? whole : Buffer.from(whole.buffer, whole.byteOffset, n))) lentOut.push(whole);
+        return true;
+      },
+    },
+    release: () => {
+      const whole = lentOut.shift();
+      if (whole !== undefined && whole.length === size && free.length < maxFreeReadBuffers) free.push(whole);
     },
   };
 }
@@ -87,27 +110,34 @@ export class Link {
   #steps: readonly ActiveStep[] = [];
   #queue: (Chunk | null)[] = [];
   #pumping = false;
+  readonly #release: (() => void) | undefined;
+  #drained: Promise<void> | undefined; // what the chain's write waits on while the destination is full
+  #wake: (() => void) | undefined;
 
   /**
-   * @param external - the source was created with {@link readInto} and feeds {@link Link.push}
-   *   itself; otherwise the link listens to its `data` events.
+   * @param release - the source reads with {@link readInto} and its `deliver` hands each chunk to
+   *   {@link Link.push}; this is that reader's {@link ReadBuffers.release}. Without it the link listens
+   *   to the source's `data` events.
    */
   constructor(
     source: net.Socket,
     destination: net.Socket,
     owner: LinkOwner,
     toxics: readonly Toxic[],
-    external = false,
+    release?: () => void,
   ) {
     this.#source = source;
     this.#destination = destination;
     this.#owner = owner;
+    this.#release = release;
     this.setToxics(toxics);
-    if (!external) source.on('data', (data: Buffer) => this.#onData(data));
+    if (release === undefined) source.on('data', (data: Buffer) => void this.push(data));
     source.on('end', () => this.#enqueue(null));
     destination.on('drain', () => {
+      this.#onWritable();
       if (this.#queue.length < maxQueued) source.resume();
     });
+    destination.once('close', () => this.#onWritable());
   }
 
   /** Replaces the toxics of this link (in chain order); unchanged toxics keep their step. */
@@ -163,19 +193,18 @@ export class Link {
   }
 
   /**
-   * Takes a chunk read from the source (for a source created with {@link readInto}); `release` is
-   * called once the link no longer refers to `data` (on the fast path, when its write has flushed).
+   * Takes a chunk read from the source. With no toxic (and nothing queued) it is written at once, the
+   * source paused when the destination's buffer is full (resumed at `drain`), as `pipe` does; returns
+   * `true` when the link was given a `release` and calls it once that write has flushed, `false` when
+   * it keeps `data` (for its toxics).
    */
-  push(data: Buffer, release?: () => void): void {
-    this.#onData(data, release);
-  }
-
-  #onData(data: Buffer, release?: () => void): void {
+  push(data: Buffer): boolean {
     if (this.#steps.length === 0 && !this.#pumping && this.#queue.length === 0) {
-      if (!this.#destination.write(data, release)) this.#source.pause();
-      return;
+      if (!this.#destination.write(data, this.#release)) this.#source.pause();
+      return this.#release !== undefined;
     }
     this.#enqueue({ data, at: this.#owner.clock.now() });
+    return false;
   }
 
   #enqueue(chunk: Chunk | null): void {
@@ -210,18 +239,17 @@ export class Link {
     return steps[i]!.step.data(chunk, (c) => this.#run(steps, i + 1, c));
   }
 
+  /** Writes the last piece of the chain; resolves once the destination takes more (or is gone). */
   #write(data: Buffer): Promise<void> {
     const dest = this.#destination;
-    if (dest.destroyed || dest.writableEnded) return Promise.resolve();
-    if (dest.write(data)) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = (): void => {
-        dest.off('drain', done);
-        dest.off('close', done);
-        resolve();
-      };
-      dest.once('drain', done);
-      dest.once('close', done);
-    });
+    if (dest.destroyed || dest.writableEnded || dest.write(data)) return Promise.resolve();
+    return (this.#drained ??= new Promise((resolve) => (this.#wake = resolve)));
+  }
+
+  /** The destination drained or closed: the chain's write may go on. */
+  #onWritable(): void {
+    const wake = this.#wake;
+    this.#drained = this.#wake = undefined;
+    wake?.();
   }
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { Toxiproxy } from 'toxiproxy-node-client';
+import { type ICreateToxicBody, type Toxic, Toxiproxy } from 'toxiproxy-node-client';
 import { until } from '../../test-support/poll.js';
 import { startProxyServer, type ProxyServer } from './proxy-server.js';
 
@@ -63,6 +63,26 @@ describe('fault proxy driven by toxiproxy-node-client', () => {
   });
   const up = (): string => `127.0.0.1:${upstream.port}`;
 
+  /**
+   * Runs `body` with a client connected through a new proxy `name` that has one toxic (of the same
+   * name, toxicity 1); then destroys the client and removes the proxy.
+   */
+  async function throughToxic<T>(
+    name: string,
+    toxic: Pick<ICreateToxicBody<T>, 'type' | 'stream' | 'attributes'>,
+    body: (s: net.Socket, added: Toxic<T>) => Promise<void>,
+  ): Promise<void> {
+    const p = await client.createProxy({ name, listen: '127.0.0.1:0', upstream: up() });
+    const added = await p.addToxic<T>({ name, toxicity: 1, ...toxic });
+    const s = await connect(p.listen);
+    try {
+      await body(s, added);
+    } finally {
+      s.destroy();
+      await p.remove();
+    }
+  }
+
   it('creates, lists, shows, populates, versions and deletes proxies', async () => {
     const p = await client.createProxy({ name: 'one', listen: '127.0.0.1:0', upstream: up() });
     assert.equal(p.name, 'one');
@@ -87,6 +107,45 @@ describe('fault proxy driven by toxiproxy-node-client', () => {
     await p.remove();
   });
 
+  it('a toxic added to and removed from a live connection: every byte arrives, in order', async () => {
+    const p = await client.createProxy({ name: 'live', listen: '127.0.0.1:0', upstream: up() });
+    const s = await connect(p.listen);
+    const sent = Buffer.alloc(4 << 20);
+    for (let i = 0; i < sent.length; i += 4) sent.writeUInt32LE(i, i); // each offset names itself
+    const got: Buffer[] = [];
+    let bytes = 0;
+    const done = new Promise<void>((resolve) =>
+      s.on('data', (d: Buffer) => {
+        got.push(d);
+        if ((bytes += d.length) === sent.length) resolve();
+      }),
+    );
+    let toxic: Awaited<ReturnType<typeof p.addToxic>> | undefined;
+    for (let at = 0, step = 0; at < sent.length; at += 512 << 10, step++) {
+      // The client stops reading for a while: the proxy's writes to it back up, so its read buffers
+      // stay lent to pending writes while the next reads come in.
+      s.pause();
+      s.write(sent.subarray(at, at + (512 << 10)));
+      await new Promise((r) => setTimeout(r, 30));
+      s.resume();
+      await until(() => bytes >= at, 'the echo keeps up');
+      // Chunks read on the fast path (buffers lent to writes) and chunks queued for the toxic interleave.
+      if (step === 2)
+        toxic = await p.addToxic({
+          name: 'lat',
+          type: 'latency',
+          stream: 'downstream',
+          toxicity: 1,
+          attributes: { latency: 5, jitter: 0 },
+        });
+      if (step === 5) await toxic!.remove();
+    }
+    await done;
+    assert.ok(Buffer.concat(got).equals(sent));
+    s.destroy();
+    await p.remove();
+  });
+
   it('disabling closes connections and refuses new ones; enabling again serves', async () => {
     const p = await client.createProxy({ name: 'down', listen: '127.0.0.1:0', upstream: up() });
     const s = await connect(p.listen);
@@ -102,158 +161,102 @@ describe('fault proxy driven by toxiproxy-node-client', () => {
     await p.remove();
   });
 
-  it('latency: each echo takes latency ± jitter (both directions measured, tolerance 60 ms)', async () => {
-    const p = await client.createProxy({ name: 'lat', listen: '127.0.0.1:0', upstream: up() });
-    await p.addToxic({
-      name: 'lat',
-      type: 'latency',
-      stream: 'downstream',
-      toxicity: 1,
-      attributes: { latency: 150, jitter: 40 },
-    });
-    const s = await connect(p.listen);
-    const times: number[] = [];
-    for (let i = 0; i < 8; i++) times.push(await roundTrip(s, `ping${i}`, 5));
-    for (const t of times) assert.ok(t >= 110 - 2, `each echo at least latency - jitter: ${t}`);
-    const mean = times.reduce((a, b) => a + b, 0) / times.length;
-    assert.ok(mean >= 110 && mean <= 190 + 60, `mean ${mean} within latency ± jitter + tolerance`);
-    s.destroy();
-    await p.remove();
-  });
+  it('latency: each echo takes latency ± jitter (both directions measured, tolerance 60 ms)', () =>
+    throughToxic(
+      'lat',
+      { type: 'latency', stream: 'downstream', attributes: { latency: 150, jitter: 40 } },
+      async (s) => {
+        const times: number[] = [];
+        for (let i = 0; i < 8; i++) times.push(await roundTrip(s, `ping${i}`, 5));
+        for (const t of times) assert.ok(t >= 110 - 2, `each echo at least latency - jitter: ${t}`);
+        const mean = times.reduce((a, b) => a + b, 0) / times.length;
+        assert.ok(mean >= 110 && mean <= 190 + 60, `mean ${mean} within latency ± jitter + tolerance`);
+      },
+    ));
 
-  it('bandwidth: the measured rate is within 10 % of rate', async () => {
-    const p = await client.createProxy({ name: 'bw', listen: '127.0.0.1:0', upstream: up() });
-    const toxic = await p.addToxic({
-      name: 'bw',
-      type: 'bandwidth',
-      stream: 'downstream',
-      toxicity: 1,
-      attributes: { rate: 400 },
-    });
-    assert.deepEqual(toxic.attributes, { rate: 400 });
-    const s = await connect(p.listen);
-    const bytes = 400_000; // 1 s at 400 KB/s
-    const ms = await roundTrip(s, Buffer.alloc(bytes, 7), bytes);
-    const rate = bytes / ms; // bytes per ms = KB/s
-    assert.ok(rate <= 400 * 1.1 && rate >= 400 * 0.9, `measured ${rate.toFixed(1)} KB/s, wanted 400 ± 10 %`);
-    s.destroy();
-    await p.remove();
-  });
+  it('bandwidth: the measured rate is within 10 % of rate', () =>
+    throughToxic('bw', { type: 'bandwidth', stream: 'downstream', attributes: { rate: 400 } }, async (s, toxic) => {
+      assert.deepEqual(toxic.attributes, { rate: 400 });
+      const bytes = 400_000; // 1 s at 400 KB/s
+      const ms = await roundTrip(s, Buffer.alloc(bytes, 7), bytes);
+      const rate = bytes / ms; // bytes per ms = KB/s
+      assert.ok(rate <= 400 * 1.1 && rate >= 400 * 0.9, `measured ${rate.toFixed(1)} KB/s, wanted 400 ± 10 %`);
+    }));
 
-  it('slow_close: the close reaches the client delay ms late', async () => {
-    const p = await client.createProxy({ name: 'sc', listen: '127.0.0.1:0', upstream: up() });
-    await p.addToxic({ name: 'sc', type: 'slow_close', stream: 'downstream', toxicity: 1, attributes: { delay: 200 } });
-    const s = await connect(p.listen);
-    const start = performance.now();
-    const ended = new Promise<number>((resolve) => s.once('end', () => resolve(performance.now() - start)));
-    s.resume();
-    s.write('close:now');
-    assert.ok((await ended) >= 195);
-    s.destroy();
-    await p.remove();
-  });
+  it('slow_close: the close reaches the client delay ms late', () =>
+    throughToxic('sc', { type: 'slow_close', stream: 'downstream', attributes: { delay: 200 } }, async (s) => {
+      const start = performance.now();
+      const ended = new Promise<number>((resolve) => s.once('end', () => resolve(performance.now() - start)));
+      s.resume();
+      s.write('close:now');
+      assert.ok((await ended) >= 195);
+    }));
 
-  it('timeout: data is dropped and the connection closes after timeout', async () => {
-    const p = await client.createProxy({ name: 'to', listen: '127.0.0.1:0', upstream: up() });
-    await p.addToxic({ name: 'to', type: 'timeout', stream: 'upstream', toxicity: 1, attributes: { timeout: 150 } });
-    const s = await connect(p.listen);
-    const start = performance.now();
-    let got = 0;
-    s.on('data', (d: Buffer) => (got += d.length));
-    const closed = new Promise<number>((resolve) => s.once('close', () => resolve(performance.now() - start)));
-    s.write('lost');
-    assert.ok((await closed) >= 145);
-    assert.equal(got, 0);
-    await p.remove();
-  });
+  it('timeout: data is dropped and the connection closes after timeout', () =>
+    throughToxic('to', { type: 'timeout', stream: 'upstream', attributes: { timeout: 150 } }, async (s) => {
+      const start = performance.now();
+      let got = 0;
+      s.on('data', (d: Buffer) => (got += d.length));
+      const closed = new Promise<number>((resolve) => s.once('close', () => resolve(performance.now() - start)));
+      s.write('lost');
+      assert.ok((await closed) >= 145);
+      assert.equal(got, 0);
+    }));
 
-  it('timeout 0: never delivers, until the toxic is removed', async () => {
-    const p = await client.createProxy({ name: 'to0', listen: '127.0.0.1:0', upstream: up() });
-    const toxic = await p.addToxic({
-      name: 'to0',
-      type: 'timeout',
-      stream: 'upstream',
-      toxicity: 1,
-      attributes: { timeout: 0 },
-    });
-    const s = await connect(p.listen);
-    const before = upstream.received.length;
-    s.write('dropped');
-    await until(() => upstream.received.length > before, 'upstream connected');
-    await new Promise((r) => setTimeout(r, 100));
-    assert.equal(upstream.received.at(-1)!.length, 0, 'nothing reached the upstream');
-    await toxic.remove();
-    assert.ok((await roundTrip(s, 'after', 5)) >= 0);
-    s.destroy();
-    await p.remove();
-  });
+  it('timeout 0: never delivers, until the toxic is removed', () =>
+    throughToxic('to0', { type: 'timeout', stream: 'upstream', attributes: { timeout: 0 } }, async (s, toxic) => {
+      const before = upstream.received.length;
+      s.write('dropped');
+      await until(() => upstream.received.length > before, 'upstream connected');
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(upstream.received.at(-1)!.length, 0, 'nothing reached the upstream');
+      await toxic.remove();
+      assert.ok((await roundTrip(s, 'after', 5)) >= 0);
+    }));
 
-  it('reset_peer: the client is reset timeout ms after its first data', async () => {
-    const p = await client.createProxy({ name: 'rp', listen: '127.0.0.1:0', upstream: up() });
-    await p.addToxic({ name: 'rp', type: 'reset_peer', stream: 'upstream', toxicity: 1, attributes: { timeout: 100 } });
-    const s = await connect(p.listen);
-    const start = performance.now();
-    const failed = new Promise<{ code: string; ms: number }>((resolve) =>
-      s.once('error', (e: NodeJS.ErrnoException) => resolve({ code: e.code ?? '', ms: performance.now() - start })),
-    );
-    s.write('boom');
-    const { code, ms } = await failed;
-    assert.equal(code, 'ECONNRESET');
-    assert.ok(ms >= 95);
-    await p.remove();
-  });
+  it('reset_peer: the client is reset timeout ms after its first data', () =>
+    throughToxic('rp', { type: 'reset_peer', stream: 'upstream', attributes: { timeout: 100 } }, async (s) => {
+      const start = performance.now();
+      const failed = new Promise<{ code: string; ms: number }>((resolve) =>
+        s.once('error', (e: NodeJS.ErrnoException) => resolve({ code: e.code ?? '', ms: performance.now() - start })),
+      );
+      s.write('boom');
+      const { code, ms } = await failed;
+      assert.equal(code, 'ECONNRESET');
+      assert.ok(ms >= 95);
+    }));
 
-  it('slicer: the upstream receives the data in many small pieces', async () => {
-    const p = await client.createProxy({ name: 'sl', listen: '127.0.0.1:0', upstream: up() });
-    await p.addToxic({
-      name: 'sl',
-      type: 'slicer',
-      stream: 'upstream',
-      toxicity: 1,
-      attributes: { average_size: 10, size_variation: 4, delay: 3000 },
-    });
-    const s = await connect(p.listen);
-    const message = Buffer.alloc(200, 'a');
-    await roundTrip(s, message, 200);
-    const pieces = upstream.received.at(-1)!;
-    assert.equal(Buffer.concat(pieces).length, 200);
-    assert.ok(pieces.length >= 8, `sliced into ${pieces.length} pieces`);
-    s.destroy();
-    await p.remove();
-  });
+  it('slicer: the upstream receives the data in many small pieces', () =>
+    throughToxic(
+      'sl',
+      { type: 'slicer', stream: 'upstream', attributes: { average_size: 10, size_variation: 4, delay: 3000 } },
+      async (s) => {
+        await roundTrip(s, Buffer.alloc(200, 'a'), 200);
+        const pieces = upstream.received.at(-1)!;
+        assert.equal(Buffer.concat(pieces).length, 200);
+        assert.ok(pieces.length >= 8, `sliced into ${pieces.length} pieces`);
+      },
+    ));
 
-  it('limit_data: the connection closes after bytes', async () => {
-    const p = await client.createProxy({ name: 'ld', listen: '127.0.0.1:0', upstream: up() });
-    await p.addToxic({ name: 'ld', type: 'limit_data', stream: 'downstream', toxicity: 1, attributes: { bytes: 100 } });
-    const s = await connect(p.listen);
-    let got = 0;
-    s.on('data', (d: Buffer) => (got += d.length));
-    const closed = new Promise((resolve) => s.once('close', resolve));
-    s.write(Buffer.alloc(300, 1));
-    await closed;
-    assert.equal(got, 100);
-    await p.remove();
-  });
+  it('limit_data: the connection closes after bytes', () =>
+    throughToxic('ld', { type: 'limit_data', stream: 'downstream', attributes: { bytes: 100 } }, async (s) => {
+      let got = 0;
+      s.on('data', (d: Buffer) => (got += d.length));
+      const closed = new Promise((resolve) => s.once('close', resolve));
+      s.write(Buffer.alloc(300, 1));
+      await closed;
+      assert.equal(got, 100);
+    }));
 
   it('toxicity 0 never applies; toxics update and reset clears them', async () => {
+    const slow = (toxicity: number, latency: number) =>
+      ({ name: 'slow', type: 'latency', stream: 'downstream', toxicity, attributes: { latency, jitter: 0 } }) as const;
     const p = await client.createProxy({ name: 'tx', listen: '127.0.0.1:0', upstream: up() });
-    const t = await p.addToxic({
-      name: 'slow',
-      type: 'latency',
-      stream: 'downstream',
-      toxicity: 0,
-      attributes: { latency: 2000, jitter: 0 },
-    });
+    const t = await p.addToxic(slow(0, 2000));
     const s = await connect(p.listen);
     assert.ok((await roundTrip(s, 'fast', 4)) < 2000);
     s.destroy();
-    const updated = await t.update({
-      name: 'slow',
-      type: 'latency',
-      stream: 'downstream',
-      toxicity: 0.5,
-      attributes: { latency: 10, jitter: 0 },
-    });
+    const updated = await t.update(slow(0.5, 10));
     assert.equal(updated.toxicity, 0.5);
     assert.deepEqual(updated.attributes, { latency: 10, jitter: 0 });
     assert.equal((await p.getToxic('slow')).toxicity, 0.5);

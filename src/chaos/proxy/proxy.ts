@@ -14,6 +14,7 @@ import type { Random } from '../../core/random.js';
 import { Connection, type Upstream } from './connection.js';
 import { ProxyErrorCodes, proxyError } from './error-codes.js';
 import { createHttpFaultServer } from './http-fault-server.js';
+import { writeHighWaterMark } from './link.js';
 import type { HttpFault } from './http-faults.js';
 import type { Toxic } from './toxic.js';
 
@@ -49,15 +50,31 @@ export interface ProxyEnv {
   readonly random: Random;
 }
 
+/** The fields of a {@link Proxy} that its methods change. */
+interface ProxyState {
+  listen: string;
+  upstream: string;
+  enabled: boolean;
+  toxics: readonly Toxic[];
+  httpFaults: readonly HttpFault[];
+}
+
 /** One proxy. */
 export class Proxy {
   readonly name: string;
   readonly mode: ProxyMode;
-  #listen: string;
-  #upstream: string;
-  #enabled = false;
-  #toxics: Toxic[] = [];
-  #httpFaults: HttpFault[] = [];
+  /** The listen address, `host:port`; once started, with the port bound when 0 was asked for. */
+  readonly listen: string;
+  /** The upstream, `host:port`. */
+  readonly upstream: string;
+  /** Whether it listens: a disabled proxy refuses connections. */
+  readonly enabled: boolean = false;
+  /** Its toxics, in the order they were added (TCP mode). */
+  readonly toxics: readonly Toxic[] = [];
+  /** Its HTTP fault rules, in order (HTTP mode). */
+  readonly httpFaults: readonly HttpFault[] = [];
+  /** This proxy with the fields above writable: read-only outside, they change only through its methods. */
+  readonly #state: ProxyState = this;
   #server: net.Server | http.Server | undefined;
   #closeHttp: (() => void) | undefined;
   readonly #connections = new Set<Connection>();
@@ -66,27 +83,12 @@ export class Proxy {
 
   constructor(name: string, listen: string, upstream: string, mode: ProxyMode, env: ProxyEnv) {
     this.name = name;
-    this.#listen = listen === '' ? '127.0.0.1:0' : listen;
-    this.#upstream = upstream;
+    this.listen = listen === '' ? '127.0.0.1:0' : listen;
+    this.upstream = upstream;
     this.mode = mode;
     this.#env = env;
   }
 
-  get listen(): string {
-    return this.#listen;
-  }
-  get upstream(): string {
-    return this.#upstream;
-  }
-  get enabled(): boolean {
-    return this.#enabled;
-  }
-  get toxics(): readonly Toxic[] {
-    return this.#toxics;
-  }
-  get httpFaults(): readonly HttpFault[] {
-    return this.#httpFaults;
-  }
   /** Open client connections. */
   get connections(): number {
     return this.mode === 'tcp' ? this.#connections.size : this.#sockets.size;
@@ -94,17 +96,14 @@ export class Proxy {
 
   /** Binds the listen address and accepts connections. Throws `FS_ERR_PROXY_LISTEN` (500). */
   async start(): Promise<void> {
-    if (this.#enabled) return;
-    const at = splitHostPort(this.#listen);
+    if (this.enabled) return;
+    const at = splitHostPort(this.listen);
     if (at === undefined)
-      proxyError(
-        ProxyErrorCodes.LISTEN,
-        `listen tcp ${this.#listen}: address ${this.#listen}: missing port in address`,
-      );
+      proxyError(ProxyErrorCodes.LISTEN, `listen tcp ${this.listen}: address ${this.listen}: missing port in address`);
     const upstream = this.#parsedUpstream();
     let server: net.Server | http.Server;
     if (this.mode === 'http') {
-      const h = createHttpFaultServer({ upstream, rules: () => this.#httpFaults, ...this.#env });
+      const h = createHttpFaultServer({ upstream, rules: () => this.httpFaults, ...this.#env });
       server = h.server;
       this.#closeHttp = h.close;
       server.on('connection', (s: net.Socket) => {
@@ -112,10 +111,13 @@ export class Proxy {
         s.once('close', () => this.#sockets.delete(s));
       });
     } else {
-      server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true }, (client) => {
-        const c = new Connection(client, upstream, this.#toxics, this.#env, (gone) => this.#connections.delete(gone));
-        this.#connections.add(c);
-      });
+      server = net.createServer(
+        { allowHalfOpen: true, pauseOnConnect: true, highWaterMark: writeHighWaterMark },
+        (client) => {
+          const c = new Connection(client, upstream, this.toxics, this.#env, (gone) => this.#connections.delete(gone));
+          this.#connections.add(c);
+        },
+      );
     }
     try {
       await new Promise<void>((resolve, reject) => {
@@ -126,20 +128,20 @@ export class Proxy {
         });
       });
     } catch (error) {
-      proxyError(ProxyErrorCodes.LISTEN, `listen tcp ${this.#listen}: ${(error as Error).message}`, {
-        listen: this.#listen,
+      proxyError(ProxyErrorCodes.LISTEN, `listen tcp ${this.listen}: ${(error as Error).message}`, {
+        listen: this.listen,
       });
     }
     const bound = server.address() as net.AddressInfo;
-    this.#listen = joinHostPort(bound.address, bound.port);
+    this.#state.listen = joinHostPort(bound.address, bound.port);
     this.#server = server;
-    this.#enabled = true;
+    this.#state.enabled = true;
   }
 
   /** Closes the listener and every connection (new connections are refused). */
   async stop(): Promise<void> {
-    if (!this.#enabled) return;
-    this.#enabled = false;
+    if (!this.enabled) return;
+    this.#state.enabled = false;
     const server = this.#server!;
     this.#server = undefined;
     for (const c of this.#connections) c.destroy();
@@ -154,11 +156,11 @@ export class Proxy {
    * connections); `enabled` starts or stops it.
    */
   async update(fields: { listen: string; upstream: string; enabled: boolean }): Promise<void> {
-    if (fields.listen !== this.#listen || fields.upstream !== this.#upstream) {
-      const wasEnabled = this.#enabled;
+    if (fields.listen !== this.listen || fields.upstream !== this.upstream) {
+      const wasEnabled = this.enabled;
       await this.stop();
-      this.#listen = fields.listen;
-      this.#upstream = fields.upstream;
+      this.#state.listen = fields.listen;
+      this.#state.upstream = fields.upstream;
       if (wasEnabled && fields.enabled) await this.start();
     }
     if (fields.enabled) await this.start();
@@ -167,59 +169,59 @@ export class Proxy {
 
   /** Adds a toxic at the end of its stream's chain; existing connections get it at once. */
   addToxic(toxic: Toxic): void {
-    if (this.#toxics.some((t) => t.name === toxic.name))
+    if (this.toxics.some((t) => t.name === toxic.name))
       proxyError(ProxyErrorCodes.TOXIC_EXISTS, 'toxic already exists');
-    this.#toxics = [...this.#toxics, toxic];
+    this.#state.toxics = [...this.toxics, toxic];
     this.#pushToxics();
   }
 
   /** Replaces the toxic of the same name. */
   replaceToxic(toxic: Toxic): void {
-    this.#toxics = this.#toxics.map((t) => (t.name === toxic.name ? toxic : t));
+    this.#state.toxics = this.toxics.map((t) => (t.name === toxic.name ? toxic : t));
     this.#pushToxics();
   }
 
   /** Removes a toxic; throws `FS_ERR_PROXY_TOXIC_NOT_FOUND` (404) when absent. */
   removeToxic(name: string): void {
-    if (!this.#toxics.some((t) => t.name === name)) proxyError(ProxyErrorCodes.TOXIC_NOT_FOUND, 'toxic not found');
-    this.#toxics = this.#toxics.filter((t) => t.name !== name);
+    if (!this.toxics.some((t) => t.name === name)) proxyError(ProxyErrorCodes.TOXIC_NOT_FOUND, 'toxic not found');
+    this.#state.toxics = this.toxics.filter((t) => t.name !== name);
     this.#pushToxics();
   }
 
   /** Removes every toxic and HTTP fault. */
   clearToxics(): void {
-    this.#toxics = [];
-    this.#httpFaults = [];
+    this.#state.toxics = [];
+    this.#state.httpFaults = [];
     this.#pushToxics();
   }
 
   /** Replaces the HTTP fault rules (HTTP mode). */
   setHttpFaults(rules: readonly HttpFault[]): void {
-    this.#httpFaults = [...rules];
+    this.#state.httpFaults = [...rules];
   }
 
   /** The JSON of this proxy. */
   toJSON(): ProxyJson {
     const base = {
       name: this.name,
-      listen: this.#listen,
-      upstream: this.#upstream,
-      enabled: this.#enabled,
-      toxics: this.#toxics,
+      listen: this.listen,
+      upstream: this.upstream,
+      enabled: this.enabled,
+      toxics: this.toxics,
     };
-    return this.mode === 'http' ? { ...base, mode: 'http', http_faults: this.#httpFaults } : base;
+    return this.mode === 'http' ? { ...base, mode: 'http', http_faults: this.httpFaults } : base;
   }
 
   #pushToxics(): void {
-    for (const c of this.#connections) c.setToxics(this.#toxics);
+    for (const c of this.#connections) c.setToxics(this.toxics);
   }
 
   #parsedUpstream(): Upstream {
-    const at = splitHostPort(this.#upstream);
+    const at = splitHostPort(this.upstream);
     if (at === undefined || at.host === '')
       proxyError(
         ProxyErrorCodes.BAD_REQUEST,
-        `bad request body: upstream ${JSON.stringify(this.#upstream)} is not host:port`,
+        `bad request body: upstream ${JSON.stringify(this.upstream)} is not host:port`,
       );
     return at;
   }
