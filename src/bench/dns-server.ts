@@ -1,35 +1,59 @@
 /**
  * `npm run bench -- dns-server`: the maximum sustained rate of the fault DNS server over loopback
- * UDP, beside a reference authoritative server (NSD from Debian, installed with apt-get when missing
- * and this runs as root; skipped, and said so, when it cannot be had) on the same zone, in the same
- * run, with the same load generator (dnsperf when installed, else this same file forked with
- * `FAILSMALL_DNS_LOADGEN`, open loop, bounded in count and time).
+ * UDP, beside a reference authoritative server (NSD from Debian) on the same zone, in the same run,
+ * with the same load generator for both: dnsperf from Debian, else this same file forked with
+ * `FAILSMALL_DNS_LOADGEN` (open loop, bounded in count and time). NSD and dnsperf are installed with
+ * apt-get when missing and this runs as root (one `apt-get update` per run, before the first
+ * install; see `ensureInstalled`); without NSD the ratios are skipped, without dnsperf the built-in
+ * generator serves both, and the output says so. `DNS_BENCH_GENERATOR=built-in` forces the built-in.
  *
- * The offered load is stepped up (`DNS_BENCH_STEP_S`, default 1 s per step) until fewer than 99.9%
- * are answered or p99 passes 10 ms (`DNS_BENCH_P99_MS`); a step that does not hold is run once more
- * before it ends the search. The steps are interleaved (at each rate, failsmall then NSD). JSON:
- * `max_qps`, `reference_max_qps`, `qps_vs_reference` (target >= 0.7), the server CPU time per
- * answered query of each (`/proc/<pid>/task/<tid>/schedstat`, at its highest step that held) and
+ * The offered load is stepped up (`rates`, about ×1.26 a step from 10,000 to 800,000 q/s,
+ * `DNS_BENCH_STEP_S`, default 1 s per step) until fewer than 99.9% are answered or p99 passes 10 ms
+ * (`DNS_BENCH_P99_MS`); a step that does not hold is run once more before it ends the search. A
+ * step where the generator could not send at the offered rate (under 98% of it) while the server
+ * answered everything in time, or where the generator ran at 85% of a core or more, is
+ * `generator_bound`: if it ends the search, the server's maximum is only a lower bound
+ * (`ended_by: "generator"`). The steps are interleaved (at each rate, failsmall then NSD), and the whole
+ * search stops after `DNS_BENCH_BUDGET_S` (default 150 s). JSON: `max_qps`, `reference_max_qps`,
+ * `qps_vs_reference` (target >= 0.7), the server CPU time per answered query of each
+ * (`/proc/<pid>/task/<tid>/schedstat`, at its highest step that held) and
  * `cpu_capacity_vs_reference` (NSD's CPU per answer ÷ failsmall's: the figure a shared machine
  * disturbs least), every step, the load average at the start and the end, and
  * `qps_ratio_1000_rules`: the answer path's throughput (the responder in this process, no sockets)
  * with 1,000 fault rules that match none of the names, over its throughput with none (target >= 0.8).
  * failsmall answers from cached bytes with only the id, RD bit and question case rewritten.
  *
- * Placement (see `place`): each server in a process of its own on CPU 0, the generator on the last
- * CPU, all at nice -20 when root (each in a session, so an autogroup, of its own, at the same nice),
- * so that a shared machine delays them alike and little; the
- * generator reports its own CPU share (`generator_cpu_share`, of one core, at the max step). One
- * server process each: with the generator on the other core of a 2-core machine, a second server
- * process (cluster) would only take the generator's core.
+ * Latency: the built-in generator measures every answer (p50, p99 exact); dnsperf 2.10 prints only
+ * the mean and standard deviation, so its p99 is estimated as mean + 2.33 sd and its p50 is the mean.
+ * The built-in generator's latencies include its own event loop's delays: on a 2-core machine both
+ * servers tend to end at the same step with it (qps_vs_reference near 1 says little; the CPU per
+ * answer still does), while dnsperf separates them.
  *
- * Knobs (environment): `DNS_BENCH_STEP_S`, `DNS_BENCH_P99_MS`, `DNS_BENCH_SOCKETS` (generator
- * sockets, default 4), `DNS_BENCH_NICE` (default -20; 0 leaves priorities alone).
+ * Placement (see `place` and `placed`): each server in a process of its own on CPU 0, the generator
+ * on the last CPU, all at nice -20 when root (each in a session, so an autogroup, of its own, at the
+ * same nice), so that a shared machine delays them alike and little; the generator's own CPU share
+ * (`generator_cpu_share`, of one core, at the max step) comes from `process.cpuUsage` (built-in) or
+ * this process's reaped-children time (dnsperf). One server process each (this bench has no option
+ * for more): on a 2-core machine the generator has the other core, and even dnsperf takes 0.7 of it
+ * at failsmall's maximum and 0.75-0.9 at NSD's, so a second server process (cluster) would only take
+ * the generator's core.
+ *
+ * Where failsmall's server time goes (perf and strace at 30,000 q/s, 2026-12): 12-16 µs of CPU per
+ * query, about 65% of it in the kernel (sendmsg with the loopback delivery to the client ~45%,
+ * recvmsg ~8%, epoll ~8%) and 35% in user space (V8 ~23%: Node's dgram message and send path and
+ * the responder, which alone is ~0.4 µs, see `responder_ns_no_rules`; Node's binding and libuv ~8%,
+ * malloc ~3%). NSD makes the same system calls (one recvfrom and one sendto per query), so the gap
+ * is mostly Node's per-datagram user-space work.
+ *
+ * Knobs (environment): `DNS_BENCH_GENERATOR` (`dnsperf` or `built-in`; default dnsperf when it can be
+ * had), `DNS_BENCH_STEP_S`, `DNS_BENCH_P99_MS`, `DNS_BENCH_BUDGET_S`, `DNS_BENCH_SOCKETS` (generator
+ * sockets, dnsperf clients; default 4), `DNS_BENCH_NICE` (default -20; 0 leaves priorities alone).
  */
-import { execFileSync, fork, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, fork, spawn, spawnSync, type ChildProcess, type StdioOptions } from 'node:child_process';
 import dgram from 'node:dgram';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** What the generator reports. */
@@ -161,56 +185,131 @@ async function generate({ host, port, rate, seconds, socketCount }: LoadSpec): P
   };
 }
 
-/** dnsperf, when installed: same rate and duration, its own statistics. */
-async function runDnsperf(host: string, port: number, rate: number, seconds: number): Promise<LoadResult> {
-  const { join } = await import('node:path');
-  const { tmpdir } = await import('node:os');
-  const file = join(mkdtempSync(join(tmpdir(), 'fs-dnsperf-')), 'queries.txt');
-  writeFileSync(file, names.map((n) => `${n} A`).join('\n') + '\n');
-  const output = await new Promise<string>((resolve) => {
-    const child = spawn('dnsperf', [
-      '-s',
-      host,
-      '-p',
-      String(port),
-      '-d',
-      file,
-      '-Q',
-      String(rate),
-      '-l',
-      String(seconds),
-      '-c',
-      '4',
-    ]);
-    let text = '';
-    child.stdout.on('data', (d: Buffer) => (text += d.toString()));
-    child.on('close', () => resolve(text));
-  });
+/** This run's scratch directory (NSD's zone and state, dnsperf's query file), removed at the end. */
+let scratch: string | undefined;
+function scratchDir(): string {
+  return (scratch ??= mkdtempSync(join(tmpdir(), 'fs-dns-bench-')));
+}
+
+/** dnsperf's input: the bench names, type A, one a line (written once per run). */
+let queries: string | undefined;
+function queryFile(): string {
+  if (queries === undefined) {
+    queries = join(scratchDir(), 'queries.txt');
+    writeFileSync(queries, names.map((n) => `${n} A`).join('\n') + '\n');
+  }
+  return queries;
+}
+
+/** Whether `bin` is on the PATH. */
+function installed(bin: string): boolean {
+  return spawnSync('which', [bin], { stdio: 'ignore' }).status === 0;
+}
+
+/** Whether this run has already run `apt-get update` (once per run, before the first install). */
+let aptUpdated = false;
+
+/**
+ * `bin` on the PATH, installing Debian's package `pkg` first when it is missing and this runs as
+ * root: `apt-get update` (once per run) then `apt-get install -y pkg`, each within 5 min, said on
+ * the output. True when `bin` is there afterwards; the caller says what it does without it.
+ */
+function ensureInstalled(bin: string, pkg: string): boolean {
+  if (installed(bin)) return true;
+  if (process.getuid?.() !== 0) {
+    console.log(`  ${bin} missing, and not root: apt-get install ${pkg} skipped`);
+    return false;
+  }
+  console.log(`  ${bin} missing: ${aptUpdated ? '' : 'apt-get update && '}apt-get install -y ${pkg}`);
+  const apt = (args: string[]): boolean =>
+    spawnSync('apt-get', args, {
+      stdio: 'ignore',
+      timeout: 300_000,
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    }).status === 0;
+  if (!aptUpdated) aptUpdated = apt(['update']);
+  if (!apt(['install', '-y', pkg])) console.log(`  apt-get install -y ${pkg} failed`);
+  return installed(bin);
+}
+
+/** The CPU time (user + system, in s) of this process's children that have ended and been reaped. */
+function reapedChildrenCpuSeconds(): number {
+  try {
+    // Fields after the command name (which may hold spaces): state is field 3, cutime 16, cstime 17.
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[13]) + Number(fields[14])) / 100; // USER_HZ: 100 on Linux
+  } catch {
+    return NaN;
+  }
+}
+
+/**
+ * dnsperf: the same rate, duration and number of sockets (its clients), its own statistics. At most
+ * 100 ms of the rate outstanding (`-q`, so a server that falls behind shows as a shortfall of sent
+ * queries rather than unbounded queues) and a 1 s timeout (`-t`: a later answer is lost). Started
+ * placed (see {@link placed}); its CPU time is read from this process's reaped children.
+ */
+async function dnsperfLoad({ host, port, rate, seconds, socketCount }: LoadSpec): Promise<LoadResult> {
+  const outstanding = Math.min(65_535, Math.max(1_000, Math.ceil(rate / 10)));
+  const args = ['-s', host, '-p', String(port), '-d', queryFile(), '-Q', String(rate), '-l', String(seconds)];
+  // EDNS (-e), as the built-in generator's queries; no line per lost or unexpected answer (each
+  // would cost dnsperf a write at the rates where they happen).
+  args.push('-c', String(socketCount), '-q', String(outstanding), '-t', '1', '-e');
+  args.push('-O', 'suppress=timeout,unexpected');
+  // dnsperf 2.10 was once seen here to spin past its time limit (a thread busy in the kernel): killed
+  // 5 s after the limit and its timeout, and run once more. Its CPU share: over the run that ended.
+  const run = (): Promise<{ output: string; cpu: number; wall: number } | undefined> =>
+    new Promise((resolve, reject) => {
+      const cpuBefore = reapedChildrenCpuSeconds();
+      const wallStart = performance.now();
+      const child = placed('dnsperf', args, GENERATOR_CPU, ['ignore', 'pipe', 'pipe']);
+      let output = '';
+      let hung = false;
+      const timer = setTimeout(
+        () => {
+          hung = true;
+          child.kill('SIGKILL');
+        },
+        (seconds + 6) * 1000,
+      );
+      child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+      child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+      child.on('error', reject);
+      child.on('close', () => {
+        clearTimeout(timer);
+        const cpu = reapedChildrenCpuSeconds() - cpuBefore;
+        resolve(hung ? undefined : { output, cpu, wall: (performance.now() - wallStart) / 1000 });
+      });
+    });
+  let ran = await run();
+  if (ran === undefined) {
+    console.log('  dnsperf did not end: killed, and run once more');
+    ran = await run();
+  }
+  const { output, cpu, wall } = ran ?? { output: '', cpu: NaN, wall: NaN };
   const num = (re: RegExp): number => Number(re.exec(output)?.[1] ?? NaN);
   const sent = num(/Queries sent:\s+(\d+)/);
   const received = num(/Queries completed:\s+(\d+)/);
+  if (!Number.isFinite(sent) || !Number.isFinite(received)) {
+    throw new Error(`dnsperf printed no statistics:\n${output}`);
+  }
   const avg = num(/Average Latency \(s\):\s+([\d.]+)/) * 1e6;
+  const sd = num(/Latency StdDev \(s\):\s+([\d.]+)/) * 1e6;
+  const runTime = num(/Run time \(s\):\s+([\d.]+)/);
   return {
     sent,
     received,
     lost: num(/Queries lost:\s+(\d+)/),
-    seconds: num(/Run time \(s\):\s+([\d.]+)/),
+    seconds: Number.isFinite(runTime) && runTime > 0 ? runTime : seconds,
     p50_us: Math.round(avg), // dnsperf reports mean and stddev, not quantiles
     p90_us: NaN,
-    p99_us: Math.round(avg + 2.33 * num(/Latency StdDev \(s\):\s+([\d.]+)/) * 1e6),
+    p99_us: Math.round(avg + 2.33 * sd),
     max_us: Math.round(num(/Average Latency \(s\):\s+[\d.]+ \(min [\d.]+, max ([\d.]+)\)/) * 1e6),
     generator: 'dnsperf (mean and mean + 2.33 sd as p50/p99)',
-    cpu_share: NaN,
+    // 10 ms ticks over a run of about `seconds`: a share to about 1%.
+    cpu_share: cpu / wall,
   };
-}
-
-function hasDnsperf(): boolean {
-  try {
-    execFileSync('which', ['dnsperf'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**
@@ -284,37 +383,69 @@ function benchZone() {
  * delays them alike and much less, and the generator does not take the server's core. The steps
  * are short, so the raised priority is held for about a minute in all.
  */
-const CORES = (await import('node:os')).cpus().length;
+const CORES = cpus().length;
 const SERVER_CPU = 0;
 const GENERATOR_CPU = CORES - 1;
 const NICE = Number(process.env['DNS_BENCH_NICE'] ?? -20);
+const ROOT = process.getuid?.() === 0;
+const HAS_TASKSET = installed('taskset');
 const placement: string[] = [];
+const placedBy = (how: string): void => void (placement.includes(how) || placement.push(how));
+
+/**
+ * With autogroups (sched_autogroup_enabled), nice weighs only within a session's group: the process
+ * runs in a session of its own (spawned detached) and its group gets the same nice.
+ */
+function ownAutogroup(pid: number): void {
+  try {
+    writeFileSync(`/proc/${pid}/autogroup`, String(NICE));
+    placedBy('own autogroup');
+  } catch {
+    // no autogroups
+  }
+}
+
+/** Places a running process (a forked Node child): every thread pinned to `cpu`, reniced, its autogroup. */
 function place(pid: number, cpu: number): void {
   if (CORES >= 2) {
     try {
       execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
-      if (!placement.includes('taskset')) placement.push('taskset');
+      placedBy('taskset');
     } catch {
       // no taskset: unpinned
     }
   }
-  if (process.getuid?.() === 0 && NICE !== 0) {
+  if (ROOT && NICE !== 0) {
     try {
       const tasks = readdirSync(`/proc/${pid}/task`);
       execFileSync('renice', ['-n', String(NICE), '-p', ...tasks], { stdio: 'ignore' });
-      if (!placement.some((p) => p.startsWith('nice'))) placement.push(`nice ${NICE}`);
+      placedBy(`nice ${NICE}`);
     } catch {
       // stays at its priority
     }
-    // With autogroups (sched_autogroup_enabled), nice weighs only within a session's group: the
-    // process runs in a session of its own (spawned detached) and its group gets the same nice.
-    try {
-      writeFileSync(`/proc/${pid}/autogroup`, String(NICE));
-      if (!placement.includes('own autogroup')) placement.push('own autogroup');
-    } catch {
-      // no autogroups
-    }
+    ownAutogroup(pid);
   }
+}
+
+/**
+ * Starts a program placed from its first instruction (dnsperf's threads, NSD's forked server): under
+ * `taskset -c cpu` and `nice -n NICE` (each when it applies; both exec, so the pid is the program's),
+ * detached, in an autogroup of its own.
+ */
+function placed(command: string, args: readonly string[], cpu: number, stdio: StdioOptions): ChildProcess {
+  const prefix: string[] = [];
+  if (CORES >= 2 && HAS_TASKSET) {
+    prefix.push('taskset', '-c', String(cpu));
+    placedBy('taskset');
+  }
+  if (ROOT && NICE !== 0) {
+    prefix.push('nice', '-n', String(NICE));
+    placedBy(`nice ${NICE}`);
+  }
+  const argv = [...prefix, command, ...args];
+  const child = spawn(argv[0]!, argv.slice(1), { stdio, detached: true });
+  if (ROOT && NICE !== 0 && child.pid !== undefined) ownAutogroup(child.pid);
+  return child;
 }
 
 /** The process `pid` and its descendants (NSD forks its server). */
@@ -352,9 +483,11 @@ function cpuNs(pids: readonly number[]): number {
   return total;
 }
 
-/** One load run at `rate` for `seconds`: dnsperf when installed, else the built-in generator in a child. */
-async function runLoad(spec: LoadSpec): Promise<LoadResult> {
-  if (hasDnsperf()) return runDnsperf(spec.host, spec.port, spec.rate, spec.seconds);
+/** One load run (see {@link LoadSpec}) by one generator. */
+type Load = (spec: LoadSpec) => Promise<LoadResult>;
+
+/** The built-in generator: this file in a child process of its own, placed on the generator's CPU. */
+function builtInLoad(spec: LoadSpec): Promise<LoadResult> {
   const child = fork(fileURLToPath(import.meta.url), [], {
     env: { ...process.env, FAILSMALL_DNS_LOADGEN: JSON.stringify(spec) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -367,6 +500,26 @@ async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   });
 }
 
+/**
+ * The generator for both servers: dnsperf (installed when missing, see {@link ensureInstalled}),
+ * else the built-in one, said on the output; `DNS_BENCH_GENERATOR=built-in` forces the built-in.
+ */
+function chooseGenerator(): { name: 'dnsperf' | 'built-in'; load: Load } {
+  const wanted = process.env['DNS_BENCH_GENERATOR'] ?? 'dnsperf';
+  if (wanted !== 'built-in' && ensureInstalled('dnsperf', 'dnsperf')) {
+    const printed = spawnSync('dnsperf', ['-h'], { encoding: 'utf8' });
+    const version = /Version (\d[\d.]*)/.exec(`${printed.stdout ?? ''}${printed.stderr ?? ''}`)?.[1];
+    console.log(`  generator: dnsperf${version === undefined ? '' : ` ${version}`} for both servers`);
+    return { name: 'dnsperf', load: dnsperfLoad };
+  }
+  console.log(
+    wanted === 'built-in'
+      ? '  generator: the built-in one (DNS_BENCH_GENERATOR=built-in) for both servers'
+      : '  generator: dnsperf cannot be had here: the built-in one (node, separate process) for both servers',
+  );
+  return { name: 'built-in', load: builtInLoad };
+}
+
 /** What one step measured for one server. */
 interface Step {
   readonly offered: number;
@@ -376,6 +529,12 @@ interface Step {
   readonly p50_us: number;
   readonly p99_us: number;
   readonly held: boolean;
+  /**
+   * Whether a step that did not hold is bound by the generator rather than the server: it sent
+   * under 98% of the offered rate while every answer came in time, or it ran at 85% of a core or
+   * more (its receiving side may then be what lost or delayed the answers).
+   */
+  readonly generator_bound: boolean;
   /** The server's CPU time per answered query over the step, in µs. */
   readonly cpu_us_per_query: number;
   /** The generator's CPU share (of one core). */
@@ -383,6 +542,13 @@ interface Step {
   /** Whether this is the confirming second run of a step whose first run did not hold. */
   readonly retried: boolean;
 }
+
+/**
+ * Why a search ended: the server did not hold (`server`: the maximum is the server's), the
+ * generator could not offer the next rate (`generator`: the maximum is a lower bound), or the
+ * `rates` or the time budget ran out (a lower bound too).
+ */
+type Ended = 'server' | 'generator' | 'rates' | 'budget';
 
 /** The highest offered rate a server sustained, and what it answered there. */
 interface MaxRate {
@@ -392,12 +558,22 @@ interface MaxRate {
   readonly cpu_us_per_query: number;
   /** The generator's CPU share (of one core) at that step. */
   readonly generator_cpu_share: number;
+  readonly ended_by: Ended;
   readonly steps: Step[];
 }
 
-/** Offered rates, stepped up (`DNS_BENCH_STEP_S` seconds each, default 1) until a server no longer holds. */
-const steps = [2_000, 5_000, 10_000, 15_000, 20_000, 30_000, 40_000, 50_000, 65_000, 80_000, 100_000, 130_000, 160_000];
+/**
+ * Offered rates in q/s, stepped up (`DNS_BENCH_STEP_S` seconds each, default 1) until a server no
+ * longer holds: about ×1.26 a step (the R10 series), from 10,000 (well under either server) to
+ * 800,000 (past what one core of this class can answer, and past what one dnsperf thread sends).
+ */
+const rates = [
+  10_000, 12_500, 16_000, 20_000, 25_000, 32_000, 40_000, 50_000, 63_000, 80_000, 100_000, 125_000, 160_000, 200_000,
+  250_000, 320_000, 400_000, 500_000, 630_000, 800_000,
+];
 const STEP_SECONDS = Number(process.env['DNS_BENCH_STEP_S'] ?? 1);
+/** The search stops after this long, in s (default 150: the bench then ends in about 3 minutes). */
+const BUDGET_SECONDS = Number(process.env['DNS_BENCH_BUDGET_S'] ?? 150);
 
 /** A server under test: where it listens, and the processes whose CPU time is its cost. */
 interface Target {
@@ -410,13 +586,19 @@ interface Target {
 /** The limits of a step: fewer answered than this share, or a p99 above this, ends the search. */
 const MIN_ANSWERED = 0.999;
 const P99_LIMIT_US = Number(process.env['DNS_BENCH_P99_MS'] ?? 10) * 1000;
+/** A generator that sends under this share of the offered rate did not offer it. */
+const MIN_OFFERED = 0.98;
+/** A generator at this share of a core or more is at its limit: a step it fails says little of the server. */
+const GENERATOR_FULL = 0.85;
 
 /** One step for one target, with the server's CPU time over it. */
-async function step(t: Target, offered: number, socketCount: number, retried: boolean): Promise<Step> {
+async function step(load: Load, t: Target, offered: number, socketCount: number, retried: boolean): Promise<Step> {
   const before = cpuNs(t.pids);
-  const r = await runLoad({ host: t.host, port: t.port, rate: offered, seconds: STEP_SECONDS, socketCount });
+  const r = await load({ host: t.host, port: t.port, rate: offered, seconds: STEP_SECONDS, socketCount });
   const cpu = cpuNs(t.pids) - before;
-  const held = r.received >= MIN_ANSWERED * r.sent && r.p99_us <= P99_LIMIT_US;
+  const offeredReached = r.sent / r.seconds >= MIN_OFFERED * offered;
+  const answeredInTime = r.received >= MIN_ANSWERED * r.sent && r.p99_us <= P99_LIMIT_US;
+  const held = offeredReached && answeredInTime;
   const result: Step = {
     offered,
     sent: r.sent,
@@ -425,54 +607,79 @@ async function step(t: Target, offered: number, socketCount: number, retried: bo
     p50_us: r.p50_us,
     p99_us: r.p99_us,
     held,
+    generator_bound: !held && ((!offeredReached && answeredInTime) || r.cpu_share >= GENERATOR_FULL),
     cpu_us_per_query: Math.round(cpu / Math.max(1, r.received) / 10) / 100,
     generator_cpu_share: Math.round(r.cpu_share * 1000) / 1000,
     retried,
   };
+  const verdict = held ? '' : result.generator_bound ? '  <- bound by the generator' : '  <- did not hold';
   console.log(
-    `  ${t.name.padEnd(9)} ${offered.toLocaleString('en-US').padStart(7)}/s${retried ? ' (again)' : '        '}: answered ${r.received}/${r.sent}, p50 ${r.p50_us} µs, p99 ${r.p99_us} µs, server CPU ${result.cpu_us_per_query} µs/query, generator CPU ${(r.cpu_share * 100).toFixed(0)}% of a core${held ? '' : '  <- did not hold'}`,
+    `  ${t.name.padEnd(9)} ${offered.toLocaleString('en-US').padStart(7)}/s${retried ? ' (again)' : '        '}: answered ${r.received}/${r.sent}, p50 ${r.p50_us} µs, p99 ${r.p99_us} µs, server CPU ${result.cpu_us_per_query} µs/query, generator CPU ${(r.cpu_share * 100).toFixed(0)}% of a core${verdict}`,
   );
   return result;
 }
 
 /**
- * Steps the offered load up (see {@link steps}) for every target alike, interleaved: at each rate
+ * Steps the offered load up (see {@link rates}) for every target alike, interleaved: at each rate
  * one run per target that still holds, so that a slower phase of the shared machine weighs on all
  * of them. A step that does not hold is run once more (a moment of other load on a shared machine
- * must not end the search); a target's search ends at the first step that fails twice, and the
- * last step that held gives its `max_qps`, with the server's CPU per query and the generator's CPU
- * share there. Bounded: at most 2 × `steps.length` runs of `STEP_SECONDS` per target.
+ * must not end the search); a target's search ends at the first step that fails twice (see
+ * {@link Ended}), and the last step that held gives its `max_qps`, with the server's CPU per query
+ * and the generator's CPU share there. Bounded: at most 2 × `rates.length` runs of `STEP_SECONDS`
+ * per target, and no new rate after `BUDGET_SECONDS`.
  */
-async function findMaxRates(targets: readonly Target[], socketCount: number): Promise<Map<string, MaxRate>> {
+async function findMaxRates(
+  load: Load,
+  targets: readonly Target[],
+  socketCount: number,
+): Promise<Map<string, MaxRate>> {
   const best = new Map<string, MaxRate>(
     targets.map((t) => [
       t.name,
-      { max_qps: 0, offered: 0, p99_us: NaN, cpu_us_per_query: NaN, generator_cpu_share: NaN, steps: [] },
+      {
+        max_qps: 0,
+        offered: 0,
+        p99_us: NaN,
+        cpu_us_per_query: NaN,
+        generator_cpu_share: NaN,
+        ended_by: 'rates',
+        steps: [],
+      },
     ]),
   );
+  const end = (name: string, ended_by: Ended): void => void best.set(name, { ...best.get(name)!, ended_by });
   const live = new Set(targets.map((t) => t.name));
+  const started = performance.now();
   // Warm-up, not counted: failsmall's server compiles its answer path on the first queries.
   for (const t of targets) {
-    await runLoad({ host: t.host, port: t.port, rate: steps[0]!, seconds: STEP_SECONDS, socketCount });
+    await load({ host: t.host, port: t.port, rate: rates[0]!, seconds: STEP_SECONDS, socketCount });
   }
-  for (const offered of steps) {
+  for (const offered of rates) {
+    if (performance.now() - started > BUDGET_SECONDS * 1000) {
+      for (const name of live) end(name, 'budget');
+      console.log(`  time budget (${BUDGET_SECONDS} s) spent: the search stops here`);
+      break;
+    }
     for (const t of targets) {
       if (!live.has(t.name)) continue;
       const record = best.get(t.name)!;
-      let r = await step(t, offered, socketCount, false);
+      let r = await step(load, t, offered, socketCount, false);
       record.steps.push(r);
       if (!r.held) {
-        r = await step(t, offered, socketCount, true);
+        r = await step(load, t, offered, socketCount, true);
         record.steps.push(r);
       }
-      if (!r.held) live.delete(t.name);
-      else
+      if (!r.held) {
+        live.delete(t.name);
+        end(t.name, r.generator_bound ? 'generator' : 'server');
+      } else
         best.set(t.name, {
           max_qps: r.qps,
           offered,
           p99_us: r.p99_us,
           cpu_us_per_query: r.cpu_us_per_query,
           generator_cpu_share: r.generator_cpu_share,
+          ended_by: 'rates',
           steps: record.steps,
         });
     }
@@ -507,36 +714,13 @@ async function startOurs(): Promise<Target & { stop: () => Promise<void> }> {
  * zone on loopback with one server process, stepped up the same way; undefined when it cannot be had.
  */
 async function startReference(): Promise<(Target & { version: string; stop: () => void }) | undefined> {
-  const { join } = await import('node:path');
-  const { tmpdir } = await import('node:os');
-  const which = (bin: string): boolean => {
-    try {
-      execFileSync('which', [bin], { stdio: 'ignore' });
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  if (!which('nsd') && process.getuid?.() === 0) {
-    console.log('  NSD missing: apt-get update && apt-get install -y nsd');
-    try {
-      execFileSync('apt-get', ['update'], { stdio: 'ignore', timeout: 300_000 });
-      execFileSync('apt-get', ['install', '-y', 'nsd'], {
-        stdio: 'ignore',
-        timeout: 300_000,
-        env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-      });
-    } catch {
-      // reported below
-    }
-  }
-  if (!which('nsd')) {
+  if (!ensureInstalled('nsd', 'nsd')) {
     console.log('  no reference: NSD is not installed and cannot be installed here (ratio skipped)');
     return undefined;
   }
   const printed = spawnSync('nsd', ['-v'], { encoding: 'utf8' });
   const version = `${printed.stderr ?? ''}${printed.stdout ?? ''}`.trim().split('\n')[0] || 'NSD';
-  const dir = mkdtempSync(join(tmpdir(), 'fs-nsd-'));
+  const dir = scratchDir();
   const port = await new Promise<number>((resolve) => {
     const s = dgram.createSocket('udp4');
     s.bind(0, '127.0.0.1', () => {
@@ -585,7 +769,8 @@ async function startReference(): Promise<(Target & { version: string; stop: () =
       '',
     ].join('\n'),
   );
-  const nsd = spawn('nsd', ['-d', '-c', join(dir, 'nsd.conf')], { stdio: 'ignore', detached: true });
+  // Placed from the start: its forked server inherits the CPU, the nice and the autogroup.
+  const nsd = placed('nsd', ['-d', '-c', join(dir, 'nsd.conf')], SERVER_CPU, 'ignore');
   const stop = (): void => void nsd.kill('SIGTERM');
   const { probe } = await import('../chaos/probe.js');
   let up = false;
@@ -600,28 +785,45 @@ async function startReference(): Promise<(Target & { version: string; stop: () =
     console.log('  no reference: NSD did not answer on loopback (ratio skipped)');
     return undefined;
   }
-  // NSD forks its server process: place every process of it (the server answers on CPU 0).
+  // NSD forks its server process: its CPU time counts too.
   const pids = processTree(nsd.pid!);
-  for (const pid of pids) place(pid, SERVER_CPU);
   console.log(`  reference ${version}, one server process`);
   return { name: 'nsd', host: '127.0.0.1', port, pids, version, stop };
 }
 
+/** What {@link Ended} means for the figure, for the table. */
+function endedBy(ended: Ended): string {
+  switch (ended) {
+    case 'server':
+      return 'the server did not hold the next rate';
+    case 'generator':
+      return 'a lower bound: the generator could not offer the next rate';
+    case 'rates':
+      return 'a lower bound: the steps ran out';
+    case 'budget':
+      return 'a lower bound: the time budget ran out';
+  }
+}
+
 async function main(): Promise<void> {
   const socketCount = Number(process.env['DNS_BENCH_SOCKETS'] ?? 4);
-  const loadStart = loadavg()[0]!;
+  const generator = chooseGenerator();
   const ours = await startOurs();
   const started = await startReference();
-  let rates: Map<string, MaxRate>;
+  const loadStart = loadavg()[0]!;
+  const searchStart = performance.now();
+  let found: Map<string, MaxRate>;
   try {
-    rates = await findMaxRates(started === undefined ? [ours] : [ours, started], socketCount);
+    found = await findMaxRates(generator.load, started === undefined ? [ours] : [ours, started], socketCount);
   } finally {
     started?.stop();
     await ours.stop();
+    if (scratch !== undefined) rmSync(scratch, { recursive: true, force: true });
   }
+  const searchSeconds = (performance.now() - searchStart) / 1000;
   const loadEnd = loadavg()[0]!;
-  const mine = rates.get('failsmall')!;
-  const reference = started === undefined ? undefined : { ...rates.get('nsd')!, name: started.version };
+  const mine = found.get('failsmall')!;
+  const reference = started === undefined ? undefined : { ...found.get('nsd')!, name: started.version };
   const rules = await rulesCost();
   const top = mine.steps.filter((x) => x.held).at(-1);
   const ratio = (a: number, b: number): number | null =>
@@ -630,8 +832,11 @@ async function main(): Promise<void> {
   // Capacity per core from CPU per query, each server at its own highest step that held.
   const cpuVsReference = reference === undefined ? null : ratio(reference.cpu_us_per_query, mine.cpu_us_per_query);
   const rows: [string, string][] = [
-    ['generator', hasDnsperf() ? 'dnsperf' : 'built-in (node, separate process)'],
-    ['step', `${STEP_SECONDS} s per offered rate; a step that does not hold is run once more`],
+    ['generator', generator.name === 'dnsperf' ? 'dnsperf' : 'built-in (node, separate process)'],
+    [
+      'step',
+      `${STEP_SECONDS} s per offered rate; a step that does not hold is run once more; search ${searchSeconds.toFixed(0)} s`,
+    ],
     [
       'placement',
       placement.length === 0
@@ -641,14 +846,14 @@ async function main(): Promise<void> {
     ['load average (1 min)', `${loadStart.toFixed(2)} at the start, ${loadEnd.toFixed(2)} at the end (${CORES} cores)`],
     [
       'max sustained rate',
-      `${mine.max_qps.toLocaleString('en-US')} q/s (>= 99.9% answered, p99 <= ${P99_LIMIT_US / 1000} ms; offered ${mine.offered.toLocaleString('en-US')}/s; p99 ${mine.p99_us} µs)`,
+      `${mine.max_qps.toLocaleString('en-US')} q/s (>= 99.9% answered, p99 <= ${P99_LIMIT_US / 1000} ms; offered ${mine.offered.toLocaleString('en-US')}/s; p99 ${mine.p99_us} µs); ${endedBy(mine.ended_by)}`,
     ],
     ['server CPU per answer', `${mine.cpu_us_per_query} µs at that step`],
     [
       'reference',
       reference === undefined
         ? 'none (NSD unavailable): ratios skipped'
-        : `${reference.name}: ${reference.max_qps.toLocaleString('en-US')} q/s (offered ${reference.offered.toLocaleString('en-US')}/s), ${reference.cpu_us_per_query} µs CPU per answer`,
+        : `${reference.name}: ${reference.max_qps.toLocaleString('en-US')} q/s (offered ${reference.offered.toLocaleString('en-US')}/s), ${reference.cpu_us_per_query} µs CPU per answer; ${endedBy(reference.ended_by)}`,
     ],
     ['failsmall / reference, rate', `${qpsVsReference ?? 'n/a'} (target >= 0.7)`],
     ['failsmall / reference, capacity per core', `${cpuVsReference ?? 'n/a'} (reference CPU per answer ÷ failsmall's)`],
@@ -669,8 +874,9 @@ async function main(): Promise<void> {
   console.log(
     JSON.stringify({
       bench: 'dns-server',
-      generator: hasDnsperf() ? 'dnsperf' : 'built-in',
+      generator: generator.name,
       step_seconds: STEP_SECONDS,
+      search_seconds: Number(searchSeconds.toFixed(1)),
       p99_limit_us: P99_LIMIT_US,
       placement: placement.join(', ') || 'none',
       load_1m_start: Number(loadStart.toFixed(2)),
@@ -684,12 +890,14 @@ async function main(): Promise<void> {
       lost: top === undefined ? null : top.sent - top.answered,
       server_cpu_us_per_query: r3(mine.cpu_us_per_query),
       generator_cpu_share: r3(mine.generator_cpu_share),
+      ended_by: mine.ended_by,
       reference: reference?.name ?? null,
       reference_max_qps: reference?.max_qps ?? null,
       reference_offered: reference?.offered ?? null,
       reference_p99_us: reference?.p99_us ?? null,
       reference_cpu_us_per_query: reference === undefined ? null : r3(reference.cpu_us_per_query),
       reference_generator_cpu_share: reference === undefined ? null : r3(reference.generator_cpu_share),
+      reference_ended_by: reference?.ended_by ?? null,
       qps_vs_reference: qpsVsReference,
       cpu_capacity_vs_reference: cpuVsReference,
       responder_ns_no_rules: Math.round(rules.none_ns),
