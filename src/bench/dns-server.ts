@@ -4,7 +4,7 @@
  * with the same load generator for both: dnsperf from Debian, else this same file forked with
  * `FAILSMALL_DNS_LOADGEN` (open loop, bounded in count and time). NSD and dnsperf are installed with
  * apt-get when missing and this runs as root (one `apt-get update` per run, before the first
- * install; see `ensureInstalled`); without NSD the ratios are skipped, without dnsperf the built-in
+ * install; see `ensureDebianCommand` in bench/host.ts); without NSD the ratios are skipped, without dnsperf the built-in
  * generator serves both, and the output says so. `DNS_BENCH_GENERATOR=built-in` forces the built-in.
  *
  * The offered load is stepped up (`rates`, about ×1.26 a step from 10,000 to 800,000 q/s,
@@ -55,6 +55,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureDebianCommand, hasCommand, procCpuMs } from './host.js';
 
 /** What the generator reports. */
 interface LoadResult {
@@ -201,49 +202,6 @@ function queryFile(): string {
   return queries;
 }
 
-/** Whether `bin` is on the PATH. */
-function installed(bin: string): boolean {
-  return spawnSync('which', [bin], { stdio: 'ignore' }).status === 0;
-}
-
-/** Whether this run has already run `apt-get update` (once per run, before the first install). */
-let aptUpdated = false;
-
-/**
- * `bin` on the PATH, installing Debian's package `pkg` first when it is missing and this runs as
- * root: `apt-get update` (once per run) then `apt-get install -y pkg`, each within 5 min, said on
- * the output. True when `bin` is there afterwards; the caller says what it does without it.
- */
-function ensureInstalled(bin: string, pkg: string): boolean {
-  if (installed(bin)) return true;
-  if (process.getuid?.() !== 0) {
-    console.log(`  ${bin} missing, and not root: apt-get install ${pkg} skipped`);
-    return false;
-  }
-  console.log(`  ${bin} missing: ${aptUpdated ? '' : 'apt-get update && '}apt-get install -y ${pkg}`);
-  const apt = (args: string[]): boolean =>
-    spawnSync('apt-get', args, {
-      stdio: 'ignore',
-      timeout: 300_000,
-      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-    }).status === 0;
-  if (!aptUpdated) aptUpdated = apt(['update']);
-  if (!apt(['install', '-y', pkg])) console.log(`  apt-get install -y ${pkg} failed`);
-  return installed(bin);
-}
-
-/** The CPU time (user + system, in s) of this process's children that have ended and been reaped. */
-function reapedChildrenCpuSeconds(): number {
-  try {
-    // Fields after the command name (which may hold spaces): state is field 3, cutime 16, cstime 17.
-    const stat = readFileSync('/proc/self/stat', 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[13]) + Number(fields[14])) / 100; // USER_HZ: 100 on Linux
-  } catch {
-    return NaN;
-  }
-}
-
 /**
  * dnsperf: the same rate, duration and number of sockets (its clients), its own statistics. At most
  * 100 ms of the rate outstanding (`-q`, so a server that falls behind shows as a shortfall of sent
@@ -261,7 +219,7 @@ async function dnsperfLoad({ host, port, rate, seconds, socketCount }: LoadSpec)
   // 5 s after the limit and its timeout, and run once more. Its CPU share: over the run that ended.
   const run = (): Promise<{ output: string; cpu: number; wall: number } | undefined> =>
     new Promise((resolve, reject) => {
-      const cpuBefore = reapedChildrenCpuSeconds();
+      const cpuBefore = procCpuMs().reapedChildren / 1000;
       const wallStart = performance.now();
       const child = placed('dnsperf', args, GENERATOR_CPU, ['ignore', 'pipe', 'pipe']);
       let output = '';
@@ -278,7 +236,7 @@ async function dnsperfLoad({ host, port, rate, seconds, socketCount }: LoadSpec)
       child.on('error', reject);
       child.on('close', () => {
         clearTimeout(timer);
-        const cpu = reapedChildrenCpuSeconds() - cpuBefore;
+        const cpu = procCpuMs().reapedChildren / 1000 - cpuBefore;
         resolve(hung ? undefined : { output, cpu, wall: (performance.now() - wallStart) / 1000 });
       });
     });
@@ -388,7 +346,7 @@ const SERVER_CPU = 0;
 const GENERATOR_CPU = CORES - 1;
 const NICE = Number(process.env['DNS_BENCH_NICE'] ?? -20);
 const ROOT = process.getuid?.() === 0;
-const HAS_TASKSET = installed('taskset');
+const HAS_TASKSET = hasCommand('taskset');
 const placement: string[] = [];
 const placedBy = (how: string): void => void (placement.includes(how) || placement.push(how));
 
@@ -501,12 +459,13 @@ function builtInLoad(spec: LoadSpec): Promise<LoadResult> {
 }
 
 /**
- * The generator for both servers: dnsperf (installed when missing, see {@link ensureInstalled}),
+ * The generator for both servers: dnsperf (installed when missing, see {@link ensureDebianCommand}),
  * else the built-in one, said on the output; `DNS_BENCH_GENERATOR=built-in` forces the built-in.
  */
 function chooseGenerator(): { name: 'dnsperf' | 'built-in'; load: Load } {
   const wanted = process.env['DNS_BENCH_GENERATOR'] ?? 'dnsperf';
-  if (wanted !== 'built-in' && ensureInstalled('dnsperf', 'dnsperf')) {
+  const missing = wanted === 'built-in' ? 'not wanted' : ensureDebianCommand('dnsperf', 'dnsperf');
+  if (missing === undefined) {
     const printed = spawnSync('dnsperf', ['-h'], { encoding: 'utf8' });
     const version = /Version (\d[\d.]*)/.exec(`${printed.stdout ?? ''}${printed.stderr ?? ''}`)?.[1];
     console.log(`  generator: dnsperf${version === undefined ? '' : ` ${version}`} for both servers`);
@@ -515,7 +474,7 @@ function chooseGenerator(): { name: 'dnsperf' | 'built-in'; load: Load } {
   console.log(
     wanted === 'built-in'
       ? '  generator: the built-in one (DNS_BENCH_GENERATOR=built-in) for both servers'
-      : '  generator: dnsperf cannot be had here: the built-in one (node, separate process) for both servers',
+      : `  generator: dnsperf cannot be had here (${missing}): the built-in one (node, separate process) for both servers`,
   );
   return { name: 'built-in', load: builtInLoad };
 }
@@ -714,8 +673,9 @@ async function startOurs(): Promise<Target & { stop: () => Promise<void> }> {
  * zone on loopback with one server process, stepped up the same way; undefined when it cannot be had.
  */
 async function startReference(): Promise<(Target & { version: string; stop: () => void }) | undefined> {
-  if (!ensureInstalled('nsd', 'nsd')) {
-    console.log('  no reference: NSD is not installed and cannot be installed here (ratio skipped)');
+  const missing = ensureDebianCommand('nsd', 'nsd');
+  if (missing !== undefined) {
+    console.log(`  no reference: ${missing} (ratio skipped)`);
     return undefined;
   }
   const printed = spawnSync('nsd', ['-v'], { encoding: 'utf8' });

@@ -19,13 +19,13 @@
  * cores with the generator and the upstream, and forwarding a request costs it a read and a write on
  * each side, twice the system calls of the upstream's echo, whichever hop it is.
  */
-import { execFileSync, fork, spawn, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { fork, spawn } from 'node:child_process';
 import net from 'node:net';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { startProxyServer } from '../chaos/proxy/index.js';
 import { median, printTable } from './harness.js';
+import { ensureDebianCommand, procCpuMs } from './host.js';
 
 const streamBytes = 64 << 20;
 const streamConnections = 4;
@@ -202,42 +202,6 @@ interface Hop {
   cpu(): Promise<Cpu> | Cpu;
 }
 
-/** Whether `bin` is a command on the PATH (or an existing path). */
-function hasCommand(bin: string): boolean {
-  return spawnSync('sh', ['-c', 'command -v "$1"', 'sh', bin], { stdio: 'ignore' }).status === 0;
-}
-
-/** Whether Debian's package lists (as apt-get update leaves them) offer `pkg`. */
-function aptOffers(pkg: string): boolean {
-  const out = spawnSync('apt-cache', ['policy', pkg], { encoding: 'utf8' }).stdout ?? '';
-  const candidate = /Candidate:\s*(\S+)/.exec(out)?.[1];
-  return candidate !== undefined && candidate !== '(none)';
-}
-
-/**
- * Makes `bin` available: when missing and this runs as root, installs Debian's `pkg` with apt-get
- * (updating the package lists first only when there are none). Returns why not, or undefined.
- */
-function ensureDebianCommand(bin: string, pkg: string): string | undefined {
-  if (hasCommand(bin)) return undefined;
-  if (process.getuid?.() !== 0) return `${bin} is not installed (and this is not root, to apt-get install ${pkg})`;
-  const apt = {
-    stdio: 'ignore',
-    timeout: 300_000,
-    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-  } as const;
-  try {
-    const lists = readdirSync('/var/lib/apt/lists').some((f) => f.endsWith('_Packages'));
-    if (!lists) execFileSync('apt-get', ['update'], apt);
-    if (!aptOffers(pkg)) return `Debian has no ${pkg} package (apt-cache policy ${pkg}: no candidate)`;
-    console.log(`  ${bin} missing: apt-get install -y ${pkg}`);
-    execFileSync('apt-get', ['install', '-y', pkg], apt);
-  } catch (error) {
-    return `apt-get could not install ${pkg}: ${(error as Error).message}`;
-  }
-  return hasCommand(bin) ? undefined : `${pkg} installed no ${bin}`;
-}
-
 /** A free loopback TCP port (the OS picks it; it is free again when this resolves). */
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -248,14 +212,6 @@ function freePort(): Promise<number> {
       s.close(() => resolve(port));
     });
   });
-}
-
-/** The CPU time of process `pid` so far, from /proc (Linux). */
-function procCpuMs(pid: number, ticksPerSecond: number): Cpu {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // from field 3 (state) on
-  const [user, system] = [Number(fields[11]), Number(fields[12])].map((t) => (t * 1000) / ticksPerSecond); // utime, stime
-  return { total: user! + system!, system: system! };
 }
 
 /**
@@ -292,8 +248,7 @@ async function startToxiproxy(upPort: number): Promise<(Hop & { version: string;
     if (!created.ok) throw new Error(`POST /proxies: ${created.status} ${await created.text()}`);
     const listen = ((await created.json()) as { listen: string }).listen;
     const port = Number(listen.slice(listen.lastIndexOf(':') + 1));
-    const ticks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-    return { name: 'toxiproxy', port, version, cpu: () => procCpuMs(server.pid!, ticks), stop };
+    return { name: 'toxiproxy', port, version, cpu: () => procCpuMs(server.pid!), stop };
   } catch (error) {
     stop();
     return `${bin} failed: ${(error as Error).message}`;
