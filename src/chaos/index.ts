@@ -7,11 +7,7 @@ export {
   inZone,
   parseSoa,
   checkValue,
-  recordSetSchema,
-  changeSchema,
-  changeBatchSchema,
-  zoneDefinitionSchema,
-  zoneFileSchema,
+  zoneSchemas,
   maxRecordsPerSet,
   maxChangesPerBatch,
   maxTxtBytes,
@@ -25,6 +21,7 @@ export type {
   ChangeBatch,
   ZoneDefinition,
   SoaData,
+  ZoneSchemas,
 } from './zone-schema.js';
 export { parseZoneText, loadZoneFile, defaultZoneTtl } from './zone-file.js';
 export {
