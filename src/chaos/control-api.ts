@@ -27,8 +27,10 @@ import type { Clock } from '../core/clock.js';
 import { FailsmallError, isFailsmallError } from '../core/errors.js';
 import type { AuditEntry, AuditLog } from './audit-log.js';
 import type { DnsMetrics } from './dns-metrics.js';
-import type { FaultEngine, FaultRule } from './fault-rules.js';
-import { bearerChallenge, guardStatus, HttpGuard } from './http-guard.js';
+import type { FaultEngine } from './fault-rules.js';
+import { sendApiReply, type ApiReply as Reply } from './api-reply.js';
+import { faultRuleToJson } from './fault-rules.js';
+import { guardStatus, HttpGuard } from './http-guard.js';
 import type { QueryLog } from './query-log.js';
 import type { ZoneStore } from './zone-store.js';
 
@@ -56,18 +58,6 @@ export interface ControlApiOptions {
   readonly maxBodyBytes?: number;
 }
 
-/** A fault rule as JSON: open window ends are `null`. */
-export type FaultRuleJson = Omit<FaultRule, 'from' | 'until'> & { from: number | null; until: number | null };
-
-/** A rule with infinite window ends written as `null` (JSON has no Infinity). */
-export function faultRuleToJson<T extends FaultRule>(rule: T): Omit<T, 'from' | 'until'> & FaultRuleJson {
-  return {
-    ...rule,
-    from: Number.isFinite(rule.from) ? rule.from : null,
-    until: Number.isFinite(rule.until) ? rule.until : null,
-  };
-}
-
 function auditToJson(entry: AuditEntry): unknown {
   if (entry.kind === 'fault-add' || entry.kind === 'fault-remove')
     return { ...entry, rule: faultRuleToJson(entry.rule) };
@@ -89,12 +79,6 @@ const statusOf: Record<string, number> = {
   FS_ERR_CHAOS_TOO_MANY_FAULTS: 409,
   FS_ERR_CHAOS_BODY_TOO_LARGE: 413,
 };
-
-/** A response: status and JSON body. */
-interface Reply {
-  readonly status: number;
-  readonly body: unknown;
-}
 
 /**
  * The control API server.
@@ -164,24 +148,30 @@ function createHandler(
   guard: HttpGuard,
 ): (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void> {
   const maxBody = options.maxBodyBytes ?? 1 << 20;
-  return async (req, res) => {
-    let reply: Reply;
-    try {
-      guard.check(req);
-      reply = await route(req, options, maxBody);
-    } catch (error) {
-      reply = errorReply(error);
-      if (reply.status === 413 || reply.status === 415) res.setHeader('connection', 'close');
-      if (reply.status === 401) res.setHeader('www-authenticate', bearerChallenge);
-    }
-    const body = JSON.stringify(reply.body);
-    res.writeHead(reply.status, {
-      'content-type': 'application/json; charset=utf-8',
-      'content-length': Buffer.byteLength(body),
-      'cache-control': 'no-store',
-    });
-    res.end(body);
-  };
+  return (req, res) =>
+    sendApiReply(
+      res,
+      async () => {
+        guard.check(req);
+        return route(req, options, maxBody);
+      },
+      errorReply,
+      { contentType: 'application/json; charset=utf-8' },
+    );
+}
+
+/** A resource without items that GET reads and DELETE empties (the metrics, the query log). */
+function readOrClear(
+  method: string,
+  pathname: string,
+  id: string | undefined,
+  clear: () => unknown,
+  read: () => unknown,
+): Reply {
+  if (id !== undefined) notFound(pathname);
+  if (method === 'DELETE') return { status: 200, body: clear() };
+  if (method !== 'GET') methodNotAllowed(method, pathname, 'GET, DELETE');
+  return { status: 200, body: read() };
 }
 
 function errorReply(error: unknown): Reply {
@@ -306,35 +296,33 @@ async function route(req: http.IncomingMessage, o: ControlApiOptions, maxBody: n
       if (removed === undefined) faultNotFound(id);
       return { status: 200, body: { removed: faultRuleToJson(removed) } };
     }
-    case 'metrics': {
-      if (id !== undefined) notFound(url.pathname);
-      if (method === 'DELETE') {
-        o.metrics.reset();
-        return { status: 200, body: { reset: true } };
-      }
-      if (method !== 'GET') methodNotAllowed(method, url.pathname, 'GET, DELETE');
-      const top = intParam(url, 'top', 100, 100_000);
-      return {
-        status: 200,
-        body: {
-          ...o.metrics.snapshot(o.clock.now(), top),
+    case 'metrics':
+      return readOrClear(
+        method,
+        url.pathname,
+        id,
+        () => (o.metrics.reset(), { reset: true }),
+        () => ({
+          ...o.metrics.snapshot(o.clock.now(), intParam(url, 'top', 100, 100_000)),
           faults: o.faults.snapshot(),
           zones: o.store.snapshot(),
           server: o.serverSnapshot?.() ?? {},
-        },
-      };
-    }
-    case 'log': {
-      if (id !== undefined) notFound(url.pathname);
-      if (method === 'DELETE') {
-        o.log.clear();
-        return { status: 200, body: { cleared: true } };
-      }
-      if (method !== 'GET') methodNotAllowed(method, url.pathname, 'GET, DELETE');
-      const limit = intParam(url, 'limit', 100, o.log.capacity);
-      const name = url.searchParams.get('name') ?? undefined;
-      return { status: 200, body: { total: o.log.total, entries: o.log.entries(limit, name) } };
-    }
+        }),
+      );
+    case 'log':
+      return readOrClear(
+        method,
+        url.pathname,
+        id,
+        () => (o.log.clear(), { cleared: true }),
+        () => ({
+          total: o.log.total,
+          entries: o.log.entries(
+            intParam(url, 'limit', 100, o.log.capacity),
+            url.searchParams.get('name') ?? undefined,
+          ),
+        }),
+      );
     case 'audit': {
       if (id !== undefined) notFound(url.pathname);
       if (method !== 'GET') methodNotAllowed(method, url.pathname, 'GET');

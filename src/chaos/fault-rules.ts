@@ -334,6 +334,21 @@ export function faultWindow(input: WindowInput, now: number): { from: number; un
   };
 }
 
+/** A fault rule as JSON: open window ends are `null`. */
+export type FaultRuleJson<T extends TimedFault = FaultRule> = Omit<T, 'from' | 'until'> & {
+  from: number | null;
+  until: number | null;
+};
+
+/** A rule (DNS or HTTP) with infinite window ends written as `null` (JSON has no Infinity). */
+export function faultRuleToJson<T extends TimedFault>(rule: T): FaultRuleJson<T> {
+  return {
+    ...rule,
+    from: Number.isFinite(rule.from) ? rule.from : null,
+    until: Number.isFinite(rule.until) ? rule.until : null,
+  };
+}
+
 /** True when a rule with this `probability` fires: 1 without a draw, 0 never, else `random.next() < p`. */
 export function fires(probability: number, random: Random): boolean {
   return probability >= 1 || (probability > 0 && random.next() < probability);

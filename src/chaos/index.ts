@@ -36,6 +36,7 @@ export {
   faultDelay,
   randomAddress,
   parseCidr,
+  faultRuleToJson,
 } from './fault-rules.js';
 export type {
   FaultAction,
@@ -44,13 +45,14 @@ export type {
   FaultQuery,
   FaultChangeEvent,
   FaultEngineOptions,
+  FaultRuleJson,
 } from './fault-rules.js';
 export { matchName, normalizePattern, isExactPattern } from './name-pattern.js';
 export * from './weighted.js';
 export * from './responder.js';
 export * from './dns-server.js';
-export { ControlApi, faultRuleToJson } from './control-api.js';
-export type { ControlApiOptions, FaultRuleJson } from './control-api.js';
+export { ControlApi } from './control-api.js';
+export type { ControlApiOptions } from './control-api.js';
 export * from './dns-metrics.js';
 export * from './query-log.js';
 export * from './audit-log.js';

@@ -196,17 +196,6 @@ export function parseHttpFault(input: unknown, id: string, now: number): HttpFau
   };
 }
 
-/** A rule as JSON: open window ends are `null`. */
-export function httpFaultToJson(
-  rule: HttpFault,
-): Omit<HttpFault, 'from' | 'until'> & { from: number | null; until: number | null } {
-  return {
-    ...rule,
-    from: Number.isFinite(rule.from) ? rule.from : null,
-    until: Number.isFinite(rule.until) ? rule.until : null,
-  };
-}
-
 /** True when the rule applies to a request at `now` (window, method, path). Pure. */
 export function httpFaultMatches(rule: HttpFault, method: string, path: string, now: number): boolean {
   if (!ruleActive(rule, now)) return false;
