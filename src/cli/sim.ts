@@ -16,6 +16,7 @@ import type { Command } from 'commander';
 import { FailsmallError, isFailsmallError } from '../core/errors.js';
 import type { SimChart } from '../sim/report.js';
 import { describeCliError, exitCodes } from './exit-codes.js';
+import { given } from './given.js';
 
 /** The code of every bad usage of `failsmall sim` (exit 2). */
 const SIM_ARGUMENT = 'FS_ERR_SIM_ARGUMENT';
@@ -175,13 +176,6 @@ function model<O extends object>(
       await report(opts.report, `failsmall sim ${name}`, charts, results);
     }),
   );
-}
-
-/** `options` without its undefined entries: the options given on the command line, for a model's run. */
-function given<T extends object>(options: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
-  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as {
-    [K in keyof T]?: Exclude<T[K], undefined>;
-  };
 }
 
 /** Adds the `sim` command and its models to `program`. */

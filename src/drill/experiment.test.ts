@@ -62,41 +62,44 @@ describe('parseExperiment', () => {
     assert.equal(e.rollbackStrategy, 'deviated');
   });
 
-  it('names the field and the line of a wrong value', () => {
-    rejects(
-      minimal.replace('pauses: { after: 2 }', 'pauses: { after: soon }'),
+  /** One edit of the minimal experiment each, and the error it must give: code, field and line. */
+  const refusals: [title: string, from: string, to: string, code: string, field: string, line: number][] = [
+    [
+      'names the field and the line of a wrong value',
+      'pauses: { after: 2 }',
+      'pauses: { after: soon }',
       'FS_ERR_DRILL_INVALID',
       'method[0].pauses.after',
       14,
-    );
-  });
-
-  it('names an unknown field', () => {
-    rejects(
-      minimal.replace('    name: wait\n', '    name: wait\n    colour: red\n'),
+    ],
+    [
+      'names an unknown field',
+      '    name: wait\n',
+      '    name: wait\n    colour: red\n',
       'FS_ERR_DRILL_INVALID',
       'method[0].colour',
       13,
-    );
-  });
-
-  it('refuses an unknown provider type before anything runs', () => {
-    rejects(
-      minimal.replace('{ type: http, url', '{ type: python, module: x, func: y, url'),
+    ],
+    [
+      'refuses an unknown provider type before anything runs',
+      '{ type: http, url',
+      '{ type: python, module: x, func: y, url',
       'FS_ERR_DRILL_UNKNOWN_PROVIDER',
       'steady-state-hypothesis.probes[0].provider.type',
       9,
-    );
-  });
-
-  it('refuses an unknown failsmall func', () => {
-    rejects(
-      minimal.replace('func: wait', 'func: teleport'),
+    ],
+    [
+      'refuses an unknown failsmall func',
+      'func: wait',
+      'func: teleport',
       'FS_ERR_DRILL_UNKNOWN_PROVIDER',
       'method[0].provider.func',
       13,
-    );
-  });
+    ],
+  ];
+  for (const [title, from, to, code, field, line] of refusals) {
+    it(title, () => rejects(minimal.replace(from, to), code, field, line));
+  }
 
   it("checks a func's arguments", () => {
     rejects(
