@@ -30,12 +30,15 @@ import type { DnsMetrics } from './dns-metrics.js';
 import type { FaultEngine } from './fault-rules.js';
 import { sendApiReply, type ApiReply as Reply } from './api-reply.js';
 import { faultRuleToJson } from './fault-rules.js';
-import { guardStatus, HttpGuard } from './http-guard.js';
+import { guardStatus, HttpGuard, type HttpGuardOptions } from './http-guard.js';
 import type { QueryLog } from './query-log.js';
 import type { ZoneStore } from './zone-store.js';
 
-/** Options of {@link ControlApi.listen}. */
-export interface ControlApiOptions {
+/**
+ * Options of {@link ControlApi.listen}; `token`, `allowedOrigins` and `allowedHosts` are the
+ * {@link HttpGuard}'s (every request needs the bearer token when one is set).
+ */
+export interface ControlApiOptions extends Omit<HttpGuardOptions, 'address' | 'port'> {
   readonly store: ZoneStore;
   readonly faults: FaultEngine;
   readonly metrics: DnsMetrics;
@@ -48,12 +51,6 @@ export interface ControlApiOptions {
   readonly address?: string;
   /** The port, default 0 (the OS picks). */
   readonly port?: number;
-  /** When set, every request must carry `Authorization: Bearer <token>`. */
-  readonly token?: string;
-  /** Browser origins allowed to call the API (see {@link HttpGuard}); default none but its own. */
-  readonly allowedOrigins?: readonly string[];
-  /** Extra host names accepted in the `Host` header (see {@link HttpGuard}); default none. */
-  readonly allowedHosts?: readonly string[];
   /** Largest request body, in bytes; default 1 MiB (a batch of 1,000 changes fits). */
   readonly maxBodyBytes?: number;
 }
