@@ -25,6 +25,7 @@
 import http from 'node:http';
 import type { Clock } from '../core/clock.js';
 import { FailsmallError, isFailsmallError } from '../core/errors.js';
+import { listening } from '../core/listening.js';
 import type { AuditEntry, AuditLog } from './audit-log.js';
 import type { DnsMetrics } from './dns-metrics.js';
 import type { FaultEngine } from './fault-rules.js';
@@ -104,13 +105,7 @@ export class ControlApi {
     const server = http.createServer((req, res) => void bound.handler!(req, res));
     server.keepAliveTimeout = 5_000;
     try {
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen({ port: options.port ?? 0, host: address }, () => {
-          server.off('error', reject);
-          resolve();
-        });
-      });
+      await listening(server, (done) => server.listen({ port: options.port ?? 0, host: address }, done));
     } catch (error) {
       throw new FailsmallError(
         'FS_ERR_CHAOS_LISTEN',

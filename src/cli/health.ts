@@ -185,9 +185,11 @@ export async function runHealthCheck(config: HealthConfig, rounds = 1, intervalM
     name: config.name ?? 'health-check',
     targets: config.targets,
     sources,
-    ...(config.quorum === undefined ? {} : { quorum: config.quorum }),
-    ...(config.timeout === undefined ? {} : { timeout: config.timeout }),
-    ...(config.guardrails === undefined ? {} : { guardrails: config.guardrails as GuardrailOptions }),
+    ...given({
+      quorum: config.quorum,
+      timeout: config.timeout,
+      guardrails: config.guardrails as GuardrailOptions | undefined,
+    }),
   });
   const changes: SetChange[] = [];
   const escalations: Escalation[] = [];
