@@ -45,8 +45,7 @@ const requireFromHere = createRequire(import.meta.url);
  * @param name the package specifier, e.g. `'zod'`
  * @param feature what needs it, for the message, e.g. `'fault-rule validation in failsmall/chaos'`
  * @example
- * import type * as Zod from 'zod';
- * const { z } = requirePeer<typeof Zod>('zod', 'fault-rule validation');
+ * const { z } = requirePeer<typeof Zod>('zod', 'fault-rule validation'); // Zod: zod's types, imported as a type
  */
 export function requirePeer<T>(name: string, feature: string): T {
   try {
@@ -63,7 +62,6 @@ export function requirePeer<T>(name: string, feature: string): T {
  * missing package throws `FS_ERR_MISSING_PEER` at each call until it is installed.
  *
  * @example
- * import type * as Zod from 'zod';
  * const portSchema = lazyPeer('zod', 'the config reader', ({ z }: typeof Zod) => z.number().int());
  * portSchema().parse(8080);
  */
