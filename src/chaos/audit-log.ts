@@ -77,16 +77,32 @@ export function describeAuditEntry(entry: AuditEntry): string {
   }
 }
 
+/**
+ * The settings of a DNS fault rule that differ from the defaults, as `key=value` words:
+ * `p=0.5 delay=2000+100ms address=… cidr=… ttl=5 transport=udp` (the audit log and the CLI list them).
+ */
+export function ruleSettings(
+  rule: Pick<FaultRule, 'probability' | 'delayMs' | 'jitterMs'> & {
+    readonly address?: string | undefined;
+    readonly cidr?: string | undefined;
+    readonly ttl?: number | undefined;
+    readonly transport?: string | undefined;
+  },
+): string[] {
+  const out: string[] = [];
+  if (rule.probability < 1) out.push(`p=${rule.probability}`);
+  if (rule.delayMs > 0 || rule.jitterMs > 0) out.push(`delay=${rule.delayMs}+${rule.jitterMs}ms`);
+  if (rule.address !== undefined) out.push(`address=${rule.address}`);
+  if (rule.cidr !== undefined) out.push(`cidr=${rule.cidr}`);
+  if (rule.ttl !== undefined) out.push(`ttl=${rule.ttl}`);
+  if (rule.transport !== undefined) out.push(`transport=${rule.transport}`);
+  return out;
+}
+
 /** A short description of a rule: `empty for dynamodb.* A p=1`. */
 export function describeRule(rule: FaultRule): string {
   const types = rule.types.length === 0 ? 'any type' : rule.types.join(',');
-  const extras: string[] = [];
-  if (rule.probability < 1) extras.push(`p=${rule.probability}`);
-  if (rule.delayMs > 0 || rule.jitterMs > 0) extras.push(`delay=${rule.delayMs}+${rule.jitterMs}ms`);
-  if (rule.address !== undefined) extras.push(`address=${rule.address}`);
-  if (rule.cidr !== undefined) extras.push(`cidr=${rule.cidr}`);
-  if (rule.ttl !== undefined) extras.push(`ttl=${rule.ttl}`);
-  if (rule.transport !== undefined) extras.push(`transport=${rule.transport}`);
+  const extras = ruleSettings(rule);
   if (Number.isFinite(rule.from)) extras.push(`from=${rule.from}`);
   if (Number.isFinite(rule.until)) extras.push(`until=${rule.until}`);
   return `${rule.action} for ${rule.name} ${types}${extras.length > 0 ? ` ${extras.join(' ')}` : ''}`;

@@ -25,15 +25,21 @@
 import http from 'node:http';
 import type { Clock } from '../core/clock.js';
 import { FailsmallError, isFailsmallError } from '../core/errors.js';
+import { listening } from '../core/listening.js';
 import type { AuditEntry, AuditLog } from './audit-log.js';
 import type { DnsMetrics } from './dns-metrics.js';
-import type { FaultEngine, FaultRule } from './fault-rules.js';
-import { bearerChallenge, guardStatus, HttpGuard } from './http-guard.js';
+import type { FaultEngine } from './fault-rules.js';
+import { sendApiReply, type ApiReply as Reply } from './api-reply.js';
+import { faultRuleToJson } from './fault-rules.js';
+import { guardStatus, HttpGuard, type HttpGuardOptions } from './http-guard.js';
 import type { QueryLog } from './query-log.js';
 import type { ZoneStore } from './zone-store.js';
 
-/** Options of {@link ControlApi.listen}. */
-export interface ControlApiOptions {
+/**
+ * Options of {@link ControlApi.listen}; `token`, `allowedOrigins` and `allowedHosts` are the
+ * {@link HttpGuard}'s (every request needs the bearer token when one is set).
+ */
+export interface ControlApiOptions extends Omit<HttpGuardOptions, 'address' | 'port'> {
   readonly store: ZoneStore;
   readonly faults: FaultEngine;
   readonly metrics: DnsMetrics;
@@ -46,26 +52,8 @@ export interface ControlApiOptions {
   readonly address?: string;
   /** The port, default 0 (the OS picks). */
   readonly port?: number;
-  /** When set, every request must carry `Authorization: Bearer <token>`. */
-  readonly token?: string;
-  /** Browser origins allowed to call the API (see {@link HttpGuard}); default none but its own. */
-  readonly allowedOrigins?: readonly string[];
-  /** Extra host names accepted in the `Host` header (see {@link HttpGuard}); default none. */
-  readonly allowedHosts?: readonly string[];
   /** Largest request body, in bytes; default 1 MiB (a batch of 1,000 changes fits). */
   readonly maxBodyBytes?: number;
-}
-
-/** A fault rule as JSON: open window ends are `null`. */
-export type FaultRuleJson = Omit<FaultRule, 'from' | 'until'> & { from: number | null; until: number | null };
-
-/** A rule with infinite window ends written as `null` (JSON has no Infinity). */
-export function faultRuleToJson<T extends FaultRule>(rule: T): Omit<T, 'from' | 'until'> & FaultRuleJson {
-  return {
-    ...rule,
-    from: Number.isFinite(rule.from) ? rule.from : null,
-    until: Number.isFinite(rule.until) ? rule.until : null,
-  };
 }
 
 function auditToJson(entry: AuditEntry): unknown {
@@ -89,12 +77,6 @@ const statusOf: Record<string, number> = {
   FS_ERR_CHAOS_TOO_MANY_FAULTS: 409,
   FS_ERR_CHAOS_BODY_TOO_LARGE: 413,
 };
-
-/** A response: status and JSON body. */
-interface Reply {
-  readonly status: number;
-  readonly body: unknown;
-}
 
 /**
  * The control API server.
@@ -123,13 +105,7 @@ export class ControlApi {
     const server = http.createServer((req, res) => void bound.handler!(req, res));
     server.keepAliveTimeout = 5_000;
     try {
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen({ port: options.port ?? 0, host: address }, () => {
-          server.off('error', reject);
-          resolve();
-        });
-      });
+      await listening(server, (done) => server.listen({ port: options.port ?? 0, host: address }, done));
     } catch (error) {
       throw new FailsmallError(
         'FS_ERR_CHAOS_LISTEN',
@@ -164,24 +140,30 @@ function createHandler(
   guard: HttpGuard,
 ): (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void> {
   const maxBody = options.maxBodyBytes ?? 1 << 20;
-  return async (req, res) => {
-    let reply: Reply;
-    try {
-      guard.check(req);
-      reply = await route(req, options, maxBody);
-    } catch (error) {
-      reply = errorReply(error);
-      if (reply.status === 413 || reply.status === 415) res.setHeader('connection', 'close');
-      if (reply.status === 401) res.setHeader('www-authenticate', bearerChallenge);
-    }
-    const body = JSON.stringify(reply.body);
-    res.writeHead(reply.status, {
-      'content-type': 'application/json; charset=utf-8',
-      'content-length': Buffer.byteLength(body),
-      'cache-control': 'no-store',
-    });
-    res.end(body);
-  };
+  return (req, res) =>
+    sendApiReply(
+      res,
+      async () => {
+        guard.check(req);
+        return route(req, options, maxBody);
+      },
+      errorReply,
+      { contentType: 'application/json; charset=utf-8' },
+    );
+}
+
+/** A resource without items that GET reads and DELETE empties (the metrics, the query log). */
+function readOrClear(
+  method: string,
+  pathname: string,
+  id: string | undefined,
+  clear: () => unknown,
+  read: () => unknown,
+): Reply {
+  if (id !== undefined) notFound(pathname);
+  if (method === 'DELETE') return { status: 200, body: clear() };
+  if (method !== 'GET') methodNotAllowed(method, pathname, 'GET, DELETE');
+  return { status: 200, body: read() };
 }
 
 function errorReply(error: unknown): Reply {
@@ -306,35 +288,33 @@ async function route(req: http.IncomingMessage, o: ControlApiOptions, maxBody: n
       if (removed === undefined) faultNotFound(id);
       return { status: 200, body: { removed: faultRuleToJson(removed) } };
     }
-    case 'metrics': {
-      if (id !== undefined) notFound(url.pathname);
-      if (method === 'DELETE') {
-        o.metrics.reset();
-        return { status: 200, body: { reset: true } };
-      }
-      if (method !== 'GET') methodNotAllowed(method, url.pathname, 'GET, DELETE');
-      const top = intParam(url, 'top', 100, 100_000);
-      return {
-        status: 200,
-        body: {
-          ...o.metrics.snapshot(o.clock.now(), top),
+    case 'metrics':
+      return readOrClear(
+        method,
+        url.pathname,
+        id,
+        () => (o.metrics.reset(), { reset: true }),
+        () => ({
+          ...o.metrics.snapshot(o.clock.now(), intParam(url, 'top', 100, 100_000)),
           faults: o.faults.snapshot(),
           zones: o.store.snapshot(),
           server: o.serverSnapshot?.() ?? {},
-        },
-      };
-    }
-    case 'log': {
-      if (id !== undefined) notFound(url.pathname);
-      if (method === 'DELETE') {
-        o.log.clear();
-        return { status: 200, body: { cleared: true } };
-      }
-      if (method !== 'GET') methodNotAllowed(method, url.pathname, 'GET, DELETE');
-      const limit = intParam(url, 'limit', 100, o.log.capacity);
-      const name = url.searchParams.get('name') ?? undefined;
-      return { status: 200, body: { total: o.log.total, entries: o.log.entries(limit, name) } };
-    }
+        }),
+      );
+    case 'log':
+      return readOrClear(
+        method,
+        url.pathname,
+        id,
+        () => (o.log.clear(), { cleared: true }),
+        () => ({
+          total: o.log.total,
+          entries: o.log.entries(
+            intParam(url, 'limit', 100, o.log.capacity),
+            url.searchParams.get('name') ?? undefined,
+          ),
+        }),
+      );
     case 'audit': {
       if (id !== undefined) notFound(url.pathname);
       if (method !== 'GET') methodNotAllowed(method, url.pathname, 'GET');

@@ -156,6 +156,26 @@ function connectFrom(server: FaultDnsServer, localAddress: string): Promise<net.
   });
 }
 
+/**
+ * Opens `count` TCP connections one after the other, the i-th from `from(i)`, each handed to
+ * `opened` once connected and pushed onto `into` (which the test's `finally` destroys), its errors
+ * ignored.
+ */
+async function connectMany(
+  server: FaultDnsServer,
+  count: number,
+  from: (i: number) => string,
+  into: net.Socket[],
+  opened: (socket: net.Socket) => void = () => undefined,
+): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    const socket = await connectFrom(server, from(i));
+    socket.on('error', () => undefined);
+    opened(socket);
+    into.push(socket);
+  }
+}
+
 /** `count` TCP probes from 127.0.0.1, one at a time; how many got an answer. */
 async function tcpProbes(server: FaultDnsServer, count: number): Promise<number> {
   let answered = 0;
@@ -179,12 +199,13 @@ describe('TCP under exhaustion', () => {
     const loris: net.Socket[] = [];
     let timer: NodeJS.Timeout | undefined;
     try {
-      for (let i = 0; i < 120; i++) {
-        const socket = await connectFrom(server, `127.0.1.${i + 1}`);
-        socket.on('error', () => undefined);
-        socket.write(framed.subarray(0, 1));
-        loris.push(socket);
-      }
+      await connectMany(
+        server,
+        120,
+        (i) => `127.0.1.${i + 1}`,
+        loris,
+        (socket) => socket.write(framed.subarray(0, 1)),
+      );
       let sent = 1;
       const drip = (): void => {
         if (sent >= 6) return; // bounded: a few bytes each, never the whole query
@@ -235,11 +256,7 @@ describe('TCP under exhaustion', () => {
     const server = await startFaultDnsServer({ zones: [zone], maxTcpConnections: 100 });
     const idle: net.Socket[] = [];
     try {
-      for (let i = 0; i < 1000; i++) {
-        const socket = await connectFrom(server, `127.0.2.${(i % 50) + 1}`);
-        socket.on('error', () => undefined);
-        idle.push(socket);
-      }
+      await connectMany(server, 1000, (i) => `127.0.2.${(i % 50) + 1}`, idle);
       await until(() => dnsStats(server)['tcpConnectionsEvicted']! >= 900, '900 evicted');
       assert.ok(dnsStats(server)['tcpConnectionsOpen']! <= 100);
       assert.equal(idle[0]!.destroyed || idle[0]!.readableEnded || (await closedSoon(idle[0]!)), true);
@@ -254,11 +271,7 @@ describe('TCP under exhaustion', () => {
     const server = await startFaultDnsServer({ zones: [zone], maxTcpConnectionsPerClient: 4 });
     const sockets: net.Socket[] = [];
     try {
-      for (let i = 0; i < 10; i++) {
-        const socket = await connectFrom(server, '127.0.3.1');
-        socket.on('error', () => undefined);
-        sockets.push(socket);
-      }
+      await connectMany(server, 10, () => '127.0.3.1', sockets);
       await until(() => dnsStats(server)['tcpConnectionsRefused'] === 6, 'six refused');
       assert.equal(dnsStats(server)['tcpConnectionsOpen'], 4);
       assert.equal(await tcpProbes(server, 3), 3); // another address is not affected

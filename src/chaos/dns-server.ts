@@ -21,6 +21,7 @@ import type { Cancel, Clock } from '../core/clock.js';
 import { FailsmallError } from '../core/errors.js';
 import { nonNegativeInteger, positiveInteger } from '../core/validate.js';
 import { channel } from '../core/events.js';
+import { listening } from '../core/listening.js';
 import type { DnsResponder } from './responder.js';
 
 /** node:diagnostics_channel `failsmall:chaos:send-error`: one message per reply that could not be sent. */
@@ -170,13 +171,7 @@ export class DnsServer {
     for (let attempt = 0; attempt < (wanted === 0 ? 20 : 1); attempt++) {
       const udp = dgram.createSocket({ type: net.isIPv6(address) ? 'udp6' : 'udp4', recvBufferSize, lookup: literal });
       try {
-        await new Promise<void>((resolve, reject) => {
-          udp.once('error', reject);
-          udp.bind(wanted, address, () => {
-            udp.off('error', reject);
-            resolve();
-          });
-        });
+        await listening(udp, (done) => udp.bind(wanted, address, done));
       } catch (error) {
         udp.close();
         throw listenError(address, wanted, 'udp', error);
@@ -186,13 +181,8 @@ export class DnsServer {
       if (withTcp) {
         tcp = net.createServer({ noDelay: true });
         try {
-          await new Promise<void>((resolve, reject) => {
-            tcp!.once('error', reject);
-            tcp!.listen({ port, host: address, exclusive: true }, () => {
-              tcp!.off('error', reject);
-              resolve();
-            });
-          });
+          const server = tcp;
+          await listening(server, (done) => server.listen({ port, host: address, exclusive: true }, done));
         } catch (error) {
           lastError = error;
           udp.close();

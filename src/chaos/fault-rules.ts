@@ -19,16 +19,13 @@
  */
 import { isIPv4, isIPv6 } from 'node:net';
 import type * as Zod from 'zod';
-import { importPeer } from '../core/optional-peer.js';
+import { lazyPeer } from '../core/optional-peer.js';
 import type { Clock } from '../core/clock.js';
 import { FailsmallError } from '../core/errors.js';
 import { Emitter } from '../core/events.js';
 import type { Random } from '../core/random.js';
 import { isExactPattern, matchName, normalizePattern } from './name-pattern.js';
 import { parseOrThrow, recordTypes } from './zone-schema.js';
-
-// zod is an optional peer, loaded when this module is first imported (FS_ERR_MISSING_PEER names it).
-const { z } = await importPeer<typeof Zod>('zod', 'fault-rule validation in failsmall/chaos');
 
 /** Every fault action. */
 export const faultActions = [
@@ -50,8 +47,41 @@ export type FaultAction = (typeof faultActions)[number];
 /** Query types a rule can name: the served record types and `ANY` (matches every type). */
 export const faultTypes = [...recordTypes, 'ANY'] as const;
 
+/**
+ * The fields every timed fault rule takes (DNS and HTTP alike): its chance, its window on the clock
+ * of the server that holds it, its delay and a comment.
+ */
+export interface TimedFaultInput {
+  /** The chance that a matching query or request gets the fault, 0..1; default 1. */
+  readonly probability?: number;
+  /** Open from this time on the server's clock, in ms; default at once. */
+  readonly from?: number;
+  /** Closed from this time on the server's clock, in ms; default never. */
+  readonly until?: number;
+  /** Open this long after `from` (or after it is added), in ms; an alternative to `until`. */
+  readonly durationMs?: number;
+  /** Delay before the answer, in ms; required by a `delay` rule, optional for every other action. Default 0. */
+  readonly delayMs?: number;
+  /** Extra random delay, uniform in [0, jitterMs), in ms; default 0. */
+  readonly jitterMs?: number;
+  /** Free text for the audit log. */
+  readonly comment?: string;
+}
+
+/** A timed fault rule's shared fields, validated and normalised (see {@link timedFault}). */
+export interface TimedFault {
+  readonly probability: number;
+  /** Window start on the server's clock, in ms (-Infinity: always open). */
+  readonly from: number;
+  /** Window end on the server's clock, in ms (Infinity: never closes). */
+  readonly until: number;
+  readonly delayMs: number;
+  readonly jitterMs: number;
+  readonly comment: string | undefined;
+}
+
 /** A fault rule as added through the API or {@link FaultEngine.add}. */
-export interface FaultRuleInput {
+export interface FaultRuleInput extends TimedFaultInput {
   /** An id of your choosing (letters, digits, `-`, `_`; at most 64); default `f1`, `f2`, … */
   readonly id?: string;
   /** The name pattern: exact, `*` (any run of characters), `?` (one character); case-insensitive. */
@@ -61,18 +91,6 @@ export interface FaultRuleInput {
   /** Only queries over this transport; default both. */
   readonly transport?: 'udp' | 'tcp';
   readonly action: FaultAction;
-  /** The chance that a matching query gets the fault, 0..1; default 1. */
-  readonly probability?: number;
-  /** Open from this time on the server's clock, in ms; default at once. */
-  readonly from?: number;
-  /** Closed from this time on the server's clock, in ms; default never. */
-  readonly until?: number;
-  /** Open this long after `from` (or after it is added), in ms; an alternative to `until`. */
-  readonly durationMs?: number;
-  /** Delay before the reply, in ms; required by `delay`, optional for every other action. Default 0. */
-  readonly delayMs?: number;
-  /** Extra random delay, uniform in [0, jitterMs), in ms; default 0. */
-  readonly jitterMs?: number;
   /** `wrong-address`: the address served (IPv4 answers A queries, IPv6 answers AAAA). */
   readonly address?: string;
   /**
@@ -82,12 +100,10 @@ export interface FaultRuleInput {
   readonly cidr?: string;
   /** `ttl`: the TTL of every record, in s (required); others: the TTL of forged records, default 60 s. */
   readonly ttl?: number;
-  /** Free text for the audit log. */
-  readonly comment?: string;
 }
 
 /** A rule as the engine holds it: validated and normalised, with its id and firing count. */
-export interface FaultRule {
+export interface FaultRule extends TimedFault {
   readonly id: string;
   /** The normalised pattern. */
   readonly name: string;
@@ -95,17 +111,9 @@ export interface FaultRule {
   readonly types: readonly string[];
   readonly transport: 'udp' | 'tcp' | undefined;
   readonly action: FaultAction;
-  readonly probability: number;
-  /** Window start on the server's clock, in ms (-Infinity: always open). */
-  readonly from: number;
-  /** Window end on the server's clock, in ms (Infinity: never closes). */
-  readonly until: number;
-  readonly delayMs: number;
-  readonly jitterMs: number;
   readonly address: string | undefined;
   readonly cidr: string | undefined;
   readonly ttl: number | undefined;
-  readonly comment: string | undefined;
   /** When it was added, on the server's clock, in ms. */
   readonly createdAt: number;
 }
@@ -117,120 +125,153 @@ export interface FaultQuery {
   readonly transport: 'udp' | 'tcp';
 }
 
-const idPattern = /^[A-Za-z0-9_-]{1,64}$/;
+/** The id of a rule: 1-64 letters, digits, `-` or `_` (DNS and HTTP rules alike). */
+export const faultIdPattern = /^[A-Za-z0-9_-]{1,64}$/;
 
-/** A zod schema of a time or duration in milliseconds (finite); shared by the proxy's HTTP fault rules. */
-export const msSchema = (what: string) =>
-  z
-    .number({ error: `expected ${what} in milliseconds (a number)` })
-    .refine(Number.isFinite, `expected a finite ${what}`);
-
-/** The zod schema of {@link FaultRuleInput}. */
-export const faultRuleSchema = z
-  .strictObject({
-    id: z.string().regex(idPattern, 'expected 1-64 letters, digits, "-" or "_"').optional(),
-    name: z
-      .string({ error: 'expected a name pattern (a string)' })
-      .min(1, 'expected a non-empty name pattern')
-      .max(255, 'expected at most 255 characters'),
-    type: z
-      .union([z.string(), z.array(z.string()).min(1, 'expected at least one type')], {
-        error: 'expected a type or a list of types',
-      })
-      .optional(),
-    transport: z.enum(['udp', 'tcp'], { error: 'expected "udp" or "tcp"' }).optional(),
-    action: z.enum(faultActions, {
-      error: (issue) => `expected one of ${faultActions.join(', ')}, got ${JSON.stringify(issue.input)}`,
-    }),
+/**
+ * The zod fields of {@link TimedFaultInput} (and an optional `id` of {@link faultIdPattern}), for the
+ * schema of a timed fault rule; its `superRefine` calls {@link checkWindowFields}. Shared by the
+ * proxy's HTTP fault rules.
+ */
+export function timedFaultFields({ z }: typeof Zod) {
+  const ms = (what: string) =>
+    z
+      .number({ error: `expected ${what} in milliseconds (a number)` })
+      .refine(Number.isFinite, `expected a finite ${what}`);
+  const upTo10Min = (what: string) =>
+    ms(what)
+      .pipe(z.number().min(0, `expected a ${what} >= 0`).max(600_000, `expected a ${what} <= 600000 (10 min)`))
+      .optional();
+  return {
+    id: z.string().regex(faultIdPattern, 'expected 1-64 letters, digits, "-" or "_"').optional(),
     probability: z
       .number({ error: 'expected a probability (a number 0..1)' })
       .min(0, 'expected a probability >= 0')
       .max(1, 'expected a probability <= 1')
       .optional(),
-    from: msSchema('time').optional(),
-    until: msSchema('time').optional(),
-    durationMs: msSchema('duration').pipe(z.number().min(0, 'expected a duration >= 0')).optional(),
-    delayMs: msSchema('delay')
-      .pipe(z.number().min(0, 'expected a delay >= 0').max(600_000, 'expected a delay <= 600000 (10 min)'))
-      .optional(),
-    jitterMs: msSchema('jitter')
-      .pipe(z.number().min(0, 'expected a jitter >= 0').max(600_000, 'expected a jitter <= 600000 (10 min)'))
-      .optional(),
-    address: z.string().optional(),
-    cidr: z.string().optional(),
-    ttl: z
-      .number({ error: 'expected a TTL in seconds' })
-      .int('expected an integer TTL')
-      .min(0, 'expected a TTL >= 0')
-      .max(2_147_483_647, 'expected a TTL <= 2147483647')
-      .optional(),
+    from: ms('time').optional(),
+    until: ms('time').optional(),
+    durationMs: ms('duration').pipe(z.number().min(0, 'expected a duration >= 0')).optional(),
+    delayMs: upTo10Min('delay'),
+    jitterMs: upTo10Min('jitter'),
     comment: z.string().max(1024, 'expected at most 1024 characters').optional(),
-  })
-  .superRefine((rule, ctx) => {
-    const types = rule.type === undefined ? [] : typeof rule.type === 'string' ? [rule.type] : rule.type;
-    types.forEach((t, i) => {
-      if (!(faultTypes as readonly string[]).includes(t.toUpperCase())) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `expected one of ${faultTypes.join(', ')}, got ${JSON.stringify(t)}`,
-          path: typeof rule.type === 'string' ? ['type'] : ['type', i],
-        });
-      }
-    });
-    if (rule.action === 'delay' && rule.delayMs === undefined && rule.jitterMs === undefined) {
+  };
+}
+
+/**
+ * The zod schema of {@link FaultRuleInput}, built on first use (zod is an optional peer, loaded
+ * then; `FS_ERR_MISSING_PEER` names it when it is not installed).
+ *
+ * @example
+ * faultRuleSchema().safeParse({ name: 'dynamodb.*', action: 'empty' }).success; // true
+ */
+export const faultRuleSchema = lazyPeer('zod', 'fault-rule validation in failsmall/chaos', (zod: typeof Zod) => {
+  const { z } = zod;
+  return z
+    .strictObject({
+      ...timedFaultFields(zod),
+      name: z
+        .string({ error: 'expected a name pattern (a string)' })
+        .min(1, 'expected a non-empty name pattern')
+        .max(255, 'expected at most 255 characters'),
+      type: z
+        .union([z.string(), z.array(z.string()).min(1, 'expected at least one type')], {
+          error: 'expected a type or a list of types',
+        })
+        .optional(),
+      transport: z.enum(['udp', 'tcp'], { error: 'expected "udp" or "tcp"' }).optional(),
+      action: z.enum(faultActions, {
+        error: (issue) => `expected one of ${faultActions.join(', ')}, got ${JSON.stringify(issue.input)}`,
+      }),
+      address: z.string().optional(),
+      cidr: z.string().optional(),
+      ttl: z
+        .number({ error: 'expected a TTL in seconds' })
+        .int('expected an integer TTL')
+        .min(0, 'expected a TTL >= 0')
+        .max(2_147_483_647, 'expected a TTL <= 2147483647')
+        .optional(),
+    })
+    .superRefine(refineFaultRule);
+});
+
+/** The rules across fields of a DNS fault rule (types, the action's own fields, the window). */
+function refineFaultRule(
+  rule: {
+    readonly type?: string | string[] | undefined;
+    readonly action: FaultAction;
+    readonly delayMs?: number | undefined;
+    readonly jitterMs?: number | undefined;
+    readonly address?: string | undefined;
+    readonly cidr?: string | undefined;
+    readonly ttl?: number | undefined;
+  } & WindowInput,
+  ctx: IssueSink,
+): void {
+  const types = rule.type === undefined ? [] : typeof rule.type === 'string' ? [rule.type] : rule.type;
+  types.forEach((t, i) => {
+    if (!(faultTypes as readonly string[]).includes(t.toUpperCase())) {
       ctx.addIssue({
         code: 'custom',
-        message: 'a delay rule needs delayMs (and optionally jitterMs)',
-        path: ['delayMs'],
+        message: `expected one of ${faultTypes.join(', ')}, got ${JSON.stringify(t)}`,
+        path: typeof rule.type === 'string' ? ['type'] : ['type', i],
       });
     }
-    if (rule.action === 'wrong-address') {
-      if (rule.address === undefined) {
-        ctx.addIssue({ code: 'custom', message: 'a wrong-address rule needs an address', path: ['address'] });
-      } else if (!isIPv4(rule.address) && !isIPv6(rule.address)) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `expected an IP address, got ${JSON.stringify(rule.address)}`,
-          path: ['address'],
-        });
-      }
-    } else if (rule.address !== undefined) {
-      ctx.addIssue({ code: 'custom', message: 'only a wrong-address rule takes an address', path: ['address'] });
-    }
-    if (rule.cidr !== undefined) {
-      if (rule.action !== 'random-address') {
-        ctx.addIssue({ code: 'custom', message: 'only a random-address rule takes a cidr', path: ['cidr'] });
-      } else if (parseCidr(rule.cidr) === undefined) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `expected a CIDR range such as 10.0.0.0/8, got ${JSON.stringify(rule.cidr)}`,
-          path: ['cidr'],
-        });
-      }
-    }
-    if (rule.action === 'ttl' && rule.ttl === undefined) {
-      ctx.addIssue({ code: 'custom', message: 'a ttl rule needs ttl (seconds)', path: ['ttl'] });
-    }
-    checkWindowFields(rule, ctx);
   });
+  if (rule.action === 'delay' && rule.delayMs === undefined && rule.jitterMs === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'a delay rule needs delayMs (and optionally jitterMs)',
+      path: ['delayMs'],
+    });
+  }
+  if (rule.action === 'wrong-address') {
+    if (rule.address === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'a wrong-address rule needs an address', path: ['address'] });
+    } else if (!isIPv4(rule.address) && !isIPv6(rule.address)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected an IP address, got ${JSON.stringify(rule.address)}`,
+        path: ['address'],
+      });
+    }
+  } else if (rule.address !== undefined) {
+    ctx.addIssue({ code: 'custom', message: 'only a wrong-address rule takes an address', path: ['address'] });
+  }
+  if (rule.cidr !== undefined) {
+    if (rule.action !== 'random-address') {
+      ctx.addIssue({ code: 'custom', message: 'only a random-address rule takes a cidr', path: ['cidr'] });
+    } else if (parseCidr(rule.cidr) === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected a CIDR range such as 10.0.0.0/8, got ${JSON.stringify(rule.cidr)}`,
+        path: ['cidr'],
+      });
+    }
+  }
+  if (rule.action === 'ttl' && rule.ttl === undefined) {
+    ctx.addIssue({ code: 'custom', message: 'a ttl rule needs ttl (seconds)', path: ['ttl'] });
+  }
+  checkWindowFields(rule, ctx);
+}
 
 /** Where a schema refinement reports a problem (the part of zod's refinement context used here). */
 export interface IssueSink {
   addIssue(issue: { code: 'custom'; message: string; path: (string | number)[] }): void;
 }
 
+/** The window fields of a {@link TimedFaultInput}. */
+export type WindowInput = {
+  readonly from?: number | undefined;
+  readonly until?: number | undefined;
+  readonly durationMs?: number | undefined;
+};
+
 /**
  * The checks every timed fault rule shares (DNS and HTTP alike): `until` or `durationMs`, not both,
  * and `until` not before `from`. Called from a schema's `superRefine`.
  */
-export function checkWindowFields(
-  rule: {
-    readonly from?: number | undefined;
-    readonly until?: number | undefined;
-    readonly durationMs?: number | undefined;
-  },
-  ctx: IssueSink,
-): void {
+export function checkWindowFields(rule: WindowInput, ctx: IssueSink): void {
   if (rule.until !== undefined && rule.durationMs !== undefined) {
     ctx.addIssue({ code: 'custom', message: 'give until or durationMs, not both', path: ['durationMs'] });
   }
@@ -247,26 +288,37 @@ export function checkWindowFields(
  * parseFaultRule({ name: 'sts.*', action: 'delay', delayMs: 2000, durationMs: 60_000 }, 'f1', clock.now());
  */
 export function parseFaultRule(input: unknown, id: string, now: number): FaultRule {
-  const r = parseOrThrow(faultRuleSchema, input, 'FS_ERR_CHAOS_INVALID_FAULT');
+  const r = parseOrThrow(faultRuleSchema(), input, 'FS_ERR_CHAOS_INVALID_FAULT');
   const rawTypes = r.type === undefined ? [] : typeof r.type === 'string' ? [r.type] : r.type;
   const types = rawTypes.map((t) => t.toUpperCase());
-  const { from, until } = faultWindow(r, now);
   return {
     id: r.id ?? id,
     name: normalizePattern(r.name),
     types: types.includes('ANY') ? [] : [...new Set(types)],
     transport: r.transport,
     action: r.action,
-    probability: r.probability ?? 1,
-    from,
-    until,
-    delayMs: r.delayMs ?? 0,
-    jitterMs: r.jitterMs ?? 0,
+    ...timedFault(r, now),
     address: r.address,
     cidr: r.cidr,
     ttl: r.ttl,
-    comment: r.comment,
     createdAt: now,
+  };
+}
+
+/**
+ * The shared fields of a validated rule input, normalised: `probability` 1, `delayMs` and `jitterMs`
+ * 0 by default, and the window of {@link faultWindow} (`now` fixes a relative one). Pure.
+ */
+export function timedFault(
+  input: { readonly [K in keyof TimedFaultInput]?: TimedFaultInput[K] | undefined },
+  now: number,
+): TimedFault {
+  return {
+    probability: input.probability ?? 1,
+    ...faultWindow(input, now),
+    delayMs: input.delayMs ?? 0,
+    jitterMs: input.jitterMs ?? 0,
+    comment: input.comment,
   };
 }
 
@@ -274,18 +326,26 @@ export function parseFaultRule(input: unknown, id: string, now: number): FaultRu
  * The window `[from, until)` of a rule input, in ms on the server's clock: `from` defaults to -∞;
  * `until` to `from` (or `now` when `from` is absent) + `durationMs`, or +∞. Pure.
  */
-export function faultWindow(
-  input: {
-    readonly from?: number | undefined;
-    readonly until?: number | undefined;
-    readonly durationMs?: number | undefined;
-  },
-  now: number,
-): { from: number; until: number } {
+export function faultWindow(input: WindowInput, now: number): { from: number; until: number } {
   const start = input.from ?? now;
   return {
     from: input.from ?? -Infinity,
     until: input.until ?? (input.durationMs !== undefined ? start + input.durationMs : Infinity),
+  };
+}
+
+/** A fault rule as JSON: open window ends are `null`. */
+export type FaultRuleJson<T extends TimedFault = FaultRule> = Omit<T, 'from' | 'until'> & {
+  from: number | null;
+  until: number | null;
+};
+
+/** A rule (DNS or HTTP) with infinite window ends written as `null` (JSON has no Infinity). */
+export function faultRuleToJson<T extends TimedFault>(rule: T): FaultRuleJson<T> {
+  return {
+    ...rule,
+    from: Number.isFinite(rule.from) ? rule.from : null,
+    until: Number.isFinite(rule.until) ? rule.until : null,
   };
 }
 
@@ -330,10 +390,20 @@ export function decideFault(
   now: number,
   random: Random,
 ): FaultRule | undefined {
-  for (const rule of rules) {
-    if (!ruleMatches(rule, query, now)) continue;
-    if (fires(rule.probability, random)) return rule;
-  }
+  return firstFiring(rules, (rule) => ruleMatches(rule, query, now), random);
+}
+
+/**
+ * The first of `rules` (in order) that `matches` and fires ({@link fires}: a draw only for
+ * 0 < probability < 1), or undefined. The decision of DNS and HTTP fault rules alike. Pure given
+ * `random`.
+ */
+export function firstFiring<R extends Pick<TimedFault, 'probability'>>(
+  rules: Iterable<R>,
+  matches: (rule: R) => boolean,
+  random: Random,
+): R | undefined {
+  for (const rule of rules) if (matches(rule) && fires(rule.probability, random)) return rule;
   return undefined;
 }
 
@@ -531,15 +601,11 @@ export class FaultEngine {
       this.#candidates.set(query.name, candidates);
     }
     if (candidates.length === 0) return undefined;
-    let rule: FaultRule | undefined;
-    for (const position of candidates) {
-      const r = this.#rules[position]!;
-      if (!ruleMatches(r, query, now)) continue;
-      if (r.probability >= 1 || (r.probability > 0 && this.#random.next() < r.probability)) {
-        rule = r;
-        break;
-      }
-    }
+    const rule = firstFiring(
+      candidates.map((position) => this.#rules[position]!),
+      (r) => ruleMatches(r, query, now),
+      this.#random,
+    );
     if (rule !== undefined) this.#fired.set(rule.id, (this.#fired.get(rule.id) ?? 0) + 1);
     return rule;
   }

@@ -12,6 +12,7 @@ import { seededRandom } from '../core/random.js';
 import { until } from '../test-support/poll.js';
 import { startFaultDnsServer, type FaultDnsServer } from './fault-dns-server.js';
 import { decodeReply, probe, probeQuery, probeRaw } from './probe.js';
+import { editedBytes } from '../test-support/byte-edits.js';
 
 const name = 'api.example.com';
 
@@ -48,13 +49,7 @@ describe('fuzzing the fault DNS server', () => {
   };
 
   const valid = probeQuery(name, { id: 1, edns: 1232 });
-  const mutated = fc
-    .array(fc.record({ at: fc.nat(valid.length - 1), byte: fc.nat(255) }), { minLength: 1, maxLength: 8 })
-    .map((edits) => {
-      const b = Buffer.from(valid);
-      for (const { at, byte } of edits) b[at] = byte;
-      return b;
-    });
+  const mutated = editedBytes(valid, 8);
   const randomBytes = fc.uint8Array({ maxLength: 700 }).map((a) => Buffer.from(a));
   const truncatedHeader = fc.nat(valid.length - 1).map((n) => Buffer.from(valid.subarray(0, n)));
   const weirdQuestion = fc

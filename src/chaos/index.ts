@@ -7,11 +7,7 @@ export {
   inZone,
   parseSoa,
   checkValue,
-  recordSetSchema,
-  changeSchema,
-  changeBatchSchema,
-  zoneDefinitionSchema,
-  zoneFileSchema,
+  zoneSchemas,
   maxRecordsPerSet,
   maxChangesPerBatch,
   maxTxtBytes,
@@ -25,6 +21,7 @@ export type {
   ChangeBatch,
   ZoneDefinition,
   SoaData,
+  ZoneSchemas,
 } from './zone-schema.js';
 export { parseZoneText, loadZoneFile, defaultZoneTtl } from './zone-file.js';
 export {
@@ -39,6 +36,7 @@ export {
   faultDelay,
   randomAddress,
   parseCidr,
+  faultRuleToJson,
 } from './fault-rules.js';
 export type {
   FaultAction,
@@ -47,13 +45,14 @@ export type {
   FaultQuery,
   FaultChangeEvent,
   FaultEngineOptions,
+  FaultRuleJson,
 } from './fault-rules.js';
 export { matchName, normalizePattern, isExactPattern } from './name-pattern.js';
 export * from './weighted.js';
 export * from './responder.js';
 export * from './dns-server.js';
-export { ControlApi, faultRuleToJson } from './control-api.js';
-export type { ControlApiOptions, FaultRuleJson } from './control-api.js';
+export { ControlApi } from './control-api.js';
+export type { ControlApiOptions } from './control-api.js';
 export * from './dns-metrics.js';
 export * from './query-log.js';
 export * from './audit-log.js';

@@ -12,6 +12,7 @@ import { QueryLog } from './query-log.js';
 import { DnsResponder } from './responder.js';
 import { ZoneStore } from './zone-store.js';
 import type { ZoneDefinition } from './zone-schema.js';
+import { editedBytes } from '../test-support/byte-edits.js';
 
 const many = Array.from({ length: 40 }, (_, i) => ({ value: `127.0.1.${i + 1}` }));
 const zone: ZoneDefinition = {
@@ -310,13 +311,7 @@ describe('DnsResponder', () => {
   it('never throws and never answers over the size limit, for any bytes (property)', () => {
     const { responder } = setup([{ name: '*', action: 'delay', delayMs: 1, probability: 0.2 }]);
     const valid = probeQuery('api.example.com', { edns: 1232 });
-    const mutated = fc
-      .array(fc.record({ at: fc.nat(valid.length - 1), byte: fc.nat(255) }), { minLength: 1, maxLength: 6 })
-      .map((edits) => {
-        const b = Buffer.from(valid);
-        for (const { at, byte } of edits) b[at] = byte;
-        return b;
-      });
+    const mutated = editedBytes(valid, 6);
     const random = fc.uint8Array({ maxLength: 600 }).map((a) => Buffer.from(a));
     const truncated = fc.nat(valid.length).map((n) => valid.subarray(0, n));
     fc.assert(

@@ -318,26 +318,22 @@ export class DnsResponder {
         );
         return undefined;
       case 'empty':
+      case 'nxdomain': // an authoritative "no data" or "no such name", with the zone's SOA for negative caching
         parts = {
-          rcode: Rcode.NOERROR,
-          authoritative: true,
-          answers: noRecords,
-          authority: [this.#soa(entry, rule.ttl)],
-        };
-        break;
-      case 'nxdomain':
-        parts = {
-          rcode: Rcode.NXDOMAIN,
+          rcode: rule.action === 'empty' ? Rcode.NOERROR : Rcode.NXDOMAIN,
           authoritative: true,
           answers: noRecords,
           authority: [this.#soa(entry, rule.ttl)],
         };
         break;
       case 'servfail':
-        parts = { rcode: Rcode.SERVFAIL, authoritative: false, answers: noRecords, authority: noRecords };
-        break;
       case 'refused':
-        parts = { rcode: Rcode.REFUSED, authoritative: false, answers: noRecords, authority: noRecords };
+        parts = {
+          rcode: rule.action === 'servfail' ? Rcode.SERVFAIL : Rcode.REFUSED,
+          authoritative: false,
+          answers: noRecords,
+          authority: noRecords,
+        };
         break;
       case 'truncate':
         parts = this.#parts(entry, undefined);

@@ -6,6 +6,7 @@
  * a caller loads yaml with {@link loadYaml} on first use and passes the module in, so reading stays
  * synchronous once it is loaded.
  */
+import { readFileSync } from 'node:fs';
 import type * as Yaml from 'yaml';
 import type * as Zod from 'zod';
 import { FailsmallError, type ErrorCode } from '../core/errors.js';
@@ -14,6 +15,24 @@ import { importPeer } from '../core/optional-peer.js';
 /** The yaml package, loaded once on first use (`FS_ERR_MISSING_PEER` naming it, for `feature`). */
 export function loadYaml(feature: string): Promise<typeof Yaml> {
   return importPeer<typeof Yaml>('yaml', feature);
+}
+
+/**
+ * The text of the file at `path` (UTF-8), or `code` with `${path}: cannot read the ${what}: reason`,
+ * the cause attached and `details: { source: path, field }`.
+ *
+ * @example
+ * const text = readTextFile('drill.yaml', 'FS_ERR_DRILL_INVALID', 'experiment file');
+ */
+export function readTextFile(path: string, code: ErrorCode, what: string, field = '(root)'): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new FailsmallError(code, `${path}: cannot read the ${what}: ${(error as Error).message}`, {
+      cause: error,
+      details: { source: path, field },
+    });
+  }
 }
 
 /** One problem of a file: the field's path (`sources[1].port`, or `(root)`), where it is when known. */

@@ -20,27 +20,32 @@
 import { readFile } from 'node:fs/promises';
 import { FailsmallError, isFailsmallError } from '../core/errors.js';
 import {
-  fileZoneSchema,
   formatPath,
   resolveFileRecordSet,
+  zoneSchemas,
   type RecordSet,
   type ZoneDefinition,
+  type ZoneSchemas,
 } from './zone-schema.js';
 import { ZoneStore } from './zone-store.js';
 import type * as Zod from 'zod';
-import { importPeer } from '../core/optional-peer.js';
-import { loadYaml, readYamlText } from './yaml-text.js';
+import type * as Yaml from 'yaml';
+import { lazyPeer, requirePeer } from '../core/optional-peer.js';
+import { readYamlText } from './yaml-text.js';
 
-// yaml and zod are optional peers, loaded when this module is first imported (FS_ERR_MISSING_PEER names them).
-const yaml = await loadYaml('the zone file reader of failsmall/chaos');
-const { z } = await importPeer<typeof Zod>('zod', 'the zone file reader of failsmall/chaos');
+// yaml and zod are optional peers, loaded on the first parse (FS_ERR_MISSING_PEER names them).
+const feature = 'the zone file reader of failsmall/chaos';
 
 /** Default TTL of a record set without one, in seconds: 300 s, Route 53's console default. */
 export const defaultZoneTtl = 300;
 
-const zonesFileSchema = z.strictObject({
-  zones: z.array(fileZoneSchema, { error: 'expected a list of zones' }).min(1, 'expected at least one zone'),
-});
+const zonesFileSchema = lazyPeer('zod', feature, ({ z }: typeof Zod) =>
+  z.strictObject({
+    zones: z
+      .array(zoneSchemas().fileZoneSchema, { error: 'expected a list of zones' })
+      .min(1, 'expected at least one zone'),
+  }),
+);
 
 /**
  * Parses a zone file's text into zone definitions, checked exactly as the server will check them.
@@ -52,7 +57,7 @@ const zonesFileSchema = z.strictObject({
  * await startFaultDnsServer({ zones });
  */
 export function parseZoneText(text: string, source = 'zone'): ZoneDefinition[] {
-  const file = readYamlText(yaml, text, source, 'FS_ERR_CHAOS_ZONE_FILE', '');
+  const file = readYamlText(requirePeer<typeof Yaml>('yaml', feature), text, source, 'FS_ERR_CHAOS_ZONE_FILE', '');
   const data = file.data;
   const fail = (path: (string | number)[], message: string): never => {
     const pos = file.locate(path);
@@ -63,7 +68,7 @@ export function parseZoneText(text: string, source = 'zone'): ZoneDefinition[] {
     });
   };
   const multi = typeof data === 'object' && data !== null && !Array.isArray(data) && 'zones' in data;
-  const parsed = multi ? zonesFileSchema.safeParse(data) : fileZoneSchema.safeParse(data);
+  const parsed = multi ? zonesFileSchema().safeParse(data) : zoneSchemas().fileZoneSchema.safeParse(data);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     if (data === null || typeof data !== 'object' || Array.isArray(data)) {
@@ -72,8 +77,8 @@ export function parseZoneText(text: string, source = 'zone'): ZoneDefinition[] {
     fail(issue.path as (string | number)[], issue.message);
   }
   const fileZones = multi
-    ? (parsed.data as Zod.infer<typeof zonesFileSchema>).zones
-    : [parsed.data as Zod.infer<typeof fileZoneSchema>];
+    ? (parsed.data as Zod.infer<ReturnType<typeof zonesFileSchema>>).zones
+    : [parsed.data as Zod.infer<ZoneSchemas['fileZoneSchema']>];
   const zones: ZoneDefinition[] = fileZones.map((zone, zi) => {
     const prefix: (string | number)[] = multi ? ['zones', zi] : [];
     const records: RecordSet[] = (zone.records ?? []).map((set, ri) => {

@@ -9,12 +9,9 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import type * as Zod from 'zod';
 import { FailsmallError, type ErrorCode } from '../core/errors.js';
-import { importPeer } from '../core/optional-peer.js';
+import { lazyPeer } from '../core/optional-peer.js';
 import { formatPath } from './yaml-text.js';
 import { hostnameOrUndefined } from '../dns/hostname.js';
-
-// zod is an optional peer, loaded when this module is first imported (FS_ERR_MISSING_PEER names it).
-const { z } = await importPeer<typeof Zod>('zod', 'zone validation in failsmall/chaos');
 
 /** The record types the fault DNS server serves. */
 export const recordTypes = ['A', 'AAAA', 'CNAME', 'NS', 'SOA', 'TXT'] as const;
@@ -158,37 +155,6 @@ function quote(s: string): string {
   return JSON.stringify(s.length > 80 ? `${s.slice(0, 80)}…` : s);
 }
 
-const nameSchema = z.string().transform((raw, ctx) => {
-  const name = normalizeName(raw);
-  if (name === undefined || name === '') {
-    ctx.addIssue({ code: 'custom', message: `expected a domain name, got ${quote(raw)}` });
-    return z.NEVER;
-  }
-  return name;
-});
-
-const ttlSchema = z
-  .number({ error: 'expected a TTL in seconds (an integer)' })
-  .int('expected an integer TTL in seconds')
-  .min(0, 'expected a TTL >= 0')
-  .max(2_147_483_647, 'expected a TTL <= 2147483647');
-
-const weightSchema = z
-  .number({ error: 'expected a weight (an integer 0..255)' })
-  .int('expected an integer weight')
-  .min(0, 'expected a weight >= 0')
-  .max(255, 'expected a weight <= 255');
-
-/** A record value: an object `{ value, weight? }`. */
-export const recordValueSchema = z.strictObject({
-  value: z.string({ error: 'expected a string value' }),
-  weight: weightSchema.optional(),
-});
-
-const recordTypeSchema = z.enum(recordTypes, {
-  error: (issue) => `expected one of ${recordTypes.join(', ')}, got ${JSON.stringify(issue.input)}`,
-});
-
 /** Checks the per-type rules of a record set (values, counts) and normalises its values. */
 function refineRecordSet(
   set: { name: string; type: RecordType; ttl: number; records: { value: string; weight?: number | undefined }[] },
@@ -210,79 +176,139 @@ function refineRecordSet(
   return { name: set.name, type: set.type, ttl: set.ttl, records };
 }
 
-/** A record set as the API takes it (absolute name, `records: [{ value, weight? }]`). */
-export const recordSetSchema = z
-  .strictObject({
-    name: nameSchema,
-    type: recordTypeSchema,
-    ttl: ttlSchema,
-    records: z
-      .array(recordValueSchema, { error: 'expected an array of { value, weight? }' })
-      .max(maxRecordsPerSet, `expected at most ${maxRecordsPerSet} records`),
-  })
-  .transform(refineRecordSet);
-
-/** One change of a batch. */
-export const changeSchema = z.strictObject({
-  action: z.enum(['UPSERT', 'DELETE'], {
-    error: (issue) => `expected "UPSERT" or "DELETE", got ${JSON.stringify(issue.input)}`,
-  }),
-  recordSet: recordSetSchema,
-});
-
-/** The body of `POST /v1/zones/:zone/changes`. */
-export const changeBatchSchema = z.strictObject({
-  expectedVersion: z
-    .number({ error: 'expected a zone version (a non-negative integer)' })
-    .int('expected an integer version')
-    .min(0, 'expected a version >= 0')
-    .optional(),
-  changes: z
-    .array(changeSchema, { error: 'expected an array of changes' })
-    .min(1, 'expected at least one change')
-    .max(maxChangesPerBatch, `expected at most ${maxChangesPerBatch} changes`),
-  comment: z.string({ error: 'expected a string' }).max(1024, 'expected at most 1024 characters').optional(),
-});
-
-/** A zone as the programmatic API takes it. */
-export const zoneDefinitionSchema = z.strictObject({
-  name: nameSchema,
-  records: z.array(recordSetSchema, { error: 'expected an array of record sets' }).optional(),
-});
-
 /**
- * A record set as a zone file writes it: the name may be relative to the zone (`www`), `@` for the
- * apex, or absolute (ending with the zone name or a dot); `ttl` defaults to the zone's; each record
- * may be a bare string.
+ * The zod schemas of zones, built on first use (zod is an optional peer, loaded then;
+ * `FS_ERR_MISSING_PEER` names it when it is not installed): `recordValueSchema` (`{ value, weight? }`),
+ * `recordSetSchema` (a record set as the API takes it: absolute name), `changeSchema`,
+ * `changeBatchSchema` (the body of `POST /v1/zones/:zone/changes`), `zoneDefinitionSchema` (a zone
+ * as the programmatic API takes it), and as a zone file writes them: `fileRecordSetSchema` (the
+ * name may be relative to the zone, `@` for the apex, or absolute; `ttl` defaults to the zone's; a
+ * record may be a bare string), `fileZoneSchema` and `zoneFileSchema` (one zone, or
+ * `{ zones: [...] }`).
+ *
+ * @example
+ * zoneSchemas().recordSetSchema.parse({ name: 'www.example.com', type: 'A', ttl: 60, records: [{ value: '127.0.0.1' }] });
  */
-export const fileRecordSetSchema = z.strictObject({
-  name: z.string({ error: 'expected a name (relative, @ or absolute)' }),
-  type: recordTypeSchema,
-  ttl: ttlSchema.optional(),
-  records: z
-    .array(z.union([z.string(), recordValueSchema], { error: 'expected a string or { value, weight? }' }), {
-      error: 'expected an array of values',
+export const zoneSchemas = lazyPeer('zod', 'zone validation in failsmall/chaos', ({ z }: typeof Zod) => {
+  const nameSchema = z.string().transform((raw, ctx) => {
+    const name = normalizeName(raw);
+    if (name === undefined || name === '') {
+      ctx.addIssue({ code: 'custom', message: `expected a domain name, got ${quote(raw)}` });
+      return z.NEVER;
+    }
+    return name;
+  });
+
+  const ttlSchema = z
+    .number({ error: 'expected a TTL in seconds (an integer)' })
+    .int('expected an integer TTL in seconds')
+    .min(0, 'expected a TTL >= 0')
+    .max(2_147_483_647, 'expected a TTL <= 2147483647');
+
+  const weightSchema = z
+    .number({ error: 'expected a weight (an integer 0..255)' })
+    .int('expected an integer weight')
+    .min(0, 'expected a weight >= 0')
+    .max(255, 'expected a weight <= 255');
+
+  /** A record value: an object `{ value, weight? }`. */
+  const recordValueSchema = z.strictObject({
+    value: z.string({ error: 'expected a string value' }),
+    weight: weightSchema.optional(),
+  });
+
+  const recordTypeSchema = z.enum(recordTypes, {
+    error: (issue) => `expected one of ${recordTypes.join(', ')}, got ${JSON.stringify(issue.input)}`,
+  });
+
+  /** A record set as the API takes it (absolute name, `records: [{ value, weight? }]`). */
+  const recordSetSchema = z
+    .strictObject({
+      name: nameSchema,
+      type: recordTypeSchema,
+      ttl: ttlSchema,
+      records: z
+        .array(recordValueSchema, { error: 'expected an array of { value, weight? }' })
+        .max(maxRecordsPerSet, `expected at most ${maxRecordsPerSet} records`),
     })
-    .max(maxRecordsPerSet, `expected at most ${maxRecordsPerSet} records`),
+    .transform(refineRecordSet);
+
+  /** One change of a batch. */
+  const changeSchema = z.strictObject({
+    action: z.enum(['UPSERT', 'DELETE'], {
+      error: (issue) => `expected "UPSERT" or "DELETE", got ${JSON.stringify(issue.input)}`,
+    }),
+    recordSet: recordSetSchema,
+  });
+
+  /** The body of `POST /v1/zones/:zone/changes`. */
+  const changeBatchSchema = z.strictObject({
+    expectedVersion: z
+      .number({ error: 'expected a zone version (a non-negative integer)' })
+      .int('expected an integer version')
+      .min(0, 'expected a version >= 0')
+      .optional(),
+    changes: z
+      .array(changeSchema, { error: 'expected an array of changes' })
+      .min(1, 'expected at least one change')
+      .max(maxChangesPerBatch, `expected at most ${maxChangesPerBatch} changes`),
+    comment: z.string({ error: 'expected a string' }).max(1024, 'expected at most 1024 characters').optional(),
+  });
+
+  /** A zone as the programmatic API takes it. */
+  const zoneDefinitionSchema = z.strictObject({
+    name: nameSchema,
+    records: z.array(recordSetSchema, { error: 'expected an array of record sets' }).optional(),
+  });
+
+  /**
+   * A record set as a zone file writes it: the name may be relative to the zone (`www`), `@` for the
+   * apex, or absolute (ending with the zone name or a dot); `ttl` defaults to the zone's; each record
+   * may be a bare string.
+   */
+  const fileRecordSetSchema = z.strictObject({
+    name: z.string({ error: 'expected a name (relative, @ or absolute)' }),
+    type: recordTypeSchema,
+    ttl: ttlSchema.optional(),
+    records: z
+      .array(z.union([z.string(), recordValueSchema], { error: 'expected a string or { value, weight? }' }), {
+        error: 'expected an array of values',
+      })
+      .max(maxRecordsPerSet, `expected at most ${maxRecordsPerSet} records`),
+  });
+
+  /** A zone as a zone file writes it. */
+  const fileZoneSchema = z.strictObject({
+    name: nameSchema,
+    ttl: ttlSchema.optional(),
+    records: z.array(fileRecordSetSchema, { error: 'expected an array of record sets' }).optional(),
+  });
+
+  /** A zone file: one zone, or `{ zones: [...] }`. */
+  const zoneFileSchema = z.union([z.strictObject({ zones: z.array(fileZoneSchema).min(1) }), fileZoneSchema], {
+    error: 'expected a zone ({ name, records }) or { zones: [...] }',
+  });
+
+  return {
+    recordValueSchema,
+    recordSetSchema,
+    changeSchema,
+    changeBatchSchema,
+    zoneDefinitionSchema,
+    fileRecordSetSchema,
+    fileZoneSchema,
+    zoneFileSchema,
+  };
 });
 
-/** A zone as a zone file writes it. */
-export const fileZoneSchema = z.strictObject({
-  name: nameSchema,
-  ttl: ttlSchema.optional(),
-  records: z.array(fileRecordSetSchema, { error: 'expected an array of record sets' }).optional(),
-});
-
-/** A zone file: one zone, or `{ zones: [...] }`. */
-export const zoneFileSchema = z.union([z.strictObject({ zones: z.array(fileZoneSchema).min(1) }), fileZoneSchema], {
-  error: 'expected a zone ({ name, records }) or { zones: [...] }',
-});
+/** The schemas {@link zoneSchemas} returns. */
+export type ZoneSchemas = ReturnType<typeof zoneSchemas>;
 
 /** Parses a record set given in a zone file into an absolute {@link RecordSet}, or an issue. */
 export function resolveFileRecordSet(
   zone: string,
   defaultTtl: number,
-  set: Zod.infer<typeof fileRecordSetSchema>,
+  set: Zod.infer<ZoneSchemas['fileRecordSetSchema']>,
 ): { recordSet: RecordSet } | { issues: { path: (string | number)[]; message: string }[] } {
   const raw = set.name.trim();
   let absolute: string;
@@ -291,7 +317,7 @@ export function resolveFileRecordSet(
   else if (raw.endsWith('.')) absolute = raw;
   else if (lower === zone || lower.endsWith(`.${zone}`)) absolute = raw;
   else absolute = `${raw}.${zone}`;
-  const parsed = recordSetSchema.safeParse({
+  const parsed = zoneSchemas().recordSetSchema.safeParse({
     name: absolute,
     type: set.type,
     ttl: set.ttl ?? defaultTtl,

@@ -16,12 +16,11 @@
 import { FailsmallError } from '../core/errors.js';
 import { Emitter } from '../core/events.js';
 import {
-  changeBatchSchema,
   parseOrThrow,
   formatPath,
   inZone,
   parseSoa,
-  zoneDefinitionSchema,
+  zoneSchemas,
   type Change,
   type ChangeBatch,
   type RecordSet,
@@ -142,7 +141,7 @@ export class ZoneStore {
         details: { path: full, ...extra },
       });
     };
-    const parsed = zoneDefinitionSchema.safeParse(definition);
+    const parsed = zoneSchemas().zoneDefinitionSchema.safeParse(definition);
     if (!parsed.success) {
       const first = parsed.error.issues[0]!;
       return invalid(first.path as (string | number)[], first.message, {
@@ -223,7 +222,11 @@ export class ZoneStore {
         details: { zone },
       });
     }
-    const { expectedVersion, changes, comment } = parseOrThrow(changeBatchSchema, batch, 'FS_ERR_CHAOS_INVALID_CHANGE');
+    const { expectedVersion, changes, comment } = parseOrThrow(
+      zoneSchemas().changeBatchSchema,
+      batch,
+      'FS_ERR_CHAOS_INVALID_CHANGE',
+    );
     if (expectedVersion !== undefined && expectedVersion !== current.version) {
       throw new FailsmallError(
         'FS_ERR_CHAOS_VERSION_CONFLICT',

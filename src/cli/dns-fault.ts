@@ -10,6 +10,7 @@
  * ```
  */
 import type { Command } from 'commander';
+import { ruleSettings } from '../chaos/audit-log.js';
 import { faultActions } from '../chaos/fault-rules.js';
 
 /** Parses a duration: `250`, `250ms`, `30s`, `5m`, `1h`, `2h37m` → milliseconds. */
@@ -104,13 +105,13 @@ interface Rule {
 }
 
 function describe(rule: Rule): string {
-  const parts = [`${rule.id}`, rule.action, rule.name, rule.types.length === 0 ? '*' : rule.types.join(',')];
-  if (rule.probability < 1) parts.push(`p=${rule.probability}`);
-  if (rule.delayMs > 0 || rule.jitterMs > 0) parts.push(`delay=${rule.delayMs}+${rule.jitterMs}ms`);
-  if (rule.address !== undefined) parts.push(`address=${rule.address}`);
-  if (rule.cidr !== undefined) parts.push(`cidr=${rule.cidr}`);
-  if (rule.ttl !== undefined) parts.push(`ttl=${rule.ttl}`);
-  if (rule.transport !== undefined) parts.push(`transport=${rule.transport}`);
+  const parts = [
+    `${rule.id}`,
+    rule.action,
+    rule.name,
+    rule.types.length === 0 ? '*' : rule.types.join(','),
+    ...ruleSettings(rule),
+  ];
   if (rule.from !== null) parts.push(`from=${new Date(rule.from).toISOString()}`);
   if (rule.until !== null) parts.push(`until=${new Date(rule.until).toISOString()}`);
   if (rule.active !== undefined) parts.push(rule.active ? 'active' : 'inactive');

@@ -31,6 +31,7 @@ import type {
   SetChange,
 } from '../health/index.js';
 import { CLI_USAGE, describeCliError, exitCodes } from './exit-codes.js';
+import { given } from './given.js';
 import { parseConfig } from './yaml-config.js';
 
 // zod is an optional peer, loaded when this command is (FS_ERR_MISSING_PEER names it).
@@ -131,22 +132,18 @@ export function loadHealthConfig(path: string): HealthConfig {
 function sourceOf(s: HealthConfig['sources'][number]): HealthSource {
   // One check decides in the CLI unless the file says otherwise: a single round must be able to act.
   const rf = { rise: s.rise ?? 1, fall: s.fall ?? 1 };
-  const opt = <T extends object>(o: T) =>
-    Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as {
-      [K in keyof T]: Exclude<T[K], undefined>;
-    };
   if (s.type === 'http') {
     const [lo, hi] = s.expect ?? [200, 399];
     return httpProbe({
-      ...opt({ name: s.name, path: s.path, port: s.port, host: s.host }),
+      ...given({ name: s.name, path: s.path, port: s.port, host: s.host }),
       expect: (status) => status >= lo && status <= hi,
       riseFall: rf,
     });
   }
-  if (s.type === 'tcp') return tcpProbe({ ...opt({ name: s.name, port: s.port }), riseFall: rf });
+  if (s.type === 'tcp') return tcpProbe({ ...given({ name: s.name, port: s.port }), riseFall: rf });
   return dnsProbe({
     query: s.query,
-    ...opt({ name: s.name, family: s.family, port: s.port, minAddresses: s.minAddresses }),
+    ...given({ name: s.name, family: s.family, port: s.port, minAddresses: s.minAddresses }),
     riseFall: rf,
   });
 }
@@ -188,9 +185,11 @@ export async function runHealthCheck(config: HealthConfig, rounds = 1, intervalM
     name: config.name ?? 'health-check',
     targets: config.targets,
     sources,
-    ...(config.quorum === undefined ? {} : { quorum: config.quorum }),
-    ...(config.timeout === undefined ? {} : { timeout: config.timeout }),
-    ...(config.guardrails === undefined ? {} : { guardrails: config.guardrails as GuardrailOptions }),
+    ...given({
+      quorum: config.quorum,
+      timeout: config.timeout,
+      guardrails: config.guardrails as GuardrailOptions | undefined,
+    }),
   });
   const changes: SetChange[] = [];
   const escalations: Escalation[] = [];

@@ -25,56 +25,46 @@ function packageVersion(): string {
   }
 }
 
-/** A sub-command: its name, its one-line description for `--help`, and how to load it. */
+/** A sub-command: its name, which is also its module's (`./<name>.js`), and its one-line description for `--help`. */
 interface SubCommand {
   readonly name: string;
   readonly description: string;
-  readonly load: () => Promise<(program: Commander.Command) => Commander.Command>;
 }
 
 /** Every sub-command, in `--help` order. */
 const subCommands: readonly SubCommand[] = [
-  {
-    name: 'dns',
-    description: 'Resolve names through failsmall, or serve a zone that can be made to lie',
-    load: async () => (await import('./dns.js')).registerDns,
-  },
+  { name: 'dns', description: 'Resolve names through failsmall, or serve a zone that can be made to lie' },
   {
     name: 'health',
     description: 'Multi-source health checks with quorum and guardrails: run the probes of a config file',
-    load: async () => (await import('./health.js')).registerHealth,
   },
-  {
-    name: 'drill',
-    description: 'Run a drill (Chaos Toolkit experiment): steady state, method, rollbacks, RTO/RPO',
-    load: async () => (await import('./drill.js')).registerDrill,
-  },
-  {
-    name: 'plan',
-    description: 'Fenced plan enactment: see the DNS race of 2025-10-20 and the fences',
-    load: async () => (await import('./plan.js')).registerPlan,
-  },
-  {
-    name: 'proxy',
-    description: 'A Toxiproxy-compatible fault proxy (TCP toxics, HTTP faults) with its control API',
-    load: async () => (await import('./proxy.js')).registerProxy,
-  },
+  { name: 'drill', description: 'Run a drill (Chaos Toolkit experiment): steady state, method, rollbacks, RTO/RPO' },
+  { name: 'plan', description: 'Fenced plan enactment: see the DNS race of 2025-10-20 and the fences' },
+  { name: 'proxy', description: 'A Toxiproxy-compatible fault proxy (TCP toxics, HTTP faults) with its control API' },
   {
     name: 'sim',
     description: "Simulate retry storms and metastable collapse at scale, on failsmall's own decision code",
-    load: async () => (await import('./sim.js')).registerSim,
   },
   {
     name: 'status',
     description: 'Serve a status page: incidents with an update cadence, Statuspage-compatible JSON, a responder view',
-    load: async () => (await import('./status.js')).registerStatus,
   },
   {
     name: 'replay',
     description: 'Replay the AWS us-east-1 outage of 2025-10-20 on loopback: the AWS SDK defaults beside failsmall',
-    load: async () => (await import('./replay.js')).registerReplay,
   },
 ];
+
+type Register = (program: Commander.Command) => Commander.Command;
+
+/** Loads the module of the sub-command `name` and returns what it exports as `register<Name>`. */
+async function loadSubCommand(name: string): Promise<Register> {
+  const module = (await import(`./${name}.js`)) as Record<string, unknown>;
+  const exported = `register${name.charAt(0).toUpperCase()}${name.slice(1)}`;
+  const register = module[exported];
+  if (typeof register !== 'function') throw new TypeError(`cli/${name}.js does not export ${exported}()`);
+  return register as Register;
+}
 
 /**
  * Builds the program for `argv` (`process.argv`): the sub-command named by the first argument is
@@ -92,7 +82,7 @@ export async function buildProgram(argv: readonly string[]): Promise<Commander.C
   const asked = words[0] === 'help' ? words[1] : words[0]; // `failsmall help replay` shows the full help
   for (const sub of subCommands) {
     if (sub.name === asked) {
-      (await sub.load())(program);
+      (await loadSubCommand(sub.name))(program);
     } else {
       program.command(sub.name).description(sub.description);
     }

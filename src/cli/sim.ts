@@ -16,6 +16,7 @@ import type { Command } from 'commander';
 import { FailsmallError, isFailsmallError } from '../core/errors.js';
 import type { SimChart } from '../sim/report.js';
 import { describeCliError, exitCodes } from './exit-codes.js';
+import { given } from './given.js';
 
 /** The code of every bad usage of `failsmall sim` (exit 2). */
 const SIM_ARGUMENT = 'FS_ERR_SIM_ARGUMENT';
@@ -146,6 +147,37 @@ const common = (c: Command): Command =>
     .option('--json', 'print JSON lines')
     .option('--report <file.html>', 'write an HTML report with charts');
 
+/** What a model's run gives back: one result per seed, what to print of them (default the results), the report's charts. */
+interface ModelRun {
+  readonly results: readonly object[];
+  readonly printed?: readonly object[];
+  readonly charts?: SimChart[];
+}
+
+/**
+ * Adds the model sub-command `name` to `sim`, with its `options` (`[flags, help]`) and the common
+ * ones: it checks `--report`'s folder, runs `run`, prints the results and writes the report
+ * (`failsmall sim <name>`), with errors as {@link guarded} reports them.
+ */
+function model<O extends object>(
+  sim: Command,
+  name: string,
+  description: string,
+  options: readonly (readonly [flags: string, help: string])[],
+  run: (opts: CommonOptions & O) => Promise<ModelRun>,
+): void {
+  const command = sim.command(name).description(description);
+  for (const [flags, help] of options) command.option(flags, help);
+  common(command).action((opts: CommonOptions & O) =>
+    guarded(async () => {
+      reportPath(opts.report);
+      const { results, printed = results, charts = [] } = await run(opts);
+      print(printed, opts.json);
+      await report(opts.report, `failsmall sim ${name}`, charts, results);
+    }),
+  );
+}
+
 /** Adds the `sim` command and its models to `program`. */
 export function registerSim(program: Command): Command {
   const sim = program
@@ -154,116 +186,92 @@ export function registerSim(program: Command): Command {
     // Commander's own usage errors (an unknown option or sub-command, a missing value) carry the code too.
     .configureOutput({ outputError: (text, write) => write(`failsmall sim: ${SIM_ARGUMENT}: ${text}`) });
 
-  common(
-    sim
-      .command('occ')
-      .description('OCC contention (Brooker 2015): write calls and completion time per backoff')
-      .option('--clients <n>', 'clients (default 100)')
-      .option('--strategy <s>', 'none|exponential|equal|full|decorrelated (default full)')
-      .option('--trials <t>', 'trials averaged per seed (default 10)'),
-  ).action((opts: CommonOptions & { clients?: string; strategy?: string; trials?: string }) =>
-    guarded(async () => {
-      reportPath(opts.report);
+  model<{ clients?: string; strategy?: string; trials?: string }>(
+    sim,
+    'occ',
+    'OCC contention (Brooker 2015): write calls and completion time per backoff',
+    [
+      ['--clients <n>', 'clients (default 100)'],
+      ['--strategy <s>', 'none|exponential|equal|full|decorrelated (default full)'],
+      ['--trials <t>', 'trials averaged per seed (default 10)'],
+    ],
+    async (opts) => {
       const { OCC_STRATEGIES, runOcc } = await import('../sim/models/occ.js');
-      const clients = int(opts.clients, '--clients');
-      const strategy = oneOf(opts.strategy, '--strategy', OCC_STRATEGIES);
-      const trials = int(opts.trials, '--trials');
-      const results = (await seedsOf(opts)).map((seed) =>
-        runOcc({
-          seed,
-          ...(clients === undefined ? {} : { clients }),
-          ...(strategy === undefined ? {} : { strategy }),
-          ...(trials === undefined ? {} : { trials }),
-        }),
-      );
-      print(results, opts.json);
-      await report(opts.report, 'failsmall sim occ', [], results);
-    }),
+      const options = given({
+        clients: int(opts.clients, '--clients'),
+        strategy: oneOf(opts.strategy, '--strategy', OCC_STRATEGIES),
+        trials: int(opts.trials, '--trials'),
+      });
+      return { results: (await seedsOf(opts)).map((seed) => runOcc({ seed, ...options })) };
+    },
   );
 
-  common(
-    sim
-      .command('retry')
-      .description('Retry amplification (Brooker 2022): success and load per retry strategy')
-      .option('--p <p>', 'probability that the server fails an attempt (default 0.1)')
-      .option('--strategy <s>', 'none|retry3|token-bucket|breaker (default retry3)')
-      .option('--clients <n>', 'clients (default 100)')
-      .option('--calls <n>', 'calls per client (default 100)'),
-  ).action((opts: CommonOptions & { p?: string; strategy?: string; clients?: string; calls?: string }) =>
-    guarded(async () => {
-      reportPath(opts.report);
+  model<{ p?: string; strategy?: string; clients?: string; calls?: string }>(
+    sim,
+    'retry',
+    'Retry amplification (Brooker 2022): success and load per retry strategy',
+    [
+      ['--p <p>', 'probability that the server fails an attempt (default 0.1)'],
+      ['--strategy <s>', 'none|retry3|token-bucket|breaker (default retry3)'],
+      ['--clients <n>', 'clients (default 100)'],
+      ['--calls <n>', 'calls per client (default 100)'],
+    ],
+    async (opts) => {
       const { RETRY_STRATEGIES, runRetry } = await import('../sim/models/retry.js');
-      const p = probability(opts.p, '--p');
-      const strategy = oneOf(opts.strategy, '--strategy', RETRY_STRATEGIES);
-      const clients = int(opts.clients, '--clients');
-      const calls = int(opts.calls, '--calls');
-      const results = (await seedsOf(opts)).map((seed) =>
-        runRetry({
-          seed,
-          ...(p === undefined ? {} : { p }),
-          ...(strategy === undefined ? {} : { strategy }),
-          ...(clients === undefined ? {} : { clients }),
-          ...(calls === undefined ? {} : { calls }),
-        }),
-      );
-      print(results, opts.json);
-      await report(opts.report, 'failsmall sim retry', [], results);
-    }),
+      const options = given({
+        p: probability(opts.p, '--p'),
+        strategy: oneOf(opts.strategy, '--strategy', RETRY_STRATEGIES),
+        clients: int(opts.clients, '--clients'),
+        calls: int(opts.calls, '--calls'),
+      });
+      return { results: (await seedsOf(opts)).map((seed) => runRetry({ seed, ...options })) };
+    },
   );
 
-  common(
-    sim
-      .command('collapse')
-      .description('Metastable collapse (Brooker): a load spike, timeouts and retries')
-      .option('--spike-rps <r>', 'arrival rate during the spike, per second (default 80)')
-      .option('--spike-s <s>', 'length of the spike, seconds (default 5)')
-      .option('--tries <k>', 'attempts in all (default 3)')
-      .option('--backoff <b>', 'none|jitter (default none)'),
-  ).action((opts: CommonOptions & { spikeRps?: string; spikeS?: string; tries?: string; backoff?: string }) =>
-    guarded(async () => {
-      reportPath(opts.report);
+  model<{ spikeRps?: string; spikeS?: string; tries?: string; backoff?: string }>(
+    sim,
+    'collapse',
+    'Metastable collapse (Brooker): a load spike, timeouts and retries',
+    [
+      ['--spike-rps <r>', 'arrival rate during the spike, per second (default 80)'],
+      ['--spike-s <s>', 'length of the spike, seconds (default 5)'],
+      ['--tries <k>', 'attempts in all (default 3)'],
+      ['--backoff <b>', 'none|jitter (default none)'],
+    ],
+    async (opts) => {
       const { runCollapse } = await import('../sim/models/collapse.js');
-      const spikeRps = positive(opts.spikeRps, '--spike-rps');
-      const spikeS = num(opts.spikeS, '--spike-s', (n) => n >= 0, 'a number >= 0');
-      const tries = int(opts.tries, '--tries');
-      const backoff = oneOf(opts.backoff, '--backoff', ['none', 'jitter'] as const);
-      const results = (await seedsOf(opts)).map((seed) =>
-        runCollapse({
-          seed,
-          ...(spikeRps === undefined ? {} : { spikeRps }),
-          ...(spikeS === undefined ? {} : { spikeS }),
-          ...(tries === undefined ? {} : { tries }),
-          ...(backoff === undefined ? {} : { backoff }),
-        }),
-      );
-      print(results, opts.json);
-      await report(
-        opts.report,
-        'failsmall sim collapse',
-        results.map((r) => ({
-          title: `seed ${r.seed}: goodput and retries per second`,
-          unit: 's',
-          series: { goodput: r.goodput_per_s, retries: r.retries_per_s },
-        })),
-        results,
-      );
-    }),
+      const options = given({
+        spikeRps: positive(opts.spikeRps, '--spike-rps'),
+        spikeS: num(opts.spikeS, '--spike-s', (n) => n >= 0, 'a number >= 0'),
+        tries: int(opts.tries, '--tries'),
+        backoff: oneOf(opts.backoff, '--backoff', ['none', 'jitter'] as const),
+      });
+      const results = (await seedsOf(opts)).map((seed) => runCollapse({ seed, ...options }));
+      const charts = results.map((r) => ({
+        title: `seed ${r.seed}: goodput and retries per second`,
+        unit: 's',
+        series: { goodput: r.goodput_per_s, retries: r.retries_per_s },
+      }));
+      return { results, charts };
+    },
   );
 
-  common(
-    sim
-      .command('outage')
-      .description('The fleet of 2025-10-20: the SDK defaults beside failsmall while the record is empty')
-      .option('--clients <n>', 'clients per fleet (default 1000000)')
-      .option('--call-every-s <s>', 'mean seconds between a client’s calls (default 3600)'),
-  ).action((opts: CommonOptions & { clients?: string; callEveryS?: string }) =>
-    guarded(async () => {
-      reportPath(opts.report);
+  model<{ clients?: string; callEveryS?: string }>(
+    sim,
+    'outage',
+    'The fleet of 2025-10-20: the SDK defaults beside failsmall while the record is empty',
+    [
+      ['--clients <n>', 'clients per fleet (default 1000000)'],
+      ['--call-every-s <s>', 'mean seconds between a client’s calls (default 3600)'],
+    ],
+    async (opts) => {
       const { runOutageFleet } = await import('../sim/models/outage.js');
       const { loadAdmit, runLease } = await import('../sim/models/lease.js');
       const admit = await loadAdmit();
-      const clients = int(opts.clients, '--clients');
-      const callEveryS = positive(opts.callEveryS, '--call-every-s');
+      const options = given({
+        clients: int(opts.clients, '--clients'),
+        callEveryS: positive(opts.callEveryS, '--call-every-s'),
+      });
       const line = progress(opts.json);
       const results = [];
       let peak = process.memoryUsage().rss;
@@ -272,8 +280,7 @@ export function registerSim(program: Command): Command {
         const fleets = (['sdk', 'failsmall'] as const).map((fleet) => {
           const r = runOutageFleet(fleet, {
             seed,
-            ...(clients === undefined ? {} : { clients }),
-            ...(callEveryS === undefined ? {} : { callEveryS }),
+            ...options,
             onProgress: (s, events) => {
               peak = Math.max(peak, process.memoryUsage().rss);
               line.line(`outage seed ${seed} ${fleet}: ${(s / 60).toFixed(0)} min simulated, ${events} events`);
@@ -304,42 +311,35 @@ export function registerSim(program: Command): Command {
         });
       }
       line.done();
-      print(
-        results.map(({ sdk, failsmall, lease_without_admit, lease_with_admit, ...rest }) => ({
-          ...rest,
-          lease_recovered_s_without_admit: lease_without_admit.recovered_s,
-          lease_recovered_s_with_admit:
-            lease_with_admit === null ? 'admit/ not in this build' : lease_with_admit.recovered_s,
-          sdk_success_during_empty: sdk.success_during_empty,
-          sdk_load: sdk.load,
-          failsmall_success_during_empty: failsmall.success_during_empty,
-          failsmall_load: failsmall.load,
-          ...(opts.json === true ? { sdk, failsmall, lease_without_admit, lease_with_admit } : {}),
-        })),
-        opts.json,
-      );
-      await report(
-        opts.report,
-        'failsmall sim outage',
-        results
-          .map((r): SimChart => ({
-            title: `seed ${r.seed}: attempts per minute`,
+      const printed = results.map(({ sdk, failsmall, lease_without_admit, lease_with_admit, ...rest }) => ({
+        ...rest,
+        lease_recovered_s_without_admit: lease_without_admit.recovered_s,
+        lease_recovered_s_with_admit:
+          lease_with_admit === null ? 'admit/ not in this build' : lease_with_admit.recovered_s,
+        sdk_success_during_empty: sdk.success_during_empty,
+        sdk_load: sdk.load,
+        failsmall_success_during_empty: failsmall.success_during_empty,
+        failsmall_load: failsmall.load,
+        ...(opts.json === true ? { sdk, failsmall, lease_without_admit, lease_with_admit } : {}),
+      }));
+      const charts = results
+        .map((r): SimChart => ({
+          title: `seed ${r.seed}: attempts per minute`,
+          unit: 'min',
+          series: { 'SDK defaults': r.sdk.attempts_per_min, failsmall: r.failsmall.attempts_per_min },
+        }))
+        .concat(
+          results.map((r) => ({
+            title: `seed ${r.seed}: leases re-established per minute after the restore`,
             unit: 'min',
-            series: { 'SDK defaults': r.sdk.attempts_per_min, failsmall: r.failsmall.attempts_per_min },
-          }))
-          .concat(
-            results.map((r) => ({
-              title: `seed ${r.seed}: leases re-established per minute after the restore`,
-              unit: 'min',
-              series: {
-                'no admission control': r.lease_without_admit.leases_per_min,
-                ...(r.lease_with_admit === null ? {} : { 'admit/': r.lease_with_admit.leases_per_min }),
-              },
-            })),
-          ),
-        results,
-      );
-    }),
+            series: {
+              'no admission control': r.lease_without_admit.leases_per_min,
+              ...(r.lease_with_admit === null ? {} : { 'admit/': r.lease_with_admit.leases_per_min }),
+            },
+          })),
+        );
+      return { results, printed, charts };
+    },
   );
 
   sim

@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
-import { isFailsmallError } from '../core/errors.js';
+import { describeCliError, untilStopSignal } from './exit-codes.js';
 
 const parsePort = (value: string): number => {
   if (!/^\d{1,5}$/.test(value) || Number(value) > 65_535) throw new InvalidArgumentError('expected a port 0..65535');
@@ -109,19 +109,10 @@ export function registerStatus(program: Command): Command {
         if (opts.token === undefined && fromEnv === undefined) {
           process.stdout.write(`write token (generated): ${token}\n`);
         }
-        await new Promise<void>((resolve) => {
-          const stop = (): void => {
-            process.off('SIGINT', stop);
-            process.off('SIGTERM', stop);
-            resolve();
-          };
-          process.on('SIGINT', stop);
-          process.on('SIGTERM', stop);
-        });
+        await untilStopSignal();
         await server.close();
       } catch (error) {
-        const code = isFailsmallError(error) ? `${error.code}: ` : '';
-        process.stderr.write(`failsmall status serve: ${code}${(error as Error).message}\n`);
+        process.stderr.write(`failsmall status serve: ${describeCliError(error)}\n`);
         process.exitCode = 1;
       } finally {
         await store?.close().catch(() => undefined);

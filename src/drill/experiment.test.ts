@@ -62,79 +62,112 @@ describe('parseExperiment', () => {
     assert.equal(e.rollbackStrategy, 'deviated');
   });
 
-  it('names the field and the line of a wrong value', () => {
-    rejects(
-      minimal.replace('pauses: { after: 2 }', 'pauses: { after: soon }'),
-      'FS_ERR_DRILL_INVALID',
-      'method[0].pauses.after',
-      14,
-    );
-  });
-
-  it('names an unknown field', () => {
-    rejects(
-      minimal.replace('    name: wait\n', '    name: wait\n    colour: red\n'),
-      'FS_ERR_DRILL_INVALID',
-      'method[0].colour',
-      13,
-    );
-  });
-
-  it('refuses an unknown provider type before anything runs', () => {
-    rejects(
-      minimal.replace('{ type: http, url', '{ type: python, module: x, func: y, url'),
-      'FS_ERR_DRILL_UNKNOWN_PROVIDER',
-      'steady-state-hypothesis.probes[0].provider.type',
-      9,
-    );
-  });
-
-  it('refuses an unknown failsmall func', () => {
-    rejects(
-      minimal.replace('func: wait', 'func: teleport'),
-      'FS_ERR_DRILL_UNKNOWN_PROVIDER',
-      'method[0].provider.func',
-      13,
-    );
-  });
-
-  it("checks a func's arguments", () => {
-    rejects(
-      minimal.replace('{ seconds: 1 }', '{ seconds: -1 }'),
-      'FS_ERR_DRILL_INVALID',
-      'method[0].provider.arguments.seconds',
-    );
-    rejects(
-      minimal.replace('{ seconds: 1 }', '{ secs: 1 }'),
-      'FS_ERR_DRILL_INVALID',
-      'method[0].provider.arguments.secs',
-    );
-  });
-
-  it('refuses a ref to nothing, a placeholder with no configuration key, a kill of an unknown service', () => {
-    rejects(minimal.replace('ref: wait', 'ref: nothing'), 'FS_ERR_DRILL_INVALID', 'rollbacks[0].ref', 16);
-    rejects(
-      minimal.replace('127.0.0.1:1', '127.0.0.1:${port}'),
-      'FS_ERR_DRILL_INVALID',
-      'steady-state-hypothesis.probes[0].provider.url',
-      9,
-    );
-    rejects(
-      minimal.replace('func: wait, arguments: { seconds: 1 }', 'func: process-kill, arguments: { service: db }'),
-      'FS_ERR_DRILL_INVALID',
-      'method[0].provider.arguments.service',
-    );
-  });
-
-  it('wants a tolerance on every steady-state probe, and a title', () => {
-    rejects(
-      minimal.replace('      tolerance: 200\n', ''),
-      'FS_ERR_DRILL_INVALID',
-      'steady-state-hypothesis.probes[0]',
-      6,
-    );
-    rejects(minimal.replace('title: t\n', ''), 'FS_ERR_DRILL_INVALID', 'title');
-  });
+  /** Edits of the minimal experiment, and the error each must give: code, field and (when known) line. */
+  const refusals: [title: string, edits: { from: string; to: string; code: string; field: string; line?: number }[]][] =
+    [
+      [
+        'names the field and the line of a wrong value',
+        [
+          {
+            from: 'pauses: { after: 2 }',
+            to: 'pauses: { after: soon }',
+            code: 'FS_ERR_DRILL_INVALID',
+            field: 'method[0].pauses.after',
+            line: 14,
+          },
+        ],
+      ],
+      [
+        'names an unknown field',
+        [
+          {
+            from: '    name: wait\n',
+            to: '    name: wait\n    colour: red\n',
+            code: 'FS_ERR_DRILL_INVALID',
+            field: 'method[0].colour',
+            line: 13,
+          },
+        ],
+      ],
+      [
+        'refuses an unknown provider type before anything runs',
+        [
+          {
+            from: '{ type: http, url',
+            to: '{ type: python, module: x, func: y, url',
+            code: 'FS_ERR_DRILL_UNKNOWN_PROVIDER',
+            field: 'steady-state-hypothesis.probes[0].provider.type',
+            line: 9,
+          },
+        ],
+      ],
+      [
+        'refuses an unknown failsmall func',
+        [
+          {
+            from: 'func: wait',
+            to: 'func: teleport',
+            code: 'FS_ERR_DRILL_UNKNOWN_PROVIDER',
+            field: 'method[0].provider.func',
+            line: 13,
+          },
+        ],
+      ],
+      [
+        "checks a func's arguments",
+        [
+          {
+            from: '{ seconds: 1 }',
+            to: '{ seconds: -1 }',
+            code: 'FS_ERR_DRILL_INVALID',
+            field: 'method[0].provider.arguments.seconds',
+          },
+          {
+            from: '{ seconds: 1 }',
+            to: '{ secs: 1 }',
+            code: 'FS_ERR_DRILL_INVALID',
+            field: 'method[0].provider.arguments.secs',
+          },
+        ],
+      ],
+      [
+        'refuses a ref to nothing, a placeholder with no configuration key, a kill of an unknown service',
+        [
+          { from: 'ref: wait', to: 'ref: nothing', code: 'FS_ERR_DRILL_INVALID', field: 'rollbacks[0].ref', line: 16 },
+          {
+            from: '127.0.0.1:1',
+            to: '127.0.0.1:${port}',
+            code: 'FS_ERR_DRILL_INVALID',
+            field: 'steady-state-hypothesis.probes[0].provider.url',
+            line: 9,
+          },
+          {
+            from: 'func: wait, arguments: { seconds: 1 }',
+            to: 'func: process-kill, arguments: { service: db }',
+            code: 'FS_ERR_DRILL_INVALID',
+            field: 'method[0].provider.arguments.service',
+          },
+        ],
+      ],
+      [
+        'wants a tolerance on every steady-state probe, and a title',
+        [
+          {
+            from: '      tolerance: 200\n',
+            to: '',
+            code: 'FS_ERR_DRILL_INVALID',
+            field: 'steady-state-hypothesis.probes[0]',
+            line: 6,
+          },
+          { from: 'title: t\n', to: '', code: 'FS_ERR_DRILL_INVALID', field: 'title' },
+        ],
+      ],
+    ];
+  for (const [title, edits] of refusals) {
+    it(title, () => {
+      for (const { from, to, code, field, line } of edits) rejects(minimal.replace(from, to), code, field, line);
+    });
+  }
 
   it('reports a syntax error with its line', () => {
     rejects('title: t\ndescription: [\n', 'FS_ERR_DRILL_INVALID', '(root)');

@@ -13,10 +13,9 @@
  * The whole file is validated before anything runs; an error names the field and its line:
  * `drill.yaml:14:9: method[1].pauses.after: expected a number of seconds >= 0, got "soon"`.
  */
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type * as Zod from 'zod';
-import { formatPath, loadYaml, readYamlText } from '../chaos/yaml-text.js';
+import { formatPath, loadYaml, readTextFile, readYamlText } from '../chaos/yaml-text.js';
 import { FailsmallError } from '../core/errors.js';
 import { importPeer } from '../core/optional-peer.js';
 import { funcNames, checkFuncArguments } from './funcs.js';
@@ -389,22 +388,19 @@ export function parseExperiment(text: string, source = 'experiment', baseDir = p
   const failbackActivity =
     fs.measure?.failback_activity ??
     method.find((a) => a.provider.type === 'failsmall' && a.provider.func === 'region-failback')?.name;
-  if (failbackActivity !== undefined && !method.some((a) => a.name === failbackActivity))
-    fail(
-      'FS_ERR_DRILL_INVALID',
-      at,
-      ['extensions', extIndex, 'measure', 'failback_activity'],
-      `no method activity named "${failbackActivity}"`,
-    );
-
   const faultActivity = fs.measure?.fault_activity;
-  if (faultActivity !== undefined && !method.some((a) => a.name === faultActivity))
-    fail(
-      'FS_ERR_DRILL_INVALID',
-      at,
-      ['extensions', extIndex, 'measure', 'fault_activity'],
-      `no method activity named "${faultActivity}"`,
-    );
+  for (const [field, name] of [
+    ['failback_activity', failbackActivity],
+    ['fault_activity', faultActivity],
+  ] as const) {
+    if (name !== undefined && !method.some((a) => a.name === name))
+      fail(
+        'FS_ERR_DRILL_INVALID',
+        at,
+        ['extensions', extIndex, 'measure', field],
+        `no method activity named "${name}"`,
+      );
+  }
 
   const strategy = file.runtime?.rollbacks?.strategy ?? 'default';
   const pollIntervalS = fs.measure?.poll_interval_s ?? 0.5;
@@ -482,18 +478,5 @@ function checkProvider(
  * Throws `FS_ERR_DRILL_INVALID` when it cannot be read.
  */
 export function loadExperimentFile(path: string): Experiment {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new FailsmallError(
-      'FS_ERR_DRILL_INVALID',
-      `${path}: cannot read the experiment file: ${(error as Error).message}`,
-      {
-        cause: error,
-        details: { source: path, field: '(root)' },
-      },
-    );
-  }
-  return parseExperiment(text, path, dirname(resolve(path)));
+  return parseExperiment(readTextFile(path, 'FS_ERR_DRILL_INVALID', 'experiment file'), path, dirname(resolve(path)));
 }

@@ -20,14 +20,19 @@
  * Any rule may carry `delayMs`/`jitterMs`: a slow 503 is `{ action: 'status', delayMs: 2000 }`.
  */
 import type * as Zod from 'zod';
-import { importPeer } from '../../core/optional-peer.js';
+import { lazyPeer } from '../../core/optional-peer.js';
 import type { Random } from '../../core/random.js';
-import { checkWindowFields, faultWindow, fires, msSchema, ruleActive } from '../fault-rules.js';
+import {
+  checkWindowFields,
+  firstFiring,
+  ruleActive,
+  timedFault,
+  timedFaultFields,
+  type TimedFault,
+  type TimedFaultInput,
+} from '../fault-rules.js';
 import { matchName } from '../name-pattern.js';
 import { parseOrThrow } from '../zone-schema.js';
-
-// zod is an optional peer, loaded when this module is first imported (FS_ERR_MISSING_PEER names it).
-const { z } = await importPeer<typeof Zod>('zod', 'HTTP fault validation in failsmall/chaos');
 
 /** Every HTTP fault action. */
 export const httpFaultActions = ['status', 'aws-error', 'delay', 'hang', 'truncate'] as const;
@@ -74,8 +79,8 @@ export const awsErrors = {
 /** The name of an AWS error of {@link awsErrors}. */
 export type AwsErrorName = keyof typeof awsErrors;
 
-/** An HTTP fault rule as given to the API. */
-export interface HttpFaultInput {
+/** An HTTP fault rule as given to the API (its window is on the proxy's clock). */
+export interface HttpFaultInput extends TimedFaultInput {
   /** 1-64 letters, digits, `-` or `_`; default `h1`, `h2`, … */
   readonly id?: string;
   /** A method or list of methods (case-insensitive); default any. */
@@ -95,23 +100,10 @@ export interface HttpFaultInput {
   readonly awsError?: AwsErrorName;
   /** Body bytes a `truncate` rule lets through before closing; default 0. */
   readonly truncateAfter?: number;
-  /** The probability that a matching request is hit, 0..1; default 1. */
-  readonly probability?: number;
-  /** The window start, ms on the proxy's clock; default always. */
-  readonly from?: number;
-  /** The window end (exclusive), ms on the proxy's clock; default never. */
-  readonly until?: number;
-  /** The window length from `from` (or from now), ms; instead of `until`. */
-  readonly durationMs?: number;
-  /** Added before the action, ms; default 0. */
-  readonly delayMs?: number;
-  /** Up to this much more, uniformly drawn, ms; default 0. */
-  readonly jitterMs?: number;
-  readonly comment?: string;
 }
 
 /** A validated HTTP fault rule. */
-export interface HttpFault {
+export interface HttpFault extends TimedFault {
   readonly id: string;
   /** Upper-case methods; empty = any. */
   readonly methods: readonly string[];
@@ -123,80 +115,61 @@ export interface HttpFault {
   readonly headers: Readonly<Record<string, string>>;
   readonly awsError: AwsErrorName | undefined;
   readonly truncateAfter: number;
-  readonly probability: number;
-  readonly from: number;
-  readonly until: number;
-  readonly delayMs: number;
-  readonly jitterMs: number;
-  readonly comment: string | undefined;
 }
 
 const awsErrorNames = Object.keys(awsErrors) as AwsErrorName[];
 
-/** The zod schema of {@link HttpFaultInput}. */
-export const httpFaultSchema = z
-  .strictObject({
-    id: z
-      .string()
-      .regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected 1-64 letters, digits, "-" or "_"')
-      .optional(),
-    method: z
-      .union([z.string().min(1), z.array(z.string().min(1)).min(1)], {
-        error: 'expected a method or a list of methods',
-      })
-      .optional(),
-    path: z.string({ error: 'expected a path glob (a string)' }).min(1).max(2048).optional(),
-    action: z.enum(httpFaultActions, {
-      error: (issue) => `expected one of ${httpFaultActions.join(', ')}, got ${JSON.stringify(issue.input)}`,
-    }),
-    status: z
-      .number({ error: 'expected an HTTP status' })
-      .int('expected an integer status')
-      .min(100, 'expected a status >= 100')
-      .max(599, 'expected a status <= 599')
-      .optional(),
-    retryAfter: z.number({ error: 'expected Retry-After in seconds' }).int().min(0).optional(),
-    body: z.string().max(1_048_576).optional(),
-    headers: z.record(z.string(), z.string()).optional(),
-    awsError: z
-      .enum(awsErrorNames as [AwsErrorName, ...AwsErrorName[]], {
-        error: (issue) => `expected one of ${awsErrorNames.join(', ')}, got ${JSON.stringify(issue.input)}`,
-      })
-      .optional(),
-    truncateAfter: z.number({ error: 'expected a byte count' }).int().min(0).optional(),
-    probability: z
-      .number({ error: 'expected a probability (a number 0..1)' })
-      .min(0, 'expected a probability >= 0')
-      .max(1, 'expected a probability <= 1')
-      .optional(),
-    from: msSchema('time').optional(),
-    until: msSchema('time').optional(),
-    durationMs: msSchema('duration').pipe(z.number().min(0, 'expected a duration >= 0')).optional(),
-    delayMs: msSchema('delay').pipe(z.number().min(0).max(600_000, 'expected a delay <= 600000 (10 min)')).optional(),
-    jitterMs: msSchema('jitter')
-      .pipe(z.number().min(0).max(600_000, 'expected a jitter <= 600000 (10 min)'))
-      .optional(),
-    comment: z.string().max(1024).optional(),
-  })
-  .superRefine((rule, ctx) => {
-    if (rule.action === 'aws-error' && rule.awsError === undefined)
-      ctx.addIssue({
-        code: 'custom',
-        message: `an aws-error rule needs awsError (${awsErrorNames.join(', ')})`,
-        path: ['awsError'],
-      });
-    if (rule.action !== 'aws-error' && rule.awsError !== undefined)
-      ctx.addIssue({ code: 'custom', message: 'only an aws-error rule takes awsError', path: ['awsError'] });
-    if (rule.action !== 'status' && (rule.status !== undefined || rule.body !== undefined))
-      ctx.addIssue({
-        code: 'custom',
-        message: 'only a status rule takes status and body',
-        path: [rule.status !== undefined ? 'status' : 'body'],
-      });
-    if (rule.action !== 'truncate' && rule.truncateAfter !== undefined)
-      ctx.addIssue({ code: 'custom', message: 'only a truncate rule takes truncateAfter', path: ['truncateAfter'] });
-    checkWindowFields(rule, ctx);
-  });
+/** The zod schema of {@link HttpFaultInput}, built on first use (zod is an optional peer, loaded then). */
+const httpFaultSchema = lazyPeer('zod', 'HTTP fault validation in failsmall/chaos', (zod: typeof Zod) => {
+  const { z } = zod;
+  return z
+    .strictObject({
+      ...timedFaultFields(zod),
+      method: z
+        .union([z.string().min(1), z.array(z.string().min(1)).min(1)], {
+          error: 'expected a method or a list of methods',
+        })
+        .optional(),
+      path: z.string({ error: 'expected a path glob (a string)' }).min(1).max(2048).optional(),
+      action: z.enum(httpFaultActions, {
+        error: (issue) => `expected one of ${httpFaultActions.join(', ')}, got ${JSON.stringify(issue.input)}`,
+      }),
+      status: z
+        .number({ error: 'expected an HTTP status' })
+        .int('expected an integer status')
+        .min(100, 'expected a status >= 100')
+        .max(599, 'expected a status <= 599')
+        .optional(),
+      retryAfter: z.number({ error: 'expected Retry-After in seconds' }).int().min(0).optional(),
+      body: z.string().max(1_048_576).optional(),
+      headers: z.record(z.string(), z.string()).optional(),
+      awsError: z
+        .enum(awsErrorNames as [AwsErrorName, ...AwsErrorName[]], {
+          error: (issue) => `expected one of ${awsErrorNames.join(', ')}, got ${JSON.stringify(issue.input)}`,
+        })
+        .optional(),
+      truncateAfter: z.number({ error: 'expected a byte count' }).int().min(0).optional(),
+    })
+    .superRefine((rule, ctx) => {
+      if (rule.action === 'aws-error' && rule.awsError === undefined)
+        ctx.addIssue({
+          code: 'custom',
+          message: `an aws-error rule needs awsError (${awsErrorNames.join(', ')})`,
+          path: ['awsError'],
+        });
+      if (rule.action !== 'aws-error' && rule.awsError !== undefined)
+        ctx.addIssue({ code: 'custom', message: 'only an aws-error rule takes awsError', path: ['awsError'] });
+      if (rule.action !== 'status' && (rule.status !== undefined || rule.body !== undefined))
+        ctx.addIssue({
+          code: 'custom',
+          message: 'only a status rule takes status and body',
+          path: [rule.status !== undefined ? 'status' : 'body'],
+        });
+      if (rule.action !== 'truncate' && rule.truncateAfter !== undefined)
+        ctx.addIssue({ code: 'custom', message: 'only a truncate rule takes truncateAfter', path: ['truncateAfter'] });
+      checkWindowFields(rule, ctx);
+    });
+});
 
 /**
  * Validates a rule input into an {@link HttpFault}. Pure: `now` fixes a relative window. Throws
@@ -206,9 +179,8 @@ export const httpFaultSchema = z
  * parseHttpFault({ path: '/orders/*', action: 'status', status: 503, retryAfter: 2, probability: 0.3 }, 'h1', clock.now());
  */
 export function parseHttpFault(input: unknown, id: string, now: number): HttpFault {
-  const r = parseOrThrow(httpFaultSchema, input, 'FS_ERR_PROXY_INVALID_HTTP_FAULT');
+  const r = parseOrThrow(httpFaultSchema(), input, 'FS_ERR_PROXY_INVALID_HTTP_FAULT');
   const methods = r.method === undefined ? [] : typeof r.method === 'string' ? [r.method] : r.method;
-  const { from, until } = faultWindow(r, now);
   return {
     id: r.id ?? id,
     methods: [...new Set(methods.map((m) => m.toUpperCase()))],
@@ -220,23 +192,7 @@ export function parseHttpFault(input: unknown, id: string, now: number): HttpFau
     headers: r.headers ?? {},
     awsError: r.awsError,
     truncateAfter: r.truncateAfter ?? 0,
-    probability: r.probability ?? 1,
-    from,
-    until,
-    delayMs: r.delayMs ?? 0,
-    jitterMs: r.jitterMs ?? 0,
-    comment: r.comment,
-  };
-}
-
-/** A rule as JSON: open window ends are `null`. */
-export function httpFaultToJson(
-  rule: HttpFault,
-): Omit<HttpFault, 'from' | 'until'> & { from: number | null; until: number | null } {
-  return {
-    ...rule,
-    from: Number.isFinite(rule.from) ? rule.from : null,
-    until: Number.isFinite(rule.until) ? rule.until : null,
+    ...timedFault(r, now),
   };
 }
 
@@ -261,7 +217,5 @@ export function decideHttpFault(
   now: number,
   random: Random,
 ): HttpFault | undefined {
-  for (const rule of rules)
-    if (httpFaultMatches(rule, method, path, now) && fires(rule.probability, random)) return rule;
-  return undefined;
+  return firstFiring(rules, (rule) => httpFaultMatches(rule, method, path, now), random);
 }

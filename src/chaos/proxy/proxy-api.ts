@@ -30,9 +30,11 @@
 import type http from 'node:http';
 import { isFailsmallError } from '../../core/errors.js';
 import { readJson } from '../control-api.js';
-import { bearerChallenge, guardStatus, type HttpGuard } from '../http-guard.js';
+import { sendApiReply, type ApiReply as Reply } from '../api-reply.js';
+import { faultRuleToJson } from '../fault-rules.js';
+import { guardStatus, type HttpGuard } from '../http-guard.js';
 import { ProxyErrorCodes, proxyError, proxyErrorStatus } from './error-codes.js';
-import { httpFaultToJson, parseHttpFault } from './http-faults.js';
+import { parseHttpFault } from './http-faults.js';
 import type { Proxy, ProxyEnv } from './proxy.js';
 import { parseProxySpec, type ProxyCollection } from './proxy-collection.js';
 import { parseToxic, updateToxic } from './toxic.js';
@@ -46,11 +48,6 @@ const statusOf: Record<string, number> = {
   FS_ERR_CHAOS_BODY_TOO_LARGE: 413,
 };
 
-interface Reply {
-  readonly status: number;
-  readonly body?: unknown;
-}
-
 /** Options of {@link createProxyApiHandler}. */
 export interface ProxyApiOptions {
   readonly proxies: ProxyCollection;
@@ -62,7 +59,7 @@ export interface ProxyApiOptions {
 
 function proxyJson(proxy: Proxy): unknown {
   const json = proxy.toJSON();
-  return json.mode === 'http' ? { ...json, http_faults: proxy.httpFaults.map(httpFaultToJson) } : json;
+  return json.mode === 'http' ? { ...json, http_faults: proxy.httpFaults.map(faultRuleToJson) } : json;
 }
 
 function emptyBody(req: http.IncomingMessage): boolean {
@@ -171,7 +168,7 @@ export function createProxyApiHandler(
         proxyError(ProxyErrorCodes.WRONG_MODE, 'http_faults apply to proxies created with "mode": "http"');
       if (item === undefined) {
         allow('GET', 'POST', 'DELETE');
-        if (method === 'GET') return { status: 200, body: proxy.httpFaults.map(httpFaultToJson) };
+        if (method === 'GET') return { status: 200, body: proxy.httpFaults.map(faultRuleToJson) };
         if (method === 'DELETE') {
           proxy.setHttpFaults([]);
           return { status: 204 };
@@ -180,7 +177,7 @@ export function createProxyApiHandler(
         if (proxy.httpFaults.some((r) => r.id === rule.id))
           proxyError(ProxyErrorCodes.INVALID_HTTP_FAULT, `id: a rule with id ${JSON.stringify(rule.id)} exists`);
         proxy.setHttpFaults([...proxy.httpFaults, rule]);
-        return { status: 201, body: httpFaultToJson(rule) };
+        return { status: 201, body: faultRuleToJson(rule) };
       }
       allow('DELETE');
       const id = decodeURIComponent(item);
@@ -196,9 +193,9 @@ export function createProxyApiHandler(
     const url = new URL(req.url ?? '/', 'http://x');
     const parts = url.pathname.split('/').filter((p) => p !== '');
     const method = (req.method ?? 'GET').toUpperCase();
-    void (async () => {
-      let reply: Reply;
-      try {
+    void sendApiReply(
+      res,
+      async () => {
         const bodyless = method === 'POST' && parts.length === 1 && parts[0] === 'reset' && emptyBody(req);
         const checked =
           bodyless && req.headers['content-type'] === undefined
@@ -207,25 +204,11 @@ export function createProxyApiHandler(
               })
             : req;
         options.guard.check(checked);
-        reply = await route(req, method, parts);
-      } catch (error) {
-        reply = errorReply(error);
-        if (reply.status === 413 || reply.status === 415) res.setHeader('connection', 'close');
-        if (reply.status === 401) res.setHeader('www-authenticate', bearerChallenge);
-      }
-      if (reply.body === undefined) {
-        res.writeHead(reply.status, { 'cache-control': 'no-store' });
-        res.end();
-        return;
-      }
-      const text = JSON.stringify(reply.body) + '\n';
-      res.writeHead(reply.status, {
-        'content-type': 'application/json',
-        'content-length': Buffer.byteLength(text),
-        'cache-control': 'no-store',
-      });
-      res.end(text);
-    })();
+        return route(req, method, parts);
+      },
+      errorReply,
+      { contentType: 'application/json', newline: true },
+    );
   };
 }
 
