@@ -31,7 +31,7 @@ import type {
   SetChange,
 } from '../health/index.js';
 import { CLI_USAGE, describeCliError, exitCodes } from './exit-codes.js';
-import { given } from './given.js';
+import { given } from '../core/given.js';
 import { parseConfig } from './yaml-config.js';
 
 // zod is an optional peer, loaded when this command is (FS_ERR_MISSING_PEER names it).

@@ -16,7 +16,7 @@ import type { Command } from 'commander';
 import { FailsmallError, isFailsmallError } from '../core/errors.js';
 import type { SimChart } from '../sim/report.js';
 import { describeCliError, exitCodes } from './exit-codes.js';
-import { given } from './given.js';
+import { given } from '../core/given.js';
 
 /** The code of every bad usage of `failsmall sim` (exit 2). */
 const SIM_ARGUMENT = 'FS_ERR_SIM_ARGUMENT';

@@ -8,6 +8,7 @@
  * so concurrent callers share one upstream query.
  */
 import type { Random } from '../core/random.js';
+import { given } from '../core/given.js';
 import { invalid, nonNegativeNumber, positiveInteger, ratio } from '../core/validate.js';
 import { idleGuard, type GuardState } from './guard.js';
 import type { DnsAddress, DnsFamily, UpstreamNegative, UpstreamResult } from './types.js';
@@ -252,7 +253,7 @@ export const defaultTtlPolicy: TtlPolicy = {
  * ttlPolicy({ minTtl: 5 }); // { minTtl: 5, maxTtl: 3600, maxNegativeTtl: 10, … }
  */
 export function ttlPolicy(options: Partial<TtlPolicy> = {}): TtlPolicy {
-  const policy = { ...defaultTtlPolicy, ...stripUndefined(options) };
+  const policy = { ...defaultTtlPolicy, ...given(options) };
   nonNegativeNumber('minTtl', policy.minTtl);
   nonNegativeNumber('maxTtl', policy.maxTtl);
   nonNegativeNumber('maxNegativeTtl', policy.maxNegativeTtl);
@@ -263,10 +264,6 @@ export function ttlPolicy(options: Partial<TtlPolicy> = {}): TtlPolicy {
     invalid('refreshAheadTo', `a ratio <= refreshAheadFrom (${policy.refreshAheadFrom})`, policy.refreshAheadTo);
   }
   return policy;
-}
-
-function stripUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 /**

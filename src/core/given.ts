@@ -1,7 +1,7 @@
 /**
- * The options given on the command line or in a config file, without the ones left out: a value
- * that is `undefined` is dropped, so that the callee's default applies (and `exactOptionalPropertyTypes`
- * holds).
+ * The options that were given, without the ones left out (from the command line, a config file or a
+ * caller's partial options): a value that is `undefined` is dropped, so that the callee's default
+ * applies when spread over the defaults (and `exactOptionalPropertyTypes` holds). Shallow.
  *
  * @example
  * runOcc({ seed, ...given({ clients: int(opts.clients, '--clients'), trials: undefined }) }); // { seed, clients }
