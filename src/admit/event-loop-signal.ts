@@ -9,9 +9,10 @@
  */
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { EventLoopUtilization, IntervalHistogram } from 'node:perf_hooks';
-import type { Cancel, Clock } from '../core/clock.js';
+import type { Clock } from '../core/clock.js';
 import { systemClock } from '../core/clock.js';
 import { channel, Emitter } from '../core/events.js';
+import { PeriodicLoop } from '../core/periodic.js';
 import { invalid, positiveNumber } from '../core/validate.js';
 import { Hysteresis } from './hysteresis.js';
 import type { HysteresisOptions, HysteresisSnapshot } from './hysteresis.js';
@@ -107,10 +108,10 @@ export class EventLoopSignal {
   readonly #delay: Hysteresis | undefined;
   readonly #utilization: Hysteresis | undefined;
   readonly #clock: Clock;
+  readonly #loop: PeriodicLoop;
   readonly #source: LoopSource | undefined;
   readonly #sourceGiven: LoopSource | undefined;
   #active: LoopSource | undefined;
-  #cancel: Cancel | undefined;
   #samples = 0;
 
   constructor(options: EventLoopSignalOptions = {}) {
@@ -124,6 +125,11 @@ export class EventLoopSignal {
     this.#utilization = thresholds('utilization', options.utilization, { enter: 0.95, exit: 0.85, minDwell: 1_000 });
     this.sampleInterval = positiveNumber('sampleInterval', options.sampleInterval ?? 100);
     this.#clock = options.clock ?? systemClock;
+    this.#loop = new PeriodicLoop(() => void this.sample(this.#active!.read()), {
+      clock: this.#clock,
+      every: this.sampleInterval,
+      unref: true,
+    });
     if (options.source !== undefined && typeof options.source.read !== 'function') {
       invalid('source', 'a LoopSource (with read())', options.source);
     }
@@ -138,20 +144,15 @@ export class EventLoopSignal {
 
   /** Starts sampling (idempotent); {@link stop} ends it. */
   start(): this {
-    if (this.#cancel !== undefined) return this;
+    if (this.#loop.running) return this;
     this.#active = this.#source ?? perfHooksSource();
-    const tick = (): void => {
-      this.sample(this.#active!.read());
-      this.#cancel = this.#clock.setTimer(tick, this.sampleInterval, { unref: true });
-    };
-    this.#cancel = this.#clock.setTimer(tick, this.sampleInterval, { unref: true });
+    this.#loop.start();
     return this;
   }
 
   /** Stops sampling and releases the default source. */
   stop(): void {
-    this.#cancel?.();
-    this.#cancel = undefined;
+    this.#loop.stop();
     if (this.#active !== this.#sourceGiven) this.#active?.close?.();
     this.#active = undefined;
   }

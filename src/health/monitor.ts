@@ -9,8 +9,9 @@
  * answer is *faulty*: it is reported (`onFaulty`) and counts as an abstention, never as a down vote.
  */
 import { raceAbort } from '../core/abort.js';
-import { systemClock, type Cancel, type Clock } from '../core/clock.js';
+import { systemClock, type Clock } from '../core/clock.js';
 import { Emitter, channel, type Disposable, type Listener } from '../core/events.js';
+import { PeriodicLoop } from '../core/periodic.js';
 import { mathRandom, type Random } from '../core/random.js';
 import { duration, invalid, knownOptions, positiveInteger, ratio, withMethods } from '../core/validate.js';
 import {
@@ -204,7 +205,7 @@ export class HealthMonitor {
   #outliers: OutlierState | undefined;
   #set: SetState;
   #last: HealthRound | undefined;
-  #timer: Cancel | undefined;
+  readonly #loop: PeriodicLoop;
   #running: Promise<HealthRound> | undefined;
   #counts = { rounds: 0, removed: 0, added: 0, escalations: 0, faultyChecks: 0 };
   readonly #changed = new Emitter<SetChange>();
@@ -257,6 +258,13 @@ export class HealthMonitor {
     if (options.random === null || (options.random !== undefined && typeof options.random?.next !== 'function'))
       invalid('random', 'a Random', options.random);
     this.#random = options.random ?? mathRandom;
+    // The first round at once, then one `interval` ± jitter after each round settles.
+    this.#loop = new PeriodicLoop(() => this.evaluate(), {
+      clock: this.#clock,
+      every: () => Math.max(0, this.#interval + this.#interval * this.#jitter * (2 * this.#random.next() - 1)),
+      immediate: true,
+      unref: true,
+    });
     this.#riseFall = this.#sources.map(() => new Map());
     if (
       options.store !== undefined &&
@@ -427,25 +435,12 @@ export class HealthMonitor {
 
   /** Runs rounds every `interval` (± jitter) until {@link stop}. The first round runs at once. */
   start(): void {
-    if (this.#timer !== undefined) return;
-    const loop = (): void => {
-      void this.evaluate()
-        .catch(() => undefined)
-        .then(() => {
-          if (this.#timer === undefined) return;
-          const spread = this.#interval * this.#jitter * (2 * this.#random.next() - 1);
-          this.#timer = this.#clock.setTimer(loop, Math.max(0, this.#interval + spread), { unref: true });
-        });
-    };
-    this.#timer = () => undefined;
-    loop();
+    this.#loop.start();
   }
 
   /** Stops the rounds (a round under way completes). */
   stop(): void {
-    const cancel = this.#timer;
-    this.#timer = undefined;
-    cancel?.();
+    this.#loop.stop();
   }
 
   /** Runs one round now: every check, the vote, the guardrails. Concurrent calls share one round. */

@@ -8,7 +8,8 @@
  *
  * It uses health/'s rise/fall decision (one mechanism per concept); what it lacks is everything else.
  */
-import type { Cancel, Clock } from '../core/index.js';
+import type { Clock } from '../core/index.js';
+import { PeriodicLoop } from '../core/periodic.js';
 import { INITIAL_RISE_FALL, checkResultOf, observe, riseFallThresholds } from '../health/index.js';
 import type { HealthSource, HealthTarget, RiseFallOptions, RiseFallState } from '../health/index.js';
 
@@ -41,24 +42,29 @@ export class NlbAutomation {
   readonly #targets: readonly HealthTarget[];
   readonly #source: HealthSource;
   readonly #thresholds;
-  readonly #interval: number;
   readonly #timeoutMs: number;
   readonly #clock: Clock;
   readonly #onSet: ((ids: readonly string[]) => void) | undefined;
   readonly #states = new Map<string, RiseFallState>();
   #set: string[];
-  #timer: Cancel | undefined;
+  readonly #loop: PeriodicLoop;
   #removals = 0;
 
   constructor(options: NlbAutomationOptions) {
     this.#targets = options.targets;
     this.#source = options.source;
     this.#thresholds = riseFallThresholds(options.riseFall ?? { rise: 3, fall: 2 });
-    this.#interval = options.interval ?? 10_000;
     this.#timeoutMs = options.timeoutMs ?? 1_000;
     this.#clock = options.clock;
     this.#onSet = options.onSet;
     this.#set = this.#targets.map((t) => t.id);
+    // The first round at once, then one `interval` after each round settles.
+    this.#loop = new PeriodicLoop(() => this.round(), {
+      clock: options.clock,
+      every: options.interval ?? 10_000,
+      immediate: true,
+      unref: true,
+    });
   }
 
   /** The record set now (target ids). */
@@ -111,22 +117,11 @@ export class NlbAutomation {
 
   /** Runs rounds every interval until {@link stop}. */
   start(): void {
-    if (this.#timer !== undefined) return;
-    const loop = (): void => {
-      void this.round()
-        .catch(() => undefined)
-        .then(() => {
-          if (this.#timer !== undefined) this.#timer = this.#clock.setTimer(loop, this.#interval, { unref: true });
-        });
-    };
-    this.#timer = () => undefined;
-    loop();
+    this.#loop.start();
   }
 
   /** Stops the rounds. */
   stop(): void {
-    const cancel = this.#timer;
-    this.#timer = undefined;
-    cancel?.();
+    this.#loop.stop();
   }
 }

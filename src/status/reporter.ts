@@ -19,8 +19,9 @@
  * it reads the same channels a metrics exporter would.
  */
 import diagnostics from 'node:diagnostics_channel';
-import { systemClock, type Cancel, type Clock } from '../core/clock.js';
+import { systemClock, type Clock } from '../core/clock.js';
 import { FailsmallError } from '../core/errors.js';
+import { PeriodicLoop } from '../core/periodic.js';
 import { positiveNumber } from '../core/validate.js';
 import { latencyBoundsMs, namePattern, noCalls, type CallStats, type Signal } from './model.js';
 
@@ -108,9 +109,8 @@ export class StatusReporter {
   readonly #url: string;
   readonly #token: string;
   readonly #region: string | undefined;
-  readonly #clock: Clock;
   readonly #fetch: typeof fetch;
-  readonly #interval: number;
+  readonly #loop: PeriodicLoop;
   readonly #timeout: number;
   readonly #maxSignals: number;
   readonly #maxDependencies: number;
@@ -119,7 +119,6 @@ export class StatusReporter {
   #calls = new Map<string, Counting>();
   readonly #hosts = new Map<string, string>();
   readonly #subscriptions: [string, (message: unknown) => void][] = [];
-  #timer: Cancel | undefined;
   #flushing: Promise<void> | undefined;
   #closed = false;
   #stopping = false;
@@ -168,9 +167,13 @@ export class StatusReporter {
     this.#url = options.url.replace(/\/+$/, '');
     this.#token = options.token;
     this.#region = options.region;
-    this.#clock = options.clock ?? systemClock;
     this.#fetch = options.fetch ?? fetch;
-    this.#interval = positiveNumber('flushIntervalMs', options.flushIntervalMs ?? 1_000);
+    // A flush every `flushIntervalMs` after the previous one settled (flush never rejects).
+    this.#loop = new PeriodicLoop(() => this.flush(), {
+      clock: options.clock ?? systemClock,
+      every: positiveNumber('flushIntervalMs', options.flushIntervalMs ?? 1_000),
+      unref: true,
+    });
     this.#timeout = positiveNumber('timeoutMs', options.timeoutMs ?? 5_000);
     this.#maxSignals = positiveNumber('maxSignals', options.maxSignals ?? 1_000);
     this.#maxDependencies = positiveNumber('maxDependencies', options.maxDependencies ?? 256);
@@ -189,7 +192,7 @@ export class StatusReporter {
         );
     }
     this.#listen(channels);
-    this.#arm();
+    this.#loop.start();
   }
 
   #wanted(dependency: unknown): dependency is string {
@@ -303,18 +306,6 @@ export class StatusReporter {
     c.latencyBuckets[bucketOf(latency)]!++;
   }
 
-  #arm(): void {
-    if (this.#stopping) return;
-    this.#timer = this.#clock.setTimer(
-      () => {
-        this.#timer = undefined;
-        void this.flush().finally(() => this.#arm());
-      },
-      this.#interval,
-      { unref: true },
-    );
-  }
-
   /** Posts everything buffered now (one flush at a time). Never rejects. */
   flush(): Promise<void> {
     const run = (this.#flushing ?? Promise.resolve()).then(() => this.#flushNow());
@@ -408,8 +399,7 @@ export class StatusReporter {
     this.#stopping = true;
     for (const [name, listener] of this.#subscriptions) diagnostics.unsubscribe(name, listener);
     this.#subscriptions.length = 0;
-    this.#timer?.();
-    this.#timer = undefined;
+    this.#loop.stop();
     await this.flush();
     this.#closed = true;
   }

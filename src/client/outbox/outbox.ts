@@ -25,9 +25,10 @@
  *   `maxAttempts` (then `attempts`); a write the dependency refuses for good (a fatal error, e.g. a
  *   400) moves at once (`rejected`). Dead letters are kept for an operator (`deadLetters()`).
  */
-import { systemClock, type Cancel, type Clock } from '../../core/clock.js';
+import { systemClock, type Clock } from '../../core/clock.js';
 import { FailsmallError } from '../../core/errors.js';
 import { Emitter } from '../../core/events.js';
+import { PeriodicLoop } from '../../core/periodic.js';
 import { duration, func, invalid, oneOf, positiveInteger, positiveNumber } from '../../core/validate.js';
 import { Admission } from '../../admit/admission.js';
 import { policyOptions } from '../../policy/core/options.js';
@@ -156,14 +157,13 @@ export class Outbox {
   readonly #maxAge: number;
   readonly #maxAttempts: number;
   readonly #retryDelay: number;
-  readonly #drainInterval: number;
   readonly #clock: Clock;
   readonly #abort = new AbortController();
   readonly #counts = { direct: 0, queued: 0, duplicates: 0, drained: 0, failedAttempts: 0, dead: 0, expired: 0 };
   /** Known queued entries: a lower bound kept in memory (refreshed by every drain). */
   #pending = 0;
   #draining: Promise<DrainResult> | undefined;
-  #timer: Cancel | undefined;
+  readonly #loop: PeriodicLoop;
   #closed = false;
   #loaded = false;
 
@@ -190,7 +190,12 @@ export class Outbox {
     this.#maxAge = duration('maxAge', options.maxAge ?? 86_400_000, true);
     this.#maxAttempts = positiveInteger('maxAttempts', options.maxAttempts ?? 20);
     this.#retryDelay = duration('retryDelay', options.retryDelay ?? 1_000);
-    this.#drainInterval = positiveNumber('drainInterval', options.drainInterval ?? 1_000);
+    // Every `drainInterval` after the previous check settled: a drain pass when anything is queued.
+    this.#loop = new PeriodicLoop(() => (this.#pending > 0 ? this.drain() : undefined), {
+      clock: this.#clock,
+      every: positiveNumber('drainInterval', options.drainInterval ?? 1_000),
+      unref: true,
+    });
   }
 
   /** Restores the count of queued writes from the store (call after opening an existing outbox). */
@@ -353,17 +358,7 @@ export class Outbox {
    */
   async start(): Promise<this> {
     await this.#refresh();
-    const tick = (): void => {
-      this.#timer = undefined;
-      if (this.#closed) return;
-      const pass = this.#pending > 0 ? this.drain() : Promise.resolve(undefined);
-      void pass
-        .catch(() => undefined)
-        .finally(() => {
-          if (!this.#closed) this.#timer = this.#clock.setTimer(tick, this.#drainInterval, { unref: true });
-        });
-    };
-    this.#timer = this.#clock.setTimer(tick, this.#drainInterval, { unref: true });
+    if (!this.#closed) this.#loop.start();
     return this;
   }
 
@@ -392,7 +387,7 @@ export class Outbox {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#timer?.();
+    this.#loop.stop();
     this.#abort.abort(closedError());
     await this.#draining?.catch(() => undefined);
     await this.store.close();

@@ -10,7 +10,8 @@
 import { startFaultDnsServer } from '../../chaos/index.js';
 import type { FaultDnsServer } from '../../chaos/index.js';
 import { FailsmallError, systemClock } from '../../core/index.js';
-import type { Cancel, Random } from '../../core/index.js';
+import type { Random } from '../../core/index.js';
+import { PeriodicLoop } from '../../core/periodic.js';
 import { zoneApex } from '../region.js';
 import { startTableService, TableStore } from '../table-service.js';
 import type { AttributeValue, TableService } from '../table-service.js';
@@ -68,7 +69,6 @@ export async function startRegionLossWorld(
   const { zone, ttlS, replicationLagMs } = scenario.regions;
   const sides: Side[] = [];
   let dns: FaultDnsServer | undefined;
-  let timer: Cancel | undefined;
   const startService = (r: LossRegion, store: TableStore, port: number): Promise<TableService> =>
     startTableService({
       addresses: r.addresses,
@@ -135,12 +135,14 @@ export async function startRegionLossWorld(
     from.backlog = [];
     for (const put of batch) to.region.store.seed(put.table, put.item); // seed: not replicated back
   };
-  const tick = (): void => {
-    ship(a, b);
-    ship(b, a);
-    timer = systemClock.setTimer(tick, replicationLagMs, { unref: true });
-  };
-  timer = systemClock.setTimer(tick, replicationLagMs, { unref: true });
+  const replication = new PeriodicLoop(
+    () => {
+      ship(a, b);
+      ship(b, a);
+    },
+    { clock: systemClock, every: replicationLagMs, unref: true },
+  );
+  replication.start();
   const server = dns;
   let closing: Promise<void> | undefined;
   return {
@@ -160,7 +162,7 @@ export async function startRegionLossWorld(
     },
     close() {
       closing ??= (async () => {
-        timer?.();
+        replication.stop();
         await Promise.allSettled([a.service?.close(), b.service?.close(), server.close()]);
         a.service = undefined;
         b.service = undefined;

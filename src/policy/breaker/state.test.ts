@@ -6,6 +6,7 @@ import {
   Admit,
   Outcome,
   acquire,
+  breakerConfig,
   createMachine,
   isolate,
   machineFromJSON,
@@ -17,23 +18,13 @@ import {
 } from './state.js';
 import type { Admission, BreakerConfig, BreakerMachine, BreakerStateName, CallOutcome } from './state.js';
 
+/** 3 failures in a row open it for 1 s; 2 probes at once, 2 successes close it; `overrides` set raw fields. */
 function config(overrides: Partial<BreakerConfig> = {}): BreakerConfig {
-  return {
-    strategy: 'consecutive',
-    failures: 3,
-    size: 0,
-    failureRate: 1,
-    minimumCalls: 1,
-    buckets: 1,
-    bucketWidth: 1,
-    slowCallDuration: Infinity,
-    slowCallRate: Infinity,
-    halfOpenAfter: { kind: 'constant', next: () => 1_000 },
-    random: seededRandom(1),
-    probes: 2,
-    successThreshold: 2,
-    ...overrides,
-  };
+  const base = breakerConfig(
+    { strategy: { kind: 'consecutive', failures: 3 }, halfOpenAfter: 1_000, probes: 2, successThreshold: 2 },
+    seededRandom(1),
+  );
+  return { ...base, ...overrides };
 }
 
 /** The transitions a breaker may make; anything else is a bug (e.g. closed → half-open). */
@@ -182,6 +173,52 @@ class ManualCommand implements fc.Command<Model, Real> {
   }
   toString = (): string => this.action;
 }
+
+describe('breakerConfig', () => {
+  it("fills in the breaker's defaults: 5 failures in a row open it for 30 s, one probe closes it", () => {
+    const random = seededRandom(1);
+    const { halfOpenAfter, ...rest } = breakerConfig({}, random);
+    assert.deepEqual(rest, {
+      strategy: 'consecutive',
+      failures: 5,
+      size: 0,
+      failureRate: 1,
+      minimumCalls: 1,
+      buckets: 1,
+      bucketWidth: 1,
+      slowCallDuration: Infinity,
+      slowCallRate: Infinity,
+      random,
+      probes: 1,
+      successThreshold: 1,
+    });
+    assert.equal(halfOpenAfter.next(1, 0, random), 30_000);
+  });
+
+  it('splits a time window into buckets and keeps a given backoff', () => {
+    const backoff = { kind: 'constant', next: () => 7 };
+    const cfg = breakerConfig(
+      { strategy: { kind: 'time', duration: 10_000, buckets: 10 }, slowCall: { duration: 50 }, halfOpenAfter: backoff },
+      seededRandom(1),
+    );
+    assert.deepEqual(
+      [cfg.strategy, cfg.buckets, cfg.bucketWidth, cfg.failureRate, cfg.minimumCalls, cfg.slowCallRate],
+      ['time', 10, 1_000, 0.5, 10, 0.5],
+    );
+    assert.equal(cfg.halfOpenAfter, backoff);
+  });
+
+  it('rejects invalid options with FS_ERR_INVALID_ARGUMENT', () => {
+    for (const options of [
+      { strategy: { kind: 'count', size: 2, minimumCalls: 3 } },
+      { strategy: { kind: 'consecutive' }, slowCall: { duration: 10 } },
+      { halfOpenAfter: -1 },
+      { probes: 0 },
+    ] as const) {
+      assert.throws(() => breakerConfig(options, seededRandom(1)), { code: 'FS_ERR_INVALID_ARGUMENT' });
+    }
+  });
+});
 
 describe('breaker machine: model-based', () => {
   it('agrees with the model and never makes an illegal transition', () => {

@@ -23,7 +23,9 @@
 import { advanceBuckets, emptyBuckets } from '../../core/bucket-ring.js';
 import type { BucketRingState } from '../../core/bucket-ring.js';
 import type { Random } from '../../core/random.js';
+import { invalid, nonNegativeNumber, oneOf, positiveInteger, positiveNumber } from '../../core/validate.js';
 import type { Backoff } from '../retry/backoff.js';
+import type { BreakerOptions } from './breaker.js';
 
 /** The four states. `isolated` is held open by hand until released. */
 export type BreakerStateName = 'closed' | 'open' | 'half-open' | 'isolated';
@@ -66,6 +68,91 @@ export interface BreakerConfig {
   /** Half-open: probes allowed at once, and probe successes needed to close. */
   readonly probes: number;
   readonly successThreshold: number;
+}
+
+/** The options {@link breakerConfig} reads: those of the state machine. */
+export type BreakerConfigOptions = Pick<
+  BreakerOptions,
+  'strategy' | 'slowCall' | 'halfOpenAfter' | 'probes' | 'successThreshold'
+>;
+
+const DEFAULT_HALF_OPEN_AFTER = 30_000; // 30 s: see BreakerOptions.halfOpenAfter.
+
+function rate(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !(value > 0 && value <= 1)) invalid(name, 'a number > 0 and <= 1', value);
+  return value;
+}
+
+function isBackoff(value: unknown): value is Backoff {
+  return typeof value === 'object' && value !== null && typeof (value as Backoff).next === 'function';
+}
+
+/**
+ * Validates the state machine's options of {@link BreakerOptions} (strategy, slow calls, half-open)
+ * into its configuration, with the breaker's defaults. The breaker and the simulator's models build
+ * their configuration with it. Invalid options throw `FS_ERR_INVALID_ARGUMENT`.
+ *
+ * @param random - the jitter a `halfOpenAfter` backoff draws from.
+ * @example
+ * const config = breakerConfig({ halfOpenAfter: 30_000 }, random); // 5 failures in a row open it for 30 s
+ */
+export function breakerConfig(options: BreakerConfigOptions, random: Random): BreakerConfig {
+  const strategy = options.strategy ?? { kind: 'consecutive' };
+  if (typeof strategy !== 'object' || strategy === null) invalid('strategy', 'an object', strategy);
+  const kind = oneOf('strategy.kind', strategy.kind, ['consecutive', 'count', 'time']);
+  let failures = 5; // see ConsecutiveStrategy.failures
+  let size = 0;
+  let failureRate = 1;
+  let minimumCalls = 1;
+  let buckets = 1;
+  let bucketWidth = 1;
+  if (strategy.kind === 'consecutive') {
+    failures = positiveInteger('strategy.failures', strategy.failures ?? 5);
+  } else if (strategy.kind === 'count') {
+    size = positiveInteger('strategy.size', strategy.size ?? 100);
+    failureRate = rate('strategy.failureRate', strategy.failureRate ?? 0.5);
+    minimumCalls = positiveInteger('strategy.minimumCalls', strategy.minimumCalls ?? size);
+    if (minimumCalls > size) invalid('strategy.minimumCalls', `an integer <= strategy.size (${size})`, minimumCalls);
+  } else {
+    const duration = positiveNumber('strategy.duration', strategy.duration ?? 60_000);
+    buckets = positiveInteger('strategy.buckets', strategy.buckets ?? 10);
+    bucketWidth = duration / buckets;
+    failureRate = rate('strategy.failureRate', strategy.failureRate ?? 0.5);
+    minimumCalls = positiveInteger('strategy.minimumCalls', strategy.minimumCalls ?? 10);
+  }
+  let slowCallDuration = Infinity;
+  let slowCallRate = Infinity;
+  if (options.slowCall !== undefined) {
+    if (typeof options.slowCall !== 'object' || options.slowCall === null) {
+      invalid('slowCall', 'an object', options.slowCall);
+    }
+    if (kind === 'consecutive') invalid('strategy.kind', '"count" or "time" when `slowCall` is set', kind);
+    slowCallDuration = nonNegativeNumber('slowCall.duration', options.slowCall.duration);
+    slowCallRate = rate('slowCall.rate', options.slowCall.rate ?? 0.5);
+  }
+  const after = options.halfOpenAfter ?? DEFAULT_HALF_OPEN_AFTER;
+  let halfOpenAfter: Backoff;
+  if (isBackoff(after)) halfOpenAfter = after;
+  else {
+    if (typeof after !== 'number') invalid('halfOpenAfter', 'a duration in ms or a Backoff', after);
+    const ms = nonNegativeNumber('halfOpenAfter', after);
+    halfOpenAfter = { kind: 'constant', next: () => ms };
+  }
+  return {
+    strategy: kind,
+    failures,
+    size,
+    failureRate,
+    minimumCalls,
+    buckets,
+    bucketWidth,
+    slowCallDuration,
+    slowCallRate,
+    halfOpenAfter,
+    random,
+    probes: positiveInteger('probes', options.probes ?? 1),
+    successThreshold: positiveInteger('successThreshold', options.successThreshold ?? 1),
+  };
 }
 
 /**

@@ -43,6 +43,7 @@ import { TokenBucketBudget } from '../../policy/budget/token-bucket.js';
 import {
   acquire,
   Admit,
+  breakerConfig,
   createMachine,
   Outcome,
   record,
@@ -50,7 +51,7 @@ import {
   type BreakerMachine,
 } from '../../policy/breaker/state.js';
 import { Verdict } from '../../policy/errors/classify.js';
-import { constantBackoff, fullJitter } from '../../policy/retry/backoff.js';
+import { fullJitter } from '../../policy/retry/backoff.js';
 import { nextRetry, type RetrySchedule } from '../../policy/retry/decision.js';
 import { Simulation } from '../engine.js';
 
@@ -126,21 +127,7 @@ const ANSWER: Observation = Object.freeze({ kind: 'addresses', addresses: LKG })
 
 /** failsmall's breaker for the fleet: 5 failures in a row open it for 30 s (the breaker's defaults). */
 function fleetBreaker(random: BreakerConfig['random']): BreakerConfig {
-  return {
-    strategy: 'consecutive',
-    failures: 5,
-    size: 0,
-    failureRate: 1,
-    minimumCalls: 1,
-    buckets: 1,
-    bucketWidth: 1,
-    slowCallDuration: Infinity,
-    slowCallRate: Infinity,
-    halfOpenAfter: constantBackoff(30_000),
-    random,
-    probes: 1,
-    successThreshold: 1,
-  };
+  return breakerConfig({}, random);
 }
 
 /**

@@ -31,6 +31,7 @@ import { TokenBucketBudget } from '../../policy/budget/token-bucket.js';
 import {
   acquire,
   Admit,
+  breakerConfig,
   createMachine,
   Outcome,
   record,
@@ -84,21 +85,19 @@ export interface RetryModelResult {
 
 /** The breaker of the `breaker` strategy (the config the state machine reads; see the module comment). */
 export function retryBreakerConfig(random: BreakerConfig['random']): BreakerConfig {
-  return {
-    strategy: 'time',
-    failures: 0,
-    size: 0,
-    failureRate: 0.1, // the published 10 %
-    minimumCalls: 10, // failsmall's default: a ratio over fewer calls is noise (the published one is judged from the first call)
-    buckets: 10,
-    bucketWidth: 1_000, // a 10 s window: the published run lasts 10 s
-    slowCallDuration: Infinity,
-    slowCallRate: Infinity,
-    halfOpenAfter: constantBackoff(1_000),
+  return breakerConfig(
+    {
+      strategy: {
+        kind: 'time',
+        duration: 10_000, // 10 buckets of 1 s: the published run lasts 10 s
+        buckets: 10,
+        failureRate: 0.1, // the published 10 %
+        minimumCalls: 10, // failsmall's default: a ratio over fewer calls is noise (the published one is judged from the first call)
+      },
+      halfOpenAfter: 1_000,
+    },
     random,
-    probes: 1,
-    successThreshold: 1,
-  };
+  );
 }
 
 // Event kinds.
