@@ -4,7 +4,7 @@
  * with the same load generator for both: dnsperf from Debian, else this same file forked with
  * `FAILSMALL_DNS_LOADGEN` (open loop, bounded in count and time). NSD and dnsperf are installed with
  * apt-get when missing and this runs as root (one `apt-get update` per run, before the first
- * install; see `ensureDebianCommand` in bench/host.ts); without NSD the ratios are skipped, without dnsperf the built-in
+ * install; see `ensureDebianCommand` in bench/harness-host.ts); without NSD the ratios are skipped, without dnsperf the built-in
  * generator serves both, and the output says so. `DNS_BENCH_GENERATOR=built-in` forces the built-in.
  *
  * The offered load is stepped up (`rates`, about ×1.26 a step from 10,000 to 800,000 q/s,
@@ -55,7 +55,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureDebianCommand, hasCommand, procCpuMs } from './host.js';
+import { ensureDebianCommand, hasCommand, procCpuMs } from './harness-host.js';
 
 /** What the generator reports. */
 interface LoadResult {

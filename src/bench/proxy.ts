@@ -25,7 +25,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { startProxyServer } from '../chaos/proxy/index.js';
 import { median, printTable } from './harness.js';
-import { ensureDebianCommand, procCpuMs } from './host.js';
+import { ensureDebianCommand, procCpuMs } from './harness-host.js';
 
 const streamBytes = 64 << 20;
 const streamConnections = 4;
