@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { measureRecovery, writesLost } from './measure.js';
+import { failbackWritesLost, measureRecovery, writesLost } from './measure.js';
 
 const s = (at: number, ok: boolean) => ({ at, ok });
 
@@ -35,5 +35,15 @@ describe('writesLost', () => {
     ];
     assert.deepEqual(writesLost(acked, new Set(['b', 'c']), 25), ['b']);
     assert.deepEqual(writesLost(acked, new Set(['a', 'c']), 35, 15), ['c']);
+  });
+});
+
+describe('failbackWritesLost', () => {
+  it("counts only what the failback lost: a write already missing when it began is the fault's", () => {
+    // 'b' was acknowledged while the fault's kill was under way and was lost with the region: it is
+    // missing at the failback and at the end, and counts for the fault only. 'd' is lost by the failback.
+    const acked = ['a', 'b', 'c', 'd'].map((key, i) => ({ key, ackedAt: 10 * (i + 1) }));
+    assert.deepEqual(failbackWritesLost(acked, new Set(['b']), new Set(['b', 'd']), 45), ['d']);
+    assert.deepEqual(failbackWritesLost(acked, new Set(['b']), new Set(['b']), 45), []);
   });
 });

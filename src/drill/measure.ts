@@ -74,3 +74,17 @@ export function writesLost(
 ): string[] {
   return acked.filter((w) => w.ackedAt < at && w.ackedAt >= after && missing.has(w.key)).map((w) => w.key);
 }
+
+/**
+ * The failback's writes lost: acknowledged before it began (`failbackAt`, clock ms), missing at the end
+ * (`missingAtEnd`), and not already missing when it began (`missingAtFailback`: those were lost to the
+ * fault and count for it alone).
+ */
+export function failbackWritesLost(
+  acked: readonly AckedWrite[],
+  missingAtFailback: ReadonlySet<string>,
+  missingAtEnd: ReadonlySet<string>,
+  failbackAt: number,
+): string[] {
+  return writesLost(acked, missingAtEnd, failbackAt).filter((k) => !missingAtFailback.has(k));
+}

@@ -24,7 +24,14 @@ import { FailsmallError, isFailsmallError } from '../core/errors.js';
 import type { Activity, Experiment, Provider, ServiceSpec } from './experiment.js';
 import { httpCall, substitute, type FuncContext } from './funcs.js';
 import { MemoryJournal, type DrillJournal, type Phase, type Step } from './journal.js';
-import { measureRecovery, writesLost, type AckedWrite, type Recovery, type Sample } from './measure.js';
+import {
+  failbackWritesLost,
+  measureRecovery,
+  writesLost,
+  type AckedWrite,
+  type Recovery,
+  type Sample,
+} from './measure.js';
 import { runProvider } from './providers.js';
 import { ServiceManager } from './services.js';
 import { withinTolerance } from './tolerance.js';
@@ -301,7 +308,12 @@ export async function runDrill(experiment: Experiment, options: DrillOptions = {
   const activities: ActivityOutcome[] = [];
   const rollbacks: ActivityOutcome[] = [];
   let faultAt: number | undefined;
+  // When the fault activity returned: a write acknowledged before the fault took effect (while a
+  // kill was under way, say) counts toward its writes lost.
+  let faultDoneAt: number | undefined;
   let failbackAt: number | undefined;
+  // The writes missing when the failback began: lost to the fault, never counted again for the failback.
+  let missingAtFailback: ReadonlySet<string> = new Set();
   let before = false;
   let after: boolean | null = null;
   let lost1: string[] | undefined;
@@ -405,18 +417,22 @@ export async function runDrill(experiment: Experiment, options: DrillOptions = {
           experiment.faultActivity === undefined
             ? activity.type === 'action'
             : activity.name === experiment.faultActivity;
-        if (isFault && faultAt === undefined) {
+        const marksFault = isFault && faultAt === undefined;
+        if (marksFault) {
           faultAt = clock.now();
           record('method', 'mark', 'fault', 'ok', { output: { activity: activity.name } });
         }
         if (activity.name === experiment.failbackActivity && failbackAt === undefined) {
-          if (rpo !== undefined && faultAt !== undefined)
-            lost1 = writesLost(writes, await readBack(clock.now(), 'method'), faultAt);
+          if (rpo !== undefined && faultAt !== undefined) {
+            missingAtFailback = await readBack(clock.now(), 'method');
+            lost1 = writesLost(writes, missingAtFailback, faultDoneAt ?? faultAt);
+          }
           failbackAt = clock.now();
           record('method', 'mark', 'failback', 'ok', { output: { activity: activity.name } });
         }
         if (activity.background === true) background.push(run(activity, 'method'));
         else activities.push(await run(activity, 'method'));
+        if (marksFault) faultDoneAt = clock.now();
         if (polling === undefined && faultAt !== undefined) {
           polling = poller();
           loopsDone = Promise.all([polling, writing]);
@@ -444,11 +460,8 @@ export async function runDrill(experiment: Experiment, options: DrillOptions = {
       after = await hypothesisHolds('steady-state-after');
       if (rpo !== undefined && faultAt !== undefined) {
         const missing = await readBack(Infinity, 'steady-state-after');
-        if (failbackAt === undefined) lost1 = writesLost(writes, missing, faultAt);
-        else {
-          const earlier = new Set(lost1);
-          lost2 = writesLost(writes, missing, failbackAt).filter((k) => !earlier.has(k));
-        }
+        if (failbackAt === undefined) lost1 = writesLost(writes, missing, faultDoneAt ?? faultAt);
+        else lost2 = failbackWritesLost(writes, missingAtFailback, missing, failbackAt);
       }
     }
   } catch {
