@@ -730,19 +730,25 @@ async function startReference(): Promise<(Target & { version: string; stop: () =
     ].join('\n'),
   );
   // Placed from the start: its forked server inherits the CPU, the nice and the autogroup.
-  const nsd = placed('nsd', ['-d', '-c', join(dir, 'nsd.conf')], SERVER_CPU, 'ignore');
+  const nsd = placed('nsd', ['-d', '-c', join(dir, 'nsd.conf')], SERVER_CPU, ['ignore', 'ignore', 'pipe']);
+  let said = ''; // the tail of what NSD printed, to say why it did not answer
+  nsd.stderr?.on('data', (d: Buffer) => (said = (said + d.toString()).slice(-1_000)));
   const stop = (): void => void nsd.kill('SIGTERM');
   const { probe } = await import('../chaos/probe.js');
+  // Polled for up to 10 s, 100 ms apart: a probe of a port nobody listens on yet fails at once
+  // (ICMP port unreachable), so a count of tries alone can run out before NSD has read its zone.
   let up = false;
-  for (let i = 0; i < 50 && !up && nsd.exitCode === null; i++) {
+  for (const deadline = Date.now() + 10_000; !up && nsd.exitCode === null && Date.now() < deadline;) {
     up = await probe('127.0.0.1', port, names[0]!, { timeoutMs: 200 }).then(
       (r) => r.answers.length === 2,
       () => false,
     );
+    if (!up) await new Promise((r) => setTimeout(r, 100));
   }
   if (!up) {
     stop();
-    console.log('  no reference: NSD did not answer on loopback (ratio skipped)');
+    const why = said.trim().split('\n').slice(-2).join(' / ');
+    console.log(`  no reference: NSD did not answer on loopback${why === '' ? '' : ` (${why})`} (ratio skipped)`);
     return undefined;
   }
   // NSD forks its server process: its CPU time counts too.
