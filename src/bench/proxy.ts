@@ -24,6 +24,7 @@ import net from 'node:net';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { startProxyServer } from '../chaos/proxy/index.js';
+import { freeLoopbackPort } from '../core/listening.js';
 import { median, printTable } from './harness.js';
 import { ensureDebianCommand, procCpuMs } from './harness-host.js';
 
@@ -202,18 +203,6 @@ interface Hop {
   cpu(): Promise<Cpu> | Cpu;
 }
 
-/** A free loopback TCP port (the OS picks it; it is free again when this resolves). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 /**
  * Toxiproxy's server on an ephemeral loopback port, with one proxy to the upstream created through its
  * HTTP API (as a Toxiproxy client does); a string says why it cannot be had.
@@ -222,7 +211,7 @@ async function startToxiproxy(upPort: number): Promise<(Hop & { version: string;
   const bin = process.env['TOXIPROXY_SERVER'] ?? 'toxiproxy-server';
   const missing = ensureDebianCommand(bin, 'toxiproxy');
   if (missing !== undefined) return missing;
-  const apiPort = await freePort();
+  const apiPort = await freeLoopbackPort();
   const server = spawn(bin, ['-host', '127.0.0.1', '-port', String(apiPort)], {
     stdio: 'ignore',
     env: { ...process.env, LOG_LEVEL: 'warn' }, // Toxiproxy logs every connection at info

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { describe, it } from 'node:test';
-import { listening } from './listening.js';
+import { freeLoopbackPort, listening } from './listening.js';
 
 describe('listening', () => {
   it('resolves once bound, and rejects with the error of a port in use (no listener left behind)', async () => {
@@ -19,5 +19,13 @@ describe('listening', () => {
     } finally {
       await new Promise((resolve) => first.close(resolve));
     }
+  });
+
+  it('freeLoopbackPort gives a port that can be bound on 127.0.0.1 once it resolves', async () => {
+    const port = await freeLoopbackPort();
+    assert.ok(Number.isInteger(port) && port > 0 && port < 65_536, `port ${port}`);
+    const server = net.createServer();
+    await listening(server, (done) => server.listen({ port, host: '127.0.0.1', exclusive: true }, done));
+    await new Promise((resolve) => server.close(resolve));
   });
 });

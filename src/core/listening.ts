@@ -3,6 +3,7 @@
  * `listen`/`bind`, which reports a failure (`EADDRINUSE`, `EACCES`, …) as an `'error'` event.
  */
 import type { EventEmitter } from 'node:events';
+import { createServer } from 'node:net';
 
 /**
  * Calls `start(done)` (e.g. `(done) => server.listen(port, host, done)`) and resolves once it calls
@@ -24,4 +25,13 @@ export function listening(target: EventEmitter, start: (done: () => void) => voi
       resolve();
     });
   });
+}
+
+/** A free TCP port on 127.0.0.1, as the OS picks it (free again once this resolves). */
+export async function freeLoopbackPort(): Promise<number> {
+  const server = createServer();
+  await listening(server, (done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }

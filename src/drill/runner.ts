@@ -17,7 +17,7 @@
  * activity (the first `region-failback` unless named). Time to detect, RTO and writes lost are
  * measured from each (measure.ts). Every wait goes through the injected clock.
  */
-import { createServer } from 'node:net';
+import { freeLoopbackPort } from '../core/listening.js';
 import type { Clock } from '../core/clock.js';
 import { systemClock } from '../core/clock.js';
 import { FailsmallError, isFailsmallError } from '../core/errors.js';
@@ -120,17 +120,7 @@ export interface DrillRun {
   readonly failbackAt: number | undefined;
 }
 
-/** A free TCP port on 127.0.0.1, as the OS picks it. */
-export function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
-    });
-  });
-}
+export { freeLoopbackPort };
 
 /**
  * The value of an `{ type: env }` configuration entry. The variable's text is converted as

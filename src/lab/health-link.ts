@@ -32,6 +32,7 @@ import { runLoad } from './load.js';
 import type { Outcome } from './load.js';
 import { NlbAutomation } from './nlb-automation.js';
 import { formatDuration } from './scenario.js';
+import { listening } from '../core/listening.js';
 
 /** Options of {@link runHealthLink}; scenario durations in seconds. */
 export interface HealthLinkOptions {
@@ -140,10 +141,7 @@ async function startNodes(group: number, flapping: () => boolean, share: number,
       });
       server.keepAliveTimeout = 5_000;
       const address = `127.0.${30 + group}.${i + 1}`;
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(0, address, () => resolve());
-      });
+      await listening(server, (done) => server.listen(0, address, done));
       nodes.push({
         target: { id: spec.id, address, port: (server.address() as AddressInfo).port, zone: spec.zone },
         server,

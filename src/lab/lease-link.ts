@@ -38,6 +38,7 @@ import type { LeaseAnswer } from './lease-manager.js';
 import { loadReplayPeers } from './peers.js';
 import { formatDuration } from './scenario.js';
 import { startTableService } from './table-service.js';
+import { listening } from '../core/listening.js';
 
 /** Options of {@link runLeaseLink}. Real milliseconds unless the name says scenario seconds. */
 export interface LeaseLinkOptions {
@@ -143,15 +144,10 @@ const ADDRESSES = {
   failsmall: { table: '127.0.71.1', manager: '127.0.71.2' },
 } as const;
 
-function listen(server: http.Server, address: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    // A backlog for thousands of hosts connecting at once.
-    server.listen({ host: address, port: 0, backlog: 4096 }, () => {
-      server.off('error', reject);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
+async function listen(server: http.Server, address: string): Promise<number> {
+  // A backlog for thousands of hosts connecting at once.
+  await listening(server, (done) => server.listen({ host: address, port: 0, backlog: 4096 }, done));
+  return (server.address() as AddressInfo).port;
 }
 
 /** Writes `host`'s lease into the table service (`PutItem`, DynamoDB JSON 1.0). */

@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import type { MeterProvider } from '@opentelemetry/api';
 import { FailsmallError } from '../core/errors.js';
 import { importPeer } from '../core/optional-peer.js';
+import { listening } from '../core/listening.js';
 
 /** Options of {@link startPrometheusEndpoint}. */
 export interface PrometheusOptions {
@@ -90,13 +91,7 @@ export async function startPrometheusEndpoint(options: PrometheusOptions = {}): 
     response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end(`Metrics are at ${endpoint}\n`);
   });
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    await listening(server, (done) => server.listen(port, host, done));
   } catch (error) {
     await meterProvider.shutdown().catch(() => undefined);
     throw new FailsmallError(

@@ -11,6 +11,7 @@ import { isLoopback } from '../fault-dns-server.js';
 import { HttpGuard } from '../http-guard.js';
 import { createProxyApiHandler } from './proxy-api.js';
 import { ProxyCollection, type ProxySpec } from './proxy-collection.js';
+import { listening } from '../../core/listening.js';
 
 /** Options of {@link startProxyServer}. */
 export interface ProxyServerOptions {
@@ -79,13 +80,7 @@ export async function startProxyServer(options: ProxyServerOptions = {}): Promis
   server.keepAliveTimeout = 5_000;
   const port = options.port ?? 8474;
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen({ host, port }, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    await listening(server, (done) => server.listen({ host, port }, done));
   } catch (error) {
     throw new FailsmallError(
       'FS_ERR_PROXY_LISTEN',

@@ -17,6 +17,7 @@ import { createHttpFaultServer } from './http-fault-server.js';
 import { writeHighWaterMark } from './link.js';
 import type { HttpFault } from './http-faults.js';
 import type { Toxic } from './toxic.js';
+import { listening } from '../../core/listening.js';
 
 /** A proxy's mode: a TCP pipe with toxics (Toxiproxy's), or an HTTP proxy with HTTP faults. */
 export type ProxyMode = 'tcp' | 'http';
@@ -120,13 +121,7 @@ export class Proxy {
       );
     }
     try {
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen({ host: at.host === '' ? '::' : at.host, port: at.port }, () => {
-          server.off('error', reject);
-          resolve();
-        });
-      });
+      await listening(server, (done) => server.listen({ host: at.host === '' ? '::' : at.host, port: at.port }, done));
     } catch (error) {
       proxyError(ProxyErrorCodes.LISTEN, `listen tcp ${this.listen}: ${(error as Error).message}`, {
         listen: this.listen,

@@ -19,6 +19,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { checkResultOf, type HealthSource, type HealthTarget, type RiseFallOptions } from '../../health/index.js';
 import { readBody } from './read-body.js';
+import { listening } from '../../core/listening.js';
 
 /** What a lie reports. */
 export type Lie = 'down' | 'up';
@@ -131,13 +132,7 @@ export async function serveLyingSource(
     })();
   });
   const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  await listening(server, (done) => server.listen(options.port ?? 0, host, done));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://${host}:${port}`,
