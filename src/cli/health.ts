@@ -20,7 +20,7 @@ import { isIP } from 'node:net';
 import type { Command } from 'commander';
 import type * as Zod from 'zod';
 import { FailsmallError } from '../core/errors.js';
-import { importPeer } from '../core/optional-peer.js';
+import { requirePeer } from '../core/optional-peer.js';
 import { dnsProbe, HealthMonitor, httpProbe, tcpProbe } from '../health/index.js';
 import type {
   Escalation,
@@ -35,7 +35,7 @@ import { given } from '../core/given.js';
 import { parseConfig } from './yaml-config.js';
 
 // zod is an optional peer, loaded when this command is (FS_ERR_MISSING_PEER names it).
-const { z } = await importPeer<typeof Zod>('zod', 'the config reader of failsmall health');
+const { z } = requirePeer<typeof Zod>('zod', 'the config reader of failsmall health');
 
 /** Code of a health config that cannot be used. */
 export const HEALTH_CONFIG = 'FS_ERR_HEALTH_CONFIG';

@@ -40,7 +40,9 @@ const requireFromHere = createRequire(import.meta.url);
 /**
  * Loads the optional package `name` for `feature` synchronously (its CommonJS entry, through
  * `require`, which caches it), for a synchronous function that needs it on first use. Throws
- * `FS_ERR_MISSING_PEER` exactly as {@link importPeer} rejects.
+ * `FS_ERR_MISSING_PEER` exactly as {@link importPeer} rejects. A package whose `import` and `require`
+ * entries are different files (zod) is two instances if loaded both ways: failsmall loads zod through
+ * this function only.
  *
  * @param name the package specifier, e.g. `'zod'`
  * @param feature what needs it, for the message, e.g. `'fault-rule validation in failsmall/chaos'`

@@ -53,13 +53,11 @@ export class PeriodicLoop {
     this.#task = func('task', task);
     this.#clock = options.clock;
     const every = options.every;
-    this.#every =
-      typeof every === 'function'
-        ? every
-        : (
-            (ms) => () =>
-              ms
-          )(nonNegativeNumber('every', every));
+    if (typeof every === 'function') this.#every = every;
+    else {
+      const ms = nonNegativeNumber('every', every);
+      this.#every = () => ms;
+    }
     this.#immediate = options.immediate === true;
     this.#timerOptions = options.unref === true ? { unref: true } : undefined;
   }

@@ -17,12 +17,12 @@ import { dirname, resolve } from 'node:path';
 import type * as Zod from 'zod';
 import { formatPath, loadYaml, readTextFile, readYamlText } from '../chaos/yaml-text.js';
 import { FailsmallError } from '../core/errors.js';
-import { importPeer } from '../core/optional-peer.js';
+import { requirePeer } from '../core/optional-peer.js';
 import { funcNames, checkFuncArguments } from './funcs.js';
 
 // yaml and zod are optional peers, loaded when this module is first imported (FS_ERR_MISSING_PEER names them).
 const yaml = await loadYaml('the experiment reader of failsmall drill');
-const { z } = await importPeer<typeof Zod>('zod', 'the experiment reader of failsmall drill');
+const { z } = requirePeer<typeof Zod>('zod', 'the experiment reader of failsmall drill');
 
 const seconds = z.number({ error: 'expected a number of seconds >= 0' }).finite().min(0, 'expected seconds >= 0');
 const str = z.string({ error: 'expected a string' });

@@ -33,10 +33,10 @@ import { probe } from '../chaos/probe.js';
 import { formatPath } from '../chaos/zone-schema.js';
 import type { Clock } from '../core/clock.js';
 import { FailsmallError } from '../core/errors.js';
-import { importPeer } from '../core/optional-peer.js';
+import { requirePeer } from '../core/optional-peer.js';
 import type { ServiceManager } from './services.js';
 
-const { z } = await importPeer<typeof Zod>('zod', 'the experiment reader of failsmall drill');
+const { z } = requirePeer<typeof Zod>('zod', 'the experiment reader of failsmall drill');
 
 /** Toxiproxy's default API address. */
 export const toxiproxyDefaultApi = 'http://127.0.0.1:8474';

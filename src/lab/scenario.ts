@@ -13,7 +13,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type * as Zod from 'zod';
-import { importPeer } from '../core/optional-peer.js';
+import { requirePeer } from '../core/optional-peer.js';
 import { FailsmallError } from '../core/index.js';
 import { defaultGuardConfig } from '../dns/index.js';
 import { loadYaml, parseYamlWith } from '../chaos/yaml-text.js';
@@ -21,7 +21,7 @@ import { defaultScenarioName, defaultScenarioYaml } from './default-scenario.js'
 
 // yaml and zod are optional peers, loaded when this module is first imported (FS_ERR_MISSING_PEER names them).
 const yaml = await loadYaml('the scenario reader of failsmall/lab');
-const { z } = await importPeer<typeof Zod>('zod', 'the scenario reader of failsmall/lab');
+const { z } = requirePeer<typeof Zod>('zod', 'the scenario reader of failsmall/lab');
 
 /** The kinds of phase, in the order the outage went through them. */
 export const phaseKinds = ['steady', 'race', 'empty', 'restore'] as const;

@@ -19,7 +19,7 @@ import type * as Yaml from 'yaml';
 import type * as Zod from 'zod';
 import { locate } from '../chaos/yaml-text.js';
 import { FailsmallError } from '../core/errors.js';
-import { importPeer } from '../core/optional-peer.js';
+import { importPeer, requirePeer } from '../core/optional-peer.js';
 import { StatusErrorCodes } from './error-codes.js';
 import { isValidId } from './input.js';
 import type { CatalogEntity, CatalogKind } from './model.js';
@@ -28,7 +28,7 @@ const { LineCounter, parseAllDocuments } = await importPeer<typeof Yaml>(
   'yaml',
   'the catalog reader of failsmall/status',
 );
-const { z } = await importPeer<typeof Zod>('zod', 'the catalog reader of failsmall/status');
+const { z } = requirePeer<typeof Zod>('zod', 'the catalog reader of failsmall/status');
 
 /** Backstage's name rule: letters, digits and `-_.` between them, at most 63 characters. */
 const entityName = z

@@ -7,7 +7,7 @@
  * (breaker, failback, outbox) run on the real clock exactly as configured.
  */
 import type * as Zod from 'zod';
-import { importPeer } from '../../core/optional-peer.js';
+import { requirePeer } from '../../core/optional-peer.js';
 import {
   capacityFields,
   duration,
@@ -21,7 +21,7 @@ import {
 import type { Scenario } from '../scenario.js';
 import { regionLossScenarioName, regionLossScenarioYaml } from './embedded.js';
 
-const { z } = await importPeer<typeof Zod>('zod', 'the scenario reader of failsmall/lab');
+const { z } = requirePeer<typeof Zod>('zod', 'the scenario reader of failsmall/lab');
 
 /** One region of the scenario. */
 export interface LossRegion {
