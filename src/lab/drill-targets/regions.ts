@@ -12,7 +12,7 @@
  * `POST /switch {"active": "a"|"b"}` moves it (the failover and failback control call). A switch is
  * drained, as a planned failback should be: requests that arrive meanwhile wait, the ones already
  * forwarded finish, and the region being left flushes its replication before the new one takes
- * writes, so a switch away from a live region loses nothing whatever the machine's load. When the
+ * writes, so a switch away from a live region loses nothing (unless its flush takes over 10 s). When the
  * region being left is dead (a failover), its flush fails and the switch goes ahead: what it had not
  * replicated is the failover's RPO.
  */
