@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
-import { startFaultDnsServer } from '../chaos/fault-dns-server.js';
+import { startDnsFixture } from '../test-support/dns-server.js';
 import { checkResultOf, dnsProbe, httpProbe, providerSource, tcpProbe, type HealthTarget } from './source.js';
 
 /** An address and port nothing listens on: a port just closed, on a loopback address of its own. */
@@ -55,18 +55,13 @@ describe('health sources', () => {
   });
 
   it('dns: passes when the target answers the name with addresses, fails on an empty answer', async () => {
-    const dns = await startFaultDnsServer({
-      zones: [
-        {
-          name: 'example.test',
-          records: [{ name: 'api.example.test', type: 'A', ttl: 60, records: [{ value: '127.0.0.9' }] }],
-        },
-      ],
-    });
+    const dns = await startDnsFixture({ zone: { 'api.example.test': { A: ['127.0.0.9'] } } });
     try {
-      const target = { id: 'ns', address: dns.dnsAddress, port: dns.dnsPort };
+      const target = { id: 'ns', address: dns.address, port: dns.port };
       assert.equal(await check(dnsProbe({ query: 'api.example.test' }), target), true);
-      assert.equal(await check(dnsProbe({ query: 'none.example.test' }), target), false);
+      assert.equal(await check(dnsProbe({ query: 'none.example.test' }), target), false, 'NXDOMAIN');
+      dns.behave('api.example.test', 'empty');
+      assert.equal(await check(dnsProbe({ query: 'api.example.test' }), target), false, 'an empty answer');
     } finally {
       await dns.close();
     }

@@ -55,13 +55,16 @@ function rejects(text: string, field: string, line?: number): void {
 
 describe('scenario', () => {
   it('parses durations and formats them back', () => {
-    assert.equal(parseDuration('2h37m'), 9420);
-    assert.equal(parseDuration('15m'), 900);
-    assert.equal(parseDuration('90s'), 90);
-    assert.equal(parseDuration('1h 0m 0.5s'), 3600.5);
-    assert.equal(parseDuration(42), 42);
-    for (const bad of ['', 'soon', '5ms', '-1s', '1d', 'm']) assert.equal(parseDuration(bad), undefined, bad);
-    assert.equal(parseDuration(-1), undefined);
+    const seconds: [text: string | number, seconds: number][] = [
+      ['2h37m', 9420],
+      ['15m', 900],
+      ['90s', 90],
+      ['1h 0m 0.5s', 3600.5],
+      [42, 42],
+    ];
+    for (const [text, expected] of seconds) assert.equal(parseDuration(text), expected, String(text));
+    for (const bad of ['', 'soon', '5ms', '-1s', '1d', 'm', -1])
+      assert.equal(parseDuration(bad), undefined, String(bad));
     assert.equal(formatDuration(9420), '2h37m');
     assert.equal(formatDuration(0), '0s');
     assert.equal(formatDuration(61), '1m1s');

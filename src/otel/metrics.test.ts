@@ -26,7 +26,7 @@ import { fixedLimit } from '../policy/limit/limit.js';
 import { constantBackoff } from '../policy/retry/backoff.js';
 import { observe } from '../policy/observe.js';
 import { retry } from '../policy/retry/retry.js';
-import { memoryMetrics, valueOf, type MemoryMetrics } from '../test-support/otel.js';
+import { assertFigures, memoryMetrics, valueOf, type MemoryMetrics } from '../test-support/otel.js';
 import { drive } from '../test-support/policy.js';
 import { INSTRUMENTS, type InstrumentSpec } from './instruments.js';
 import { enableMetrics, type MetricsHandle } from './metrics.js';
@@ -140,30 +140,59 @@ describe('failsmall/otel', () => {
       const { permit, resolver } = await driveEverything(dns, metrics);
       const rows = await memory.collect();
       const v = (name: string, match: Record<string, unknown> = {}) => valueOf(rows, name, match);
-      // breaker
       const dep = { 'failsmall.dependency': 'orders' };
-      assert.equal(
-        v('failsmall.breaker.transitions', {
-          ...dep,
-          'failsmall.breaker.state': 'open',
-          'failsmall.breaker.previous_state': 'closed',
-        }),
-        1,
-      );
-      assert.equal(v('failsmall.breaker.state', { ...dep, 'failsmall.breaker.state': 'open' }), 1);
-      assert.equal(v('failsmall.breaker.state', { ...dep, 'failsmall.breaker.state': 'closed' }), 0);
-      // retry: 1 retry for the first call, 2 for the second; 2 + 3 attempts.
       const users = { 'failsmall.dependency': 'users' };
-      assert.equal(v('failsmall.retry.retries', { ...users, 'failsmall.retry.cause': 'error' }), 3);
-      assert.equal(v('failsmall.retry.calls', { ...users, 'failsmall.retry.outcome': 'success' }), 1);
-      assert.equal(
-        v('failsmall.retry.calls', {
-          ...users,
-          'failsmall.retry.outcome': 'give-up',
-          'failsmall.retry.reason': 'attempts',
-        }),
-        1,
-      );
+      const host = { 'dns.question.name': NAME };
+      const api = { 'failsmall.admit.name': 'api' };
+      const web = { 'failsmall.health.set': 'web' };
+      assertFigures(rows, [
+        // breaker
+        [
+          'failsmall.breaker.transitions',
+          { ...dep, 'failsmall.breaker.state': 'open', 'failsmall.breaker.previous_state': 'closed' },
+          1,
+        ],
+        ['failsmall.breaker.state', { ...dep, 'failsmall.breaker.state': 'open' }, 1],
+        ['failsmall.breaker.state', { ...dep, 'failsmall.breaker.state': 'closed' }, 0],
+        // retry: 1 retry for the first call, 2 for the second
+        ['failsmall.retry.retries', { ...users, 'failsmall.retry.cause': 'error' }, 3],
+        ['failsmall.retry.calls', { ...users, 'failsmall.retry.outcome': 'success' }, 1],
+        [
+          'failsmall.retry.calls',
+          { ...users, 'failsmall.retry.outcome': 'give-up', 'failsmall.retry.reason': 'attempts' },
+          1,
+        ],
+        // the token bucket: 500 - 3 × 5 + 5 (the successful retry's refund) = 490
+        ['failsmall.budget.tokens', { ...users, 'failsmall.budget.kind': 'token-bucket' }, 490],
+        ['failsmall.budget.decisions', { ...users, 'failsmall.budget.outcome': 'granted' }, 3],
+        // dns
+        ['failsmall.dns.answers', { ...host, 'failsmall.dns.source': 'fresh' }, 1],
+        ['failsmall.dns.answers', { ...host, 'failsmall.dns.source': 'cache' }, 1],
+        ['failsmall.dns.answers', { ...host, 'failsmall.dns.source': 'last-known-good' }, 1],
+        ['failsmall.dns.guard.engagements', host, 1],
+        ['failsmall.dns.errors', { 'dns.question.name': 'missing.otel.test', 'error.type': 'FS_ERR_DNS_NOT_FOUND' }, 1],
+        ['failsmall.dns.resolution.duration', {}, 4],
+        ['failsmall.dns.guard.engaged', { 'failsmall.dns.resolver': 'app' }, 1],
+        // admission
+        [
+          'failsmall.admit.decisions',
+          { ...api, 'failsmall.admit.outcome': 'admitted', 'failsmall.admit.criticality': 'critical' },
+          1,
+        ],
+        [
+          'failsmall.admit.decisions',
+          { ...api, 'failsmall.admit.outcome': 'shed', 'failsmall.admit.criticality': 'sheddable' },
+          1,
+        ],
+        ['failsmall.admit.inflight', api, 1],
+        ['failsmall.admit.limit', api, 1],
+        // health
+        ['failsmall.health.decisions', { ...web, 'failsmall.health.verdict': 'down' }, 1],
+        ['failsmall.health.decisions', { ...web, 'failsmall.health.verdict': 'up' }, 1],
+        ['failsmall.health.changes', { ...web, 'failsmall.health.change': 'removed' }, 1],
+        ['failsmall.health.targets', { ...web, 'failsmall.health.membership': 'in' }, 1],
+      ]);
+      // retry: 2 + 3 attempts
       const attempts = rows.filter((r) => r.name === 'failsmall.retry.attempts');
       assert.equal(
         attempts.reduce((s, r) => s + r.histogram!.sum, 0),
@@ -173,48 +202,7 @@ describe('failsmall/otel', () => {
       assert.equal(delay.unit, 's');
       assert.ok(Math.abs(delay.histogram!.sum - 0.3) < 1e-9); // three backoffs of 100 ms
       assert.deepEqual(delay.histogram!.boundaries, spec('failsmall.retry.delay').boundaries);
-      // the token bucket: 500 - 3 × 5 + 5 (the successful retry's refund) = 490
-      assert.equal(v('failsmall.budget.tokens', { ...users, 'failsmall.budget.kind': 'token-bucket' }), 490);
-      assert.equal(v('failsmall.budget.decisions', { ...users, 'failsmall.budget.outcome': 'granted' }), 3);
-      // dns
-      const host = { 'dns.question.name': NAME };
-      assert.equal(v('failsmall.dns.answers', { ...host, 'failsmall.dns.source': 'fresh' }), 1);
-      assert.equal(v('failsmall.dns.answers', { ...host, 'failsmall.dns.source': 'cache' }), 1);
-      assert.equal(v('failsmall.dns.answers', { ...host, 'failsmall.dns.source': 'last-known-good' }), 1);
-      assert.equal(v('failsmall.dns.guard.engagements', host), 1);
-      assert.equal(
-        v('failsmall.dns.errors', { 'dns.question.name': 'missing.otel.test', 'error.type': 'FS_ERR_DNS_NOT_FOUND' }),
-        1,
-      );
-      assert.equal(v('failsmall.dns.resolution.duration'), 4);
-      assert.equal(v('failsmall.dns.guard.engaged', { 'failsmall.dns.resolver': 'app' }), 1);
       assert.ok(v('failsmall.dns.cache.entries', { 'failsmall.dns.resolver': 'app' })! >= 1);
-      // admission
-      const api = { 'failsmall.admit.name': 'api' };
-      assert.equal(
-        v('failsmall.admit.decisions', {
-          ...api,
-          'failsmall.admit.outcome': 'admitted',
-          'failsmall.admit.criticality': 'critical',
-        }),
-        1,
-      );
-      assert.equal(
-        v('failsmall.admit.decisions', {
-          ...api,
-          'failsmall.admit.outcome': 'shed',
-          'failsmall.admit.criticality': 'sheddable',
-        }),
-        1,
-      );
-      assert.equal(v('failsmall.admit.inflight', api), 1);
-      assert.equal(v('failsmall.admit.limit', api), 1);
-      // health
-      const web = { 'failsmall.health.set': 'web' };
-      assert.equal(v('failsmall.health.decisions', { ...web, 'failsmall.health.verdict': 'down' }), 1);
-      assert.equal(v('failsmall.health.decisions', { ...web, 'failsmall.health.verdict': 'up' }), 1);
-      assert.equal(v('failsmall.health.changes', { ...web, 'failsmall.health.change': 'removed' }), 1);
-      assert.equal(v('failsmall.health.targets', { ...web, 'failsmall.health.membership': 'in' }), 1);
       // chaos: the fault rule that emptied the record
       assert.ok(v('failsmall.chaos.faults', { 'failsmall.chaos.action': 'empty' })! >= 1);
       // every data point carries only documented attributes, and every instrument's unit is the catalogue's
@@ -304,27 +292,27 @@ describe('failsmall/otel', () => {
       publish('status:update-due', { type: 'update_overdue', incidentId: 'i1', name: 'Errors', dueAt: 0, at: 1 });
       publish('policy:retry', 'not an object'); // skipped, never thrown to the publisher
       const rows = await memory.collect();
-      const v = (name: string, match: Record<string, unknown> = {}) => valueOf(rows, name, match);
-      assert.equal(
-        v('failsmall.client.region.switches', {
-          'failsmall.dependency': 'orders',
-          'failsmall.client.direction': 'failover',
-          'failsmall.client.region': 'us-west-2',
-          'failsmall.client.reason': 'breaker-open',
-        }),
-        1,
-      );
-      assert.equal(v('failsmall.client.feature.changes', { 'failsmall.client.feature.state': 'hidden' }), 1);
-      assert.equal(
-        v('failsmall.admit.overload.changes', { 'failsmall.admit.overloaded': true, 'failsmall.admit.cause': 'delay' }),
-        1,
-      );
-      assert.equal(
-        v('failsmall.plan.decisions', { 'failsmall.plan.target': 'dynamodb', 'failsmall.plan.decision': 'applied' }),
-        1,
-      );
-      assert.equal(v('failsmall.plan.escalations', { 'failsmall.plan.reason': 'share' }), 1);
-      assert.equal(v('failsmall.status.reminders', { 'failsmall.status.reminder': 'update_overdue' }), 1);
+      assertFigures(rows, [
+        [
+          'failsmall.client.region.switches',
+          {
+            'failsmall.dependency': 'orders',
+            'failsmall.client.direction': 'failover',
+            'failsmall.client.region': 'us-west-2',
+            'failsmall.client.reason': 'breaker-open',
+          },
+          1,
+        ],
+        ['failsmall.client.feature.changes', { 'failsmall.client.feature.state': 'hidden' }, 1],
+        [
+          'failsmall.admit.overload.changes',
+          { 'failsmall.admit.overloaded': true, 'failsmall.admit.cause': 'delay' },
+          1,
+        ],
+        ['failsmall.plan.decisions', { 'failsmall.plan.target': 'dynamodb', 'failsmall.plan.decision': 'applied' }, 1],
+        ['failsmall.plan.escalations', { 'failsmall.plan.reason': 'share' }, 1],
+        ['failsmall.status.reminders', { 'failsmall.status.reminder': 'update_overdue' }, 1],
+      ]);
     });
   });
 

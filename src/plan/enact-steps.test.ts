@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { VirtualClock } from '../core/clock.js';
 import { isFailsmallError } from '../core/errors.js';
+import { planBody } from '../test-support/plan-body.js';
 import { EnactSteps, retryable, type EnactVariant } from './enact-steps.js';
 import { MemoryDnsProvider } from './memory-provider.js';
 import { MemoryPlanStore } from './memory-store.js';
@@ -28,13 +29,9 @@ async function setUp(maxAttempts = 3) {
     },
     [],
   );
-  const plan = (await new Planner({ store, clock }).publish({
-    zone: 'example.com',
-    name: 'api.example.com',
-    type: 'A',
-    ttl: 30,
-    records: [{ address: '10.0.0.1', weight: 1 }],
-  })) as Plan;
+  const plan = (await new Planner({ store, clock }).publish(
+    planBody([{ address: '10.0.0.1', weight: 1 }], { ttl: 30 }),
+  )) as Plan;
   return { store, steps, plan, labels };
 }
 

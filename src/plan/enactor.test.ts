@@ -3,6 +3,7 @@ import diagnostics from 'node:diagnostics_channel';
 import { describe, it } from 'node:test';
 import { VirtualClock } from '../core/clock.js';
 import { FailsmallError, isFailsmallError } from '../core/errors.js';
+import { planBody } from '../test-support/plan-body.js';
 import { Enactor, type EnactorEvent, type EnactorOptions } from './enactor.js';
 import { MemoryDnsProvider } from './memory-provider.js';
 import { MemoryPlanStore } from './memory-store.js';
@@ -27,14 +28,7 @@ function world(all: Partial<EnactorOptions> & { fault?: (zone: string) => Error 
   const make = (name: string, extra: Partial<EnactorOptions> = {}) =>
     new Enactor({ name, store, provider, clock, targets: [TARGET], keep: 2, ...options, ...extra });
   const publish = (records: WeightedAddress[], force = false) =>
-    planner.publish({
-      zone: 'example.com',
-      name: 'api.example.com',
-      type: 'A',
-      ttl: 30,
-      records,
-      ...(force ? { force } : {}),
-    });
+    planner.publish(planBody(records, { ttl: 30, ...(force ? { force } : {}) }));
   const served = async () => {
     const zone = await provider.readZone('example.com');
     return { addresses: readAddresses(zone.records, KEY), fence: readFence(zone.records, KEY), version: zone.version };
@@ -234,13 +228,7 @@ describe('Enactor, several targets', () => {
   it('enacts each target with its own generations and fence (A and AAAA of one name)', async () => {
     const w = world();
     await w.publish(set(10, 20));
-    await w.planner.publish({
-      zone: 'example.com',
-      name: 'api.example.com',
-      type: 'AAAA',
-      ttl: 30,
-      records: [{ address: '2001:db8::1', weight: 5 }],
-    });
+    await w.planner.publish(planBody([{ address: '2001:db8::1', weight: 5 }], { type: 'AAAA', ttl: 30 }));
     await w.publish(set(10, 30));
     const e = w.make('e1', { targets: [TARGET, 'api.example.com/AAAA'] });
     const outcomes = await e.runOnce();

@@ -3,24 +3,20 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { isFailsmallError } from '../core/errors.js';
 import { capacity, checkPlanBody, fenceName, guard, readFence, removedShare, targetOf } from './plan-body.js';
-import type { PlanBody } from './types.js';
+import { planBody } from '../test-support/plan-body.js';
+import type { WeightedAddress } from './types.js';
 
-const body = (records: { address: string; weight: number }[], force = false): PlanBody =>
-  force
-    ? { zone: 'example.com', name: 'api.example.com', type: 'A', ttl: 60, records, force: true }
-    : { zone: 'example.com', name: 'api.example.com', type: 'A', ttl: 60, records };
+const body = (records: WeightedAddress[], force = false) => planBody(records, force ? { force } : {});
 
 describe('checkPlanBody', () => {
   it('normalises names and sorts records', () => {
     const checked = checkPlanBody({
-      zone: 'Example.COM.',
-      name: 'API.example.com.',
-      type: 'A',
-      ttl: 60,
-      records: [
+      ...body([
         { address: '192.0.2.11', weight: 1 },
         { address: '192.0.2.10', weight: 2 },
-      ],
+      ]),
+      zone: 'Example.COM.',
+      name: 'API.example.com.',
     });
     assert.equal(checked.name, 'api.example.com');
     assert.equal(checked.zone, 'example.com');
@@ -36,7 +32,7 @@ describe('checkPlanBody', () => {
   });
 
   it('rejects bad bodies with FS_ERR_PLAN_INVALID', () => {
-    const good = { zone: 'example.com', name: 'api.example.com', type: 'A', ttl: 60, records: [] };
+    const good = body([]);
     for (const bad of [
       null,
       [],

@@ -3,6 +3,7 @@
  * `InMemoryMetricExporter` on demand (no export timer fires: the interval is an hour and `collect()`
  * flushes), with the exported data flattened to one row per data point for exact assertions.
  */
+import assert from 'node:assert/strict';
 import type { MeterProvider } from '@opentelemetry/api';
 import {
   AggregationTemporality,
@@ -82,4 +83,14 @@ export function valueOf(
   const found = rows.filter((r) => r.name === name && Object.entries(match).every(([k, v]) => r.attributes[k] === v));
   if (found.length === 0) return undefined;
   return found.reduce((sum, r) => sum + r.value, 0);
+}
+
+/** One expected figure: the instrument's name, attributes a row must include, and its value. */
+export type Figure = readonly [name: string, match: Record<string, unknown>, value: number];
+
+/** Asserts {@link valueOf} of each figure in `rows`, naming the instrument and attributes when one differs. */
+export function assertFigures(rows: readonly PointRow[], figures: readonly Figure[]): void {
+  for (const [name, match, value] of figures) {
+    assert.equal(valueOf(rows, name, match), value, `${name} ${JSON.stringify(match)}`);
+  }
 }

@@ -7,6 +7,7 @@ import { readAddresses, readFence } from '../../plan/plan-body.js';
 import { Planner } from '../../plan/planner.js';
 import type { WeightedAddress } from '../../plan/types.js';
 import { isFailsmallError } from '../../core/errors.js';
+import { planBody } from '../../test-support/plan-body.js';
 import { LegacyEnactor, type LegacyEnactorOptions } from './legacy-enactor.js';
 
 const TARGET = 'api.example.com/A';
@@ -21,8 +22,7 @@ function world(options: Partial<LegacyEnactorOptions> = {}) {
   const planner = new Planner({ store, clock });
   const make = (name: string, extra: Partial<LegacyEnactorOptions> = {}) =>
     new LegacyEnactor({ name, store, provider, clock, targets: [TARGET], keep: 2, ...options, ...extra });
-  const publish = (records: WeightedAddress[]) =>
-    planner.publish({ zone: 'example.com', name: 'api.example.com', type: 'A', ttl: 30, records });
+  const publish = (records: WeightedAddress[]) => planner.publish(planBody(records, { ttl: 30 }));
   const served = async () => {
     const zone = await provider.readZone('example.com');
     return { addresses: readAddresses(zone.records, KEY), fence: readFence(zone.records, KEY) };
