@@ -267,6 +267,7 @@ export function registerSim(program: Command): Command {
     async (opts) => {
       const { runOutageFleet } = await import('../sim/models/outage.js');
       const { loadAdmit, runLease } = await import('../sim/models/lease.js');
+      const { runCost } = await import('../sim/engine.js');
       const admit = await loadAdmit();
       const options = given({
         clients: int(opts.clients, '--clients'),
@@ -305,9 +306,7 @@ export function registerSim(program: Command): Command {
           lease_without_admit: leaseNone,
           lease_with_admit: leaseAdmit,
           peak_rss_mb: Math.round(peak / 1e5) / 10,
-          events,
-          events_per_s: wall > 0 ? events / wall : 0,
-          wall_s: wall,
+          ...runCost({ events, wall_s: wall }),
         });
       }
       line.done();

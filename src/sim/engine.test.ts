@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Simulation } from './engine.js';
+import { runCost, Simulation } from './engine.js';
 
 describe('Simulation', () => {
   it('handles events in time order and stops at until or maxEvents', () => {
@@ -35,6 +35,20 @@ describe('Simulation', () => {
     clock.setTimer(() => fired.push(clock.now()), 30); // reuses the cancelled slot
     sim.run(() => undefined);
     assert.deepEqual(fired, [10, 30]);
+  });
+
+  it('reports the cost of a run as events, events per wall-clock second and wall seconds', () => {
+    assert.deepEqual(runCost({ events: 2_000_000, wall_s: 0.5 }), {
+      events: 2_000_000,
+      events_per_s: 4_000_000,
+      wall_s: 0.5,
+    });
+    assert.deepEqual(runCost({ events: 3, wall_s: 0 }), { events: 3, events_per_s: 0, wall_s: 0 });
+    const sim = new Simulation({ seed: 1 });
+    sim.schedule(1, 0);
+    const stats = sim.run(() => undefined);
+    assert.deepEqual(Object.keys(stats), ['events', 'events_per_s', 'wall_s', 'simulated_ms', 'stopped']);
+    assert.equal(stats.events_per_s, runCost(stats).events_per_s);
   });
 
   it('rejects bad options', () => {

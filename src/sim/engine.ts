@@ -26,16 +26,32 @@ export interface SimulationOptions {
   readonly capacity?: number;
 }
 
-/** How a run ended, with its cost. */
-export interface RunStats {
+/** The cost of a run (measured, not a result of the model), as every model's result reports it. */
+export interface RunCost {
   /** Events handled. */
   readonly events: number;
+  /** Events handled per wall-clock second (0 when no time was measured). */
+  readonly events_per_s: number;
+  /** Wall-clock seconds the run took. */
+  readonly wall_s: number;
+}
+
+/**
+ * The {@link RunCost} of `events` handled in `wall_s` wall-clock seconds, and only that (a model's
+ * result takes it from its {@link RunStats}, or from the sums of several runs).
+ *
+ * @example
+ * runCost({ events: 2_000_000, wall_s: 0.5 }); // { events: 2000000, events_per_s: 4000000, wall_s: 0.5 }
+ */
+export function runCost(run: Pick<RunCost, 'events' | 'wall_s'>): RunCost {
+  const { events, wall_s } = run;
+  return { events, events_per_s: wall_s > 0 ? events / wall_s : 0, wall_s };
+}
+
+/** How a run ended, with its cost. */
+export interface RunStats extends RunCost {
   /** Simulated time at the end, ms. */
   readonly simulated_ms: number;
-  /** Wall-clock seconds the run took (measured, not a result of the model). */
-  readonly wall_s: number;
-  /** Events handled per wall-clock second. */
-  readonly events_per_s: number;
   /** `empty` (no event left), `until` or `max-events`. */
   readonly stopped: 'empty' | 'until' | 'max-events';
 }
@@ -130,15 +146,8 @@ export class Simulation {
 
   /** The cost of the run since `started` (a `performance.now()` reading) and `firstEvent` events. */
   stats(started: number, firstEvent = 0): RunStats {
-    const wall = (performance.now() - started) / 1000;
-    const events = this.events - firstEvent;
-    return {
-      events,
-      simulated_ms: this.now,
-      wall_s: wall,
-      events_per_s: wall > 0 ? events / wall : 0,
-      stopped: this.#stopped,
-    };
+    const cost = runCost({ events: this.events - firstEvent, wall_s: (performance.now() - started) / 1000 });
+    return { ...cost, simulated_ms: this.now, stopped: this.#stopped };
   }
 
   /**

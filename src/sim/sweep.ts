@@ -3,6 +3,7 @@
  * `shard 2/4` runs seeds 50-74, and the JSON lines of every shard merge into one summary.
  */
 import { FailsmallError } from '../core/errors.js';
+import { runCost } from './engine.js';
 
 /** An inclusive range of seeds. */
 export interface SeedRange {
@@ -104,9 +105,7 @@ export function mergeResults(results: readonly Record<string, unknown>[]): Recor
     }
     const events = list.reduce((s, r) => s + (typeof r.events === 'number' ? r.events : 0), 0);
     const wall = list.reduce((s, r) => s + (typeof r.wall_s === 'number' ? r.wall_s : 0), 0);
-    merged.events = events;
-    merged.wall_s = wall;
-    merged.events_per_s = wall > 0 ? events / wall : 0;
+    Object.assign(merged, runCost({ events, wall_s: wall }));
     out.push(merged);
   }
   return out;

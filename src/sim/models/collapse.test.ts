@@ -32,6 +32,9 @@ describe('metastable collapse model', () => {
 
   it('rejects bad parameters', () => {
     assert.throws(() => runCollapse({ tries: 0 }), /Expected `tries` to be a positive integer, got 0/);
-    assert.throws(() => runCollapse({ backoff: 'linear' as never }), /Expected `backoff` to be none or jitter/);
+    assert.throws(
+      () => runCollapse({ backoff: 'linear' as never }),
+      /Expected `backoff` to be one of "none", "jitter", got "linear"/,
+    );
   });
 });

@@ -14,9 +14,10 @@
  * whether the system recovered (goodput over the last 10 s at least 90 % of `rps`).
  */
 import { exponential } from '../../core/random.js';
-import { invalid, knownOptions, nonNegativeNumber, positiveInteger, positiveNumber } from '../../core/validate.js';
+import { knownOptions, nonNegativeNumber, oneOf, positiveInteger, positiveNumber } from '../../core/validate.js';
 import { fullJitter, type Backoff } from '../../policy/retry/backoff.js';
-import { Simulation } from '../engine.js';
+import { runCost, Simulation, type RunCost } from '../engine.js';
+import { binCounts, countAt } from './bin-counts.js';
 
 /** Parameters of {@link runCollapse}; times in seconds as in the published model. */
 export interface CollapseOptions {
@@ -44,7 +45,7 @@ export interface CollapseOptions {
 }
 
 /** Result of {@link runCollapse}. */
-export interface CollapseResult {
+export interface CollapseResult extends RunCost {
   readonly model: 'collapse';
   readonly seed: number;
   readonly backoff: 'none' | 'jitter';
@@ -59,9 +60,6 @@ export interface CollapseResult {
   readonly peak_concurrency: number;
   readonly recovered: boolean;
   readonly requests: number;
-  readonly events: number;
-  readonly events_per_s: number;
-  readonly wall_s: number;
 }
 
 const ARRIVAL = 0;
@@ -112,8 +110,7 @@ export function runCollapse(options: CollapseOptions = {}): CollapseResult {
   const horizon = positiveNumber('horizonS', options.horizonS ?? 80) * 1000;
   const timeout = positiveNumber('timeoutS', options.timeoutS ?? 3) * 1000;
   const tries = positiveInteger('tries', options.tries ?? 3);
-  const mode = options.backoff ?? 'none';
-  if (mode !== 'none' && mode !== 'jitter') invalid('backoff', 'none or jitter', mode);
+  const mode = oneOf('backoff', options.backoff ?? 'none', ['none', 'jitter']);
   const backoff: Backoff | undefined =
     mode === 'jitter'
       ? fullJitter({ base: (options.backoffBaseS ?? 20) * 1000, cap: (options.backoffCapS ?? 320) * 1000 })
@@ -125,9 +122,8 @@ export function runCollapse(options: CollapseOptions = {}): CollapseResult {
 
   const sim = new Simulation({ seed, until: horizon, capacity: 4096 });
   const random = sim.random;
-  const seconds = Math.ceil(horizon / 1000);
-  const goodput = new Array<number>(seconds).fill(0);
-  const retries = new Array<number>(seconds).fill(0);
+  const goodput = binCounts(horizon, 1000);
+  const retries = binCounts(horizon, 1000);
   // Rows per request, grown as requests arrive.
   let cap = 4096;
   let attempt = new Int32Array(cap); // current attempt number (1-based); 0 = finished
@@ -177,7 +173,7 @@ export function runCollapse(options: CollapseOptions = {}): CollapseResult {
       case AT_CLIENT:
         if (attempt[r] === n) {
           attempt[r] = 0; // answered in time: done
-          goodput[Math.min(seconds - 1, Math.floor(now / 1000))]!++;
+          countAt(goodput, 1000, now);
         }
         break;
       case TIMEOUT:
@@ -187,7 +183,7 @@ export function runCollapse(options: CollapseOptions = {}): CollapseResult {
           break;
         }
         attempt[r] = n + 1;
-        retries[Math.min(seconds - 1, Math.floor(now / 1000))]!++;
+        countAt(retries, 1000, now);
         if (backoff === undefined) q.push(now, SEND, r, n + 1);
         else {
           const delay = backoff.next(n, previous[r]!, random);
@@ -212,8 +208,6 @@ export function runCollapse(options: CollapseOptions = {}): CollapseResult {
     peak_concurrency: peak,
     recovered,
     requests,
-    events: stats.events,
-    events_per_s: stats.events_per_s,
-    wall_s: stats.wall_s,
+    ...runCost(stats),
   };
 }

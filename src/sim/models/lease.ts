@@ -26,7 +26,8 @@
 import { exponential } from '../../core/random.js';
 import { knownOptions, positiveInteger, positiveNumber } from '../../core/validate.js';
 import { fullJitter } from '../../policy/retry/backoff.js';
-import { Simulation } from '../engine.js';
+import { runCost, Simulation, type RunCost } from '../engine.js';
+import { binCounts, countAt } from './bin-counts.js';
 
 /** The pure decisions of `admit/` this model drives (their shapes, as `failsmall/admit` exports them). */
 export interface AdmitDecisions {
@@ -74,7 +75,7 @@ export interface LeaseOptions {
 }
 
 /** Result of {@link runLease}. */
-export interface LeaseResult {
+export interface LeaseResult extends RunCost {
   readonly admission: 'none' | 'admit';
   readonly hosts: number;
   readonly leases_per_min: readonly number[];
@@ -82,9 +83,6 @@ export interface LeaseResult {
   readonly established: number;
   readonly wasted_share: number;
   readonly peak_queue: number;
-  readonly events: number;
-  readonly events_per_s: number;
-  readonly wall_s: number;
 }
 
 const ASK = 0; // host a sends a request
@@ -166,8 +164,7 @@ export function runLease(options: LeaseOptions = {}, admit?: AdmitDecisions): Le
   const wGen = new Int32Array(workers);
   const free: number[] = [];
   for (let w = workers - 1; w >= 0; w--) free.push(w);
-  const minutes = Math.ceil(horizon / 60_000);
-  const perMinute = new Array<number>(minutes).fill(0);
+  const perMinute = binCounts(horizon, 60_000);
   let established = 0;
   let recoveredAt: number | null = null;
   let done = 0;
@@ -256,7 +253,7 @@ export function runLease(options: LeaseOptions = {}, admit?: AdmitDecisions): Le
           gen[h] = 0;
           refusals[h] = -1; // established: the host is done
           established++;
-          perMinute[Math.min(minutes - 1, Math.floor(now / 60_000))]!++;
+          countAt(perMinute, 60_000, now);
           if (established === hosts) recoveredAt = now;
         } else wasted++;
         dispatch(now);
@@ -279,8 +276,6 @@ export function runLease(options: LeaseOptions = {}, admit?: AdmitDecisions): Le
     established,
     wasted_share: done > 0 ? wasted / done : 0,
     peak_queue: peak,
-    events: stats.events,
-    events_per_s: stats.events_per_s,
-    wall_s: stats.wall_s,
+    ...runCost(stats),
   };
 }

@@ -15,7 +15,7 @@
  */
 import { FailsmallError } from '../../core/errors.js';
 import { NormalPairs } from '../../core/random.js';
-import { invalid, knownOptions, positiveInteger } from '../../core/validate.js';
+import { knownOptions, oneOf, positiveInteger } from '../../core/validate.js';
 import {
   constantBackoff,
   decorrelatedJitter,
@@ -24,7 +24,7 @@ import {
   fullJitter,
   type Backoff,
 } from '../../policy/retry/backoff.js';
-import { Simulation } from '../engine.js';
+import { runCost, Simulation, type RunCost } from '../engine.js';
 
 /** The backoff strategies of the published model. */
 export const OCC_STRATEGIES = ['none', 'exponential', 'equal', 'full', 'decorrelated'] as const;
@@ -49,7 +49,7 @@ export interface OccOptions {
 }
 
 /** Result of {@link runOcc}. */
-export interface OccResult {
+export interface OccResult extends RunCost {
   readonly model: 'occ';
   readonly clients: number;
   readonly strategy: OccStrategy;
@@ -59,9 +59,6 @@ export interface OccResult {
   readonly mean_calls: number;
   /** Mean completion time of a trial (time of the last event), ms. */
   readonly mean_completion_ms: number;
-  readonly events: number;
-  readonly events_per_s: number;
-  readonly wall_s: number;
 }
 
 /** failsmall's backoff for a strategy of the model (`none` retries at once). */
@@ -99,8 +96,7 @@ const KEYS = new Set(['clients', 'strategy', 'trials', 'seed', 'base', 'cap', 'n
 export function runOcc(options: OccOptions = {}): OccResult {
   knownOptions(options, KEYS);
   const clients = positiveInteger('clients', options.clients ?? 100);
-  const strategy = options.strategy ?? 'full';
-  if (!OCC_STRATEGIES.includes(strategy)) invalid('strategy', OCC_STRATEGIES.join(', '), strategy);
+  const strategy = oneOf('strategy', options.strategy ?? 'full', OCC_STRATEGIES);
   const trials = positiveInteger('trials', options.trials ?? 10);
   const seed = options.seed ?? 1;
   const backoff = occBackoff(strategy, options.base ?? 5, options.cap ?? 2_000);
@@ -181,8 +177,6 @@ export function runOcc(options: OccOptions = {}): OccResult {
     seed,
     mean_calls: calls / (clients * trials),
     mean_completion_ms: completion / trials,
-    events,
-    events_per_s: wall > 0 ? events / wall : 0,
-    wall_s: wall,
+    ...runCost({ events, wall_s: wall }),
   };
 }

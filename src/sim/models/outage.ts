@@ -32,6 +32,7 @@ import {
   invalid,
   knownOptions,
   nonNegativeNumber,
+  oneOf,
   positiveInteger,
   positiveNumber,
   ratio,
@@ -40,20 +41,13 @@ import { guardConfig, idleGuard, observe, reachable, type GuardState, type Obser
 import type { DnsAddress } from '../../dns/types.js';
 import { RatioBudget } from '../../policy/budget/ratio.js';
 import { TokenBucketBudget } from '../../policy/budget/token-bucket.js';
-import {
-  acquire,
-  Admit,
-  breakerConfig,
-  createMachine,
-  Outcome,
-  record,
-  type BreakerConfig,
-  type BreakerMachine,
-} from '../../policy/breaker/state.js';
+import { breakerConfig, createMachine, type BreakerConfig, type BreakerMachine } from '../../policy/breaker/state.js';
 import { Verdict } from '../../policy/errors/classify.js';
 import { fullJitter } from '../../policy/retry/backoff.js';
 import { nextRetry, type RetrySchedule } from '../../policy/retry/decision.js';
-import { Simulation } from '../engine.js';
+import { runCost, Simulation, type RunCost } from '../engine.js';
+import { binCounts, countAt } from './bin-counts.js';
+import { admitted, recordAttempt } from './breaker-gate.js';
 
 /** The two fleets. */
 export type OutageFleet = 'sdk' | 'failsmall';
@@ -81,7 +75,7 @@ export interface OutageOptions {
 }
 
 /** Result of one fleet. */
-export interface OutageFleetResult {
+export interface OutageFleetResult extends RunCost {
   readonly fleet: OutageFleet;
   readonly clients: number;
   readonly calls: number;
@@ -96,9 +90,6 @@ export interface OutageFleetResult {
   readonly budget_denied: number;
   /** Attempts started per minute of the run. */
   readonly attempts_per_min: readonly number[];
-  readonly events: number;
-  readonly events_per_s: number;
-  readonly wall_s: number;
 }
 
 const CALL = 0; // a client starts a call (a = client)
@@ -137,7 +128,7 @@ function fleetBreaker(random: BreakerConfig['random']): BreakerConfig {
  * runOutageFleet('failsmall', { clients: 10_000 }).success_during_empty; // 1: the guard kept the addresses
  */
 export function runOutageFleet(fleet: OutageFleet, options: OutageOptions = {}): OutageFleetResult {
-  if (fleet !== 'sdk' && fleet !== 'failsmall') invalid('fleet', 'sdk or failsmall', fleet);
+  oneOf('fleet', fleet, ['sdk', 'failsmall']);
   knownOptions(options, KEYS);
   const clients = positiveInteger('clients', options.clients ?? 1_000_000);
   const gap = positiveNumber('callEveryS', options.callEveryS ?? 3_600) * 1000;
@@ -183,8 +174,7 @@ export function runOutageFleet(fleet: OutageFleet, options: OutageOptions = {}):
   const breakerGen = new Int32Array(fleet === 'failsmall' ? clients : 0);
   const guards: (GuardState | undefined)[] =
     fleet === 'failsmall' ? new Array<GuardState | undefined>(clients).fill(undefined) : [];
-  const minutes = Math.ceil(horizon / 60_000);
-  const perMinute = new Array<number>(minutes).fill(0);
+  const perMinute = binCounts(horizon, 60_000);
   let calls = 0;
   let callsEmpty = 0;
   let okEmpty = 0;
@@ -196,7 +186,7 @@ export function runOutageFleet(fleet: OutageFleet, options: OutageOptions = {}):
   /** Sends the current attempt of client `c`: schedules its end. */
   const send = (c: number, now: number): void => {
     attempts++;
-    perMinute[Math.min(minutes - 1, Math.floor(now / 60_000))]!++;
+    countAt(perMinute, 60_000, now);
     if (fleet === 'sdk') {
       if (!resolves(now)) q.push(now + 1, DONE, c, 0);
       else q.push(now + latency, DONE, c, random.next() < pFail ? 0 : 1);
@@ -214,8 +204,7 @@ export function runOutageFleet(fleet: OutageFleet, options: OutageOptions = {}):
     }
     const m = breakers.get(c);
     if (m !== undefined) {
-      const admission = acquire(breakerConfig, m, now);
-      if (admission === Admit.REJECT_OPEN || admission === Admit.REJECT_ISOLATED) {
+      if (!admitted(breakerConfig, m, now)) {
         q.push(now, DONE, c, 2); // refused by the breaker, never sent
         return;
       }
@@ -261,8 +250,7 @@ export function runOutageFleet(fleet: OutageFleet, options: OutageOptions = {}):
     if (fleet === 'failsmall') {
       if (result !== 2) {
         const m = breakers.get(c);
-        if (m !== undefined)
-          record(breakerConfig, m, now, breakerGen[c]!, result === 1 ? Outcome.SUCCESS : Outcome.FAILURE, latency);
+        if (m !== undefined) recordAttempt(breakerConfig, m, now, breakerGen[c]!, result === 1, latency);
         const g = guards[c];
         if (result === 1 && g !== undefined) guards[c] = reachable(g, LKG, LKG[0]!.address, now);
       }
@@ -310,8 +298,6 @@ export function runOutageFleet(fleet: OutageFleet, options: OutageOptions = {}):
     load: calls > 0 ? attempts / calls : 0,
     budget_denied: denied,
     attempts_per_min: perMinute,
-    events,
-    events_per_s: wall > 0 ? events / wall : 0,
-    wall_s: wall,
+    ...runCost({ events, wall_s: wall }),
   };
 }

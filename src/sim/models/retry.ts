@@ -26,22 +26,14 @@
  * it probes with one retry instead of re-checking the ratio on every failure.
  */
 import { exponential } from '../../core/random.js';
-import { invalid, knownOptions, positiveInteger, positiveNumber, ratio } from '../../core/validate.js';
+import { knownOptions, oneOf, positiveInteger, positiveNumber, ratio } from '../../core/validate.js';
 import { TokenBucketBudget } from '../../policy/budget/token-bucket.js';
-import {
-  acquire,
-  Admit,
-  breakerConfig,
-  createMachine,
-  Outcome,
-  record,
-  type BreakerConfig,
-  type BreakerMachine,
-} from '../../policy/breaker/state.js';
+import { breakerConfig, createMachine, type BreakerConfig, type BreakerMachine } from '../../policy/breaker/state.js';
 import { Verdict } from '../../policy/errors/classify.js';
 import { constantBackoff } from '../../policy/retry/backoff.js';
 import { nextRetry, type RetrySchedule } from '../../policy/retry/decision.js';
-import { Simulation } from '../engine.js';
+import { runCost, Simulation, type RunCost } from '../engine.js';
+import { admitted, recordAttempt } from './breaker-gate.js';
 
 /** The strategies of the published model. */
 export const RETRY_STRATEGIES = ['none', 'retry3', 'token-bucket', 'breaker'] as const;
@@ -66,7 +58,7 @@ export interface RetryModelOptions {
 }
 
 /** Result of {@link runRetry}. */
-export interface RetryModelResult {
+export interface RetryModelResult extends RunCost {
   readonly model: 'retry';
   readonly strategy: RetryStrategy;
   readonly p: number;
@@ -78,9 +70,6 @@ export interface RetryModelResult {
   /** Attempts ÷ calls. */
   readonly load: number;
   readonly attempts: number;
-  readonly events: number;
-  readonly events_per_s: number;
-  readonly wall_s: number;
 }
 
 /** The breaker of the `breaker` strategy (the config the state machine reads; see the module comment). */
@@ -116,8 +105,7 @@ const KEYS = new Set(['p', 'strategy', 'clients', 'calls', 'rate', 'networkMs', 
 export function runRetry(options: RetryModelOptions = {}): RetryModelResult {
   knownOptions(options, KEYS);
   const p = ratio('p', options.p ?? 0.1);
-  const strategy = options.strategy ?? 'retry3';
-  if (!RETRY_STRATEGIES.includes(strategy)) invalid('strategy', RETRY_STRATEGIES.join(', '), strategy);
+  const strategy = oneOf('strategy', options.strategy ?? 'retry3', RETRY_STRATEGIES);
   const clients = positiveInteger('clients', options.clients ?? 100);
   const calls = positiveInteger('calls', options.calls ?? 100);
   const gap = 1000 / positiveNumber('rate', options.rate ?? 10);
@@ -187,8 +175,7 @@ export function runRetry(options: RetryModelOptions = {}): RetryModelResult {
         const call = a;
         const c = clientOf[call]!;
         const m = machines[c];
-        if (m !== undefined)
-          record(breakerConfig, m, sim.now, genOf[call]!, b === 1 ? Outcome.SUCCESS : Outcome.FAILURE, 0);
+        if (m !== undefined) recordAttempt(breakerConfig, m, sim.now, genOf[call]!, b === 1, 0);
         if (b === 1) {
           successes++;
           break;
@@ -200,8 +187,7 @@ export function runRetry(options: RetryModelOptions = {}): RetryModelResult {
         );
         if (!decision.retry) break;
         if (m !== undefined) {
-          const admission = acquire(breakerConfig, m, sim.now);
-          if (admission === Admit.REJECT_OPEN || admission === Admit.REJECT_ISOLATED) break;
+          if (!admitted(breakerConfig, m, sim.now)) break;
           genOf[call] = m.gen;
         }
         attemptOf[call] = attempt + 1;
@@ -221,8 +207,6 @@ export function runRetry(options: RetryModelOptions = {}): RetryModelResult {
     success: successes / total,
     load: attempts / total,
     attempts,
-    events: stats.events,
-    events_per_s: stats.events_per_s,
-    wall_s: stats.wall_s,
+    ...runCost(stats),
   };
 }
