@@ -166,7 +166,7 @@ export class AdaptiveThrottleState {
   }
 
   /** Plain JSON for metrics: the counts and probability at `now`. */
-  snapshot(now: number): { k: number; window: number; requests: number; accepts: number; probability: number } {
+  snapshot(now: number): AdaptiveThrottleStateSnapshot {
     const ring = this.#ring;
     ring.advance(now);
     const requests = ring.total(REQUESTS);
@@ -222,9 +222,8 @@ export interface ThrottleRejectEvent {
   readonly dependency: string | undefined;
 }
 
-/** Plain numbers for metrics: see {@link AdaptiveThrottle.snapshot}. */
-export interface AdaptiveThrottleSnapshot extends PolicySnapshot {
-  readonly kind: 'throttle';
+/** Plain numbers for metrics: see {@link AdaptiveThrottleState.snapshot}. */
+export interface AdaptiveThrottleStateSnapshot {
   readonly k: number;
   /** In ms. */
   readonly window: number;
@@ -234,6 +233,11 @@ export interface AdaptiveThrottleSnapshot extends PolicySnapshot {
   readonly accepts: number;
   /** The rejection probability now, in [0, 1). */
   readonly probability: number;
+}
+
+/** Plain numbers for metrics: see {@link AdaptiveThrottle.snapshot}. */
+export interface AdaptiveThrottleSnapshot extends PolicySnapshot, AdaptiveThrottleStateSnapshot {
+  readonly kind: 'throttle';
   /** How many thresholds the probability exceeded at the last call. */
   readonly level: number;
   /** Calls rejected locally since construction. */

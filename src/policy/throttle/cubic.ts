@@ -265,15 +265,7 @@ export class CubicRateState {
   }
 
   /** Plain JSON for metrics. */
-  snapshot(): {
-    enabled: boolean;
-    fillRate: number;
-    maxCapacity: number;
-    tokens: number;
-    measuredRate: number;
-    lastMaxRate: number;
-    timeWindow: number;
-  } {
+  snapshot(): CubicRateStateSnapshot {
     return {
       enabled: this.#enabled,
       fillRate: this.#fillRate,
@@ -327,9 +319,8 @@ export interface RateRejectEvent {
   readonly dependency: string | undefined;
 }
 
-/** Plain numbers for metrics: see {@link CubicRateLimiter.snapshot}. */
-export interface CubicRateLimiterSnapshot extends PolicySnapshot {
-  readonly kind: 'rate-limiter';
+/** Plain numbers for metrics: see {@link CubicRateState.snapshot}. */
+export interface CubicRateStateSnapshot {
   /** True once a throttle engaged the bucket. */
   readonly enabled: boolean;
   /** Tokens per second. */
@@ -343,6 +334,11 @@ export interface CubicRateLimiterSnapshot extends PolicySnapshot {
   readonly lastMaxRate: number;
   /** CUBIC's K, in seconds. */
   readonly timeWindow: number;
+}
+
+/** Plain numbers for metrics: see {@link CubicRateLimiter.snapshot}. */
+export interface CubicRateLimiterSnapshot extends PolicySnapshot, CubicRateStateSnapshot {
+  readonly kind: 'rate-limiter';
   /** Throttling responses seen. */
   readonly throttles: number;
   /** Calls that waited for a token. */
