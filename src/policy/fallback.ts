@@ -11,8 +11,9 @@ import type { Clock } from '../core/clock.js';
 import { Emitter } from '../core/events.js';
 import { func, invalid } from '../core/validate.js';
 import { callNext, kRunChain } from './core/fast-path.js';
-import { clockOption, dependencyOption, policyOptions } from './core/options.js';
+import { policyOptions } from './core/options.js';
 import { PolicyBase } from './core/policy-base.js';
+import type { PolicySnapshot } from './core/policy-base.js';
 import type { Policy, PolicyContext, PolicyFn } from './core/types.js';
 
 /** What to answer instead: a fixed `value`, or `fn(error, ctx)` (may be async). */
@@ -32,9 +33,8 @@ export interface FallbackOptions {
 const KNOWN_OPTIONS: readonly (keyof FallbackOptions)[] = ['when', 'dependency', 'clock'];
 
 /** Plain numbers for metrics: see {@link FallbackPolicy.snapshot}. */
-export interface FallbackSnapshot {
+export interface FallbackSnapshot extends PolicySnapshot {
   readonly kind: 'fallback';
-  readonly dependency: string | undefined;
   /** Calls started. */
   readonly calls: number;
   /** Calls the substitute answered. */
@@ -71,7 +71,7 @@ export class FallbackPolicy<V> extends PolicyBase<FallbackSnapshot> {
 
   constructor(source: FallbackSource<V>, input?: FallbackOptions) {
     const options = policyOptions(input, KNOWN_OPTIONS);
-    super('fallback', dependencyOption(options.dependency), clockOption(options.clock));
+    super('fallback', options);
     if (typeof source !== 'object' || source === null) invalid('source', 'an object with `value` or `fn`', source);
     const hasValue = 'value' in source;
     const hasFn = 'fn' in source;
@@ -105,8 +105,7 @@ export class FallbackPolicy<V> extends PolicyBase<FallbackSnapshot> {
       this.#fallbacks++;
       if (this.onFallback.hasListeners || this.channel.hasSubscribers) {
         const event: FallbackEvent = { error, dependency: ctx.dependency ?? this.dependency };
-        this.onFallback.emit(event);
-        this.publish('fallback', event, event.dependency);
+        this.announce(this.onFallback, 'fallback', event);
       }
       // Inside a pipeline a fallback is seen as a plain Policy: the substitute stands in for T.
       if (this.#hasValue) return (this.#source as { value: V }).value as unknown as T;
@@ -122,11 +121,8 @@ export class FallbackPolicy<V> extends PolicyBase<FallbackSnapshot> {
     }
   }
 
-  /** Counters as plain JSON, for metrics. */
-  snapshot(): FallbackSnapshot {
+  protected snapshotFields(): Omit<FallbackSnapshot, keyof PolicySnapshot> {
     return {
-      kind: this.kind,
-      dependency: this.dependency,
       calls: this.#calls,
       fallbacks: this.#fallbacks,
       sourceFailures: this.#sourceFailures,

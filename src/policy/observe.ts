@@ -15,8 +15,9 @@ import { isFailsmallError } from '../core/errors.js';
 import { Emitter } from '../core/events.js';
 import { func } from '../core/validate.js';
 import { callNext, kRunChain } from './core/fast-path.js';
-import { clockOption, dependencyOption, policyOptions } from './core/options.js';
+import { policyOptions } from './core/options.js';
 import { PolicyBase } from './core/policy-base.js';
+import type { PolicySnapshot } from './core/policy-base.js';
 import type { Policy, PolicyContext, PolicyFn } from './core/types.js';
 import { describeFailure } from './errors/describe-failure.js';
 
@@ -46,9 +47,8 @@ export interface ObserveOptions {
 const KNOWN_OPTIONS: readonly (keyof ObserveOptions)[] = ['dependency', 'clock', 'isFailureResult'];
 
 /** Counters of {@link ObservePolicy}. */
-export interface ObserveSnapshot {
+export interface ObserveSnapshot extends PolicySnapshot {
   readonly kind: 'observe';
-  readonly dependency: string | undefined;
   readonly calls: number;
   readonly errors: number;
   readonly rejected: number;
@@ -77,7 +77,7 @@ export class ObservePolicy extends PolicyBase<ObserveSnapshot> {
 
   constructor(input?: ObserveOptions) {
     const options = policyOptions(input, KNOWN_OPTIONS);
-    super('observe', dependencyOption(options.dependency), clockOption(options.clock));
+    super('observe', options);
     this.#isFailureResult =
       options.isFailureResult === undefined
         ? undefined
@@ -113,15 +113,11 @@ export class ObservePolicy extends PolicyBase<ObserveSnapshot> {
       ms: Math.max(0, this.clock.now() - started),
       ...(code === undefined ? {} : { code }),
     };
-    this.onCall.emit(event);
-    this.publish('call', event, dependency);
+    this.announce(this.onCall, 'call', event);
   }
 
-  /** Counters as plain JSON, for metrics. */
-  snapshot(): ObserveSnapshot {
+  protected snapshotFields(): Omit<ObserveSnapshot, keyof PolicySnapshot> {
     return {
-      kind: this.kind,
-      dependency: this.dependency,
       calls: this.#calls,
       errors: this.#errors,
       rejected: this.#rejected,

@@ -32,8 +32,9 @@ import type {
 import { isQuietRoot, rootContext } from '../core/context.js';
 import { kRunChain, offerObserver, runChain, wasObserved } from '../core/fast-path.js';
 import type { Observer } from '../core/fast-path.js';
-import { clockOption, dependencyOption, policyOptions, randomOption } from '../core/options.js';
+import { policyOptions, randomOption } from '../core/options.js';
 import { PolicyBase } from '../core/policy-base.js';
+import type { PolicySnapshot } from '../core/policy-base.js';
 import type { Policy, PolicyContext, PolicyFn } from '../core/types.js';
 
 /** Open after `failures` failures in a row (default 5). Cheapest: no clock read on success. */
@@ -144,9 +145,8 @@ export interface BreakerHalfOpenEvent {
 }
 
 /** Plain numbers for metrics: see {@link CircuitBreaker.snapshot}. */
-export interface BreakerSnapshot {
+export interface BreakerSnapshot extends PolicySnapshot {
   readonly kind: 'breaker';
-  readonly dependency: string | undefined;
   readonly state: BreakerStateName;
   readonly reason: BreakerReason;
   /** Clock time the current state began, ms. */
@@ -221,7 +221,7 @@ export class CircuitBreaker extends PolicyBase<BreakerSnapshot> {
 
   constructor(given?: BreakerOptions) {
     const options = policyOptions(given, KNOWN_OPTIONS);
-    super('breaker', dependencyOption(options.dependency), clockOption(options.clock));
+    super('breaker', options);
     this.#config = machine.breakerConfig(options, randomOption(options.random));
     this.#isFailure = options.isFailure === undefined ? undefined : func('isFailure', options.isFailure);
     this.#isFailureResult =
@@ -428,8 +428,7 @@ export class CircuitBreaker extends PolicyBase<BreakerSnapshot> {
     const reason = m.reason;
     if (this.onStateChange.hasListeners || this.channel.hasSubscribers) {
       const event: BreakerStateChange = { from, to, reason, dependency, at: now };
-      this.onStateChange.emit(event);
-      this.publish('state-change', event, dependency);
+      this.announce(this.onStateChange, 'state-change', event);
     }
     if (to === 'open' || to === 'isolated') {
       if (this.onBreak.hasListeners) {
@@ -510,15 +509,12 @@ export class CircuitBreaker extends PolicyBase<BreakerSnapshot> {
     return machine.machineToJSON(this.#config, this.#m);
   }
 
-  /** Plain numbers for metrics. */
-  snapshot(): BreakerSnapshot {
+  protected snapshotFields(): Omit<BreakerSnapshot, keyof PolicySnapshot> {
     const m = this.#m;
     const now = this.clock.now();
     const window = machine.rates(this.#config, m, now);
     const consecutive = this.#config.strategy === 'consecutive';
     return {
-      kind: 'breaker',
-      dependency: this.dependency,
       state: m.state,
       reason: m.reason,
       since: m.since,

@@ -15,15 +15,13 @@
 import { systemClock } from '../../core/clock.js';
 import { invalid } from '../../core/validate.js';
 import { kRunChain, runChain } from './fast-path.js';
-import { dependencyOption } from './options.js';
 import { PolicyBase } from './policy-base.js';
 import type { PolicySnapshot } from './policy-base.js';
 import type { Policy, PolicyContext, PolicyFn } from './types.js';
 
 /** Each piece's snapshot, outermost first: see {@link Pipeline.snapshot}. */
-export interface PipelineSnapshot {
+export interface PipelineSnapshot extends PolicySnapshot {
   readonly kind: 'pipeline';
-  readonly dependency: string | undefined;
   /** The pieces' snapshots (a piece without `snapshot()` is listed by kind and dependency). */
   readonly policies: readonly PolicySnapshot[];
 }
@@ -65,7 +63,7 @@ export class Pipeline extends PolicyBase<PipelineSnapshot> {
   readonly policies: readonly Policy[];
 
   constructor(policies: readonly unknown[], dependency?: string) {
-    super('pipeline', dependencyOption(dependency), systemClock);
+    super('pipeline', { dependency }, systemClock);
     const flat: Policy[] = [];
     policies.forEach((piece, i) => {
       if (!isPolicy(piece)) invalid(`policies[${i}]`, 'a policy (an object with run() and execute())', piece);
@@ -91,11 +89,8 @@ export class Pipeline extends PolicyBase<PipelineSnapshot> {
     return runChain(own, 0, (inner) => runChain(chain, next, fn, inner), ctx);
   }
 
-  /** Each piece's snapshot, outermost first (pieces without one are listed by kind). */
-  snapshot(): PipelineSnapshot {
+  protected snapshotFields(): Omit<PipelineSnapshot, keyof PolicySnapshot> {
     return {
-      kind: 'pipeline',
-      dependency: this.dependency,
       policies: this.policies.map((p): PolicySnapshot => {
         const piece = p as Policy & { snapshot?: () => PolicySnapshot; dependency?: unknown };
         if (typeof piece.snapshot === 'function') return piece.snapshot();

@@ -2,8 +2,9 @@
  * The shell every policy shares: `execute` and `run`, the checks on the way in, a cached root
  * context, the stackless rejection with the dependency in its message, and one diagnostics
  * envelope on one channel per policy kind (`failsmall:policy:<kind>`). A policy extends
- * {@link PolicyBase} and writes only its step, `[kRunChain](chain, next, fn, ctx)` (calling
- * {@link callNext} where it would call `fn`), and a typed `snapshot()`.
+ * {@link PolicyBase}, hands it its options (the shell checks `dependency` and `clock`), and writes
+ * only its step, `[kRunChain](chain, next, fn, ctx)` (calling {@link callNext} where it would call
+ * `fn`), and its own snapshot fields (the shell puts `kind` and `dependency` first).
  *
  * The way in, for every policy alike:
  * - `fn` is not a function → rejects with `FS_ERR_INVALID_ARGUMENT` (never counted as a failure
@@ -17,10 +18,12 @@ import type { Clock } from '../../core/clock.js';
 import { FailsmallError } from '../../core/errors.js';
 import type { ErrorCode } from '../../core/errors.js';
 import { channel } from '../../core/events.js';
+import type { Emitter } from '../../core/events.js';
 import type { RejectionDetails } from '../errors/failure.js';
 import { rootContext } from './context.js';
 import { NO_CHAIN, kRunChain } from './fast-path.js';
 import type { ChainRunner } from './fast-path.js';
+import { clockOption, dependencyOption } from './options.js';
 import { stacklessError } from './stackless-error.js';
 import type { Policy, PolicyContext, PolicyFn } from './types.js';
 
@@ -30,6 +33,14 @@ export interface PolicySnapshot {
   readonly kind: string;
   /** The `dependency` option, or undefined (never null). */
   readonly dependency: string | undefined;
+}
+
+/** The options every policy takes, read by the shell. */
+export interface PolicyShellOptions {
+  /** The dependency's name: a non-empty string, or undefined. */
+  readonly dependency?: string | undefined;
+  /** Where time comes from; default `systemClock`. */
+  readonly clock?: Clock | undefined;
 }
 
 /** The envelope of every message a policy publishes on `failsmall:policy:<kind>`. */
@@ -66,12 +77,17 @@ export abstract class PolicyBase<S extends PolicySnapshot> implements Policy, Ch
   protected readonly channel: Channel;
   readonly #root: PolicyContext;
 
-  protected constructor(kind: S['kind'], dependency: string | undefined, clock: Clock) {
+  /**
+   * Checks `options.clock` and `options.dependency` (exact `FS_ERR_INVALID_ARGUMENT` messages, the
+   * same for every policy). `clock` is given instead by a policy that derives it otherwise (a
+   * timeout takes its timer's).
+   */
+  protected constructor(kind: S['kind'], options: PolicyShellOptions, clock: Clock = clockOption(options.clock)) {
     this.kind = kind;
-    this.dependency = dependency;
+    this.dependency = dependencyOption(options.dependency);
     this.clock = clock;
     this.channel = channel('policy', kind);
-    this.#root = rootContext(undefined, dependency);
+    this.#root = rootContext(undefined, this.dependency);
   }
 
   /**
@@ -94,8 +110,13 @@ export abstract class PolicyBase<S extends PolicySnapshot> implements Policy, Ch
   /** @internal The policy's step: `fn` through `chain[next..]` under this policy's rules. */
   abstract [kRunChain]<T>(chain: readonly Policy[], next: number, fn: PolicyFn<T>, ctx: PolicyContext): Promise<T>;
 
-  /** Plain JSON for metrics. */
-  abstract snapshot(): S;
+  /** Plain JSON for metrics: `kind`, `dependency`, then the policy's own fields. */
+  snapshot(): S {
+    return { kind: this.kind, dependency: this.dependency, ...this.snapshotFields() } as S;
+  }
+
+  /** The policy's own fields of its {@link snapshot}: all but `kind` and `dependency`. */
+  protected abstract snapshotFields(): Omit<S, keyof PolicySnapshot>;
 
   /**
    * A stackless `FailsmallError` for a call this policy turns away without running it. The message
@@ -128,5 +149,19 @@ export abstract class PolicyBase<S extends PolicySnapshot> implements Policy, Ch
       ...payload,
     };
     ch.publish(message);
+  }
+
+  /**
+   * Hands `event` to `emitter`'s listeners and publishes it as `type` on this policy's channel
+   * (see {@link publish}), so both ways of watching a policy see the same events. Check
+   * `emitter.hasListeners || this.channel.hasSubscribers` first, to build no event nobody reads.
+   */
+  protected announce<E extends { readonly dependency: string | undefined }>(
+    emitter: Emitter<E>,
+    type: string,
+    event: E,
+  ): void {
+    emitter.emit(event);
+    this.publish(type, event, event.dependency);
   }
 }

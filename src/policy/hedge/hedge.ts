@@ -31,8 +31,9 @@ import type { RetryVerdict } from '../errors/classify.js';
 import { neverAborted } from '../core/context.js';
 import { callNext, kRunChain } from '../core/fast-path.js';
 import { LatencyWindow } from './latency-window.js';
-import { budgetOption, clockOption, dependencyOption, policyOptions } from '../core/options.js';
+import { budgetOption, policyOptions } from '../core/options.js';
 import { PolicyBase } from '../core/policy-base.js';
+import type { PolicySnapshot } from '../core/policy-base.js';
 import type { Policy, PolicyContext, PolicyFn } from '../core/types.js';
 
 /** Percentile-based hedge delay. */
@@ -97,9 +98,8 @@ const KNOWN_OPTIONS: readonly (keyof HedgeOptions)[] = [
 ];
 
 /** Plain numbers for metrics: see {@link HedgePolicy.snapshot}. */
-export interface HedgeSnapshot {
+export interface HedgeSnapshot extends PolicySnapshot {
   readonly kind: 'hedge';
-  readonly dependency: string | undefined;
   readonly maxHedges: number;
   /** The hedge delay a call starting now would use, in ms; null while no hedge would start on delay. */
   readonly delay: number | null;
@@ -156,7 +156,6 @@ export class HedgePolicy extends PolicyBase<HedgeSnapshot> {
   readonly #minSamples: number;
   readonly #budget: RetryBudget | undefined;
   readonly #classify: (error: unknown, now: number) => RetryVerdict | boolean;
-  readonly #clock: Clock;
 
   #calls = 0;
   #hedges = 0;
@@ -166,8 +165,7 @@ export class HedgePolicy extends PolicyBase<HedgeSnapshot> {
 
   constructor(input: HedgeOptions) {
     const options = policyOptions(input, KNOWN_OPTIONS, true);
-    const clock = clockOption(options.clock);
-    super('hedge', dependencyOption(options.dependency), clock);
+    super('hedge', options);
     if (options.delay !== undefined && options.percentile !== undefined) {
       invalid('percentile', 'undefined when `delay` is given', options.percentile);
     }
@@ -185,7 +183,6 @@ export class HedgePolicy extends PolicyBase<HedgeSnapshot> {
     this.maxHedges = nonNegativeInteger('maxHedges', options.maxHedges ?? 1); // 1: at most twice the load
     this.#budget = options.budget === undefined ? undefined : budgetOption(options.budget);
     this.#classify = options.classify === undefined ? classifyError : func('classify', options.classify);
-    this.#clock = clock;
   }
 
   /** The hedge delay a call starting now would use, in ms (Infinity: no hedge on delay). */
@@ -203,7 +200,7 @@ export class HedgePolicy extends PolicyBase<HedgeSnapshot> {
    */
   [kRunChain]<T>(chain: readonly Policy[], next: number, fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
     this.#calls++;
-    const clock = this.#clock;
+    const clock = this.clock;
     const start = clock.now();
     const budget = this.#budget;
     budget?.recordRequest(start);
@@ -218,8 +215,7 @@ export class HedgePolicy extends PolicyBase<HedgeSnapshot> {
     const report = (attempt: number, ok: boolean): void => {
       if (!this.onResult.hasListeners && !this.channel.hasSubscribers) return;
       const event: HedgeResultEvent = { attempt, latency: clock.now() - start, ok, dependency };
-      this.onResult.emit(event);
-      this.publish('result', event, dependency);
+      this.announce(this.onResult, 'result', event);
     };
 
     return staggeredRace<T>((race) => callNext(chain, next, fn, new HedgeAttempt(race, deadline, dependency)), {
@@ -245,8 +241,7 @@ export class HedgePolicy extends PolicyBase<HedgeSnapshot> {
         if (this.onHedge.hasListeners || this.channel.hasSubscribers) {
           const trigger = race.trigger === 'failure' ? 'failure' : 'delay';
           const event: HedgeEvent = { attempt: race.attempt, trigger, elapsed: race.started - start, dependency };
-          this.onHedge.emit(event);
-          this.publish('hedge', event, dependency);
+          this.announce(this.onHedge, 'hedge', event);
         }
       },
       onFailure: (_race, error) => {
@@ -277,12 +272,9 @@ export class HedgePolicy extends PolicyBase<HedgeSnapshot> {
     });
   }
 
-  /** Counters and the current delay as plain JSON, for metrics. */
-  snapshot(): HedgeSnapshot {
+  protected snapshotFields(): Omit<HedgeSnapshot, keyof PolicySnapshot> {
     const delay = this.currentDelay();
     return {
-      kind: this.kind,
-      dependency: this.dependency,
       maxHedges: this.maxHedges,
       delay: Number.isFinite(delay) ? delay : null,
       samples: this.#latencies?.count ?? null,

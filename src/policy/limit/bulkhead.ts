@@ -19,8 +19,9 @@ import { nonNegativeInteger, positiveInteger } from '../../core/validate.js';
 import { SlotQueue } from '../../core/slot-queue.js';
 import { neverAborted } from '../core/context.js';
 import { kRunChain, runChain } from '../core/fast-path.js';
-import { clockOption, dependencyOption, policyOptions } from '../core/options.js';
+import { policyOptions } from '../core/options.js';
 import { PolicyBase } from '../core/policy-base.js';
+import type { PolicySnapshot } from '../core/policy-base.js';
 import type { Policy, PolicyContext, PolicyFn } from '../core/types.js';
 
 /** Options of {@link bulkhead}. */
@@ -45,9 +46,8 @@ export interface BulkheadRejectEvent {
 }
 
 /** Plain numbers for metrics: see {@link Bulkhead.snapshot}. */
-export interface BulkheadSnapshot {
+export interface BulkheadSnapshot extends PolicySnapshot {
   readonly kind: 'bulkhead';
-  readonly dependency: string | undefined;
   readonly maxConcurrent: number;
   readonly maxQueue: number;
   /** Calls running now. */
@@ -71,12 +71,10 @@ export class Bulkhead extends PolicyBase<BulkheadSnapshot> {
 
   constructor(options: BulkheadOptions) {
     const o = policyOptions(options, KNOWN_OPTIONS, true);
-    const dependency = dependencyOption(o.dependency);
-    const clock = clockOption(o.clock);
-    super('bulkhead', dependency, clock);
+    super('bulkhead', o);
     this.maxConcurrent = positiveInteger('maxConcurrent', o.maxConcurrent);
     this.maxQueue = nonNegativeInteger('maxQueue', o.maxQueue ?? 0);
-    this.#slots = new SlotQueue({ slots: this.maxConcurrent, maxQueue: this.maxQueue, clock });
+    this.#slots = new SlotQueue({ slots: this.maxConcurrent, maxQueue: this.maxQueue, clock: this.clock });
   }
 
   /** Calls running now. */
@@ -132,8 +130,7 @@ export class Bulkhead extends PolicyBase<BulkheadSnapshot> {
     const queued = this.#slots.queued;
     if (this.onReject.hasListeners || this.channel.hasSubscribers) {
       const event: BulkheadRejectEvent = { active, queued, dependency };
-      this.onReject.emit(event);
-      this.publish('rejected', event, dependency);
+      this.announce(this.onReject, 'rejected', event);
     }
     return this.reject(
       'FS_ERR_BULKHEAD_FULL',
@@ -151,11 +148,8 @@ export class Bulkhead extends PolicyBase<BulkheadSnapshot> {
     );
   }
 
-  /** Plain numbers for metrics. */
-  snapshot(): BulkheadSnapshot {
+  protected snapshotFields(): Omit<BulkheadSnapshot, keyof PolicySnapshot> {
     return {
-      kind: 'bulkhead',
-      dependency: this.dependency,
       maxConcurrent: this.maxConcurrent,
       maxQueue: this.maxQueue,
       active: this.#slots.active,

@@ -16,8 +16,9 @@ import { callNext, kRunChain } from '../core/fast-path.js';
 import type { Limit, LimitSnapshot } from './limit.js';
 import { isOverloadError, isTimeoutError } from '../errors/overload.js';
 import type { Outcome } from '../errors/overload.js';
-import { clockOption, dependencyOption, policyOptions } from '../core/options.js';
+import { policyOptions } from '../core/options.js';
 import { PolicyBase } from '../core/policy-base.js';
+import type { PolicySnapshot } from '../core/policy-base.js';
 import type { Policy, PolicyContext, PolicyFn } from '../core/types.js';
 
 /**
@@ -54,9 +55,8 @@ export interface LimitRejectEvent {
 }
 
 /** Plain numbers for metrics: see {@link ConcurrencyLimiter.snapshot}. */
-export interface ConcurrencyLimiterSnapshot {
+export interface ConcurrencyLimiterSnapshot extends PolicySnapshot {
   readonly kind: 'limiter';
-  readonly dependency: string | undefined;
   /** Calls in flight now. */
   readonly inflight: number;
   /** Calls rejected with `FS_ERR_LIMIT_EXCEEDED` since construction. */
@@ -78,7 +78,6 @@ export class ConcurrencyLimiter extends PolicyBase<ConcurrencyLimiterSnapshot> {
   readonly onReject = new Emitter<LimitRejectEvent>();
   /** The limit algorithm. */
   readonly limit: Limit;
-  readonly #clock: Clock;
   readonly #classify: ((outcome: Outcome) => LimitVerdict) | undefined;
   /** The calls in flight, on core's one slots mechanism (no queue: `maxQueue` 0). */
   readonly #slots: SlotQueue;
@@ -87,12 +86,10 @@ export class ConcurrencyLimiter extends PolicyBase<ConcurrencyLimiterSnapshot> {
 
   constructor(given: ConcurrencyLimiterOptions) {
     const options = policyOptions(given, KNOWN_OPTIONS, true);
-    const clock = clockOption(options.clock);
-    super('limiter', dependencyOption(options.dependency), clock);
+    super('limiter', options);
     const limit = withMethods<Limit>('limit', options.limit, ['onSample'], 'a Limit (e.g. aimd())');
     this.limit = limit;
-    this.#clock = clock;
-    this.#slots = new SlotQueue({ slots: limit.limit, clock });
+    this.#slots = new SlotQueue({ slots: limit.limit, clock: this.clock });
     this.#classify = options.classify === undefined ? undefined : func('classify', options.classify);
   }
 
@@ -117,7 +114,7 @@ export class ConcurrencyLimiter extends PolicyBase<ConcurrencyLimiterSnapshot> {
     ctx: PolicyContext,
     inflight: number,
   ): Promise<T> {
-    const start = this.#clock.now();
+    const start = this.clock.now();
     let value: T;
     try {
       value = await callNext(chain, next, fn, ctx);
@@ -139,7 +136,7 @@ export class ConcurrencyLimiter extends PolicyBase<ConcurrencyLimiterSnapshot> {
     if (verdict === 'ignore') return;
     const dropped = verdict === 'dropped';
     if (dropped) this.#dropped++;
-    const now = this.#clock.now();
+    const now = this.clock.now();
     const rtt = now - start;
     // A clock that stepped backwards gives no usable RTT.
     if (!(rtt >= 0)) return;
@@ -151,9 +148,8 @@ export class ConcurrencyLimiter extends PolicyBase<ConcurrencyLimiterSnapshot> {
     const inflight = this.#slots.active;
     const dependency = ctx.dependency ?? this.dependency;
     if (this.onReject.hasListeners || this.channel.hasSubscribers) {
-      const event: LimitRejectEvent = { limit, inflight, now: this.#clock.now(), dependency };
-      this.onReject.emit(event);
-      this.publish('rejected', event, dependency);
+      const event: LimitRejectEvent = { limit, inflight, now: this.clock.now(), dependency };
+      this.announce(this.onReject, 'rejected', event);
     }
     return this.reject(
       'FS_ERR_LIMIT_EXCEEDED',
@@ -164,11 +160,8 @@ export class ConcurrencyLimiter extends PolicyBase<ConcurrencyLimiterSnapshot> {
     );
   }
 
-  /** Plain JSON for metrics. */
-  snapshot(): ConcurrencyLimiterSnapshot {
+  protected snapshotFields(): Omit<ConcurrencyLimiterSnapshot, keyof PolicySnapshot> {
     return {
-      kind: this.kind,
-      dependency: this.dependency,
       inflight: this.#slots.active,
       rejected: this.#rejected,
       dropped: this.#dropped,

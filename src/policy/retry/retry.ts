@@ -35,8 +35,9 @@ import { toVerdict } from '../errors/classify.js';
 import type { Classifier, RetryVerdict, VerdictLike } from '../errors/classify.js';
 import { isQuietRoot, neverAborted } from '../core/context.js';
 import { callNext, kRunChain } from '../core/fast-path.js';
-import { budgetOption, clockOption, dependencyOption, policyOptions, randomOption } from '../core/options.js';
+import { budgetOption, policyOptions, randomOption } from '../core/options.js';
 import { PolicyBase } from '../core/policy-base.js';
+import type { PolicySnapshot } from '../core/policy-base.js';
 import type { Policy, PolicyContext, PolicyFn } from '../core/types.js';
 
 /** Options of {@link retry}. */
@@ -141,9 +142,8 @@ const KNOWN_OPTIONS: readonly (keyof RetryOptions)[] = [
 ];
 
 /** Plain numbers for metrics: see {@link RetryPolicy.snapshot}. */
-export interface RetrySnapshot {
+export interface RetrySnapshot extends PolicySnapshot {
   readonly kind: 'retry';
-  readonly dependency: string | undefined;
   readonly maxAttempts: number;
   /** The backoff's kind (`full-jitter`, `constant`, …). */
   readonly backoff: string;
@@ -239,8 +239,7 @@ export class RetryPolicy extends PolicyBase<RetrySnapshot> {
 
   constructor(input?: RetryOptions) {
     const options = policyOptions(input, KNOWN_OPTIONS);
-    const clock = clockOption(options.clock);
-    super('retry', dependencyOption(options.dependency), clock);
+    super('retry', options);
     this.maxAttempts = positiveInteger('maxAttempts', options.maxAttempts ?? 3); // 3: the AWS SDK default
     this.#backoff = backoffOption('backoff', options.backoff ?? defaultBackoff);
     const throttleBackoff = backoffOption(
@@ -259,7 +258,7 @@ export class RetryPolicy extends PolicyBase<RetrySnapshot> {
     this.idempotent = idempotent;
     this.#neverSent = options.neverSent === undefined ? defaultNeverSent : func('neverSent', options.neverSent);
     this.#budget = options.budget === undefined ? undefined : budgetOption(options.budget);
-    this.#clock = clock;
+    this.#clock = this.clock;
     this.#random = randomOption(options.random);
     this.maxRetryAfter = nonNegativeNumber('maxRetryAfter', options.maxRetryAfter ?? MAX_RETRY_DELAY);
     this.#schedule = {
@@ -408,8 +407,7 @@ export class RetryPolicy extends PolicyBase<RetrySnapshot> {
           dependency: ctx.dependency ?? this.dependency,
           ...(isResult ? { result: value } : {}),
         };
-        this.onRetry.emit(event);
-        this.publish('retry', event, event.dependency);
+        this.announce(this.onRetry, 'retry', event);
       }
       if (isResult) this.#discard(value);
       if (delay > 0) {
@@ -466,8 +464,7 @@ export class RetryPolicy extends PolicyBase<RetrySnapshot> {
         dependency: ctx.dependency ?? this.dependency,
         ...(isResult ? { result: value } : {}),
       };
-      this.onGiveUp.emit(event);
-      this.publish('give-up', event, event.dependency);
+      this.announce(this.onGiveUp, 'give-up', event);
     }
     if (isResult) return value as T;
     throw error;
@@ -475,15 +472,11 @@ export class RetryPolicy extends PolicyBase<RetrySnapshot> {
 
   #succeeded(attempt: number, dependency: string | undefined): void {
     const event: SuccessEvent = { attempt, dependency: dependency ?? this.dependency };
-    this.onSuccess.emit(event);
-    this.publish('success', event, event.dependency);
+    this.announce(this.onSuccess, 'success', event);
   }
 
-  /** Counters and settings as plain JSON, for metrics. */
-  snapshot(): RetrySnapshot {
+  protected snapshotFields(): Omit<RetrySnapshot, keyof PolicySnapshot> {
     return {
-      kind: this.kind,
-      dependency: this.dependency,
       maxAttempts: this.maxAttempts,
       backoff: this.#backoff.kind,
       idempotent: this.idempotent,

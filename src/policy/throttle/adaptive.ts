@@ -33,8 +33,9 @@ import { BucketRing } from '../../core/bucket-ring.js';
 import { callNext, kRunChain } from '../core/fast-path.js';
 import { isOverloadError } from '../errors/overload.js';
 import type { Outcome } from '../errors/overload.js';
-import { clockOption, dependencyOption, policyOptions, randomOption } from '../core/options.js';
+import { policyOptions, randomOption } from '../core/options.js';
 import { PolicyBase } from '../core/policy-base.js';
+import type { PolicySnapshot } from '../core/policy-base.js';
 import type { Policy, PolicyContext, PolicyFn } from '../core/types.js';
 
 /** Options of {@link AdaptiveThrottleState}. */
@@ -165,7 +166,7 @@ export class AdaptiveThrottleState {
   }
 
   /** Plain JSON for metrics: the counts and probability at `now`. */
-  snapshot(now: number): { k: number; window: number; requests: number; accepts: number; probability: number } {
+  snapshot(now: number): AdaptiveThrottleStateSnapshot {
     const ring = this.#ring;
     ring.advance(now);
     const requests = ring.total(REQUESTS);
@@ -221,10 +222,8 @@ export interface ThrottleRejectEvent {
   readonly dependency: string | undefined;
 }
 
-/** Plain numbers for metrics: see {@link AdaptiveThrottle.snapshot}. */
-export interface AdaptiveThrottleSnapshot {
-  readonly kind: 'throttle';
-  readonly dependency: string | undefined;
+/** Plain numbers for metrics: see {@link AdaptiveThrottleState.snapshot}. */
+export interface AdaptiveThrottleStateSnapshot {
   readonly k: number;
   /** In ms. */
   readonly window: number;
@@ -234,6 +233,11 @@ export interface AdaptiveThrottleSnapshot {
   readonly accepts: number;
   /** The rejection probability now, in [0, 1). */
   readonly probability: number;
+}
+
+/** Plain numbers for metrics: see {@link AdaptiveThrottle.snapshot}. */
+export interface AdaptiveThrottleSnapshot extends PolicySnapshot, AdaptiveThrottleStateSnapshot {
+  readonly kind: 'throttle';
   /** How many thresholds the probability exceeded at the last call. */
   readonly level: number;
   /** Calls rejected locally since construction. */
@@ -265,7 +269,6 @@ export class AdaptiveThrottle extends PolicyBase<AdaptiveThrottleSnapshot> {
   /** The pure state machine underneath. */
   readonly state: AdaptiveThrottleState;
   readonly thresholds: readonly number[];
-  readonly #clock: Clock;
   readonly #random: Random;
   readonly #isAccepted: ((outcome: Outcome) => boolean) | undefined;
   #level = 0;
@@ -273,10 +276,8 @@ export class AdaptiveThrottle extends PolicyBase<AdaptiveThrottleSnapshot> {
 
   constructor(given?: AdaptiveThrottleOptions) {
     const options = policyOptions(given, KNOWN_OPTIONS);
-    const clock = clockOption(options.clock);
-    super('throttle', dependencyOption(options.dependency), clock);
+    super('throttle', options);
     this.state = new AdaptiveThrottleState(options);
-    this.#clock = clock;
     this.#random = randomOption(options.random);
     this.#isAccepted = options.isAccepted === undefined ? undefined : func('isAccepted', options.isAccepted);
     this.thresholds = validThresholds(options.thresholds ?? DEFAULT_THRESHOLDS);
@@ -284,12 +285,12 @@ export class AdaptiveThrottle extends PolicyBase<AdaptiveThrottleSnapshot> {
 
   /** The current rejection probability, in [0, 1). */
   get probability(): number {
-    return this.state.probability(this.#clock.now());
+    return this.state.probability(this.clock.now());
   }
 
   /** @internal The policy's step (see policy-base.ts). */
   [kRunChain]<T>(chain: readonly Policy[], next: number, fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
-    const now = this.#clock.now();
+    const now = this.clock.now();
     if (this.state.shouldReject(now, this.#random)) return Promise.reject(this.#refuse(now, ctx));
     return this.#call(chain, next, fn, ctx, now);
   }
@@ -328,8 +329,7 @@ export class AdaptiveThrottle extends PolicyBase<AdaptiveThrottleSnapshot> {
     const dependency = ctx.dependency ?? this.dependency;
     if (this.onReject.hasListeners || this.channel.hasSubscribers) {
       const event: ThrottleRejectEvent = { probability, now, dependency };
-      this.onReject.emit(event);
-      this.publish('rejected', event, dependency);
+      this.announce(this.onReject, 'rejected', event);
     }
     this.#checkLevel(probability, now, ctx);
     return this.reject(
@@ -359,16 +359,12 @@ export class AdaptiveThrottle extends PolicyBase<AdaptiveThrottleSnapshot> {
     const threshold = level > previousLevel ? thresholds[level - 1]! : thresholds[level]!;
     const dependency = ctx.dependency ?? this.dependency;
     const event: ThrottleLevelEvent = { level, previousLevel, threshold, probability, now, dependency };
-    this.onLevel.emit(event);
-    this.publish('level', event, dependency);
+    this.announce(this.onLevel, 'level', event);
   }
 
-  /** Plain JSON for metrics. */
-  snapshot(): AdaptiveThrottleSnapshot {
+  protected snapshotFields(): Omit<AdaptiveThrottleSnapshot, keyof PolicySnapshot> {
     return {
-      kind: this.kind,
-      dependency: this.dependency,
-      ...this.state.snapshot(this.#clock.now()),
+      ...this.state.snapshot(this.clock.now()),
       level: this.#level,
       rejected: this.#rejected,
     };

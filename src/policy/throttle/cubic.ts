@@ -34,8 +34,9 @@ import { callNext, kRunChain } from '../core/fast-path.js';
 import { neverAborted } from '../core/context.js';
 import { isThrottlingError } from '../errors/overload.js';
 import type { Outcome } from '../errors/overload.js';
-import { clockOption, dependencyOption, policyOptions } from '../core/options.js';
+import { policyOptions } from '../core/options.js';
 import { PolicyBase } from '../core/policy-base.js';
+import type { PolicySnapshot } from '../core/policy-base.js';
 import type { Policy, PolicyContext, PolicyFn } from '../core/types.js';
 
 /** Options of {@link CubicRateState}: the SDK's constants, all overridable. */
@@ -264,15 +265,7 @@ export class CubicRateState {
   }
 
   /** Plain JSON for metrics. */
-  snapshot(): {
-    enabled: boolean;
-    fillRate: number;
-    maxCapacity: number;
-    tokens: number;
-    measuredRate: number;
-    lastMaxRate: number;
-    timeWindow: number;
-  } {
+  snapshot(): CubicRateStateSnapshot {
     return {
       enabled: this.#enabled,
       fillRate: this.#fillRate,
@@ -326,10 +319,8 @@ export interface RateRejectEvent {
   readonly dependency: string | undefined;
 }
 
-/** Plain numbers for metrics: see {@link CubicRateLimiter.snapshot}. */
-export interface CubicRateLimiterSnapshot {
-  readonly kind: 'rate-limiter';
-  readonly dependency: string | undefined;
+/** Plain numbers for metrics: see {@link CubicRateState.snapshot}. */
+export interface CubicRateStateSnapshot {
   /** True once a throttle engaged the bucket. */
   readonly enabled: boolean;
   /** Tokens per second. */
@@ -343,6 +334,11 @@ export interface CubicRateLimiterSnapshot {
   readonly lastMaxRate: number;
   /** CUBIC's K, in seconds. */
   readonly timeWindow: number;
+}
+
+/** Plain numbers for metrics: see {@link CubicRateLimiter.snapshot}. */
+export interface CubicRateLimiterSnapshot extends PolicySnapshot, CubicRateStateSnapshot {
+  readonly kind: 'rate-limiter';
   /** Throttling responses seen. */
   readonly throttles: number;
   /** Calls that waited for a token. */
@@ -378,7 +374,6 @@ export class CubicRateLimiter extends PolicyBase<CubicRateLimiterSnapshot> {
   readonly state: CubicRateState;
   /** The longest wait for a token, in ms. */
   readonly maxWait: number;
-  readonly #clock: Clock;
   readonly #isThrottled: ((outcome: Outcome) => boolean) | undefined;
   #rejected = 0;
   #throttles = 0;
@@ -386,10 +381,8 @@ export class CubicRateLimiter extends PolicyBase<CubicRateLimiterSnapshot> {
 
   constructor(given?: CubicRateLimiterOptions) {
     const options = policyOptions(given, KNOWN_OPTIONS);
-    const clock = clockOption(options.clock);
-    super('rate-limiter', dependencyOption(options.dependency), clock);
-    this.#clock = clock;
-    this.state = new CubicRateState(options, clock.now());
+    super('rate-limiter', options);
+    this.state = new CubicRateState(options, this.clock.now());
     this.maxWait = duration('maxWait', options.maxWait ?? Infinity, true);
     this.#isThrottled = options.isThrottled === undefined ? undefined : func('isThrottled', options.isThrottled);
   }
@@ -397,7 +390,7 @@ export class CubicRateLimiter extends PolicyBase<CubicRateLimiterSnapshot> {
   /** @internal The policy's step (see policy-base.ts). */
   [kRunChain]<T>(chain: readonly Policy[], next: number, fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
     if (!this.state.enabled) return this.#call(chain, next, fn, ctx);
-    const now = this.#clock.now();
+    const now = this.clock.now();
     const wait = this.state.reserve(now, Math.min(this.maxWait, ctx.deadline - now));
     if (wait === 0) return this.#call(chain, next, fn, ctx);
     if (wait < 0) return Promise.reject(this.#refuse(now, ctx));
@@ -414,14 +407,14 @@ export class CubicRateLimiter extends PolicyBase<CubicRateLimiterSnapshot> {
     this.#waited++;
     const signal = ctx.signal;
     if (signal.aborted) {
-      this.state.release(this.#clock.now());
+      this.state.release(this.clock.now());
       throw abortReason(signal);
     }
     try {
       // The shared never-aborting signal gets no listener: thousands of waiters would leak-warn on it.
-      await this.#clock.sleep(wait, signal === neverAborted ? undefined : signal);
+      await this.clock.sleep(wait, signal === neverAborted ? undefined : signal);
     } catch (error) {
-      this.state.release(this.#clock.now());
+      this.state.release(this.clock.now());
       throw error;
     }
     return this.#call(chain, next, fn, ctx);
@@ -449,8 +442,7 @@ export class CubicRateLimiter extends PolicyBase<CubicRateLimiterSnapshot> {
     const dependency = ctx.dependency ?? this.dependency;
     if (this.onReject.hasListeners || this.channel.hasSubscribers) {
       const event: RateRejectEvent = { wait, fillRate, now, dependency };
-      this.onReject.emit(event);
-      this.publish('rejected', event, dependency);
+      this.announce(this.onReject, 'rejected', event);
     }
     // `retryAfter` (ms) is the hint retry() honours: the token is that far away.
     return this.reject(
@@ -471,7 +463,7 @@ export class CubicRateLimiter extends PolicyBase<CubicRateLimiterSnapshot> {
   }
 
   #record(throttled: boolean, ctx: PolicyContext): void {
-    const now = this.#clock.now();
+    const now = this.clock.now();
     const engaged = !this.state.enabled;
     const previousFillRate = this.state.fillRate;
     const fillRate = this.state.record(now, throttled);
@@ -486,16 +478,12 @@ export class CubicRateLimiter extends PolicyBase<CubicRateLimiterSnapshot> {
         now,
         dependency: ctx.dependency ?? this.dependency,
       };
-      this.onThrottle.emit(event);
-      this.publish('throttled', event, event.dependency);
+      this.announce(this.onThrottle, 'throttled', event);
     }
   }
 
-  /** Plain JSON for metrics. */
-  snapshot(): CubicRateLimiterSnapshot {
+  protected snapshotFields(): Omit<CubicRateLimiterSnapshot, keyof PolicySnapshot> {
     return {
-      kind: this.kind,
-      dependency: this.dependency,
       ...this.state.snapshot(),
       throttles: this.#throttles,
       waited: this.#waited,

@@ -30,8 +30,9 @@ import { CoarseTimer, CoarseTimerEntry, coarseTimer } from './coarse-timer.js';
 import { isQuietRoot, neverAborted } from '../core/context.js';
 import { callNext, kRunChain, markObserved, runChain, takeObserver } from '../core/fast-path.js';
 import type { Observer } from '../core/fast-path.js';
-import { clockOption, dependencyOption, policyOptions } from '../core/options.js';
+import { clockOption, policyOptions } from '../core/options.js';
 import { PolicyBase } from '../core/policy-base.js';
+import type { PolicySnapshot } from '../core/policy-base.js';
 import type { Policy, PolicyContext, PolicyFn } from '../core/types.js';
 import type { RejectionDetails } from '../errors/failure.js';
 
@@ -65,9 +66,8 @@ export interface TimeoutEvent {
 }
 
 /** Plain numbers for metrics: see {@link TimeoutPolicy.snapshot}. */
-export interface TimeoutSnapshot {
+export interface TimeoutSnapshot extends PolicySnapshot {
   readonly kind: 'timeout';
-  readonly dependency: string | undefined;
   readonly timeout: number;
   readonly strategy: TimeoutStrategy;
   /** Calls started. */
@@ -436,7 +436,7 @@ export class TimeoutPolicy extends PolicyBase<TimeoutSnapshot> {
     if (timer !== undefined && !(timer instanceof CoarseTimer)) invalid('timer', 'a CoarseTimer', timer);
     // The timer's clock when only a timer is given: deadlines and the timer must share one clock.
     const clock = options.clock === undefined && timer !== undefined ? timer.clock : clockOption(options.clock);
-    super('timeout', dependencyOption(options.dependency), clock);
+    super('timeout', options, clock);
     this.timeout = ms === Infinity ? ms : positiveNumber('ms', ms);
     this.strategy = oneOf('strategy', options.strategy ?? 'cooperative', ['cooperative', 'aggressive']);
     this.timer = timer ?? coarseTimer(clock);
@@ -533,18 +533,13 @@ export class TimeoutPolicy extends PolicyBase<TimeoutSnapshot> {
   /** @internal Counts a timeout and tells listeners. */
   noteTimeout(source: 'timeout' | 'deadline', dependency: string | undefined, elapsed: number): void {
     this.#timeouts++;
-    const listeners = this.onTimeout.hasListeners;
-    if (!listeners && !this.channel.hasSubscribers) return;
+    if (!this.onTimeout.hasListeners && !this.channel.hasSubscribers) return;
     const event: TimeoutEvent = { timeout: this.timeout, elapsed, source, strategy: this.strategy, dependency };
-    if (listeners) this.onTimeout.emit(event);
-    this.publish('timeout', event, dependency);
+    this.announce(this.onTimeout, 'timeout', event);
   }
 
-  /** Plain numbers for metrics. */
-  snapshot(): TimeoutSnapshot {
+  protected snapshotFields(): Omit<TimeoutSnapshot, keyof PolicySnapshot> {
     return {
-      kind: 'timeout',
-      dependency: this.dependency,
       timeout: this.timeout,
       strategy: this.strategy,
       calls: this.#calls,
