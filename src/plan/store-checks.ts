@@ -1,12 +1,11 @@
 /**
- * The checks every `PlanStore` implementation runs on its arguments before touching its
- * backend, so the memory, SQLite and PostgreSQL stores refuse the same inputs with the same
+ * The checks of a `PlanStore`'s arguments, run by {@link PlanStoreBase} before any store touches
+ * its backend, so the memory, SQLite and PostgreSQL stores refuse the same inputs with the same
  * `FS_ERR_INVALID_ARGUMENT` (internal: not part of the public surface).
  */
 import { finiteNumber, invalid, nonNegativeInteger, oneOf, positiveInteger } from '../core/validate.js';
 import {
   JOURNAL_DECISIONS,
-  type Json,
   type JournalDecision,
   type JournalInput,
   type JournalQuery,
@@ -87,17 +86,6 @@ export function checkJournalQuery(query: JournalQuery): CheckedJournalQuery {
     limit: query.limit === undefined ? undefined : nonNegativeInteger('limit', query.limit),
     newestFirst: query.newestFirst === true,
   };
-}
-
-/** Checks the arguments of `PlanStore.createPlan`; returns the body as JSON text and the author. */
-export function checkCreatePlan(
-  target: string,
-  body: Json,
-  meta: { at: number; by: string },
-): { text: string; by: string } {
-  checkTarget(target);
-  finiteNumber('at', meta.at);
-  return { text: toJsonText('body', body), by: String(meta.by) };
 }
 
 /** Checks the arguments of `PlanStore.getPlan`. */
