@@ -12,14 +12,8 @@ import type {
   SetActiveResult,
   StoredPlan,
 } from './store.js';
-import {
-  PlanStoreBase,
-  type ActiveWrite,
-  type CheckedPlanDeletion,
-  type PlanRange,
-  type PlanWrite,
-} from './store-base.js';
-import type { CheckedJournalQuery } from './store-checks.js';
+import { PlanStoreBase } from './store-base.js';
+import type { ActiveWrite, CheckedJournalQuery, CheckedPlanDeletion, PlanRange, PlanWrite } from './store-checks.js';
 
 interface TargetState {
   lastGeneration: number;

@@ -9,7 +9,6 @@
  * No method awaits anything before it calls the backend, so a backend that runs to completion
  * without awaiting (the memory store) stays atomic.
  */
-import { finiteNumber } from '../core/validate.js';
 import type {
   ActiveCondition,
   ActivePointer,
@@ -30,41 +29,15 @@ import {
   checkPlanDeletion,
   checkPlanKey,
   checkPlanQuery,
+  checkPlanWrite,
   checkTarget,
   toJsonText,
+  type ActiveWrite,
   type CheckedJournalQuery,
+  type CheckedPlanDeletion,
+  type PlanRange,
+  type PlanWrite,
 } from './store-checks.js';
-
-/** `createPlan`'s arguments, checked, as a backend stores them. */
-export interface PlanWrite {
-  /** When it was created, in milliseconds on the creator's clock (finite). */
-  readonly at: number;
-  /** Who created it, as a string. */
-  readonly by: string;
-  /** The body as given. */
-  readonly body: Json;
-  /** The body as JSON text; `''` when the store does not copy (the memory store's `copy: false`). */
-  readonly text: string;
-}
-
-/** `listPlans`' bounds, checked, with every generation where not given: `above < generation < below`. */
-export interface PlanRange {
-  readonly below: number;
-  readonly above: number;
-}
-
-/** `deletePlans`' arguments, checked: generations below `below`, except those in `except`. */
-export interface CheckedPlanDeletion {
-  readonly below: number;
-  readonly except: readonly number[];
-}
-
-/** `setActive`'s new pointer, checked. */
-export interface ActiveWrite {
-  readonly generation: number;
-  readonly at: number;
-  readonly by: string;
-}
 
 /**
  * The base of every plan store. See the module comment.
@@ -83,14 +56,7 @@ export abstract class PlanStoreBase implements PlanStore {
   }
 
   async createPlan<B extends Json>(target: string, body: B, meta: { at: number; by: string }): Promise<StoredPlan<B>> {
-    checkTarget(target);
-    finiteNumber('at', meta.at);
-    const write: PlanWrite = {
-      at: meta.at,
-      by: String(meta.by),
-      body,
-      text: this.copies ? toJsonText('body', body) : '',
-    };
+    const write = checkPlanWrite(target, body, meta, this.copies);
     const generation = await this.insertPlan(target, write);
     return {
       target,

@@ -16,14 +16,14 @@ import type {
   SetActiveResult,
   StoredPlan,
 } from '../plan/store.js';
-import {
-  PlanStoreBase,
-  type ActiveWrite,
-  type CheckedPlanDeletion,
-  type PlanRange,
-  type PlanWrite,
-} from '../plan/store-base.js';
-import type { CheckedJournalQuery } from '../plan/store-checks.js';
+import { PlanStoreBase } from '../plan/store-base.js';
+import type {
+  ActiveWrite,
+  CheckedJournalQuery,
+  CheckedPlanDeletion,
+  PlanRange,
+  PlanWrite,
+} from '../plan/store-checks.js';
 import { activeFromRow, entryFromRow, planFromRow, type ActiveRow, type JournalRow, type PlanRow } from './rows.js';
 
 /** Options of {@link PostgresPlanStore.open}. */
