@@ -35,7 +35,10 @@ export class MemoryPlanStore extends PlanStoreBase {
   readonly #targets = new Map<string, TargetState>();
   readonly #journal: JournalEntry[] = [];
   #closed = false;
-  /** @param options.copy - copy bodies through JSON on the way in and out (default true: a stored plan is immutable); the model turns it off for speed. */
+  /**
+   * @param options.copy - copy bodies through JSON on the way in and out (default true: a stored
+   *   plan is immutable); the model turns it off for speed.
+   */
   constructor(options: { copy?: boolean } = {}) {
     super(options.copy ?? true);
   }

@@ -186,7 +186,10 @@ export abstract class OutboxStoreBase implements OutboxStore {
     return this.selectDead(limit);
   }
 
-  /** Queues `input` (its payload as JSON `text`, its `priority` defaulted), or returns the entry queued under its key. */
+  /**
+   * Queues `input` (its payload as JSON `text`, its `priority` defaulted), or returns the entry
+   * already queued under its key.
+   */
   protected abstract insert(
     input: OutboxInput,
     text: string,
