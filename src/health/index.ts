@@ -5,4 +5,5 @@ export * from './guardrails.js';
 export * from './outlier.js';
 export * from './source.js';
 export * from './monitor.js';
-export * from './store.js';
+export { checkChangesQuery, checkVote, HealthStoreErrorCodes, MemoryHealthStore } from './store.js';
+export type { HealthStore, StoredSet, StoredVote, WriteSetResult } from './store.js';

@@ -64,7 +64,7 @@ export const HealthStoreErrorCodes = {
 
 const VOTES = new Set<Vote>(['up', 'down', 'unknown', 'faulty']);
 
-/** Checks one vote before it is stored (shared by every store). */
+/** Checks one vote before it is stored (by {@link HealthStoreBase.putVotes}, for every store). */
 export function checkVote(v: StoredVote): StoredVote {
   const bad = (field: string, value: unknown): never => {
     throw new FailsmallError(HealthStoreErrorCodes.INVALID, `Invalid vote: \`${field}\` is ${JSON.stringify(value)}`, {
@@ -80,7 +80,7 @@ export function checkVote(v: StoredVote): StoredVote {
   return v;
 }
 
-/** Checks a journal query (shared by every store). */
+/** Checks a journal query and fills in its defaults (by {@link HealthStoreBase.changes}, for every store). */
 export function checkChangesQuery(query: { readonly since?: number; readonly limit?: number } = {}): {
   since: number;
   limit: number;
@@ -100,20 +100,45 @@ export function checkChangesQuery(query: { readonly since?: number; readonly lim
   return { since, limit };
 }
 
+/**
+ * The shell every {@link HealthStore} shares: `putVotes` checks every vote of the batch and
+ * `changes` its query before the store touches its backend, so every store refuses the same input
+ * with the same `FS_ERR_HEALTH_STORE_INVALID`. A store extends it and writes its backend's side
+ * (`storeVotes`, `selectChanges`, handed checked arguments) and the other operations (internal:
+ * not part of the public surface).
+ */
+export abstract class HealthStoreBase implements HealthStore {
+  async putVotes(votes: readonly StoredVote[]): Promise<void> {
+    for (const v of votes) checkVote(v);
+    return this.storeVotes(votes);
+  }
+
+  async changes(set: string, query?: { readonly since?: number; readonly limit?: number }): Promise<SetChange[]> {
+    return this.selectChanges(set, checkChangesQuery(query));
+  }
+
+  /** Records the checked votes, the last of duplicates in one batch winning. */
+  protected abstract storeVotes(votes: readonly StoredVote[]): Promise<void>;
+
+  /** The journal of `set`, oldest first, with the checked query's defaults filled in. */
+  protected abstract selectChanges(set: string, query: { since: number; limit: number }): Promise<SetChange[]>;
+
+  abstract votes(set: string, since: number): Promise<StoredVote[]>;
+  abstract readSet(set: string): Promise<StoredSet | undefined>;
+  abstract writeSet(set: string, state: SetState, expectedVersion: number): Promise<WriteSetResult>;
+  abstract appendChange(change: SetChange): Promise<void>;
+  abstract close(): Promise<void>;
+}
+
 const voteKey = (v: StoredVote) => JSON.stringify([v.checker, v.source, v.target]);
 
 /** A {@link HealthStore} in memory: for one process, and for tests. */
-export class MemoryHealthStore implements HealthStore {
+export class MemoryHealthStore extends HealthStoreBase {
   readonly #votes = new Map<string, Map<string, StoredVote>>();
   readonly #sets = new Map<string, StoredSet>();
   readonly #changes = new Map<string, SetChange[]>();
 
-  putVotes(votes: readonly StoredVote[]): Promise<void> {
-    try {
-      for (const v of votes) checkVote(v);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+  protected storeVotes(votes: readonly StoredVote[]): Promise<void> {
     for (const v of votes) {
       let bySet = this.#votes.get(v.set);
       if (bySet === undefined) this.#votes.set(v.set, (bySet = new Map()));
@@ -149,13 +174,7 @@ export class MemoryHealthStore implements HealthStore {
     return Promise.resolve();
   }
 
-  changes(set: string, query?: { readonly since?: number; readonly limit?: number }): Promise<SetChange[]> {
-    let q: { since: number; limit: number };
-    try {
-      q = checkChangesQuery(query);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+  protected selectChanges(set: string, q: { since: number; limit: number }): Promise<SetChange[]> {
     const list = (this.#changes.get(set) ?? []).filter((c) => c.at >= q.since).slice(0, q.limit);
     return Promise.resolve(list.map((c) => ({ ...c })));
   }

@@ -9,24 +9,11 @@ import type {
   Json,
   JournalEntry,
   JournalInput,
-  JournalQuery,
-  PlanDeletion,
-  PlanQuery,
-  PlanStore,
   SetActiveResult,
   StoredPlan,
 } from './store.js';
-import {
-  checkActiveWrite,
-  checkJournalInput,
-  checkJournalQuery,
-  checkPlanDeletion,
-  checkPlanKey,
-  checkPlanQuery,
-  checkTarget,
-  toJsonText,
-} from './store-checks.js';
-import { finiteNumber } from '../core/validate.js';
+import { PlanStoreBase } from './store-base.js';
+import type { ActiveWrite, CheckedJournalQuery, CheckedPlanDeletion, PlanRange, PlanWrite } from './store-checks.js';
 
 interface TargetState {
   lastGeneration: number;
@@ -43,17 +30,17 @@ interface TargetState {
  * const store = new MemoryPlanStore();
  * const plan = await store.createPlan('api.example.com/A', body, { at: 0, by: 'planner' });
  */
-export class MemoryPlanStore implements PlanStore {
+export class MemoryPlanStore extends PlanStoreBase {
   readonly kind = 'memory';
   readonly #targets = new Map<string, TargetState>();
   readonly #journal: JournalEntry[] = [];
   #closed = false;
-  /** Copy bodies through JSON on the way in and out (default true); the model turns it off for speed. */
-  readonly #copy: boolean;
-
-  /** @param options.copy - copy bodies through JSON (default true: a stored plan is immutable). */
+  /**
+   * @param options.copy - copy bodies through JSON on the way in and out (default true: a stored
+   *   plan is immutable); the model turns it off for speed.
+   */
   constructor(options: { copy?: boolean } = {}) {
-    this.#copy = options.copy ?? true;
+    super(options.copy ?? true);
   }
 
   #open(): void {
@@ -70,37 +57,31 @@ export class MemoryPlanStore implements PlanStore {
   }
 
   #out(plan: StoredPlan): StoredPlan {
-    return this.#copy ? { ...plan, body: JSON.parse(JSON.stringify(plan.body)) as Json } : plan;
+    return this.copies ? { ...plan, body: JSON.parse(JSON.stringify(plan.body)) as Json } : plan;
   }
 
-  async createPlan<B extends Json>(target: string, body: B, meta: { at: number; by: string }): Promise<StoredPlan<B>> {
+  protected async insertPlan(target: string, write: PlanWrite): Promise<number> {
     this.#open();
-    checkTarget(target);
-    finiteNumber('at', meta.at);
-    const text = this.#copy ? toJsonText('body', body) : '';
     const state = this.#state(target);
     const generation = ++state.lastGeneration;
-    const stored: StoredPlan = {
+    state.plans.set(generation, {
       target,
       generation,
-      createdAt: meta.at,
-      createdBy: String(meta.by),
-      body: this.#copy ? (JSON.parse(text) as Json) : body,
-    };
-    state.plans.set(generation, stored);
-    return this.#out(stored) as StoredPlan<B>;
+      createdAt: write.at,
+      createdBy: write.by,
+      body: this.copies ? (JSON.parse(write.text) as Json) : write.body,
+    });
+    return generation;
   }
 
-  async getPlan(target: string, generation: number): Promise<StoredPlan | undefined> {
+  protected async selectPlan(target: string, generation: number): Promise<StoredPlan | undefined> {
     this.#open();
-    checkPlanKey(target, generation);
     const plan = this.#targets.get(target)?.plans.get(generation);
     return plan === undefined ? undefined : this.#out(plan);
   }
 
-  async latestPlan(target: string): Promise<StoredPlan | undefined> {
+  protected async selectLatest(target: string): Promise<StoredPlan | undefined> {
     this.#open();
-    checkTarget(target);
     const state = this.#targets.get(target);
     if (state === undefined) return undefined;
     let best: StoredPlan | undefined;
@@ -108,47 +89,38 @@ export class MemoryPlanStore implements PlanStore {
     return best === undefined ? undefined : this.#out(best);
   }
 
-  async listPlans(target: string, query: PlanQuery = {}): Promise<StoredPlan[]> {
+  protected async selectPlans(target: string, range: PlanRange): Promise<StoredPlan[]> {
     this.#open();
-    checkTarget(target);
-    const bounds = checkPlanQuery(query);
-    const below = bounds.below ?? Infinity;
-    const above = bounds.above ?? -Infinity;
     const plans = [...(this.#targets.get(target)?.plans.values() ?? [])]
-      .filter((p) => p.generation < below && p.generation > above)
+      .filter((p) => p.generation < range.below && p.generation > range.above)
       .sort((a, b) => a.generation - b.generation);
     return plans.map((p) => this.#out(p));
   }
 
-  async deletePlans(target: string, which: PlanDeletion): Promise<number[]> {
+  protected async deleteBelow(target: string, which: CheckedPlanDeletion): Promise<number[]> {
     this.#open();
-    checkTarget(target);
-    const checked = checkPlanDeletion(which);
-    const except = new Set(checked.except);
+    const except = new Set(which.except);
     const state = this.#targets.get(target);
     if (state === undefined) return [];
     const deleted: number[] = [];
     for (const generation of state.plans.keys()) {
-      if (generation < checked.below && !except.has(generation)) deleted.push(generation);
+      if (generation < which.below && !except.has(generation)) deleted.push(generation);
     }
     for (const generation of deleted) state.plans.delete(generation);
     return deleted.sort((a, b) => a - b);
   }
 
-  async getActive(target: string): Promise<ActivePointer | undefined> {
+  protected async selectActive(target: string): Promise<ActivePointer | undefined> {
     this.#open();
-    checkTarget(target);
     return this.#targets.get(target)?.active;
   }
 
-  async setActive(
+  protected async updateActive(
     target: string,
-    next: { generation: number; at: number; by: string },
-    condition?: ActiveCondition,
+    next: ActiveWrite,
+    condition: ActiveCondition | undefined,
   ): Promise<SetActiveResult> {
     this.#open();
-    checkTarget(target);
-    checkActiveWrite(next);
     const state = this.#state(target);
     const current = state.active;
     if (condition !== undefined) {
@@ -162,19 +134,16 @@ export class MemoryPlanStore implements PlanStore {
     return { ok: true, current: state.active };
   }
 
-  async appendJournal(entry: JournalInput): Promise<JournalEntry> {
+  protected async insertEntry(entry: JournalInput & { readonly details: Json }): Promise<number> {
     this.#open();
-    checkJournalInput(entry);
-    const details = entry.details === undefined ? null : entry.details;
-    if (this.#copy) toJsonText('details', details);
-    const stored: JournalEntry = { ...entry, details, seq: this.#journal.length + 1 };
-    this.#journal.push(stored);
-    return stored;
+    const seq = this.#journal.length + 1;
+    this.#journal.push({ ...entry, seq });
+    return seq;
   }
 
-  async readJournal(query: JournalQuery = {}): Promise<JournalEntry[]> {
+  protected async selectEntries(query: CheckedJournalQuery): Promise<JournalEntry[]> {
     this.#open();
-    const { afterSeq: after, target, decision, newestFirst, limit: max } = checkJournalQuery(query);
+    const { afterSeq: after, target, decision, newestFirst, limit: max } = query;
     const limit = max ?? Infinity;
     const match = (entry: JournalEntry): boolean =>
       (target === undefined || entry.target === target) && (decision === undefined || entry.decision === decision);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isFailsmallError } from '../core/errors.js';
-import { checkJournalQuery, checkPlanDeletion, checkPlanQuery } from './store-checks.js';
+import { checkJournalQuery, checkPlanDeletion, checkPlanQuery, checkPlanWrite } from './store-checks.js';
 
 const invalidArgument = (error: unknown): boolean => isFailsmallError(error, 'FS_ERR_INVALID_ARGUMENT');
 
@@ -18,6 +18,20 @@ describe('store argument checks shared by every PlanStore', () => {
     assert.deepEqual(checkPlanDeletion({ below: 6, except: [2, 4] }), { below: 6, except: [2, 4] });
     assert.throws(() => checkPlanDeletion({ below: Infinity }), invalidArgument);
     assert.throws(() => checkPlanDeletion({ below: 6, except: ['2' as unknown as number] }), invalidArgument);
+  });
+
+  it('checkPlanWrite checks target and time, and serialises the body only for a store that copies', () => {
+    const meta = { at: 5, by: 'planner' };
+    assert.deepEqual(checkPlanWrite('t', { n: 1 }, meta, true), {
+      at: 5,
+      by: 'planner',
+      body: { n: 1 },
+      text: '{"n":1}',
+    });
+    assert.equal(checkPlanWrite('t', { n: 1 }, meta, false).text, '');
+    assert.throws(() => checkPlanWrite('', {}, meta, true), invalidArgument);
+    assert.throws(() => checkPlanWrite('t', {}, { at: NaN, by: 'p' }, false), invalidArgument);
+    assert.throws(() => checkPlanWrite('t', { n: 1n } as never, meta, true), invalidArgument);
   });
 
   it('checkJournalQuery fills in the defaults and rejects bad fields', () => {

@@ -1,7 +1,8 @@
 /**
- * The checks every `PlanStore` implementation runs on its arguments before touching its
- * backend, so the memory, SQLite and PostgreSQL stores refuse the same inputs with the same
- * `FS_ERR_INVALID_ARGUMENT` (internal: not part of the public surface).
+ * The checks of a `PlanStore`'s arguments, run by {@link PlanStoreBase} before any store touches
+ * its backend, so the memory, SQLite and PostgreSQL stores refuse the same inputs with the same
+ * `FS_ERR_INVALID_ARGUMENT`, and the checked arguments a backend is handed (internal: not part of
+ * the public surface).
  */
 import { finiteNumber, invalid, nonNegativeInteger, oneOf, positiveInteger } from '../core/validate.js';
 import {
@@ -63,7 +64,7 @@ export function checkPlanQuery(query: PlanQuery): { below: number | undefined; a
 }
 
 /** Checks a {@link PlanDeletion}: `below` and every kept generation a finite number. */
-export function checkPlanDeletion(which: PlanDeletion): { below: number; except: number[] } {
+export function checkPlanDeletion(which: PlanDeletion): CheckedPlanDeletion {
   const below = finiteNumber('below', which.below);
   return { below, except: [...(which.except ?? [])].map((g) => finiteNumber('except', g)) };
 }
@@ -89,19 +90,54 @@ export function checkJournalQuery(query: JournalQuery): CheckedJournalQuery {
   };
 }
 
-/** Checks the arguments of `PlanStore.createPlan`; returns the body as JSON text and the author. */
-export function checkCreatePlan(
+/**
+ * Checks the arguments of `PlanStore.createPlan`; with `copies`, serialises the body (throwing
+ * when it is not plain JSON).
+ */
+export function checkPlanWrite(
   target: string,
   body: Json,
   meta: { at: number; by: string },
-): { text: string; by: string } {
+  copies: boolean,
+): PlanWrite {
   checkTarget(target);
   finiteNumber('at', meta.at);
-  return { text: toJsonText('body', body), by: String(meta.by) };
+  return { at: meta.at, by: String(meta.by), body, text: copies ? toJsonText('body', body) : '' };
 }
 
 /** Checks the arguments of `PlanStore.getPlan`. */
 export function checkPlanKey(target: string, generation: number): void {
   checkTarget(target);
   positiveInteger('generation', generation);
+}
+
+/** `createPlan`'s arguments, checked, as a backend stores them. */
+export interface PlanWrite {
+  /** When it was created, in milliseconds on the creator's clock (finite). */
+  readonly at: number;
+  /** Who created it, as a string. */
+  readonly by: string;
+  /** The body as given. */
+  readonly body: Json;
+  /** The body as JSON text; `''` when the store does not copy (the memory store's `copy: false`). */
+  readonly text: string;
+}
+
+/** `listPlans`' bounds, checked, with every generation where not given: `above < generation < below`. */
+export interface PlanRange {
+  readonly below: number;
+  readonly above: number;
+}
+
+/** `deletePlans`' arguments, checked: generations below `below`, except those in `except`. */
+export interface CheckedPlanDeletion {
+  readonly below: number;
+  readonly except: readonly number[];
+}
+
+/** `setActive`'s new pointer, checked. */
+export interface ActiveWrite {
+  readonly generation: number;
+  readonly at: number;
+  readonly by: string;
 }

@@ -1,5 +1,6 @@
 /**
- * The store contract of the durable outbox, and its in-memory implementation (tests, and processes
+ * The store contract of the durable outbox, the base every implementation extends (its checks,
+ * done once: {@link OutboxStoreBase}), and its in-memory implementation (tests, and processes
  * that accept losing queued writes on a crash). The durable implementations live in `store/`
  * (`SqliteOutboxStore`, `PostgresOutboxStore`); all of them pass one contract suite
  * (test-support/outbox-store-contract.ts).
@@ -103,8 +104,8 @@ export interface OutboxStore {
 
 const MAX_PAYLOAD = 1 << 20; // 1 MiB: an outbox holds writes, not blobs
 
-/** Checks an {@link OutboxInput} and serialises its payload; shared by every store. */
-export function checkOutboxInput(input: OutboxInput): { text: string; priority: number } {
+/** Checks an {@link OutboxInput} and serialises its payload (for {@link OutboxStoreBase.append}). */
+function checkOutboxInput(input: OutboxInput): { text: string; priority: number } {
   if (typeof input !== 'object' || input === null) invalid('entry', 'an object', input);
   if (typeof input.key !== 'string' || input.key === '' || input.key.length > 512) {
     invalid('key', 'a non-empty string of at most 512 characters', input.key);
@@ -132,12 +133,12 @@ export function checkClaimMs(claimMs: number | undefined): number {
 }
 
 /** A new drainer identity: one per store handle. */
-export function newClaimOwner(): string {
+function newClaimOwner(): string {
   return randomUUID();
 }
 
 /** Checks the `limit` of {@link OutboxStore.due} / `deadLetters`. */
-export function checkLimit(limit: number): number {
+function checkLimit(limit: number): number {
   return positiveInteger('limit', limit);
 }
 
@@ -146,9 +147,68 @@ export function outboxClosed(): FailsmallError {
   return new FailsmallError('FS_ERR_OUTBOX_CLOSED', 'The outbox store is closed');
 }
 
-/** Sorts entries in the order of {@link OutboxStore.due} (in place); shared by every store. */
-export function sortEntries(entries: OutboxEntry[], order: OutboxOrder): OutboxEntry[] {
+/** Sorts entries in the order of {@link OutboxStore.due} (in place). */
+function sortEntries(entries: OutboxEntry[], order: OutboxOrder): OutboxEntry[] {
   return entries.sort((a, b) => (order === 'priority' ? b.priority - a.priority : 0) || a.id - b.id);
+}
+
+/**
+ * The shell every {@link OutboxStore} shares: the checks of `append`, `due` and `deadLetters` (so
+ * every store refuses the same inputs with the same `FS_ERR_INVALID_ARGUMENT` before touching its
+ * backend), the order of what `due` returns, the handle's `claimMs` and its drainer identity. A
+ * store extends it and writes its backend's side of those three (`insert`, `claim`, `selectDead`,
+ * handed checked arguments) and the other operations of the contract (internal: not part of the
+ * public surface).
+ */
+export abstract class OutboxStoreBase implements OutboxStore {
+  abstract readonly kind: string;
+  readonly claimMs: number;
+  /** This handle's drainer identity (the `claimed_by` of its claims in a shared queue). */
+  protected readonly owner = newClaimOwner();
+
+  /** @param claimMs - already checked ({@link checkClaimMs}): a store checks its options before it opens anything. */
+  protected constructor(claimMs: number) {
+    this.claimMs = claimMs;
+  }
+
+  async append(input: OutboxInput): Promise<{ entry: OutboxEntry; duplicate: boolean }> {
+    const { text, priority } = checkOutboxInput(input);
+    return this.insert(input, text, priority);
+  }
+
+  async due(limit: number, order: OutboxOrder, now: number): Promise<OutboxEntry[]> {
+    checkLimit(limit);
+    return sortEntries(await this.claim(limit, order, now), order);
+  }
+
+  async deadLetters(limit: number): Promise<DeadLetter[]> {
+    checkLimit(limit);
+    return this.selectDead(limit);
+  }
+
+  /**
+   * Queues `input` (its payload as JSON `text`, its `priority` defaulted), or returns the entry
+   * already queued under its key.
+   */
+  protected abstract insert(
+    input: OutboxInput,
+    text: string,
+    priority: number,
+  ): Promise<{ entry: OutboxEntry; duplicate: boolean }>;
+
+  /** Claims up to `limit` due entries for this handle, in `order` (the result may come in any order). */
+  protected abstract claim(limit: number, order: OutboxOrder, now: number): Promise<OutboxEntry[]>;
+
+  /** Up to `limit` dead letters, oldest first. */
+  protected abstract selectDead(limit: number): Promise<DeadLetter[]>;
+
+  abstract complete(id: number): Promise<boolean>;
+  abstract retryLater(id: number, notBefore: number, error: string): Promise<void>;
+  abstract deadLetter(id: number, reason: string, at: number, error?: string): Promise<void>;
+  abstract expire(before: number, at: number): Promise<number>;
+  abstract size(): Promise<number>;
+  abstract oldest(): Promise<number | null>;
+  abstract close(): Promise<void>;
 }
 
 /**
@@ -158,9 +218,8 @@ export function sortEntries(entries: OutboxEntry[], order: OutboxOrder): OutboxE
  * @example
  * const outbox = new Outbox({ store: new MemoryOutboxStore(), apply });
  */
-export class MemoryOutboxStore implements OutboxStore {
+export class MemoryOutboxStore extends OutboxStoreBase {
   readonly kind = 'memory';
-  readonly claimMs: number;
   readonly #entries = new Map<number, OutboxEntry>();
   readonly #dead: DeadLetter[] = [];
   #seq = 0;
@@ -168,16 +227,19 @@ export class MemoryOutboxStore implements OutboxStore {
 
   /** `claimMs`: see {@link OutboxStore.claimMs} (one handle holds every claim of a memory store). */
   constructor(options: { readonly claimMs?: number } = {}) {
-    this.claimMs = checkClaimMs(options.claimMs);
+    super(checkClaimMs(options.claimMs));
   }
 
   #check(): void {
     if (this.#closed) throw outboxClosed();
   }
 
-  async append(input: OutboxInput): Promise<{ entry: OutboxEntry; duplicate: boolean }> {
+  protected async insert(
+    input: OutboxInput,
+    text: string,
+    priority: number,
+  ): Promise<{ entry: OutboxEntry; duplicate: boolean }> {
     this.#check();
-    const { text, priority } = checkOutboxInput(input);
     for (const entry of this.#entries.values()) {
       if (entry.key === input.key) return Promise.resolve({ entry, duplicate: true });
     }
@@ -196,9 +258,8 @@ export class MemoryOutboxStore implements OutboxStore {
     return Promise.resolve({ entry, duplicate: false });
   }
 
-  async due(limit: number, order: OutboxOrder, now: number): Promise<OutboxEntry[]> {
+  protected async claim(limit: number, order: OutboxOrder, now: number): Promise<OutboxEntry[]> {
     this.#check();
-    checkLimit(limit);
     const due = [...this.#entries.values()].filter((e) => e.notBefore <= now);
     const claimed = sortEntries(due, order)
       .slice(0, limit)
@@ -255,9 +316,8 @@ export class MemoryOutboxStore implements OutboxStore {
     return Promise.resolve(oldest);
   }
 
-  async deadLetters(limit: number): Promise<DeadLetter[]> {
+  protected async selectDead(limit: number): Promise<DeadLetter[]> {
     this.#check();
-    checkLimit(limit);
     return Promise.resolve(this.#dead.slice(0, limit));
   }
 

@@ -9,14 +9,7 @@ import { openPgStore, type PgStoreHandle, type PgStoreSpec } from './pg-pool.js'
 import type { PgPoolLike } from './pg-query.js';
 import type { SetState } from '../health/guardrails.js';
 import type { SetChange } from '../health/monitor.js';
-import {
-  checkChangesQuery,
-  checkVote,
-  type HealthStore,
-  type StoredSet,
-  type StoredVote,
-  type WriteSetResult,
-} from '../health/store.js';
+import { HealthStoreBase, type StoredSet, type StoredVote, type WriteSetResult } from '../health/store.js';
 import { changeFromRow, setFromRow, voteFromRow, type ChangeRow, type SetRow, type VoteRow } from './health-rows.js';
 
 /** Options of {@link PostgresHealthStore.open}. */
@@ -64,12 +57,13 @@ const TABLES: PgStoreSpec<Table> = {
  * const store = await PostgresHealthStore.open({ connectionString: process.env.DATABASE_URL });
  * const monitor = new HealthMonitor({ name: 'orders-api', targets, sources, store, checker: hostname(), checkers: 3 });
  */
-export class PostgresHealthStore implements HealthStore {
+export class PostgresHealthStore extends HealthStoreBase {
   readonly kind = 'postgres';
   readonly schema: string;
   readonly #db: PgStoreHandle<Table>;
 
   private constructor(db: PgStoreHandle<Table>) {
+    super();
     this.#db = db;
     this.schema = db.schema;
   }
@@ -83,8 +77,7 @@ export class PostgresHealthStore implements HealthStore {
     return new PostgresHealthStore(await openPgStore(options, TABLES));
   }
 
-  async putVotes(votes: readonly StoredVote[]): Promise<void> {
-    for (const v of votes) checkVote(v);
+  protected async storeVotes(votes: readonly StoredVote[]): Promise<void> {
     if (votes.length === 0) return;
     // One statement for the batch; the last of duplicates in one batch wins, as in the memory store.
     const latest = new Map<string, StoredVote>();
@@ -144,8 +137,7 @@ export class PostgresHealthStore implements HealthStore {
     );
   }
 
-  async changes(set: string, query?: { readonly since?: number; readonly limit?: number }): Promise<SetChange[]> {
-    const q = checkChangesQuery(query);
+  protected async selectChanges(set: string, q: { since: number; limit: number }): Promise<SetChange[]> {
     const rows = await this.#db.query<ChangeRow>(
       `SELECT * FROM ${this.#db.t.changes} WHERE set_name = $1 AND at >= $2 ORDER BY seq LIMIT $3`,
       [set, q.since, q.limit],

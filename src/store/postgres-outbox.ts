@@ -15,18 +15,14 @@ import { openPgStore, type PgStoreHandle, type PgStoreSpec } from './pg-pool.js'
 import type { PgPoolLike } from './pg-query.js';
 import { invalid } from '../core/validate.js';
 import {
+  OutboxStoreBase,
   checkClaimMs,
-  checkLimit,
-  checkOutboxInput,
-  newClaimOwner,
   outboxClosed,
-  sortEntries,
   type DeadLetter,
   type OutboxEntry,
   type OutboxInput,
   type OutboxJson,
   type OutboxOrder,
-  type OutboxStore,
 } from './outbox-store.js';
 import { deadLetterFromRow, entryFromRow, type DeadRow, type OutboxRow } from './outbox-rows.js';
 
@@ -82,20 +78,17 @@ const TABLES: PgStoreSpec<Table> = {
  * @example
  * const store = await PostgresOutboxStore.open({ connectionString: process.env.DATABASE_URL, queue: 'orders' });
  */
-export class PostgresOutboxStore implements OutboxStore {
+export class PostgresOutboxStore extends OutboxStoreBase {
   readonly kind = 'postgres';
   readonly schema: string;
   readonly queue: string;
-  readonly claimMs: number;
-  /** This handle's drainer identity (the `claimed_by` of its claims). */
-  readonly #owner = newClaimOwner();
   readonly #db: PgStoreHandle<Table>;
 
   private constructor(db: PgStoreHandle<Table>, queue: string, claimMs: number) {
+    super(claimMs);
     this.#db = db;
     this.schema = db.schema;
     this.queue = queue;
-    this.claimMs = claimMs;
   }
 
   /** Loads pg (`FS_ERR_MISSING_PEER` when absent), connects, creates the tables; `FS_ERR_STORE_BACKEND` when unreachable. */
@@ -106,8 +99,11 @@ export class PostgresOutboxStore implements OutboxStore {
     return new PostgresOutboxStore(await openPgStore(options, TABLES), queue, claimMs);
   }
 
-  async append(input: OutboxInput): Promise<{ entry: OutboxEntry; duplicate: boolean }> {
-    const { text, priority } = checkOutboxInput(input);
+  protected async insert(
+    input: OutboxInput,
+    text: string,
+    priority: number,
+  ): Promise<{ entry: OutboxEntry; duplicate: boolean }> {
     return this.#db.tx(async (c) => {
       const inserted = await c.query<Row>(
         `INSERT INTO ${this.#db.t.box} (queue, key, payload, priority, created_at, not_before)
@@ -123,8 +119,7 @@ export class PostgresOutboxStore implements OutboxStore {
     });
   }
 
-  async due(limit: number, order: OutboxOrder, now: number): Promise<OutboxEntry[]> {
-    checkLimit(limit);
+  protected async claim(limit: number, order: OutboxOrder, now: number): Promise<OutboxEntry[]> {
     const orderBy = order === 'priority' ? 'priority DESC, id' : 'id';
     const rows = await this.#db.query<Row>(
       `WITH picked AS (
@@ -133,9 +128,9 @@ export class PostgresOutboxStore implements OutboxStore {
          ORDER BY ${orderBy} LIMIT $4 FOR UPDATE SKIP LOCKED)
        UPDATE ${this.#db.t.box} AS box SET claimed_by = $3, claimed_until = $5
        FROM picked WHERE box.id = picked.id RETURNING box.*`,
-      [this.queue, now, this.#owner, limit, now + this.claimMs],
+      [this.queue, now, this.owner, limit, now + this.claimMs],
     );
-    return sortEntries(rows.map(toEntry), order); // RETURNING keeps no order
+    return rows.map(toEntry); // in any order (RETURNING keeps none): OutboxStoreBase sorts them
   }
 
   async complete(id: number): Promise<boolean> {
@@ -148,7 +143,7 @@ export class PostgresOutboxStore implements OutboxStore {
       `UPDATE ${this.#db.t.box} SET attempts = attempts + 1, not_before = $2, last_error = $3,
          claimed_by = NULL, claimed_until = 0
        WHERE id = $1 AND (claimed_by IS NULL OR claimed_by = $4)`,
-      [id, notBefore, error, this.#owner],
+      [id, notBefore, error, this.owner],
     );
   }
 
@@ -185,8 +180,7 @@ export class PostgresOutboxStore implements OutboxStore {
     return rows[0]!.t;
   }
 
-  async deadLetters(limit: number): Promise<DeadLetter[]> {
-    checkLimit(limit);
+  protected async selectDead(limit: number): Promise<DeadLetter[]> {
     const rows = await this.#db.query<DeadRow<OutboxJson>>(
       `SELECT * FROM ${this.#db.t.dead} WHERE queue = $1 ORDER BY dead_at, id LIMIT $2`,
       [this.queue, limit],

@@ -13,33 +13,18 @@ import type {
   Json,
   JournalEntry,
   JournalInput,
-  JournalQuery,
-  PlanDeletion,
-  PlanQuery,
-  PlanStore,
   SetActiveResult,
   StoredPlan,
 } from '../plan/store.js';
-import {
-  checkActiveWrite,
-  checkCreatePlan,
-  checkJournalQuery,
-  checkPlanDeletion,
-  checkPlanKey,
-  checkTarget,
+import { PlanStoreBase } from '../plan/store-base.js';
+import type {
+  ActiveWrite,
+  CheckedJournalQuery,
+  CheckedPlanDeletion,
+  PlanRange,
+  PlanWrite,
 } from '../plan/store-checks.js';
-import {
-  activeFromRow,
-  appendedEntry,
-  checkJournalWrite,
-  checkPlanRange,
-  createdPlan,
-  entryFromRow,
-  planFromRow,
-  type ActiveRow,
-  type JournalRow,
-  type PlanRow,
-} from './rows.js';
+import { activeFromRow, entryFromRow, planFromRow, type ActiveRow, type JournalRow, type PlanRow } from './rows.js';
 
 /** Options of {@link PostgresPlanStore.open}. */
 export interface PostgresPlanStoreOptions {
@@ -96,12 +81,13 @@ const TABLES: PgStoreSpec<Table> = {
  * const store = await PostgresPlanStore.open({ connectionString: process.env.DATABASE_URL });
  * const enactor = new Enactor({ name: `enactor-${hostname()}`, store, provider, targets });
  */
-export class PostgresPlanStore implements PlanStore {
+export class PostgresPlanStore extends PlanStoreBase {
   readonly kind = 'postgres';
   readonly schema: string;
   readonly #db: PgStoreHandle<Table>;
 
   private constructor(db: PgStoreHandle<Table>) {
+    super();
     this.#db = db;
     this.schema = db.schema;
   }
@@ -115,8 +101,7 @@ export class PostgresPlanStore implements PlanStore {
     return new PostgresPlanStore(await openPgStore(options, TABLES));
   }
 
-  async createPlan<B extends Json>(target: string, body: B, meta: { at: number; by: string }): Promise<StoredPlan<B>> {
-    const write = checkCreatePlan(target, body, meta);
+  protected async insertPlan(target: string, write: PlanWrite): Promise<string> {
     const t = this.#db.t;
     // One statement: the counter's row lock orders concurrent creators; a generation is never reused.
     const rows = await this.#db.query<{ generation: string }>(
@@ -125,13 +110,12 @@ export class PostgresPlanStore implements PlanStore {
          ON CONFLICT (target) DO UPDATE SET last = ${t.seq}.last + 1 RETURNING last)
        INSERT INTO ${t.plans} (target, generation, created_at, created_by, body)
        SELECT $1, last, $2, $3, $4::jsonb FROM seq RETURNING generation`,
-      [target, meta.at, write.by, write.text],
+      [target, write.at, write.by, write.text],
     );
-    return createdPlan(target, rows[0]!.generation, meta.at, write);
+    return rows[0]!.generation;
   }
 
-  async getPlan(target: string, generation: number): Promise<StoredPlan | undefined> {
-    checkPlanKey(target, generation);
+  protected async selectPlan(target: string, generation: number): Promise<StoredPlan | undefined> {
     const rows = await this.#db.query<PlanRow<Json>>(
       `SELECT * FROM ${this.#db.t.plans} WHERE target = $1 AND generation = $2`,
       [target, generation],
@@ -139,8 +123,7 @@ export class PostgresPlanStore implements PlanStore {
     return rows[0] === undefined ? undefined : toPlan(rows[0]);
   }
 
-  async latestPlan(target: string): Promise<StoredPlan | undefined> {
-    checkTarget(target);
+  protected async selectLatest(target: string): Promise<StoredPlan | undefined> {
     const rows = await this.#db.query<PlanRow<Json>>(
       `SELECT * FROM ${this.#db.t.plans} WHERE target = $1 ORDER BY generation DESC LIMIT 1`,
       [target],
@@ -148,8 +131,7 @@ export class PostgresPlanStore implements PlanStore {
     return rows[0] === undefined ? undefined : toPlan(rows[0]);
   }
 
-  async listPlans(target: string, query: PlanQuery = {}): Promise<StoredPlan[]> {
-    const { below, above } = checkPlanRange(target, query);
+  protected async selectPlans(target: string, { below, above }: PlanRange): Promise<StoredPlan[]> {
     const rows = await this.#db.query<PlanRow<Json>>(
       `SELECT * FROM ${this.#db.t.plans} WHERE target = $1 AND generation < $2 AND generation > $3 ORDER BY generation`,
       [target, below, above],
@@ -157,9 +139,7 @@ export class PostgresPlanStore implements PlanStore {
     return rows.map(toPlan);
   }
 
-  async deletePlans(target: string, which: PlanDeletion): Promise<number[]> {
-    checkTarget(target);
-    const { below, except } = checkPlanDeletion(which);
+  protected async deleteBelow(target: string, { below, except }: CheckedPlanDeletion): Promise<number[]> {
     const rows = await this.#db.query<{ generation: string }>(
       `DELETE FROM ${this.#db.t.plans} WHERE target = $1 AND generation < $2 AND NOT (generation = ANY($3::float8[]))
        RETURNING generation`,
@@ -168,19 +148,16 @@ export class PostgresPlanStore implements PlanStore {
     return rows.map((r) => Number(r.generation)).sort((a, b) => a - b);
   }
 
-  async getActive(target: string): Promise<ActivePointer | undefined> {
-    checkTarget(target);
+  protected async selectActive(target: string): Promise<ActivePointer | undefined> {
     const rows = await this.#db.query<ActiveRow>(`SELECT * FROM ${this.#db.t.active} WHERE target = $1`, [target]);
     return activeFromRow(rows[0]);
   }
 
-  async setActive(
+  protected async updateActive(
     target: string,
-    next: { generation: number; at: number; by: string },
-    condition?: ActiveCondition,
+    next: ActiveWrite,
+    condition: ActiveCondition | undefined,
   ): Promise<SetActiveResult> {
-    checkTarget(target);
-    checkActiveWrite(next);
     const a = this.#db.t.active;
     const values: unknown[] = [target, next.generation, next.at, next.by];
     const upsert = `INSERT INTO ${a} (target, generation, updated_at, updated_by) VALUES ($1, $2, $3, $4)`;
@@ -197,21 +174,19 @@ export class PostgresPlanStore implements PlanStore {
     }
     const written = await this.#db.query<ActiveRow>(sql, values);
     if (written[0] !== undefined) return { ok: true, current: activeFromRow(written[0]) };
-    return { ok: false, current: await this.getActive(target) };
+    return { ok: false, current: await this.selectActive(target) };
   }
 
-  async appendJournal(entry: JournalInput): Promise<JournalEntry> {
-    const text = checkJournalWrite(entry);
+  protected async insertEntry(entry: JournalInput, text: string): Promise<string> {
     const rows = await this.#db.query<{ seq: string }>(
       `INSERT INTO ${this.#db.t.journal} (target, generation, actor, decision, reason, at, details)
        VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb) RETURNING seq`,
       [entry.target, entry.generation, entry.actor, entry.decision, entry.reason, entry.at, text],
     );
-    return appendedEntry(entry, text, rows[0]!.seq);
+    return rows[0]!.seq;
   }
 
-  async readJournal(query: JournalQuery = {}): Promise<JournalEntry[]> {
-    const q = checkJournalQuery(query);
+  protected async selectEntries(q: CheckedJournalQuery): Promise<JournalEntry[]> {
     const values: unknown[] = [q.afterSeq];
     const where = ['seq > $1'];
     if (q.target !== undefined) {

@@ -2,12 +2,10 @@
  * The rows of the SQL stores (SQLite and PostgreSQL share one schema) and their mapping to the
  * store contract's objects. Numbers come back as numbers from SQLite and as strings for PostgreSQL
  * `BIGINT` columns, so every numeric column goes through `Number`; JSON columns are decoded by the
- * store (SQLite keeps text, PostgreSQL `JSONB` arrives parsed). Also what the two SQL plan stores
- * do alike around their statements: the checks with SQL's defaults, and a write's result read back
- * from the JSON text written.
+ * store (SQLite keeps text, PostgreSQL `JSONB` arrives parsed). The checks and a write's result
+ * are the same for every plan store: plan/store-base.ts.
  */
-import { checkJournalInput, checkPlanQuery, checkTarget, toJsonText } from '../plan/store-checks.js';
-import type { ActivePointer, Json, JournalEntry, JournalInput, PlanQuery, StoredPlan } from '../plan/store.js';
+import type { ActivePointer, Json, JournalEntry, StoredPlan } from '../plan/store.js';
 
 /** A row of `failsmall_plans`; `B` is how the body column arrives. */
 export interface PlanRow<B> {
@@ -73,38 +71,4 @@ export function entryFromRow<D>(row: JournalRow<D>, decode: (details: D) => Json
     at: Number(row.at),
     details: decode(row.details),
   };
-}
-
-/** The plan `createPlan` stored as `generation`, from its checked write (the body read back from the text). */
-export function createdPlan<B extends Json>(
-  target: string,
-  generation: number | string,
-  at: number,
-  write: { readonly text: string; readonly by: string },
-): StoredPlan<B> {
-  return {
-    target,
-    generation: Number(generation),
-    createdAt: at,
-    createdBy: write.by,
-    body: JSON.parse(write.text) as B,
-  };
-}
-
-/** Checks `listPlans`' arguments; returns its bounds, every generation where not given. */
-export function checkPlanRange(target: string, query: PlanQuery): { below: number; above: number } {
-  checkTarget(target);
-  const bounds = checkPlanQuery(query);
-  return { below: bounds.below ?? Number.MAX_SAFE_INTEGER, above: bounds.above ?? -1 };
-}
-
-/** Checks `appendJournal`'s entry; returns its details (default `null`) as the JSON text to store. */
-export function checkJournalWrite(entry: JournalInput): string {
-  checkJournalInput(entry);
-  return toJsonText('details', entry.details === undefined ? null : entry.details);
-}
-
-/** The entry `appendJournal` stored as `seq` (its details read back from the text written). */
-export function appendedEntry(entry: JournalInput, text: string, seq: number | string): JournalEntry {
-  return { ...entry, details: JSON.parse(text) as Json, seq: Number(seq) };
 }

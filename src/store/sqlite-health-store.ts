@@ -7,14 +7,7 @@
  */
 import type { SetState } from '../health/guardrails.js';
 import type { SetChange } from '../health/monitor.js';
-import {
-  checkChangesQuery,
-  checkVote,
-  type HealthStore,
-  type StoredSet,
-  type StoredVote,
-  type WriteSetResult,
-} from '../health/store.js';
+import { HealthStoreBase, type StoredSet, type StoredVote, type WriteSetResult } from '../health/store.js';
 import { changeFromRow, setFromRow, voteFromRow, type ChangeRow, type SetRow, type VoteRow } from './health-rows.js';
 import { openSqliteStore, parseStoredJson, type SqliteStoreHandle } from './sqlite-open.js';
 
@@ -52,7 +45,7 @@ const parseState = (text: string): SetState => parseStoredJson(text, 'health set
  * const monitor = new HealthMonitor({ name: 'orders-api', targets, sources, store, checker: 'use1-a', checkers: 2 });
  * @see https://www.sqlite.org/wal.html
  */
-export class SqliteHealthStore implements HealthStore {
+export class SqliteHealthStore extends HealthStoreBase {
   readonly kind = 'sqlite';
   readonly path: string;
   readonly #db: SqliteStoreHandle;
@@ -67,12 +60,12 @@ export class SqliteHealthStore implements HealthStore {
   }
 
   private constructor(db: SqliteStoreHandle) {
+    super();
     this.#db = db;
     this.path = db.path;
   }
 
-  async putVotes(votes: readonly StoredVote[]): Promise<void> {
-    for (const v of votes) checkVote(v);
+  protected async storeVotes(votes: readonly StoredVote[]): Promise<void> {
     this.#db.tx((db) => {
       const put = db.prepare(
         `INSERT INTO failsmall_health_votes (set_name, checker, source, target, vote, at) VALUES (?, ?, ?, ?, ?, ?)
@@ -131,8 +124,7 @@ export class SqliteHealthStore implements HealthStore {
     );
   }
 
-  async changes(set: string, query?: { readonly since?: number; readonly limit?: number }): Promise<SetChange[]> {
-    const q = checkChangesQuery(query);
+  protected async selectChanges(set: string, q: { since: number; limit: number }): Promise<SetChange[]> {
     const rows = this.#db.tx(
       (db) =>
         db

@@ -20,18 +20,14 @@ import type Database from 'better-sqlite3';
 import { FailsmallError } from '../core/errors.js';
 import { func } from '../core/validate.js';
 import {
+  OutboxStoreBase,
   checkClaimMs,
-  checkLimit,
-  checkOutboxInput,
-  newClaimOwner,
   outboxClosed,
-  sortEntries,
   type DeadLetter,
   type OutboxEntry,
   type OutboxInput,
   type OutboxJson,
   type OutboxOrder,
-  type OutboxStore,
 } from './outbox-store.js';
 import { deadLetterFromRow, entryFromRow, type DeadRow, type OutboxRow } from './outbox-rows.js';
 import { openSqliteStore, type SqliteStoreHandle } from './sqlite-open.js';
@@ -79,12 +75,9 @@ function lenientPayload(text: string): OutboxJson {
  * const store = await SqliteOutboxStore.open({ path: '/var/lib/app/orders-outbox.db' });
  * const orders = outbox({ store, dependency: 'orders', apply });
  */
-export class SqliteOutboxStore implements OutboxStore {
+export class SqliteOutboxStore extends OutboxStoreBase {
   readonly kind = 'sqlite';
   readonly path: string;
-  readonly claimMs: number;
-  /** This handle's drainer identity (the `claimed_by` of its claims). */
-  readonly #owner = newClaimOwner();
   /** Set when the file found at open was corrupt and moved aside (`details.movedTo`). */
   readonly recovered: FailsmallError | undefined;
   readonly #db: SqliteStoreHandle;
@@ -137,14 +130,17 @@ export class SqliteOutboxStore implements OutboxStore {
   }
 
   private constructor(db: SqliteStoreHandle, recovered: FailsmallError | undefined, claimMs: number) {
+    super(claimMs);
     this.#db = db;
     this.path = db.path;
     this.recovered = recovered;
-    this.claimMs = claimMs;
   }
 
-  async append(input: OutboxInput): Promise<{ entry: OutboxEntry; duplicate: boolean }> {
-    const { text, priority } = checkOutboxInput(input);
+  protected async insert(
+    input: OutboxInput,
+    text: string,
+    priority: number,
+  ): Promise<{ entry: OutboxEntry; duplicate: boolean }> {
     return Promise.resolve(
       this.#db.tx((db) => {
         const found = db.prepare('SELECT * FROM failsmall_outbox WHERE key = ?').get(input.key) as Row | undefined;
@@ -160,8 +156,7 @@ export class SqliteOutboxStore implements OutboxStore {
     );
   }
 
-  async due(limit: number, order: OutboxOrder, now: number): Promise<OutboxEntry[]> {
-    checkLimit(limit);
+  protected async claim(limit: number, order: OutboxOrder, now: number): Promise<OutboxEntry[]> {
     const orderBy = order === 'priority' ? 'priority DESC, id' : 'id';
     return Promise.resolve(
       this.#db.tx((db) => {
@@ -173,7 +168,7 @@ export class SqliteOutboxStore implements OutboxStore {
                ORDER BY ${orderBy} LIMIT ?)
              RETURNING *`,
           )
-          .all(this.#owner, now + this.claimMs, now, this.#owner, now, limit) as Row[];
+          .all(this.owner, now + this.claimMs, now, this.owner, now, limit) as Row[];
         const entries: OutboxEntry[] = [];
         for (const row of rows) {
           try {
@@ -182,7 +177,7 @@ export class SqliteOutboxStore implements OutboxStore {
             this.#moveDead(db, row.id, 'corrupt', now, 'the stored payload is not JSON');
           }
         }
-        return sortEntries(entries, order); // RETURNING keeps no order
+        return entries; // in any order (RETURNING keeps none): OutboxStoreBase sorts them
       }),
     );
   }
@@ -201,7 +196,7 @@ export class SqliteOutboxStore implements OutboxStore {
              claimed_by = NULL, claimed_until = 0
            WHERE id = ? AND (claimed_by IS NULL OR claimed_by = ?)`,
         )
-        .run(notBefore, error, id, this.#owner),
+        .run(notBefore, error, id, this.owner),
     );
     return Promise.resolve();
   }
@@ -247,8 +242,7 @@ export class SqliteOutboxStore implements OutboxStore {
     );
   }
 
-  async deadLetters(limit: number): Promise<DeadLetter[]> {
-    checkLimit(limit);
+  protected async selectDead(limit: number): Promise<DeadLetter[]> {
     return Promise.resolve(
       this.#db.tx((db) =>
         (

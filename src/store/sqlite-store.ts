@@ -7,36 +7,20 @@
 import type {
   ActiveCondition,
   ActivePointer,
-  Json,
   JournalEntry,
   JournalInput,
-  JournalQuery,
-  PlanDeletion,
-  PlanQuery,
-  PlanStore,
   SetActiveResult,
   StoredPlan,
 } from '../plan/store.js';
-import {
-  checkActiveWrite,
-  checkCreatePlan,
-  checkJournalQuery,
-  checkPlanDeletion,
-  checkPlanKey,
-  checkTarget,
+import { PlanStoreBase } from '../plan/store-base.js';
+import type {
+  ActiveWrite,
+  CheckedJournalQuery,
+  CheckedPlanDeletion,
+  PlanRange,
+  PlanWrite,
 } from '../plan/store-checks.js';
-import {
-  activeFromRow,
-  appendedEntry,
-  checkJournalWrite,
-  checkPlanRange,
-  createdPlan,
-  entryFromRow,
-  planFromRow,
-  type ActiveRow,
-  type JournalRow,
-  type PlanRow,
-} from './rows.js';
+import { activeFromRow, entryFromRow, planFromRow, type ActiveRow, type JournalRow, type PlanRow } from './rows.js';
 import { openSqliteStore, parseStoredJson, type SqliteStoreHandle } from './sqlite-open.js';
 
 /** Options of {@link SqlitePlanStore.open}. */
@@ -75,7 +59,7 @@ const toEntry = (row: JournalRow<string>): JournalEntry =>
  * const enactor = new Enactor({ name: 'enactor-az1', store, provider, targets });
  * @see https://www.sqlite.org/wal.html
  */
-export class SqlitePlanStore implements PlanStore {
+export class SqlitePlanStore extends PlanStoreBase {
   readonly kind = 'sqlite';
   readonly path: string;
   readonly #db: SqliteStoreHandle;
@@ -90,13 +74,13 @@ export class SqlitePlanStore implements PlanStore {
   }
 
   private constructor(db: SqliteStoreHandle) {
+    super();
     this.#db = db;
     this.path = db.path;
   }
 
-  async createPlan<B extends Json>(target: string, body: B, meta: { at: number; by: string }): Promise<StoredPlan<B>> {
-    const write = checkCreatePlan(target, body, meta);
-    const generation = this.#db.tx((db) => {
+  protected async insertPlan(target: string, write: PlanWrite): Promise<number> {
+    return this.#db.tx((db) => {
       const row = db
         .prepare(
           `INSERT INTO failsmall_plan_seq (target, last) VALUES (?, 1)
@@ -105,14 +89,12 @@ export class SqlitePlanStore implements PlanStore {
         .get(target) as { last: number };
       db.prepare(
         'INSERT INTO failsmall_plans (target, generation, created_at, created_by, body) VALUES (?, ?, ?, ?, ?)',
-      ).run(target, row.last, meta.at, write.by, write.text);
+      ).run(target, row.last, write.at, write.by, write.text);
       return row.last;
     });
-    return createdPlan(target, generation, meta.at, write);
   }
 
-  async getPlan(target: string, generation: number): Promise<StoredPlan | undefined> {
-    checkPlanKey(target, generation);
+  protected async selectPlan(target: string, generation: number): Promise<StoredPlan | undefined> {
     const row = this.#db.tx(
       (db) =>
         db.prepare('SELECT * FROM failsmall_plans WHERE target = ? AND generation = ?').get(target, generation) as
@@ -121,8 +103,7 @@ export class SqlitePlanStore implements PlanStore {
     return row === undefined ? undefined : toPlan(row);
   }
 
-  async latestPlan(target: string): Promise<StoredPlan | undefined> {
-    checkTarget(target);
+  protected async selectLatest(target: string): Promise<StoredPlan | undefined> {
     const row = this.#db.tx(
       (db) =>
         db.prepare('SELECT * FROM failsmall_plans WHERE target = ? ORDER BY generation DESC LIMIT 1').get(target) as
@@ -131,8 +112,7 @@ export class SqlitePlanStore implements PlanStore {
     return row === undefined ? undefined : toPlan(row);
   }
 
-  async listPlans(target: string, query: PlanQuery = {}): Promise<StoredPlan[]> {
-    const { below, above } = checkPlanRange(target, query);
+  protected async selectPlans(target: string, { below, above }: PlanRange): Promise<StoredPlan[]> {
     const rows = this.#db.tx(
       (db) =>
         db
@@ -144,9 +124,7 @@ export class SqlitePlanStore implements PlanStore {
     return rows.map(toPlan);
   }
 
-  async deletePlans(target: string, which: PlanDeletion): Promise<number[]> {
-    checkTarget(target);
-    const { below, except } = checkPlanDeletion(which);
+  protected async deleteBelow(target: string, { below, except }: CheckedPlanDeletion): Promise<number[]> {
     const rows = this.#db.tx(
       (db) =>
         db
@@ -159,8 +137,7 @@ export class SqlitePlanStore implements PlanStore {
     return rows.map((r) => r.generation).sort((a, b) => a - b);
   }
 
-  async getActive(target: string): Promise<ActivePointer | undefined> {
-    checkTarget(target);
+  protected async selectActive(target: string): Promise<ActivePointer | undefined> {
     return activeFromRow(
       this.#db.tx(
         (db) => db.prepare('SELECT * FROM failsmall_active WHERE target = ?').get(target) as ActiveRow | undefined,
@@ -168,13 +145,11 @@ export class SqlitePlanStore implements PlanStore {
     );
   }
 
-  async setActive(
+  protected async updateActive(
     target: string,
-    next: { generation: number; at: number; by: string },
-    condition?: ActiveCondition,
+    next: ActiveWrite,
+    condition: ActiveCondition | undefined,
   ): Promise<SetActiveResult> {
-    checkTarget(target);
-    checkActiveWrite(next);
     const args = [target, next.generation, next.at, next.by];
     return this.#db.tx((db) => {
       let changes: number;
@@ -215,9 +190,8 @@ export class SqlitePlanStore implements PlanStore {
     });
   }
 
-  async appendJournal(entry: JournalInput): Promise<JournalEntry> {
-    const text = checkJournalWrite(entry);
-    const seq = this.#db.tx(
+  protected async insertEntry(entry: JournalInput, text: string): Promise<number> {
+    return this.#db.tx(
       (db) =>
         db
           .prepare(
@@ -228,11 +202,9 @@ export class SqlitePlanStore implements PlanStore {
           seq: number;
         },
     ).seq;
-    return appendedEntry(entry, text, seq);
   }
 
-  async readJournal(query: JournalQuery = {}): Promise<JournalEntry[]> {
-    const q = checkJournalQuery(query);
+  protected async selectEntries(q: CheckedJournalQuery): Promise<JournalEntry[]> {
     const where: string[] = ['seq > ?'];
     const args: (string | number)[] = [q.afterSeq];
     if (q.target !== undefined) {
