@@ -254,16 +254,13 @@ async function route(req: http.IncomingMessage, o: ControlApiOptions, maxBody: n
       if (sub === undefined) {
         if (method !== 'GET') methodNotAllowed(method, url.pathname, 'GET');
         const zone = o.store.get(id);
-        if (zone === undefined) {
-          throw new FailsmallError('FS_ERR_CHAOS_ZONE_NOT_FOUND', `No zone named ${JSON.stringify(id)}`);
-        }
+        if (zone === undefined) zoneNotFound(id);
         return { status: 200, body: zone };
       }
       if (sub !== 'changes') notFound(url.pathname);
       if (method !== 'POST') methodNotAllowed(method, url.pathname, 'POST');
-      if (o.store.version(id) === undefined) {
-        throw new FailsmallError('FS_ERR_CHAOS_ZONE_NOT_FOUND', `No zone named ${JSON.stringify(id)}`);
-      }
+      // Before the body is read: an unknown zone is 404 whatever the body holds.
+      if (o.store.version(id) === undefined) zoneNotFound(id);
       const body = await readJson(req, maxBody);
       return { status: 200, body: o.store.apply(id, body) };
     }
@@ -324,6 +321,12 @@ async function route(req: http.IncomingMessage, o: ControlApiOptions, maxBody: n
     default:
       notFound(url.pathname);
   }
+}
+
+function zoneNotFound(zone: string): never {
+  throw new FailsmallError('FS_ERR_CHAOS_ZONE_NOT_FOUND', `No zone named ${JSON.stringify(zone)}`, {
+    details: { zone },
+  });
 }
 
 function faultNotFound(id: string): never {

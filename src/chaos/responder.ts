@@ -79,6 +79,11 @@ const noRecords: readonly Buffer[] = [];
 /** Each zone SOA as served in negative answers (TTL = the negative TTL), so its encodings are cached. */
 const negativeSoa = new WeakMap<RecordSet, RecordSet>();
 
+/** The entry of a resolution, before its response is encoded. */
+function entryOf(name: string, type: string, resolution: Resolution): CacheEntry {
+  return { name, type, resolution, rcode: rcodeOf[resolution.rcode], response: undefined, truncated: undefined };
+}
+
 /** The synthetic name metrics and the log use for queries without a usable question. */
 export const malformedName = '(malformed)';
 /** The synthetic name for questions whose name no zone can hold (odd bytes in a label). */
@@ -150,7 +155,11 @@ export class DnsResponder {
       );
       return this.#done(out, limit, opt, now, name, Rcode.REFUSED, transport, client, undefined);
     }
-    if (!p.hostName) return this.#unholdable(query, opt, limit, now, transport, client, anyClass);
+    if (!p.hostName) {
+      const entry = this.#unholdable();
+      const out = this.#answer(entry, query, opt, anyClass);
+      return this.#done(out, limit, opt, now, invalidName, entry.rcode, transport, client, undefined);
+    }
     if (this.#generation !== this.#store.generation || this.#cached >= this.#cacheSize) {
       this.#cache.clear();
       this.#cached = 0;
@@ -178,8 +187,7 @@ export class DnsResponder {
       }
       out = patchCached(cached, query, p.questionEnd);
     } else {
-      out = assembleResponse(query, p.questionEnd, this.#parts(entry, undefined), opt);
-      if (anyClass) out[2] = out[2]! & ~0x04;
+      out = this.#answer(entry, query, opt, anyClass);
     }
     return this.#done(out, limit, opt, now, entry.name, entry.rcode, transport, client, undefined);
   }
@@ -199,45 +207,29 @@ export class DnsResponder {
     const p = this.#parser;
     const name = keyToName(p.key);
     const type = typeName(p.qtype);
-    const resolution = this.#store.resolve(name, type);
-    const rcode = rcodeOf[resolution.rcode];
+    const entry = entryOf(name, type, this.#store.resolve(name, type));
     let weighted = false;
-    for (const set of resolution.answers) if (isWeighted(set.records)) weighted = true;
-    const entry: CacheEntry = { name, type, resolution, rcode, response: undefined, truncated: undefined };
+    for (const set of entry.resolution.answers) if (isWeighted(set.records)) weighted = true;
     if (weighted) return entry;
-    const response = assembleResponse(query, p.questionEnd, this.#parts(entry, undefined), opt);
-    if (anyClass) response[2] = response[2]! & ~0x04;
-    return { ...entry, response };
+    return { ...entry, response: this.#answer(entry, query, opt, anyClass) };
   }
 
   /**
-   * A name with a label our zones cannot hold: authoritative NXDOMAIN inside our zones (RFC 2181 §11),
-   * a referral below a cut, REFUSED outside. Not cached (such names are rare and all different).
+   * The entry of a name with a label our zones cannot hold: authoritative NXDOMAIN inside our zones
+   * (RFC 2181 §11), a referral below a cut, REFUSED outside. Not cached (such names are rare and all
+   * different).
    */
-  #unholdable(
-    query: Buffer,
-    opt: Buffer | undefined,
-    limit: number,
-    now: number,
-    transport: 'udp' | 'tcp',
-    client: string,
-    anyClass: boolean,
-  ): Buffer {
+  #unholdable(): CacheEntry {
     const p = this.#parser;
     const suffix = keyToName(p.hostSuffixKey);
-    const resolution = this.#store.resolveUnholdable(suffix);
-    const rcode = rcodeOf[resolution.rcode];
-    const entry: CacheEntry = {
-      name: suffix,
-      type: typeName(p.qtype),
-      resolution,
-      rcode,
-      response: undefined,
-      truncated: undefined,
-    };
-    const out = assembleResponse(query, p.questionEnd, this.#parts(entry, undefined), opt);
+    return entryOf(suffix, typeName(p.qtype), this.#store.resolveUnholdable(suffix));
+  }
+
+  /** The true answer of `entry` to `query`, without the AA bit for a question of class ANY. */
+  #answer(entry: CacheEntry, query: Buffer, opt: Buffer | undefined, anyClass: boolean): Buffer {
+    const out = assembleResponse(query, this.#parser.questionEnd, this.#parts(entry, undefined), opt);
     if (anyClass) out[2] = out[2]! & ~0x04;
-    return this.#done(out, limit, opt, now, invalidName, rcode, transport, client, undefined);
+    return out;
   }
 
   /** The records of a true answer; with `ttl`, every TTL replaced. */

@@ -6,7 +6,7 @@
 import type { HealthGroupSummary, HealthLinkResult } from './health-link.js';
 import { formatDuration } from './scenario.js';
 import { chartSection } from './report-section.js';
-import { groupTable, pct, targetLines } from './text-table.js';
+import { linkText, pct } from './text-table.js';
 
 /** The health link as the JSON summary has it (`health`): everything but the timeline. */
 export type HealthLinkSummary = Omit<HealthLinkResult, 'timeline'>;
@@ -19,20 +19,15 @@ export function healthSummary(result: HealthLinkResult): HealthLinkSummary {
 
 /** The health link's rows, as the CLI prints them under the replay's table. */
 export function formatHealthSummary(h: HealthLinkSummary): string {
-  const lines = groupTable<HealthGroupSummary>(
-    ['baseline', 'failsmall'],
-    [h.baseline, h.failsmall],
-    [
-      ['least capacity in the record set', (g) => pct(g.min_capacity_share)],
-      ['time with less than full capacity', (g) => formatDuration(g.degraded_s)],
-      ['requests ok during the flapping', (g) => `${pct(g.success_during_flap)} of ${g.requests_during_flap}`],
-      ['overload rejections', (g) => String(g.overload_rejections)],
-      ['targets removed (most per window)', (g) => `${g.removals} (${g.max_removed_per_window})`],
-      ['escalations to a human', (g) => String(g.escalations)],
-    ],
-  );
   const head = `health checks flapping (${h.phase.day}; ${formatDuration(h.phase.from_s)} to ${formatDuration(h.phase.to_s)}, ${h.nodes} nodes; baseline: one source, immediate removal, AZ DNS failover; failsmall: a second source, quorum, at most ${h.failsmall.velocity_limit} removed per ${formatDuration(h.failsmall.window_s)}, floor ${pct(h.failsmall.floor_share)}, fail-open)`;
-  return [head, '', lines, '', 'health targets:', ...targetLines(h.targets)].join('\n');
+  return linkText<HealthGroupSummary>('health', head, h, [
+    ['least capacity in the record set', (g) => pct(g.min_capacity_share)],
+    ['time with less than full capacity', (g) => formatDuration(g.degraded_s)],
+    ['requests ok during the flapping', (g) => `${pct(g.success_during_flap)} of ${g.requests_during_flap}`],
+    ['overload rejections', (g) => String(g.overload_rejections)],
+    ['targets removed (most per window)', (g) => `${g.removals} (${g.max_removed_per_window})`],
+    ['escalations to a human', (g) => String(g.escalations)],
+  ]);
 }
 
 /** The report's health section: a table and the record set's size per group (chart.js, already on the page). */

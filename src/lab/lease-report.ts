@@ -6,7 +6,7 @@
 import type { LeaseGroupSummary, LeaseLinkResult } from './lease-link.js';
 import { formatDuration } from './scenario.js';
 import { chartSection } from './report-section.js';
-import { groupTable, pct, targetLines } from './text-table.js';
+import { linkText, pct } from './text-table.js';
 
 /** The lease link as the JSON summary has it (`lease_manager`): everything but the timeline. */
 export type LeaseLinkSummary = Omit<LeaseLinkResult, 'timeline'>;
@@ -25,26 +25,21 @@ function allLeases(g: LeaseGroupSummary, bound: number): string {
 /** The lease link's rows, as the CLI prints them under the replay's table. */
 export function formatLeaseSummary(l: LeaseLinkSummary): string {
   const bound = l.lower_bound_s;
-  const lines = groupTable<LeaseGroupSummary>(
-    ['baseline', 'failsmall'],
-    [l.baseline, l.failsmall],
-    [
-      ['time until every lease is held', (g) => allLeases(g, bound)],
-      ['goodput during the recovery', (g) => pct(g.goodput)],
-      ['work wasted (started, then timed out)', (g) => String(g.wasted_work)],
-      ['peak queue at the manager', (g) => String(g.peak_queue)],
-      ['requests that reached the manager', (g) => String(g.requests)],
-      [
-        'operators throttle and restart (04:14)',
-        (g) =>
-          g.intervened_at_s === null
-            ? 'not needed'
-            : `at ${formatDuration(g.intervened_at_s)}, ${g.held_at_intervention} held`,
-      ],
-    ],
-  );
   const head = `lease manager (${l.phase.day}; ${l.hosts} hosts, ${l.concurrency} workers x ${l.work_ms} ms, work timeout ${l.work_timeout_ms} ms, ${l.phase.speed}x; lower bound ${formatDuration(bound)}; baseline: FIFO without bound, SDK retries; failsmall: behind admit/, failsmall's clients)`;
-  return [head, '', lines, '', 'lease targets:', ...targetLines(l.targets)].join('\n');
+  return linkText<LeaseGroupSummary>('lease', head, l, [
+    ['time until every lease is held', (g) => allLeases(g, bound)],
+    ['goodput during the recovery', (g) => pct(g.goodput)],
+    ['work wasted (started, then timed out)', (g) => String(g.wasted_work)],
+    ['peak queue at the manager', (g) => String(g.peak_queue)],
+    ['requests that reached the manager', (g) => String(g.requests)],
+    [
+      'operators throttle and restart (04:14)',
+      (g) =>
+        g.intervened_at_s === null
+          ? 'not needed'
+          : `at ${formatDuration(g.intervened_at_s)}, ${g.held_at_intervention} held`,
+    ],
+  ]);
 }
 
 /** The report's lease section: a table and the leases held per group (chart.js, already on the page). */

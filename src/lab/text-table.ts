@@ -38,3 +38,19 @@ export function targetLines(targets: Readonly<Record<string, MetTarget>>): strin
     ([name, t]) => `  ${t.met ? 'met ' : 'MISS'}  ${name} = ${String(t.value)} (target ${t.target})`,
   );
 }
+
+/** What every link of the replay compares: its baseline and failsmall groups, and the targets it had to meet. */
+export interface LinkGroups<G> {
+  readonly baseline: G;
+  readonly failsmall: G;
+  readonly targets: Readonly<Record<string, MetTarget>>;
+}
+
+/**
+ * A link's rows as the CLI prints them under the replay's table: `head`, the baseline and failsmall
+ * groups side by side, then the link's targets (`<name> targets:`).
+ */
+export function linkText<G>(name: string, head: string, link: LinkGroups<G>, rows: readonly GroupRow<G>[]): string {
+  const lines = groupTable(['baseline', 'failsmall'], [link.baseline, link.failsmall], rows);
+  return [head, '', lines, '', `${name} targets:`, ...targetLines(link.targets)].join('\n');
+}

@@ -38,9 +38,9 @@ import {
   evidenceFresh,
   observe,
   type GuardConfig,
+  type GuardEvent,
   type GuardReason,
   type GuardState,
-  type ReleaseReason,
 } from '../guard.js';
 import { normalizeHostname } from '../hostname.js';
 import type { LkgRecord } from '../lkg-file.js';
@@ -541,33 +541,16 @@ export class Resolver {
     });
   }
 
-  #guardEvent(
-    entry: CacheEntry,
-    event:
-      | { type: 'guard-engaged'; reason: GuardReason; at: number }
-      | { type: 'guard-released'; reason: ReleaseReason; at: number; heldFor: number },
-  ): void {
+  /** Counts a guard event and tells the listeners, with the name and family it is about. */
+  #guardEvent(entry: CacheEntry, event: GuardEvent): void {
+    const about = { hostname: entry.name, family: entry.family };
     let full: DnsEvent;
     if (event.type === 'guard-engaged') {
       this.#counters.guardEngagements++;
-      full = {
-        type: 'guard-engaged',
-        hostname: entry.name,
-        family: entry.family,
-        reason: event.reason,
-        lastKnownGood: entry.lastKnownGood?.addresses ?? [],
-        at: event.at,
-      };
+      full = { ...event, ...about, lastKnownGood: entry.lastKnownGood?.addresses ?? [] };
     } else {
       this.#counters.guardReleases++;
-      full = {
-        type: 'guard-released',
-        hostname: entry.name,
-        family: entry.family,
-        reason: event.reason,
-        heldFor: event.heldFor,
-        at: event.at,
-      };
+      full = { ...event, ...about };
     }
     if (guardChannel.hasSubscribers) guardChannel.publish(full);
     this.events.emit(full);
