@@ -2,8 +2,9 @@
  * Binding a socket or server and waiting for it: the one promise around Node's callback-style
  * `listen`/`bind`, which reports a failure (`EADDRINUSE`, `EACCES`, …) as an `'error'` event.
  */
+import type dgram from 'node:dgram';
 import type { EventEmitter } from 'node:events';
-import { createServer } from 'node:net';
+import { createServer, type Server } from 'node:net';
 
 /**
  * Calls `start(done)` (e.g. `(done) => server.listen(port, host, done)`) and resolves once it calls
@@ -34,4 +35,54 @@ export async function freeLoopbackPort(): Promise<number> {
   const { port } = server.address() as { port: number };
   await new Promise((resolve) => server.close(resolve));
   return port;
+}
+
+/** Why {@link listenUdpAndTcp} gave up: the side that failed and Node's error (`EADDRINUSE`, …). */
+export class BindFailure extends Error {
+  constructor(
+    readonly side: 'udp' | 'tcp',
+    override readonly cause: unknown,
+  ) {
+    super(`cannot bind ${side}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'BindFailure';
+  }
+}
+
+/**
+ * Binds a UDP socket and a TCP server to one port number on `address`, as a DNS server needs. With
+ * `port` 0 the OS picks the UDP port and TCP then takes the same number; when that number is taken for
+ * TCP, the UDP socket is closed and a new one (from `newUdp`: a closed dgram socket cannot bind again)
+ * tries another number, up to `attempts` times (default 20; a fixed `port` is tried once). Rejects
+ * with a {@link BindFailure} naming the side that failed; nothing is left bound then.
+ *
+ * @example
+ * const tcp = net.createServer();
+ * const { udp, port } = await listenUdpAndTcp(() => dgram.createSocket('udp4'), tcp, '127.0.0.1');
+ */
+export async function listenUdpAndTcp(
+  newUdp: () => dgram.Socket,
+  tcp: Server,
+  address: string,
+  port = 0,
+  attempts = 20,
+): Promise<{ readonly udp: dgram.Socket; readonly port: number }> {
+  let lastError: unknown;
+  for (let attempt = 0; attempt < (port === 0 ? attempts : 1); attempt++) {
+    const udp = newUdp();
+    try {
+      await listening(udp, (done) => udp.bind(port, address, done));
+    } catch (error) {
+      udp.close();
+      throw new BindFailure('udp', error);
+    }
+    const bound = udp.address().port;
+    try {
+      await listening(tcp, (done) => tcp.listen({ port: bound, host: address, exclusive: true }, done));
+      return { udp, port: bound };
+    } catch (error) {
+      lastError = error;
+      udp.close();
+    }
+  }
+  throw new BindFailure('tcp', lastError);
 }

@@ -8,6 +8,7 @@ import { VirtualClock } from '../core/clock.js';
 import { isFailsmallError } from '../core/errors.js';
 import { startDnsFixture, type DnsFixture } from '../test-support/dns-server.js';
 import { WireClient } from './wire-client.js';
+import { listenUdpAndTcp } from '../core/listening.js';
 import { waitFor } from '../test-support/wait.js';
 
 /** Polls `condition` on real time (for real socket I/O to happen), at most `ms`. */
@@ -171,9 +172,6 @@ describe('WireClient', () => {
 
   it('fails with FS_ERR_DNS_MALFORMED or FS_ERR_DNS_NETWORK when the TCP answer is bad or cut', async () => {
     // A TCP server whose answer announces 65535 bytes and then closes: the connection ends early.
-    const udp = dgram.createSocket('udp4');
-    await new Promise<void>((resolve) => udp.bind(0, '127.0.0.1', () => resolve()));
-    const port = udp.address().port;
     const tcp = net.createServer((socket) => {
       socket.once('data', (data: Buffer) => {
         const header = Buffer.alloc(14);
@@ -182,7 +180,8 @@ describe('WireClient', () => {
         socket.end(header);
       });
     });
-    await new Promise<void>((resolve) => tcp.listen(port, '127.0.0.1', () => resolve()));
+    // One port for both (retried when another process holds the number for TCP).
+    const { udp, port } = await listenUdpAndTcp(() => dgram.createSocket('udp4'), tcp, '127.0.0.1');
     // Over UDP, every answer is truncated (the TC bit), so the client must use TCP.
     udp.on('message', (msg, rinfo) => {
       const reply = Buffer.from(msg);

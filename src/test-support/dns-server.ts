@@ -16,6 +16,7 @@
  */
 import dgram from 'node:dgram';
 import net from 'node:net';
+import { listenUdpAndTcp } from '../core/listening.js';
 import { startFaultDnsServer, type FaultDnsServer } from '../chaos/fault-dns-server.js';
 import type { FaultAction, FaultRuleInput } from '../chaos/fault-rules.js';
 import type { Change, RecordType } from '../chaos/zone-schema.js';
@@ -228,30 +229,7 @@ export async function startDnsFixture(options: DnsFixtureOptions = {}): Promise<
   const other = dgram.createSocket('udp4');
   await new Promise<void>((resolve) => other.bind(0, '127.0.0.1', resolve));
   const tcp = net.createServer();
-  // One UDP port that is also free for TCP; a closed dgram socket cannot bind again, so each try
-  // takes a new one.
-  let udp: dgram.Socket | undefined;
-  let port = 0;
-  for (let attempt = 0; udp === undefined; attempt++) {
-    const candidate = dgram.createSocket('udp4');
-    await new Promise<void>((resolve, reject) => {
-      candidate.once('error', reject);
-      candidate.bind(0, '127.0.0.1', () => {
-        candidate.off('error', reject);
-        resolve();
-      });
-    });
-    port = candidate.address().port;
-    const bound = await new Promise<boolean>((resolve) => {
-      tcp.once('error', () => resolve(false));
-      tcp.listen(port, '127.0.0.1', () => resolve(true));
-    });
-    if (bound) udp = candidate;
-    else {
-      await new Promise<void>((resolve) => candidate.close(() => resolve()));
-      if (attempt >= 20) throw new Error('no free port for both UDP and TCP');
-    }
-  }
+  const { udp, port } = await listenUdpAndTcp(() => dgram.createSocket('udp4'), tcp, '127.0.0.1');
   const sockets = new Set<net.Socket>();
   const pending = new Set<dgram.Socket>();
 
