@@ -54,13 +54,14 @@
  * the lookup, the callback's nextTick), MakeCallback 4%, the responder 6% (~1.5 µs there, ~0.7 µs
  * hot in-process: `responder_ns_no_rules`), GC under 1% (at 40,000 q/s a 1-4 ms scavenge every
  * 150-250 ms; a 64 MB semi-space changed no p99 beyond the noise). NSD is 91% kernel with the
- * same system calls. By /proc tick split at 40,000 q/s the kernel part is 11-13 µs per query for
- * failsmall, for the floor and for NSD's whole cost alike; user space is ~8.5 µs for failsmall,
- * ~6.5 µs for the floor and ~1 µs for NSD: the gap is node:dgram's per-datagram work, failsmall's
- * own part is ~2 µs. Sending without a callback saved nothing measurable and would lose the
- * errors Node reports synchronously (it drops them when there is no callback), so replies keep
- * one shared callback; they leave together after each event-loop turn's reads (dns-server.ts),
- * ~3% less CPU per query.
+ * same system calls. By /proc tick split at 40,000 q/s the kernel part is 10-13 µs per query for
+ * failsmall and for the floor, about NSD's whole cost (11.5-14.5 µs); user space is ~8.5 µs for
+ * failsmall, ~6.5 µs for the floor and ~1.5 µs for NSD: the gap is node:dgram's per-datagram work,
+ * failsmall's own part is ~2 µs (in the bench, failsmall's CPU per query at a step is the floor's
+ * +0-10%). Sending without a callback saved nothing measurable and would lose the errors Node
+ * reports synchronously (it drops them when there is no callback), so replies keep one shared
+ * callback; they leave together after each event-loop turn's reads (dns-server.ts), ~3% less CPU
+ * per query.
  *
  * Why a step fails at 0.7-0.8 of a core (40,000 q/s, load 7-10): the accounting misses nothing
  * (per-thread schedstat: the main thread 97%, V8's helper threads 3%; no IRQ_TIME_ACCOUNTING, so
@@ -68,9 +69,13 @@
  * sessions' processes took 12-30% of its ticks (/proc/stat) even with the server at nice -20 in an
  * autogroup of its own. They run whenever the server blocks in epoll, and once woken it waits
  * (schedstat run-queue wait 3-10% of the step), so its receive queue builds (seen at ~150
- * datagrams, far below the 4 MiB buffer: no drops) and p50 and p99 rise with it. NSD needs ~0.55
- * of a core at that rate; the floor needs 0.7-0.8 and fails there too. A second server process
- * would be pinned to the same CPU.
+ * datagrams, far below the 4 MiB buffer: no drops) and p50 and p99 rise with it: at 0.75-0.8 of
+ * a core a server recovers slowly from each such delay, NSD at ~0.55 quickly. Keeping the server
+ * awake (a loop of setImmediate for 0.2 ms after each datagram, tried on the floor) took the whole
+ * core and left the run-queue waits and the p99 as they were. The floor needs 0.7-0.8 of a core
+ * at 40,000 too and failed 40,000 or 32,000 in two runs of three (the third held 50,000 at
+ * 13.6 µs a query: the cost per query falls as the batches per wake-up grow, and varies from run
+ * to run). A second server process would be pinned to the same CPU.
  *
  * Knobs (environment): `DNS_BENCH_GENERATOR` (`dnsperf` or `built-in`; default dnsperf when it can be
  * had), `DNS_BENCH_STEP_S`, `DNS_BENCH_P99_MS`, `DNS_BENCH_BUDGET_S`, `DNS_BENCH_SOCKETS` (generator
