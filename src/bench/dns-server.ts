@@ -1,11 +1,12 @@
 /**
  * `npm run bench -- dns-server`: the maximum sustained rate of the fault DNS server over loopback
- * UDP, beside a reference authoritative server (NSD from Debian) on the same zone, in the same run,
- * with the same load generator for both: dnsperf from Debian, else this same file forked with
- * `FAILSMALL_DNS_LOADGEN` (open loop, bounded in count and time). NSD and dnsperf are installed with
- * apt-get when missing and this runs as root (one `apt-get update` per run, before the first
- * install; see `ensureDebianCommand` in bench/harness-host.ts); without NSD the ratios are skipped, without dnsperf the built-in
- * generator serves both, and the output says so. `DNS_BENCH_GENERATOR=built-in` forces the built-in.
+ * UDP, beside a reference authoritative server (NSD from Debian) on the same zone and the
+ * node:dgram floor (below), in the same run, with the same load generator for all: dnsperf from
+ * Debian, else this same file forked with `FAILSMALL_DNS_LOADGEN` (open loop, bounded in count and
+ * time). NSD and dnsperf are installed with apt-get when missing and this runs as root (one
+ * `apt-get update` per run, before the first install; see `ensureDebianCommand` in
+ * bench/harness-host.ts); without NSD the ratios are skipped, without dnsperf the built-in
+ * generator serves all, and the output says so. `DNS_BENCH_GENERATOR=built-in` forces the built-in.
  *
  * The offered load is stepped up (`rates`, about ×1.26 a step from 10,000 to 800,000 q/s,
  * `DNS_BENCH_STEP_S`, default 1 s per step) until fewer than 99.9% are answered or p99 passes 10 ms
@@ -13,15 +14,22 @@
  * step where the generator could not send at the offered rate (under 98% of it) while the server
  * answered everything in time, or where the generator ran at 85% of a core or more, is
  * `generator_bound`: if it ends the search, the server's maximum is only a lower bound
- * (`ended_by: "generator"`). The steps are interleaved (at each rate, failsmall then NSD), and the whole
- * search stops after `DNS_BENCH_BUDGET_S` (default 150 s). JSON: `max_qps`, `reference_max_qps`,
- * `qps_vs_reference` (target >= 0.7), the server CPU time per answered query of each
- * (`/proc/<pid>/task/<tid>/schedstat`, at its highest step that held) and
+ * (`ended_by: "generator"`). The steps are interleaved (at each rate, failsmall, the floor, then
+ * NSD), and the whole search stops after `DNS_BENCH_BUDGET_S` (default 150 s). JSON: `max_qps`,
+ * `reference_max_qps`, `qps_vs_reference` (target >= 0.7), the server CPU time per answered query
+ * of each (`/proc/<pid>/task/<tid>/schedstat`, at its highest step that held) and
  * `cpu_capacity_vs_reference` (NSD's CPU per answer ÷ failsmall's: the figure a shared machine
  * disturbs least), every step, the load average at the start and the end, and
  * `qps_ratio_1000_rules`: the answer path's throughput (the responder in this process, no sockets)
  * with 1,000 fault rules that match none of the names, over its throughput with none (target >= 0.8).
  * failsmall answers from cached bytes with only the id, RD bit and question case rewritten.
+ *
+ * The node:dgram floor (`node-floor`, see `serveFloor`; `DNS_BENCH_FLOOR=0` skips it): a Node UDP
+ * server that does nothing but send each query back as its answer, placed and stepped like the
+ * others. It is what any server on node:dgram can reach here, so `qps_vs_node_floor` (failsmall's
+ * rate ÷ the floor's) is failsmall's own overhead, and `node_floor_max_qps` ÷ `reference_max_qps`
+ * bounds what `qps_vs_reference` can become without leaving node:dgram. JSON: `node_floor_max_qps`,
+ * `node_floor_cpu_us_per_query`, `node_floor_ended_by`, `qps_vs_node_floor`, its steps.
  *
  * Latency: the built-in generator measures every answer (p50, p99 exact); dnsperf 2.10 prints only
  * the mean and standard deviation, so its p99 is estimated as mean + 2.33 sd and its p50 is the mean.
@@ -38,16 +46,41 @@
  * at failsmall's maximum and 0.75-0.9 at NSD's, so a second server process (cluster) would only take
  * the generator's core.
  *
- * Where failsmall's server time goes (perf and strace at 30,000 q/s, 2026-12): 12-16 µs of CPU per
- * query, about 65% of it in the kernel (sendmsg with the loopback delivery to the client ~45%,
- * recvmsg ~8%, epoll ~8%) and 35% in user space (V8 ~23%: Node's dgram message and send path and
- * the responder, which alone is ~0.4 µs, see `responder_ns_no_rules`; Node's binding and libuv ~8%,
- * malloc ~3%). NSD makes the same system calls (one recvfrom and one sendto per query), so the gap
- * is mostly Node's per-datagram user-space work.
+ * Where failsmall's server time goes (perf, cpu-clock with --perf-basic-prof, at 32,000 q/s, load
+ * 7-10, 2026-12-02): ~25 µs of CPU per query at that step, 63% in the kernel: sendmsg 47% (the
+ * loopback delivery to the client runs inside it; waking the client's thread alone is ~20%),
+ * recvmsg 9%, epoll 7%. User space: Node's receive path 9% (a 64 KiB malloc per datagram, the
+ * rinfo object and its address string, the Buffer), its send path 8% (a SendWrap per datagram,
+ * the lookup, the callback's nextTick), MakeCallback 4%, the responder 6% (~1.5 µs there, ~0.7 µs
+ * hot in-process: `responder_ns_no_rules`), GC under 1% (at 40,000 q/s a 1-4 ms scavenge every
+ * 150-250 ms; a 64 MB semi-space changed no p99 beyond the noise). NSD is 91% kernel with the
+ * same system calls. By /proc tick split at 40,000 q/s the kernel part is 10-13 µs per query for
+ * failsmall and for the floor, about NSD's whole cost (11.5-14.5 µs); user space is ~8.5 µs for
+ * failsmall, ~6.5 µs for the floor and ~1.5 µs for NSD: the gap is node:dgram's per-datagram work,
+ * failsmall's own part is ~2 µs (in the bench, failsmall's CPU per query at a step is the floor's
+ * +0-10%). Sending without a callback saved nothing measurable and would lose the errors Node
+ * reports synchronously (it drops them when there is no callback), so replies keep one shared
+ * callback; they leave together after each event-loop turn's reads (dns-server.ts), ~3% less CPU
+ * per query.
+ *
+ * Why a step fails at 0.7-0.8 of a core (40,000 q/s, load 7-10): the accounting misses nothing
+ * (per-thread schedstat: the main thread 97%, V8's helper threads 3%; no IRQ_TIME_ACCOUNTING, so
+ * the loopback softirq in the server's context is charged to it), but CPU 0 is never idle: other
+ * sessions' processes took 12-30% of its ticks (/proc/stat) even with the server at nice -20 in an
+ * autogroup of its own. They run whenever the server blocks in epoll, and once woken it waits
+ * (schedstat run-queue wait 3-10% of the step), so its receive queue builds (seen at ~150
+ * datagrams, far below the 4 MiB buffer: no drops) and p50 and p99 rise with it: at 0.75-0.8 of
+ * a core a server recovers slowly from each such delay, NSD at ~0.55 quickly. Keeping the server
+ * awake (a loop of setImmediate for 0.2 ms after each datagram, tried on the floor) took the whole
+ * core and left the run-queue waits and the p99 as they were. The floor needs 0.7-0.8 of a core
+ * at 40,000 too and failed 40,000 or 32,000 in two runs of three (the third held 50,000 at
+ * 13.6 µs a query: the cost per query falls as the batches per wake-up grow, and varies from run
+ * to run). A second server process would be pinned to the same CPU.
  *
  * Knobs (environment): `DNS_BENCH_GENERATOR` (`dnsperf` or `built-in`; default dnsperf when it can be
  * had), `DNS_BENCH_STEP_S`, `DNS_BENCH_P99_MS`, `DNS_BENCH_BUDGET_S`, `DNS_BENCH_SOCKETS` (generator
- * sockets, dnsperf clients; default 4), `DNS_BENCH_NICE` (default -20; 0 leaves priorities alone).
+ * sockets, dnsperf clients; default 4), `DNS_BENCH_NICE` (default -20; 0 leaves priorities alone),
+ * `DNS_BENCH_FLOOR` (0: no node:dgram floor).
  */
 import { execFileSync, fork, spawn, spawnSync, type ChildProcess, type StdioOptions } from 'node:child_process';
 import dgram from 'node:dgram';
@@ -334,9 +367,9 @@ function benchZone() {
 }
 
 /**
- * Placement on a shared machine: each server (failsmall's, in a child process of its own, and NSD)
- * on CPU 0, the generator on the last CPU (taskset, when there are 2 cores or more), all at the
- * same raised priority (nice `DNS_BENCH_NICE`, default -20, when running as root: every thread of
+ * Placement on a shared machine: each server (failsmall's and the node:dgram floor, each in a child
+ * process of its own, and NSD) on CPU 0, the generator on the last CPU (taskset, when there are 2
+ * cores or more), all at the same raised priority (nice `DNS_BENCH_NICE`, default -20, when running as root: every thread of
  * the process), so that other work on the machine (a shared 2-core machine runs at load 10-20)
  * delays them alike and much less, and the generator does not take the server's core. The steps
  * are short, so the raised priority is held for about a minute in all.
@@ -459,7 +492,7 @@ function builtInLoad(spec: LoadSpec): Promise<LoadResult> {
 }
 
 /**
- * The generator for both servers: dnsperf (installed when missing, see {@link ensureDebianCommand}),
+ * The generator for every server: dnsperf (installed when missing, see {@link ensureDebianCommand}),
  * else the built-in one, said on the output; `DNS_BENCH_GENERATOR=built-in` forces the built-in.
  */
 function chooseGenerator(): { name: 'dnsperf' | 'built-in'; load: Load } {
@@ -468,13 +501,13 @@ function chooseGenerator(): { name: 'dnsperf' | 'built-in'; load: Load } {
   if (missing === undefined) {
     const printed = spawnSync('dnsperf', ['-h'], { encoding: 'utf8' });
     const version = /Version (\d[\d.]*)/.exec(`${printed.stdout ?? ''}${printed.stderr ?? ''}`)?.[1];
-    console.log(`  generator: dnsperf${version === undefined ? '' : ` ${version}`} for both servers`);
+    console.log(`  generator: dnsperf${version === undefined ? '' : ` ${version}`} for every server`);
     return { name: 'dnsperf', load: dnsperfLoad };
   }
   console.log(
     wanted === 'built-in'
-      ? '  generator: the built-in one (DNS_BENCH_GENERATOR=built-in) for both servers'
-      : `  generator: dnsperf cannot be had here (${missing}): the built-in one (node, separate process) for both servers`,
+      ? '  generator: the built-in one (DNS_BENCH_GENERATOR=built-in) for every server'
+      : `  generator: dnsperf cannot be had here (${missing}): the built-in one (node, separate process) for every server`,
   );
   return { name: 'built-in', load: builtInLoad };
 }
@@ -573,7 +606,7 @@ async function step(load: Load, t: Target, offered: number, socketCount: number,
   };
   const verdict = held ? '' : result.generator_bound ? '  <- bound by the generator' : '  <- did not hold';
   console.log(
-    `  ${t.name.padEnd(9)} ${offered.toLocaleString('en-US').padStart(7)}/s${retried ? ' (again)' : '        '}: answered ${r.received}/${r.sent}, p50 ${r.p50_us} µs, p99 ${r.p99_us} µs, server CPU ${result.cpu_us_per_query} µs/query, generator CPU ${(r.cpu_share * 100).toFixed(0)}% of a core${verdict}`,
+    `  ${t.name.padEnd(10)} ${offered.toLocaleString('en-US').padStart(7)}/s${retried ? ' (again)' : '        '}: answered ${r.received}/${r.sent}, p50 ${r.p50_us} µs, p99 ${r.p99_us} µs, server CPU ${result.cpu_us_per_query} µs/query, generator CPU ${(r.cpu_share * 100).toFixed(0)}% of a core${verdict}`,
   );
   return result;
 }
@@ -647,16 +680,20 @@ async function findMaxRates(
   return best;
 }
 
-/** failsmall's fault DNS server in a child process of its own (this file, `FAILSMALL_DNS_SERVE=1`). */
-async function startOurs(): Promise<Target & { stop: () => Promise<void> }> {
+/**
+ * A server in a child process of its own (this file with `FAILSMALL_DNS_SERVE` = `mode`), placed on
+ * the server's CPU: failsmall's fault DNS server (`failsmall`) or the node:dgram floor (`node-floor`,
+ * see {@link serveFloor}).
+ */
+async function startChild(mode: 'failsmall' | 'node-floor'): Promise<Target & { stop: () => Promise<void> }> {
   const child = fork(fileURLToPath(import.meta.url), [], {
-    env: { ...process.env, FAILSMALL_DNS_SERVE: '1' },
+    env: { ...process.env, FAILSMALL_DNS_SERVE: mode },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     detached: true,
   });
   const where = await new Promise<{ host: string; port: number }>((resolve, reject) => {
     child.once('message', (m) => resolve(m as { host: string; port: number }));
-    child.once('exit', (code) => reject(new Error(`the failsmall DNS server exited with ${code}`)));
+    child.once('exit', (code) => reject(new Error(`the ${mode} DNS server exited with ${code}`)));
   });
   place(child.pid!, SERVER_CPU);
   const stop = (): Promise<void> =>
@@ -665,7 +702,7 @@ async function startOurs(): Promise<Target & { stop: () => Promise<void> }> {
       child.once('exit', () => resolve());
       child.send('stop');
     });
-  return { name: 'failsmall', host: where.host, port: where.port, pids: [child.pid!], stop };
+  return { name: mode, host: where.host, port: where.port, pids: [child.pid!], stop };
 }
 
 /**
@@ -774,22 +811,30 @@ function endedBy(ended: Ended): string {
 async function main(): Promise<void> {
   const socketCount = Number(process.env['DNS_BENCH_SOCKETS'] ?? 4);
   const generator = chooseGenerator();
-  const ours = await startOurs();
+  const ours = await startChild('failsmall');
+  const nodeFloor = process.env['DNS_BENCH_FLOOR'] === '0' ? undefined : await startChild('node-floor');
   const started = await startReference();
   const loadStart = loadavg()[0]!;
   const searchStart = performance.now();
   let found: Map<string, MaxRate>;
   try {
-    found = await findMaxRates(generator.load, started === undefined ? [ours] : [ours, started], socketCount);
+    const targets = [
+      ours,
+      ...(nodeFloor === undefined ? [] : [nodeFloor]),
+      ...(started === undefined ? [] : [started]),
+    ];
+    found = await findMaxRates(generator.load, targets, socketCount);
   } finally {
     started?.stop();
     await ours.stop();
+    await nodeFloor?.stop();
     if (scratch !== undefined) rmSync(scratch, { recursive: true, force: true });
   }
   const searchSeconds = (performance.now() - searchStart) / 1000;
   const loadEnd = loadavg()[0]!;
   const mine = found.get('failsmall')!;
   const reference = started === undefined ? undefined : { ...found.get('nsd')!, name: started.version };
+  const floor = nodeFloor === undefined ? undefined : found.get('node-floor')!;
   const rules = await rulesCost();
   const top = mine.steps.filter((x) => x.held).at(-1);
   const ratio = (a: number, b: number): number | null =>
@@ -797,6 +842,7 @@ async function main(): Promise<void> {
   const qpsVsReference = reference === undefined || mine.max_qps === 0 ? null : ratio(mine.max_qps, reference.max_qps);
   // Capacity per core from CPU per query, each server at its own highest step that held.
   const cpuVsReference = reference === undefined ? null : ratio(reference.cpu_us_per_query, mine.cpu_us_per_query);
+  const qpsVsFloor = floor === undefined || mine.max_qps === 0 ? null : ratio(mine.max_qps, floor.max_qps);
   const rows: [string, string][] = [
     ['generator', generator.name === 'dnsperf' ? 'dnsperf' : 'built-in (node, separate process)'],
     [
@@ -820,6 +866,12 @@ async function main(): Promise<void> {
       reference === undefined
         ? 'none (NSD unavailable): ratios skipped'
         : `${reference.name}: ${reference.max_qps.toLocaleString('en-US')} q/s (offered ${reference.offered.toLocaleString('en-US')}/s), ${reference.cpu_us_per_query} µs CPU per answer; ${endedBy(reference.ended_by)}`,
+    ],
+    [
+      'node:dgram floor',
+      floor === undefined
+        ? 'not measured (DNS_BENCH_FLOOR=0)'
+        : `${floor.max_qps.toLocaleString('en-US')} q/s (offered ${floor.offered.toLocaleString('en-US')}/s), ${floor.cpu_us_per_query} µs CPU per answer; ${endedBy(floor.ended_by)}; failsmall / floor, rate ${qpsVsFloor ?? 'n/a'}`,
     ],
     ['failsmall / reference, rate', `${qpsVsReference ?? 'n/a'} (target >= 0.7)`],
     ['failsmall / reference, capacity per core', `${cpuVsReference ?? 'n/a'} (reference CPU per answer ÷ failsmall's)`],
@@ -864,12 +916,22 @@ async function main(): Promise<void> {
       reference_cpu_us_per_query: reference === undefined ? null : r3(reference.cpu_us_per_query),
       reference_generator_cpu_share: reference === undefined ? null : r3(reference.generator_cpu_share),
       reference_ended_by: reference?.ended_by ?? null,
+      node_floor_max_qps: floor?.max_qps ?? null,
+      node_floor_offered: floor?.offered ?? null,
+      node_floor_p99_us: floor?.p99_us ?? null,
+      node_floor_cpu_us_per_query: floor === undefined ? null : r3(floor.cpu_us_per_query),
+      node_floor_ended_by: floor?.ended_by ?? null,
+      qps_vs_node_floor: qpsVsFloor,
       qps_vs_reference: qpsVsReference,
       cpu_capacity_vs_reference: cpuVsReference,
       responder_ns_no_rules: Math.round(rules.none_ns),
       responder_ns_1000_rules: Math.round(rules.rules_ns),
       qps_ratio_1000_rules: Number(rules.ratio.toFixed(3)),
-      steps: { failsmall: mine.steps, ...(reference === undefined ? {} : { reference: reference.steps }) },
+      steps: {
+        failsmall: mine.steps,
+        ...(floor === undefined ? {} : { node_floor: floor.steps }),
+        ...(reference === undefined ? {} : { reference: reference.steps }),
+      },
     }),
   );
 }
@@ -878,19 +940,47 @@ async function main(): Promise<void> {
 async function serve(): Promise<void> {
   const { startFaultDnsServer } = await import('../chaos/index.js');
   const server = await startFaultDnsServer({ zones: [benchZone()] });
-  process.on('message', (m) => {
-    if (m === 'stop') void server.close().then(() => process.exit(0));
+  served(server.dnsAddress, server.dnsPort, () => server.close());
+}
+
+/**
+ * The child that serves the node:dgram floor: the least a Node UDP server does per datagram. Each
+ * query goes back as its own answer (QR set, no records: dnsperf counts it answered), from the same
+ * buffer, with no callback and the same synchronous `lookup` as failsmall's socket: no DNS work, no
+ * allocation of its own, so its CPU per query is what node:dgram and the kernel cost, and failsmall's
+ * rate cannot pass its rate by much.
+ */
+async function serveFloor(): Promise<void> {
+  const udp = dgram.createSocket({
+    type: 'udp4',
+    recvBufferSize: 4 << 20,
+    lookup: (address, _family, callback) => callback(null, address, 4),
   });
-  process.on('disconnect', () => void server.close().then(() => process.exit(0)));
-  process.send!({ host: server.dnsAddress, port: server.dnsPort });
+  udp.on('message', (msg, rinfo) => {
+    msg[2] = msg[2]! | 0x80;
+    udp.send(msg, rinfo.port, rinfo.address);
+  });
+  await new Promise<void>((resolve) => udp.bind(0, '127.0.0.1', resolve));
+  served('127.0.0.1', udp.address().port, () => new Promise((resolve) => udp.close(() => resolve())));
+}
+
+/** Tells the parent where the child serves, and closes when the parent says `stop` or goes away. */
+function served(host: string, port: number, close: () => Promise<void>): void {
+  process.on('message', (m) => {
+    if (m === 'stop') void close().then(() => process.exit(0));
+  });
+  process.on('disconnect', () => void close().then(() => process.exit(0)));
+  process.send!({ host, port });
 }
 
 const loadgen = process.env['FAILSMALL_DNS_LOADGEN'];
 if (loadgen !== undefined) {
   const result = await generate(JSON.parse(loadgen) as LoadSpec);
   process.send!(result, () => process.exit(0));
-} else if (process.env['FAILSMALL_DNS_SERVE'] === '1') {
+} else if (process.env['FAILSMALL_DNS_SERVE'] === 'failsmall') {
   await serve();
+} else if (process.env['FAILSMALL_DNS_SERVE'] === 'node-floor') {
+  await serveFloor();
 } else {
   await main();
 }

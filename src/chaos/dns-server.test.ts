@@ -12,7 +12,13 @@ import { describe, it } from 'node:test';
 import { VirtualClock } from '../core/clock.js';
 import { seededRandom } from '../core/random.js';
 import { until } from '../test-support/poll.js';
+import { DnsMetrics } from './dns-metrics.js';
+import { DnsServer } from './dns-server.js';
 import { startFaultDnsServer, type FaultDnsServer } from './fault-dns-server.js';
+import { FaultEngine } from './fault-rules.js';
+import { QueryLog } from './query-log.js';
+import { DnsResponder } from './responder.js';
+import { ZoneStore } from './zone-store.js';
 import { probe, probeQuery } from './probe.js';
 
 const name = 'api.example.com';
@@ -291,3 +297,63 @@ function closedSoon(socket: net.Socket): Promise<boolean> {
     socket.resume();
   });
 }
+
+describe('UDP replies of one event-loop turn go out together, after the reads', () => {
+  it('50 queries sent back to back are all answered, in the order sent', async () => {
+    const server = await startFaultDnsServer({ zones: [zone], random: seededRandom(1) });
+    const client = dgram.createSocket('udp4');
+    try {
+      const ids: number[] = [];
+      client.on('message', (msg) => ids.push(msg.readUInt16BE(0)));
+      await new Promise<void>((resolve) => client.bind(0, '127.0.0.1', resolve));
+      const sent = Array.from({ length: 50 }, (_, i) => 1000 + i);
+      for (const id of sent) client.send(probeQuery(name, { id }), server.dnsPort, server.dnsAddress);
+      await until(() => ids.length === sent.length, 'every query answered');
+      assert.deepEqual(ids, sent);
+      assert.equal(dnsStats(server)['sendErrors'], 0);
+    } finally {
+      client.close();
+      await server.close();
+    }
+  });
+
+  it('close() sends the replies already queued', async () => {
+    const clock = new VirtualClock(1_000);
+    const random = seededRandom(1);
+    const store = new ZoneStore([zone]);
+    const faults = new FaultEngine({ clock, random });
+    const started: { server?: DnsServer } = {};
+    let calls = 0;
+    /** Closes the server right after its first answer was queued, before the queue's turn to send. */
+    class ClosingResponder extends DnsResponder {
+      override respond(query: Buffer, transport: 'udp' | 'tcp', client: string): Buffer | undefined {
+        const reply = super.respond(query, transport, client);
+        if (calls++ === 0) queueMicrotask(() => void started.server!.close());
+        return reply;
+      }
+    }
+    const responder = new ClosingResponder({
+      store,
+      faults,
+      metrics: new DnsMetrics(),
+      log: new QueryLog(10),
+      clock,
+      random,
+    });
+    const server = await DnsServer.listen({ responder, clock, tcp: false });
+    started.server = server;
+    const client = dgram.createSocket('udp4');
+    try {
+      const ids: number[] = [];
+      client.on('message', (msg) => ids.push(msg.readUInt16BE(0)));
+      await new Promise<void>((resolve) => client.bind(0, '127.0.0.1', resolve));
+      client.send(probeQuery(name, { id: 11 }), server.port, server.address);
+      await until(() => ids.length === 1, 'the answer queued before close() sent');
+      assert.deepEqual(ids, [11]);
+      assert.equal(server.snapshot()['sendErrors'], 0);
+    } finally {
+      client.close();
+      await server.close();
+    }
+  });
+});

@@ -1,9 +1,10 @@
 /**
  * The socket shell of the fault DNS server: one UDP socket and one TCP listener on the same address
  * and port, handing every message to a {@link DnsResponder} and sending what it returns (after its
- * delay, on the injected clock). TCP follows RFC 7766: 2-byte length framing, several queries per
- * connection (answered as they are ready, possibly out of order), an idle timeout and a cap on open
- * connections.
+ * delay, on the injected clock; immediate UDP replies leave together once the event loop's turn has
+ * read its datagrams, in arrival order). TCP follows RFC 7766: 2-byte length framing, several
+ * queries per connection (answered as they are ready, possibly out of order), an idle timeout and a
+ * cap on open connections.
  *
  * Hostile clients: a send that fails (a datagram from source port 0 makes `socket.send` throw
  * `ERR_SOCKET_BAD_PORT`; a peer reset fails a TCP write) is counted (`sendErrors`) and published on
@@ -125,6 +126,14 @@ export class DnsServer {
   #tcpDeadlines = 0;
   /** Counts accepts and completed TCP queries: the order of {@link Connection.since}. */
   #sequence = 0;
+  /**
+   * UDP replies of this turn of the event loop, not yet sent (see {@link #queueUdp}): three parallel
+   * arrays, reused, so queueing allocates nothing.
+   */
+  readonly #outReplies: (Buffer | undefined)[] = [];
+  readonly #outPorts: number[] = [];
+  readonly #outAddresses: string[] = [];
+  #outCount = 0;
 
   private constructor(
     udp: dgram.Socket,
@@ -233,6 +242,34 @@ export class DnsServer {
     }
   }
 
+  /**
+   * Queues an immediate UDP reply; the queue goes out after every datagram of this turn of the event
+   * loop was read (libuv reads up to 32 per turn), in arrival order: the reads run without a send
+   * between them and the replies leave back to back. Measured with dnsperf at 40,000 q/s (6 runs
+   * each, interleaved; see bench/dns-server.ts): 20.1 µs of CPU per query against 20.8 with a send
+   * per datagram, the kernel's share about 1 µs lower.
+   */
+  #queueUdp(reply: Buffer, port: number, address: string): void {
+    const n = this.#outCount++;
+    this.#outReplies[n] = reply;
+    this.#outPorts[n] = port;
+    this.#outAddresses[n] = address;
+    if (n === 0) setImmediate(this.#flushUdp);
+  }
+
+  /**
+   * Sends the queued replies (see {@link #queueUdp}). {@link close} sends those queued before it; one
+   * queued after it (by a query read in the same turn) is dropped, as a delayed reply is.
+   */
+  readonly #flushUdp = (): void => {
+    const count = this.#outCount;
+    this.#outCount = 0;
+    for (let i = 0; i < count; i++) {
+      if (!this.#closed) this.#sendUdp(this.#outReplies[i]!, this.#outPorts[i]!, this.#outAddresses[i]!);
+      this.#outReplies[i] = undefined; // held by the socket until sent, not by the queue
+    }
+  };
+
   #onDatagram(msg: Buffer, rinfo: dgram.RemoteInfo): void {
     this.#udpQueries++;
     let reply: Buffer | undefined;
@@ -245,7 +282,7 @@ export class DnsServer {
     if (reply === undefined) return;
     const delay = this.#responder.delayMs;
     if (delay <= 0) {
-      this.#sendUdp(reply, rinfo.port, rinfo.address);
+      this.#queueUdp(reply, rinfo.port, rinfo.address);
       return;
     }
     const cancel = this.#clock.setTimer(() => {
@@ -390,6 +427,7 @@ export class DnsServer {
   /** Stops listening, cancels delayed replies and closes every TCP connection. */
   async close(): Promise<void> {
     if (this.#closed) return;
+    this.#flushUdp(); // replies already decided go out (the queued flush then finds none)
     this.#closed = true;
     for (const cancel of this.#timers) cancel();
     this.#timers.clear();
