@@ -22,7 +22,7 @@ import type { Cancel, Clock } from '../core/clock.js';
 import { FailsmallError } from '../core/errors.js';
 import { nonNegativeInteger, positiveInteger } from '../core/validate.js';
 import { channel } from '../core/events.js';
-import { listening } from '../core/listening.js';
+import { BindFailure, listening, listenUdpAndTcp } from '../core/listening.js';
 import type { DnsResponder } from './responder.js';
 
 /** node:diagnostics_channel `failsmall:chaos:send-error`: one message per reply that could not be sent. */
@@ -175,34 +175,31 @@ export class DnsServer {
     };
     const recvBufferSize = positiveInteger('udpReceiveBufferSize', options.udpReceiveBufferSize ?? 4 << 20);
     const withTcp = options.tcp ?? true;
-    // With port 0, the OS picks a UDP port; TCP then binds the same number, retried if it is taken.
-    let lastError: unknown;
-    for (let attempt = 0; attempt < (wanted === 0 ? 20 : 1); attempt++) {
-      const udp = dgram.createSocket({ type: net.isIPv6(address) ? 'udp6' : 'udp4', recvBufferSize, lookup: literal });
-      try {
-        await listening(udp, (done) => udp.bind(wanted, address, done));
-      } catch (error) {
-        udp.close();
-        throw listenError(address, wanted, 'udp', error);
+    const newUdp = (): dgram.Socket =>
+      dgram.createSocket({ type: net.isIPv6(address) ? 'udp6' : 'udp4', recvBufferSize, lookup: literal });
+    let udp: dgram.Socket;
+    let port: number;
+    const tcp = withTcp ? net.createServer({ noDelay: true }) : undefined;
+    try {
+      if (tcp === undefined) {
+        udp = newUdp();
+        const socket = udp;
+        await listening(socket, (done) => socket.bind(wanted, address, done)).catch((error: unknown) => {
+          socket.close();
+          throw new BindFailure('udp', error);
+        });
+        port = udp.address().port;
+      } else {
+        // With port 0, the OS picks a UDP port; TCP then binds the same number, retried if it is taken.
+        ({ udp, port } = await listenUdpAndTcp(newUdp, tcp, address, wanted));
       }
-      const port = udp.address().port;
-      let tcp: net.Server | undefined;
-      if (withTcp) {
-        tcp = net.createServer({ noDelay: true });
-        try {
-          const server = tcp;
-          await listening(server, (done) => server.listen({ port, host: address, exclusive: true }, done));
-        } catch (error) {
-          lastError = error;
-          udp.close();
-          continue;
-        }
-      }
-      const server = new DnsServer(udp, tcp, address, port, options.responder, options.clock);
-      server.#start(limits);
-      return server;
+    } catch (error) {
+      const failure = error as BindFailure;
+      throw listenError(address, wanted, failure.side, failure.cause);
     }
-    throw listenError(address, wanted, 'tcp', lastError);
+    const server = new DnsServer(udp, tcp, address, port, options.responder, options.clock);
+    server.#start(limits);
+    return server;
   }
 
   #start(limits: TcpLimits): void {
