@@ -84,10 +84,12 @@
  */
 import { execFileSync, fork, spawn, spawnSync, type ChildProcess, type StdioOptions } from 'node:child_process';
 import dgram from 'node:dgram';
+import net from 'node:net';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { listenUdpAndTcp } from '../core/listening.js';
 import { ensureDebianCommand, hasCommand, procCpuMs } from './harness-host.js';
 
 /** What the generator reports. */
@@ -718,13 +720,13 @@ async function startReference(): Promise<(Target & { version: string; stop: () =
   const printed = spawnSync('nsd', ['-v'], { encoding: 'utf8' });
   const version = `${printed.stderr ?? ''}${printed.stdout ?? ''}`.trim().split('\n')[0] || 'NSD';
   const dir = scratchDir();
-  const port = await new Promise<number>((resolve) => {
-    const s = dgram.createSocket('udp4');
-    s.bind(0, '127.0.0.1', () => {
-      const p = s.address().port;
-      s.close(() => resolve(p));
-    });
-  });
+  // A number free for both UDP and TCP (NSD serves both on it), let go again for NSD to take.
+  const tcpProbe = net.createServer();
+  const { udp: held, port } = await listenUdpAndTcp(() => dgram.createSocket('udp4'), tcpProbe, '127.0.0.1');
+  await Promise.all([
+    new Promise((resolve) => held.close(() => resolve(undefined))),
+    new Promise((resolve) => tcpProbe.close(resolve)),
+  ]);
   const zone = benchZone();
   writeFileSync(
     join(dir, 'bench.example.zone'),
