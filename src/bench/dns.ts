@@ -8,7 +8,11 @@
  *    (issue 100 lookups, wait for the 100 callbacks): ns per lookup, median of rounds; and one
  *    awaited lookup at a time (includes a promise per call on every side). All three sides run in
  *    every round (5 interleaved rounds); each ratio is taken within a round, then the median over
- *    rounds. Cached lookups are timed in CPU time (they never wait for I/O; the wall-clock twins of
+ *    rounds. Beside them, each side's own promise API awaited one at a time: `resolver.resolve` vs
+ *    `cacheableLookup.lookupAsync` vs an already resolved promise of the Map hit (`awaited_*`). The
+ *    Map hit's own ratio to cacheable-lookup in each way of calling (`map_speedup_*`) is the ceiling
+ *    of failsmall's speed-up there: no cached lookup is cheaper than the Map hit, and the promise per
+ *    call that the one-at-a-time ways add is the same on every side. Cached lookups are timed in CPU time (they never wait for I/O; the wall-clock twins of
  *    the one-at-a-time ratios are `wall_*`). `cached_vs_map` is
  *    failsmall ÷ the Map hit and `cached_speedup` cacheable-lookup ÷
  *    failsmall, each the less favourable of the two ways of calling (the `_batch` and
@@ -75,9 +79,8 @@ async function cachedNs(lookup: Lookup, options: dns.LookupOptions, budgetMs: nu
 /** The wall-clock twin of the last {@link cachedSequentialNs} (ns per call, median of its rounds). */
 let lastWallNs = NaN;
 
-/** CPU ns per call of a callback API, one awaited call at a time (a connect at a time); see `lastWallNs`. */
-async function cachedSequentialNs(lookup: Lookup, options: dns.LookupOptions, calls = 50_000): Promise<number> {
-  const one = (): Promise<unknown> => new Promise((resolve) => lookup(NAME, options, resolve));
+/** CPU ns per call of `one`, awaited one call at a time (a connect at a time); see `lastWallNs`. */
+async function sequentialNs(one: () => Promise<unknown>, calls: number): Promise<number> {
   for (let i = 0; i < 10_000; i++) await one();
   const rounds: number[] = [];
   const wall: number[] = [];
@@ -90,6 +93,11 @@ async function cachedSequentialNs(lookup: Lookup, options: dns.LookupOptions, ca
   }
   lastWallNs = median(wall);
   return median(rounds);
+}
+
+/** {@link sequentialNs} of a callback API, wrapped in a promise per call. */
+function cachedSequentialNs(lookup: Lookup, options: dns.LookupOptions, calls: number): Promise<number> {
+  return sequentialNs(() => new Promise((resolve) => lookup(NAME, options, resolve)), calls);
 }
 
 let unique = 0;
@@ -149,6 +157,8 @@ try {
   await new Promise((resolve) => failsmallLookup(NAME, { family: 4 }, resolve));
   await new Promise((resolve) => cacheableLookup(NAME, { family: 4 }, resolve));
   const bareMap = mapLookup();
+  const mapHit = new Map([[NAME, { address: '10.0.0.1', family: 4 }]]);
+  const cacheableAsync = cacheable.lookupAsync.bind(cacheable);
   // Interleaved rounds, so that a slower phase of the machine weighs on every side alike: every side
   // in every round, and each ratio taken within its round (then the median over rounds).
   const cachedRound = async () => {
@@ -160,6 +170,10 @@ try {
     const failsmallSeq = await cachedSequentialNs(failsmallLookup, { family: 4 }, 20_000);
     const failsmallSeqWall = lastWallNs;
     const cacheableSeq = await cachedSequentialNs(cacheableLookup, { family: 4 }, 5_000);
+    const cacheableSeqWall = lastWallNs;
+    const mapAwaited = await sequentialNs(() => Promise.resolve(mapHit.get(NAME)), 20_000);
+    const failsmallAwaited = await sequentialNs(() => resolver.resolve(NAME, { family: 4 }), 20_000);
+    const cacheableAwaited = await sequentialNs(() => cacheableAsync(NAME, { family: 4 }), 5_000);
     return {
       map,
       failsmall,
@@ -167,12 +181,20 @@ try {
       mapSeq,
       failsmallSeq,
       cacheableSeq,
+      mapAwaited,
+      failsmallAwaited,
+      cacheableAwaited,
       vsMapBatch: failsmall / map,
       vsMapSeq: failsmallSeq / mapSeq,
+      vsMapAwaited: failsmallAwaited / mapAwaited,
       speedupBatch: cacheable / failsmall,
       speedupSeq: cacheableSeq / failsmallSeq,
+      speedupAwaited: cacheableAwaited / failsmallAwaited,
+      mapSpeedupBatch: cacheable / map,
+      mapSpeedupSeq: cacheableSeq / mapSeq,
+      mapSpeedupAwaited: cacheableAwaited / mapAwaited,
       wallVsMapSeq: failsmallSeqWall / mapSeqWall,
-      wallSpeedupSeq: lastWallNs / failsmallSeqWall,
+      wallSpeedupSeq: cacheableSeqWall / failsmallSeqWall,
     };
   };
   const rounds: Awaited<ReturnType<typeof cachedRound>>[] = [];
@@ -233,6 +255,11 @@ try {
   const vsMapSeq = ratio(medianOf('vsMapSeq'), 1);
   const speedupBatch = ratio(medianOf('speedupBatch'), 1);
   const speedupSeq = ratio(medianOf('speedupSeq'), 1);
+  const vsMapAwaited = ratio(medianOf('vsMapAwaited'), 1);
+  const speedupAwaited = ratio(medianOf('speedupAwaited'), 1);
+  const mapSpeedupBatch = ratio(medianOf('mapSpeedupBatch'), 1);
+  const mapSpeedupSeq = ratio(medianOf('mapSpeedupSeq'), 1);
+  const mapSpeedupAwaited = ratio(medianOf('mapSpeedupAwaited'), 1);
   printTable('dns: cached lookup (callback API, batches of 100)', [
     ['bare Map hit + microtask callback', `${mapCached.toFixed(0)} ns`],
     ['failsmall lookup {family: 4}', `${failsmallCached.toFixed(0)} ns`],
@@ -246,6 +273,14 @@ try {
     ['cacheable-lookup, one awaited at a time', `${cacheableCachedSeq.toFixed(0)} ns`],
     ['failsmall ÷ Map hit, one at a time', `${vsMapSeq}x`],
     ['speed-up vs cacheable-lookup, one at a time', `${speedupSeq}x`],
+    ['Map hit ÷ cacheable-lookup (the ceiling): batches, one at a time', `${mapSpeedupBatch}x, ${mapSpeedupSeq}x`],
+    ['already resolved promise of the Map hit, awaited', `${medianOf('mapAwaited').toFixed(0)} ns`],
+    ['failsmall resolve(), awaited', `${medianOf('failsmallAwaited').toFixed(0)} ns`],
+    ['cacheable-lookup lookupAsync(), awaited', `${medianOf('cacheableAwaited').toFixed(0)} ns`],
+    [
+      'promise APIs: failsmall ÷ Map; speed-up (ceiling)',
+      `${vsMapAwaited}x; ${speedupAwaited}x (${mapSpeedupAwaited}x)`,
+    ],
   ]);
   printTable('dns: uncached lookup (one at a time, a new name each)', [
     ['failsmall wire client', us(failsmallUncached)],
@@ -267,6 +302,14 @@ try {
       cached_vs_map_sequential: vsMapSeq,
       cached_speedup_batch: speedupBatch,
       cached_speedup_sequential: speedupSeq,
+      map_speedup_batch: mapSpeedupBatch,
+      map_speedup_sequential: mapSpeedupSeq,
+      awaited_vs_map: vsMapAwaited,
+      awaited_speedup: speedupAwaited,
+      map_speedup_awaited: mapSpeedupAwaited,
+      map_awaited_ns: Math.round(medianOf('mapAwaited')),
+      failsmall_awaited_ns: Math.round(medianOf('failsmallAwaited')),
+      cacheable_lookup_awaited_ns: Math.round(medianOf('cacheableAwaited')),
       map_cached_ns: Math.round(mapCached),
       map_cached_sequential_ns: Math.round(mapCachedSeq),
       failsmall_cached_ns: Math.round(failsmallCached),

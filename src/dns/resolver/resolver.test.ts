@@ -80,6 +80,28 @@ describe('Resolver', () => {
     assert.equal(server.count('api.test'), queries + 2, 'A and AAAA asked again after expiry');
   });
 
+  it('answers a cache hit as a copy, counted as a hit, and reports bad arguments as rejections', async () => {
+    fresh();
+    server.set('hit.test', { A: ['10.0.0.7'], ttl: 60 });
+    const resolver = make();
+    await resolver.resolve('hit.test', { family: 4 });
+    const before = resolver.snapshot();
+    const hit = await resolver.resolve('hit.test', { family: 4 });
+    assert.equal(hit.source, 'cache');
+    hit.addresses.length = 0; // the caller's copy: the cache keeps its own
+    assert.deepEqual(
+      (await resolver.resolve('hit.test', { family: 4 })).addresses.map((a) => a.address),
+      ['10.0.0.7'],
+    );
+    const after = resolver.snapshot();
+    assert.equal(after.hits - before.hits, 2);
+    assert.equal(after.queries - before.queries, 2);
+    // Not a synchronous throw: every failure reaches the caller through the promise.
+    const badFamily = resolver.resolve('hit.test', { family: 5 as 4 });
+    await assert.rejects(badFamily, { code: 'FS_ERR_INVALID_ARGUMENT' });
+    await assert.rejects(resolver.resolve('bad..name'), { code: 'FS_ERR_DNS_INVALID_HOSTNAME' });
+  });
+
   it('agrees with c-ares on every answer', async () => {
     fresh();
     server.set('a.cross.test', { A: ['10.1.0.1', '10.1.0.2', '10.1.0.3'], ttl: 30 });
