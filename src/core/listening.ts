@@ -9,22 +9,26 @@ import { createServer, type Server } from 'node:net';
 /**
  * Calls `start(done)` (e.g. `(done) => server.listen(port, host, done)`) and resolves once it calls
  * `done`, or rejects with the first `'error'` that `target` emits before that (the listener is
- * removed either way).
+ * removed either way, and so is `done` from `'listening'` after a failure).
  *
  * @example
  * await listening(server, (done) => server.listen({ port: 0, host: '127.0.0.1' }, done));
  */
 export function listening(target: EventEmitter, start: (done: () => void) => void): Promise<void> {
   return new Promise<void>((resolve, reject) => {
+    const done = (): void => {
+      target.off('error', failed);
+      resolve();
+    };
     const failed = (error: unknown): void => {
       target.off('error', failed);
+      // listen/bind added `done` as a 'listening' listener: a failed try must not leave it behind
+      // (a target tried again would gather one per try).
+      target.off('listening', done);
       reject(error);
     };
     target.once('error', failed);
-    start(() => {
-      target.off('error', failed);
-      resolve();
-    });
+    start(done);
   });
 }
 
@@ -77,7 +81,7 @@ export async function listenUdpAndTcp(
     }
     const bound = udp.address().port;
     try {
-      await listening(tcp, (done) => tcp.listen({ port: bound, host: address, exclusive: true }, done));
+      await listening(tcp, (done) => tcp.listen({ port: bound, host: address }, done));
       return { udp, port: bound };
     } catch (error) {
       lastError = error;
