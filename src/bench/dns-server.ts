@@ -41,10 +41,13 @@
  * on the last CPU, all at nice -20 when root (each in a session, so an autogroup, of its own, at the
  * same nice), so that a shared machine delays them alike and little; the generator's own CPU share
  * (`generator_cpu_share`, of one core, at the max step) comes from `process.cpuUsage` (built-in) or
- * this process's reaped-children time (dnsperf). One server process each (this bench has no option
- * for more): on a 2-core machine the generator has the other core, and even dnsperf takes 0.7 of it
- * at failsmall's maximum and 0.75-0.9 at NSD's, so a second server process (cluster) would only take
- * the generator's core.
+ * this process's reaped-children time (dnsperf). One server process each by default; with
+ * `DNS_BENCH_SERVERS=N`, failsmall's server and the floor run as N node:cluster workers sharing one
+ * UDP socket, NSD with `server-count: N`, and nothing is pinned (JSON `server_processes`). On this
+ * 2-core machine that does not help: dnsperf takes 0.65 of a core at failsmall's maximum and
+ * 0.85 at NSD's, so a second server process takes the generator's time. Measured with N = 2
+ * (2026-12-02, load 1.3-1.6): failsmall 31,993 q/s and the floor 31,995 q/s, as with one pinned
+ * process; NSD 62,938 q/s, bound by the generator (a pinned single NSD holds ~80,000 here).
  *
  * Where failsmall's server time goes (perf, cpu-clock with --perf-basic-prof, at 32,000 q/s, load
  * 7-10, 2026-12-02): ~25 µs of CPU per query at that step, 63% in the kernel: sendmsg 47% (the
@@ -75,14 +78,15 @@
  * core and left the run-queue waits and the p99 as they were. The floor needs 0.7-0.8 of a core
  * at 40,000 too and failed 40,000 or 32,000 in two runs of three (the third held 50,000 at
  * 13.6 µs a query: the cost per query falls as the batches per wake-up grow, and varies from run
- * to run). A second server process would be pinned to the same CPU.
+ * to run). (Two processes unpinned: `DNS_BENCH_SERVERS`, above.)
  *
  * Knobs (environment): `DNS_BENCH_GENERATOR` (`dnsperf` or `built-in`; default dnsperf when it can be
  * had), `DNS_BENCH_STEP_S`, `DNS_BENCH_P99_MS`, `DNS_BENCH_BUDGET_S`, `DNS_BENCH_SOCKETS` (generator
  * sockets, dnsperf clients; default 4), `DNS_BENCH_NICE` (default -20; 0 leaves priorities alone),
- * `DNS_BENCH_FLOOR` (0: no node:dgram floor).
+ * `DNS_BENCH_FLOOR` (0: no node:dgram floor), `DNS_BENCH_SERVERS` (server processes; default 1).
  */
 import { execFileSync, fork, spawn, spawnSync, type ChildProcess, type StdioOptions } from 'node:child_process';
+import cluster from 'node:cluster';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -377,8 +381,18 @@ function benchZone() {
  * are short, so the raised priority is held for about a minute in all.
  */
 const CORES = cpus().length;
-const SERVER_CPU = 0;
-const GENERATOR_CPU = CORES - 1;
+/**
+ * Server processes per server (`DNS_BENCH_SERVERS`, default 1): with more, failsmall's server and the
+ * floor run as a cluster (node:cluster, the workers sharing one UDP socket), NSD with as many server
+ * processes, and nothing is pinned: every server and the generator may run on every CPU.
+ */
+const SERVERS = Number(process.env['DNS_BENCH_SERVERS'] ?? 1);
+if (!Number.isInteger(SERVERS) || SERVERS < 1) {
+  throw new Error(`DNS_BENCH_SERVERS must be a whole number >= 1, not ${process.env['DNS_BENCH_SERVERS']}`);
+}
+const ALL_CPUS = `0-${CORES - 1}`;
+const SERVER_CPU = SERVERS > 1 ? ALL_CPUS : '0';
+const GENERATOR_CPU = SERVERS > 1 ? ALL_CPUS : String(CORES - 1);
 const NICE = Number(process.env['DNS_BENCH_NICE'] ?? -20);
 const ROOT = process.getuid?.() === 0;
 const HAS_TASKSET = hasCommand('taskset');
@@ -398,26 +412,32 @@ function ownAutogroup(pid: number): void {
   }
 }
 
-/** Places a running process (a forked Node child): every thread pinned to `cpu`, reniced, its autogroup. */
-function place(pid: number, cpu: number): void {
-  if (CORES >= 2) {
-    try {
-      execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
-      placedBy('taskset');
-    } catch {
-      // no taskset: unpinned
+/**
+ * Places running processes (a forked Node child and its cluster workers): every thread pinned to
+ * `cpu` (a taskset list), reniced, the first one's autogroup.
+ */
+function place(pids: readonly number[], cpu: string): void {
+  for (const pid of pids) {
+    if (CORES >= 2) {
+      try {
+        execFileSync('taskset', ['-a', '-p', '-c', cpu, String(pid)], { stdio: 'ignore' });
+        placedBy('taskset');
+      } catch {
+        // no taskset: unpinned
+      }
+    }
+    if (ROOT && NICE !== 0) {
+      try {
+        const tasks = readdirSync(`/proc/${pid}/task`);
+        execFileSync('renice', ['-n', String(NICE), '-p', ...tasks], { stdio: 'ignore' });
+        placedBy(`nice ${NICE}`);
+      } catch {
+        // stays at its priority
+      }
     }
   }
-  if (ROOT && NICE !== 0) {
-    try {
-      const tasks = readdirSync(`/proc/${pid}/task`);
-      execFileSync('renice', ['-n', String(NICE), '-p', ...tasks], { stdio: 'ignore' });
-      placedBy(`nice ${NICE}`);
-    } catch {
-      // stays at its priority
-    }
-    ownAutogroup(pid);
-  }
+  // Workers stay in the session, so the autogroup, of the process that forked them.
+  if (ROOT && NICE !== 0 && pids.length > 0) ownAutogroup(pids[0]!);
 }
 
 /**
@@ -425,10 +445,10 @@ function place(pid: number, cpu: number): void {
  * `taskset -c cpu` and `nice -n NICE` (each when it applies; both exec, so the pid is the program's),
  * detached, in an autogroup of its own.
  */
-function placed(command: string, args: readonly string[], cpu: number, stdio: StdioOptions): ChildProcess {
+function placed(command: string, args: readonly string[], cpu: string, stdio: StdioOptions): ChildProcess {
   const prefix: string[] = [];
   if (CORES >= 2 && HAS_TASKSET) {
-    prefix.push('taskset', '-c', String(cpu));
+    prefix.push('taskset', '-c', cpu);
     placedBy('taskset');
   }
   if (ROOT && NICE !== 0) {
@@ -486,7 +506,7 @@ function builtInLoad(spec: LoadSpec): Promise<LoadResult> {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     detached: true,
   });
-  if (child.pid !== undefined) place(child.pid, GENERATOR_CPU);
+  if (child.pid !== undefined) place([child.pid], GENERATOR_CPU);
   return new Promise<LoadResult>((resolve, reject) => {
     child.once('message', (m) => resolve(m as LoadResult));
     child.once('exit', (code) => reject(new Error(`load generator exited with ${code}`)));
@@ -697,14 +717,16 @@ async function startChild(mode: 'failsmall' | 'node-floor'): Promise<Target & { 
     child.once('message', (m) => resolve(m as { host: string; port: number }));
     child.once('exit', (code) => reject(new Error(`the ${mode} DNS server exited with ${code}`)));
   });
-  place(child.pid!, SERVER_CPU);
+  // The child and its cluster workers, if any (they have all bound by now).
+  const pids = processTree(child.pid!);
+  place(pids, SERVER_CPU);
   const stop = (): Promise<void> =>
     new Promise((resolve) => {
       if (child.exitCode !== null) return resolve();
       child.once('exit', () => resolve());
       child.send('stop');
     });
-  return { name: mode, host: where.host, port: where.port, pids: [child.pid!], stop };
+  return { name: mode, host: where.host, port: where.port, pids, stop };
 }
 
 /**
@@ -753,7 +775,7 @@ async function startReference(): Promise<(Target & { version: string; stop: () =
       '  database: ""',
       `  xfrdfile: "${join(dir, 'xfrd.state')}"`,
       `  zonelistfile: "${join(dir, 'zone.list')}"`,
-      '  server-count: 1',
+      `  server-count: ${SERVERS}`,
       // The same 4 MB receive buffer as failsmall's server, and no response rate limiting (on by
       // default in Debian's build: 200 answers/s per source, then dropped or truncated).
       '  receive-buffer-size: 4194304',
@@ -792,7 +814,7 @@ async function startReference(): Promise<(Target & { version: string; stop: () =
   }
   // NSD forks its server process: its CPU time counts too.
   const pids = processTree(nsd.pid!);
-  console.log(`  reference ${version}, one server process`);
+  console.log(`  reference ${version}, ${SERVERS === 1 ? 'one server process' : `${SERVERS} server processes`}`);
   return { name: 'nsd', host: '127.0.0.1', port, pids, version, stop };
 }
 
@@ -855,7 +877,7 @@ async function main(): Promise<void> {
       'placement',
       placement.length === 0
         ? 'none (one core, or no taskset)'
-        : `${placement.join(', ')}: servers on CPU ${SERVER_CPU}, generator on CPU ${GENERATOR_CPU}, each in its own process`,
+        : `${placement.join(', ')}: servers on CPU ${SERVER_CPU}, generator on CPU ${GENERATOR_CPU}, ${SERVERS === 1 ? 'each in its own process' : `${SERVERS} processes per server`}`,
     ],
     ['load average (1 min)', `${loadStart.toFixed(2)} at the start, ${loadEnd.toFixed(2)} at the end (${CORES} cores)`],
     [
@@ -899,6 +921,7 @@ async function main(): Promise<void> {
       search_seconds: Number(searchSeconds.toFixed(1)),
       p99_limit_us: P99_LIMIT_US,
       placement: placement.join(', ') || 'none',
+      server_processes: SERVERS,
       load_1m_start: Number(loadStart.toFixed(2)),
       load_1m_end: Number(loadEnd.toFixed(2)),
       max_qps: mine.max_qps,
@@ -938,11 +961,18 @@ async function main(): Promise<void> {
   );
 }
 
+/** Where a serving child serves, and how it stops. */
+interface Serving {
+  readonly host: string;
+  readonly port: number;
+  readonly close: () => Promise<void>;
+}
+
 /** The child that serves: failsmall's fault DNS server until the parent says `stop`. */
-async function serve(): Promise<void> {
+async function serve(): Promise<Serving> {
   const { startFaultDnsServer } = await import('../chaos/index.js');
   const server = await startFaultDnsServer({ zones: [benchZone()] });
-  served(server.dnsAddress, server.dnsPort, () => server.close());
+  return { host: server.dnsAddress, port: server.dnsPort, close: () => server.close() };
 }
 
 /**
@@ -952,7 +982,7 @@ async function serve(): Promise<void> {
  * allocation of its own, so its CPU per query is what node:dgram and the kernel cost, and failsmall's
  * rate cannot pass its rate by much.
  */
-async function serveFloor(): Promise<void> {
+async function serveFloor(): Promise<Serving> {
   const udp = dgram.createSocket({
     type: 'udp4',
     recvBufferSize: 4 << 20,
@@ -963,16 +993,48 @@ async function serveFloor(): Promise<void> {
     udp.send(msg, rinfo.port, rinfo.address);
   });
   await new Promise<void>((resolve) => udp.bind(0, '127.0.0.1', resolve));
-  served('127.0.0.1', udp.address().port, () => new Promise((resolve) => udp.close(() => resolve())));
+  return {
+    host: '127.0.0.1',
+    port: udp.address().port,
+    close: () => new Promise((resolve) => udp.close(() => resolve())),
+  };
 }
 
-/** Tells the parent where the child serves, and closes when the parent says `stop` or goes away. */
-function served(host: string, port: number, close: () => Promise<void>): void {
+/**
+ * Runs a serving child: `start` here, or, with {@link SERVERS} > 1, in that many cluster workers
+ * (their port-0 binds share one socket, which every worker reads; this process only forks them).
+ * Tells the parent where it serves, and closes when the parent says `stop` or goes away.
+ */
+async function serveChild(start: () => Promise<Serving>): Promise<void> {
+  if (SERVERS > 1 && !cluster.isPrimary) {
+    const serving = await start();
+    process.on('disconnect', () => void serving.close().then(() => process.exit(0)));
+    process.send!({ host: serving.host, port: serving.port });
+    return;
+  }
+  let serving: Serving;
+  if (SERVERS === 1) serving = await start();
+  else {
+    const workers = Array.from({ length: SERVERS }, () => cluster.fork());
+    const where = await Promise.all(
+      workers.map((w) => new Promise<{ host: string; port: number }>((resolve) => w.once('message', resolve))),
+    );
+    if (where.some((w) => w.port !== where[0]!.port))
+      throw new Error(`cluster workers serve on ports ${JSON.stringify(where)}`);
+    const stopped = (w: (typeof workers)[number]): Promise<void> =>
+      new Promise((resolve) => {
+        if (w.isDead()) return resolve();
+        w.once('exit', () => resolve());
+        w.kill();
+      });
+    serving = { ...where[0]!, close: () => Promise.all(workers.map(stopped)).then(() => undefined) };
+  }
+  const close = (): void => void serving.close().then(() => process.exit(0));
   process.on('message', (m) => {
-    if (m === 'stop') void close().then(() => process.exit(0));
+    if (m === 'stop') close();
   });
-  process.on('disconnect', () => void close().then(() => process.exit(0)));
-  process.send!({ host, port });
+  process.on('disconnect', close);
+  process.send!({ host: serving.host, port: serving.port });
 }
 
 const loadgen = process.env['FAILSMALL_DNS_LOADGEN'];
@@ -980,9 +1042,9 @@ if (loadgen !== undefined) {
   const result = await generate(JSON.parse(loadgen) as LoadSpec);
   process.send!(result, () => process.exit(0));
 } else if (process.env['FAILSMALL_DNS_SERVE'] === 'failsmall') {
-  await serve();
+  await serveChild(serve);
 } else if (process.env['FAILSMALL_DNS_SERVE'] === 'node-floor') {
-  await serveFloor();
+  await serveChild(serveFloor);
 } else {
   await main();
 }
