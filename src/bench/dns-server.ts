@@ -1017,7 +1017,13 @@ async function serveChild(start: () => Promise<Serving>): Promise<void> {
   else {
     const workers = Array.from({ length: SERVERS }, () => cluster.fork());
     const where = await Promise.all(
-      workers.map((w) => new Promise<{ host: string; port: number }>((resolve) => w.once('message', resolve))),
+      workers.map(
+        (w) =>
+          new Promise<{ host: string; port: number }>((resolve, reject) => {
+            w.once('message', resolve);
+            w.once('exit', (code) => reject(new Error(`a cluster worker exited with ${code} before serving`)));
+          }),
+      ),
     );
     if (where.some((w) => w.port !== where[0]!.port))
       throw new Error(`cluster workers serve on ports ${JSON.stringify(where)}`);

@@ -650,12 +650,12 @@ function familyLabel(family: DnsFamily): string {
   return family === 4 ? 'IPv4' : family === 6 ? 'IPv6' : 'IPv4 or IPv6';
 }
 
-/** Remaining seconds until `expiresAt`. */
 /** What a live entry's answer says it came from. */
 function liveSource(entry: CacheEntry): 'last-known-good' | 'hosts' | 'cache' {
   return entry.guard.engaged ? 'last-known-good' : entry.data?.source === 'hosts' ? 'hosts' : 'cache';
 }
 
+/** Remaining seconds until `expiresAt`. */
 function remaining(expiresAt: number, now: number): number {
   return Math.max(0, Math.ceil((expiresAt - now) / 1000));
 }
