@@ -12,11 +12,11 @@
  *    `cacheableLookup.lookupAsync` vs an already resolved promise of the Map hit (`awaited_*`). The
  *    Map hit's own ratio to cacheable-lookup in each way of calling (`map_speedup_*`) is the ceiling
  *    of failsmall's speed-up there: no cached lookup is cheaper than the Map hit, and the promise per
- *    call that the one-at-a-time ways add is the same on every side. Cached lookups are timed in CPU time (they never wait for I/O; the wall-clock twins of
- *    the one-at-a-time ratios are `wall_*`). `cached_vs_map` is
- *    failsmall ÷ the Map hit and `cached_speedup` cacheable-lookup ÷
- *    failsmall, each the less favourable of the two ways of calling (the `_batch` and
- *    `_sequential` fields give both).
+ *    call that the one-at-a-time ways add is the same on every side. Cached lookups are timed in
+ *    CPU time (they never wait for I/O; the wall-clock twins of the one-at-a-time ratios are
+ *    `wall_*`). `cached_vs_map` is failsmall ÷ the Map hit and `cached_speedup` cacheable-lookup ÷
+ *    failsmall, each the less favourable of the two ways of calling the callback API (the `_batch`
+ *    and `_sequential` fields give both).
  * 2. Uncached lookups: failsmall's wire client vs `dns.Resolver.resolve4` (c-ares), one at a time,
  *    each for a new name (a wildcard record), interleaved rounds: ns per lookup, median of rounds.
  * 3. The empty window: the record is emptied (NOERROR with no answer), then deleted (NXDOMAIN); after
@@ -108,11 +108,13 @@ async function uncachedNs(resolve4: (name: string) => Promise<unknown>, count: n
   return Number(process.hrtime.bigint() - start) / count;
 }
 
-/** The floor: a `Map` hit that calls back in a microtask, as a cached `lookup` must. */
+/** The floor of every way of calling: a `Map` hit. */
+const mapHit = new Map([[NAME, { address: '10.0.0.1', family: 4 }]]);
+
+/** The floor of the callback API: a {@link mapHit} that calls back in a microtask, as a cached `lookup` must. */
 function mapLookup(): Lookup {
-  const map = new Map([[NAME, { address: '10.0.0.1', family: 4 }]]);
   return (hostname, _options, callback) => {
-    const hit = map.get(hostname);
+    const hit = mapHit.get(hostname);
     if (hit === undefined) queueMicrotask(() => callback(new Error('miss')));
     else queueMicrotask(() => callback(null, hit.address, hit.family));
   };
@@ -157,7 +159,6 @@ try {
   await new Promise((resolve) => failsmallLookup(NAME, { family: 4 }, resolve));
   await new Promise((resolve) => cacheableLookup(NAME, { family: 4 }, resolve));
   const bareMap = mapLookup();
-  const mapHit = new Map([[NAME, { address: '10.0.0.1', family: 4 }]]);
   const cacheableAsync = cacheable.lookupAsync.bind(cacheable);
   // Interleaved rounds, so that a slower phase of the machine weighs on every side alike: every side
   // in every round, and each ratio taken within its round (then the median over rounds).

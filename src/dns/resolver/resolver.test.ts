@@ -100,6 +100,7 @@ describe('Resolver', () => {
     const badFamily = resolver.resolve('hit.test', { family: 5 as 4 });
     await assert.rejects(badFamily, { code: 'FS_ERR_INVALID_ARGUMENT' });
     await assert.rejects(resolver.resolve('bad..name'), { code: 'FS_ERR_DNS_INVALID_HOSTNAME' });
+    await assert.rejects(resolver.resolve(42 as unknown as string), { code: 'FS_ERR_DNS_INVALID_HOSTNAME' });
   });
 
   it('agrees with c-ares on every answer', async () => {

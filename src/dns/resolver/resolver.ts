@@ -170,29 +170,32 @@ export class Resolver {
     try {
       const family = parseFamilyOption(options.family);
       if (this.#closed) throw dnsError('FS_ERR_DNS_CLOSED', 'The resolver is closed');
-      // The hot path, as lookup's: a live entry under the name as given (the cache holds canonical
-      // names only, never an IP literal or localhost).
-      const live = typeof hostname === 'string' ? this.#peekLiveEntry(family, hostname) : undefined;
-      if (live !== undefined) return Promise.resolve(this.#liveAnswer(hostname, live));
-      const literal = typeof hostname === 'string' ? net.isIP(hostname) : 0;
-      if (literal !== 0) {
-        return Promise.resolve({
-          hostname,
-          addresses: [{ address: hostname, family: literal === 6 ? 6 : 4 }],
-          ttl: this.#ttl.maxTtl,
-          age: 0,
-          source: 'fresh',
-        });
+      if (typeof hostname === 'string') {
+        // The hot path, as lookup's: a live entry under the name as given (the cache holds canonical
+        // names only, never an IP literal or localhost).
+        const live = this.#peekLiveEntry(family, hostname);
+        if (live !== undefined) return Promise.resolve(this.#liveAnswer(hostname, live));
+        const literal = net.isIP(hostname);
+        if (literal !== 0) {
+          return Promise.resolve({
+            hostname,
+            addresses: [{ address: hostname, family: literal === 6 ? 6 : 4 }],
+            ttl: this.#ttl.maxTtl,
+            age: 0,
+            source: 'fresh',
+          });
+        }
+        if (isLocalhost(hostname)) {
+          return Promise.resolve({
+            hostname: 'localhost',
+            addresses: localhostAddresses(family).map((a) => ({ ...a })),
+            ttl: this.#ttl.maxTtl,
+            age: 0,
+            source: 'hosts',
+          });
+        }
       }
-      if (typeof hostname === 'string' && isLocalhost(hostname)) {
-        return Promise.resolve({
-          hostname: 'localhost',
-          addresses: localhostAddresses(family).map((a) => ({ ...a })),
-          ttl: this.#ttl.maxTtl,
-          age: 0,
-          source: 'hosts',
-        });
-      }
+      // Throws FS_ERR_DNS_INVALID_HOSTNAME for a name that is not one (or not a string).
       const name = normalizeHostname(hostname);
       const entry = name === hostname ? undefined : this.#peekLiveEntry(family, name);
       if (entry !== undefined) return Promise.resolve(this.#liveAnswer(name, entry));
